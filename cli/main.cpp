@@ -1,0 +1,136 @@
+// synstorm — the command line: run a scenario, or check one.
+//
+// Exit codes: 0 ok, 2 bad input (scenario or arguments; the error on stderr and nothing
+// written), 1 internal error.
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/output.h"
+#include "config/loader.h"
+#include "model/world.h"
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitInternal = 1;
+constexpr int kExitBadInput = 2;
+
+struct RunOptions {
+  std::string file;
+  std::optional<std::uint64_t> seed;
+  std::string json_path;
+  std::string timeseries_path;
+  bool quiet = false;
+};
+
+// Loads and validates a scenario; prints every problem. nullopt on bad input.
+std::optional<model::ScenarioSpec> load(const std::string& file) {
+  config::LoadResult r = config::load_scenario_file(file);
+  for (const auto& d : r.errors) std::cerr << config::format(d) << "\n";
+  if (!r.ok()) {
+    std::cerr << "synstorm: " << r.errors.size() << (r.errors.size() == 1 ? " error" : " errors") << " in " << file
+              << "; nothing was run\n";
+    return std::nullopt;
+  }
+  return std::move(r.spec);
+}
+
+// An output path is usable if its directory exists; checked before the run so that a
+// long run never ends in "cannot write".
+bool output_path_ok(const std::string& path, const char* flag) {
+  if (path.empty()) return true;
+  const std::filesystem::path p(path);
+  const auto dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    std::cerr << "synstorm: " << flag << " " << path << ": directory " << dir.string() << " does not exist\n";
+    return false;
+  }
+  if (std::filesystem::is_directory(p, ec)) {
+    std::cerr << "synstorm: " << flag << " " << path << ": is a directory\n";
+    return false;
+  }
+  return true;
+}
+
+int run(const RunOptions& o) {
+  if (!output_path_ok(o.json_path, "--json") || !output_path_ok(o.timeseries_path, "--timeseries")) {
+    return kExitBadInput;
+  }
+  auto spec = load(o.file);
+  if (!spec) return kExitBadInput;
+  if (o.seed) spec->seed = *o.seed;
+
+  const model::RunResults results = model::run_scenario(*spec);
+
+  if (!o.json_path.empty()) {
+    const std::string err = cli::write_file_atomically(
+        o.json_path, [&](std::ostream& f) { f << cli::results_json(results).dump(2) << "\n"; });
+    if (!err.empty()) {
+      std::cerr << "synstorm: " << err << "\n";
+      return kExitBadInput;
+    }
+  }
+  if (!o.timeseries_path.empty()) {
+    const std::string err =
+        cli::write_file_atomically(o.timeseries_path, [&](std::ostream& f) { results.timeseries.write_csv(f); });
+    if (!err.empty()) {
+      std::cerr << "synstorm: " << err << "\n";
+      return kExitBadInput;
+    }
+  }
+  if (o.quiet) {
+    std::cout << "digest " << cli::digest_hex(results.digest) << "\n";
+  } else {
+    cli::print_summary(std::cout, results);
+  }
+  return kExitOk;
+}
+
+int check(const std::string& file) {
+  const auto spec = load(file);
+  if (!spec) return kExitBadInput;
+  std::cout << file << ": ok (" << spec->hosts.size() << (spec->hosts.size() == 1 ? " host, " : " hosts, ")
+            << spec->clients.size() << (spec->clients.size() == 1 ? " client group)" : " client groups)") << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"synstorm: a deterministic simulator of TCP connection storms"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "synstorm 0.1.0");
+
+  RunOptions run_options;
+  CLI::App* run_cmd = app.add_subcommand("run", "Run a scenario and print its results");
+  run_cmd->add_option("file", run_options.file, "Scenario file (YAML)")->required();
+  run_cmd->add_option("--seed", run_options.seed, "Override the scenario's seed");
+  run_cmd->add_option("--json", run_options.json_path, "Write the full results as JSON");
+  run_cmd->add_option("--timeseries", run_options.timeseries_path, "Write the per-interval time series as CSV");
+  run_cmd->add_flag("--quiet,-q", run_options.quiet, "Print only the digest");
+
+  std::string check_file;
+  CLI::App* check_cmd = app.add_subcommand("check", "Validate a scenario without running it");
+  check_cmd->add_option("file", check_file, "Scenario file (YAML)")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitBadInput;
+  }
+
+  try {
+    if (*run_cmd) return run(run_options);
+    if (*check_cmd) return check(check_file);
+  } catch (const std::exception& e) {
+    std::cerr << "synstorm: internal error: " << e.what() << "\n";
+    return kExitInternal;
+  }
+  return kExitInternal;
+}

@@ -1,0 +1,164 @@
+#include "cli/output.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iomanip>
+#include <sstream>
+#include <unistd.h>
+
+#include "sim/format.h"
+
+namespace cli {
+
+namespace {
+
+nlohmann::json counts_json(const model::OutcomeCounts& c) {
+  return {
+      {"attempts", c.attempts},   {"established", c.established},   {"accepted", c.accepted},
+      {"refused", c.refused},     {"timed_out", c.timed_out},       {"reset", c.reset},
+      {"pending", c.pending},     {"refusal_rate", c.refusal_rate()}, {"failure_rate", c.failure_rate()},
+  };
+}
+
+double ms(std::int64_t ns) { return static_cast<double>(ns) * 1e-6; }
+
+nlohmann::json percentiles_ms(const sim::Histogram& h) {
+  return {
+      {"count", h.count()},
+      {"mean", h.mean() * 1e-6},
+      {"p50", ms(h.percentile(0.50))},
+      {"p90", ms(h.percentile(0.90))},
+      {"p99", ms(h.percentile(0.99))},
+      {"p999", ms(h.percentile(0.999))},
+      {"max", ms(h.max())},
+  };
+}
+
+nlohmann::json queue_json(const model::QueueStats& q) {
+  return {{"mean", q.mean}, {"max", q.max}, {"full_fraction", q.full_fraction}};
+}
+
+std::string listener_id(const model::ListenerResults& l) { return l.host + ":" + std::to_string(l.port); }
+
+// Fixed-width cells for the summary table.
+std::string cell(const std::string& s, int width) {
+  std::string out = s;
+  if (static_cast<int>(out.size()) < width) out.insert(0, static_cast<std::size_t>(width) - out.size(), ' ');
+  return out;
+}
+std::string left(const std::string& s, int width) {
+  std::string out = s;
+  if (static_cast<int>(out.size()) < width) out.append(static_cast<std::size_t>(width) - out.size(), ' ');
+  return out;
+}
+std::string fixed(double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+std::string percent(double fraction) { return fixed(100.0 * fraction, 2) + "%"; }
+
+}  // namespace
+
+std::string digest_hex(std::uint64_t digest) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(digest));
+  return buf;
+}
+
+nlohmann::json results_json(const model::RunResults& r) {
+  nlohmann::json j;
+  j["scenario"] = r.scenario;
+  j["seed"] = r.seed;
+  j["digest"] = digest_hex(r.digest);
+  j["events"] = r.events;
+  j["sim_time_s"] = r.end.seconds();
+  j["totals"] = counts_json(r.totals);
+  j["clients"] = nlohmann::json::object();
+  for (const auto& c : r.clients) {
+    nlohmann::json cj = counts_json(c.counts);
+    cj["connect_latency_ms"] = percentiles_ms(c.connect_latency);
+    cj["syn_retransmits"] = c.syn_retransmits;
+    cj["app_retries"] = c.app_retries;
+    j["clients"][c.name] = std::move(cj);
+  }
+  j["listeners"] = nlohmann::json::object();
+  for (const auto& l : r.listeners) {
+    j["listeners"][listener_id(l)] = {
+        {"backlog", l.backlog},
+        {"syns_received", l.syns_received},
+        {"syns_dropped", l.syns_dropped},
+        {"listen_overflows", l.listen_overflows},
+        {"syncookies_sent", l.syncookies_sent},
+        {"synacks_retransmitted", l.synacks_retransmitted},
+        {"acks_dropped", l.acks_dropped},
+        {"resets_sent", l.resets_sent},
+        {"requests_expired", l.requests_expired},
+        {"accepted", l.accepted},
+        {"accept_queue", queue_json(l.accept_queue)},
+        {"syn_queue", queue_json(l.syn_queue)},
+        {"accept_wait_ms", percentiles_ms(l.accept_wait)},
+    };
+  }
+  return j;
+}
+
+void print_summary(std::ostream& out, const model::RunResults& r) {
+  out << "scenario " << r.scenario << "  seed " << r.seed << "  simulated " << sim::format_number(r.end.seconds())
+      << " s  events " << r.events << "\n\n";
+
+  out << left("client", 16) << cell("attempts", 10) << cell("estab.", 10) << cell("accepted", 10)
+      << cell("refused", 9) << cell("timeout", 9) << cell("reset", 8) << cell("pending", 9) << cell("refusal", 9)
+      << cell("failure", 9) << "   connect ms p50 / p99 / max\n";
+  auto client_row = [&](const std::string& name, const model::OutcomeCounts& c, const sim::Histogram* lat) {
+    out << left(name, 16) << cell(std::to_string(c.attempts), 10) << cell(std::to_string(c.established), 10)
+        << cell(std::to_string(c.accepted), 10) << cell(std::to_string(c.refused), 9)
+        << cell(std::to_string(c.timed_out), 9) << cell(std::to_string(c.reset), 8)
+        << cell(std::to_string(c.pending), 9) << cell(percent(c.refusal_rate()), 9)
+        << cell(percent(c.failure_rate()), 9);
+    if (lat && lat->count() > 0) {
+      out << "   " << fixed(ms(lat->percentile(0.5)), 3) << " / " << fixed(ms(lat->percentile(0.99)), 3) << " / "
+          << fixed(ms(lat->max()), 3);
+    }
+    out << "\n";
+  };
+  for (const auto& c : r.clients) client_row(c.name, c.counts, &c.connect_latency);
+  if (r.clients.size() > 1) client_row("(all)", r.totals, nullptr);
+
+  out << "\n"
+      << left("listener", 22) << cell("backlog", 8) << cell("SYNs", 10) << cell("dropped", 9) << cell("cookies", 9)
+      << cell("RSTs", 9) << cell("accepted", 10) << "   accept queue mean / max / full    SYN queue mean / max\n";
+  for (const auto& l : r.listeners) {
+    out << left(listener_id(l), 22) << cell(std::to_string(l.backlog), 8) << cell(std::to_string(l.syns_received), 10)
+        << cell(std::to_string(l.syns_dropped), 9) << cell(std::to_string(l.syncookies_sent), 9)
+        << cell(std::to_string(l.resets_sent), 9) << cell(std::to_string(l.accepted), 10) << "   "
+        << cell(fixed(l.accept_queue.mean, 2), 10) << " / " << l.accept_queue.max << " / "
+        << percent(l.accept_queue.full_fraction) << "    " << fixed(l.syn_queue.mean, 2) << " / " << l.syn_queue.max
+        << "\n";
+  }
+  out << "\ndigest " << digest_hex(r.digest) << "\n";
+}
+
+std::string write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& write) {
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) return "cannot write " + path + ": " + std::strerror(errno);
+    write(f);
+    f.flush();
+    if (!f) {
+      std::remove(tmp.c_str());
+      return "cannot write " + path + ": " + std::strerror(errno);
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string err = std::strerror(errno);
+    std::remove(tmp.c_str());
+    return "cannot write " + path + ": " + err;
+  }
+  return "";
+}
+
+}  // namespace cli

@@ -1,0 +1,89 @@
+// model/results.h — what a run produced: outcomes, per-listener counters, distributions.
+//
+// Every connection attempt (one connect() call) ends in exactly one Outcome; the counts
+// always satisfy attempts == accepted + refused + timed_out + reset + pending, which
+// World checks at the end of every run.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/stats.h"
+#include "sim/time.h"
+
+namespace model {
+
+enum class Outcome : std::uint8_t {
+  kAccepted,  // the server application accepted it
+  kRefused,   // RST to the SYN (or to the final ACK with tcp_abort_on_overflow)
+  kTimedOut,  // no answer before the client gave up
+  kReset,     // the client believed it was connected; the server dropped it
+  kPending,   // still open when the run ended
+};
+std::string_view outcome_name(Outcome o);
+
+struct OutcomeCounts {
+  std::uint64_t attempts = 0;
+  std::uint64_t established = 0;  // attempts whose client saw connect() succeed
+  std::uint64_t accepted = 0;
+  std::uint64_t refused = 0;
+  std::uint64_t timed_out = 0;
+  std::uint64_t reset = 0;
+  std::uint64_t pending = 0;
+
+  void count(Outcome o);
+  void add(const OutcomeCounts& o);
+  bool balanced() const { return attempts == accepted + refused + timed_out + reset + pending; }
+  double refusal_rate() const { return attempts ? static_cast<double>(refused) / static_cast<double>(attempts) : 0.0; }
+  double failure_rate() const {
+    return attempts ? 1.0 - static_cast<double>(accepted) / static_cast<double>(attempts) : 0.0;
+  }
+};
+
+struct ClientResults {
+  std::string name;
+  OutcomeCounts counts;
+  std::uint64_t syn_retransmits = 0;
+  std::uint64_t app_retries = 0;  // attempts that were application-level retries
+  sim::Histogram connect_latency;  // ns from connect() to established
+};
+
+struct QueueStats {
+  double mean = 0;
+  std::int64_t max = 0;
+  double full_fraction = 0;
+};
+
+struct ListenerResults {
+  std::string host;
+  int port = 0;
+  std::int64_t backlog = 0;  // the limit the kernel uses after listen()
+  std::uint64_t syns_received = 0;
+  std::uint64_t syns_dropped = 0;       // every silently dropped SYN
+  std::uint64_t listen_overflows = 0;   // of those, dropped because the accept queue was full
+  std::uint64_t syncookies_sent = 0;
+  std::uint64_t synacks_retransmitted = 0;
+  std::uint64_t acks_dropped = 0;       // final ACKs that found the accept queue full
+  std::uint64_t resets_sent = 0;
+  std::uint64_t requests_expired = 0;   // half-open requests forgotten after their SYN-ACK retries
+  std::uint64_t accepted = 0;
+  QueueStats accept_queue;
+  QueueStats syn_queue;
+  sim::Histogram accept_wait;  // ns from entering the accept queue to accept()
+};
+
+struct RunResults {
+  std::string scenario;
+  std::uint64_t seed = 0;
+  std::uint64_t digest = 0;  // hash of every outcome with its time: equal digests, equal runs
+  std::uint64_t events = 0;
+  sim::Time end;
+  OutcomeCounts totals;
+  std::vector<ClientResults> clients;
+  std::vector<ListenerResults> listeners;
+  sim::TimeSeries timeseries{{}};
+};
+
+}  // namespace model

@@ -1,0 +1,662 @@
+#include "model/world.h"
+
+#include <cassert>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "model/arrivals.h"
+#include "model/personality.h"
+#include "sim/distribution.h"
+#include "sim/random.h"
+#include "sim/stats.h"
+
+namespace model {
+
+std::string_view outcome_name(Outcome o) {
+  switch (o) {
+    case Outcome::kAccepted: return "accepted";
+    case Outcome::kRefused: return "refused";
+    case Outcome::kTimedOut: return "timed_out";
+    case Outcome::kReset: return "reset";
+    case Outcome::kPending: return "pending";
+  }
+  return "?";
+}
+
+void OutcomeCounts::count(Outcome o) {
+  switch (o) {
+    case Outcome::kAccepted: ++accepted; break;
+    case Outcome::kRefused: ++refused; break;
+    case Outcome::kTimedOut: ++timed_out; break;
+    case Outcome::kReset: ++reset; break;
+    case Outcome::kPending: ++pending; break;
+  }
+}
+
+void OutcomeCounts::add(const OutcomeCounts& o) {
+  attempts += o.attempts;
+  established += o.established;
+  accepted += o.accepted;
+  refused += o.refused;
+  timed_out += o.timed_out;
+  reset += o.reset;
+  pending += o.pending;
+}
+
+namespace {
+
+// What each end of one attempt is doing.
+enum class ClientState : std::uint8_t { kSynSent, kEstablished, kDone };
+enum class ServerState : std::uint8_t {
+  kNone,      // the server keeps nothing for it (not yet reached, dropped, or a cookie)
+  kRequest,   // half-open: in the SYN queue, SYN-ACK timer running
+  kQueued,    // complete: in the accept queue
+};
+
+// One connect() call and what the listener keeps for it. Pooled: slots are reused, and
+// `generation` tells a timer set for an earlier occupant of the slot to do nothing.
+struct Connection {
+  sim::Time started;
+  sim::Time queued;
+  std::uint32_t client = 0;
+  std::uint32_t listener = 0;
+  std::uint32_t generation = 0;
+  std::uint16_t retry_no = 0;
+  std::uint8_t syn_transmissions = 0;
+  std::uint8_t synack_timeouts = 0;  // Linux req->num_timeout
+  ClientState client_state = ClientState::kDone;
+  ServerState server_state = ServerState::kNone;
+  bool acked = false;  // Linux inet_rsk(req)->acked: a final ACK was dropped on overflow
+  bool live = false;
+};
+
+enum class TimerKind : std::uint8_t { kSynRetransmit, kConnectTimeout, kSynAckRetransmit };
+
+// Timer events carry (slot, generation, kind) in their 64-bit argument.
+constexpr std::uint64_t pack_timer(std::uint32_t slot, std::uint32_t generation, TimerKind kind) {
+  return (static_cast<std::uint64_t>(slot) << 32) | (static_cast<std::uint64_t>(generation & 0xFFFFFFu) << 8) |
+         static_cast<std::uint64_t>(kind);
+}
+
+// FNV-1a over 64-bit words: a stable, specified digest of the run's outcome stream.
+constexpr std::uint64_t kFnvOffset = 0xcbf29ce484222325ull;
+constexpr std::uint64_t kFnvPrime = 0x100000001b3ull;
+inline void mix(std::uint64_t& h, std::uint64_t v) {
+  h ^= v;
+  h *= kFnvPrime;
+}
+
+}  // namespace
+
+struct World::Impl {
+  struct ClientGroup;
+  struct Listener;
+
+  // Client-side timers and server-side request timers of pooled connections.
+  struct Timers final : sim::EventHandler {
+    Impl* world = nullptr;
+    void handle(sim::Engine&, std::uint64_t arg) override { world->on_timer(arg); }
+  };
+
+  struct Sampler final : sim::EventHandler {
+    Impl* world = nullptr;
+    void handle(sim::Engine&, std::uint64_t) override { world->on_sample(); }
+  };
+
+  struct Listener final : sim::EventHandler {
+    Impl* world = nullptr;
+    std::uint32_t index = 0;
+    std::string host;
+    int port = 0;
+    Personality personality{Os::kLinux, KernelKnobs{}};
+    std::int64_t backlog = 0;
+    int workers = 0;
+    int idle_workers = 0;
+    sim::DurationDist service;
+    sim::RandomStream service_rng{0};
+    std::deque<std::uint32_t> accept_queue;  // connection slots, oldest first
+    std::int64_t syn_queue_len = 0;
+    std::int64_t syn_queue_young = 0;  // requests whose SYN-ACK has not timed out yet
+    sim::TimeWeighted accept_level;
+    sim::TimeWeighted syn_level;
+    ListenerResults out;
+
+    // A worker finished serving a connection.
+    void handle(sim::Engine&, std::uint64_t) override { world->on_service_done(*this); }
+  };
+
+  struct ClientGroup final : sim::EventHandler {
+    Impl* world = nullptr;
+    std::uint32_t index = 0;
+    const ClientSpec* spec = nullptr;
+    std::uint32_t listener = 0;
+    SynRetransmitSchedule syn_schedule;
+    ArrivalProcess arrivals{PoissonArrivals{1}};
+    sim::RandomStream arrival_rng{0};
+    sim::RandomStream retry_rng{0};
+    ClientResults out;
+
+    // arg 0: the next arrival; arg k > 0: application retry number k.
+    void handle(sim::Engine&, std::uint64_t arg) override {
+      if (arg == 0) {
+        world->connect(*this, 0);
+        schedule_next_arrival();
+      } else {
+        world->connect(*this, static_cast<std::uint16_t>(arg));
+      }
+    }
+    void schedule_next_arrival() {
+      const auto t = arrivals.next(arrival_rng);
+      if (t && *t < world->end) world->engine.schedule_at(*t, *this, 0);
+    }
+  };
+
+  const ScenarioSpec& spec;
+  sim::Engine& engine;
+  sim::Time end;
+  std::vector<Listener> listeners;
+  std::vector<ClientGroup> clients;
+  std::vector<Connection> conns;
+  std::vector<std::uint32_t> free_slots;
+  std::size_t in_flight = 0;
+  Timers timers;
+  Sampler sampler;
+  std::uint64_t digest = kFnvOffset;
+  sim::TimeSeries series{{}};
+  // Cumulative values at the previous sample, to turn totals into per-interval figures.
+  struct SampleMark {
+    OutcomeCounts totals;
+    std::uint64_t syns_dropped = 0;
+    std::vector<double> accept_integral;
+    std::vector<double> syn_integral;
+  } mark;
+  sim::Time last_sample;
+
+  Impl(const ScenarioSpec& s, sim::Engine& e) : spec(s), engine(e), end(sim::Time::zero() + s.duration) {
+    timers.world = this;
+    sampler.world = this;
+    build_listeners();
+    build_clients();
+    build_series();
+  }
+
+  // ---- construction ----------------------------------------------------------------
+
+  void build_listeners() {
+    std::size_t count = 0;
+    for (const auto& h : spec.hosts) count += h.listeners.size();
+    listeners.resize(count);  // never resized again: handlers are addressed by pointer
+    std::uint32_t i = 0;
+    for (const auto& h : spec.hosts) {
+      const Personality personality(h.os, h.kernel);
+      for (const auto& ls : h.listeners) {
+        Listener& l = listeners[i];
+        l.world = this;
+        l.index = i++;
+        l.host = h.name;
+        l.port = ls.port;
+        l.personality = personality;
+        l.backlog = personality.listen_backlog(backlog_argument(personality, ls.backlog), std::nullopt);
+        l.workers = ls.workers;
+        l.idle_workers = ls.workers;
+        l.service = ls.service;
+        const std::string entity = "host/" + h.name + "/listener/" + std::to_string(ls.port);
+        l.service_rng = sim::RandomStream(spec.seed, entity + "/service");
+        l.out.host = h.name;
+        l.out.port = ls.port;
+        l.out.backlog = l.backlog;
+      }
+    }
+  }
+
+  static std::int64_t backlog_argument(const Personality& p, const BacklogRequest& b) {
+    switch (b.kind) {
+      case BacklogRequest::Kind::kValue: return b.value;
+      case BacklogRequest::Kind::kSomaxconn: return p.somaxconn_constant();
+      case BacklogRequest::Kind::kHint: return -b.value;  // winsock2.h SOMAXCONN_HINT(b) = -(b)
+    }
+    return b.value;
+  }
+
+  void build_clients() {
+    clients.resize(spec.clients.size());
+    std::size_t first_listener_of_host = 0;
+    std::vector<std::size_t> host_base(spec.hosts.size());
+    for (std::size_t h = 0; h < spec.hosts.size(); ++h) {
+      host_base[h] = first_listener_of_host;
+      first_listener_of_host += spec.hosts[h].listeners.size();
+    }
+    for (std::uint32_t i = 0; i < clients.size(); ++i) {
+      const ClientSpec& cs = spec.clients[i];
+      ClientGroup& c = clients[i];
+      c.world = this;
+      c.index = i;
+      c.spec = &cs;
+      c.listener = static_cast<std::uint32_t>(host_base[cs.target_host] + cs.target_listener);
+      c.syn_schedule = Personality(cs.os, default_knobs(cs.os)).syn_schedule(cs.syn_retries);
+      c.arrivals = ArrivalProcess(cs.arrivals);
+      c.arrival_rng = sim::RandomStream(spec.seed, "client/" + cs.name + "/arrivals");
+      c.retry_rng = sim::RandomStream(spec.seed, "client/" + cs.name + "/retry");
+      c.out.name = cs.name;
+    }
+  }
+
+  void build_series() {
+    std::vector<std::string> columns = {"attempts", "established", "accepted", "refused",
+                                        "timed_out", "reset", "syns_dropped"};
+    for (const auto& l : listeners) {
+      const std::string id = l.host + ":" + std::to_string(l.port);
+      columns.push_back(id + ".accept_queue");
+      columns.push_back(id + ".syn_queue");
+    }
+    series = sim::TimeSeries(std::move(columns));
+    mark.accept_integral.assign(listeners.size(), 0.0);
+    mark.syn_integral.assign(listeners.size(), 0.0);
+  }
+
+  void start() {
+    for (auto& c : clients) c.schedule_next_arrival();
+    if (spec.sample_interval < spec.duration) engine.schedule_in(spec.sample_interval, sampler);
+  }
+
+  // ---- connection slots --------------------------------------------------------------
+
+  std::uint32_t allocate(std::uint32_t client, std::uint32_t listener) {
+    std::uint32_t slot;
+    if (!free_slots.empty()) {
+      slot = free_slots.back();
+      free_slots.pop_back();
+    } else {
+      slot = static_cast<std::uint32_t>(conns.size());
+      conns.emplace_back();
+    }
+    Connection& c = conns[slot];
+    const std::uint32_t generation = c.generation;
+    c = Connection{};
+    c.generation = generation;
+    c.client = client;
+    c.listener = listener;
+    c.live = true;
+    ++in_flight;
+    return slot;
+  }
+
+  void release(std::uint32_t slot) {
+    Connection& c = conns[slot];
+    assert(c.live && c.server_state == ServerState::kNone);
+    c.live = false;
+    ++c.generation;
+    free_slots.push_back(slot);
+    --in_flight;
+  }
+
+  // An attempt's fate is decided: count it once. The slot is freed when neither end
+  // holds anything more for it.
+  void settle(std::uint32_t slot, Outcome outcome) {
+    Connection& c = conns[slot];
+    ClientGroup& g = clients[c.client];
+    g.out.counts.count(outcome);
+    mix(digest, static_cast<std::uint64_t>(engine.now().ns()));
+    mix(digest, (static_cast<std::uint64_t>(c.client) << 8) | static_cast<std::uint64_t>(outcome));
+    c.client_state = ClientState::kDone;
+    if (outcome == Outcome::kRefused || outcome == Outcome::kTimedOut) maybe_retry(g, c.retry_no);
+  }
+
+  void maybe_retry(ClientGroup& g, std::uint16_t retry_no) {
+    const RetrySpec& r = g.spec->retry;
+    if (retry_no >= r.max) return;
+    const double scale = std::pow(r.factor, retry_no) * (r.jitter > 0 ? g.retry_rng.uniform(1.0 - r.jitter, 1.0 + r.jitter) : 1.0);
+    const auto delay = sim::duration_from_seconds(r.backoff.seconds() * scale);
+    const sim::Time at = engine.now() + (delay ? *delay : sim::Duration::infinite());
+    if (at < end) engine.schedule_at(at, g, static_cast<std::uint64_t>(retry_no) + 1);
+  }
+
+  void set_accept_level(Listener& l) {
+    const auto len = static_cast<std::int64_t>(l.accept_queue.size());
+    l.accept_level.set(engine.now(), len, l.personality.accept_queue_full(len, l.backlog));
+  }
+  void set_syn_level(Listener& l) {
+    l.syn_level.set(engine.now(), l.syn_queue_len, l.personality.syn_queue_full(l.syn_queue_len, l.backlog));
+  }
+
+  // ---- the client ----------------------------------------------------------------------
+
+  void connect(ClientGroup& g, std::uint16_t retry_no) {
+    const std::uint32_t slot = allocate(g.index, g.listener);
+    Connection& c = conns[slot];
+    c.started = engine.now();
+    c.retry_no = retry_no;
+    c.client_state = ClientState::kSynSent;
+    ++g.out.counts.attempts;
+    if (retry_no > 0) ++g.out.app_retries;
+    if (!g.spec->connect_timeout.is_infinite()) {
+      engine.schedule_in(g.spec->connect_timeout, timers, pack_timer(slot, c.generation, TimerKind::kConnectTimeout));
+    }
+    send_syn(slot);
+  }
+
+  void send_syn(std::uint32_t slot) {
+    Connection& c = conns[slot];
+    const int k = c.syn_transmissions++;
+    server_receive_syn(slot);
+    // The network delivers at zero delay, so a SYN-ACK or RST has already come back;
+    // only an unanswered SYN needs its retransmission timer.
+    Connection& after = conns[slot];
+    if (after.live && after.client_state == ClientState::kSynSent) {
+      const ClientGroup& g = clients[after.client];
+      engine.schedule_in(g.syn_schedule.rto(k), timers, pack_timer(slot, after.generation, TimerKind::kSynRetransmit));
+    }
+  }
+
+  void client_receive_synack(std::uint32_t slot) {
+    Connection& c = conns[slot];
+    ClientGroup& g = clients[c.client];
+    if (c.client_state == ClientState::kSynSent) {
+      c.client_state = ClientState::kEstablished;
+      ++g.out.counts.established;
+      g.out.connect_latency.record((engine.now() - c.started).ns());
+      server_receive_ack(slot);
+    } else if (c.client_state == ClientState::kEstablished) {
+      server_receive_ack(slot);  // a retransmitted SYN-ACK: the client ACKs it again
+    }
+  }
+
+  void client_receive_rst(std::uint32_t slot) {
+    Connection& c = conns[slot];
+    if (c.client_state == ClientState::kDone) return;
+    // A RST to a SYN is "connection refused"; a RST to the final ACK (Linux
+    // tcp_abort_on_overflow) counts as refused too: the server turned the connection away.
+    settle(slot, Outcome::kRefused);
+    if (conns[slot].server_state == ServerState::kNone) release(slot);
+  }
+
+  void client_gives_up(std::uint32_t slot) {
+    settle(slot, Outcome::kTimedOut);
+    Connection& c = conns[slot];
+    if (c.server_state == ServerState::kRequest) {
+      // The server's next SYN-ACK would meet a closed port and be answered by RST, which
+      // removes the request; at zero latency that happens now.
+      remove_request(listeners[c.listener], slot);
+    }
+    if (conns[slot].server_state == ServerState::kNone) release(slot);
+  }
+
+  // ---- the server ----------------------------------------------------------------------
+
+  void server_receive_syn(std::uint32_t slot) {
+    Connection& c = conns[slot];
+    Listener& l = listeners[c.listener];
+    ++l.out.syns_received;
+    if (c.server_state == ServerState::kRequest) {
+      // A retransmitted SYN for a request we hold: tcp_check_req resends the SYN-ACK.
+      client_receive_synack(slot);
+      return;
+    }
+    const auto accept_len = static_cast<std::int64_t>(l.accept_queue.size());
+    const SynDecision d = l.personality.on_syn(accept_len, l.syn_queue_len, l.backlog);
+    switch (d.verdict) {
+      case SynVerdict::kDrop:
+        ++l.out.syns_dropped;
+        if (d.reason == SynReason::kAcceptQueueFull) ++l.out.listen_overflows;
+        return;
+      case SynVerdict::kRefuse:
+        ++l.out.resets_sent;
+        client_receive_rst(slot);
+        return;
+      case SynVerdict::kCookie:
+        ++l.out.syncookies_sent;
+        client_receive_synack(slot);
+        return;
+      case SynVerdict::kQueue:
+        c.server_state = ServerState::kRequest;
+        c.synack_timeouts = 0;
+        ++l.syn_queue_len;
+        ++l.syn_queue_young;
+        set_syn_level(l);
+        engine.schedule_in(l.personality.knobs().syn_rto_initial, timers,
+                           pack_timer(slot, c.generation, TimerKind::kSynAckRetransmit));
+        client_receive_synack(slot);
+        return;
+    }
+  }
+
+  void server_receive_ack(std::uint32_t slot) {
+    Connection& c = conns[slot];
+    Listener& l = listeners[c.listener];
+    const bool has_request = c.server_state == ServerState::kRequest;
+    if (c.server_state == ServerState::kQueued) return;  // a duplicate ACK
+    const auto accept_len = static_cast<std::int64_t>(l.accept_queue.size());
+    switch (l.personality.on_final_ack(accept_len, l.backlog)) {
+      case AckVerdict::kComplete:
+        if (has_request) remove_request(l, slot);
+        enqueue(l, slot);
+        return;
+      case AckVerdict::kDrop:
+        ++l.out.acks_dropped;
+        ++l.out.listen_overflows;
+        if (has_request) {
+          c.acked = true;  // the SYN-ACK timer will try again
+        } else {
+          // A cookie's ACK: no request exists to retry, and the server forgets it. The
+          // client holds a connection the server never had.
+          settle(slot, Outcome::kReset);
+          release(slot);
+        }
+        return;
+      case AckVerdict::kReset:
+        ++l.out.resets_sent;
+        if (has_request) remove_request(l, slot);
+        client_receive_rst(slot);
+        return;
+    }
+  }
+
+  void remove_request(Listener& l, std::uint32_t slot) {
+    Connection& c = conns[slot];
+    assert(c.server_state == ServerState::kRequest);
+    c.server_state = ServerState::kNone;
+    --l.syn_queue_len;
+    if (c.synack_timeouts == 0) --l.syn_queue_young;
+    set_syn_level(l);
+  }
+
+  void enqueue(Listener& l, std::uint32_t slot) {
+    Connection& c = conns[slot];
+    c.server_state = ServerState::kQueued;
+    c.queued = engine.now();
+    l.accept_queue.push_back(slot);
+    set_accept_level(l);
+    try_accept(l);
+  }
+
+  // Workers blocked in accept() take connections as soon as there are both.
+  void try_accept(Listener& l) {
+    bool changed = false;
+    while (l.idle_workers > 0 && !l.accept_queue.empty()) {
+      const std::uint32_t slot = l.accept_queue.front();
+      l.accept_queue.pop_front();
+      changed = true;
+      --l.idle_workers;
+      Connection& c = conns[slot];
+      ++l.out.accepted;
+      l.out.accept_wait.record((engine.now() - c.queued).ns());
+      c.server_state = ServerState::kNone;
+      settle(slot, Outcome::kAccepted);
+      release(slot);
+      engine.schedule_in(sim::sample(l.service, l.service_rng), l);
+    }
+    if (changed) set_accept_level(l);
+  }
+
+  void on_service_done(Listener& l) {
+    ++l.idle_workers;
+    try_accept(l);
+  }
+
+  // Linux inet_connection_sock.c reqsk_timer_handler: retransmit the SYN-ACK with a
+  // doubling timeout, or forget the request once it has had its retries. When the SYN
+  // queue is more than half full, old requests get fewer retries so young ones have room.
+  void on_synack_timer(std::uint32_t slot) {
+    Connection& c = conns[slot];
+    Listener& l = listeners[c.listener];
+    const KernelKnobs& k = l.personality.knobs();
+    int max_retries = static_cast<int>(k.tcp_synack_retries);
+    const std::int64_t qlen = l.syn_queue_len;
+    if ((qlen << 1) > std::max<std::int64_t>(8, l.backlog)) {
+      std::int64_t young = l.syn_queue_young << 1;
+      while (max_retries > 2) {
+        if (qlen < young) break;
+        --max_retries;
+        young <<= 1;
+      }
+    }
+    if (c.synack_timeouts >= max_retries) {
+      ++l.out.requests_expired;
+      remove_request(l, slot);
+      if (c.client_state == ClientState::kEstablished) {
+        settle(slot, Outcome::kReset);  // the client believes it is connected
+      }
+      if (c.client_state == ClientState::kDone) release(slot);
+      return;
+    }
+    if (c.synack_timeouts++ == 0) --l.syn_queue_young;
+    ++l.out.synacks_retransmitted;
+    const sim::Duration timeout = std::min(k.syn_rto_initial * (std::int64_t{1} << std::min<int>(c.synack_timeouts, 62)), k.rto_max);
+    engine.schedule_in(timeout, timers, pack_timer(slot, c.generation, TimerKind::kSynAckRetransmit));
+    client_receive_synack(slot);
+  }
+
+  // ---- timers ------------------------------------------------------------------------
+
+  void on_timer(std::uint64_t arg) {
+    const auto slot = static_cast<std::uint32_t>(arg >> 32);
+    const auto generation = static_cast<std::uint32_t>((arg >> 8) & 0xFFFFFFu);
+    const auto kind = static_cast<TimerKind>(arg & 0xFF);
+    Connection& c = conns[slot];
+    if (!c.live || (c.generation & 0xFFFFFFu) != generation) return;  // stale
+    switch (kind) {
+      case TimerKind::kSynRetransmit: {
+        if (c.client_state != ClientState::kSynSent) return;
+        const ClientGroup& g = clients[c.client];
+        if (c.syn_transmissions > g.syn_schedule.retries) {
+          client_gives_up(slot);
+        } else {
+          ++clients[c.client].out.syn_retransmits;
+          send_syn(slot);
+        }
+        return;
+      }
+      case TimerKind::kConnectTimeout:
+        if (c.client_state == ClientState::kSynSent) client_gives_up(slot);
+        return;
+      case TimerKind::kSynAckRetransmit:
+        if (c.server_state == ServerState::kRequest) on_synack_timer(slot);
+        return;
+    }
+  }
+
+  // ---- sampling and results ------------------------------------------------------------
+
+  OutcomeCounts totals() const {
+    OutcomeCounts t;
+    for (const auto& g : clients) t.add(g.out.counts);
+    return t;
+  }
+
+  std::uint64_t total_syns_dropped() const {
+    std::uint64_t n = 0;
+    for (const auto& l : listeners) n += l.out.syns_dropped;
+    return n;
+  }
+
+  void append_sample() {
+    const sim::Time now = engine.now();
+    const double dt = (now - last_sample).seconds();
+    const OutcomeCounts t = totals();
+    const std::uint64_t dropped = total_syns_dropped();
+    std::vector<double> row = {
+        static_cast<double>(t.attempts - mark.totals.attempts),
+        static_cast<double>(t.established - mark.totals.established),
+        static_cast<double>(t.accepted - mark.totals.accepted),
+        static_cast<double>(t.refused - mark.totals.refused),
+        static_cast<double>(t.timed_out - mark.totals.timed_out),
+        static_cast<double>(t.reset - mark.totals.reset),
+        static_cast<double>(dropped - mark.syns_dropped),
+    };
+    for (std::size_t i = 0; i < listeners.size(); ++i) {
+      const double a = listeners[i].accept_level.integral(now);
+      const double s = listeners[i].syn_level.integral(now);
+      row.push_back(dt > 0 ? (a - mark.accept_integral[i]) / dt : 0.0);
+      row.push_back(dt > 0 ? (s - mark.syn_integral[i]) / dt : 0.0);
+      mark.accept_integral[i] = a;
+      mark.syn_integral[i] = s;
+    }
+    series.append(now, row);
+    mark.totals = t;
+    mark.syns_dropped = dropped;
+    last_sample = now;
+  }
+
+  void on_sample() {
+    append_sample();
+    if (engine.now() + spec.sample_interval <= end) engine.schedule_in(spec.sample_interval, sampler);
+  }
+
+  RunResults finish() {
+    const sim::Time now = engine.now();
+    // Every attempt still open is pending, in slot order (deterministic).
+    for (std::uint32_t slot = 0; slot < conns.size(); ++slot) {
+      const Connection& c = conns[slot];
+      if (!c.live || c.client_state == ClientState::kDone) continue;
+      clients[c.client].out.counts.count(Outcome::kPending);
+      mix(digest, static_cast<std::uint64_t>(c.client) << 8 | static_cast<std::uint64_t>(Outcome::kPending));
+    }
+    if (now > last_sample) append_sample();
+
+    RunResults r;
+    r.scenario = spec.name;
+    r.seed = spec.seed;
+    r.events = engine.events_processed();
+    r.end = now;
+    for (auto& g : clients) {
+      if (!g.out.counts.balanced()) {
+        std::fprintf(stderr, "synstorm: internal error: outcomes of client %s do not add up\n", g.out.name.c_str());
+        std::abort();
+      }
+      r.totals.add(g.out.counts);
+      r.clients.push_back(g.out);
+    }
+    for (auto& l : listeners) {
+      l.out.accept_queue = {l.accept_level.mean(now), l.accept_level.max(), l.accept_level.full_fraction(now)};
+      l.out.syn_queue = {l.syn_level.mean(now), l.syn_level.max(), l.syn_level.full_fraction(now)};
+      r.listeners.push_back(l.out);
+    }
+    for (const auto& g : r.clients) {
+      const OutcomeCounts& k = g.counts;
+      for (std::uint64_t v : {k.attempts, k.established, k.accepted, k.refused, k.timed_out, k.reset, k.pending}) mix(digest, v);
+    }
+    r.digest = digest;
+    r.timeseries = std::move(series);
+    return r;
+  }
+};
+
+World::World(const ScenarioSpec& spec, sim::Engine& engine) : impl_(std::make_unique<Impl>(spec, engine)) {}
+World::~World() = default;
+void World::start() { impl_->start(); }
+RunResults World::finish() { return impl_->finish(); }
+std::size_t World::connections_in_flight() const { return impl_->in_flight; }
+
+RunResults run_scenario(const ScenarioSpec& spec) {
+  sim::Engine engine;
+  World world(spec, engine);
+  world.start();
+  engine.run_until(sim::Time::zero() + spec.duration);
+  return world.finish();
+}
+
+}  // namespace model

@@ -1,0 +1,79 @@
+// sim/engine.h — the discrete-event run loop.
+//
+// An Engine owns simulated time and the pending events; it knows nothing of what the
+// events mean. Many engines may live in one process (tests, parallel sweeps): there is
+// no global state. Events scheduled for the same instant run in scheduling order.
+// Not thread-safe: one engine is driven by one thread at a time.
+#pragma once
+
+#include <cassert>
+#include <cstdint>
+
+#include "sim/event_queue.h"
+#include "sim/time.h"
+
+namespace sim {
+
+enum class StopReason {
+  kExhausted,   // no event left
+  kTimeLimit,   // the next event lies after the requested end
+  kEventLimit,  // the event budget was used up
+  kStopped,     // a handler called stop()
+};
+
+class Engine {
+ public:
+  Time now() const { return now_; }
+  std::uint64_t events_processed() const { return processed_; }
+  std::size_t pending() const { return queue_.size(); }
+  void reserve(std::size_t n) { queue_.reserve(n); }
+
+  // Requires: at >= now().
+  void schedule_at(Time at, EventHandler& target, std::uint64_t arg = 0) {
+    assert(at >= now_);
+    queue_.push(Event{at, next_seq_++, &target, arg});
+  }
+  void schedule_in(Duration delay, EventHandler& target, std::uint64_t arg = 0) {
+    schedule_at(now_ + delay, target, arg);
+  }
+
+  // Runs the earliest pending event. Returns false if there was none.
+  bool step() {
+    if (queue_.empty()) return false;
+    const Event e = queue_.pop();
+    now_ = e.at;
+    ++processed_;
+    e.target->handle(*this, e.arg);
+    return true;
+  }
+
+  // Runs every event with time <= end, then sets now() to end (unless stopped early).
+  StopReason run_until(Time end) {
+    stop_requested_ = false;
+    while (!queue_.empty() && queue_.top().at <= end) {
+      if (processed_ >= event_limit_) return StopReason::kEventLimit;
+      step();
+      if (stop_requested_) return StopReason::kStopped;
+    }
+    if (end != Time::never() && now_ < end) now_ = end;
+    return queue_.empty() ? StopReason::kExhausted : StopReason::kTimeLimit;
+  }
+
+  StopReason run() { return run_until(Time::never()); }
+
+  // Asks the loop to return after the current event.
+  void stop() { stop_requested_ = true; }
+
+  // The loop returns kEventLimit once this many events have been processed in total.
+  void set_event_limit(std::uint64_t limit) { event_limit_ = limit; }
+
+ private:
+  EventQueue queue_;
+  Time now_ = Time::zero();
+  std::uint64_t next_seq_ = 0;
+  std::uint64_t processed_ = 0;
+  std::uint64_t event_limit_ = UINT64_MAX;
+  bool stop_requested_ = false;
+};
+
+}  // namespace sim

@@ -1,0 +1,170 @@
+// Each rule of model/personality.h against the source it follows.
+#include "model/personality.h"
+
+#include <catch2/catch.hpp>
+
+using model::AckVerdict;
+using model::Os;
+using model::Personality;
+using model::SynReason;
+using model::SynVerdict;
+
+namespace {
+Personality linux_with(void (*tweak)(model::KernelKnobs&)) {
+  auto k = model::default_knobs(Os::kLinux);
+  tweak(k);
+  return Personality(Os::kLinux, k);
+}
+const Personality kLinux(Os::kLinux, model::default_knobs(Os::kLinux));
+const Personality kWindows(Os::kWindows, model::default_knobs(Os::kWindows));
+}  // namespace
+
+TEST_CASE("Linux listen() clamps the backlog to somaxconn (net/socket.c __sys_listen)", "[personality][linux]") {
+  CHECK(kLinux.listen_backlog(5, std::nullopt) == 5);
+  CHECK(kLinux.listen_backlog(0, std::nullopt) == 0);
+  CHECK(kLinux.listen_backlog(4096, std::nullopt) == 4096);
+  CHECK(kLinux.listen_backlog(4097, std::nullopt) == 4096);
+  SECTION("negative values are huge as unsigned, so they become somaxconn") {
+    CHECK(kLinux.listen_backlog(-1, std::nullopt) == 4096);
+    CHECK(kLinux.listen_backlog(-500, std::nullopt) == 4096);  // what SOMAXCONN_HINT(500) passes
+  }
+  SECTION("SOMAXCONN from glibc's header is 4096 and is clamped like any value") {
+    CHECK(kLinux.somaxconn_constant() == 4096);
+    const auto old = linux_with([](model::KernelKnobs& k) { k.somaxconn = 128; });  // before Linux 5.4
+    CHECK(old.listen_backlog(old.somaxconn_constant(), std::nullopt) == 128);
+  }
+  SECTION("listen() again changes the backlog (inet_listen)") {
+    CHECK(kLinux.listen_backlog(10, 5) == 10);
+    CHECK(kLinux.listen_backlog(2, 5) == 2);
+  }
+}
+
+TEST_CASE("Linux accept queue holds backlog+1 (include/net/sock.h sk_acceptq_is_full)", "[personality][linux]") {
+  CHECK_FALSE(kLinux.accept_queue_full(5, 5));
+  CHECK(kLinux.accept_queue_full(6, 5));
+  CHECK_FALSE(kLinux.accept_queue_full(0, 0));  // backlog 0 still fits one connection
+  CHECK(kLinux.accept_queue_full(1, 0));
+}
+
+TEST_CASE("Linux SYN handling follows tcp_conn_request's order (net/ipv4/tcp_input.c)", "[personality][linux]") {
+  SECTION("room everywhere: keep a request") {
+    const auto d = kLinux.on_syn(0, 0, 5);
+    CHECK(d.verdict == SynVerdict::kQueue);
+  }
+  SECTION("accept queue full: the SYN is dropped (ListenOverflows)") {
+    const auto d = kLinux.on_syn(6, 0, 5);
+    CHECK(d.verdict == SynVerdict::kDrop);
+    CHECK(d.reason == SynReason::kAcceptQueueFull);
+  }
+  SECTION("SYN queue full with syncookies=1: a cookie SYN-ACK") {
+    const auto d = kLinux.on_syn(0, 6, 5);
+    CHECK(d.verdict == SynVerdict::kCookie);
+    CHECK(d.reason == SynReason::kSynQueueFull);
+  }
+  SECTION("a cookie is still refused room when the accept queue is full") {
+    CHECK(kLinux.on_syn(6, 6, 5).verdict == SynVerdict::kDrop);
+  }
+  SECTION("SYN queue full without syncookies: dropped (tcp_syn_flood_action)") {
+    const auto p = linux_with([](model::KernelKnobs& k) { k.tcp_syncookies = 0; });
+    const auto d = p.on_syn(0, 6, 5);
+    CHECK(d.verdict == SynVerdict::kDrop);
+    CHECK(d.reason == SynReason::kSynQueueFull);
+  }
+  SECTION("syncookies=2 sends cookies even with room") {
+    const auto p = linux_with([](model::KernelKnobs& k) { k.tcp_syncookies = 2; });
+    const auto d = p.on_syn(0, 0, 5);
+    CHECK(d.verdict == SynVerdict::kCookie);
+    CHECK(d.reason == SynReason::kCookiesAlways);
+  }
+  SECTION("without cookies, a quarter of tcp_max_syn_backlog stays free") {
+    const auto p = linux_with([](model::KernelKnobs& k) {
+      k.tcp_syncookies = 0;
+      k.tcp_max_syn_backlog = 100;
+    });
+    // 100 - 75 = 25 is not < 25: kept; 100 - 76 = 24 < 25: dropped.
+    CHECK(p.on_syn(0, 75, 1000).verdict == SynVerdict::kQueue);
+    const auto d = p.on_syn(0, 76, 1000);
+    CHECK(d.verdict == SynVerdict::kDrop);
+    CHECK(d.reason == SynReason::kSynBacklogPressure);
+  }
+  SECTION("the SYN queue is full once it holds more than the backlog (inet_csk_reqsk_queue_is_full, 2025)") {
+    CHECK_FALSE(kLinux.syn_queue_full(5, 5));
+    CHECK(kLinux.syn_queue_full(6, 5));
+  }
+}
+
+TEST_CASE("Linux final ACK on a full accept queue (tcp_minisocks.c tcp_check_req)", "[personality][linux]") {
+  CHECK(kLinux.on_final_ack(5, 5) == AckVerdict::kComplete);
+  CHECK(kLinux.on_final_ack(6, 5) == AckVerdict::kDrop);
+  const auto abort = linux_with([](model::KernelKnobs& k) { k.tcp_abort_on_overflow = 1; });
+  CHECK(abort.on_final_ack(6, 5) == AckVerdict::kReset);
+}
+
+TEST_CASE("Linux client SYN retransmissions at 1, 3, 7, 15, 31, 63 s, giving up at 127 s", "[personality][linux]") {
+  const auto s = kLinux.syn_schedule(std::nullopt);
+  CHECK(s.retries == 6);
+  const std::int64_t expected[] = {1, 3, 7, 15, 31, 63};
+  for (int k = 1; k <= 6; ++k) CHECK(s.offset(k) == sim::seconds(expected[k - 1]));
+  CHECK(s.give_up_after() == sim::seconds(127));
+  SECTION("syn_retries overrides the count") {
+    CHECK(kLinux.syn_schedule(0).give_up_after() == sim::seconds(1));
+    CHECK(kLinux.syn_schedule(2).give_up_after() == sim::seconds(7));
+  }
+  SECTION("timeouts stop doubling at TCP_RTO_MAX (120 s)") {
+    const auto many = kLinux.syn_schedule(10);
+    CHECK(many.rto(6) == sim::seconds(64));
+    CHECK(many.rto(7) == sim::seconds(120));
+    CHECK(many.rto(9) == sim::seconds(120));
+  }
+}
+
+TEST_CASE("Windows listen() follows the Winsock listen page", "[personality][windows]") {
+  SECTION("SOMAXCONN gives the maximum reasonable value (knob, default 200)") {
+    CHECK(kWindows.somaxconn_constant() == 0x7fffffff);
+    CHECK(kWindows.listen_backlog(0x7fffffff, std::nullopt) == 200);
+  }
+  SECTION("SOMAXCONN_HINT(N) = -N is adjusted to [200, 65535]") {
+    CHECK(kWindows.listen_backlog(-100, std::nullopt) == 200);
+    CHECK(kWindows.listen_backlog(-1000, std::nullopt) == 1000);
+    CHECK(kWindows.listen_backlog(-100000, std::nullopt) == 65535);
+    CHECK(kWindows.listen_backlog(-0, std::nullopt) == 1);  // SOMAXCONN_HINT(0) is plain 0
+  }
+  SECTION("plain values are silently clamped to the legal range") {
+    CHECK(kWindows.listen_backlog(5, std::nullopt) == 5);
+    CHECK(kWindows.listen_backlog(0, std::nullopt) == 1);
+    CHECK(kWindows.listen_backlog(500, std::nullopt) == 200);
+  }
+  SECTION("listen() on a listening socket succeeds without changing the backlog") {
+    CHECK(kWindows.listen_backlog(50, 5) == 5);
+    CHECK(kWindows.listen_backlog(0, 5) == 5);
+  }
+}
+
+TEST_CASE("Windows refuses a connection request when the queue is full (WSAECONNREFUSED)", "[personality][windows]") {
+  CHECK(kWindows.on_syn(4, 0, 5).verdict == SynVerdict::kQueue);
+  CHECK(kWindows.on_syn(5, 0, 5).verdict == SynVerdict::kRefuse);
+  CHECK(kWindows.on_syn(3, 2, 5).verdict == SynVerdict::kRefuse);  // half-open requests count too
+  CHECK(kWindows.accept_queue_full(5, 5));
+  CHECK_FALSE(kWindows.accept_queue_full(4, 5));
+}
+
+TEST_CASE("Windows client: 2 SYN retransmissions, 3 s initial RTO doubling, gives up at 21 s", "[personality][windows]") {
+  const auto s = kWindows.syn_schedule(std::nullopt);
+  CHECK(s.retries == 2);
+  CHECK(s.offset(1) == sim::seconds(3));
+  CHECK(s.offset(2) == sim::seconds(9));
+  CHECK(s.give_up_after() == sim::seconds(21));
+}
+
+TEST_CASE("knob table: every knob has a default inside its range for the OSes it applies to", "[personality]") {
+  for (const auto& knob : model::knob_table()) {
+    for (Os os : model::all_oses()) {
+      if (!knob.applies_to(os)) continue;
+      const auto k = model::default_knobs(os);
+      const std::int64_t v = knob.kind == model::KnobInfo::Kind::kInteger ? k.*(knob.integer) : (k.*(knob.duration)).ns();
+      INFO(knob.name << " on " << model::os_name(os));
+      CHECK(v >= knob.min);
+      CHECK(v <= knob.max);
+    }
+  }
+}

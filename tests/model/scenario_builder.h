@@ -1,0 +1,51 @@
+// tests/model/scenario_builder.h — small ScenarioSpecs built in code for model tests.
+#pragma once
+
+#include "model/spec.h"
+
+namespace model::test {
+
+inline HostSpec host(std::string name, Os os, BacklogRequest backlog, int workers,
+                     sim::DurationDist service = sim::ConstantDist{sim::Duration::zero()}) {
+  HostSpec h;
+  h.name = std::move(name);
+  h.os = os;
+  h.kernel = default_knobs(os);
+  ListenerSpec l;
+  l.port = 80;
+  l.backlog = backlog;
+  l.workers = workers;
+  l.service = service;
+  h.listeners.push_back(l);
+  return h;
+}
+
+inline BacklogRequest backlog(std::int64_t n) { return {BacklogRequest::Kind::kValue, n}; }
+
+inline ClientSpec client(std::string name, Os os, std::size_t target_host, ArrivalSpec arrivals) {
+  ClientSpec c;
+  c.name = std::move(name);
+  c.os = os;
+  c.target_host = target_host;
+  c.target_listener = 0;
+  c.arrivals = arrivals;
+  return c;
+}
+
+inline BurstArrivals burst(std::int64_t count, sim::Time at = sim::Time::zero()) {
+  return BurstArrivals{count, at, sim::Duration::zero()};
+}
+
+inline ScenarioSpec scenario(std::vector<HostSpec> hosts, std::vector<ClientSpec> clients,
+                             sim::Duration duration, std::uint64_t seed = 1) {
+  ScenarioSpec s;
+  s.name = "test";
+  s.seed = seed;
+  s.duration = duration;
+  s.sample_interval = duration;
+  s.hosts = std::move(hosts);
+  s.clients = std::move(clients);
+  return s;
+}
+
+}  // namespace model::test

@@ -1,0 +1,149 @@
+// The handshake as World plays it: each backlog rule seen from the outside, the outcome
+// invariant, determinism and stream independence.
+#include "model/world.h"
+
+#include <catch2/catch.hpp>
+
+#include "scenario_builder.h"
+
+using namespace model;
+using namespace model::test;
+
+namespace {
+const ClientResults& group(const RunResults& r, const std::string& name) {
+  for (const auto& c : r.clients)
+    if (c.name == name) return c;
+  FAIL("no client group " << name);
+  return r.clients.front();
+}
+}  // namespace
+
+TEST_CASE("Linux listen(5), never accepting, 40 connects: exactly 6 complete (loopback observation)", "[world][linux]") {
+  // DESIGN.md: on a real Linux 6.x kernel, 6 connects complete and 34 stay in SYN_SENT.
+  const auto r = run_scenario(scenario({host("web", Os::kLinux, backlog(5), 0)},
+                                       {client("storm", Os::kLinux, 0, burst(40))}, sim::seconds(10)));
+  const auto& c = group(r, "storm");
+  CHECK(c.counts.attempts == 40);
+  CHECK(c.counts.established == 6);
+  CHECK(c.counts.pending == 40);  // 6 waiting in the accept queue, 34 still retransmitting
+  CHECK(r.listeners[0].accept_queue.max == 6);
+  // The first SYN of each of the 34 and their retransmissions at 1, 3 and 7 s.
+  CHECK(r.listeners[0].syns_dropped == 34 * 4);
+  CHECK(r.listeners[0].listen_overflows == 34 * 4);
+  CHECK(c.syn_retransmits == 34 * 3);
+}
+
+TEST_CASE("Windows listen(5), never accepting, 40 connects: 5 queued, 35 refused", "[world][windows]") {
+  const auto r = run_scenario(scenario({host("web", Os::kWindows, backlog(5), 0)},
+                                       {client("storm", Os::kWindows, 0, burst(40))}, sim::seconds(10)));
+  const auto& c = group(r, "storm");
+  CHECK(c.counts.established == 5);
+  CHECK(c.counts.refused == 35);
+  CHECK(c.counts.pending == 5);
+  CHECK(r.listeners[0].resets_sent == 35);
+  CHECK(c.counts.refusal_rate() == Approx(35.0 / 40.0));
+}
+
+TEST_CASE("backlog 0: Linux still completes one connection, Windows one (clamped to 1)", "[world]") {
+  const Os os = GENERATE(Os::kLinux, Os::kWindows);
+  const auto r = run_scenario(scenario({host("web", os, backlog(0), 0)}, {client("c", os, 0, burst(3))}, sim::seconds(1)));
+  CHECK(group(r, "c").counts.established == 1);
+}
+
+TEST_CASE("a Linux client whose SYNs are all dropped gives up at 127 s", "[world][linux]") {
+  auto spec = scenario({host("web", Os::kLinux, backlog(0), 0)}, {client("c", Os::kLinux, 0, burst(2))}, sim::seconds(200));
+  const auto r = run_scenario(spec);
+  const auto& c = group(r, "c");
+  CHECK(c.counts.established == 1);
+  CHECK(c.counts.timed_out == 1);
+  CHECK(c.syn_retransmits == 6);
+  SECTION("and at 126.9 s it is still trying") {
+    spec.duration = sim::milliseconds(126'900);
+    const auto early = run_scenario(spec);
+    CHECK(group(early, "c").counts.timed_out == 0);
+    CHECK(group(early, "c").counts.pending == 2);
+  }
+}
+
+TEST_CASE("a Windows client gives up after 21 s; syn_retries: 0 gives up after the first timeout", "[world][windows]") {
+  auto spec = scenario({host("web", Os::kLinux, backlog(0), 0)}, {client("c", Os::kWindows, 0, burst(2))},
+                       sim::milliseconds(21'001));
+  CHECK(group(run_scenario(spec), "c").counts.timed_out == 1);
+  spec.duration = sim::milliseconds(20'999);
+  CHECK(group(run_scenario(spec), "c").counts.timed_out == 0);
+  spec.clients[0].syn_retries = 0;
+  spec.duration = sim::milliseconds(3'001);
+  const auto r = run_scenario(spec);
+  CHECK(group(r, "c").counts.timed_out == 1);
+  CHECK(group(r, "c").syn_retransmits == 0);
+}
+
+TEST_CASE("connect_timeout ends an unanswered attempt before the SYN retries run out", "[world]") {
+  auto spec = scenario({host("web", Os::kLinux, backlog(0), 0)}, {client("c", Os::kLinux, 0, burst(2))}, sim::seconds(5));
+  spec.clients[0].connect_timeout = sim::seconds(2);
+  const auto r = run_scenario(spec);
+  CHECK(group(r, "c").counts.timed_out == 1);
+  CHECK(group(r, "c").syn_retransmits == 1);  // at 1 s; the next would be at 3 s
+}
+
+TEST_CASE("application retries make new attempts after a refusal", "[world]") {
+  auto spec = scenario({host("web", Os::kWindows, backlog(1), 0)}, {client("c", Os::kWindows, 0, burst(3))},
+                       sim::seconds(10));
+  spec.clients[0].retry = RetrySpec{2, sim::milliseconds(100), 2.0, 0.0};
+  const auto r = run_scenario(spec);
+  const auto& c = group(r, "c");
+  // 1 queued; 2 refused, each retried twice (at +100 ms and +200 ms): 4 more refusals.
+  CHECK(c.counts.attempts == 3 + 4);
+  CHECK(c.counts.refused == 6);
+  CHECK(c.app_retries == 4);
+  CHECK(c.counts.balanced());
+}
+
+TEST_CASE("workers accept and serve: a constant-service pipeline has no losses below capacity", "[world]") {
+  // 2 workers, 10 ms service: capacity 200/s; constant arrivals at 100/s never queue.
+  const auto r = run_scenario(scenario({host("web", Os::kLinux, backlog(8), 2, sim::ConstantDist{sim::milliseconds(10)})},
+                                       {client("c", Os::kLinux, 0, ConstantArrivals{100})}, sim::seconds(10)));
+  const auto& c = group(r, "c");
+  CHECK(c.counts.attempts == 999);  // arrivals at 10 ms, 20 ms, ... < 10 s
+  CHECK(c.counts.accepted == 999);
+  CHECK(r.listeners[0].accept_queue.max == 1);  // momentarily, before a worker takes it
+  CHECK(r.listeners[0].accept_wait.max() == 0);
+}
+
+TEST_CASE("every run keeps attempts == accepted + refused + timed_out + reset + pending", "[world]") {
+  const Os os = GENERATE(Os::kLinux, Os::kWindows);
+  const std::uint64_t seed = GENERATE(1u, 7u, 42u);
+  auto spec = scenario({host("web", os, backlog(16), 4, sim::ExponentialDist{sim::milliseconds(5)})},
+                       {client("c", os, 0, PoissonArrivals{1500})}, sim::seconds(20), seed);
+  spec.clients[0].retry = RetrySpec{3, sim::milliseconds(50), 2.0, 0.5};
+  spec.clients[0].connect_timeout = sim::seconds(4);
+  const auto r = run_scenario(spec);
+  CHECK(r.totals.balanced());
+  CHECK(r.totals.attempts > 20000);
+}
+
+TEST_CASE("determinism: same spec and seed, same digest; another seed, another digest", "[world][determinism]") {
+  auto spec = scenario({host("web", Os::kLinux, backlog(16), 4, sim::ExponentialDist{sim::milliseconds(5)})},
+                       {client("c", Os::kLinux, 0, PoissonArrivals{1000})}, sim::seconds(5), 3);
+  const auto a = run_scenario(spec);
+  const auto b = run_scenario(spec);
+  CHECK(a.digest == b.digest);
+  CHECK(a.events == b.events);
+  spec.seed = 4;
+  CHECK(run_scenario(spec).digest != a.digest);
+}
+
+TEST_CASE("adding an entity does not change another's random draws", "[world][determinism]") {
+  auto one = scenario({host("web", Os::kLinux, backlog(16), 4, sim::ExponentialDist{sim::milliseconds(5)})},
+                      {client("c", Os::kLinux, 0, PoissonArrivals{500})}, sim::seconds(5), 9);
+  auto two = one;
+  two.hosts.push_back(host("other", Os::kWindows, backlog(4), 1, sim::ExponentialDist{sim::milliseconds(9)}));
+  two.clients.push_back(client("d", Os::kWindows, 1, PoissonArrivals{300}));
+  const auto a = run_scenario(one);
+  const auto b = run_scenario(two);
+  const auto& ca = group(a, "c");
+  const auto& cb = group(b, "c");
+  CHECK(ca.counts.attempts == cb.counts.attempts);
+  CHECK(ca.counts.accepted == cb.counts.accepted);
+  CHECK(a.listeners[0].accept_wait.mean() == b.listeners[0].accept_wait.mean());
+}
