@@ -7,6 +7,7 @@
 // Duration::infinite() / Time::never(), which compare greater than every finite value.
 #pragma once
 
+#include <cmath>
 #include <compare>
 #include <cstdint>
 #include <limits>
@@ -44,13 +45,13 @@ class Duration {
 
   constexpr std::int64_t ns() const { return ns_; }
   constexpr bool is_infinite() const { return ns_ == detail::kMaxNs; }
-  constexpr double seconds() const { return static_cast<double>(ns_) * 1e-9; }
-  constexpr double millis() const { return static_cast<double>(ns_) * 1e-6; }
+  constexpr double seconds() const { return static_cast<double>(ns_) / 1e9; }  // correctly rounded
+  constexpr double millis() const { return static_cast<double>(ns_) / 1e6; }
 
   constexpr Duration operator+(Duration o) const { return Duration(detail::saturating_add(ns_, o.ns_)); }
   constexpr Duration operator-(Duration o) const { return Duration(detail::saturating_sub(ns_, o.ns_)); }
   constexpr Duration operator*(std::int64_t k) const { return Duration(detail::saturating_mul(ns_, k)); }
-  // Requires: k != 0.
+  // Requires: k > 0.
   constexpr Duration operator/(std::int64_t k) const { return Duration(ns_ / k); }
   constexpr Duration& operator+=(Duration o) { return *this = *this + o; }
   constexpr Duration& operator-=(Duration o) { return *this = *this - o; }
@@ -75,8 +76,7 @@ inline std::optional<Duration> duration_from_seconds(double s) {
   const double ns = s * 1e9;
   // 2^63 is exactly representable; anything at or beyond it does not fit.
   if (!(ns > -9223372036854775808.0 && ns < 9223372036854775808.0)) return std::nullopt;
-  const double rounded = ns < 0 ? ns - 0.5 : ns + 0.5;
-  return Duration::from_ns(static_cast<std::int64_t>(rounded));
+  return Duration::from_ns(std::llround(ns));  // to nearest, halves away from zero
 }
 
 class Time {
@@ -88,7 +88,7 @@ class Time {
   static constexpr Time never() { return Time(detail::kMaxNs); }
 
   constexpr std::int64_t ns() const { return ns_; }
-  constexpr double seconds() const { return static_cast<double>(ns_) * 1e-9; }
+  constexpr double seconds() const { return static_cast<double>(ns_) / 1e9; }  // correctly rounded
   constexpr Duration since_start() const { return Duration::from_ns(ns_); }
 
   constexpr Time operator+(Duration d) const { return Time(detail::saturating_add(ns_, d.ns())); }
