@@ -22,12 +22,12 @@ nlohmann::json counts_json(const model::OutcomeCounts& c) {
   };
 }
 
-double ms(std::int64_t ns) { return static_cast<double>(ns) * 1e-6; }
+double ms(std::int64_t ns) { return static_cast<double>(ns) / 1e6; }
 
 nlohmann::json percentiles_ms(const sim::Histogram& h) {
   return {
       {"count", h.count()},
-      {"mean", h.mean() * 1e-6},
+      {"mean", h.mean() / 1e6},
       {"p50", ms(h.percentile(0.50))},
       {"p90", ms(h.percentile(0.90))},
       {"p99", ms(h.percentile(0.99))},

@@ -70,16 +70,39 @@ struct Connection {
   std::uint8_t synack_timeouts = 0;  // Linux req->num_timeout
   ClientState client_state = ClientState::kDone;
   ServerState server_state = ServerState::kNone;
-  bool acked = false;  // Linux inet_rsk(req)->acked: a final ACK was dropped on overflow
+  bool acked = false;   // Linux inet_rsk(req)->acked: a final ACK was dropped on overflow
+  bool cookie = false;  // the server answered with a SYN cookie and kept nothing
   bool live = false;
 };
 
 enum class TimerKind : std::uint8_t { kSynRetransmit, kConnectTimeout, kSynAckRetransmit };
 
-// Timer events carry (slot, generation, kind) in their 64-bit argument.
+// Segments of the handshake. Each crosses the network as an event, even at zero delay:
+// segments sent at one instant are then received in the order they were sent, after
+// everything already due at that instant, as a kernel's receive backlog would take them.
+enum class Segment : std::uint8_t {
+  kSyn,        // client -> server
+  kSynAck,     // server -> client
+  kAck,        // client -> server (the final ACK, or the ACK of a retransmitted SYN-ACK)
+  kRst,        // server -> client
+  kClientRst,  // client -> server: a SYN-ACK reached a client that gave up
+};
+
+// Timer and segment events carry (slot, generation, kind) in their 64-bit argument.
+constexpr std::uint64_t pack(std::uint32_t slot, std::uint32_t generation, std::uint8_t kind) {
+  return (static_cast<std::uint64_t>(slot) << 32) | (static_cast<std::uint64_t>(generation & 0xFFFFFFu) << 8) | kind;
+}
 constexpr std::uint64_t pack_timer(std::uint32_t slot, std::uint32_t generation, TimerKind kind) {
-  return (static_cast<std::uint64_t>(slot) << 32) | (static_cast<std::uint64_t>(generation & 0xFFFFFFu) << 8) |
-         static_cast<std::uint64_t>(kind);
+  return pack(slot, generation, static_cast<std::uint8_t>(kind));
+}
+struct Unpacked {
+  std::uint32_t slot;
+  std::uint32_t generation;
+  std::uint8_t kind;
+};
+constexpr Unpacked unpack(std::uint64_t arg) {
+  return {static_cast<std::uint32_t>(arg >> 32), static_cast<std::uint32_t>((arg >> 8) & 0xFFFFFFu),
+          static_cast<std::uint8_t>(arg & 0xFF)};
 }
 
 // FNV-1a over 64-bit words: a stable, specified digest of the run's outcome stream.
@@ -100,6 +123,12 @@ struct World::Impl {
   struct Timers final : sim::EventHandler {
     Impl* world = nullptr;
     void handle(sim::Engine&, std::uint64_t arg) override { world->on_timer(arg); }
+  };
+
+  // Delivers segments. The network has zero delay for now; topologies add latency here.
+  struct Network final : sim::EventHandler {
+    Impl* world = nullptr;
+    void handle(sim::Engine&, std::uint64_t arg) override { world->on_segment(arg); }
   };
 
   struct Sampler final : sim::EventHandler {
@@ -140,19 +169,29 @@ struct World::Impl {
     sim::RandomStream retry_rng{0};
     ClientResults out;
 
-    // arg 0: the next arrival; arg k > 0: application retry number k.
+    // arg 0: the next arrivals; arg k > 0: application retry number k.
     void handle(sim::Engine&, std::uint64_t arg) override {
       if (arg == 0) {
+        // Every connect() of this instant is made before any segment is delivered, as
+        // when many clients send at once.
+        const sim::Time now = world->engine.now();
         world->connect(*this, 0);
+        while (next_arrival && *next_arrival == now) {
+          world->connect(*this, 0);
+          next_arrival = arrivals.next(arrival_rng);
+        }
         schedule_next_arrival();
       } else {
         world->connect(*this, static_cast<std::uint16_t>(arg));
       }
     }
+    // Schedules the pending arrival and looks one ahead (to group arrivals of one instant).
     void schedule_next_arrival() {
-      const auto t = arrivals.next(arrival_rng);
-      if (t && *t < world->end) world->engine.schedule_at(*t, *this, 0);
+      if (!next_arrival || *next_arrival >= world->end) return;
+      world->engine.schedule_at(*next_arrival, *this, 0);
+      next_arrival = arrivals.next(arrival_rng);
     }
+    std::optional<sim::Time> next_arrival;
   };
 
   const ScenarioSpec& spec;
@@ -164,6 +203,7 @@ struct World::Impl {
   std::vector<std::uint32_t> free_slots;
   std::size_t in_flight = 0;
   Timers timers;
+  Network network;
   Sampler sampler;
   std::uint64_t digest = kFnvOffset;
   sim::TimeSeries series{{}};
@@ -178,6 +218,7 @@ struct World::Impl {
 
   Impl(const ScenarioSpec& s, sim::Engine& e) : spec(s), engine(e), end(sim::Time::zero() + s.duration) {
     timers.world = this;
+    network.world = this;
     sampler.world = this;
     build_listeners();
     build_clients();
@@ -259,7 +300,10 @@ struct World::Impl {
   }
 
   void start() {
-    for (auto& c : clients) c.schedule_next_arrival();
+    for (auto& c : clients) {
+      c.next_arrival = c.arrivals.next(c.arrival_rng);
+      c.schedule_next_arrival();
+    }
     if (spec.sample_interval < spec.duration) engine.schedule_in(spec.sample_interval, sampler);
   }
 
@@ -323,6 +367,25 @@ struct World::Impl {
     l.syn_level.set(engine.now(), l.syn_queue_len, l.personality.syn_queue_full(l.syn_queue_len, l.backlog));
   }
 
+  // ---- the network -----------------------------------------------------------------------
+
+  void send(std::uint32_t slot, Segment segment) {
+    engine.schedule_in(sim::Duration::zero(), network, pack(slot, conns[slot].generation, static_cast<std::uint8_t>(segment)));
+  }
+
+  void on_segment(std::uint64_t arg) {
+    const Unpacked u = unpack(arg);
+    const Connection& c = conns[u.slot];
+    if (!c.live || (c.generation & 0xFFFFFFu) != u.generation) return;  // its connection is gone
+    switch (static_cast<Segment>(u.kind)) {
+      case Segment::kSyn: server_receive_syn(u.slot); return;
+      case Segment::kSynAck: client_receive_synack(u.slot); return;
+      case Segment::kAck: server_receive_ack(u.slot); return;
+      case Segment::kRst: client_receive_rst(u.slot); return;
+      case Segment::kClientRst: server_receive_client_rst(u.slot); return;
+    }
+  }
+
   // ---- the client ----------------------------------------------------------------------
 
   void connect(ClientGroup& g, std::uint16_t retry_no) {
@@ -342,26 +405,27 @@ struct World::Impl {
   void send_syn(std::uint32_t slot) {
     Connection& c = conns[slot];
     const int k = c.syn_transmissions++;
-    server_receive_syn(slot);
-    // The network delivers at zero delay, so a SYN-ACK or RST has already come back;
-    // only an unanswered SYN needs its retransmission timer.
-    Connection& after = conns[slot];
-    if (after.live && after.client_state == ClientState::kSynSent) {
-      const ClientGroup& g = clients[after.client];
-      engine.schedule_in(g.syn_schedule.rto(k), timers, pack_timer(slot, after.generation, TimerKind::kSynRetransmit));
-    }
+    send(slot, Segment::kSyn);
+    engine.schedule_in(clients[c.client].syn_schedule.rto(k), timers, pack_timer(slot, c.generation, TimerKind::kSynRetransmit));
   }
 
   void client_receive_synack(std::uint32_t slot) {
     Connection& c = conns[slot];
     ClientGroup& g = clients[c.client];
-    if (c.client_state == ClientState::kSynSent) {
-      c.client_state = ClientState::kEstablished;
-      ++g.out.counts.established;
-      g.out.connect_latency.record((engine.now() - c.started).ns());
-      server_receive_ack(slot);
-    } else if (c.client_state == ClientState::kEstablished) {
-      server_receive_ack(slot);  // a retransmitted SYN-ACK: the client ACKs it again
+    switch (c.client_state) {
+      case ClientState::kSynSent:
+        c.client_state = ClientState::kEstablished;
+        ++g.out.counts.established;
+        g.out.connect_latency.record((engine.now() - c.started).ns());
+        send(slot, Segment::kAck);
+        return;
+      case ClientState::kEstablished:
+        send(slot, Segment::kAck);  // a retransmitted SYN-ACK: the client ACKs it again
+        return;
+      case ClientState::kDone:
+        // The client gave up; its kernel answers a SYN-ACK for a closed socket with RST.
+        send(slot, Segment::kClientRst);
+        return;
     }
   }
 
@@ -371,18 +435,18 @@ struct World::Impl {
     // A RST to a SYN is "connection refused"; a RST to the final ACK (Linux
     // tcp_abort_on_overflow) counts as refused too: the server turned the connection away.
     settle(slot, Outcome::kRefused);
-    if (conns[slot].server_state == ServerState::kNone) release(slot);
+    release_if_idle(slot);
   }
 
   void client_gives_up(std::uint32_t slot) {
     settle(slot, Outcome::kTimedOut);
-    Connection& c = conns[slot];
-    if (c.server_state == ServerState::kRequest) {
-      // The server's next SYN-ACK would meet a closed port and be answered by RST, which
-      // removes the request; at zero latency that happens now.
-      remove_request(listeners[c.listener], slot);
-    }
-    if (conns[slot].server_state == ServerState::kNone) release(slot);
+    release_if_idle(slot);
+  }
+
+  // Frees a slot that neither end needs any more.
+  void release_if_idle(std::uint32_t slot) {
+    const Connection& c = conns[slot];
+    if (c.client_state == ClientState::kDone && c.server_state == ServerState::kNone) release(slot);
   }
 
   // ---- the server ----------------------------------------------------------------------
@@ -393,9 +457,10 @@ struct World::Impl {
     ++l.out.syns_received;
     if (c.server_state == ServerState::kRequest) {
       // A retransmitted SYN for a request we hold: tcp_check_req resends the SYN-ACK.
-      client_receive_synack(slot);
+      send(slot, Segment::kSynAck);
       return;
     }
+    if (c.server_state == ServerState::kQueued) return;  // a stale retransmission
     const auto accept_len = static_cast<std::int64_t>(l.accept_queue.size());
     const SynDecision d = l.personality.on_syn(accept_len, l.syn_queue_len, l.backlog);
     switch (d.verdict) {
@@ -405,21 +470,23 @@ struct World::Impl {
         return;
       case SynVerdict::kRefuse:
         ++l.out.resets_sent;
-        client_receive_rst(slot);
+        send(slot, Segment::kRst);
         return;
       case SynVerdict::kCookie:
         ++l.out.syncookies_sent;
-        client_receive_synack(slot);
+        c.cookie = true;
+        send(slot, Segment::kSynAck);
         return;
       case SynVerdict::kQueue:
         c.server_state = ServerState::kRequest;
+        c.cookie = false;
         c.synack_timeouts = 0;
         ++l.syn_queue_len;
         ++l.syn_queue_young;
         set_syn_level(l);
         engine.schedule_in(l.personality.knobs().syn_rto_initial, timers,
                            pack_timer(slot, c.generation, TimerKind::kSynAckRetransmit));
-        client_receive_synack(slot);
+        send(slot, Segment::kSynAck);
         return;
     }
   }
@@ -428,11 +495,12 @@ struct World::Impl {
     Connection& c = conns[slot];
     Listener& l = listeners[c.listener];
     const bool has_request = c.server_state == ServerState::kRequest;
-    if (c.server_state == ServerState::kQueued) return;  // a duplicate ACK
+    if (!has_request && !c.cookie) return;  // already queued or accepted: a duplicate ACK
     const auto accept_len = static_cast<std::int64_t>(l.accept_queue.size());
     switch (l.personality.on_final_ack(accept_len, l.backlog)) {
       case AckVerdict::kComplete:
         if (has_request) remove_request(l, slot);
+        c.cookie = false;
         enqueue(l, slot);
         return;
       case AckVerdict::kDrop:
@@ -443,16 +511,25 @@ struct World::Impl {
         } else {
           // A cookie's ACK: no request exists to retry, and the server forgets it. The
           // client holds a connection the server never had.
-          settle(slot, Outcome::kReset);
-          release(slot);
+          c.cookie = false;
+          if (c.client_state == ClientState::kEstablished) settle(slot, Outcome::kReset);
+          release_if_idle(slot);
         }
         return;
       case AckVerdict::kReset:
         ++l.out.resets_sent;
         if (has_request) remove_request(l, slot);
-        client_receive_rst(slot);
+        c.cookie = false;
+        send(slot, Segment::kRst);
         return;
     }
+  }
+
+  void server_receive_client_rst(std::uint32_t slot) {
+    Connection& c = conns[slot];
+    if (c.server_state == ServerState::kRequest) remove_request(listeners[c.listener], slot);
+    c.cookie = false;
+    release_if_idle(slot);
   }
 
   void remove_request(Listener& l, std::uint32_t slot) {
@@ -517,44 +594,42 @@ struct World::Impl {
     if (c.synack_timeouts >= max_retries) {
       ++l.out.requests_expired;
       remove_request(l, slot);
-      if (c.client_state == ClientState::kEstablished) {
-        settle(slot, Outcome::kReset);  // the client believes it is connected
-      }
-      if (c.client_state == ClientState::kDone) release(slot);
+      // A client that saw the SYN-ACK believes it is connected; the server forgot it.
+      if (c.client_state == ClientState::kEstablished) settle(slot, Outcome::kReset);
+      release_if_idle(slot);
       return;
     }
     if (c.synack_timeouts++ == 0) --l.syn_queue_young;
     ++l.out.synacks_retransmitted;
-    const sim::Duration timeout = std::min(k.syn_rto_initial * (std::int64_t{1} << std::min<int>(c.synack_timeouts, 62)), k.rto_max);
+    const int shift = std::min<int>(c.synack_timeouts, 62);
+    const sim::Duration timeout = std::min(k.syn_rto_initial * (std::int64_t{1} << shift), k.rto_max);
     engine.schedule_in(timeout, timers, pack_timer(slot, c.generation, TimerKind::kSynAckRetransmit));
-    client_receive_synack(slot);
+    send(slot, Segment::kSynAck);
   }
 
   // ---- timers ------------------------------------------------------------------------
 
   void on_timer(std::uint64_t arg) {
-    const auto slot = static_cast<std::uint32_t>(arg >> 32);
-    const auto generation = static_cast<std::uint32_t>((arg >> 8) & 0xFFFFFFu);
-    const auto kind = static_cast<TimerKind>(arg & 0xFF);
-    Connection& c = conns[slot];
-    if (!c.live || (c.generation & 0xFFFFFFu) != generation) return;  // stale
-    switch (kind) {
+    const Unpacked u = unpack(arg);
+    Connection& c = conns[u.slot];
+    if (!c.live || (c.generation & 0xFFFFFFu) != u.generation) return;  // stale
+    switch (static_cast<TimerKind>(u.kind)) {
       case TimerKind::kSynRetransmit: {
         if (c.client_state != ClientState::kSynSent) return;
-        const ClientGroup& g = clients[c.client];
+        ClientGroup& g = clients[c.client];
         if (c.syn_transmissions > g.syn_schedule.retries) {
-          client_gives_up(slot);
+          client_gives_up(u.slot);
         } else {
-          ++clients[c.client].out.syn_retransmits;
-          send_syn(slot);
+          ++g.out.syn_retransmits;
+          send_syn(u.slot);
         }
         return;
       }
       case TimerKind::kConnectTimeout:
-        if (c.client_state == ClientState::kSynSent) client_gives_up(slot);
+        if (c.client_state == ClientState::kSynSent) client_gives_up(u.slot);
         return;
       case TimerKind::kSynAckRetransmit:
-        if (c.server_state == ServerState::kRequest) on_synack_timer(slot);
+        if (c.server_state == ServerState::kRequest) on_synack_timer(u.slot);
         return;
     }
   }

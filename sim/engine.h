@@ -4,10 +4,16 @@
 // events mean. Many engines may live in one process (tests, parallel sweeps): there is
 // no global state. Events scheduled for the same instant run in scheduling order.
 // Not thread-safe: one engine is driven by one thread at a time.
+//
+// Events scheduled for the current instant (zero delay) skip the heap: they go to a FIFO
+// that runs after the heap's events at that instant. This keeps the (time, sequence)
+// order exactly: every heap event at now() was scheduled before now() was reached, so
+// its sequence number is smaller than any event scheduled during now().
 #pragma once
 
 #include <cassert>
 #include <cstdint>
+#include <deque>
 
 #include "sim/event_queue.h"
 #include "sim/time.h"
@@ -25,13 +31,18 @@ class Engine {
  public:
   Time now() const { return now_; }
   std::uint64_t events_processed() const { return processed_; }
-  std::size_t pending() const { return queue_.size(); }
+  std::size_t pending() const { return queue_.size() + now_queue_.size(); }
   void reserve(std::size_t n) { queue_.reserve(n); }
 
   // Requires: at >= now().
   void schedule_at(Time at, EventHandler& target, std::uint64_t arg = 0) {
     assert(at >= now_);
-    queue_.push(Event{at, next_seq_++, &target, arg});
+    const Event e{at, next_seq_++, &target, arg};
+    if (at == now_) {
+      now_queue_.push_back(e);
+    } else {
+      queue_.push(e);
+    }
   }
   void schedule_in(Duration delay, EventHandler& target, std::uint64_t arg = 0) {
     schedule_at(now_ + delay, target, arg);
@@ -39,8 +50,15 @@ class Engine {
 
   // Runs the earliest pending event. Returns false if there was none.
   bool step() {
-    if (queue_.empty()) return false;
-    const Event e = queue_.pop();
+    Event e;
+    if (!queue_.empty() && (now_queue_.empty() || queue_.top().at == now_)) {
+      e = queue_.pop();
+    } else if (!now_queue_.empty()) {
+      e = now_queue_.front();
+      now_queue_.pop_front();
+    } else {
+      return false;
+    }
     now_ = e.at;
     ++processed_;
     e.target->handle(*this, e.arg);
@@ -50,13 +68,13 @@ class Engine {
   // Runs every event with time <= end, then sets now() to end (unless stopped early).
   StopReason run_until(Time end) {
     stop_requested_ = false;
-    while (!queue_.empty() && queue_.top().at <= end) {
+    while (!now_queue_.empty() || (!queue_.empty() && queue_.top().at <= end)) {
       if (processed_ >= event_limit_) return StopReason::kEventLimit;
       step();
       if (stop_requested_) return StopReason::kStopped;
     }
     if (end != Time::never() && now_ < end) now_ = end;
-    return queue_.empty() ? StopReason::kExhausted : StopReason::kTimeLimit;
+    return pending() == 0 ? StopReason::kExhausted : StopReason::kTimeLimit;
   }
 
   StopReason run() { return run_until(Time::never()); }
@@ -69,6 +87,7 @@ class Engine {
 
  private:
   EventQueue queue_;
+  std::deque<Event> now_queue_;  // events at now_, in scheduling order
   Time now_ = Time::zero();
   std::uint64_t next_seq_ = 0;
   std::uint64_t processed_ = 0;

@@ -32,8 +32,15 @@ inline ClientSpec client(std::string name, Os os, std::size_t target_host, Arriv
   return c;
 }
 
-inline BurstArrivals burst(std::int64_t count, sim::Time at = sim::Time::zero()) {
+// `count` connects at one instant: their SYNs reach the listener together.
+inline BurstArrivals simultaneous(std::int64_t count, sim::Time at = sim::Time::zero()) {
   return BurstArrivals{count, at, sim::Duration::zero()};
+}
+
+// `count` connects 1 ms apart, as a program's loop of connect() calls on loopback makes
+// them: each handshake completes before the next SYN.
+inline BurstArrivals one_by_one(std::int64_t count, sim::Time at = sim::Time::zero()) {
+  return BurstArrivals{count, at, sim::milliseconds(count)};
 }
 
 inline ScenarioSpec scenario(std::vector<HostSpec> hosts, std::vector<ClientSpec> clients,

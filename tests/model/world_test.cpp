@@ -21,7 +21,7 @@ const ClientResults& group(const RunResults& r, const std::string& name) {
 TEST_CASE("Linux listen(5), never accepting, 40 connects: exactly 6 complete (loopback observation)", "[world][linux]") {
   // DESIGN.md: on a real Linux 6.x kernel, 6 connects complete and 34 stay in SYN_SENT.
   const auto r = run_scenario(scenario({host("web", Os::kLinux, backlog(5), 0)},
-                                       {client("storm", Os::kLinux, 0, burst(40))}, sim::seconds(10)));
+                                       {client("storm", Os::kLinux, 0, one_by_one(40))}, sim::seconds(10)));
   const auto& c = group(r, "storm");
   CHECK(c.counts.attempts == 40);
   CHECK(c.counts.established == 6);
@@ -33,9 +33,35 @@ TEST_CASE("Linux listen(5), never accepting, 40 connects: exactly 6 complete (lo
   CHECK(c.syn_retransmits == 34 * 3);
 }
 
+TEST_CASE("SYNs that arrive together all find the accept queue empty (tcp_conn_request)", "[world][linux]") {
+  // 40 SYNs in one batch: the accept queue fills only when their final ACKs come back,
+  // so every SYN passes the accept-queue check. The first 6 become requests (the SYN
+  // queue holds backlog + 1), the other 34 get SYN cookies. Then the ACKs: 6 complete,
+  // and the 34 cookie ACKs find the queue full and are dropped with no state left: those
+  // clients believe they are connected to a server that never had them.
+  const auto r = run_scenario(scenario({host("web", Os::kLinux, backlog(5), 0)},
+                                       {client("storm", Os::kLinux, 0, simultaneous(40))}, sim::seconds(10)));
+  const auto& c = group(r, "storm");
+  CHECK(c.counts.established == 40);
+  CHECK(c.counts.reset == 34);
+  CHECK(c.counts.pending == 6);
+  CHECK(r.listeners[0].syncookies_sent == 34);
+  CHECK(r.listeners[0].acks_dropped == 34);
+  CHECK(r.listeners[0].syns_dropped == 0);
+  SECTION("without syncookies the SYNs beyond the SYN queue are dropped and retried") {
+    auto spec = scenario({host("web", Os::kLinux, backlog(5), 0)}, {client("storm", Os::kLinux, 0, simultaneous(40))},
+                         sim::milliseconds(500));
+    spec.hosts[0].kernel.tcp_syncookies = 0;
+    const auto nc = run_scenario(spec);
+    CHECK(group(nc, "storm").counts.established == 6);
+    CHECK(nc.listeners[0].syns_dropped == 34);
+    CHECK(nc.listeners[0].syncookies_sent == 0);
+  }
+}
+
 TEST_CASE("Windows listen(5), never accepting, 40 connects: 5 queued, 35 refused", "[world][windows]") {
   const auto r = run_scenario(scenario({host("web", Os::kWindows, backlog(5), 0)},
-                                       {client("storm", Os::kWindows, 0, burst(40))}, sim::seconds(10)));
+                                       {client("storm", Os::kWindows, 0, one_by_one(40))}, sim::seconds(10)));
   const auto& c = group(r, "storm");
   CHECK(c.counts.established == 5);
   CHECK(c.counts.refused == 35);
@@ -46,12 +72,12 @@ TEST_CASE("Windows listen(5), never accepting, 40 connects: 5 queued, 35 refused
 
 TEST_CASE("backlog 0: Linux still completes one connection, Windows one (clamped to 1)", "[world]") {
   const Os os = GENERATE(Os::kLinux, Os::kWindows);
-  const auto r = run_scenario(scenario({host("web", os, backlog(0), 0)}, {client("c", os, 0, burst(3))}, sim::seconds(1)));
+  const auto r = run_scenario(scenario({host("web", os, backlog(0), 0)}, {client("c", os, 0, one_by_one(3))}, sim::seconds(1)));
   CHECK(group(r, "c").counts.established == 1);
 }
 
 TEST_CASE("a Linux client whose SYNs are all dropped gives up at 127 s", "[world][linux]") {
-  auto spec = scenario({host("web", Os::kLinux, backlog(0), 0)}, {client("c", Os::kLinux, 0, burst(2))}, sim::seconds(200));
+  auto spec = scenario({host("web", Os::kLinux, backlog(0), 0)}, {client("c", Os::kLinux, 0, one_by_one(2))}, sim::seconds(200));
   const auto r = run_scenario(spec);
   const auto& c = group(r, "c");
   CHECK(c.counts.established == 1);
@@ -66,7 +92,7 @@ TEST_CASE("a Linux client whose SYNs are all dropped gives up at 127 s", "[world
 }
 
 TEST_CASE("a Windows client gives up after 21 s; syn_retries: 0 gives up after the first timeout", "[world][windows]") {
-  auto spec = scenario({host("web", Os::kLinux, backlog(0), 0)}, {client("c", Os::kWindows, 0, burst(2))},
+  auto spec = scenario({host("web", Os::kLinux, backlog(0), 0)}, {client("c", Os::kWindows, 0, one_by_one(2))},
                        sim::milliseconds(21'001));
   CHECK(group(run_scenario(spec), "c").counts.timed_out == 1);
   spec.duration = sim::milliseconds(20'999);
@@ -79,7 +105,7 @@ TEST_CASE("a Windows client gives up after 21 s; syn_retries: 0 gives up after t
 }
 
 TEST_CASE("connect_timeout ends an unanswered attempt before the SYN retries run out", "[world]") {
-  auto spec = scenario({host("web", Os::kLinux, backlog(0), 0)}, {client("c", Os::kLinux, 0, burst(2))}, sim::seconds(5));
+  auto spec = scenario({host("web", Os::kLinux, backlog(0), 0)}, {client("c", Os::kLinux, 0, one_by_one(2))}, sim::seconds(5));
   spec.clients[0].connect_timeout = sim::seconds(2);
   const auto r = run_scenario(spec);
   CHECK(group(r, "c").counts.timed_out == 1);
@@ -87,7 +113,7 @@ TEST_CASE("connect_timeout ends an unanswered attempt before the SYN retries run
 }
 
 TEST_CASE("application retries make new attempts after a refusal", "[world]") {
-  auto spec = scenario({host("web", Os::kWindows, backlog(1), 0)}, {client("c", Os::kWindows, 0, burst(3))},
+  auto spec = scenario({host("web", Os::kWindows, backlog(1), 0)}, {client("c", Os::kWindows, 0, one_by_one(3))},
                        sim::seconds(10));
   spec.clients[0].retry = RetrySpec{2, sim::milliseconds(100), 2.0, 0.0};
   const auto r = run_scenario(spec);
