@@ -66,7 +66,7 @@ using ArrivalSpec = std::variant<PoissonArrivals, ConstantArrivals, BurstArrival
 struct RetrySpec {
   int max = 0;
   sim::Duration backoff = sim::Duration::zero();
-  double factor = 1.0;
+  double factor = 2.0;
   double jitter = 0.0;
 };
 

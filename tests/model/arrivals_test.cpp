@@ -14,7 +14,7 @@ TEST_CASE("constant arrivals land exactly on k / rate", "[arrivals]") {
   CHECK(p.next(rng)->ns() == 1'000'000'000);  // no drift from accumulated rounding
 }
 
-TEST_CASE("a burst spreads its connects evenly over [at, at + over)", "[arrivals]") {
+TEST_CASE("a burst spreads its connects evenly from at to at + over", "[arrivals]") {
   ArrivalProcess p(model::BurstArrivals{4, sim::Time::zero() + sim::seconds(2), sim::milliseconds(100)});
   sim::RandomStream rng(1);
   const std::int64_t expected[] = {2'000'000'000, 2'025'000'000, 2'050'000'000, 2'075'000'000};
@@ -28,7 +28,7 @@ TEST_CASE("a burst spreads its connects evenly over [at, at + over)", "[arrivals
   }
 }
 
-TEST_CASE("Poisson arrivals: the count in [0, T] has mean and variance rate*T", "[arrivals][statistical]") {
+TEST_CASE("Poisson arrivals: the count in a window of length T has mean and variance rate*T", "[arrivals][statistical]") {
   const double rate = GENERATE(10.0, 2000.0);
   const std::uint64_t seed = GENERATE(1u, 2u);
   // Count arrivals in many disjoint windows of length 1/rate*50 (mean 50 each).

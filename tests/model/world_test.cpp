@@ -91,7 +91,7 @@ TEST_CASE("a Linux client whose SYNs are all dropped gives up at 127 s", "[world
   }
 }
 
-TEST_CASE("a Windows client gives up after 21 s; syn_retries: 0 gives up after the first timeout", "[world][windows]") {
+TEST_CASE("a Windows client gives up after 21 s, and with syn_retries 0 gives up after the first timeout", "[world][windows]") {
   auto spec = scenario({host("web", Os::kLinux, backlog(0), 0)}, {client("c", Os::kWindows, 0, one_by_one(2))},
                        sim::milliseconds(21'001));
   CHECK(group(run_scenario(spec), "c").counts.timed_out == 1);
@@ -148,7 +148,7 @@ TEST_CASE("every run keeps attempts == accepted + refused + timed_out + reset + 
   CHECK(r.totals.attempts > 20000);
 }
 
-TEST_CASE("determinism: same spec and seed, same digest; another seed, another digest", "[world][determinism]") {
+TEST_CASE("determinism: same spec and seed, same digest, another seed another digest", "[world][determinism]") {
   auto spec = scenario({host("web", Os::kLinux, backlog(16), 4, sim::ExponentialDist{sim::milliseconds(5)})},
                        {client("c", Os::kLinux, 0, PoissonArrivals{1000})}, sim::seconds(5), 3);
   const auto a = run_scenario(spec);

@@ -1,0 +1,225 @@
+#include "config/units.h"
+
+#include <array>
+#include <charconv>
+#include <cstdint>
+#include <limits>
+#include <system_error>
+
+#include "config/detail/text.h"
+
+namespace config {
+
+namespace {
+
+// Wider than int64 so that products of a 19-digit count and a unit cannot overflow.
+__extension__ typedef unsigned __int128 Wide;
+
+struct Unit {
+  std::string_view name;
+  std::int64_t ns;
+};
+constexpr std::array<Unit, 6> kUnits = {{
+    {"ns", 1},
+    {"us", 1'000},
+    {"ms", 1'000'000},
+    {"s", 1'000'000'000},
+    {"m", 60'000'000'000},
+    {"h", 3'600'000'000'000},
+}};
+constexpr std::array<std::string_view, 6> kUnitNames = {"ns", "us", "ms", "s", "m", "h"};
+
+// Spellings people type for our units, offered as "did you mean".
+struct Alias {
+  std::string_view spelled;
+  std::string_view unit;
+};
+constexpr std::array<Alias, 17> kUnitAliases = {{
+    {"sec", "s"},      {"secs", "s"},    {"second", "s"}, {"seconds", "s"}, {"min", "m"},
+    {"mins", "m"},     {"minute", "m"},  {"minutes", "m"}, {"hr", "h"},     {"hrs", "h"},
+    {"hour", "h"},     {"hours", "h"},   {"msec", "ms"},  {"usec", "us"},   {"nsec", "ns"},
+    {"\xc2\xb5s", "us"},  // µs
+    {"millis", "ms"},
+}};
+
+// Digits past this many after the point cannot change the result by a nanosecond's worth
+// for any unit up to `h`, and keeping them would overflow the 128-bit products.
+constexpr std::size_t kMaxFractionDigits = 24;
+
+constexpr std::int64_t kLargestFiniteNs = std::numeric_limits<std::int64_t>::max() - 1;
+
+// `<digits>[.<digits>]` or `.<digits>`, split into its two parts.
+struct Decimal {
+  std::string_view integer;
+  std::string_view fraction;
+};
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+std::size_t count_digits(std::string_view s) {
+  std::size_t n = 0;
+  while (n < s.size() && is_digit(s[n])) ++n;
+  return n;
+}
+
+// Reads a decimal from the front of `text`; the rest is left in `text`.
+std::optional<Decimal> take_decimal(std::string_view& text) {
+  Decimal d;
+  const std::size_t int_digits = count_digits(text);
+  d.integer = text.substr(0, int_digits);
+  std::size_t used = int_digits;
+  if (used < text.size() && text[used] == '.') {
+    const std::size_t frac_digits = count_digits(text.substr(used + 1));
+    d.fraction = text.substr(used + 1, frac_digits);
+    if (frac_digits > 0 || int_digits > 0) used += 1 + frac_digits;
+  }
+  if (d.integer.empty() && d.fraction.empty()) return std::nullopt;
+  text.remove_prefix(used);
+  return d;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && detail::edit_distance(a, b) == 0;
+}
+
+// "inf", ".inf", "nan", "infinity"... : YAML's and C's spellings of non-finite numbers.
+bool names_non_finite(std::string_view s) {
+  if (!s.empty() && (s.front() == '+' || s.front() == '-')) s.remove_prefix(1);
+  if (!s.empty() && s.front() == '.') s.remove_prefix(1);
+  return (s.size() >= 3 && (equals_ignoring_case(s.substr(0, 3), "inf") || equals_ignoring_case(s.substr(0, 3), "nan")));
+}
+
+const Unit* find_unit(std::string_view name) {
+  for (const Unit& u : kUnits) {
+    if (u.name == name) return &u;
+  }
+  return nullptr;
+}
+
+std::string unknown_unit_message(std::string_view unit, std::string_view text) {
+  std::string msg = "unknown unit " + detail::quote(unit) + " in " + detail::quote(text);
+  for (const Alias& a : kUnitAliases) {
+    if (equals_ignoring_case(a.spelled, unit)) return msg + "; did you mean " + detail::quote(a.unit) + "?";
+  }
+  if (unit.size() >= 2 && (unit[0] == 'e' || unit[0] == 'E') && (is_digit(unit[1]) || unit[1] == '-' || unit[1] == '+')) {
+    return msg + ": exponents are not supported; write the number out (e.g. 1000s, 1ms)";
+  }
+  return msg + detail::suggestion_suffix(unit, kUnitNames);
+}
+
+// Exact value of `d` units in nanoseconds, rounded half up; nullopt when it does not fit.
+std::optional<std::int64_t> to_nanoseconds(const Decimal& d, std::int64_t unit_ns) {
+  std::string_view integer = d.integer;
+  while (integer.size() > 1 && integer.front() == '0') integer.remove_prefix(1);
+  if (integer.size() > 19) return std::nullopt;  // above 10^19 > int64 whatever the unit
+  Wide whole = 0;
+  for (char c : integer) whole = whole * 10 + static_cast<unsigned>(c - '0');
+  Wide total = whole * static_cast<Wide>(unit_ns);
+
+  const std::string_view fraction = d.fraction.substr(0, kMaxFractionDigits);
+  Wide numerator = 0;
+  Wide denominator = 1;
+  for (char c : fraction) {
+    numerator = numerator * 10 + static_cast<unsigned>(c - '0');
+    denominator *= 10;
+  }
+  const Wide scaled = numerator * static_cast<Wide>(unit_ns);
+  total += scaled / denominator;
+  if (2 * (scaled % denominator) >= denominator) total += 1;
+
+  if (total > static_cast<Wide>(kLargestFiniteNs)) return std::nullopt;
+  return static_cast<std::int64_t>(total);
+}
+
+template <class T>
+ParseResult<T> failure(std::string message) {
+  return ParseResult<T>{std::nullopt, std::move(message)};
+}
+
+}  // namespace
+
+ParseResult<sim::Duration> parse_duration(std::string_view text) {
+  const std::string_view original = trim(text);
+  std::string_view rest = original;
+  if (rest.empty()) return failure<sim::Duration>("expected a duration such as 10s or 500ms, got an empty string");
+  if (rest.front() == '-') return failure<sim::Duration>("a duration cannot be negative, got " + detail::quote(original));
+  if (names_non_finite(rest)) return failure<sim::Duration>("a duration must be finite, got " + detail::quote(original));
+  if (rest.front() == '+') rest.remove_prefix(1);
+  const std::optional<Decimal> number = take_decimal(rest);
+  if (!number) {
+    return failure<sim::Duration>("expected a duration such as 10s or 500ms, got " + detail::quote(original));
+  }
+  const std::string_view unit = trim(rest);
+  if (unit.empty()) {
+    const std::string n(original);
+    return failure<sim::Duration>("missing unit in " + detail::quote(original) + ": write " + n + "s, " + n +
+                                  "ms, ... (units: ns, us, ms, s, m, h)");
+  }
+  const Unit* u = find_unit(unit);
+  if (u == nullptr) return failure<sim::Duration>(unknown_unit_message(unit, original));
+  const std::optional<std::int64_t> ns = to_nanoseconds(*number, u->ns);
+  if (!ns) {
+    return failure<sim::Duration>("duration " + detail::quote(original) +
+                                  " is too large: the limit is 2^63 ns, about 292 years");
+  }
+  return ParseResult<sim::Duration>{sim::Duration::from_ns(*ns), {}};
+}
+
+ParseResult<double> parse_rate(std::string_view text) {
+  const std::string_view original = trim(text);
+  const std::size_t slash = original.find('/');
+  if (slash == std::string_view::npos) {
+    std::string_view probe = original;
+    if (take_decimal(probe) && trim(probe).empty()) {
+      const std::string n(original);
+      return failure<double>("missing period in " + detail::quote(original) + ": write " + n + "/s, " + n + "/ms or " + n + "/100ms");
+    }
+    return failure<double>("expected a rate such as 2000/s, 5/ms or 10/100ms, got " + detail::quote(original));
+  }
+  const std::string_view count_text = trim(original.substr(0, slash));
+  std::string_view period_text = trim(original.substr(slash + 1));
+
+  if (!count_text.empty() && count_text.front() == '-') {
+    return failure<double>("a rate must be > 0, got " + detail::quote(original));
+  }
+  if (names_non_finite(count_text)) return failure<double>("a rate must be finite, got " + detail::quote(original));
+  std::string_view count_rest = count_text;
+  if (!take_decimal(count_rest) || !count_rest.empty()) {
+    return failure<double>("expected a rate such as 2000/s, 5/ms or 10/100ms, got " + detail::quote(original) +
+                           ": the count before '/' must be a plain decimal number");
+  }
+  double count = 0;
+  const auto [end, ec] = std::from_chars(count_text.data(), count_text.data() + count_text.size(), count);
+  if (ec != std::errc{} || end != count_text.data() + count_text.size()) {
+    return failure<double>("the count in rate " + detail::quote(original) + " is too large");
+  }
+
+  std::int64_t period_ns = 0;
+  if (period_text.empty()) return failure<double>("missing period after '/' in " + detail::quote(original));
+  if (is_digit(period_text.front()) || period_text.front() == '.') {
+    const ParseResult<sim::Duration> period = parse_duration(period_text);
+    if (!period.ok()) return failure<double>("bad period in rate " + detail::quote(original) + ": " + period.error);
+    period_ns = period.value->ns();
+  } else {
+    // A bare unit: "/s" is "/1s".
+    const Unit* u = find_unit(period_text);
+    if (u == nullptr) return failure<double>(unknown_unit_message(period_text, original));
+    period_ns = u->ns;
+  }
+  if (period_ns == 0) return failure<double>("the period of rate " + detail::quote(original) + " must be > 0");
+
+  const double per_second = count * 1e9 / static_cast<double>(period_ns);
+  if (!(per_second > 0)) return failure<double>("a rate must be > 0, got " + detail::quote(original));
+  if (!(per_second <= kMaxRatePerSecond)) {
+    return failure<double>("rate " + detail::quote(original) + " is too fast: at most 1e9/s (one arrival per nanosecond)");
+  }
+  return ParseResult<double>{per_second, {}};
+}
+
+}  // namespace config
