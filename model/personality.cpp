@@ -7,41 +7,67 @@ namespace model {
 
 namespace {
 
-constexpr std::array<Os, 2> kOses = {Os::kLinux, Os::kWindows};
+constexpr std::array<Os, 4> kOses = {Os::kLinux, Os::kWindows, Os::kFreeBSD, Os::kMacOS};
 
 constexpr std::uint8_t bit(Os os) { return static_cast<std::uint8_t>(1u << static_cast<unsigned>(os)); }
-constexpr std::uint8_t kLinuxOnly = bit(Os::kLinux);
-constexpr std::uint8_t kAll = bit(Os::kLinux) | bit(Os::kWindows);
+constexpr std::uint8_t kLinux = bit(Os::kLinux);
+constexpr std::uint8_t kWindows = bit(Os::kWindows);
+constexpr std::uint8_t kFreeBSD = bit(Os::kFreeBSD);
+constexpr std::uint8_t kMacOS = bit(Os::kMacOS);
+constexpr std::uint8_t kBsd = kFreeBSD | kMacOS;
+constexpr std::uint8_t kAll = kLinux | kWindows | kBsd;
 
-constexpr std::int64_t kNsPerSecond = 1'000'000'000;
+constexpr std::int64_t kMs = 1'000'000;
+constexpr std::int64_t kHour = 3600LL * 1'000'000'000;
 
-const std::array<KnobInfo, 8> kKnobs = {{
-    {"somaxconn", KnobInfo::Kind::kInteger, &KernelKnobs::somaxconn, nullptr, 0, 65535, kAll,
-     "Linux net.core.somaxconn (listen() clamps its backlog to it); Windows: the backlog "
-     "listen(SOMAXCONN) gives, also the cap on plain values"},
-    {"tcp_syncookies", KnobInfo::Kind::kInteger, &KernelKnobs::tcp_syncookies, nullptr, 0, 2, kLinuxOnly,
-     "0 never, 1 when the SYN queue is full, 2 always"},
-    {"tcp_abort_on_overflow", KnobInfo::Kind::kInteger, &KernelKnobs::tcp_abort_on_overflow, nullptr, 0, 1,
-     kLinuxOnly, "1: answer a final ACK that finds the accept queue full with RST"},
-    {"tcp_max_syn_backlog", KnobInfo::Kind::kInteger, &KernelKnobs::tcp_max_syn_backlog, nullptr, 1,
-     1 << 30, kLinuxOnly, "half-open requests kept when syncookies are off"},
-    {"tcp_syn_retries", KnobInfo::Kind::kInteger, &KernelKnobs::tcp_syn_retries, nullptr, 0, 127, kAll,
+using K = KnobInfo::Kind;
+const std::array<KnobInfo, 14> kKnobs = {{
+    {"somaxconn", K::kInteger, &KernelKnobs::somaxconn, nullptr, 0, 65535, kAll,
+     "Linux net.core.somaxconn, BSD kern.ipc.somaxconn / soacceptqueue: listen() clamps its backlog to it; "
+     "Windows: the backlog listen(SOMAXCONN) gives, also the cap on plain values"},
+    {"tcp_syncookies", K::kInteger, &KernelKnobs::tcp_syncookies, nullptr, 0, 2, kLinux | kFreeBSD,
+     "0 never, 1 when the SYN queue (FreeBSD: syncache) is full, 2 always"},
+    {"tcp_abort_on_overflow", K::kInteger, &KernelKnobs::tcp_abort_on_overflow, nullptr, 0, 1, kLinux,
+     "1: answer a final ACK that finds the accept queue full with RST"},
+    {"tcp_max_syn_backlog", K::kInteger, &KernelKnobs::tcp_max_syn_backlog, nullptr, 1, 1 << 30, kLinux,
+     "half-open requests kept when syncookies are off"},
+    {"tcp_syn_retries", K::kInteger, &KernelKnobs::tcp_syn_retries, nullptr, 0, 127, kAll,
      "SYN retransmissions before connect() gives up (Windows TcpMaxConnectRetransmissions)"},
-    {"tcp_synack_retries", KnobInfo::Kind::kInteger, &KernelKnobs::tcp_synack_retries, nullptr, 0, 255,
-     kLinuxOnly, "SYN-ACK retransmissions for a request before it is forgotten"},
-    {"syn_rto_initial", KnobInfo::Kind::kDuration, nullptr, &KernelKnobs::syn_rto_initial,
-     1'000'000, 3600 * kNsPerSecond, kAll, "first SYN retransmission timeout"},
-    {"rto_max", KnobInfo::Kind::kDuration, nullptr, &KernelKnobs::rto_max, 1'000'000, 3600 * kNsPerSecond,
-     kAll, "retransmission timeouts double up to this"},
+    {"tcp_synack_retries", K::kInteger, &KernelKnobs::tcp_synack_retries, nullptr, 0, 255, kLinux | kBsd,
+     "SYN-ACK retransmissions for a request before it is forgotten (FreeBSD syncache.rexmtlimit)"},
+    {"syn_rto_initial", K::kDuration, nullptr, &KernelKnobs::syn_rto_initial, kMs, kHour, kAll,
+     "first SYN and SYN-ACK retransmission timeout"},
+    {"rto_max", K::kDuration, nullptr, &KernelKnobs::rto_max, kMs, kHour, kAll,
+     "retransmission timeouts grow up to this"},
+    {"tcp_keepinit", K::kDuration, nullptr, &KernelKnobs::keepinit, kMs, kHour, kBsd,
+     "net.inet.tcp.keepinit: a connection not established by then is dropped"},
+    {"syncache_limit", K::kInteger, &KernelKnobs::syncache_limit, nullptr, 1, 1 << 30, kFreeBSD,
+     "net.inet.tcp.syncache.cachelimit: half-open entries kept"},
+    {"rst_on_sock_fail", K::kInteger, &KernelKnobs::rst_on_sock_fail, nullptr, 0, 1, kFreeBSD,
+     "net.inet.tcp.syncache.rst_on_sock_fail: RST a final ACK that finds the listen queue full"},
+    {"connect_response_retransmissions", K::kInteger, &KernelKnobs::connect_response_retransmissions,
+     nullptr, 0, 255, kWindows, "TcpMaxConnectResponseRetransmissions: SYN re-sends after a RST"},
+    {"rst_retry_interval", K::kDuration, nullptr, &KernelKnobs::rst_retry_interval, kMs, kHour, kWindows,
+     "wait before re-sending a SYN that was answered by RST"},
+    {"hz", K::kInteger, &KernelKnobs::hz, nullptr, 100, 1000, kLinux,
+     "CONFIG_HZ: the tick of the timer wheel that rounds retransmission timers"},
 }};
+
+// tcp_syn_backoff[] of FreeBSD sys/netinet/tcp_timer.c and XNU bsd/netinet/tcp_timer.c.
+constexpr std::array<std::int64_t, 13> kBsdSynBackoff = {1, 1, 1, 1, 1, 2, 4, 8, 16, 32, 64, 64, 64};
 
 // winsock2.h: #define SOMAXCONN 0x7fffffff; #define SOMAXCONN_HINT(b) (-(b)).
 constexpr std::int64_t kWinsockSomaxconn = 0x7fffffff;
 // Winsock listen page: SOMAXCONN_HINT(N) is "adjusted to be within the range (200, 65535)".
 constexpr std::int64_t kWinsockHintMin = 200;
 constexpr std::int64_t kWinsockHintMax = 65535;
-// glibc bits/socket.h (Debian 12): #define SOMAXCONN 4096.
+// glibc bits/socket.h (Debian 12): #define SOMAXCONN 4096. FreeBSD and XNU sys/socket.h: 128.
 constexpr std::int64_t kLinuxHeaderSomaxconn = 4096;
+constexpr std::int64_t kBsdHeaderSomaxconn = 128;
+
+// kernel/time/timer.c: LVL_CLK_SHIFT 3, LVL_BITS 6.
+constexpr int kWheelClkShift = 3;
+constexpr std::int64_t kWheelLevelSize = 64;
 
 }  // namespace
 
@@ -49,6 +75,8 @@ std::string_view os_name(Os os) {
   switch (os) {
     case Os::kLinux: return "linux";
     case Os::kWindows: return "windows";
+    case Os::kFreeBSD: return "freebsd";
+    case Os::kMacOS: return "macos";
   }
   return "?";
 }
@@ -68,12 +96,29 @@ KernelKnobs default_knobs(Os os) {
       k.tcp_synack_retries = 5;  // TCP_SYNACK_RETRIES
       k.syn_rto_initial = sim::seconds(1);  // TCP_TIMEOUT_INIT (RFC 6298)
       k.rto_max = sim::seconds(120);        // TCP_RTO_MAX
+      k.hz = 250;  // Debian's and most distributions' CONFIG_HZ
       break;
     case Os::kWindows:
       k.somaxconn = 200;  // the "maximum reasonable value" of the Winsock listen page
       k.tcp_syn_retries = 2;  // TcpMaxConnectRetransmissions
-      k.syn_rto_initial = sim::seconds(3);  // TcpInitialRTT / InitialRto 3000 ms
+      k.syn_rto_initial = sim::seconds(3);  // TcpInitialRTT: 3 s, doubling (21 s in all)
       k.rto_max = sim::seconds(240);
+      // KB175523: after a RST the SYN is re-sent after the base timeout, not doubled.
+      // A refused loopback connect takes ~2.0 s on current Windows: 4 re-sends 500 ms apart.
+      k.connect_response_retransmissions = 4;
+      k.rst_retry_interval = sim::milliseconds(500);
+      break;
+    case Os::kFreeBSD:
+    case Os::kMacOS:
+      k.somaxconn = 128;  // kern.ipc.soacceptqueue / kern.ipc.somaxconn
+      k.tcp_syncookies = os == Os::kFreeBSD ? 1 : 0;  // net.inet.tcp.syncookies
+      k.tcp_syn_retries = 12;                // TCP_MAXRXTSHIFT; keepinit ends it first
+      k.tcp_synack_retries = os == Os::kFreeBSD ? 3 : 12;  // SYNCACHE_MAXREXMTS; XNU: keepinit
+      k.syn_rto_initial = sim::seconds(1);   // tcp_rexmit_initial / TCPTV_RTOBASE
+      k.rto_max = sim::seconds(64);          // TCPTV_REXMTMAX
+      k.keepinit = sim::seconds(75);         // TCPTV_KEEP_INIT
+      k.syncache_limit = 512 * 30;           // TCP_SYNCACHE_HASHSIZE * TCP_SYNCACHE_BUCKETLIMIT
+      k.rst_on_sock_fail = 1;
       break;
   }
   return k;
@@ -83,7 +128,11 @@ std::span<const KnobInfo> knob_table() { return kKnobs; }
 
 sim::Duration SynRetransmitSchedule::rto(int k) const {
   sim::Duration t = initial;
-  for (int i = 0; i < k && t < max; ++i) t = t * 2;
+  if (!backoff.empty()) {
+    t = initial * backoff[static_cast<std::size_t>(std::min<int>(k, static_cast<int>(backoff.size()) - 1))];
+  } else {
+    for (int i = 0; i < k && t < max; ++i) t = t * 2;
+  }
   return std::min(t, max);
 }
 
@@ -94,7 +143,13 @@ sim::Duration SynRetransmitSchedule::offset(int k) const {
 }
 
 std::int64_t Personality::somaxconn_constant() const {
-  return os_ == Os::kWindows ? kWinsockSomaxconn : kLinuxHeaderSomaxconn;
+  switch (os_) {
+    case Os::kWindows: return kWinsockSomaxconn;
+    case Os::kLinux: return kLinuxHeaderSomaxconn;
+    case Os::kFreeBSD:
+    case Os::kMacOS: return kBsdHeaderSomaxconn;
+  }
+  return kLinuxHeaderSomaxconn;
 }
 
 std::int64_t Personality::listen_backlog(std::int64_t requested, std::optional<std::int64_t> current) const {
@@ -103,6 +158,11 @@ std::int64_t Personality::listen_backlog(std::int64_t requested, std::optional<s
       // net/socket.c __sys_listen: if ((unsigned int)backlog > somaxconn) backlog = somaxconn;
       // so a negative backlog (also SOMAXCONN_HINT(n) = -n) becomes somaxconn. A second
       // listen() on a listening socket sets the new value (inet_listen).
+    case Os::kFreeBSD:
+      // sys/kern/uipc_socket.c solisten_proto: backlog < 0 || backlog > somaxconn ->
+      // somaxconn; a second listen() sets sol_qlimit again.
+    case Os::kMacOS:
+      // XNU bsd/kern/uipc_socket.c solisten: the same clamp.
       if (requested < 0 || requested > knobs_.somaxconn) return knobs_.somaxconn;
       return requested;
     case Os::kWindows:
@@ -124,7 +184,11 @@ bool Personality::accept_queue_full(std::int64_t accept_len, std::int64_t backlo
       // include/net/sock.h sk_acceptq_is_full: sk_ack_backlog > sk_max_ack_backlog, so
       // backlog + 1 completed connections fit.
       return accept_len > backlog;
+    case Os::kFreeBSD:
+      // sys/kern/uipc_socket.c sonewconn / solisten_clone: over = sol_qlen > 3 * sol_qlimit / 2.
+      return accept_len > 3 * backlog / 2;
     case Os::kWindows:
+    case Os::kMacOS:
       return accept_len >= backlog;
   }
   return false;
@@ -137,19 +201,44 @@ bool Personality::syn_queue_full(std::int64_t syn_len, std::int64_t backlog) con
       // since "tcp/dccp: allow a connection when sk_max_ack_backlog is zero" (2025);
       // older kernels used >=.
       return syn_len > backlog;
+    case Os::kFreeBSD:
+      // The syncache is sized on its own (cachelimit), not by the backlog.
+      return syn_len >= knobs_.syncache_limit;
     case Os::kWindows:
+    case Os::kMacOS:
       return syn_len >= backlog;
   }
   return false;
 }
 
 SynDecision Personality::on_syn(std::int64_t accept_len, std::int64_t syn_len, std::int64_t backlog) const {
-  if (os_ == Os::kWindows) {
-    // Winsock listen page: "If a connection request arrives and the queue is full, the
-    // client will receive an error with an indication of WSAECONNREFUSED." The queue of
-    // pending connections counts both half-open and completed ones.
-    if (accept_len + syn_len >= backlog) return {SynVerdict::kRefuse, SynReason::kAcceptQueueFull};
-    return {SynVerdict::kQueue, SynReason::kAccepted};
+  switch (os_) {
+    case Os::kWindows:
+      // Winsock listen page: "If a connection request arrives and the queue is full, the
+      // client will receive an error with an indication of WSAECONNREFUSED." The queue of
+      // pending connections counts both half-open and completed ones.
+      if (accept_len + syn_len >= backlog) return {SynVerdict::kRefuse, SynReason::kAcceptQueueFull};
+      return {SynVerdict::kQueue, SynReason::kAccepted};
+    case Os::kMacOS:
+      // XNU creates the new socket at the SYN (sonewconn in tcp_input), and
+      // sonewconn_internal fails when so_qlen, counting incomplete and complete
+      // connections, reaches so_qlimit (kern.ipc.soqlimitcompat=1). The SYN is dropped.
+      // (tcp_dropdropablreq, which may evict an old embryonic connection first, is not
+      // modelled.)
+      if (accept_len + syn_len >= backlog) return {SynVerdict::kDrop, SynReason::kAcceptQueueFull};
+      return {SynVerdict::kQueue, SynReason::kAccepted};
+    case Os::kFreeBSD:
+      // sys/netinet/tcp_syncache.c syncache_add: the listen queue is not looked at for a
+      // SYN; the syncache answers, with a cookie once it is full (or always with
+      // syncookies_only, our tcp_syncookies=2).
+      if (knobs_.tcp_syncookies == 2) return {SynVerdict::kCookie, SynReason::kCookiesAlways};
+      if (syn_queue_full(syn_len, backlog)) {
+        if (knobs_.tcp_syncookies == 0) return {SynVerdict::kDrop, SynReason::kSynQueueFull};
+        return {SynVerdict::kCookie, SynReason::kSynQueueFull};
+      }
+      return {SynVerdict::kQueue, SynReason::kAccepted};
+    case Os::kLinux:
+      break;
   }
   // Linux, net/ipv4/tcp_input.c tcp_conn_request, in the kernel's order.
   bool want_cookie = false;
@@ -174,11 +263,47 @@ SynDecision Personality::on_syn(std::int64_t accept_len, std::int64_t syn_len, s
 }
 
 AckVerdict Personality::on_final_ack(std::int64_t accept_len, std::int64_t backlog) const {
+  switch (os_) {
+    case Os::kMacOS:
+      return AckVerdict::kComplete;  // the socket was made at the SYN; the ACK only completes it
+    case Os::kWindows:
+      return accept_queue_full(accept_len, backlog) ? AckVerdict::kReset : AckVerdict::kComplete;
+    case Os::kFreeBSD:
+      // sys/netinet/tcp_input.c: syncache_expand could not get a socket (sonewconn
+      // failed): RST with rst_on_sock_fail, otherwise wait for the client to ACK again.
+      if (!accept_queue_full(accept_len, backlog)) return AckVerdict::kComplete;
+      return knobs_.rst_on_sock_fail ? AckVerdict::kReset : AckVerdict::kDrop;
+    case Os::kLinux:
+      break;
+  }
   if (!accept_queue_full(accept_len, backlog)) return AckVerdict::kComplete;
-  if (os_ == Os::kWindows) return AckVerdict::kReset;
   // net/ipv4/tcp_minisocks.c tcp_check_req, listen_overflow: with tcp_abort_on_overflow=0
   // the request is marked acked and kept; the SYN-ACK timer retries later.
   return knobs_.tcp_abort_on_overflow ? AckVerdict::kReset : AckVerdict::kDrop;
+}
+
+int Personality::synack_retries(std::int64_t syn_len, std::int64_t young, std::int64_t backlog) const {
+  int max_retries = static_cast<int>(knobs_.tcp_synack_retries);
+  if (os_ != Os::kLinux) return max_retries;
+  // net/ipv4/inet_connection_sock.c reqsk_timer_handler: when the SYN queue is more than
+  // half full, "reserve half of room for young embrions; and abort old ones without
+  // pity": each halving of the young share removes one retry, down to 2.
+  if ((syn_len << 1) > std::max<std::int64_t>(8, backlog)) {
+    std::int64_t doubled_young = young << 1;
+    while (max_retries > 2) {
+      if (syn_len < doubled_young) break;
+      --max_retries;
+      doubled_young <<= 1;
+    }
+  }
+  return max_retries;
+}
+
+sim::Duration Personality::synack_timeout(int k) const {
+  // reqsk_timeout: TCP_TIMEOUT_INIT << num_timeout, capped at TCP_RTO_MAX; the BSDs
+  // back off the same way (tcp_backoff[]).
+  const int shift = std::min(k, 62);
+  return std::min(knobs_.syn_rto_initial * (std::int64_t{1} << shift), knobs_.rto_max);
 }
 
 SynRetransmitSchedule Personality::syn_schedule(std::optional<int> syn_retries_override) const {
@@ -186,7 +311,31 @@ SynRetransmitSchedule Personality::syn_schedule(std::optional<int> syn_retries_o
   s.initial = knobs_.syn_rto_initial;
   s.max = knobs_.rto_max;
   s.retries = syn_retries_override ? *syn_retries_override : static_cast<int>(knobs_.tcp_syn_retries);
+  s.deadline = knobs_.keepinit;
+  if (os_ == Os::kFreeBSD || os_ == Os::kMacOS) s.backoff = kBsdSynBackoff;
+  if (os_ == Os::kWindows) {
+    s.rst_retries = syn_retries_override ? *syn_retries_override
+                                         : static_cast<int>(knobs_.connect_response_retransmissions);
+    s.rst_interval = knobs_.rst_retry_interval;
+  }
   return s;
+}
+
+sim::Time Personality::timer_fire_time(sim::Time now, sim::Duration timeout) const {
+  if (os_ != Os::kLinux || knobs_.hz <= 0) return now + timeout;
+  // kernel/time/timer.c calc_wheel_index / calc_index: the expiry in jiffies picks a
+  // level by its distance (level n holds distances below 63 << 3n and has slots of
+  // 8^n jiffies), and is rounded up to the start of the next slot of that level, so a
+  // timer never fires early and may fire up to one slot late. Jiffies count from t = 0.
+  const std::int64_t jiffy_ns = 1'000'000'000 / knobs_.hz;
+  const std::int64_t now_j = now.ns() / jiffy_ns;
+  const std::int64_t delta_j = (timeout.ns() + jiffy_ns - 1) / jiffy_ns;
+  const std::int64_t expires_j = now_j + delta_j;
+  int level = 0;
+  while (level < 8 && delta_j >= ((kWheelLevelSize - 1) << (kWheelClkShift * level))) ++level;
+  const int shift = kWheelClkShift * level;
+  const std::int64_t bucket_j = ((expires_j >> shift) + 1) << shift;
+  return sim::Time::from_ns(bucket_j * jiffy_ns);
 }
 
 }  // namespace model

@@ -8,6 +8,7 @@
 // Every rule cites the source it follows.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -17,7 +18,7 @@
 
 namespace model {
 
-enum class Os : std::uint8_t { kLinux, kWindows };
+enum class Os : std::uint8_t { kLinux, kWindows, kFreeBSD, kMacOS };
 
 std::string_view os_name(Os os);
 std::span<const Os> all_oses();
@@ -34,6 +35,14 @@ struct KernelKnobs {
   std::int64_t tcp_synack_retries = 0;     // server SYN-ACK retransmissions
   sim::Duration syn_rto_initial;           // first retransmission timeout of a SYN or SYN-ACK
   sim::Duration rto_max;                   // retransmission timeouts double up to this
+  // BSD net.inet.tcp.keepinit: a connection not established after this is dropped, on
+  // both ends. Infinite where the OS has no such limit.
+  sim::Duration keepinit = sim::Duration::infinite();
+  std::int64_t syncache_limit = 0;          // FreeBSD: half-open entries the syncache keeps
+  std::int64_t rst_on_sock_fail = 0;        // FreeBSD: RST a final ACK that finds the queue full
+  std::int64_t connect_response_retransmissions = 0;  // Windows: SYN re-sends after a RST
+  sim::Duration rst_retry_interval;         // Windows: wait before re-sending a SYN after RST
+  std::int64_t hz = 0;                      // Linux CONFIG_HZ: the timer wheel's tick rate
 };
 
 KernelKnobs default_knobs(Os os);
@@ -80,19 +89,26 @@ enum class AckVerdict : std::uint8_t {
   kReset,     // accept queue full and abort_on_overflow: RST
 };
 
-// When a client retransmits its SYN: after rto(0), then rto(1) more, ... doubling from
-// the initial timeout up to rto_max; connect() fails after `retries` retransmissions
-// and one more timeout.
+// When a client retransmits its SYN: after rto(0), then rto(1) more, ...: the initial
+// timeout times a backoff multiplier (doubling, or the BSD tcp_syn_backoff table) up to
+// `max`. connect() fails after `retries` retransmissions and one more timeout, or at
+// `deadline` (BSD keepinit), whichever comes first.
 struct SynRetransmitSchedule {
   sim::Duration initial;
   sim::Duration max;
   int retries = 0;
+  std::span<const std::int64_t> backoff;  // empty: doubling
+  sim::Duration deadline = sim::Duration::infinite();
+  // Windows: after a RST to its SYN the client re-sends the SYN this many times, each
+  // after `rst_interval`, before connect() fails with WSAECONNREFUSED.
+  int rst_retries = 0;
+  sim::Duration rst_interval;
 
   // The timeout that follows transmission k (0 = the first SYN).
   sim::Duration rto(int k) const;
   // Time from connect() to the k-th retransmission (k >= 1), or to giving up (k = retries + 1).
   sim::Duration offset(int k) const;
-  sim::Duration give_up_after() const { return offset(retries + 1); }
+  sim::Duration give_up_after() const { return std::min(offset(retries + 1), deadline); }
 };
 
 class Personality {
@@ -117,8 +133,22 @@ class Personality {
   SynDecision on_syn(std::int64_t accept_len, std::int64_t syn_len, std::int64_t backlog) const;
   AckVerdict on_final_ack(std::int64_t accept_len, std::int64_t backlog) const;
 
-  // Client side. `syn_retries_override` replaces tcp_syn_retries when set.
+  // Server: how many times a half-open request's SYN-ACK is retransmitted before it is
+  // forgotten, given the SYN queue's length and how many of its requests are young
+  // (have not timed out yet).
+  int synack_retries(std::int64_t syn_len, std::int64_t young, std::int64_t backlog) const;
+  // The timeout before SYN-ACK retransmission k + 1 (k retransmissions made so far).
+  sim::Duration synack_timeout(int k) const;
+
+  // Client side. `syn_retries_override` replaces tcp_syn_retries (and the Windows
+  // re-sends after RST) when set.
   SynRetransmitSchedule syn_schedule(std::optional<int> syn_retries_override) const;
+
+  // When a retransmission timer armed at `now` for `timeout` really fires. Linux timers
+  // live in a timer wheel whose outer levels have coarse slots (kernel/time/timer.c
+  // calc_wheel_index): a 1 s timer at HZ=250 fires on the next 32 ms boundary after its
+  // expiry, so retransmissions armed within one slot fire together.
+  sim::Time timer_fire_time(sim::Time now, sim::Duration timeout) const;
 
  private:
   Os os_;

@@ -61,13 +61,15 @@ enum class ServerState : std::uint8_t {
 // `generation` tells a timer set for an earlier occupant of the slot to do nothing.
 struct Connection {
   sim::Time started;
-  sim::Time queued;
+  sim::Time queued;  // entered the SYN queue, then the accept queue
+  sim::Time syn_timer_due = sim::Time::never();  // the live SYN retransmission timer
   std::uint32_t client = 0;
   std::uint32_t listener = 0;
   std::uint32_t generation = 0;
   std::uint16_t retry_no = 0;
   std::uint8_t syn_transmissions = 0;
   std::uint8_t synack_timeouts = 0;  // Linux req->num_timeout
+  std::uint8_t rst_resends = 0;      // Windows: SYNs re-sent after a RST
   ClientState client_state = ClientState::kDone;
   ServerState server_state = ServerState::kNone;
   bool acked = false;   // Linux inet_rsk(req)->acked: a final ACK was dropped on overflow
@@ -75,7 +77,7 @@ struct Connection {
   bool live = false;
 };
 
-enum class TimerKind : std::uint8_t { kSynRetransmit, kConnectTimeout, kSynAckRetransmit };
+enum class TimerKind : std::uint8_t { kSynRetransmit, kConnectTimeout, kSynAckRetransmit, kRstRetry };
 
 // Segments of the handshake. Each crosses the network as an event, even at zero delay:
 // segments sent at one instant are then received in the order they were sent, after
@@ -163,6 +165,7 @@ struct World::Impl {
     std::uint32_t index = 0;
     const ClientSpec* spec = nullptr;
     std::uint32_t listener = 0;
+    Personality personality{Os::kLinux, KernelKnobs{}};
     SynRetransmitSchedule syn_schedule;
     ArrivalProcess arrivals{PoissonArrivals{1}};
     sim::RandomStream arrival_rng{0};
@@ -278,7 +281,8 @@ struct World::Impl {
       c.index = i;
       c.spec = &cs;
       c.listener = static_cast<std::uint32_t>(host_base[cs.target_host] + cs.target_listener);
-      c.syn_schedule = Personality(cs.os, default_knobs(cs.os)).syn_schedule(cs.syn_retries);
+      c.personality = Personality(cs.os, default_knobs(cs.os));
+      c.syn_schedule = c.personality.syn_schedule(cs.syn_retries);
       c.arrivals = ArrivalProcess(cs.arrivals);
       c.arrival_rng = sim::RandomStream(spec.seed, "client/" + cs.name + "/arrivals");
       c.retry_rng = sim::RandomStream(spec.seed, "client/" + cs.name + "/retry");
@@ -396,8 +400,10 @@ struct World::Impl {
     c.client_state = ClientState::kSynSent;
     ++g.out.counts.attempts;
     if (retry_no > 0) ++g.out.app_retries;
-    if (!g.spec->connect_timeout.is_infinite()) {
-      engine.schedule_in(g.spec->connect_timeout, timers, pack_timer(slot, c.generation, TimerKind::kConnectTimeout));
+    // The application's connect_timeout, or the OS's own limit (BSD keepinit).
+    const sim::Duration deadline = std::min(g.spec->connect_timeout, g.syn_schedule.deadline);
+    if (!deadline.is_infinite()) {
+      engine.schedule_in(deadline, timers, pack_timer(slot, c.generation, TimerKind::kConnectTimeout));
     }
     send_syn(slot);
   }
@@ -406,7 +412,9 @@ struct World::Impl {
     Connection& c = conns[slot];
     const int k = c.syn_transmissions++;
     send(slot, Segment::kSyn);
-    engine.schedule_in(clients[c.client].syn_schedule.rto(k), timers, pack_timer(slot, c.generation, TimerKind::kSynRetransmit));
+    const ClientGroup& g = clients[c.client];
+    c.syn_timer_due = g.personality.timer_fire_time(engine.now(), g.syn_schedule.rto(k));
+    engine.schedule_at(c.syn_timer_due, timers, pack_timer(slot, c.generation, TimerKind::kSynRetransmit));
   }
 
   void client_receive_synack(std::uint32_t slot) {
@@ -432,8 +440,18 @@ struct World::Impl {
   void client_receive_rst(std::uint32_t slot) {
     Connection& c = conns[slot];
     if (c.client_state == ClientState::kDone) return;
+    const ClientGroup& g = clients[c.client];
+    if (c.client_state == ClientState::kSynSent && c.rst_resends < g.syn_schedule.rst_retries) {
+      // Windows (KB175523): the host answered, so the SYN is re-sent after the base
+      // timeout, without backing off, before connect() reports WSAECONNREFUSED.
+      ++c.rst_resends;
+      c.syn_timer_due = sim::Time::never();  // the RTO timer of the refused SYN is void
+      engine.schedule_in(g.syn_schedule.rst_interval, timers, pack_timer(slot, c.generation, TimerKind::kRstRetry));
+      return;
+    }
     // A RST to a SYN is "connection refused"; a RST to the final ACK (Linux
-    // tcp_abort_on_overflow) counts as refused too: the server turned the connection away.
+    // tcp_abort_on_overflow, FreeBSD rst_on_sock_fail) counts as refused too: the server
+    // turned the connection away.
     settle(slot, Outcome::kRefused);
     release_if_idle(slot);
   }
@@ -481,10 +499,11 @@ struct World::Impl {
         c.server_state = ServerState::kRequest;
         c.cookie = false;
         c.synack_timeouts = 0;
+        c.queued = engine.now();
         ++l.syn_queue_len;
         ++l.syn_queue_young;
         set_syn_level(l);
-        engine.schedule_in(l.personality.knobs().syn_rto_initial, timers,
+        engine.schedule_at(l.personality.timer_fire_time(engine.now(), l.personality.knobs().syn_rto_initial), timers,
                            pack_timer(slot, c.generation, TimerKind::kSynAckRetransmit));
         send(slot, Segment::kSynAck);
         return;
@@ -574,24 +593,15 @@ struct World::Impl {
     try_accept(l);
   }
 
-  // Linux inet_connection_sock.c reqsk_timer_handler: retransmit the SYN-ACK with a
-  // doubling timeout, or forget the request once it has had its retries. When the SYN
-  // queue is more than half full, old requests get fewer retries so young ones have room.
+  // A half-open request's timer (Linux reqsk_timer_handler, FreeBSD syncache_timer):
+  // retransmit the SYN-ACK with a doubling timeout, or forget the request once it has had
+  // its retries (or, on the BSDs, once keepinit has passed since the SYN).
   void on_synack_timer(std::uint32_t slot) {
     Connection& c = conns[slot];
     Listener& l = listeners[c.listener];
-    const KernelKnobs& k = l.personality.knobs();
-    int max_retries = static_cast<int>(k.tcp_synack_retries);
-    const std::int64_t qlen = l.syn_queue_len;
-    if ((qlen << 1) > std::max<std::int64_t>(8, l.backlog)) {
-      std::int64_t young = l.syn_queue_young << 1;
-      while (max_retries > 2) {
-        if (qlen < young) break;
-        --max_retries;
-        young <<= 1;
-      }
-    }
-    if (c.synack_timeouts >= max_retries) {
+    const Personality& p = l.personality;
+    const int max_retries = p.synack_retries(l.syn_queue_len, l.syn_queue_young, l.backlog);
+    if (c.synack_timeouts >= max_retries || engine.now() - c.queued >= p.knobs().keepinit) {
       ++l.out.requests_expired;
       remove_request(l, slot);
       // A client that saw the SYN-ACK believes it is connected; the server forgot it.
@@ -601,9 +611,8 @@ struct World::Impl {
     }
     if (c.synack_timeouts++ == 0) --l.syn_queue_young;
     ++l.out.synacks_retransmitted;
-    const int shift = std::min<int>(c.synack_timeouts, 62);
-    const sim::Duration timeout = std::min(k.syn_rto_initial * (std::int64_t{1} << shift), k.rto_max);
-    engine.schedule_in(timeout, timers, pack_timer(slot, c.generation, TimerKind::kSynAckRetransmit));
+    engine.schedule_at(p.timer_fire_time(engine.now(), p.synack_timeout(c.synack_timeouts)), timers,
+                       pack_timer(slot, c.generation, TimerKind::kSynAckRetransmit));
     send(slot, Segment::kSynAck);
   }
 
@@ -615,7 +624,7 @@ struct World::Impl {
     if (!c.live || (c.generation & 0xFFFFFFu) != u.generation) return;  // stale
     switch (static_cast<TimerKind>(u.kind)) {
       case TimerKind::kSynRetransmit: {
-        if (c.client_state != ClientState::kSynSent) return;
+        if (c.client_state != ClientState::kSynSent || engine.now() != c.syn_timer_due) return;
         ClientGroup& g = clients[c.client];
         if (c.syn_transmissions > g.syn_schedule.retries) {
           client_gives_up(u.slot);
@@ -630,6 +639,12 @@ struct World::Impl {
         return;
       case TimerKind::kSynAckRetransmit:
         if (c.server_state == ServerState::kRequest) on_synack_timer(u.slot);
+        return;
+      case TimerKind::kRstRetry:
+        if (c.client_state == ClientState::kSynSent) {
+          ++clients[c.client].out.syn_retransmits;
+          send_syn(u.slot);
+        }
         return;
     }
   }

@@ -342,7 +342,14 @@ TEST_CASE("kernel knobs are checked against the knob table", "[loader]") {
     for (const model::KnobInfo& knob : model::knob_table()) {
       const bool is_integer = knob.kind == model::KnobInfo::Kind::kInteger;
       const std::string value = is_integer ? std::to_string(knob.max + 1) : std::to_string(knob.max + 1) + "ns";
-      const auto r = load_kernel("linux", std::string(knob.name) + ": " + value);
+      model::Os os = model::Os::kLinux;
+      for (const model::Os o : model::all_oses()) {
+        if (knob.applies_to(o)) {
+          os = o;
+          break;
+        }
+      }
+      const auto r = load_kernel(std::string(model::os_name(os)), std::string(knob.name) + ": " + value);
       INFO(knob.name);
       REQUIRE(r.errors.size() == 1);
       CHECK(r.errors[0].path == "hosts.web.kernel." + std::string(knob.name));

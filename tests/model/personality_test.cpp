@@ -168,3 +168,85 @@ TEST_CASE("knob table: every knob has a default inside its range for the OSes it
     }
   }
 }
+
+TEST_CASE("FreeBSD listen() clamps like Linux but to 128 (uipc_socket.c solisten_proto)", "[personality][freebsd]") {
+  const Personality p(Os::kFreeBSD, model::default_knobs(Os::kFreeBSD));
+  CHECK(p.listen_backlog(5, std::nullopt) == 5);
+  CHECK(p.listen_backlog(-1, std::nullopt) == 128);
+  CHECK(p.listen_backlog(129, std::nullopt) == 128);
+  CHECK(p.listen_backlog(p.somaxconn_constant(), std::nullopt) == 128);
+  CHECK(p.listen_backlog(7, 5) == 7);  // a second listen() sets the new limit
+}
+
+TEST_CASE("FreeBSD overflows when qlen > 3*backlog/2 (uipc_socket.c sonewconn)", "[personality][freebsd]") {
+  const Personality p(Os::kFreeBSD, model::default_knobs(Os::kFreeBSD));
+  CHECK_FALSE(p.accept_queue_full(15, 10));
+  CHECK(p.accept_queue_full(16, 10));
+  CHECK_FALSE(p.accept_queue_full(1, 1));  // 3*1/2 = 1: two fit
+  CHECK(p.accept_queue_full(2, 1));
+  CHECK(p.on_final_ack(16, 10) == AckVerdict::kReset);  // rst_on_sock_fail=1
+  auto k = model::default_knobs(Os::kFreeBSD);
+  k.rst_on_sock_fail = 0;
+  CHECK(Personality(Os::kFreeBSD, k).on_final_ack(16, 10) == AckVerdict::kDrop);
+}
+
+TEST_CASE("FreeBSD's syncache answers SYNs whatever the listen queue (tcp_syncache.c syncache_add)", "[personality][freebsd]") {
+  auto k = model::default_knobs(Os::kFreeBSD);
+  k.syncache_limit = 100;
+  const Personality p(Os::kFreeBSD, k);
+  CHECK(p.on_syn(1000, 0, 5).verdict == SynVerdict::kQueue);  // the listen queue is not looked at
+  CHECK(p.on_syn(0, 99, 5).verdict == SynVerdict::kQueue);
+  CHECK(p.on_syn(0, 100, 5).verdict == SynVerdict::kCookie);  // full syncache: cookies
+  k.tcp_syncookies = 0;
+  CHECK(Personality(Os::kFreeBSD, k).on_syn(0, 100, 5).verdict == SynVerdict::kDrop);
+}
+
+TEST_CASE("macOS fails a SYN when incomplete + complete >= backlog (XNU sonewconn_internal)", "[personality][macos]") {
+  const Personality p(Os::kMacOS, model::default_knobs(Os::kMacOS));
+  CHECK(p.listen_backlog(-1, std::nullopt) == 128);
+  CHECK(p.on_syn(2, 2, 5).verdict == SynVerdict::kQueue);
+  CHECK(p.on_syn(3, 2, 5).verdict == SynVerdict::kDrop);
+  CHECK(p.on_syn(0, 5, 5).verdict == SynVerdict::kDrop);
+  CHECK(p.on_final_ack(100, 5) == AckVerdict::kComplete);  // the socket exists since the SYN
+}
+
+TEST_CASE("BSD clients back off on tcp_syn_backoff and give up at keepinit", "[personality][freebsd][macos]") {
+  for (Os os : {Os::kFreeBSD, Os::kMacOS}) {
+    const auto s = Personality(os, model::default_knobs(os)).syn_schedule(std::nullopt);
+    const std::int64_t expected[] = {1, 2, 3, 4, 5, 7, 11, 19, 35, 67};
+    for (int k = 1; k <= 10; ++k) CHECK(s.offset(k) == sim::seconds(expected[k - 1]));
+    CHECK(s.give_up_after() == sim::seconds(75));
+  }
+}
+
+TEST_CASE("Windows re-sends a SYN answered by RST: 4 times, 500 ms apart (KB175523)", "[personality][windows]") {
+  const auto s = kWindows.syn_schedule(std::nullopt);
+  CHECK(s.rst_retries == 4);
+  CHECK(s.rst_interval == sim::milliseconds(500));
+  CHECK(kWindows.syn_schedule(0).rst_retries == 0);
+  CHECK(kLinux.syn_schedule(std::nullopt).rst_retries == 0);
+}
+
+TEST_CASE("Linux retransmission timers fire on timer-wheel slot boundaries (kernel/time/timer.c)", "[personality][linux]") {
+  // HZ=250: 4 ms jiffies. A 1 s timeout is 250 jiffies, level 1 (63 <= 250 < 504) with
+  // 8-jiffy (32 ms) slots: expiry 250 rounds up to the next slot start, 256 = 1.024 s.
+  const auto at = [](std::int64_t now_ms, std::int64_t timeout_ms) {
+    return kLinux.timer_fire_time(sim::Time::zero() + sim::milliseconds(now_ms), sim::milliseconds(timeout_ms)).ns();
+  };
+  CHECK(at(0, 1000) == 1'024'000'000);
+  CHECK(at(23, 1000) == 1'024'000'000);  // armed 23 ms later (jiffy 5): fires together
+  CHECK(at(24, 1000) == 1'056'000'000);  // jiffy 6: expiry 256 is a slot start, so the next one
+  SECTION("never early, at most one slot late") {
+    for (std::int64_t now = 0; now < 2000; now += 7) {
+      for (std::int64_t timeout : {10, 200, 1000, 3000, 16000}) {
+        const std::int64_t fire = at(now, timeout);
+        CHECK(fire >= (now + timeout) * 1'000'000);
+        CHECK(fire <= (now + timeout) * 1'000'000 + (timeout < 252 ? 8 : timeout < 2016 ? 36 : 260) * 1'000'000);
+      }
+    }
+  }
+  SECTION("short timers land on the next jiffy") { CHECK(at(0, 200) == 204'000'000); }
+  SECTION("other kernels fire exactly") {
+    CHECK(kWindows.timer_fire_time(sim::Time::zero() + sim::milliseconds(5), sim::seconds(3)).ns() == 3'005'000'000);
+  }
+}

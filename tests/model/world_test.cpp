@@ -66,8 +66,71 @@ TEST_CASE("Windows listen(5), never accepting, 40 connects: 5 queued, 35 refused
   CHECK(c.counts.established == 5);
   CHECK(c.counts.refused == 35);
   CHECK(c.counts.pending == 5);
-  CHECK(r.listeners[0].resets_sent == 35);
+  // Each refused client sent its SYN 5 times: KB175523's re-sends after RST.
+  CHECK(r.listeners[0].resets_sent == 35 * 5);
   CHECK(c.counts.refusal_rate() == Approx(35.0 / 40.0));
+}
+
+TEST_CASE("a Windows client re-sends a refused SYN every 500 ms and gives up at 2 s (KB175523)", "[world][windows]") {
+  auto spec = scenario({host("web", Os::kWindows, backlog(1), 0)}, {client("c", Os::kWindows, 0, one_by_one(2))},
+                       sim::milliseconds(2'002));
+  CHECK(group(run_scenario(spec), "c").counts.refused == 1);
+  spec.duration = sim::milliseconds(2'000);  // the second connect was made at t = 1 ms
+  CHECK(group(run_scenario(spec), "c").counts.refused == 0);
+  SECTION("syn_retries: 0 also turns off the re-sends: refusals are immediate") {
+    spec.clients[0].syn_retries = 0;
+    spec.duration = sim::milliseconds(2);
+    CHECK(group(run_scenario(spec), "c").counts.refused == 1);
+  }
+  SECTION("a Linux client takes the first RST as final") {
+    spec.clients[0].os = Os::kLinux;
+    spec.duration = sim::milliseconds(2);
+    CHECK(group(run_scenario(spec), "c").counts.refused == 1);
+  }
+}
+
+TEST_CASE("FreeBSD listen(5) holds 3*5/2+1 = 8 completed connections, then RSTs the final ACK", "[world][freebsd]") {
+  // sys/kern/uipc_socket.c: sonewconn fails once sol_qlen > 3 * sol_qlimit / 2; the
+  // syncache answered every SYN, so every client saw connect() succeed first
+  // (tcp_input.c, rst_on_sock_fail=1).
+  const auto r = run_scenario(scenario({host("web", Os::kFreeBSD, backlog(5), 0)},
+                                       {client("storm", Os::kFreeBSD, 0, one_by_one(40))}, sim::seconds(5)));
+  const auto& c = group(r, "storm");
+  CHECK(c.counts.established == 40);
+  CHECK(c.counts.pending == 8);
+  CHECK(c.counts.refused == 32);
+  CHECK(r.listeners[0].accept_queue.max == 8);
+  CHECK(r.listeners[0].syns_dropped == 0);
+  SECTION("with rst_on_sock_fail=0 the ACK is dropped and the syncache retries, then forgets (reset)") {
+    auto spec = scenario({host("web", Os::kFreeBSD, backlog(5), 0)}, {client("storm", Os::kFreeBSD, 0, one_by_one(40))},
+                         sim::seconds(30));
+    spec.hosts[0].kernel.rst_on_sock_fail = 0;
+    const auto quiet = run_scenario(spec);
+    // SYN-ACKs at 1, 3 and 7 s; the request expires 8 s later, at 15 s.
+    CHECK(group(quiet, "storm").counts.reset == 32);
+    CHECK(quiet.listeners[0].synacks_retransmitted == 32 * 3);
+  }
+}
+
+TEST_CASE("macOS listen(5) counts half-open and completed connections against the backlog", "[world][macos]") {
+  // XNU sonewconn_internal: so_qlen (incomplete + complete) >= so_qlimit fails, and the
+  // SYN is dropped; the client retransmits on tcp_syn_backoff (1, 1, 1, 1, 1, 2, ... s).
+  const auto r = run_scenario(scenario({host("web", Os::kMacOS, backlog(5), 0)},
+                                       {client("storm", Os::kMacOS, 0, one_by_one(40))}, sim::milliseconds(3'500)));
+  const auto& c = group(r, "storm");
+  CHECK(c.counts.established == 5);
+  CHECK(c.counts.pending == 40);
+  CHECK(c.syn_retransmits == 35 * 3);  // at 1, 2 and 3 s
+}
+
+TEST_CASE("a BSD client gives up at keepinit (75 s), after SYNs at 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s", "[world][bsd]") {
+  const Os os = GENERATE(Os::kFreeBSD, Os::kMacOS);
+  auto spec = scenario({host("web", Os::kLinux, backlog(0), 0)}, {client("c", os, 0, one_by_one(2))}, sim::seconds(80));
+  const auto r = run_scenario(spec);
+  CHECK(group(r, "c").counts.timed_out == 1);
+  CHECK(group(r, "c").syn_retransmits == 10);
+  spec.duration = sim::milliseconds(75'000);
+  CHECK(group(run_scenario(spec), "c").counts.timed_out == 0);  // the connect was at t = 1 ms
 }
 
 TEST_CASE("backlog 0: Linux still completes one connection, Windows one (clamped to 1)", "[world]") {
