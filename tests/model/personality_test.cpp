@@ -250,3 +250,21 @@ TEST_CASE("Linux retransmission timers fire on timer-wheel slot boundaries (kern
     CHECK(kWindows.timer_fire_time(sim::Time::zero() + sim::milliseconds(5), sim::seconds(3)).ns() == 3'005'000'000);
   }
 }
+
+TEST_CASE("Linux prunes SYN-ACK retries of old requests when the SYN queue is half full (reqsk_timer_handler)", "[personality][linux]") {
+  // Not half full (2*8 is not > max(8, 16)): the full tcp_synack_retries.
+  CHECK(kLinux.synack_retries(8, 0, 16) == 5);
+  // Half full, 10 of 20 young: one halving leaves young*2 = 20, not > 20 ... one retry less.
+  CHECK(kLinux.synack_retries(20, 10, 16) == 4);
+  // Half full, 2 of 20 young: retries fall to the floor of 2.
+  CHECK(kLinux.synack_retries(20, 2, 16) == 2);
+  // All young: nothing is pruned.
+  CHECK(kLinux.synack_retries(20, 20, 16) == 5);
+  // The BSDs keep their limit.
+  CHECK(Personality(Os::kFreeBSD, model::default_knobs(Os::kFreeBSD)).synack_retries(1000, 0, 16) == 3);
+}
+
+TEST_CASE("SYN-ACK timeouts double from 1 s up to rto_max (reqsk_timeout)", "[personality]") {
+  const std::int64_t expected[] = {1, 2, 4, 8, 16, 32, 64, 120, 120};
+  for (int k = 0; k < 9; ++k) CHECK(kLinux.synack_timeout(k) == sim::seconds(expected[k]));
+}

@@ -236,3 +236,41 @@ TEST_CASE("adding an entity does not change another's random draws", "[world][de
   CHECK(ca.counts.accepted == cb.counts.accepted);
   CHECK(a.listeners[0].accept_wait.mean() == b.listeners[0].accept_wait.mean());
 }
+
+TEST_CASE("Linux tcp_abort_on_overflow=1: a final ACK on a full accept queue is answered by RST", "[world][linux]") {
+  // Simultaneous SYNs all get SYN-ACKs; the ACKs beyond backlog + 1 find the queue full.
+  auto spec = scenario({host("web", Os::kLinux, backlog(2), 0)}, {client("c", Os::kLinux, 0, simultaneous(10))},
+                       sim::milliseconds(10));
+  spec.hosts[0].kernel.tcp_abort_on_overflow = 1;
+  const auto r = run_scenario(spec);
+  const auto& c = group(r, "c");
+  CHECK(c.counts.established == 10);
+  CHECK(c.counts.pending == 3);
+  CHECK(c.counts.refused == 7);
+  CHECK(r.listeners[0].resets_sent == 7);
+}
+
+TEST_CASE("Linux: a final ACK dropped on overflow is retried by the SYN-ACK timer; a cookie ACK is lost", "[world][linux]") {
+  // One worker busy 3 s per connection, backlog 1 (two fit in the accept queue).
+  // t=0: #1 is accepted at once. t=1ms: #2 waits in the accept queue. t=2ms: three SYNs
+  // together: A and B become requests (the SYN queue holds backlog + 1), C gets a cookie.
+  // A's ACK fills the accept queue; B's ACK is dropped and B stays a request (acked),
+  // C's cookie ACK is dropped and C is forgotten. B's SYN-ACK is retransmitted at ~1 s
+  // and ~3 s; at 3 s the worker has taken #2, so B's next ACK gets in. The worker serves
+  // A at 6 s and B at 9 s.
+  auto spec = scenario({host("web", Os::kLinux, backlog(1), 1, sim::ConstantDist{sim::seconds(3)})},
+                       {client("first", Os::kLinux, 0, simultaneous(1)),
+                        client("second", Os::kLinux, 0, simultaneous(1, sim::Time::zero() + sim::milliseconds(1))),
+                        client("batch", Os::kLinux, 0, simultaneous(3, sim::Time::zero() + sim::milliseconds(2)))},
+                       sim::seconds(10));
+  const auto r = run_scenario(spec);
+  const auto& batch = group(r, "batch");
+  CHECK(batch.counts.established == 3);
+  CHECK(batch.counts.reset == 1);     // C
+  CHECK(batch.counts.accepted == 2);  // A and B
+  CHECK(batch.counts.pending == 0);
+  CHECK(r.listeners[0].syncookies_sent == 1);
+  CHECK(r.listeners[0].acks_dropped >= 2);
+  CHECK(r.listeners[0].synacks_retransmitted >= 1);
+  CHECK(r.listeners[0].requests_expired == 0);
+}
