@@ -10,6 +10,7 @@
 
 #include "model/arrivals.h"
 #include "model/personality.h"
+#include "model/trace.h"
 #include "sim/distribution.h"
 #include "sim/random.h"
 #include "sim/stats.h"
@@ -66,6 +67,7 @@ struct Connection {
   std::uint32_t client = 0;
   std::uint32_t listener = 0;
   std::uint32_t generation = 0;
+  std::uint32_t attempt = 0;  // the client group's attempt number (for narration)
   std::uint16_t retry_no = 0;
   std::uint8_t syn_transmissions = 0;
   std::uint8_t synack_timeouts = 0;  // Linux req->num_timeout
@@ -205,6 +207,7 @@ struct World::Impl {
   std::vector<Connection> conns;
   std::vector<std::uint32_t> free_slots;
   std::size_t in_flight = 0;
+  TraceObserver* observer = nullptr;
   Timers timers;
   Network network;
   Sampler sampler;
@@ -351,6 +354,11 @@ struct World::Impl {
     mix(digest, static_cast<std::uint64_t>(engine.now().ns()));
     mix(digest, (static_cast<std::uint64_t>(c.client) << 8) | static_cast<std::uint64_t>(outcome));
     c.client_state = ClientState::kDone;
+    if (observer) {
+      TraceEvent e = trace(TraceKind::kOutcome, slot);
+      e.outcome = outcome;
+      observer->on_event(e);
+    }
     if (outcome == Outcome::kRefused || outcome == Outcome::kTimedOut) maybe_retry(g, c.retry_no);
   }
 
@@ -371,9 +379,34 @@ struct World::Impl {
     l.syn_level.set(engine.now(), l.syn_queue_len, l.personality.syn_queue_full(l.syn_queue_len, l.backlog));
   }
 
+  // ---- tracing ------------------------------------------------------------------------
+
+  TraceEvent trace(TraceKind kind, std::uint32_t slot) const {
+    const Connection& c = conns[slot];
+    const Listener& l = listeners[c.listener];
+    TraceEvent e;
+    e.at = engine.now();
+    e.kind = kind;
+    e.client = c.client;
+    e.attempt = c.attempt;
+    e.listener = c.listener;
+    e.accept_len = static_cast<std::int64_t>(l.accept_queue.size());
+    e.syn_len = l.syn_queue_len;
+    e.backlog = l.backlog;
+    e.transmission = c.syn_transmissions;
+    e.retry_no = c.retry_no;
+    e.next_retransmit = c.client_state == ClientState::kSynSent ? c.syn_timer_due : sim::Time::never();
+    return e;
+  }
+
   // ---- the network -----------------------------------------------------------------------
 
   void send(std::uint32_t slot, Segment segment) {
+    if (observer) {
+      TraceEvent e = trace(TraceKind::kSend, slot);
+      e.segment = static_cast<SegmentKind>(segment);
+      observer->on_event(e);
+    }
     engine.schedule_in(sim::Duration::zero(), network, pack(slot, conns[slot].generation, static_cast<std::uint8_t>(segment)));
   }
 
@@ -399,6 +432,8 @@ struct World::Impl {
     c.retry_no = retry_no;
     c.client_state = ClientState::kSynSent;
     ++g.out.counts.attempts;
+    c.attempt = static_cast<std::uint32_t>(g.out.counts.attempts);
+    if (observer) observer->on_event(trace(TraceKind::kConnect, slot));
     if (retry_no > 0) ++g.out.app_retries;
     // The application's connect_timeout, or the OS's own limit (BSD keepinit).
     const sim::Duration deadline = std::min(g.spec->connect_timeout, g.syn_schedule.deadline);
@@ -424,6 +459,7 @@ struct World::Impl {
       case ClientState::kSynSent:
         c.client_state = ClientState::kEstablished;
         ++g.out.counts.established;
+        if (observer) observer->on_event(trace(TraceKind::kEstablished, slot));
         g.out.connect_latency.record((engine.now() - c.started).ns());
         send(slot, Segment::kAck);
         return;
@@ -481,6 +517,11 @@ struct World::Impl {
     if (c.server_state == ServerState::kQueued) return;  // a stale retransmission
     const auto accept_len = static_cast<std::int64_t>(l.accept_queue.size());
     const SynDecision d = l.personality.on_syn(accept_len, l.syn_queue_len, l.backlog);
+    if (observer) {
+      TraceEvent e = trace(TraceKind::kSynDecision, slot);
+      e.syn = d;
+      observer->on_event(e);
+    }
     switch (d.verdict) {
       case SynVerdict::kDrop:
         ++l.out.syns_dropped;
@@ -516,7 +557,13 @@ struct World::Impl {
     const bool has_request = c.server_state == ServerState::kRequest;
     if (!has_request && !c.cookie) return;  // already queued or accepted: a duplicate ACK
     const auto accept_len = static_cast<std::int64_t>(l.accept_queue.size());
-    switch (l.personality.on_final_ack(accept_len, l.backlog)) {
+    const AckVerdict verdict = l.personality.on_final_ack(accept_len, l.backlog);
+    if (observer) {
+      TraceEvent e = trace(TraceKind::kAckDecision, slot);
+      e.ack = verdict;
+      observer->on_event(e);
+    }
+    switch (verdict) {
       case AckVerdict::kComplete:
         if (has_request) remove_request(l, slot);
         c.cookie = false;
@@ -603,6 +650,7 @@ struct World::Impl {
     const int max_retries = p.synack_retries(l.syn_queue_len, l.syn_queue_young, l.backlog);
     if (c.synack_timeouts >= max_retries || engine.now() - c.queued >= p.knobs().keepinit) {
       ++l.out.requests_expired;
+      if (observer) observer->on_event(trace(TraceKind::kRequestExpired, slot));
       remove_request(l, slot);
       // A client that saw the SYN-ACK believes it is connected; the server forgot it.
       if (c.client_state == ClientState::kEstablished) settle(slot, Outcome::kReset);
@@ -740,6 +788,7 @@ World::~World() = default;
 void World::start() { impl_->start(); }
 RunResults World::finish() { return impl_->finish(); }
 std::size_t World::connections_in_flight() const { return impl_->in_flight; }
+void World::set_observer(TraceObserver* observer) { impl_->observer = observer; }
 
 RunResults run_scenario(const ScenarioSpec& spec) {
   sim::Engine engine;

@@ -16,6 +16,7 @@
 
 #include "model/results.h"
 #include "model/spec.h"
+#include "model/trace.h"
 #include "sim/engine.h"
 
 namespace model {
@@ -36,6 +37,10 @@ class World {
 
   // Connections in flight right now (any state).
   std::size_t connections_in_flight() const;
+
+  // Reports every step to `observer` (nullptr: to nobody). The observer must outlive the
+  // run; it is called synchronously from the event loop.
+  void set_observer(TraceObserver* observer);
 
  private:
   struct Impl;

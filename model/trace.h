@@ -1,0 +1,55 @@
+// model/trace.h — what happened, step by step, for whoever wants to watch a run.
+//
+// World reports every step of every handshake to an optional TraceObserver: connect()
+// calls, segments sent, each decision a kernel made with the queue lengths it saw and the
+// rule that decided, and each attempt's outcome. `synstorm explain` narrates these; the
+// viewer can draw them. With no observer the cost is one branch per step.
+#pragma once
+
+#include <cstdint>
+
+#include "model/personality.h"
+#include "model/results.h"
+#include "sim/time.h"
+
+namespace model {
+
+enum class TraceKind : std::uint8_t {
+  kConnect,      // a client called connect() (retry_no > 0: an application retry)
+  kSend,         // a segment left its sender
+  kSynDecision,  // a listener decided what to do with a SYN
+  kAckDecision,  // a listener decided what to do with a final ACK
+  kEstablished,  // the client saw connect() succeed
+  kRequestExpired,  // a half-open request had its last SYN-ACK retransmission
+  kOutcome,      // the attempt's fate is decided
+};
+
+enum class SegmentKind : std::uint8_t { kSyn, kSynAck, kAck, kRst, kClientRst };
+
+struct TraceEvent {
+  sim::Time at;
+  TraceKind kind = TraceKind::kConnect;
+  std::uint32_t client = 0;    // index into ScenarioSpec::clients
+  std::uint64_t attempt = 0;   // the client group's attempt number, from 1
+  std::uint32_t listener = 0;  // World's listener index (hosts' listeners in file order)
+  SegmentKind segment = SegmentKind::kSyn;
+  int transmission = 0;        // kSend of a SYN: 1 for the first, 2 for the first retransmission...
+  int retry_no = 0;            // kConnect: application retry number
+  SynDecision syn{SynVerdict::kQueue, SynReason::kAccepted};
+  AckVerdict ack = AckVerdict::kComplete;
+  Outcome outcome = Outcome::kPending;
+  std::int64_t accept_len = 0;  // queue lengths the decision saw
+  std::int64_t syn_len = 0;
+  std::int64_t backlog = 0;
+  sim::Time next_retransmit = sim::Time::never();  // the client's next SYN, if one is due
+};
+
+class TraceObserver {
+ public:
+  virtual void on_event(const TraceEvent& e) = 0;
+
+ protected:
+  ~TraceObserver() = default;
+};
+
+}  // namespace model
