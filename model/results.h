@@ -74,6 +74,18 @@ struct ListenerResults {
   sim::Histogram accept_wait;  // ns from entering the accept queue to accept()
 };
 
+// What one script step did.
+struct ScriptResult {
+  sim::Time at;
+  int line = 0;           // in the scenario file
+  std::string host;
+  std::string call;       // "listen", "bind", ...
+  std::string result;     // "OK" or the OS's error name
+  std::string expected;   // empty when the step has no `expect`
+  std::int64_t value = 0; // the descriptor (socket, accept) or the backlog (listen)
+  bool met() const { return expected.empty() || expected == result; }
+};
+
 struct RunResults {
   std::string scenario;
   std::uint64_t seed = 0;
@@ -83,7 +95,15 @@ struct RunResults {
   OutcomeCounts totals;
   std::vector<ClientResults> clients;
   std::vector<ListenerResults> listeners;
+  std::vector<ScriptResult> script;
   sim::TimeSeries timeseries{{}};
+
+  // Whether every script step with an `expect` gave the expected result.
+  bool expectations_met() const {
+    for (const auto& s : script)
+      if (!s.met()) return false;
+    return true;
+  }
 };
 
 }  // namespace model

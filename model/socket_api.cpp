@@ -206,6 +206,34 @@ SocketResult SocketTable::close(std::int64_t fd) {
   return {};
 }
 
+SocketResult SocketTable::open_listener(int port, std::int64_t backlog) {
+  if (open_ >= max_sockets_) return {SocketError::kMFile};
+  const std::int64_t fd = allocate();
+  Socket& s = *find(fd);
+  s.state = State::kListening;
+  s.port = port;
+  s.backlog = personality_.listen_backlog(backlog, std::nullopt);
+  return {SocketError::kOk, fd};
+}
+
+SocketResult SocketTable::app_accept(std::int64_t listening_fd) {
+  if (open_ >= max_sockets_) return {SocketError::kMFile};
+  if (open_ >= max_buffers_) return {SocketError::kNoBufs};
+  const int port = find(listening_fd) ? find(listening_fd)->port : 0;
+  const std::int64_t fd = allocate();
+  Socket& n = *find(fd);
+  n.state = State::kConnected;
+  n.port = port;
+  return {SocketError::kOk, fd};
+}
+
+void SocketTable::app_close(std::int64_t fd) {
+  if (Socket* s = find(fd)) {
+    *s = Socket{};
+    --open_;
+  }
+}
+
 std::optional<std::int64_t> SocketTable::backlog_of(std::int64_t fd) const {
   const Socket* s = find(fd);
   if (!s || s->state != State::kListening) return std::nullopt;

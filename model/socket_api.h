@@ -70,6 +70,15 @@ class SocketTable {
   SocketResult connect(std::int64_t fd);
   SocketResult close(std::int64_t fd);
 
+  // A listening socket opened by a host's own server application (a `listeners:` entry)
+  // rather than by a script: it takes a descriptor and its port, without the script's
+  // WSAStartup state, which belongs to the script's process.
+  SocketResult open_listener(int port, std::int64_t backlog);
+  // That application's accept() and close(): descriptor limits apply, the script's
+  // process state (WSAStartup, a blocked thread) does not.
+  SocketResult app_accept(std::int64_t listening_fd);
+  void app_close(std::int64_t fd);
+
   // A scheduled fault: while down, calls fail with WSAENETDOWN / ENETDOWN.
   void set_net_down(bool down) { net_down_ = down; }
   // A blocking call (accept with nothing queued) holds the thread until `unblock()`.

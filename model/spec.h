@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "model/personality.h"
+#include "model/socket_api.h"
 #include "sim/distribution.h"
 #include "sim/time.h"
 
@@ -73,12 +74,37 @@ struct RetrySpec {
 struct ClientSpec {
   std::string name;
   Os os = Os::kLinux;  // the client's SYN retransmission behaviour
-  std::size_t target_host = 0;      // index into ScenarioSpec::hosts
-  std::size_t target_listener = 0;  // index into that host's listeners
+  std::size_t target_host = 0;  // index into ScenarioSpec::hosts
+  int target_port = 0;          // a port the host listens on (from `listeners:` or a script)
   ArrivalSpec arrivals;
   std::optional<int> syn_retries;  // overrides the OS's number of SYN retransmissions
   sim::Duration connect_timeout = sim::Duration::infinite();
   RetrySpec retry;
+};
+
+// One step of a scenario's script: a socket call made on a host at a given time, inside
+// the same simulation as the client groups (a script can listen, then a storm hits it).
+enum class ScriptCall : std::uint8_t {
+  kWsaStartup, kWsaCleanup, kSocket, kBind, kListen, kAccept, kConnect, kClose,
+  kNetDown,  // a fault: the host's network subsystem fails (WSAENETDOWN) ...
+  kNetUp,    // ... and comes back
+};
+
+struct ScriptStep {
+  sim::Time at;
+  std::size_t host = 0;  // index into ScenarioSpec::hosts
+  ScriptCall call = ScriptCall::kSocket;
+  SocketType type = SocketType::kStream;  // socket
+  std::string as;                         // socket, accept: the name the new descriptor gets
+  std::string socket;                     // the named descriptor the call acts on ...
+  std::optional<std::int64_t> fd;         // ... or a raw descriptor number (1 is stdout)
+  int port = 0;                           // bind
+  Address address = kAnyAddress;          // bind
+  BacklogRequest backlog;                 // listen
+  int workers = 0;                        // listen: threads the application starts in accept()
+  sim::DurationDist service = sim::ConstantDist{sim::Duration::zero()};
+  std::optional<std::string> expect;      // "OK" or an error name of the host's OS
+  int line = 0;                           // where the step is in the scenario file
 };
 
 struct ScenarioSpec {
@@ -88,6 +114,7 @@ struct ScenarioSpec {
   sim::Duration sample_interval = sim::milliseconds(100);
   std::vector<HostSpec> hosts;
   std::vector<ClientSpec> clients;
+  std::vector<ScriptStep> script;  // in file order; World runs them at their times
 };
 
 }  // namespace model

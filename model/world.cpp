@@ -1,15 +1,18 @@
 #include "model/world.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "model/arrivals.h"
 #include "model/personality.h"
+#include "model/socket_api.h"
 #include "model/trace.h"
 #include "sim/distribution.h"
 #include "sim/random.h"
@@ -79,6 +82,9 @@ struct Connection {
   bool live = false;
 };
 
+// A connection whose SYN has not reached a listener yet, or reached a closed port.
+constexpr std::uint32_t kNoListener = UINT32_MAX;
+
 enum class TimerKind : std::uint8_t { kSynRetransmit, kConnectTimeout, kSynAckRetransmit, kRstRetry };
 
 // Segments of the handshake. Each crosses the network as an event, even at zero delay:
@@ -143,8 +149,12 @@ struct World::Impl {
   struct Listener final : sim::EventHandler {
     Impl* world = nullptr;
     std::uint32_t index = 0;
+    std::uint32_t host_index = 0;
     std::string host;
     int port = 0;
+    std::int64_t fd = -1;  // its listening socket in the host's descriptor table
+    bool open = false;     // listening now (a script may listen late, or close it)
+    bool starved = false;  // an accept() found no descriptor: retry when one frees
     Personality personality{Os::kLinux, KernelKnobs{}};
     std::int64_t backlog = 0;
     int workers = 0;
@@ -158,15 +168,18 @@ struct World::Impl {
     sim::TimeWeighted syn_level;
     ListenerResults out;
 
-    // A worker finished serving a connection.
-    void handle(sim::Engine&, std::uint64_t) override { world->on_service_done(*this); }
+    // A worker finished serving a connection; `arg` is its descriptor.
+    void handle(sim::Engine&, std::uint64_t arg) override {
+      world->on_service_done(*this, static_cast<std::int64_t>(arg));
+    }
   };
 
   struct ClientGroup final : sim::EventHandler {
     Impl* world = nullptr;
     std::uint32_t index = 0;
     const ClientSpec* spec = nullptr;
-    std::uint32_t listener = 0;
+    std::uint32_t target_host = 0;
+    int target_port = 0;
     Personality personality{Os::kLinux, KernelKnobs{}};
     SynRetransmitSchedule syn_schedule;
     ArrivalProcess arrivals{PoissonArrivals{1}};
@@ -199,15 +212,35 @@ struct World::Impl {
     std::optional<sim::Time> next_arrival;
   };
 
+  struct Host {
+    Host(const HostSpec& s) : spec(&s), personality(s.os, s.kernel), table(personality, s.max_sockets, s.max_sockets) {}
+    const HostSpec* spec;
+    Personality personality;
+    SocketTable table;
+    std::map<int, std::uint32_t> open_ports;    // port -> listening Listener
+    std::map<int, std::uint32_t> slot_of_port;  // port -> its Listener slot, open or not
+    std::map<std::string, std::int64_t> names;  // the script's descriptor names
+  };
+
+  // Runs the scenario's script steps at their times; `arg` indexes `steps`.
+  struct ScriptRunner final : sim::EventHandler {
+    Impl* world = nullptr;
+    std::vector<const ScriptStep*> steps;  // by time, then file order
+    void handle(sim::Engine&, std::uint64_t arg) override { world->run_step(*steps[arg]); }
+  };
+
   const ScenarioSpec& spec;
   sim::Engine& engine;
   sim::Time end;
+  std::vector<Host> hosts;
   std::vector<Listener> listeners;
   std::vector<ClientGroup> clients;
   std::vector<Connection> conns;
   std::vector<std::uint32_t> free_slots;
   std::size_t in_flight = 0;
   TraceObserver* observer = nullptr;
+  std::vector<ScriptResult> script_results;
+  ScriptRunner script;
   Timers timers;
   Network network;
   Sampler sampler;
@@ -226,6 +259,7 @@ struct World::Impl {
     timers.world = this;
     network.world = this;
     sampler.world = this;
+    script.world = this;
     build_listeners();
     build_clients();
     build_series();
@@ -233,31 +267,63 @@ struct World::Impl {
 
   // ---- construction ----------------------------------------------------------------
 
+  // One Listener slot per port a host may listen on: its `listeners:` entries and the
+  // ports its script binds. Slots never move (handlers are addressed by pointer); a slot
+  // is open while its socket listens.
   void build_listeners() {
-    std::size_t count = 0;
-    for (const auto& h : spec.hosts) count += h.listeners.size();
-    listeners.resize(count);  // never resized again: handlers are addressed by pointer
-    std::uint32_t i = 0;
-    for (const auto& h : spec.hosts) {
-      const Personality personality(h.os, h.kernel);
-      for (const auto& ls : h.listeners) {
-        Listener& l = listeners[i];
-        l.world = this;
-        l.index = i++;
-        l.host = h.name;
-        l.port = ls.port;
-        l.personality = personality;
-        l.backlog = personality.listen_backlog(backlog_argument(personality, ls.backlog), std::nullopt);
-        l.workers = ls.workers;
-        l.idle_workers = ls.workers;
-        l.service = ls.service;
-        const std::string entity = "host/" + h.name + "/listener/" + std::to_string(ls.port);
-        l.service_rng = sim::RandomStream(spec.seed, entity + "/service");
-        l.out.host = h.name;
-        l.out.port = ls.port;
-        l.out.backlog = l.backlog;
+    hosts.reserve(spec.hosts.size());
+    for (const auto& h : spec.hosts) hosts.emplace_back(h);
+    std::vector<std::pair<std::uint32_t, int>> slots;  // (host, port)
+    for (std::uint32_t hi = 0; hi < spec.hosts.size(); ++hi) {
+      for (const auto& ls : spec.hosts[hi].listeners) slots.emplace_back(hi, ls.port);
+    }
+    for (const auto& step : spec.script) {
+      if (step.call != ScriptCall::kBind) continue;
+      const auto hi = static_cast<std::uint32_t>(step.host);
+      bool known = false;
+      for (const auto& [h, port] : slots) known = known || (h == hi && port == step.port);
+      if (!known) slots.emplace_back(hi, step.port);
+    }
+    listeners.resize(slots.size());
+    for (std::uint32_t i = 0; i < slots.size(); ++i) {
+      const auto [hi, port] = slots[i];
+      Host& h = hosts[hi];
+      Listener& l = listeners[i];
+      l.world = this;
+      l.index = i;
+      l.host_index = hi;
+      l.host = h.spec->name;
+      l.port = port;
+      l.personality = h.personality;
+      const std::string entity = "host/" + l.host + "/listener/" + std::to_string(port);
+      l.service_rng = sim::RandomStream(spec.seed, entity + "/service");
+      l.out.host = l.host;
+      l.out.port = port;
+      h.slot_of_port[port] = i;
+    }
+  }
+
+  // The application's listeners are open from t = 0.
+  void open_static_listeners() {
+    for (Host& h : hosts) {
+      for (const auto& ls : h.spec->listeners) {
+        const SocketResult r = h.table.open_listener(ls.port, backlog_argument(h.personality, ls.backlog));
+        if (!r.ok()) continue;  // no descriptor for it: the port stays closed
+        open_listener(h, h.slot_of_port.at(ls.port), r.value, ls.workers, ls.service);
       }
     }
+  }
+
+  void open_listener(Host& h, std::uint32_t slot, std::int64_t fd, int workers, const sim::DurationDist& service) {
+    Listener& l = listeners[slot];
+    l.fd = fd;
+    l.open = true;
+    l.backlog = *h.table.backlog_of(fd);
+    l.out.backlog = l.backlog;
+    l.workers = workers;
+    l.idle_workers = workers;
+    l.service = service;
+    h.open_ports[l.port] = slot;
   }
 
   static std::int64_t backlog_argument(const Personality& p, const BacklogRequest& b) {
@@ -271,19 +337,14 @@ struct World::Impl {
 
   void build_clients() {
     clients.resize(spec.clients.size());
-    std::size_t first_listener_of_host = 0;
-    std::vector<std::size_t> host_base(spec.hosts.size());
-    for (std::size_t h = 0; h < spec.hosts.size(); ++h) {
-      host_base[h] = first_listener_of_host;
-      first_listener_of_host += spec.hosts[h].listeners.size();
-    }
     for (std::uint32_t i = 0; i < clients.size(); ++i) {
       const ClientSpec& cs = spec.clients[i];
       ClientGroup& c = clients[i];
       c.world = this;
       c.index = i;
       c.spec = &cs;
-      c.listener = static_cast<std::uint32_t>(host_base[cs.target_host] + cs.target_listener);
+      c.target_host = static_cast<std::uint32_t>(cs.target_host);
+      c.target_port = cs.target_port;
       c.personality = Personality(cs.os, default_knobs(cs.os));
       c.syn_schedule = c.personality.syn_schedule(cs.syn_retries);
       c.arrivals = ArrivalProcess(cs.arrivals);
@@ -307,6 +368,11 @@ struct World::Impl {
   }
 
   void start() {
+    open_static_listeners();
+    for (const auto& step : spec.script) script.steps.push_back(&step);
+    std::stable_sort(script.steps.begin(), script.steps.end(),
+                     [](const ScriptStep* a, const ScriptStep* b) { return a->at < b->at; });
+    for (std::size_t i = 0; i < script.steps.size(); ++i) engine.schedule_at(script.steps[i]->at, script, i);
     for (auto& c : clients) {
       c.next_arrival = c.arrivals.next(c.arrival_rng);
       c.schedule_next_arrival();
@@ -383,16 +449,18 @@ struct World::Impl {
 
   TraceEvent trace(TraceKind kind, std::uint32_t slot) const {
     const Connection& c = conns[slot];
-    const Listener& l = listeners[c.listener];
     TraceEvent e;
     e.at = engine.now();
     e.kind = kind;
     e.client = c.client;
     e.attempt = c.attempt;
     e.listener = c.listener;
-    e.accept_len = static_cast<std::int64_t>(l.accept_queue.size());
-    e.syn_len = l.syn_queue_len;
-    e.backlog = l.backlog;
+    if (c.listener != kNoListener) {
+      const Listener& l = listeners[c.listener];
+      e.accept_len = static_cast<std::int64_t>(l.accept_queue.size());
+      e.syn_len = l.syn_queue_len;
+      e.backlog = l.backlog;
+    }
     e.transmission = c.syn_transmissions;
     e.retry_no = c.retry_no;
     e.next_retransmit = c.client_state == ClientState::kSynSent ? c.syn_timer_due : sim::Time::never();
@@ -426,7 +494,7 @@ struct World::Impl {
   // ---- the client ----------------------------------------------------------------------
 
   void connect(ClientGroup& g, std::uint16_t retry_no) {
-    const std::uint32_t slot = allocate(g.index, g.listener);
+    const std::uint32_t slot = allocate(g.index, kNoListener);
     Connection& c = conns[slot];
     c.started = engine.now();
     c.retry_no = retry_no;
@@ -507,6 +575,18 @@ struct World::Impl {
 
   void server_receive_syn(std::uint32_t slot) {
     Connection& c = conns[slot];
+    if (c.server_state == ServerState::kNone && !c.cookie) {
+      // Which socket the SYN finds is decided when it arrives: a port may open or close.
+      const ClientGroup& g = clients[c.client];
+      const Host& h = hosts[g.target_host];
+      const auto it = h.open_ports.find(g.target_port);
+      c.listener = it == h.open_ports.end() ? kNoListener : it->second;
+    }
+    if (c.listener == kNoListener) {
+      // No socket listens on the port: every kernel answers RST (tcp_v4_send_reset).
+      send(slot, Segment::kRst);
+      return;
+    }
     Listener& l = listeners[c.listener];
     ++l.out.syns_received;
     if (c.server_state == ServerState::kRequest) {
@@ -553,7 +633,12 @@ struct World::Impl {
 
   void server_receive_ack(std::uint32_t slot) {
     Connection& c = conns[slot];
+    if (c.listener == kNoListener) return;
     Listener& l = listeners[c.listener];
+    if (!l.open) {
+      send(slot, Segment::kRst);  // the socket closed since the SYN: the port is closed
+      return;
+    }
     const bool has_request = c.server_state == ServerState::kRequest;
     if (!has_request && !c.cookie) return;  // already queued or accepted: a duplicate ACK
     const auto accept_len = static_cast<std::int64_t>(l.accept_queue.size());
@@ -594,7 +679,7 @@ struct World::Impl {
   void server_receive_client_rst(std::uint32_t slot) {
     Connection& c = conns[slot];
     if (c.server_state == ServerState::kRequest) remove_request(listeners[c.listener], slot);
-    c.cookie = false;
+    c.cookie = false;  // (a request implies a listener)
     release_if_idle(slot);
   }
 
@@ -617,27 +702,60 @@ struct World::Impl {
   }
 
   // Workers blocked in accept() take connections as soon as there are both.
+  // Each accept() needs a descriptor: without one the connection stays queued and the
+  // worker tries again when a descriptor frees (Winsock listen page).
   void try_accept(Listener& l) {
-    bool changed = false;
     while (l.idle_workers > 0 && !l.accept_queue.empty()) {
-      const std::uint32_t slot = l.accept_queue.front();
-      l.accept_queue.pop_front();
-      changed = true;
+      const SocketResult r = hosts[l.host_index].table.app_accept(l.fd);
+      if (!r.ok()) {
+        l.starved = true;
+        return;
+      }
+      l.starved = false;
       --l.idle_workers;
-      Connection& c = conns[slot];
-      ++l.out.accepted;
-      l.out.accept_wait.record((engine.now() - c.queued).ns());
-      c.server_state = ServerState::kNone;
-      settle(slot, Outcome::kAccepted);
-      release(slot);
-      engine.schedule_in(sim::sample(l.service, l.service_rng), l);
+      accept_front(l);
+      engine.schedule_in(sim::sample(l.service, l.service_rng), l, static_cast<std::uint64_t>(r.value));
     }
-    if (changed) set_accept_level(l);
   }
 
-  void on_service_done(Listener& l) {
+  // The application accepted the oldest completed connection.
+  void accept_front(Listener& l) {
+    const std::uint32_t slot = l.accept_queue.front();
+    l.accept_queue.pop_front();
+    Connection& c = conns[slot];
+    ++l.out.accepted;
+    l.out.accept_wait.record((engine.now() - c.queued).ns());
+    c.server_state = ServerState::kNone;
+    settle(slot, Outcome::kAccepted);
+    release(slot);
+    set_accept_level(l);
+  }
+
+  void on_service_done(Listener& l, std::int64_t fd) {
+    Host& h = hosts[l.host_index];
+    h.table.app_close(fd);
     ++l.idle_workers;
     try_accept(l);
+    for (const auto& [port, slot] : h.open_ports) {
+      if (listeners[slot].starved) try_accept(listeners[slot]);
+    }
+  }
+
+  // A listening socket was closed: the port refuses from now on, and what it held is
+  // lost. Clients that believed they were connected end `reset`.
+  void close_listener(Listener& l) {
+    l.open = false;
+    hosts[l.host_index].open_ports.erase(l.port);
+    for (std::uint32_t slot = 0; slot < conns.size(); ++slot) {
+      Connection& c = conns[slot];
+      if (!c.live || c.listener != l.index || c.server_state == ServerState::kNone) continue;
+      if (c.server_state == ServerState::kRequest) remove_request(l, slot);
+      c.server_state = ServerState::kNone;
+      if (c.client_state == ClientState::kEstablished) settle(slot, Outcome::kReset);
+      release_if_idle(slot);
+    }
+    l.accept_queue.clear();
+    set_accept_level(l);
   }
 
   // A half-open request's timer (Linux reqsk_timer_handler, FreeBSD syncache_timer):
@@ -662,6 +780,93 @@ struct World::Impl {
     engine.schedule_at(p.timer_fire_time(engine.now(), p.synack_timeout(c.synack_timeouts)), timers,
                        pack_timer(slot, c.generation, TimerKind::kSynAckRetransmit));
     send(slot, Segment::kSynAck);
+  }
+
+  // ---- the script ----------------------------------------------------------------------
+
+  static std::string_view call_name(ScriptCall call) {
+    switch (call) {
+      case ScriptCall::kWsaStartup: return "wsastartup";
+      case ScriptCall::kWsaCleanup: return "wsacleanup";
+      case ScriptCall::kSocket: return "socket";
+      case ScriptCall::kBind: return "bind";
+      case ScriptCall::kListen: return "listen";
+      case ScriptCall::kAccept: return "accept";
+      case ScriptCall::kConnect: return "connect";
+      case ScriptCall::kClose: return "close";
+      case ScriptCall::kNetDown: return "net_down";
+      case ScriptCall::kNetUp: return "net_up";
+    }
+    return "?";
+  }
+
+  // The open Listener a descriptor drives, if it is a listening socket with a slot.
+  Listener* listener_of(Host& h, std::int64_t fd) {
+    for (const auto& [port, slot] : h.open_ports) {
+      if (listeners[slot].fd == fd) return &listeners[slot];
+    }
+    return nullptr;
+  }
+
+  void run_step(const ScriptStep& st) {
+    Host& h = hosts[st.host];
+    std::int64_t fd = -1;  // a name that was never bound: not a descriptor
+    if (st.fd) {
+      fd = *st.fd;
+    } else if (const auto it = h.names.find(st.socket); it != h.names.end()) {
+      fd = it->second;
+    }
+    SocketResult r;
+    switch (st.call) {
+      case ScriptCall::kWsaStartup: r = h.table.wsastartup(); break;
+      case ScriptCall::kWsaCleanup: r = h.table.wsacleanup(); break;
+      case ScriptCall::kSocket:
+        r = h.table.socket(st.type);
+        if (r.ok()) h.names[st.as] = r.value;
+        break;
+      case ScriptCall::kBind: r = h.table.bind(fd, st.port, st.address); break;
+      case ScriptCall::kListen: {
+        Listener* already = listener_of(h, fd);
+        r = h.table.listen(fd, backlog_argument(h.personality, st.backlog));
+        if (!r.ok()) break;
+        if (already) {
+          already->backlog = r.value;  // listen() again: the personality decided the value
+          already->out.backlog = r.value;
+          set_accept_level(*already);
+        } else if (const auto port = h.table.port_of(fd); port && h.slot_of_port.count(*port)) {
+          open_listener(h, h.slot_of_port.at(*port), fd, st.workers, st.service);
+        }
+        break;
+      }
+      case ScriptCall::kAccept: {
+        Listener* l = listener_of(h, fd);
+        r = h.table.accept(fd, l && !l->accept_queue.empty());
+        if (r.ok()) {
+          accept_front(*l);
+          if (!st.as.empty()) h.names[st.as] = r.value;
+        }
+        break;
+      }
+      case ScriptCall::kConnect: r = h.table.connect(fd); break;
+      case ScriptCall::kClose: {
+        Listener* l = listener_of(h, fd);
+        r = h.table.close(fd);
+        if (r.ok() && l) close_listener(*l);
+        break;
+      }
+      case ScriptCall::kNetDown: h.table.set_net_down(true); break;
+      case ScriptCall::kNetUp: h.table.set_net_down(false); break;
+    }
+    ScriptResult out;
+    out.at = engine.now();
+    out.line = st.line;
+    out.host = h.spec->name;
+    out.call = call_name(st.call);
+    out.result = error_name(r.error, h.personality.os());
+    out.expected = st.expect.value_or("");
+    out.value = r.value;
+    mix(digest, static_cast<std::uint64_t>(st.line) << 8 | static_cast<std::uint64_t>(r.error));
+    script_results.push_back(std::move(out));
   }
 
   // ---- timers ------------------------------------------------------------------------
@@ -777,6 +982,7 @@ struct World::Impl {
       const OutcomeCounts& k = g.counts;
       for (std::uint64_t v : {k.attempts, k.established, k.accepted, k.refused, k.timed_out, k.reset, k.pending}) mix(digest, v);
     }
+    r.script = std::move(script_results);
     r.digest = digest;
     r.timeseries = std::move(series);
     return r;

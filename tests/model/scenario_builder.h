@@ -27,7 +27,7 @@ inline ClientSpec client(std::string name, Os os, std::size_t target_host, Arriv
   c.name = std::move(name);
   c.os = os;
   c.target_host = target_host;
-  c.target_listener = 0;
+  c.target_port = 80;
   c.arrivals = arrivals;
   return c;
 }
