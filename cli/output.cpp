@@ -102,6 +102,18 @@ nlohmann::json results_json(const model::RunResults& r) {
         {"accept_wait_ms", percentiles_ms(l.accept_wait)},
     };
   }
+  if (!r.script.empty()) {
+    nlohmann::json steps = nlohmann::json::array();
+    for (const auto& st : r.script) {
+      nlohmann::json sj = {{"at_s", st.at.seconds()}, {"line", st.line},    {"host", st.host},
+                           {"call", st.call},         {"result", st.result}, {"value", st.value},
+                           {"met", st.met()}};
+      if (!st.expected.empty()) sj["expected"] = st.expected;
+      steps.push_back(std::move(sj));
+    }
+    j["script"] = std::move(steps);
+    j["expectations_met"] = r.expectations_met();
+  }
   return j;
 }
 
@@ -137,6 +149,16 @@ void print_summary(std::ostream& out, const model::RunResults& r) {
         << cell(fixed(l.accept_queue.mean, 2), 10) << " / " << l.accept_queue.max << " / "
         << percent(l.accept_queue.full_fraction) << "    " << fixed(l.syn_queue.mean, 2) << " / " << l.syn_queue.max
         << "\n";
+  }
+  if (!r.script.empty()) {
+    out << "\nscript\n";
+    for (const auto& st : r.script) {
+      out << "  " << left("t=" + sim::format_seconds(st.at) + " s", 14) << left("line " + std::to_string(st.line), 10)
+          << left(st.host, 12) << left(st.call, 11)
+          << "-> " << left(st.result, 18);
+      if (!st.expected.empty()) out << (st.met() ? "as expected" : "EXPECTED " + st.expected);
+      out << "\n";
+    }
   }
   out << "\ndigest " << digest_hex(r.digest) << "\n";
 }

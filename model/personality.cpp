@@ -21,7 +21,7 @@ constexpr std::int64_t kMs = 1'000'000;
 constexpr std::int64_t kHour = 3600LL * 1'000'000'000;
 
 using K = KnobInfo::Kind;
-const std::array<KnobInfo, 14> kKnobs = {{
+const std::array<KnobInfo, 15> kKnobs = {{
     {"somaxconn", K::kInteger, &KernelKnobs::somaxconn, nullptr, 0, 65535, kAll,
      "Linux net.core.somaxconn, BSD kern.ipc.somaxconn / soacceptqueue: listen() clamps its backlog to it; "
      "Windows: the backlog listen(SOMAXCONN) gives, also the cap on plain values"},
@@ -33,6 +33,8 @@ const std::array<KnobInfo, 14> kKnobs = {{
      "half-open requests kept when syncookies are off"},
     {"tcp_syn_retries", K::kInteger, &KernelKnobs::tcp_syn_retries, nullptr, 0, 127, kAll,
      "SYN retransmissions before connect() gives up (Windows TcpMaxConnectRetransmissions)"},
+    {"tcp_syn_linear_timeouts", K::kInteger, &KernelKnobs::tcp_syn_linear_timeouts, nullptr, 0, 255, kLinux,
+     "Linux >= 6.5: SYN retransmissions made at the initial timeout before backing off (0: older kernels)"},
     {"tcp_synack_retries", K::kInteger, &KernelKnobs::tcp_synack_retries, nullptr, 0, 255, kLinux | kBsd,
      "SYN-ACK retransmissions for a request before it is forgotten (FreeBSD syncache.rexmtlimit)"},
     {"syn_rto_initial", K::kDuration, nullptr, &KernelKnobs::syn_rto_initial, kMs, kHour, kAll,
@@ -93,6 +95,11 @@ KernelKnobs default_knobs(Os os) {
       // net/ipv4/tcp_ipv4.c tcp_sk_init: max(128, ehash_entries / 128); 1024 on a small host.
       k.tcp_max_syn_backlog = 1024;
       k.tcp_syn_retries = 6;     // include/net/tcp.h TCP_SYN_RETRIES
+      // net/ipv4/tcp_timer.c (Linux 6.5, "tcp: make the first N SYN RTO backoffs
+      // linear"): 4 more retransmissions, the first 4 at 1 s, so SYNs go out at 1, 2, 3,
+      // 4, 5, 7, 11, 19, 35, 67 s and connect() fails at 131 s. Measured on this
+      // machine's Linux 6.18 (docs/fidelity.md).
+      k.tcp_syn_linear_timeouts = 4;
       k.tcp_synack_retries = 5;  // TCP_SYNACK_RETRIES
       k.syn_rto_initial = sim::seconds(1);  // TCP_TIMEOUT_INIT (RFC 6298)
       k.rto_max = sim::seconds(120);        // TCP_RTO_MAX
@@ -128,6 +135,12 @@ std::span<const KnobInfo> knob_table() { return kKnobs; }
 
 sim::Duration SynRetransmitSchedule::rto(int k) const {
   sim::Duration t = initial;
+  if (linear > 0) {
+    // tcp_retransmit_timer: while icsk_retransmits <= linear the RTO is not backed off.
+    if (k <= linear) return std::min(t, max);
+    for (int i = linear; i < k && t < max; ++i) t = t * 2;
+    return std::min(t, max);
+  }
   if (!backoff.empty()) {
     t = initial * backoff[static_cast<std::size_t>(std::min<int>(k, static_cast<int>(backoff.size()) - 1))];
   } else {
@@ -310,7 +323,11 @@ SynRetransmitSchedule Personality::syn_schedule(std::optional<int> syn_retries_o
   SynRetransmitSchedule s;
   s.initial = knobs_.syn_rto_initial;
   s.max = knobs_.rto_max;
-  s.retries = syn_retries_override ? *syn_retries_override : static_cast<int>(knobs_.tcp_syn_retries);
+  // tcp_write_timeout: a SYN_SENT socket expires after tcp_syn_retries +
+  // tcp_syn_linear_timeouts retransmissions. A scenario's syn_retries is the total.
+  const int linear = static_cast<int>(knobs_.tcp_syn_linear_timeouts);
+  s.retries = syn_retries_override ? *syn_retries_override : static_cast<int>(knobs_.tcp_syn_retries) + linear;
+  s.linear = syn_retries_override ? std::min(linear, *syn_retries_override) : linear;
   s.deadline = knobs_.keepinit;
   if (os_ == Os::kFreeBSD || os_ == Os::kMacOS) s.backoff = kBsdSynBackoff;
   if (os_ == Os::kWindows) {

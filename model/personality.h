@@ -32,6 +32,7 @@ struct KernelKnobs {
   std::int64_t tcp_abort_on_overflow = 0;  // Linux: 1 = RST a final ACK that finds the accept queue full
   std::int64_t tcp_max_syn_backlog = 0;    // Linux: half-open limit without syncookies
   std::int64_t tcp_syn_retries = 0;        // client SYN retransmissions before connect() fails
+  std::int64_t tcp_syn_linear_timeouts = 0;  // Linux >= 6.5: first SYN retransmissions without backoff
   std::int64_t tcp_synack_retries = 0;     // server SYN-ACK retransmissions
   sim::Duration syn_rto_initial;           // first retransmission timeout of a SYN or SYN-ACK
   sim::Duration rto_max;                   // retransmission timeouts double up to this
@@ -98,6 +99,9 @@ struct SynRetransmitSchedule {
   sim::Duration max;
   int retries = 0;
   std::span<const std::int64_t> backoff;  // empty: doubling
+  // Linux >= 6.5 (tcp_syn_linear_timeouts): this many retransmissions keep the initial
+  // timeout before doubling starts.
+  int linear = 0;
   sim::Duration deadline = sim::Duration::infinite();
   // Windows: after a RST to its SYN the client re-sends the SYN this many times, each
   // after `rst_interval`, before connect() fails with WSAECONNREFUSED.

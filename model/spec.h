@@ -43,6 +43,9 @@ struct HostSpec {
   Os os = Os::kLinux;
   KernelKnobs kernel;  // the personality's defaults with the scenario's overrides applied
   std::int64_t max_sockets = 65536;
+  // Sockets' worth of buffer space (WSAENOBUFS / ENOBUFS when used up); by default as
+  // many as descriptors, so the descriptor limit is met first.
+  std::optional<std::int64_t> socket_buffers;
   std::vector<ListenerSpec> listeners;
 };
 
@@ -102,6 +105,7 @@ struct ScriptStep {
   Address address = kAnyAddress;          // bind
   BacklogRequest backlog;                 // listen
   int workers = 0;                        // listen: threads the application starts in accept()
+  bool blocking = false;                  // accept: wait for a connection, holding the thread
   sim::DurationDist service = sim::ConstantDist{sim::Duration::zero()};
   std::optional<std::string> expect;      // "OK" or an error name of the host's OS
   int line = 0;                           // where the step is in the scenario file

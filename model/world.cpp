@@ -213,13 +213,15 @@ struct World::Impl {
   };
 
   struct Host {
-    Host(const HostSpec& s) : spec(&s), personality(s.os, s.kernel), table(personality, s.max_sockets, s.max_sockets) {}
+    explicit Host(const HostSpec& s)
+        : spec(&s), personality(s.os, s.kernel), table(personality, s.max_sockets, s.socket_buffers.value_or(s.max_sockets)) {}
     const HostSpec* spec;
     Personality personality;
     SocketTable table;
     std::map<int, std::uint32_t> open_ports;    // port -> listening Listener
     std::map<int, std::uint32_t> slot_of_port;  // port -> its Listener slot, open or not
     std::map<std::string, std::int64_t> names;  // the script's descriptor names
+    const ScriptStep* blocked_accept = nullptr;  // a blocking accept() waiting for a connection
   };
 
   // Runs the scenario's script steps at their times; `arg` indexes `steps`.
@@ -699,6 +701,24 @@ struct World::Impl {
     l.accept_queue.push_back(slot);
     set_accept_level(l);
     try_accept(l);
+    complete_blocked_accept(l);
+  }
+
+  // A script's blocking accept() on this listener returns with the new connection.
+  void complete_blocked_accept(Listener& l) {
+    Host& h = hosts[l.host_index];
+    if (!h.blocked_accept || l.accept_queue.empty() || listener_of(h, l.fd) != &l) return;
+    const ScriptStep& st = *h.blocked_accept;
+    const std::int64_t fd = st.fd ? *st.fd : h.names.count(st.socket) ? h.names.at(st.socket) : -1;
+    if (fd != l.fd) return;
+    h.blocked_accept = nullptr;
+    h.table.unblock_thread();
+    const SocketResult r = h.table.accept(fd, true);
+    if (r.ok()) {
+      accept_front(l);
+      if (!st.as.empty()) h.names[st.as] = r.value;
+    }
+    record_step(h, st, r);
   }
 
   // Workers blocked in accept() take connections as soon as there are both.
@@ -844,6 +864,12 @@ struct World::Impl {
         if (r.ok()) {
           accept_front(*l);
           if (!st.as.empty()) h.names[st.as] = r.value;
+        } else if (r.error == SocketError::kWouldBlock && st.blocking && l) {
+          // A blocking accept() holds the script's thread until a connection completes;
+          // meanwhile every other call on it is WSAEINPROGRESS under Windows.
+          h.blocked_accept = &st;
+          h.table.block_thread();
+          return;  // the result is recorded when the accept returns
         }
         break;
       }
@@ -857,6 +883,10 @@ struct World::Impl {
       case ScriptCall::kNetDown: h.table.set_net_down(true); break;
       case ScriptCall::kNetUp: h.table.set_net_down(false); break;
     }
+    record_step(h, st, r);
+  }
+
+  void record_step(const Host& h, const ScriptStep& st, const SocketResult& r) {
     ScriptResult out;
     out.at = engine.now();
     out.line = st.line;
@@ -959,6 +989,12 @@ struct World::Impl {
       mix(digest, static_cast<std::uint64_t>(c.client) << 8 | static_cast<std::uint64_t>(Outcome::kPending));
     }
     if (now > last_sample) append_sample();
+    // A blocking accept() still waiting has no result; say so rather than drop the step.
+    for (const Host& h : hosts) {
+      if (!h.blocked_accept) continue;
+      record_step(h, *h.blocked_accept, SocketResult{});
+      script_results.back().result = "BLOCKED";
+    }
 
     RunResults r;
     r.scenario = spec.name;

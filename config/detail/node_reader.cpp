@@ -216,6 +216,15 @@ std::optional<std::string> read_string(DiagnosticSink& sink, const Field& f, std
   return f.node.Scalar();
 }
 
+std::optional<bool> read_bool(DiagnosticSink& sink, const Field& f) {
+  if (f.node.IsScalar()) {
+    if (f.node.Scalar() == "true") return true;
+    if (f.node.Scalar() == "false") return false;
+  }
+  sink.error(f.mark, f.path, "expected true or false" + (f.node.IsScalar() ? ", got " + quote(f.node.Scalar()) : got(f.node)));
+  return std::nullopt;
+}
+
 std::optional<std::int64_t> read_integer(DiagnosticSink& sink, const Field& f, std::int64_t min, std::int64_t max) {
   return read_integral<std::int64_t>(sink, f, min, max);
 }

@@ -138,6 +138,9 @@ std::optional<std::size_t> read_choice(DiagnosticSink& sink, const Field& f, std
 
 // A sequence; reports anything else.
 bool expect_sequence(DiagnosticSink& sink, const Field& f, std::string_view what);
+
+// `true` or `false` (YAML 1.2 core schema spellings only).
+std::optional<bool> read_bool(DiagnosticSink& sink, const Field& f);
 Field element(const Field& sequence, std::size_t index);
 
 // Maps told apart by the value of one key, like {dist: exponential, mean: 5ms}: each

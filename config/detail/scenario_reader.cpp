@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <iterator>
 #include <limits>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -17,8 +19,8 @@ namespace {
 using model::Os;
 
 // The keys allowed at each place of the format (docs/scenario-format.md).
-constexpr std::string_view kTopKeys[] = {"name", "seed", "duration", "sample_interval", "hosts", "clients"};
-constexpr std::string_view kHostKeys[] = {"os", "kernel", "max_sockets", "listeners"};
+constexpr std::string_view kTopKeys[] = {"name", "seed", "duration", "sample_interval", "hosts", "clients", "script"};
+constexpr std::string_view kHostKeys[] = {"os", "kernel", "max_sockets", "socket_buffers", "listeners"};
 constexpr std::string_view kListenerKeys[] = {"port", "backlog", "workers", "service"};
 constexpr std::string_view kBacklogHintKeys[] = {"somaxconn_hint"};
 constexpr std::string_view kClientKeys[] = {"os", "target", "arrivals", "syn_retries", "connect_timeout", "retry"};
@@ -41,6 +43,32 @@ constexpr std::string_view kBurstProcessKeys[] = {"process", "count", "at", "ove
 enum ProcessKind : std::size_t { kPoisson, kConstantRate, kBurst };
 constexpr TaggedKind kProcessKinds[] = {
     {"poisson", kRateProcessKeys}, {"constant", kRateProcessKeys}, {"burst", kBurstProcessKeys}};
+
+// Script steps: `do` picks the call; each kind lists every key it takes (the tag included).
+constexpr std::string_view kPlainStepKeys[] = {"at", "host", "do", "expect"};
+constexpr std::string_view kSocketStepKeys[] = {"at", "host", "do", "expect", "type", "as"};
+constexpr std::string_view kBindStepKeys[] = {"at", "host", "do", "expect", "socket", "fd", "port", "address"};
+constexpr std::string_view kListenStepKeys[] = {"at",     "host", "do",      "expect", "socket",
+                                                "fd",     "backlog", "workers", "service"};
+constexpr std::string_view kAcceptStepKeys[] = {"at", "host", "do", "expect", "socket", "fd", "as", "blocking"};
+constexpr std::string_view kDescriptorStepKeys[] = {"at", "host", "do", "expect", "socket", "fd"};
+constexpr TaggedKind kStepKinds[] = {
+    {"wsastartup", kPlainStepKeys},    {"wsacleanup", kPlainStepKeys},     {"socket", kSocketStepKeys},
+    {"bind", kBindStepKeys},           {"listen", kListenStepKeys},        {"accept", kAcceptStepKeys},
+    {"connect", kDescriptorStepKeys},  {"close", kDescriptorStepKeys},     {"net_down", kPlainStepKeys},
+    {"net_up", kPlainStepKeys},
+};
+// Parallel to kStepKinds.
+constexpr model::ScriptCall kStepCalls[] = {
+    model::ScriptCall::kWsaStartup, model::ScriptCall::kWsaCleanup, model::ScriptCall::kSocket,
+    model::ScriptCall::kBind,       model::ScriptCall::kListen,     model::ScriptCall::kAccept,
+    model::ScriptCall::kConnect,    model::ScriptCall::kClose,      model::ScriptCall::kNetDown,
+    model::ScriptCall::kNetUp,
+};
+static_assert(std::size(kStepKinds) == std::size(kStepCalls));
+constexpr std::string_view kStepExample = "{at: 1s, host: web, do: listen, socket: s, backlog: 5}";
+constexpr std::string_view kSocketTypes[] = {"stream", "dgram"};
+constexpr model::SocketType kSocketTypeValues[] = {model::SocketType::kStream, model::SocketType::kDgram};
 
 constexpr std::int64_t kMaxPort = 65535;
 constexpr std::int64_t kMaxWorkers = 1'000'000;
@@ -86,6 +114,89 @@ std::string oses_of(const model::KnobInfo& knob) {
   return out;
 }
 
+bool is_windows_only(model::ScriptCall call) {
+  return call == model::ScriptCall::kWsaStartup || call == model::ScriptCall::kWsaCleanup;
+}
+
+// The names `expect:` takes on a host of `os`: "OK" and error_name() of every SocketError,
+// each once. error_name() gives the Winsock name of an error that only Windows has
+// (WSANOTINITIALISED, WSAEINPROGRESS) whatever the OS; a POSIX kernel never reports a WSA*
+// name, so those are left out for the other OSes.
+std::vector<std::string_view> expect_names(Os os) {
+  std::vector<std::string_view> names;
+  // Every value of the enum's underlying type, so that an error added to SocketError is
+  // picked up here; error_name() answers "?" for values that are not errors.
+  for (unsigned v = 0; v <= std::numeric_limits<std::uint8_t>::max(); ++v) {
+    const auto e = static_cast<model::SocketError>(v);
+    const std::string_view name = model::error_name(e, os);
+    if (name == "?") continue;
+    if (os != Os::kWindows && name.starts_with("WSA")) continue;
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  }
+  return names;
+}
+
+// What to suggest for an `expect:` name that is not valid on a host of `os`: the same
+// error's name on that OS when `typed` is another OS's name for it (EINVAL on Windows ->
+// WSAEINVAL, EAGAIN -> WSAEWOULDBLOCK), else the closest spelling.
+std::string expect_suggestion(std::string_view typed, Os os, std::span<const std::string_view> valid) {
+  for (unsigned v = 0; v <= std::numeric_limits<std::uint8_t>::max(); ++v) {
+    const auto e = static_cast<model::SocketError>(v);
+    for (Os other : model::all_oses()) {
+      if (other == os || model::error_name(e, other) != typed) continue;
+      const std::vector<std::string_view> others = expect_names(other);
+      if (std::find(others.begin(), others.end(), typed) == others.end()) continue;
+      const std::string_view mine = model::error_name(e, os);
+      if (std::find(valid.begin(), valid.end(), mine) != valid.end()) {
+        return " (that is the " + std::string(model::os_name(other)) + " name); did you mean " + quote(mine) + "?";
+      }
+      return " (a " + std::string(model::os_name(other)) + " error that " + std::string(model::os_name(os)) +
+             " hosts never report; expected one of: " + join(valid) + ")";
+    }
+  }
+  return suggestion_suffix(typed, valid);
+}
+
+// A dotted-quad IPv4 address ("10.0.0.1") as a host-order number. Like inet_pton, exactly
+// four decimal parts of 0 ... 255 without leading zeros (which some parsers read as octal).
+std::optional<model::Address> parse_ipv4(std::string_view text) {
+  model::Address address = 0;
+  std::size_t i = 0;
+  for (int part = 0; part < 4; ++part) {
+    if (part > 0) {
+      if (i >= text.size() || text[i] != '.') return std::nullopt;
+      ++i;
+    }
+    const std::size_t start = i;
+    unsigned value = 0;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9' && i - start < 3) {
+      value = value * 10 + static_cast<unsigned>(text[i] - '0');
+      ++i;
+    }
+    const std::size_t digits = i - start;
+    if (digits == 0 || value > 255 || (digits > 1 && text[start] == '0')) return std::nullopt;
+    address = (address << 8) | value;
+  }
+  if (i != text.size()) return std::nullopt;
+  return address;
+}
+
+// The scalar value of `key` in a map node, without any diagnostics (for looking ahead).
+std::optional<std::string> raw_scalar(const YAML::Node& map, std::string_view key) {
+  if (!map.IsMap()) return std::nullopt;
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    if (it->first.IsScalar() && it->first.Scalar() == key) {
+      if (it->second.IsScalar()) return it->second.Scalar();
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+bool before(const YAML::Mark& a, const YAML::Mark& b) {
+  return a.line != b.line ? a.line < b.line : a.column < b.column;
+}
+
 // Whether a scalar starts like a number: such a backlog is read (and judged) as an
 // integer, anything else as the SOMAXCONN word.
 bool looks_numeric(const YAML::Node& node) {
@@ -114,7 +225,8 @@ class ScenarioReader {
   model::HostSpec read_host(const MapReader::Entry& entry, bool& listeners_complete);
   std::optional<Os> read_os(const Field& f);
   void read_kernel(const Field& f, std::optional<Os> os, model::KernelKnobs& knobs);
-  void read_listeners(const Field& f, model::HostSpec& host, bool& listeners_complete);
+  void read_listeners(const Field& f, model::HostSpec& host, bool& listeners_complete, bool may_be_empty);
+  void read_workers_and_service(MapReader& m, bool workers_required, int& workers, sim::DurationDist& service);
   std::optional<model::BacklogRequest> read_backlog(const Field& f);
   std::optional<sim::DurationDist> read_distribution(const Field& f);
   std::optional<double> read_pareto_shape(const Field& f);
@@ -124,13 +236,31 @@ class ScenarioReader {
   std::optional<model::ArrivalSpec> read_arrivals(const Field& f);
   model::RetrySpec read_retry(const Field& f);
   void check_name(const MapReader::Entry& entry, std::string_view kind);
+  std::optional<std::size_t> find_host(std::string_view name) const;
+  std::string unknown_host(std::string_view name, std::string_view context = {}) const;
+  void read_script(const Field& f);
+  void read_step(const Field& e, std::vector<std::vector<std::string>>& names);
+  void read_descriptor(MapReader& m, model::ScriptStep& step, const std::vector<std::string>* defined);
+  std::optional<std::string> read_descriptor_name(const Field& f);
+  void read_expect(const Field& f, model::ScriptStep& step, bool os_known);
 
   DiagnosticSink& sink_;
   model::ScenarioSpec spec_;
   std::optional<sim::Duration> duration_;  // when valid: later checks compare with it
-  // Parallel to spec_.hosts: false when a listener could not be read, so that a client
-  // aiming at a port the host does not seem to have is not blamed for the host's error.
-  std::vector<bool> listeners_complete_;
+  // Parallel to spec_.hosts: false when a listener (or a script step on the host) could not
+  // be read, so that a client aiming at a port the host does not seem to have is not
+  // blamed for the host's error.
+  std::vector<bool> ports_complete_;
+  // Parallel to spec_.hosts: whether the host's `os` was read (else `expect:` names and
+  // Windows-only steps are not judged against a guess).
+  std::vector<bool> os_known_;
+  // Parallel to spec_.hosts: the ports the script's bind steps name, in file order.
+  std::vector<std::vector<int>> script_ports_;
+  // The hosts the script's steps name, looked up before the hosts are read: such a host
+  // may go without listeners.
+  std::vector<std::string> scripted_hosts_;
+  // The keys of `clients:`, looked up before the script is read (for its messages).
+  std::vector<std::string> client_names_;
 };
 
 std::optional<model::ScenarioSpec> ScenarioReader::read(const YAML::Node& root, std::string_view default_name) {
@@ -180,7 +310,20 @@ void ScenarioReader::read_top(MapReader& top, std::string_view default_name) {
       }
     }
   }
+  const std::optional<Field> script = top.get("script");
+  if (script && script->node.IsSequence()) {
+    for (const YAML::Node& step : script->node) {
+      if (auto host = raw_scalar(step, "host")) scripted_hosts_.push_back(std::move(*host));
+    }
+  }
+  if (const auto clients = top.get("clients"); clients && clients->node.IsMap()) {
+    for (auto it = clients->node.begin(); it != clients->node.end(); ++it) {
+      if (it->first.IsScalar()) client_names_.push_back(it->first.Scalar());
+    }
+  }
   if (const auto f = top.require("hosts")) read_hosts(*f);
+  // Before the clients: a client may target a port that only the script binds.
+  if (script) read_script(*script);
   if (const auto f = top.get("clients")) read_clients(*f);
 }
 
@@ -200,7 +343,8 @@ void ScenarioReader::read_hosts(const Field& f) {
     check_name(entry, "host");
     bool listeners_complete = true;
     spec_.hosts.push_back(read_host(entry, listeners_complete));
-    listeners_complete_.push_back(listeners_complete);
+    ports_complete_.push_back(listeners_complete);
+    script_ports_.emplace_back();
   }
 }
 
@@ -210,18 +354,28 @@ model::HostSpec ScenarioReader::read_host(const MapReader::Entry& entry, bool& l
   MapReader m(sink_, entry.value, kHostKeys);
   if (!m.is_map()) {
     listeners_complete = false;
+    os_known_.push_back(false);
     return host;
   }
   std::optional<Os> os = Os::kLinux;
   if (const auto f = m.get("os")) os = read_os(*f);
   host.os = os.value_or(Os::kLinux);
+  os_known_.push_back(os.has_value());
   host.kernel = model::default_knobs(host.os);
   if (const auto f = m.get("kernel")) read_kernel(*f, os, host.kernel);
   if (const auto f = m.get("max_sockets")) {
     if (const auto v = read_integer(sink_, *f, 1)) host.max_sockets = *v;
   }
-  if (const auto f = m.require("listeners")) {
-    read_listeners(*f, host, listeners_complete);
+  if (const auto f = m.get("socket_buffers")) {
+    if (const auto v = read_integer(sink_, *f, 1)) host.socket_buffers = *v;
+  }
+  // A host does something only through its listeners or the script's steps on it.
+  const bool scripted =
+      std::find(scripted_hosts_.begin(), scripted_hosts_.end(), host.name) != scripted_hosts_.end();
+  if (scripted) {
+    if (const auto f = m.get("listeners")) read_listeners(*f, host, listeners_complete, true);
+  } else if (const auto f = m.require("listeners", "unless a script step acts on the host")) {
+    read_listeners(*f, host, listeners_complete, false);
   } else {
     listeners_complete = false;
   }
@@ -268,12 +422,15 @@ void ScenarioReader::read_kernel(const Field& f, std::optional<Os> os, model::Ke
   }
 }
 
-void ScenarioReader::read_listeners(const Field& f, model::HostSpec& host, bool& listeners_complete) {
+void ScenarioReader::read_listeners(const Field& f, model::HostSpec& host, bool& listeners_complete,
+                                    bool may_be_empty) {
   if (!expect_sequence(sink_, f, "listeners")) {
     listeners_complete = false;
     return;
   }
-  if (f.node.size() == 0) sink_.error(f.mark, f.path, "a host needs at least one listener");
+  if (f.node.size() == 0 && !may_be_empty) {
+    sink_.error(f.mark, f.path, "a host needs at least one listener (or a script step that acts on it)");
+  }
   std::vector<std::string> listener_paths;  // parallel to host.listeners, for duplicate messages
   for (std::size_t i = 0; i < f.node.size(); ++i) {
     const Field e = element(f, i);
@@ -300,17 +457,7 @@ void ScenarioReader::read_listeners(const Field& f, model::HostSpec& host, bool&
     if (const auto bf = m.require("backlog")) {
       if (const auto backlog = read_backlog(*bf)) listener.backlog = *backlog;
     }
-    std::optional<std::int64_t> workers;
-    if (const auto wf = m.require("workers")) {
-      workers = read_integer(sink_, *wf, 0, kMaxWorkers);
-      if (workers) listener.workers = static_cast<int>(*workers);
-    }
-    std::optional<Field> service = m.get("service");
-    // A listener nobody accepts on serves nothing, so only workers > 0 needs a service time.
-    if (!service && workers && *workers > 0) service = m.require("service", "when workers > 0");
-    if (service) {
-      if (const auto dist = read_distribution(*service)) listener.service = *dist;
-    }
+    read_workers_and_service(m, true, listener.workers, listener.service);
     if (!port) {
       listeners_complete = false;
       continue;
@@ -318,6 +465,22 @@ void ScenarioReader::read_listeners(const Field& f, model::HostSpec& host, bool&
     listener.port = static_cast<int>(*port);
     host.listeners.push_back(std::move(listener));
     listener_paths.push_back(e.path);
+  }
+}
+
+void ScenarioReader::read_workers_and_service(MapReader& m, bool workers_required, int& workers_out,
+                                              sim::DurationDist& service_out) {
+  std::optional<std::int64_t> workers;
+  const auto wf = workers_required ? m.require("workers") : m.get("workers");
+  if (wf) {
+    workers = read_integer(sink_, *wf, 0, kMaxWorkers);
+    if (workers) workers_out = static_cast<int>(*workers);
+  }
+  std::optional<Field> service = m.get("service");
+  // A listener nobody accepts on serves nothing, so only workers > 0 needs a service time.
+  if (!service && workers && *workers > 0) service = m.require("service", "when workers > 0");
+  if (service) {
+    if (const auto dist = read_distribution(*service)) service_out = *dist;
   }
 }
 
@@ -476,40 +639,233 @@ void ScenarioReader::resolve_target(const Field& f, model::ClientSpec& client) {
                 "the port in target " + quote(*text) + " must be an integer in [1, " + std::to_string(kMaxPort) + "]");
     return;
   }
-  std::vector<std::string_view> host_names;
-  for (const model::HostSpec& h : spec_.hosts) host_names.push_back(h.name);
-  const auto host_it = std::find(host_names.begin(), host_names.end(), host_name);
-  if (host_it == host_names.end()) {
-    std::string message = "unknown host " + quote(host_name) + " in target " + quote(*text);
-    const std::string_view match = closest_match(host_name, host_names);
-    if (!match.empty()) {
-      message += "; did you mean " + quote(match) + "?";
-    } else if (!host_names.empty()) {
-      message += " (hosts: " + join(host_names) + ")";
-    }
-    sink_.error(f.mark, f.path, message);
+  const std::optional<std::size_t> host = find_host(host_name);
+  if (!host) {
+    sink_.error(f.mark, f.path, unknown_host(host_name, " in target " + quote(*text)));
     return;
   }
-  const auto host_index = static_cast<std::size_t>(host_it - host_names.begin());
-  const std::vector<model::ListenerSpec>& listeners = spec_.hosts[host_index].listeners;
-  const auto listener_it = std::find_if(listeners.begin(), listeners.end(),
-                                        [&](const model::ListenerSpec& l) { return l.port == port; });
-  if (listener_it == listeners.end()) {
-    // A host whose listeners could not all be read may well have that port: say nothing.
-    if (!listeners_complete_[host_index]) return;
+  const std::vector<model::ListenerSpec>& listeners = spec_.hosts[*host].listeners;
+  const std::vector<int>& bound = script_ports_[*host];
+  const bool listened = std::any_of(listeners.begin(), listeners.end(),
+                                    [&](const model::ListenerSpec& l) { return l.port == port; });
+  if (!listened && std::find(bound.begin(), bound.end(), port) == bound.end()) {
+    // A host whose listeners or script steps could not all be read may well have that port: say nothing.
+    if (!ports_complete_[*host]) return;
     std::vector<int> ports;
-    for (const model::ListenerSpec& l : listeners) {
-      if (std::find(ports.begin(), ports.end(), l.port) == ports.end()) ports.push_back(l.port);
-    }
+    for (const model::ListenerSpec& l : listeners) ports.push_back(l.port);
+    ports.insert(ports.end(), bound.begin(), bound.end());
     std::string listed;
-    for (int p : ports) listed += (listed.empty() ? "" : ", ") + std::to_string(p);
+    std::vector<int> seen;
+    for (int p : ports) {
+      if (std::find(seen.begin(), seen.end(), p) != seen.end()) continue;
+      seen.push_back(p);
+      listed += (listed.empty() ? "" : ", ") + std::to_string(p);
+    }
     sink_.error(f.mark, f.path,
                 "host " + quote(host_name) + " has no listener on port " + std::to_string(port) +
                     " (it listens on: " + (listed.empty() ? "nothing" : listed) + ")");
     return;
   }
-  client.target_host = host_index;
-  client.target_listener = static_cast<std::size_t>(listener_it - listeners.begin());
+  client.target_host = *host;
+  client.target_port = port;
+}
+
+std::optional<std::size_t> ScenarioReader::find_host(std::string_view name) const {
+  for (std::size_t i = 0; i < spec_.hosts.size(); ++i) {
+    if (spec_.hosts[i].name == name) return i;
+  }
+  return std::nullopt;
+}
+
+// "unknown host NAME" + context, with a "did you mean" or the list of hosts.
+std::string ScenarioReader::unknown_host(std::string_view name, std::string_view context) const {
+  std::vector<std::string_view> host_names;
+  for (const model::HostSpec& h : spec_.hosts) host_names.push_back(h.name);
+  std::string message = "unknown host " + quote(name) + std::string(context);
+  const std::string_view match = closest_match(name, host_names);
+  if (!match.empty()) {
+    message += "; did you mean " + quote(match) + "?";
+  } else if (!host_names.empty()) {
+    message += " (hosts: " + join(host_names) + ")";
+  }
+  return message;
+}
+
+void ScenarioReader::read_script(const Field& f) {
+  if (!expect_sequence(sink_, f, "script steps")) return;
+  // Per host: the descriptor names the steps so far (in file order) have defined with `as`.
+  std::vector<std::vector<std::string>> names(spec_.hosts.size());
+  for (std::size_t i = 0; i < f.node.size(); ++i) read_step(element(f, i), names);
+}
+
+void ScenarioReader::read_step(const Field& e, std::vector<std::vector<std::string>>& names) {
+  auto tagged = read_tagged(sink_, e, "do", kStepKinds, kStepExample);
+  if (!tagged) {
+    // The step may have been the bind a client's target relies on.
+    if (const auto name = raw_scalar(e.node, "host")) {
+      if (const auto h = find_host(*name)) ports_complete_[*h] = false;
+    }
+    return;
+  }
+  MapReader& m = tagged->reader;
+  model::ScriptStep step;
+  step.call = kStepCalls[tagged->kind];
+  step.line = e.mark.line + 1;
+
+  if (const auto af = m.require("at")) {
+    if (const auto at = read_duration(sink_, *af)) {
+      step.at = sim::Time::zero() + *at;
+      if (duration_ && *at >= *duration_) {
+        sink_.error(af->mark, af->path,
+                    "the step at " + sim::format_duration(*at) + " would run after the run ends (duration " +
+                        sim::format_duration(*duration_) + ")");
+      }
+    }
+  }
+  std::optional<std::size_t> host;
+  if (const auto hf = m.require("host")) {
+    if (const auto name = read_string(sink_, *hf, "a host name")) {
+      host = find_host(*name);
+      if (!host) {
+        std::string message = unknown_host(*name);
+        if (std::find(client_names_.begin(), client_names_.end(), *name) != client_names_.end()) message += " (script steps run on hosts; " + quote(*name) + " is a client)";
+        sink_.error(hf->mark, hf->path, message);
+      }
+    }
+  }
+  if (host) step.host = *host;
+  const bool os_known = host && os_known_[*host];
+
+  if (is_windows_only(step.call) && os_known && spec_.hosts[*host].os != Os::kWindows) {
+    const Field df = *m.get("do");
+    sink_.error(df.mark, df.path,
+                std::string(kStepKinds[tagged->kind].name) + " applies to windows hosts; host " +
+                    quote(spec_.hosts[*host].name) + " is " + std::string(model::os_name(spec_.hosts[*host].os)));
+  }
+
+  const std::vector<std::string>* defined = host ? &names[*host] : nullptr;
+  std::optional<std::string> as;
+  switch (step.call) {
+    case model::ScriptCall::kSocket: {
+      if (const auto tf = m.get("type")) {
+        if (const auto t = read_choice(sink_, *tf, "socket type", kSocketTypes)) step.type = kSocketTypeValues[*t];
+      }
+      if (const auto af = m.require("as")) as = read_descriptor_name(*af);
+      break;
+    }
+    case model::ScriptCall::kBind: {
+      read_descriptor(m, step, defined);
+      const auto pf = m.require("port");
+      const auto port = pf ? read_integer(sink_, *pf, 1, kMaxPort) : std::nullopt;
+      if (port) {
+        step.port = static_cast<int>(*port);
+        if (host) script_ports_[*host].push_back(step.port);
+      } else if (host) {
+        ports_complete_[*host] = false;
+      }
+      if (const auto af = m.get("address")) {
+        if (const auto text = read_string(sink_, *af, "an IPv4 address such as 10.0.0.1")) {
+          if (const auto address = parse_ipv4(*text)) {
+            step.address = *address;
+          } else {
+            sink_.error(af->mark, af->path,
+                        "expected an IPv4 address such as 10.0.0.1 or 0.0.0.0 (any), got " + quote(*text));
+          }
+        }
+      }
+      break;
+    }
+    case model::ScriptCall::kListen: {
+      read_descriptor(m, step, defined);
+      if (const auto bf = m.require("backlog")) {
+        if (const auto backlog = read_backlog(*bf)) step.backlog = *backlog;
+      }
+      read_workers_and_service(m, false, step.workers, step.service);
+      break;
+    }
+    case model::ScriptCall::kAccept: {
+      read_descriptor(m, step, defined);
+      if (const auto af = m.get("as")) as = read_descriptor_name(*af);
+      if (const auto bf = m.get("blocking")) step.blocking = read_bool(sink_, *bf).value_or(false);
+      break;
+    }
+    case model::ScriptCall::kConnect:
+    case model::ScriptCall::kClose:
+      read_descriptor(m, step, defined);
+      break;
+    case model::ScriptCall::kWsaStartup:
+    case model::ScriptCall::kWsaCleanup:
+    case model::ScriptCall::kNetDown:
+    case model::ScriptCall::kNetUp:
+      break;
+  }
+  if (as) {
+    step.as = *as;
+    // Defined from here on (in file order); naming it again rebinds it.
+    if (host && std::find(names[*host].begin(), names[*host].end(), *as) == names[*host].end()) {
+      names[*host].push_back(*as);
+    }
+  }
+  if (const auto xf = m.get("expect")) read_expect(*xf, step, os_known);
+  spec_.script.push_back(std::move(step));
+}
+
+// `socket: NAME` or `fd: N`, exactly one. `defined` lists the names the host's earlier
+// steps defined; nullptr when the step's host is unknown (a name is then not judged).
+void ScenarioReader::read_descriptor(MapReader& m, model::ScriptStep& step, const std::vector<std::string>* defined) {
+  const auto sf = m.get("socket");
+  const auto ff = m.get("fd");
+  if (sf && ff) {
+    const Field& second = before(sf->mark, ff->mark) ? *ff : *sf;
+    sink_.error(second.mark, second.path,
+                "give either socket (a name from an earlier step's as:) or fd (a descriptor number), not both");
+  } else if (!sf && !ff) {
+    m.require("socket", "unless fd is given");
+  }
+  if (sf) {
+    if (const auto name = read_string(sink_, *sf, "a descriptor name")) {
+      step.socket = *name;
+      if (defined && std::find(defined->begin(), defined->end(), *name) == defined->end()) {
+        const std::string& host_name = spec_.hosts[step.host].name;
+        std::string message = "unknown socket " + quote(*name) + " on host " + quote(host_name);
+        const std::vector<std::string_view> candidates(defined->begin(), defined->end());
+        const std::string_view match = closest_match(*name, candidates);
+        if (!match.empty()) {
+          message += "; did you mean " + quote(match) + "?";
+        } else if (candidates.empty()) {
+          message += " (no earlier step on this host names a descriptor with as:)";
+        } else {
+          message += " (names defined by earlier steps on this host: " + join(candidates) + ")";
+        }
+        sink_.error(sf->mark, sf->path, message);
+      }
+    }
+  }
+  if (ff) {
+    if (const auto fd = read_integer(sink_, *ff)) step.fd = *fd;
+  }
+}
+
+std::optional<std::string> ScenarioReader::read_descriptor_name(const Field& f) {
+  auto name = read_string(sink_, f, "a descriptor name");
+  if (name && !is_valid_name(*name)) {
+    sink_.error(f.mark, f.path,
+                "invalid descriptor name " + quote(*name) + ": names use only letters, digits, '_' and '-'");
+  }
+  return name;
+}
+
+void ScenarioReader::read_expect(const Field& f, model::ScriptStep& step, bool os_known) {
+  const auto text = read_string(sink_, f, "OK or an error name such as EINVAL");
+  if (!text) return;
+  step.expect = *text;
+  if (!os_known) return;
+  const Os os = spec_.hosts[step.host].os;
+  const std::vector<std::string_view> valid = expect_names(os);
+  if (std::find(valid.begin(), valid.end(), *text) != valid.end()) return;
+  sink_.error(f.mark, f.path,
+              "unknown result " + quote(*text) + " for " + std::string(model::os_name(os)) + " host " +
+                  quote(spec_.hosts[step.host].name) + expect_suggestion(*text, os, valid));
 }
 
 std::optional<model::ArrivalSpec> ScenarioReader::read_arrivals(const Field& f) {

@@ -5,12 +5,15 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "config/loader.h"
 #include "model/personality.h"
+#include "model/socket_api.h"
+#include "model/spec.h"
 #include "sim/distribution.h"
 #include "sim/format.h"
 
@@ -179,7 +182,7 @@ TEST_CASE("a full scenario converts every key", "[loader]") {
   CHECK(browsers.name == "browsers");
   CHECK(browsers.os == model::Os::kWindows);
   CHECK(browsers.target_host == 0);
-  CHECK(browsers.target_listener == 3);
+  CHECK(browsers.target_port == 8081);
   CHECK(std::get<model::PoissonArrivals>(browsers.arrivals).rate_per_s == 1500.0);
   CHECK(browsers.syn_retries == std::optional<int>(2));
   CHECK(browsers.connect_timeout == sim::seconds(10));
@@ -190,12 +193,12 @@ TEST_CASE("a full scenario converts every key", "[loader]") {
 
   const model::ClientSpec& bots = s.clients[1];
   CHECK(bots.target_host == 1);
-  CHECK(bots.target_listener == 0);
+  CHECK(bots.target_port == 80);
   CHECK(std::get<model::ConstantArrivals>(bots.arrivals).rate_per_s == 100.0);
 
   const model::ClientSpec& crowd = s.clients[2];
   CHECK(crowd.target_host == 0);
-  CHECK(crowd.target_listener == 0);
+  CHECK(crowd.target_port == 80);
   const auto& burst = std::get<model::BurstArrivals>(crowd.arrivals);
   CHECK(burst.count == 20000);
   CHECK(burst.at == sim::Time::zero() + sim::seconds(5));
@@ -380,6 +383,419 @@ TEST_CASE("docs/scenario-format.md documents every kernel knob", "[loader][docs]
   }
 }
 
+namespace {
+
+using model::ScriptCall;
+
+constexpr const char* kScriptScenario = R"(
+duration: 10s
+hosts:
+  iis:
+    os: windows
+  web:
+    listeners: [{port: 80, backlog: 1, workers: 0}]
+script:
+  - {at: 0s, host: iis, do: wsastartup, expect: OK}
+  - {at: 1ms, host: iis, do: socket, as: lsn}
+  - {at: 1ms, host: iis, do: socket, type: dgram, as: udp, expect: OK}
+  - {at: 2ms, host: iis, do: bind, socket: lsn, port: 8080, address: 10.1.2.3}
+  - {at: 2ms, host: iis, do: bind, fd: 7, port: 9090}
+  - at: 3ms
+    host: iis
+    do: listen
+    socket: lsn
+    backlog: SOMAXCONN
+    workers: 4
+    service: {dist: constant, value: 5ms}
+  - {at: 3ms, host: iis, do: listen, fd: -1, backlog: {somaxconn_hint: 300}, expect: WSAENOTSOCK}
+  - {at: 4ms, host: iis, do: accept, socket: lsn, as: conn, expect: WSAEWOULDBLOCK}
+  - {at: 4ms, host: iis, do: accept, fd: 3}
+  - {at: 5ms, host: iis, do: connect, socket: conn, expect: WSAEISCONN}
+  - {at: 6ms, host: iis, do: close, socket: udp}
+  - {at: 7s, host: iis, do: net_down}
+  - {at: 8s, host: iis, do: listen, socket: lsn, backlog: 5, expect: WSAENETDOWN}
+  - {at: 9s, host: iis, do: net_up}
+  - {at: 9.5s, host: iis, do: wsacleanup}
+  - {at: 1s, host: web, do: socket, as: s}
+  - {at: 500ms, host: web, do: listen, socket: s, backlog: 0, expect: EINVAL}
+clients:
+  storm:
+    target: iis:8080
+    arrivals: {process: burst, count: 10, at: 1s}
+)";
+
+// A scenario with a linux host `web` and a windows host `iis`, each listening on port 80,
+// and the given script steps from line 6 on, one per line (YAML flow maps).
+std::string with_script(const std::vector<std::string>& steps) {
+  std::string yaml =
+      "duration: 10s\nhosts:\n  web: {listeners: [{port: 80, backlog: 1, workers: 0}]}\n"
+      "  iis: {os: windows, listeners: [{port: 80, backlog: 1, workers: 0}]}\nscript:\n";
+  for (const std::string& step : steps) yaml += "  - {" + step + "}\n";
+  return yaml;
+}
+
+// The one error the steps give (fails the test when there is not exactly one).
+config::Diagnostic only_error(const std::vector<std::string>& steps) {
+  const config::LoadResult r = load(with_script(steps));
+  INFO(all_messages(r));
+  REQUIRE(r.errors.size() == 1);
+  return r.errors[0];
+}
+
+}  // namespace
+
+TEST_CASE("a script converts every step and field, in file order", "[loader][script]") {
+  const model::ScenarioSpec s = load_ok(kScriptScenario);
+  REQUIRE(s.hosts.size() == 2);
+  CHECK(s.hosts[0].listeners.empty());  // a host only the script listens on
+  REQUIRE(s.script.size() == 17);
+  const auto& st = s.script;
+  const auto ms = [](std::int64_t n) { return sim::Time::zero() + sim::milliseconds(n); };
+
+  CHECK(st[0].call == ScriptCall::kWsaStartup);
+  CHECK(st[0].at == sim::Time::zero());
+  CHECK(st[0].host == 0);
+  CHECK(st[0].expect == std::optional<std::string>("OK"));
+  CHECK(st[0].line == 9);
+
+  CHECK(st[1].call == ScriptCall::kSocket);
+  CHECK(st[1].at == ms(1));
+  CHECK(st[1].type == model::SocketType::kStream);  // the default
+  CHECK(st[1].as == "lsn");
+  CHECK_FALSE(st[1].expect.has_value());
+
+  CHECK(st[2].type == model::SocketType::kDgram);
+  CHECK(st[2].as == "udp");
+
+  CHECK(st[3].call == ScriptCall::kBind);
+  CHECK(st[3].socket == "lsn");
+  CHECK_FALSE(st[3].fd.has_value());
+  CHECK(st[3].port == 8080);
+  CHECK(st[3].address == model::Address{0x0a010203});
+
+  CHECK(st[4].call == ScriptCall::kBind);
+  CHECK(st[4].socket.empty());
+  CHECK(st[4].fd == std::optional<std::int64_t>(7));
+  CHECK(st[4].port == 9090);
+  CHECK(st[4].address == model::kAnyAddress);
+
+  CHECK(st[5].call == ScriptCall::kListen);
+  CHECK(st[5].line == 14);
+  CHECK(st[5].socket == "lsn");
+  CHECK(st[5].backlog.kind == BacklogRequest::Kind::kSomaxconn);
+  CHECK(st[5].workers == 4);
+  CHECK(std::get<sim::ConstantDist>(st[5].service).value == sim::milliseconds(5));
+
+  CHECK(st[6].line == 21);
+  CHECK(st[6].fd == std::optional<std::int64_t>(-1));
+  CHECK(st[6].backlog.kind == BacklogRequest::Kind::kHint);
+  CHECK(st[6].backlog.value == 300);
+  CHECK(st[6].workers == 0);  // the default
+  CHECK(st[6].expect == std::optional<std::string>("WSAENOTSOCK"));
+
+  CHECK(st[7].call == ScriptCall::kAccept);
+  CHECK(st[7].socket == "lsn");
+  CHECK(st[7].as == "conn");
+  CHECK(st[7].expect == std::optional<std::string>("WSAEWOULDBLOCK"));
+
+  CHECK(st[8].call == ScriptCall::kAccept);
+  CHECK(st[8].fd == std::optional<std::int64_t>(3));
+  CHECK(st[8].as.empty());
+
+  CHECK(st[9].call == ScriptCall::kConnect);
+  CHECK(st[9].socket == "conn");
+  CHECK(st[10].call == ScriptCall::kClose);
+  CHECK(st[10].socket == "udp");
+  CHECK(st[11].call == ScriptCall::kNetDown);
+  CHECK(st[11].at == sim::Time::zero() + sim::seconds(7));
+  CHECK(st[12].call == ScriptCall::kListen);
+  CHECK(st[12].backlog.kind == BacklogRequest::Kind::kValue);
+  CHECK(st[12].backlog.value == 5);
+  CHECK(st[13].call == ScriptCall::kNetUp);
+  CHECK(st[14].call == ScriptCall::kWsaCleanup);
+  CHECK(st[14].at == ms(9500));
+
+  // Kept in file order, not time order: World sorts stably.
+  CHECK(st[15].host == 1);
+  CHECK(st[15].at == ms(1000));
+  CHECK(st[16].host == 1);
+  CHECK(st[16].at == ms(500));
+  CHECK(st[16].expect == std::optional<std::string>("EINVAL"));
+  CHECK(st[16].line == 31);
+
+  REQUIRE(s.clients.size() == 1);
+  CHECK(s.clients[0].target_host == 0);
+  CHECK(s.clients[0].target_port == 8080);
+}
+
+TEST_CASE("expect takes OK or an error name of the host's OS", "[loader][script]") {
+  SECTION("every name error_name gives is accepted on its OS") {
+    for (const model::Os os : model::all_oses()) {
+      for (unsigned v = 0; v <= 255; ++v) {
+        const std::string name(model::error_name(static_cast<model::SocketError>(v), os));
+        if (name == "?") continue;
+        // The two Winsock-only errors have no POSIX name.
+        if (os != model::Os::kWindows && name.rfind("WSA", 0) == 0) continue;
+        const std::string yaml = "duration: 1s\nhosts: {h: {os: " + std::string(model::os_name(os)) +
+                                 "}}\nscript: [{at: 0s, host: h, do: net_up, expect: " + name + "}]\n";
+        const auto r = load(yaml);
+        INFO(name << " on " << model::os_name(os) << "\n" << all_messages(r));
+        CHECK(r.ok());
+      }
+    }
+  }
+  SECTION("the two lists are the documented ones") {
+    const auto names_of = [](model::Os os) {
+      std::vector<std::string> ok;
+      for (const char* name : {"OK", "WSANOTINITIALISED", "WSAENETDOWN", "WSAEADDRINUSE", "WSAEINPROGRESS",
+                               "WSAEINVAL", "WSAEISCONN", "WSAEMFILE", "WSAENOBUFS", "WSAENOTSOCK",
+                               "WSAEOPNOTSUPP", "WSAEWOULDBLOCK", "ENETDOWN", "EADDRINUSE", "EINVAL", "EISCONN",
+                               "EMFILE", "ENOBUFS", "ENOTSOCK", "EBADF", "EOPNOTSUPP", "EAGAIN"}) {
+        const std::string yaml = "duration: 1s\nhosts: {h: {os: " + std::string(model::os_name(os)) +
+                                 "}}\nscript: [{at: 0s, host: h, do: net_up, expect: " + name + "}]\n";
+        if (load(yaml).ok()) ok.emplace_back(name);
+      }
+      return ok;
+    };
+    CHECK(names_of(model::Os::kWindows) ==
+          std::vector<std::string>{"OK", "WSANOTINITIALISED", "WSAENETDOWN", "WSAEADDRINUSE", "WSAEINPROGRESS",
+                                   "WSAEINVAL", "WSAEISCONN", "WSAEMFILE", "WSAENOBUFS", "WSAENOTSOCK",
+                                   "WSAEOPNOTSUPP", "WSAEWOULDBLOCK"});
+    const std::vector<std::string> posix{"OK",     "ENETDOWN", "EADDRINUSE", "EINVAL",     "EISCONN", "EMFILE",
+                                         "ENOBUFS", "ENOTSOCK", "EBADF",      "EOPNOTSUPP", "EAGAIN"};
+    CHECK(names_of(model::Os::kLinux) == posix);
+    CHECK(names_of(model::Os::kFreeBSD) == posix);
+    CHECK(names_of(model::Os::kMacOS) == posix);
+  }
+  SECTION("another OS's name suggests this OS's name for the same error") {
+    const auto e = only_error({"at: 0s, host: iis, do: net_up, expect: EINVAL"});
+    CHECK(e.path == "script[0].expect");
+    CHECK(e.line == 6);
+    CHECK_THAT(e.message, Catch::Contains("unknown result \"EINVAL\" for windows host \"iis\"") &&
+                              Catch::Contains("did you mean \"WSAEINVAL\"?"));
+    CHECK_THAT(only_error({"at: 0s, host: iis, do: net_up, expect: EAGAIN"}).message,
+               Catch::Contains("did you mean \"WSAEWOULDBLOCK\"?"));
+    CHECK_THAT(only_error({"at: 0s, host: web, do: net_up, expect: WSAEADDRINUSE"}).message,
+               Catch::Contains("did you mean \"EADDRINUSE\"?"));
+  }
+  SECTION("a Windows-only error on a POSIX host, typos, and non-strings") {
+    CHECK_THAT(only_error({"at: 0s, host: web, do: net_up, expect: WSANOTINITIALISED"}).message,
+               Catch::Contains("a windows error that linux hosts never report") && Catch::Contains("EAGAIN"));
+    CHECK_THAT(only_error({"at: 0s, host: web, do: net_up, expect: einval"}).message,
+               Catch::Contains("did you mean \"EINVAL\"?"));
+    CHECK_THAT(only_error({"at: 0s, host: web, do: net_up, expect: ok"}).message,
+               Catch::Contains("did you mean \"OK\"?"));
+    CHECK_THAT(only_error({"at: 0s, host: web, do: net_up, expect: [OK]"}).message,
+               Catch::Contains("expected OK or an error name"));
+  }
+}
+
+TEST_CASE("a script's socket names are defined by earlier steps on the same host", "[loader][script]") {
+  SECTION("a name no step defines") {
+    const auto e = only_error({"at: 0s, host: web, do: close, socket: lsn"});
+    CHECK(e.path == "script[0].socket");
+    CHECK(e.column == 44);
+    CHECK_THAT(e.message, Catch::Contains("unknown socket \"lsn\" on host \"web\"") &&
+                              Catch::Contains("no earlier step on this host"));
+  }
+  SECTION("a typo gets a suggestion") {
+    CHECK_THAT(only_error({"at: 0s, host: web, do: socket, as: listener",
+                           "at: 0s, host: web, do: listen, socket: listner, backlog: 1"})
+                   .message,
+               Catch::Contains("did you mean \"listener\"?"));
+  }
+  SECTION("defined later in the file, even at an earlier time, is too late") {
+    const auto e = only_error({"at: 2s, host: web, do: close, socket: s", "at: 1s, host: web, do: socket, as: s"});
+    CHECK(e.line == 6);
+  }
+  SECTION("a name belongs to its host") {
+    const auto e = only_error({"at: 0s, host: iis, do: socket, as: s", "at: 0s, host: web, do: close, socket: s"});
+    CHECK(e.line == 7);
+    CHECK_THAT(e.message, Catch::Contains("on host \"web\""));
+  }
+  SECTION("defining a name again rebinds it, and accept defines one too") {
+    const auto s = load_ok(with_script({"at: 0s, host: web, do: socket, as: s", "at: 1s, host: web, do: socket, as: s",
+                                        "at: 2s, host: web, do: accept, socket: s, as: c",
+                                        "at: 3s, host: web, do: close, socket: c"}));
+    CHECK(s.script.size() == 4);
+    CHECK(s.script[3].socket == "c");
+  }
+  SECTION("a descriptor name uses letters, digits, _ and -") {
+    CHECK_THAT(only_error({"at: 0s, host: web, do: socket, as: a.b"}).message,
+               Catch::Contains("invalid descriptor name \"a.b\""));
+  }
+  SECTION("socket and fd: exactly one") {
+    const auto both = only_error({"at: 0s, host: web, do: socket, as: s", "at: 0s, host: web, do: close, fd: 3, socket: s"});
+    CHECK(both.path == "script[1].socket");  // the second of the two
+    CHECK_THAT(both.message, Catch::Contains("not both"));
+    // With the name undefined as well there would be two errors: define it first.
+    const auto neither = only_error({"at: 0s, host: web, do: connect"});
+    CHECK(neither.path == "script[0]");
+    CHECK_THAT(neither.message, Catch::Contains("missing required key \"socket\" (required unless fd is given)"));
+  }
+  SECTION("fd takes any integer, without a name check") {
+    const auto s = load_ok(with_script({"at: 0s, host: web, do: close, fd: 1", "at: 0s, host: web, do: close, fd: -5"}));
+    CHECK(s.script[0].fd == std::optional<std::int64_t>(1));
+    CHECK(s.script[1].fd == std::optional<std::int64_t>(-5));
+    CHECK_THAT(only_error({"at: 0s, host: web, do: close, fd: three"}).message, Catch::Contains("expected an integer"));
+  }
+}
+
+TEST_CASE("bind addresses are dotted IPv4, 0.0.0.0 by default", "[loader][script]") {
+  const auto address_of = [](const std::string& text) {
+    return load_ok(with_script({"at: 0s, host: web, do: bind, fd: 3, port: 80, address: " + text}))
+        .script[0]
+        .address;
+  };
+  CHECK(address_of("0.0.0.0") == model::kAnyAddress);
+  CHECK(address_of("10.0.0.1") == model::Address{0x0a000001});
+  CHECK(address_of("127.0.0.1") == model::Address{0x7f000001});
+  CHECK(address_of("\"192.168.1.20\"") == model::Address{0xc0a80114});
+  CHECK(address_of("255.255.255.255") == model::Address{0xffffffff});
+  for (const char* bad : {"256.0.0.1", "1.2.3", "1.2.3.4.5", "01.2.3.4", "1..2.3", "a.b.c.d", "\"1.2.3.4 \"", "\"\"",
+                          "-1.2.3.4", "1.2.3.1000", "localhost", "10"}) {
+    const std::string yaml = with_script({std::string("at: 0s, host: web, do: bind, fd: 3, port: 80, address: ") + bad});
+    const auto r = load(yaml);
+    INFO(bad << "\n" << all_messages(r));
+    REQUIRE(r.errors.size() == 1);
+    CHECK(r.errors[0].path == "script[0].address");
+    CHECK_THAT(r.errors[0].message, Catch::Contains("expected an IPv4 address such as 10.0.0.1"));
+  }
+}
+
+TEST_CASE("clients may target a port that only the script binds", "[loader][script]") {
+  const std::string hosts = "duration: 10s\nhosts:\n  web: {listeners: [{port: 80, backlog: 1, workers: 0}]}\n";
+  const std::string client = "clients:\n  c: {target: web:8080, arrivals: {process: burst, count: 1}}\n";
+  SECTION("a bound port is a target") {
+    const auto s = load_ok(hosts + "script:\n  - {at: 0s, host: web, do: bind, fd: 3, port: 8080}\n" + client);
+    CHECK(s.clients[0].target_host == 0);
+    CHECK(s.clients[0].target_port == 8080);
+  }
+  SECTION("an unbound port lists listeners and bound ports") {
+    const auto r = load(hosts + "script:\n  - {at: 0s, host: web, do: bind, fd: 3, port: 9090}\n" + client);
+    REQUIRE(r.errors.size() == 1);
+    CHECK_THAT(r.errors[0].message,
+               Catch::Contains("host \"web\" has no listener on port 8080 (it listens on: 80, 9090)"));
+  }
+  SECTION("a bind on another host does not count") {
+    const auto r = load("duration: 10s\nhosts:\n  web: {listeners: [{port: 80, backlog: 1, workers: 0}]}\n  db: {}\n"
+                        "script:\n  - {at: 0s, host: db, do: bind, fd: 3, port: 8080}\n" + client);
+    REQUIRE(r.errors.size() == 1);
+    CHECK_THAT(r.errors[0].message, Catch::Contains("has no listener on port 8080"));
+  }
+  SECTION("a bind step that could not be read is not blamed on the client too") {
+    const auto r = load(hosts + "script:\n  - {at: 0s, host: web, do: bind, fd: 3, port: 80800}\n" + client);
+    REQUIRE(r.errors.size() == 1);
+    CHECK(r.errors[0].path == "script[0].port");
+  }
+  SECTION("the target is the port, also for a listener") {
+    const auto s = load_ok(hosts + "clients:\n  c: {target: web:80, arrivals: {process: burst, count: 1}}\n");
+    CHECK(s.clients[0].target_port == 80);
+  }
+}
+
+TEST_CASE("a host needs listeners unless a script step acts on it", "[loader][script]") {
+  SECTION("no listeners key, or an empty list, with a step on the host") {
+    const auto s = load_ok(
+        "duration: 1s\nhosts:\n  a: {}\n  b: {listeners: []}\n"
+        "script:\n  - {at: 0s, host: a, do: net_down}\n  - {at: 0s, host: b, do: net_down}\n");
+    CHECK(s.hosts[0].listeners.empty());
+    CHECK(s.hosts[1].listeners.empty());
+    CHECK(s.clients.empty());
+  }
+  SECTION("a host nothing acts on is still an error, script or not") {
+    const auto r = load("duration: 1s\nhosts:\n  a: {}\n  b: {listeners: []}\nscript:\n  - {at: 0s, host: c, do: net_up}\n");
+    INFO(all_messages(r));
+    REQUIRE(r.errors.size() == 3);
+    CHECK(r.errors[0].path == "hosts.a");
+    CHECK_THAT(r.errors[0].message, Catch::Contains("missing required key \"listeners\" (required unless a script step acts on the host)"));
+    CHECK(r.errors[1].path == "hosts.b.listeners");
+    CHECK_THAT(r.errors[1].message, Catch::Contains("a host needs at least one listener"));
+    CHECK(r.errors[2].path == "script[0].host");
+    CHECK_THAT(r.errors[2].message, Catch::Contains("unknown host \"c\""));
+  }
+}
+
+TEST_CASE("script steps are checked key by key", "[loader][script]") {
+  SECTION("wsastartup and wsacleanup apply to windows hosts") {
+    for (const char* call : {"wsastartup", "wsacleanup"}) {
+      const auto e = only_error({std::string("at: 0s, host: web, do: ") + call});
+      CHECK(e.path == "script[0].do");
+      CHECK_THAT(e.message, Catch::Contains(std::string(call) + " applies to windows hosts; host \"web\" is linux"));
+    }
+  }
+  SECTION("unknown calls, hosts and keys get suggestions") {
+    CHECK_THAT(only_error({"at: 0s, host: web, do: lisen, socket: s, backlog: 1"}).message,
+               Catch::Contains("did you mean \"listen\"?"));
+    CHECK_THAT(only_error({"at: 0s, host: wbe, do: net_up"}).message,
+               Catch::Contains("unknown host \"wbe\"; did you mean \"web\"?"));
+    CHECK_THAT(only_error({"at: 0s, host: web, do: socket, as: s, tpye: dgram"}).message,
+               Catch::Contains("unknown key \"tpye\"; did you mean \"type\"?"));
+    CHECK_THAT(only_error({"at: 0s, host: web, do: net_up, backlog: 80"}).message,
+               Catch::Contains("unknown key \"backlog\" (expected one of: at, host, do, expect)"));
+    CHECK_THAT(only_error({"at: 0s, host: web, do: socket, as: s, type: raw"}).message,
+               Catch::Contains("unknown socket type \"raw\""));
+  }
+  SECTION("a step naming a client says it is one") {
+    const auto r = load(with_script({"at: 0s, host: c, do: net_up"}) +
+                        "clients:\n  c: {target: web:80, arrivals: {process: burst, count: 1}}\n");
+    CHECK_THAT(all_messages(r), Catch::Contains("script steps run on hosts; \"c\" is a client"));
+  }
+  SECTION("required keys") {
+    CHECK_THAT(only_error({"host: web, do: net_up"}).message, Catch::Contains("missing required key \"at\""));
+    CHECK_THAT(only_error({"at: 0s, do: net_up"}).message, Catch::Contains("missing required key \"host\""));
+    CHECK_THAT(only_error({"at: 0s, host: web"}).message, Catch::Contains("missing required key \"do\""));
+    CHECK_THAT(only_error({"at: 0s, host: web, do: socket"}).message, Catch::Contains("missing required key \"as\""));
+    CHECK_THAT(only_error({"at: 0s, host: web, do: bind, fd: 3"}).message,
+               Catch::Contains("missing required key \"port\""));
+    CHECK_THAT(only_error({"at: 0s, host: web, do: listen, fd: 3"}).message,
+               Catch::Contains("missing required key \"backlog\""));
+    CHECK_THAT(only_error({"at: 0s, host: web, do: listen, fd: 3, backlog: 1, workers: 2"}).message,
+               Catch::Contains("missing required key \"service\" (required when workers > 0)"));
+  }
+  SECTION("times and ranges") {
+    const auto late = only_error({"at: 10s, host: web, do: net_up"});
+    CHECK(late.path == "script[0].at");
+    CHECK_THAT(late.message, Catch::Contains("would run after the run ends (duration 10s)"));
+    CHECK_THAT(only_error({"at: 5, host: web, do: net_up"}).message, Catch::Contains("missing unit"));
+    CHECK_THAT(only_error({"at: 0s, host: web, do: bind, fd: 3, port: 0"}).message,
+               Catch::Contains("expected an integer in [1, 65535]"));
+    CHECK_THAT(only_error({"at: 0s, host: web, do: listen, fd: 3, backlog: 1, workers: -1"}).message,
+               Catch::Contains("expected an integer in [0, 1000000]"));
+    CHECK_THAT(only_error({"at: 0s, host: web, do: listen, fd: 3, backlog: lots"}).message,
+               Catch::Contains("expected an integer, SOMAXCONN or {somaxconn_hint: N}"));
+  }
+  SECTION("the script is a sequence of maps") {
+    const auto r = load("duration: 1s\nhosts: {web: {listeners: [{port: 80, backlog: 1, workers: 0}]}}\nscript: {a: 1}\n");
+    REQUIRE(r.errors.size() == 1);
+    CHECK_THAT(r.errors[0].message, Catch::Contains("expected a sequence of script steps"));
+  }
+  SECTION("a bad host os does not make expect names wrong too") {
+    const auto r = load("duration: 1s\nhosts:\n  h: {os: windoze}\nscript:\n  - {at: 0s, host: h, do: wsastartup, expect: WSAEINVAL}\n");
+    REQUIRE(r.errors.size() == 1);
+    CHECK(r.errors[0].path == "hosts.h.os");
+  }
+}
+
+TEST_CASE("docs/scenario-format.md documents every script call and expect name", "[loader][docs][script]") {
+  std::ifstream in(std::filesystem::path(SYNSTORM_SOURCE_DIR) / "docs" / "scenario-format.md");
+  REQUIRE(in);
+  const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const char* call : {"wsastartup", "wsacleanup", "socket", "bind", "listen", "accept", "connect", "close",
+                           "net_down", "net_up"}) {
+    INFO(call);
+    CHECK(doc.find("| `" + std::string(call) + "` |") != std::string::npos);
+  }
+  for (const model::Os os : model::all_oses()) {
+    for (unsigned v = 0; v <= 255; ++v) {
+      const std::string name(model::error_name(static_cast<model::SocketError>(v), os));
+      if (name == "?") continue;
+      INFO(name);
+      CHECK(doc.find("`" + name + "`") != std::string::npos);
+    }
+  }
+}
+
 TEST_CASE("every problem of a file is reported in one go, in file order", "[loader]") {
   const auto r = load(R"(duration: 10
 hosts:
@@ -445,6 +861,9 @@ TEST_CASE("no input makes the loader throw or crash", "[loader]") {
                                     "duration: .inf\nhosts: .nan", "hosts: {web: {listeners: [~, 3, [], {}]}}",
                                     "clients: {c: {target: ':', arrivals: {process: ~}}}",
                                     "hosts: {web: {kernel: [1], listeners: {}}}", std::string(3000, '['),
+                                    "duration: 1s\nhosts: {h: {}}\nscript: [~, 3, [], {}, {do: ~}, {do: [1]}, "
+                                    "{do: bind, socket: [1], fd: {}, port: ~, address: [1], at: ~, host: [h]}]",
+                                    "script: {host: 1}\nhosts: {h: {}}", "script: [{host: h, do: close, socket: ~}]",
                                     "duration: 1s\nhosts: {h: {listeners: [{port: 1, backlog: 1, workers: 1, "
                                     "service: {dist: empirical, values: [~, [], 1s]}}]}}");
   INFO(junk);

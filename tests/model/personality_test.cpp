@@ -100,21 +100,34 @@ TEST_CASE("Linux final ACK on a full accept queue (tcp_minisocks.c tcp_check_req
   CHECK(abort.on_final_ack(6, 5) == AckVerdict::kReset);
 }
 
-TEST_CASE("Linux client SYN retransmissions at 1, 3, 7, 15, 31, 63 s, giving up at 127 s", "[personality][linux]") {
+TEST_CASE("Linux 6.5+ client SYN retransmissions at 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s, giving up at 131 s", "[personality][linux]") {
+  // net/ipv4/tcp_timer.c with tcp_syn_linear_timeouts=4 (measured on Linux 6.18,
+  // docs/fidelity.md): 6 + 4 retransmissions, the first 4 without backoff.
   const auto s = kLinux.syn_schedule(std::nullopt);
-  CHECK(s.retries == 6);
-  const std::int64_t expected[] = {1, 3, 7, 15, 31, 63};
-  for (int k = 1; k <= 6; ++k) CHECK(s.offset(k) == sim::seconds(expected[k - 1]));
-  CHECK(s.give_up_after() == sim::seconds(127));
-  SECTION("syn_retries overrides the count") {
+  CHECK(s.retries == 10);
+  const std::int64_t expected[] = {1, 2, 3, 4, 5, 7, 11, 19, 35, 67};
+  for (int k = 1; k <= 10; ++k) CHECK(s.offset(k) == sim::seconds(expected[k - 1]));
+  CHECK(s.give_up_after() == sim::seconds(131));
+  SECTION("before Linux 6.5 (tcp_syn_linear_timeouts=0): 1, 3, 7, 15, 31, 63 s, giving up at 127 s") {
+    const auto old = linux_with([](model::KernelKnobs& k) { k.tcp_syn_linear_timeouts = 0; });
+    const auto o = old.syn_schedule(std::nullopt);
+    CHECK(o.retries == 6);
+    const std::int64_t before[] = {1, 3, 7, 15, 31, 63};
+    for (int k = 1; k <= 6; ++k) CHECK(o.offset(k) == sim::seconds(before[k - 1]));
+    CHECK(o.give_up_after() == sim::seconds(127));
+  }
+  SECTION("syn_retries sets the total number of retransmissions") {
     CHECK(kLinux.syn_schedule(0).give_up_after() == sim::seconds(1));
-    CHECK(kLinux.syn_schedule(2).give_up_after() == sim::seconds(7));
+    CHECK(kLinux.syn_schedule(2).give_up_after() == sim::seconds(3));
+    CHECK(kLinux.syn_schedule(6).give_up_after() == sim::seconds(11));  // 1+1+1+1+1+2+4
   }
   SECTION("timeouts stop doubling at TCP_RTO_MAX (120 s)") {
-    const auto many = kLinux.syn_schedule(10);
+    const auto old = linux_with([](model::KernelKnobs& k) { k.tcp_syn_linear_timeouts = 0; });
+    const auto many = old.syn_schedule(10);
     CHECK(many.rto(6) == sim::seconds(64));
     CHECK(many.rto(7) == sim::seconds(120));
     CHECK(many.rto(9) == sim::seconds(120));
+    CHECK(kLinux.syn_schedule(14).rto(12) == sim::seconds(120));
   }
 }
 
