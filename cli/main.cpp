@@ -1,14 +1,17 @@
-// synstorm — the command line: run a scenario, or check one.
+// synstorm — the command line: run a scenario, check one, or explain one step by step.
 //
 // Exit codes: 0 ok, 2 bad input (scenario or arguments; the error on stderr and nothing
-// written), 1 internal error.
+// written), 1 internal error, 3 a script step did not give the result its `expect` names
+// (the run's outputs are written; stderr names each expected and actual result).
 #include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string>
+#include <variant>
 
 #include <CLI/CLI.hpp>
 
+#include "cli/explain.h"
 #include "cli/output.h"
 #include "config/loader.h"
 #include "model/world.h"
@@ -16,6 +19,7 @@
 namespace {
 
 constexpr int kExitOk = 0;
+constexpr int kExitExpectationFailed = 3;
 constexpr int kExitInternal = 1;
 constexpr int kExitBadInput = 2;
 
@@ -25,6 +29,14 @@ struct RunOptions {
   std::string json_path;
   std::string timeseries_path;
   bool quiet = false;
+};
+
+struct ExplainArgs {
+  std::string file;
+  std::optional<std::uint64_t> seed;
+  std::int64_t limit = 200;  // signed: CLI11 would wrap "-3" into a huge unsigned count
+  std::optional<std::string> connection;
+  std::optional<std::string> host;
 };
 
 // Loads and validates a scenario; prints every problem. nullopt on bad input.
@@ -88,6 +100,35 @@ int run(const RunOptions& o) {
   } else {
     cli::print_summary(std::cout, results);
   }
+  if (!results.expectations_met()) {
+    for (const auto& st : results.script) {
+      if (st.met()) continue;
+      std::cerr << o.file << ":" << st.line << ": " << st.host << " " << st.call << "() returned " << st.result
+                << ", expected " << st.expected << "\n";
+    }
+    return kExitExpectationFailed;
+  }
+  return kExitOk;
+}
+
+int explain(const ExplainArgs& o) {
+  auto spec = load(o.file);
+  if (!spec) return kExitBadInput;
+  if (o.seed) spec->seed = *o.seed;
+  auto filter = cli::resolve_explain_filter(*spec, o.connection, o.host);
+  if (const auto* err = std::get_if<std::string>(&filter)) {
+    std::cerr << "synstorm: " << *err << "\n";
+    return kExitBadInput;
+  }
+  cli::ExplainOptions options;
+  options.filter = std::get<cli::ExplainFilter>(filter);
+  options.limit = static_cast<std::uint64_t>(o.limit);
+  const cli::ExplainReport report = cli::explain_scenario(*spec, options, std::cout);
+  std::cout.flush();
+  if (!report.error.empty()) {
+    std::cerr << "synstorm: " << report.error << "\n";
+    return kExitBadInput;
+  }
   return kExitOk;
 }
 
@@ -118,6 +159,22 @@ int main(int argc, char** argv) {
   CLI::App* check_cmd = app.add_subcommand("check", "Validate a scenario without running it");
   check_cmd->add_option("file", check_file, "Scenario file (YAML)")->required();
 
+  ExplainArgs explain_args;
+  const CLI::Validator non_negative(
+      [](std::string& v) { return v.rfind('-', 0) == 0 ? "expected 0 (no limit) or more, got " + v : std::string(); },
+      "N>=0");
+  CLI::App* explain_cmd = app.add_subcommand(
+      "explain", "Run a scenario and narrate it: every connect(), segment, kernel decision and outcome");
+  explain_cmd->add_option("file", explain_args.file, "Scenario file (YAML)")->required();
+  explain_cmd
+      ->add_option("--limit", explain_args.limit, "Print at most N steps, then say how many were left out (0: all)")
+      ->check(non_negative)
+      ->capture_default_str();
+  explain_cmd->add_option("--connection", explain_args.connection,
+                          "Only this attempt, e.g. storm#17 (client group#attempt)");
+  explain_cmd->add_option("--host", explain_args.host, "Only this host's listeners and the attempts aimed at it");
+  explain_cmd->add_option("--seed", explain_args.seed, "Override the scenario's seed");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -128,6 +185,7 @@ int main(int argc, char** argv) {
   try {
     if (*run_cmd) return run(run_options);
     if (*check_cmd) return check(check_file);
+    if (*explain_cmd) return explain(explain_args);
   } catch (const std::exception& e) {
     std::cerr << "synstorm: internal error: " << e.what() << "\n";
     return kExitInternal;

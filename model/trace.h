@@ -22,6 +22,7 @@ enum class TraceKind : std::uint8_t {
   kEstablished,  // the client saw connect() succeed
   kRequestExpired,  // a half-open request had its last SYN-ACK retransmission
   kOutcome,      // the attempt's fate is decided
+  kScriptCall,   // a script step returned (`script` points to its result)
 };
 
 enum class SegmentKind : std::uint8_t { kSyn, kSynAck, kAck, kRst, kClientRst };
@@ -42,6 +43,7 @@ struct TraceEvent {
   std::int64_t syn_len = 0;
   std::int64_t backlog = 0;
   sim::Time next_retransmit = sim::Time::never();  // the client's next SYN, if one is due
+  const ScriptResult* script = nullptr;  // kScriptCall: valid during on_event only
 };
 
 class TraceObserver {

@@ -897,6 +897,13 @@ struct World::Impl {
     out.value = r.value;
     mix(digest, static_cast<std::uint64_t>(st.line) << 8 | static_cast<std::uint64_t>(r.error));
     script_results.push_back(std::move(out));
+    if (observer) {
+      TraceEvent e;
+      e.at = engine.now();
+      e.kind = TraceKind::kScriptCall;
+      e.script = &script_results.back();
+      observer->on_event(e);
+    }
   }
 
   // ---- timers ------------------------------------------------------------------------

@@ -140,3 +140,28 @@ TEST_CASE("bad input exits 2 with file:line:column and writes nothing", "[e2e][e
     CHECK(o.out.empty());
   }
 }
+
+TEST_CASE("a script step that does not give its expected result fails the run with exit 3", "[e2e][script]") {
+  fs::create_directories(kScratch);
+  const fs::path file = kScratch / "wrong-expect.yaml";
+  {
+    std::ofstream f(file);
+    f << "duration: 1s\nhosts:\n  web: {os: windows}\nscript:\n"
+         "  - {at: 1ms, host: web, do: wsastartup}\n"
+         "  - {at: 2ms, host: web, do: socket, as: s}\n"
+         "  - {at: 3ms, host: web, do: listen, socket: s, backlog: 5, expect: OK}\n";
+  }
+  const auto r = synstorm("run " + quote(file.string()));
+  CHECK(r.exit_code == 3);
+  CHECK(r.err.find(file.string() + ":7: web listen() returned WSAEINVAL, expected OK") != std::string::npos);
+  CHECK(r.out.find("EXPECTED OK") != std::string::npos);
+}
+
+TEST_CASE("explain narrates script steps with their expectations", "[e2e][script]") {
+  const auto r = synstorm("explain " + quote((kSource / "scenarios" / "teaching" / "windows-listen-errors.yaml").string()) +
+                          " --limit 0 --host iis");
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("iis           script line 20: socket() -> WSANOTINITIALISED, as expected") != std::string::npos);
+  CHECK(r.out.find("listen() -> WSAEINPROGRESS, as expected") != std::string::npos);
+  CHECK(r.out.find("tiny") == std::string::npos);  // another host's steps are filtered out
+}

@@ -1,0 +1,692 @@
+#include "cli/explain.h"
+
+#include <algorithm>
+#include <charconv>
+#include <string_view>
+#include <vector>
+
+#include "config/detail/text.h"
+#include "model/personality.h"
+#include "model/results.h"
+#include "model/trace.h"
+#include "model/world.h"
+#include "sim/engine.h"
+#include "sim/format.h"
+
+namespace cli {
+
+namespace {
+
+using model::AckVerdict;
+using model::Os;
+using model::Personality;
+using model::SegmentKind;
+using model::SynReason;
+using model::SynVerdict;
+using model::TraceEvent;
+using model::TraceKind;
+
+std::string num(std::int64_t v) { return std::to_string(v); }
+std::string num(std::uint64_t v) { return std::to_string(v); }
+
+// The time column: exact decimal seconds (sim/format.h), padded to at least six decimals
+// so that lines align; an instant that needs more digits gets them, never rounded.
+std::string time_column(sim::Time t) {
+  std::string s = sim::format_seconds(t);
+  const std::size_t dot = s.find('.');
+  std::size_t decimals = dot == std::string::npos ? 0 : s.size() - dot - 1;
+  if (dot == std::string::npos) s.push_back('.');
+  for (; decimals < 6; ++decimals) s.push_back('0');
+  return "t=" + s + " s";
+}
+
+// The kernel's rules, written as the comparison each personality makes, with the numbers
+// the decision saw. Which comparison applies is the listener's Personality's to say: the
+// texts below follow model/personality.cpp case for case.
+
+// Accept queue full (the listener's completed connections).
+std::string accept_full(const Personality& p, std::int64_t len, std::int64_t backlog) {
+  switch (p.os()) {
+    case Os::kLinux:  // sk_acceptq_is_full
+      return "accept queue full (" + num(len) + " > backlog " + num(backlog) + ")";
+    case Os::kFreeBSD:  // sonewconn: sol_qlen > 3 * sol_qlimit / 2
+      return "accept queue full (" + num(len) + " > 3*backlog/2 = " + num(3 * backlog / 2) + ")";
+    case Os::kWindows:
+    case Os::kMacOS: break;
+  }
+  return "accept queue full (" + num(len) + " >= backlog " + num(backlog) + ")";
+}
+
+std::string accept_room(const Personality& p, std::int64_t len, std::int64_t backlog) {
+  switch (p.os()) {
+    case Os::kLinux: return "accept queue not full (" + num(len) + " <= backlog " + num(backlog) + ")";
+    case Os::kFreeBSD: return "accept queue not full (" + num(len) + " <= 3*backlog/2 = " + num(3 * backlog / 2) + ")";
+    case Os::kWindows:
+    case Os::kMacOS: break;
+  }
+  return "accept queue not full (" + num(len) + " < backlog " + num(backlog) + ")";
+}
+
+// Windows and macOS count half-open and completed connections against one backlog.
+std::string pending_full(const TraceEvent& e) {
+  return "queue of pending connections full (accept + half-open >= backlog: " + num(e.accept_len) + " + " +
+         num(e.syn_len) + " >= " + num(e.backlog) + ")";
+}
+
+std::string syn_full(const Personality& p, std::int64_t syn_len, std::int64_t backlog) {
+  switch (p.os()) {
+    case Os::kLinux:  // inet_csk_reqsk_queue_is_full
+      return "SYN queue full (" + num(syn_len) + " > backlog " + num(backlog) + ")";
+    case Os::kFreeBSD:  // the syncache has its own size
+      return "syncache full (" + num(syn_len) + " >= syncache_limit " + num(p.knobs().syncache_limit) + ")";
+    case Os::kWindows:
+    case Os::kMacOS: break;
+  }
+  return "SYN queue full (" + num(syn_len) + " >= backlog " + num(backlog) + ")";
+}
+
+// Why a SYN got the verdict it got.
+std::string syn_rule(const Personality& p, const TraceEvent& e) {
+  switch (e.syn.reason) {
+    case SynReason::kAccepted:
+      switch (p.os()) {
+        case Os::kLinux:
+          return "room in both queues (SYN " + num(e.syn_len) + " <= backlog " + num(e.backlog) + ", accept " +
+                 num(e.accept_len) + " <= backlog " + num(e.backlog) + ")";
+        case Os::kFreeBSD:
+          return "the syncache has room (" + num(e.syn_len) + " < syncache_limit " + num(p.knobs().syncache_limit) +
+                 ")";
+        case Os::kWindows:
+        case Os::kMacOS: break;
+      }
+      return "room in the queue of pending connections (accept + half-open < backlog: " + num(e.accept_len) + " + " +
+             num(e.syn_len) + " < " + num(e.backlog) + ")";
+    case SynReason::kAcceptQueueFull:
+      if (p.os() == Os::kWindows || p.os() == Os::kMacOS) return pending_full(e);
+      return accept_full(p, e.accept_len, e.backlog);
+    case SynReason::kSynQueueFull:
+      return syn_full(p, e.syn_len, e.backlog) + (e.syn.verdict == SynVerdict::kDrop ? " and tcp_syncookies=0" : "");
+    case SynReason::kSynBacklogPressure: {
+      // tcp_conn_request: max_syn_backlog - inet_csk_reqsk_queue_len(sk) < (max_syn_backlog >> 2)
+      const std::int64_t max_syn = p.knobs().tcp_max_syn_backlog;
+      return "SYN backlog pressure: fewer than tcp_max_syn_backlog/4 = " + num(max_syn >> 2) + " slots left (" +
+             num(max_syn) + " - " + num(e.syn_len) + " < " + num(max_syn >> 2) + ") and tcp_syncookies=0";
+    }
+    case SynReason::kCookiesAlways: return "tcp_syncookies=2 (a cookie for every SYN)";
+  }
+  return "?";
+}
+
+std::string_view syn_verdict_text(SynVerdict v) {
+  switch (v) {
+    case SynVerdict::kQueue: return "kept as a half-open request";
+    case SynVerdict::kCookie: return "answered with a SYN cookie, no state kept";
+    case SynVerdict::kDrop: return "dropped";
+    case SynVerdict::kRefuse: return "refused with RST";
+  }
+  return "?";
+}
+
+// What the server keeps for an attempt, as far as the narration has seen.
+enum class Held : std::uint8_t { kNothing, kRequest, kCookie, kQueued };
+
+// What the narration remembers of one attempt, to say "retransmission 2", "after 3 ms".
+struct Attempt {
+  sim::Time started = sim::Time::never();  // never: no connect() seen
+  sim::Time since;                         // entered the SYN queue, then the accept queue
+  std::uint32_t synack_retransmissions = 0;
+  std::uint32_t rst_resends = 0;
+  Held held = Held::kNothing;
+  bool synack_due = false;  // a SYN decision just asked for a SYN-ACK
+  bool rst_due = false;     // a decision just asked for a RST
+  bool resend_due = false;  // a RST to the SYN will make the client send it again
+  bool acked = false;
+  bool established = false;
+  bool ack_reset = false;
+  bool done = false;
+};
+
+struct ClientInfo {
+  std::string name;
+  Os os = Os::kLinux;
+  // Every step of an attempt is about the one port it connects to, so the listener in a
+  // line is named after the client's target: "host:port" (also when nothing listens).
+  std::string target;
+  std::size_t host = 0;  // the target host (index into ScenarioSpec::hosts)
+  model::SynRetransmitSchedule schedule;
+  sim::Duration connect_timeout;
+  sim::Duration deadline;  // the first of connect_timeout and the OS's own limit (keepinit)
+};
+
+// The argument listen() was called with, as the application wrote it.
+std::string listen_call(const model::BacklogRequest& b) {
+  switch (b.kind) {
+    case model::BacklogRequest::Kind::kValue: return "listen(" + num(b.value) + ")";
+    case model::BacklogRequest::Kind::kSomaxconn: return "listen(SOMAXCONN)";
+    case model::BacklogRequest::Kind::kHint: return "listen(SOMAXCONN_HINT(" + num(b.value) + "))";
+  }
+  return "listen(?)";
+}
+
+// World's own translation of that argument (world.cpp backlog_argument).
+std::int64_t listen_argument(const Personality& p, const model::BacklogRequest& b) {
+  switch (b.kind) {
+    case model::BacklogRequest::Kind::kValue: return b.value;
+    case model::BacklogRequest::Kind::kSomaxconn: return p.somaxconn_constant();
+    case model::BacklogRequest::Kind::kHint: return -b.value;
+  }
+  return b.value;
+}
+
+class Narrator final : public model::TraceObserver {
+ public:
+  Narrator(const model::ScenarioSpec& spec, const ExplainOptions& options, std::ostream& out)
+      : spec_(spec),
+        filter_(options.filter),
+        limit_(options.limit),
+        out_(out),
+        end_(sim::Time::zero() + spec.duration) {
+    // Every listener of a host has the host's personality.
+    for (const auto& h : spec.hosts) personalities_.emplace_back(h.os, h.kernel);
+    for (const auto& cs : spec.clients) {
+      // The client's retransmission behaviour, built exactly as World builds it.
+      const Personality p(cs.os, model::default_knobs(cs.os));
+      ClientInfo c;
+      c.name = cs.name;
+      c.os = cs.os;
+      c.target = spec.hosts[cs.target_host].name + ":" + std::to_string(cs.target_port);
+      c.host = cs.target_host;
+      c.schedule = p.syn_schedule(cs.syn_retries);
+      c.connect_timeout = cs.connect_timeout;
+      c.deadline = std::min(cs.connect_timeout, c.schedule.deadline);
+      clients_.push_back(std::move(c));
+    }
+    attempts_.resize(spec.clients.size());
+    std::size_t width = 0;
+    for (const auto& h : spec.hosts) {
+      for (const auto& l : h.listeners) width = std::max(width, h.name.size() + 1 + std::to_string(l.port).size());
+    }
+    for (const auto& c : clients_) {
+      width = std::max({width, c.target.size(), c.name.size() + 5});  // room for "#1234"
+    }
+    actor_width_ = width;
+  }
+
+  // listen() on every listener, at t = 0: what backlog the kernel made of the argument.
+  void narrate_listens() {
+    if (filter_.client) return;  // one attempt's story has no listen()
+    for (std::size_t hi = 0; hi < spec_.hosts.size(); ++hi) {
+      const model::HostSpec& h = spec_.hosts[hi];
+      if (filter_.host && *filter_.host != hi) continue;
+      for (const auto& ls : h.listeners) {
+        if (!take_line()) continue;
+        const Personality& p = personalities_[hi];
+        const std::int64_t backlog = p.listen_backlog(listen_argument(p, ls.backlog), std::nullopt);
+        std::string text = listen_call(ls.backlog) + " gives backlog " + num(backlog) + " (" +
+                           std::string(model::os_name(p.os())) + "); " + full_at(p, backlog) + "; ";
+        if (ls.workers == 0) {
+          text += "no worker ever calls accept()";
+        } else {
+          text += num(std::int64_t{ls.workers}) + (ls.workers == 1 ? " worker calls" : " workers call") + " accept()";
+        }
+        write(sim::Time::zero(), h.name + ":" + std::to_string(ls.port), text);
+      }
+    }
+  }
+
+  void on_event(const TraceEvent& e) override {
+    if (e.kind == TraceKind::kScriptCall) return narrate_script(*e.script);
+    if (!passes(e)) return;
+    Attempt& a = attempt(e);
+    const Attempt before = a;
+    update(e, a);
+    if (!take_line()) return;
+    write(e.at, actor(e), describe(e, before, a));
+  }
+
+  // A script step: the call, what it returned, and whether that was what the exercise
+  // expected. Scripts belong to hosts, not to connections.
+  void narrate_script(const model::ScriptResult& r) {
+    if (filter_.client || (filter_.host && r.host != spec_.hosts[*filter_.host].name)) return;
+    if (!take_line()) return;
+    std::string text = "script line " + num(std::int64_t{r.line}) + ": " + r.call + "() -> " + r.result;
+    if (r.call == "listen" && r.result == "OK") text += " (backlog " + num(r.value) + ")";
+    if ((r.call == "socket" || r.call == "accept") && r.result == "OK") text += " (descriptor " + num(r.value) + ")";
+    if (!r.expected.empty()) text += r.met() ? ", as expected" : ", but the exercise expected " + r.expected;
+    write(r.at, r.host, text);
+  }
+
+  // Attempts still open when the run ended get no outcome event: World counts them as
+  // pending in finish(). Say so, in client and attempt order.
+  void narrate_pending(sim::Time end) {
+    for (std::size_t c = 0; c < attempts_.size(); ++c) {
+      for (std::size_t i = 0; i < attempts_[c].size(); ++i) {
+        const Attempt& a = attempts_[c][i];
+        if (a.started == sim::Time::never() || a.done) continue;
+        if (!take_line()) continue;
+        write(end, clients_[c].name + "#" + std::to_string(i + 1), "outcome: pending (still open when the run ended)");
+      }
+    }
+  }
+
+  void summarise(sim::Time end) {
+    std::string s = "... ";
+    if (steps_ > shown_) {
+      s += num(steps_ - shown_) + (steps_ - shown_ == 1 ? " more step" : " more steps") + " not shown (--limit " +
+           num(limit_) + "; --limit 0 shows all); the run ended at t=" + sim::format_seconds(end) + " s";
+    } else {
+      s += "the run ended at t=" + sim::format_seconds(end) + " s; " + num(steps_) +
+           (steps_ == 1 ? " step shown" : " steps shown");
+    }
+    s += "\n";
+    out_ << s;
+  }
+
+  std::uint64_t steps() const { return steps_; }
+  std::uint64_t shown() const { return shown_; }
+
+ private:
+  bool passes(const TraceEvent& e) const {
+    if (filter_.host && clients_[e.client].host != *filter_.host) return false;
+    if (filter_.client && (e.client != *filter_.client || e.attempt != filter_.attempt)) return false;
+    return true;
+  }
+
+  Attempt& attempt(const TraceEvent& e) {
+    auto& list = attempts_[e.client];
+    // Attempt numbers count up from 1 in connect() order, so the list grows at the end.
+    if (e.attempt > list.size()) list.resize(static_cast<std::size_t>(e.attempt));
+    return list[static_cast<std::size_t>(e.attempt - 1)];
+  }
+
+  // Counts a step; false once the limit has been reached (the step is then not shown).
+  bool take_line() {
+    ++steps_;
+    if (limit_ != 0 && shown_ >= limit_) return false;
+    ++shown_;
+    return true;
+  }
+
+  void write(sim::Time t, const std::string& actor_name, const std::string& text) {
+    std::string line = time_column(t);
+    line += "  ";
+    line += actor_name;
+    line.append(actor_name.size() < actor_width_ ? actor_width_ - actor_name.size() : 0, ' ');
+    line += "  ";
+    line += text;
+    line += "\n";
+    out_ << line;
+  }
+
+  // When the accept queue counts as full, found by asking the Personality itself (every
+  // kernel's limit lies within twice the backlog; the bound keeps a new rule from looping).
+  static std::string full_at(const Personality& p, std::int64_t backlog) {
+    std::int64_t n = 0;
+    const std::int64_t bound = 2 * std::max<std::int64_t>(backlog, 1) + 2;
+    while (n <= bound && !p.accept_queue_full(n, backlog)) ++n;
+    if (n > bound) return "the accept queue has no limit below " + num(bound);
+    if (p.os() == Os::kWindows || p.os() == Os::kMacOS) {
+      return "the queue of pending connections (half-open + complete) is full at " + num(n);
+    }
+    return "the accept queue is full at " + num(n);
+  }
+
+  std::string attempt_id(const TraceEvent& e) const { return clients_[e.client].name + "#" + num(e.attempt); }
+
+  const Personality& personality(const TraceEvent& e) const { return personalities_[clients_[e.client].host]; }
+
+  std::string actor(const TraceEvent& e) const {
+    switch (e.kind) {
+      case TraceKind::kSynDecision:
+      case TraceKind::kAckDecision:
+      case TraceKind::kRequestExpired: return clients_[e.client].target;
+      case TraceKind::kSend:
+        if (e.segment == SegmentKind::kSynAck || e.segment == SegmentKind::kRst) return clients_[e.client].target;
+        return attempt_id(e);
+      case TraceKind::kConnect:
+      case TraceKind::kEstablished:
+      case TraceKind::kOutcome:
+      case TraceKind::kScriptCall: break;  // script steps are narrated by narrate_script
+    }
+    return attempt_id(e);
+  }
+
+  std::string when(sim::Time t) const {
+    return "t=" + sim::format_seconds(t) + " s" + (t > end_ ? " (after the run ends)" : "");
+  }
+
+  // Whether a RST to this attempt's SYN makes the client send the SYN again: its OS's
+  // re-sends after RST (Windows) are not used up yet.
+  bool will_resend_after_rst(const TraceEvent& e, const Attempt& before) const {
+    return before.rst_resends < static_cast<std::uint32_t>(std::max(0, clients_[e.client].schedule.rst_retries));
+  }
+
+  void update(const TraceEvent& e, Attempt& a) const {
+    switch (e.kind) {
+      case TraceKind::kConnect:
+        a = Attempt{};
+        a.started = e.at;
+        return;
+      case TraceKind::kSend:
+        switch (e.segment) {
+          case SegmentKind::kSyn: a.resend_due = false; return;
+          case SegmentKind::kSynAck:
+            if (!a.synack_due) ++a.synack_retransmissions;
+            a.synack_due = false;
+            return;
+          case SegmentKind::kAck: a.acked = true; return;
+          case SegmentKind::kRst:
+            a.rst_due = false;
+            // A RST to a SYN (a refusal, or a port nothing listens on): a Windows client
+            // sends the SYN again a few times before connect() fails.
+            if (!a.established && will_resend_after_rst(e, a)) {
+              ++a.rst_resends;
+              a.resend_due = true;
+            }
+            return;
+          case SegmentKind::kClientRst: return;
+        }
+        return;
+      case TraceKind::kSynDecision:
+        switch (e.syn.verdict) {
+          case SynVerdict::kQueue:
+            a.held = Held::kRequest;
+            a.since = e.at;
+            a.synack_due = true;
+            a.synack_retransmissions = 0;
+            return;
+          case SynVerdict::kCookie:
+            a.held = Held::kCookie;
+            a.synack_due = true;
+            return;
+          case SynVerdict::kDrop: return;
+          case SynVerdict::kRefuse: a.rst_due = true; return;
+        }
+        return;
+      case TraceKind::kAckDecision:
+        switch (e.ack) {
+          case AckVerdict::kComplete:
+            a.held = Held::kQueued;
+            a.since = e.at;
+            return;
+          case AckVerdict::kDrop:
+            if (a.held == Held::kCookie) a.held = Held::kNothing;
+            return;
+          case AckVerdict::kReset:
+            a.held = Held::kNothing;
+            a.ack_reset = true;
+            a.rst_due = true;
+            return;
+        }
+        return;
+      case TraceKind::kEstablished: a.established = true; return;
+      case TraceKind::kRequestExpired: a.held = Held::kNothing; return;
+      case TraceKind::kScriptCall: return;  // never reaches here: narrate_script
+      case TraceKind::kOutcome:
+        a.done = true;
+        if (e.outcome == model::Outcome::kAccepted) a.held = Held::kNothing;
+        return;
+    }
+  }
+
+  std::string describe(const TraceEvent& e, const Attempt& before, const Attempt& a) const {
+    const ClientInfo& c = clients_[e.client];
+    switch (e.kind) {
+      case TraceKind::kConnect:
+        return "connect() to " + c.target +
+               (e.retry_no > 0 ? " (application retry " + num(std::int64_t{e.retry_no}) + ")" : "");
+      case TraceKind::kSend: return describe_send(e, before, a);
+      case TraceKind::kSynDecision: {
+        std::string s = "SYN from " + attempt_id(e) + " " + std::string(syn_verdict_text(e.syn.verdict)) + ": " +
+                        syn_rule(personality(e), e);
+        if (e.syn.verdict == SynVerdict::kDrop) s += after_drop(e, a);
+        if (e.syn.verdict == SynVerdict::kRefuse) s += after_refusal(e, before);
+        return s;
+      }
+      case TraceKind::kAckDecision: return describe_ack(e, before);
+      case TraceKind::kEstablished: return "connect() succeeded after " + sim::format_duration(e.at - a.started);
+      case TraceKind::kRequestExpired: {
+        std::string s = "forgets the half-open request from " + attempt_id(e);
+        const sim::Duration keepinit = personality(e).knobs().keepinit;
+        if (!keepinit.is_infinite() && e.at - a.since >= keepinit) {
+          s += ": keepinit (" + sim::format_duration(keepinit) + ") has passed since its SYN";
+        } else {
+          s += " after " + num(std::uint64_t{a.synack_retransmissions}) +
+               (a.synack_retransmissions == 1 ? " SYN-ACK retransmission" : " SYN-ACK retransmissions");
+        }
+        if (a.established) s += "; the client still believes it is connected";
+        return s;
+      }
+      case TraceKind::kOutcome: return describe_outcome(e, a);
+      case TraceKind::kScriptCall: break;  // narrated by narrate_script
+    }
+    return "?";
+  }
+
+  std::string describe_send(const TraceEvent& e, const Attempt& before, const Attempt& a) const {
+    const ClientInfo& c = clients_[e.client];
+    switch (e.segment) {
+      case SegmentKind::kSyn:
+        if (before.resend_due) {
+          return "SYN re-sent after RST (" + num(std::uint64_t{a.rst_resends}) + " of " +
+                 num(std::int64_t{c.schedule.rst_retries}) + ") -> " + c.target;
+        }
+        if (e.transmission <= 1) return "SYN -> " + c.target;
+        return "SYN retransmission " + num(std::int64_t{e.transmission - 1} - std::int64_t{a.rst_resends}) + " -> " +
+               c.target;
+      case SegmentKind::kSynAck:
+        if (before.synack_due) {
+          return (a.held == Held::kCookie ? "SYN-ACK (carrying a SYN cookie) -> " : "SYN-ACK -> ") + attempt_id(e);
+        }
+        return "SYN-ACK retransmission " + num(std::uint64_t{a.synack_retransmissions}) + " -> " + attempt_id(e);
+      case SegmentKind::kAck:
+        if (before.acked) return "ACK -> " + c.target + " (again, for a retransmitted SYN-ACK)";
+        return "ACK -> " + c.target;
+      case SegmentKind::kRst:
+        if (before.rst_due) return "RST -> " + attempt_id(e);
+        // No decision asked for it: the port was not (or no longer) listening.
+        return "RST -> " + attempt_id(e) + " (nothing listens on " + c.target + " now)" +
+               (before.established ? "" : after_refusal(e, before));
+      case SegmentKind::kClientRst: return "RST -> " + c.target + " (a SYN-ACK reached a connect() that had given up)";
+    }
+    return "?";
+  }
+
+  // After a dropped SYN: the client's retransmission timer (TraceEvent::next_retransmit)
+  // fires, and either retransmits or ends the attempt.
+  std::string after_drop(const TraceEvent& e, const Attempt& a) const {
+    if (e.next_retransmit == sim::Time::never()) return "";
+    const ClientInfo& c = clients_[e.client];
+    const sim::Time deadline = a.started + c.deadline;
+    if (deadline <= e.next_retransmit) return "; the client's connect() times out at " + when(deadline);
+    if (e.transmission > c.schedule.retries) {
+      return "; no retransmissions left: the client gives up at " + when(e.next_retransmit);
+    }
+    return "; client retransmits at " + when(e.next_retransmit);
+  }
+
+  // After a refused SYN: a Windows client re-sends the SYN a few times (KB175523) before
+  // connect() fails; every other client fails at once.
+  std::string after_refusal(const TraceEvent& e, const Attempt& before) const {
+    const ClientInfo& c = clients_[e.client];
+    if (!will_resend_after_rst(e, before)) {
+      return "; connect() fails with " + std::string(c.os == Os::kWindows ? "WSAECONNREFUSED" : "ECONNREFUSED");
+    }
+    const sim::Time resend = e.at + c.schedule.rst_interval;
+    const sim::Time deadline = before.started + c.deadline;
+    if (deadline <= resend) return "; the client's connect() times out at " + when(deadline) + " before it re-sends";
+    return "; the client (" + std::string(model::os_name(c.os)) + ") re-sends its SYN at " + when(resend) + " (" +
+           num(std::uint64_t{before.rst_resends} + 1) + " of " + num(std::int64_t{c.schedule.rst_retries}) + ")";
+  }
+
+  std::string describe_ack(const TraceEvent& e, const Attempt& before) const {
+    const Personality& p = personality(e);
+    const std::string from = "final ACK from " + attempt_id(e);
+    const bool cookie = before.held == Held::kCookie;
+    switch (e.ack) {
+      case AckVerdict::kComplete: {
+        std::string s =
+            from + (cookie ? " carries a valid SYN cookie: the connection is rebuilt and joins the accept queue"
+                           : " completes the connection: it joins the accept queue");
+        if (p.os() == Os::kMacOS) return s + " (its place was taken at the SYN)";
+        return s + " (" + accept_room(p, e.accept_len, e.backlog) + ")";
+      }
+      case AckVerdict::kDrop:
+        if (cookie) {
+          return from + " dropped: " + accept_full(p, e.accept_len, e.backlog) +
+                 "; it answered a SYN cookie, so the server keeps nothing: the connection is lost";
+        }
+        return from + " dropped: " + accept_full(p, e.accept_len, e.backlog) +
+               "; the request stays, SYN-ACK will be retransmitted (until its retries run out)";
+      case AckVerdict::kReset: {
+        std::string s = from + " answered with RST: " + accept_full(p, e.accept_len, e.backlog);
+        if (p.os() == Os::kLinux) s += " and tcp_abort_on_overflow=1";
+        if (p.os() == Os::kFreeBSD) s += " and rst_on_sock_fail=1";
+        return s;
+      }
+    }
+    return "?";
+  }
+
+  std::string describe_outcome(const TraceEvent& e, const Attempt& a) const {
+    const ClientInfo& c = clients_[e.client];
+    std::string s = "outcome: " + std::string(model::outcome_name(e.outcome)) + " (";
+    switch (e.outcome) {
+      case model::Outcome::kAccepted:
+        s += "accept() took it after " + sim::format_duration(e.at - a.since) + " in the accept queue";
+        break;
+      case model::Outcome::kRefused:
+        if (a.ack_reset) {
+          s += "the server answered the final ACK with RST";
+        } else {
+          s += "RST to its SYN: connect() fails with ";
+          s += c.os == Os::kWindows ? "WSAECONNREFUSED" : "ECONNREFUSED";
+        }
+        break;
+      case model::Outcome::kTimedOut: {
+        const sim::Duration elapsed = e.at - a.started;
+        if (elapsed == c.deadline) {
+          s += c.deadline == c.connect_timeout ? "connect_timeout " : "keepinit ";
+          s += sim::format_duration(c.deadline) + " passed without an answer";
+        } else {
+          s += "no answer to its SYN or its " + num(std::int64_t{c.schedule.retries}) +
+               " retransmissions: the client gave up";
+        }
+        break;
+      }
+      case model::Outcome::kReset: s += "the client believes it is connected; the server dropped it"; break;
+      case model::Outcome::kPending: s += "still open when the run ended"; break;
+    }
+    return s + ")";
+  }
+
+  const model::ScenarioSpec& spec_;
+  ExplainFilter filter_;
+  std::uint64_t limit_;
+  std::ostream& out_;
+  sim::Time end_;
+  std::vector<Personality> personalities_;  // per host
+  std::vector<ClientInfo> clients_;
+  std::vector<std::vector<Attempt>> attempts_;  // per client group, by attempt number - 1
+  std::size_t actor_width_ = 0;
+  std::uint64_t steps_ = 0;
+  std::uint64_t shown_ = 0;
+};
+
+std::vector<std::string_view> host_names(const model::ScenarioSpec& spec) {
+  std::vector<std::string_view> names;
+  for (const auto& h : spec.hosts) names.push_back(h.name);
+  return names;
+}
+
+std::vector<std::string_view> client_names(const model::ScenarioSpec& spec) {
+  std::vector<std::string_view> names;
+  for (const auto& c : spec.clients) names.push_back(c.name);
+  return names;
+}
+
+}  // namespace
+
+std::variant<ExplainFilter, std::string> resolve_explain_filter(const model::ScenarioSpec& spec,
+                                                                const std::optional<std::string>& connection,
+                                                                const std::optional<std::string>& host) {
+  using config::detail::quote;
+  ExplainFilter f;
+  if (host) {
+    const auto names = host_names(spec);
+    const auto it = std::find(names.begin(), names.end(), std::string_view(*host));
+    if (it == names.end()) {
+      std::string message = "--host " + quote(*host) + ": the scenario has no host of that name";
+      const std::size_t colon = host->find(':');
+      const std::string_view before_colon = std::string_view(*host).substr(0, colon);
+      if (colon != std::string::npos && std::find(names.begin(), names.end(), before_colon) != names.end()) {
+        message += "; --host takes a host name: did you mean " + quote(before_colon) + "?";
+      } else {
+        message += config::detail::suggestion_suffix(*host, names);
+      }
+      return message;
+    }
+    f.host = static_cast<std::size_t>(it - names.begin());
+  }
+  if (connection) {
+    const std::string example = spec.clients.empty() ? "storm#17" : spec.clients.front().name + "#17";
+    const std::size_t hash = connection->rfind('#');
+    const std::string_view name = std::string_view(*connection).substr(0, hash);
+    const std::string_view number =
+        hash == std::string::npos ? std::string_view() : std::string_view(*connection).substr(hash + 1);
+    std::uint64_t attempt = 0;
+    const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), attempt);
+    if (hash == std::string::npos || name.empty() || number.empty() || ec != std::errc() ||
+        end != number.data() + number.size() || attempt == 0) {
+      return "--connection " + quote(*connection) +
+             ": expected <client>#<attempt> with an attempt number from 1, e.g. " + example;
+    }
+    const auto names = client_names(spec);
+    const auto it = std::find(names.begin(), names.end(), name);
+    if (it == names.end()) {
+      return "--connection " + quote(*connection) + ": the scenario has no client group " + quote(name) +
+             config::detail::suggestion_suffix(name, names);
+    }
+    f.client = static_cast<std::size_t>(it - names.begin());
+    f.attempt = attempt;
+    const model::ClientSpec& c = spec.clients[*f.client];
+    if (f.host && c.target_host != *f.host) {
+      return "--connection " + quote(*connection) + " and --host " + quote(*host) + ": client group " + quote(name) +
+             " targets host " + quote(spec.hosts[c.target_host].name) + ", so nothing would be shown";
+    }
+  }
+  return f;
+}
+
+ExplainReport explain_scenario(const model::ScenarioSpec& spec, const ExplainOptions& options, std::ostream& out) {
+  Narrator narrator(spec, options, out);
+  narrator.narrate_listens();
+  // The run of model::run_scenario, with the narrator watching.
+  sim::Engine engine;
+  model::World world(spec, engine);
+  world.set_observer(&narrator);
+  world.start();
+  engine.run_until(sim::Time::zero() + spec.duration);
+  const model::RunResults results = world.finish();
+  narrator.narrate_pending(results.end);
+
+  ExplainReport report;
+  report.digest = results.digest;
+  const ExplainFilter& f = options.filter;
+  if (f.client && results.clients[*f.client].counts.attempts < f.attempt) {
+    const auto& c = results.clients[*f.client];
+    report.error = "--connection " + c.name + "#" + std::to_string(f.attempt) + ": client group \"" + c.name +
+                   "\" made " +
+                   (c.counts.attempts == 0 ? std::string("no attempts")
+                                           : std::to_string(c.counts.attempts) + " attempts (" + c.name + "#1 to " +
+                                                 c.name + "#" + std::to_string(c.counts.attempts) + ")") +
+                   " in this run";
+  } else {
+    narrator.summarise(results.end);
+  }
+  report.steps = narrator.steps();
+  report.shown = narrator.shown();
+  return report;
+}
+
+}  // namespace cli

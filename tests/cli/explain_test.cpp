@@ -1,0 +1,363 @@
+// Tests of `synstorm explain`: the narration of small runs built in code (the rule texts
+// per personality, the client's next step, filters, the limit, determinism, that the run
+// is run_scenario's), and the real binary on a bundled scenario and on bad arguments.
+#include "cli/explain.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "../model/scenario_builder.h"
+#include "model/world.h"
+
+namespace fs = std::filesystem;
+using model::Os;
+using namespace model::test;
+
+namespace {
+
+std::string narrate(const model::ScenarioSpec& spec, cli::ExplainOptions options = {0}) {
+  std::ostringstream out;
+  const cli::ExplainReport r = cli::explain_scenario(spec, options, out);
+  REQUIRE(r.error.empty());
+  return out.str();
+}
+
+cli::ExplainOptions all_steps() {
+  cli::ExplainOptions o;
+  o.limit = 0;
+  return o;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+std::size_t count_containing(const std::vector<std::string>& lines, const std::string& needle) {
+  return static_cast<std::size_t>(std::count_if(
+      lines.begin(), lines.end(), [&](const std::string& l) { return l.find(needle) != std::string::npos; }));
+}
+
+// The line of `actor` whose text contains `needle`, or "".
+std::string find_line(const std::vector<std::string>& lines, const std::string& actor, const std::string& needle) {
+  for (const auto& l : lines) {
+    if (l.find("  " + actor + " ") != std::string::npos && l.find(needle) != std::string::npos) return l;
+  }
+  return "";
+}
+
+// DESIGN.md's loopback experiment: listen(5), never accept, 40 connects one by one.
+model::ScenarioSpec never_accepting(Os os) {
+  return scenario({host("web", os, backlog(5), 0)}, {client("storm", os, 0, one_by_one(40))}, sim::seconds(3));
+}
+
+cli::ExplainFilter resolved(const model::ScenarioSpec& spec, std::optional<std::string> connection,
+                            std::optional<std::string> host) {
+  auto r = cli::resolve_explain_filter(spec, connection, host);
+  REQUIRE(std::holds_alternative<cli::ExplainFilter>(r));
+  return std::get<cli::ExplainFilter>(r);
+}
+
+std::string filter_error(const model::ScenarioSpec& spec, std::optional<std::string> connection,
+                         std::optional<std::string> host) {
+  auto r = cli::resolve_explain_filter(spec, connection, host);
+  REQUIRE(std::holds_alternative<std::string>(r));
+  return std::get<std::string>(r);
+}
+
+}  // namespace
+
+TEST_CASE("explain: Linux listen(5) that never accepts drops the 7th SYN at 6 > backlog 5", "[explain]") {
+  const auto lines = lines_of(narrate(never_accepting(Os::kLinux), all_steps()));
+  INFO(lines.front());
+  CHECK(lines.front() ==
+        "t=0.000000 s  web:80      listen(5) gives backlog 5 (linux); the accept queue is full at 6; "
+        "no worker ever calls accept()");
+  CHECK(lines[1] == "t=0.000000 s  storm#1     connect() to web:80");
+  CHECK(lines[2] == "t=0.000000 s  storm#1     SYN -> web:80");
+  CHECK(find_line(lines, "web:80", "SYN from storm#1 kept as a half-open request: room in both queues") != "");
+
+  // Six complete (backlog + 1), the seventh finds the accept queue full.
+  CHECK(count_containing(lines, "completes the connection: it joins the accept queue") == 6);
+  CHECK(count_containing(lines, "connect() succeeded after 0s") == 6);
+  // The 1 s retransmission timer armed at 6 ms fires on the timer wheel's next 32 ms slot.
+  CHECK(lines[45] ==
+        "t=0.006000 s  web:80      SYN from storm#7 dropped: accept queue full (6 > backlog 5); "
+        "client retransmits at t=1.024 s");
+  CHECK(find_line(lines, "storm#7", "SYN retransmission 1 -> web:80") ==
+        "t=1.024000 s  storm#7     SYN retransmission 1 -> web:80");
+
+  // Nobody accepts, nobody gives up in 3 s: every attempt is still open at the end.
+  CHECK(count_containing(lines, "outcome: pending (still open when the run ended)") == 40);
+  CHECK(lines.back() == "... the run ended at t=3 s; " + std::to_string(lines.size() - 1) + " steps shown");
+}
+
+TEST_CASE("explain: a full Windows queue refuses with RST and the Windows client re-sends", "[explain]") {
+  const auto lines = lines_of(narrate(never_accepting(Os::kWindows), all_steps()));
+  CHECK(lines.front().find("listen(5) gives backlog 5 (windows); the queue of pending connections (half-open + "
+                           "complete) is full at 5") != std::string::npos);
+  const std::string refusal = find_line(lines, "web:80", "SYN from storm#6 refused with RST");
+  INFO(refusal);
+  CHECK(refusal.find("refused with RST: queue of pending connections full (accept + half-open >= backlog: 5 + 0 >= 5)"
+                     "; the client (windows) re-sends its SYN at t=0.505 s (1 of 4)") != std::string::npos);
+  CHECK(find_line(lines, "web:80", "RST -> storm#6") != "");
+  CHECK(find_line(lines, "storm#6", "SYN re-sent after RST (1 of 4) -> web:80").rfind("t=0.505000 s", 0) == 0);
+  // The fourth re-send is refused too, and then connect() fails.
+  CHECK(find_line(lines, "storm#6", "SYN re-sent after RST (4 of 4)").rfind("t=2.005000 s", 0) == 0);
+  CHECK(count_containing(lines, "SYN from storm#6 refused with RST") == 5);
+  CHECK(find_line(lines, "web:80", "; connect() fails with WSAECONNREFUSED") != "");
+  CHECK(find_line(lines, "storm#6", "outcome: refused (RST to its SYN: connect() fails with WSAECONNREFUSED)")
+            .rfind("t=2.005000 s", 0) == 0);
+
+  SECTION("a Linux client gives up at the first RST") {
+    auto spec = never_accepting(Os::kWindows);
+    spec.clients[0].os = Os::kLinux;
+    const auto l = lines_of(narrate(spec, all_steps()));
+    CHECK(find_line(l, "web:80", "SYN from storm#6 refused with RST").find("; connect() fails with ECONNREFUSED") !=
+          std::string::npos);
+    CHECK(count_containing(l, "re-sent after RST") == 0);
+  }
+}
+
+TEST_CASE("explain: a simultaneous Linux batch gets SYN cookies whose ACKs are dropped", "[explain]") {
+  const auto spec = scenario({host("web", Os::kLinux, backlog(5), 0)},
+                             {client("storm", Os::kLinux, 0, simultaneous(40))}, sim::seconds(2));
+  const auto lines = lines_of(narrate(spec, all_steps()));
+  CHECK(find_line(lines, "web:80", "SYN from storm#6 kept as a half-open request") != "");
+  CHECK(find_line(lines, "web:80",
+                  "SYN from storm#7 answered with a SYN cookie, no state kept: SYN queue full (6 > backlog 5)") != "");
+  CHECK(find_line(lines, "web:80", "SYN-ACK (carrying a SYN cookie) -> storm#7") != "");
+  CHECK(find_line(lines, "web:80",
+                  "final ACK from storm#7 dropped: accept queue full (6 > backlog 5); it answered a SYN cookie") != "");
+  CHECK(find_line(lines, "storm#7", "outcome: reset (the client believes it is connected; the server dropped it)") !=
+        "");
+  CHECK(count_containing(lines, "outcome: reset") == 34);
+  // Every line is in simulated-time order.
+  std::vector<std::string> times;
+  for (const auto& l : lines) {
+    if (l.rfind("t=", 0) == 0) times.push_back(l.substr(2, l.find(' ') - 2));
+  }
+  CHECK(std::is_sorted(times.begin(), times.end(),
+                       [](const std::string& a, const std::string& b) { return std::stod(a) < std::stod(b); }));
+}
+
+TEST_CASE("explain: a dropped final ACK keeps the Linux request and the SYN-ACK is retransmitted", "[explain]") {
+  // Three connections wait in the accept queue; then six SYNs at once all become requests
+  // (the SYN queue holds 6), but only three of their ACKs fit in the accept queue.
+  const auto spec =
+      scenario({host("web", Os::kLinux, backlog(5), 0)},
+               {client("early", Os::kLinux, 0, one_by_one(3)),
+                client("batch", Os::kLinux, 0, simultaneous(6, sim::Time::zero() + sim::milliseconds(100)))},
+               sim::seconds(70));
+  const auto lines = lines_of(narrate(spec, all_steps()));
+  CHECK(find_line(lines, "web:80",
+                  "final ACK from batch#3 completes the connection: it joins the accept queue "
+                  "(accept queue not full (5 <= backlog 5))") != "");
+  CHECK(find_line(lines, "web:80",
+                  "final ACK from batch#4 dropped: accept queue full (6 > backlog 5); the request "
+                  "stays, SYN-ACK will be retransmitted") != "");
+  CHECK(find_line(lines, "web:80", "SYN-ACK retransmission 1 -> batch#4") != "");
+  CHECK(find_line(lines, "batch#4", "ACK -> web:80 (again, for a retransmitted SYN-ACK)") != "");
+  CHECK(find_line(lines, "web:80", "forgets the half-open request from batch#4 after ") != "");
+  CHECK(find_line(lines, "batch#4", "outcome: reset (the client believes it is connected; the server dropped it)") !=
+        "");
+}
+
+TEST_CASE("explain: FreeBSD rules read as FreeBSD's, not Linux's", "[explain]") {
+  const auto spec = scenario({host("bsd", Os::kFreeBSD, backlog(4), 0)},
+                             {client("storm", Os::kFreeBSD, 0, one_by_one(10))}, sim::seconds(1));
+  const auto lines = lines_of(narrate(spec, all_steps()));
+  CHECK(lines.front().find("listen(4) gives backlog 4 (freebsd); the accept queue is full at 7") != std::string::npos);
+  CHECK(find_line(lines, "bsd:80",
+                  "SYN from storm#1 kept as a half-open request: the syncache has room (0 < syncache_limit") != "");
+  CHECK(find_line(lines, "bsd:80",
+                  "final ACK from storm#7 completes the connection: it joins the accept queue "
+                  "(accept queue not full (6 <= 3*backlog/2 = 6))") != "");
+  CHECK(find_line(lines, "bsd:80",
+                  "final ACK from storm#8 answered with RST: accept queue full (7 > 3*backlog/2 = 6) "
+                  "and rst_on_sock_fail=1") != "");
+  CHECK(find_line(lines, "storm#8", "outcome: refused (the server answered the final ACK with RST)") != "");
+}
+
+TEST_CASE("explain: --connection shows one attempt's story only", "[explain]") {
+  const auto spec = never_accepting(Os::kLinux);
+  cli::ExplainOptions o = all_steps();
+  o.filter = resolved(spec, std::string("storm#7"), std::nullopt);
+  const auto lines = lines_of(narrate(spec, o));
+  REQUIRE(lines.size() >= 6);
+  const std::regex mine("storm#7([^0-9]|$)");
+  for (std::size_t i = 0; i + 1 < lines.size(); ++i) {
+    INFO(lines[i]);
+    CHECK(std::regex_search(lines[i], mine));
+  }
+  CHECK(lines[0] == "t=0.006000 s  storm#7     connect() to web:80");  // connects 1 ms apart: #7 at 6 ms
+  CHECK(lines[1] == "t=0.006000 s  storm#7     SYN -> web:80");
+  CHECK(lines[2].find("SYN from storm#7 dropped: accept queue full (6 > backlog 5)") != std::string::npos);
+  CHECK(lines[lines.size() - 2].find("storm#7     outcome: pending") != std::string::npos);
+  CHECK(lines.back().rfind("... the run ended at t=3 s; ", 0) == 0);
+
+  SECTION("an attempt the run never made is an error, after a run that showed nothing") {
+    cli::ExplainOptions late;
+    late.filter = resolved(spec, std::string("storm#41"), std::nullopt);
+    std::ostringstream out;
+    const auto r = cli::explain_scenario(spec, late, out);
+    CHECK(out.str().empty());
+    CHECK(r.error ==
+          "--connection storm#41: client group \"storm\" made 40 attempts (storm#1 to storm#40) in this run");
+  }
+}
+
+TEST_CASE("explain: --host keeps one host's listeners and the attempts aimed at it", "[explain]") {
+  const auto spec = scenario({host("web", Os::kLinux, backlog(5), 0), host("win", Os::kWindows, backlog(5), 0)},
+                             {client("a", Os::kLinux, 0, one_by_one(10)), client("b", Os::kWindows, 1, one_by_one(10))},
+                             sim::seconds(1));
+  cli::ExplainOptions o = all_steps();
+  o.filter = resolved(spec, std::nullopt, std::string("win"));
+  const auto lines = lines_of(narrate(spec, o));
+  REQUIRE(lines.size() > 20);
+  for (std::size_t i = 0; i + 1 < lines.size(); ++i) {
+    INFO(lines[i]);
+    const bool ours = lines[i].find("  win:80 ") != std::string::npos || lines[i].find("  b#") != std::string::npos;
+    CHECK(ours);
+    CHECK(lines[i].find("web:80") == std::string::npos);
+  }
+}
+
+TEST_CASE("explain: --limit prints N steps and says honestly how many were left out", "[explain]") {
+  const auto spec = never_accepting(Os::kLinux);
+  const auto all = lines_of(narrate(spec, all_steps()));
+  const std::size_t steps = all.size() - 1;
+  cli::ExplainOptions o;
+  o.limit = 10;
+  std::ostringstream out;
+  const auto r = cli::explain_scenario(spec, o, out);
+  const auto lines = lines_of(out.str());
+  REQUIRE(lines.size() == 11);
+  for (std::size_t i = 0; i < 10; ++i) CHECK(lines[i] == all[i]);
+  CHECK(lines.back() == "... " + std::to_string(steps - 10) +
+                            " more steps not shown (--limit 10; --limit 0 shows all); the run ended at t=3 s");
+  CHECK(r.steps == steps);
+  CHECK(r.shown == 10);
+}
+
+TEST_CASE("explain: the same spec gives the same bytes, from the run run_scenario makes", "[explain]") {
+  const auto spec = scenario({host("web", Os::kLinux, backlog(5), 2, sim::ConstantDist{sim::milliseconds(30)})},
+                             {client("storm", Os::kLinux, 0, model::PoissonArrivals{400})}, sim::seconds(2), 9);
+  std::ostringstream a;
+  std::ostringstream b;
+  const auto ra = cli::explain_scenario(spec, all_steps(), a);
+  const auto rb = cli::explain_scenario(spec, all_steps(), b);
+  CHECK(a.str() == b.str());
+  CHECK(ra.digest == rb.digest);
+  CHECK(ra.digest == model::run_scenario(spec).digest);
+  CHECK(count_containing(lines_of(a.str()), "outcome: accepted (accept() took it after ") > 0);
+}
+
+TEST_CASE("explain: bad --connection and --host values are explained", "[explain]") {
+  const auto spec = never_accepting(Os::kLinux);
+  const auto f = resolved(spec, std::string("storm#3"), std::string("web"));
+  CHECK(f.client == std::optional<std::size_t>(0));
+  CHECK(f.attempt == 3);
+  CHECK(f.host == std::optional<std::size_t>(0));
+
+  CHECK(filter_error(spec, std::string("storm17"), std::nullopt).find("expected <client>#<attempt>") !=
+        std::string::npos);
+  CHECK(filter_error(spec, std::string("storm#0"), std::nullopt).find("expected <client>#<attempt>") !=
+        std::string::npos);
+  CHECK(filter_error(spec, std::string("storm#x1"), std::nullopt).find("expected <client>#<attempt>") !=
+        std::string::npos);
+  CHECK(filter_error(spec, std::string("#4"), std::nullopt).find("expected <client>#<attempt>") != std::string::npos);
+  CHECK(filter_error(spec, std::string("strom#3"), std::nullopt) ==
+        "--connection \"strom#3\": the scenario has no client group \"strom\"; did you mean \"storm\"?");
+  CHECK(filter_error(spec, std::nullopt, std::string("wbe")) ==
+        "--host \"wbe\": the scenario has no host of that name; did you mean \"web\"?");
+  CHECK(
+      filter_error(spec, std::nullopt, std::string("web:80")).find("--host takes a host name: did you mean \"web\"?") !=
+      std::string::npos);
+}
+
+// ---- the real binary --------------------------------------------------------------------
+
+namespace {
+
+struct Result {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string quote(const std::string& s) { return "'" + s + "'"; }
+
+Result synstorm(const std::string& args) {
+  const fs::path scratch = fs::path(SYNSTORM_BINARY_DIR) / "explain-e2e";
+  fs::create_directories(scratch);
+  // ctest runs test cases as parallel processes: each gets its own stderr file.
+  const fs::path err_file = scratch / ("stderr-" + std::to_string(getpid()) + ".txt");
+  const std::string cmd = quote(SYNSTORM_BIN) + " " + args + " 2>" + quote(err_file.string());
+  Result r;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  char buf[4096];
+  std::size_t n = 0;
+  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) r.out.append(buf, n);
+  const int status = pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream in(err_file, std::ios::binary);
+  r.err.assign(std::istreambuf_iterator<char>(in), {});
+  return r;
+}
+
+const std::string kOverload = quote((fs::path(SYNSTORM_SOURCE_DIR) / "scenarios" / "overload.yaml").string());
+
+}  // namespace
+
+TEST_CASE("explain: synstorm explain narrates overload.yaml, 20 lines and a summary", "[explain][e2e]") {
+  const Result r = synstorm("explain " + kOverload + " --limit 20");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto lines = lines_of(r.out);
+  REQUIRE(lines.size() == 21);
+  for (std::size_t i = 0; i < 20; ++i) CHECK(lines[i].rfind("t=", 0) == 0);
+  CHECK(lines[0].find("linux-web:80") != std::string::npos);
+  CHECK(std::regex_match(
+      lines.back(),
+      std::regex(
+          R"(\.\.\. [0-9]+ more steps not shown \(--limit 20; --limit 0 shows all\); the run ended at t=30 s)")));
+  CHECK(synstorm("explain " + kOverload + " --limit 20").out == r.out);
+
+  const Result one = synstorm("explain " + kOverload + " --connection to-windows#3 --seed 7");
+  REQUIRE(one.exit_code == 0);
+  CHECK(one.out.find("to-windows#3") != std::string::npos);
+}
+
+TEST_CASE("explain: synstorm explain rejects bad arguments with exit code 2", "[explain][e2e]") {
+  const Result unknown = synstorm("explain " + kOverload + " --connection to-linus#3");
+  CHECK(unknown.exit_code == 2);
+  CHECK(unknown.out.empty());
+  CHECK(unknown.err.find("did you mean \"to-linux\"?") != std::string::npos);
+
+  const Result syntax = synstorm("explain " + kOverload + " --connection to-linux");
+  CHECK(syntax.exit_code == 2);
+  CHECK(syntax.err.find("expected <client>#<attempt>") != std::string::npos);
+
+  const Result bad_host = synstorm("explain " + kOverload + " --host linux-wbe");
+  CHECK(bad_host.exit_code == 2);
+  CHECK(bad_host.err.find("did you mean \"linux-web\"?") != std::string::npos);
+
+  CHECK(synstorm("explain " + kOverload + " --limit -3").exit_code == 2);
+  CHECK(synstorm("explain " + kOverload + " --limit lots").exit_code == 2);
+  CHECK(synstorm("explain").exit_code == 2);
+  CHECK(synstorm("explain /nonexistent/scenario.yaml").exit_code == 2);
+}
