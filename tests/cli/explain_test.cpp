@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+
+#include "binary.h"
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -292,32 +294,9 @@ TEST_CASE("explain: bad --connection and --host values are explained", "[explain
 
 namespace {
 
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string quote(const std::string& s) { return "'" + s + "'"; }
-
-Result synstorm(const std::string& args) {
-  const fs::path scratch = fs::path(SYNSTORM_BINARY_DIR) / "explain-e2e";
-  fs::create_directories(scratch);
-  // ctest runs test cases as parallel processes: each gets its own stderr file.
-  const fs::path err_file = scratch / ("stderr-" + std::to_string(getpid()) + ".txt");
-  const std::string cmd = quote(SYNSTORM_BIN) + " " + args + " 2>" + quote(err_file.string());
-  Result r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buf[4096];
-  std::size_t n = 0;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) r.out.append(buf, n);
-  const int status = pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(err_file, std::ios::binary);
-  r.err.assign(std::istreambuf_iterator<char>(in), {});
-  return r;
-}
+using synstorm_test::quote;
+using synstorm_test::Result;
+using synstorm_test::synstorm;
 
 const std::string kOverload = quote((fs::path(SYNSTORM_SOURCE_DIR) / "scenarios" / "overload.yaml").string());
 
