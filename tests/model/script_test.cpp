@@ -19,6 +19,19 @@ ScriptStep on(ScriptStep s, std::string socket) {
   s.socket = std::move(socket);
   return s;
 }
+// socket() named "s" at `at_ms`, then bind() to `port` a millisecond later.
+std::vector<ScriptStep> bound_socket(std::int64_t at_ms, int port) {
+  auto socket = step(at_ms, ScriptCall::kSocket);
+  socket.as = "s";
+  auto bind = on(step(at_ms + 1, ScriptCall::kBind), "s");
+  bind.port = port;
+  return {socket, bind};
+}
+ScriptStep listen_on_s(std::int64_t at_ms, std::int64_t backlog_value) {
+  auto listen = on(step(at_ms, ScriptCall::kListen), "s");
+  listen.backlog = backlog(backlog_value);
+  return listen;
+}
 HostSpec bare_host(std::string name, Os os, std::int64_t max_sockets = 65536) {
   HostSpec h;
   h.name = std::move(name);
@@ -58,11 +71,7 @@ TEST_CASE("the issue's Windows exercise: listen before bind is WSAEINVAL, then a
 TEST_CASE("a SYN to a port nobody listens on is answered by RST", "[script]") {
   // The port is bound but never listened on; a Linux client is refused at once.
   ScenarioSpec spec = scenario({bare_host("web", Os::kLinux)}, {}, sim::seconds(1));
-  auto socket = step(1, ScriptCall::kSocket);
-  socket.as = "s";
-  auto bind = on(step(2, ScriptCall::kBind), "s");
-  bind.port = 9000;
-  spec.script = {socket, bind};
+  spec.script = bound_socket(1, 9000);
   ClientSpec c = client("c", Os::kLinux, 0, simultaneous(3, sim::Time::zero() + sim::milliseconds(5)));
   c.target_port = 9000;
   spec.clients = {c};
@@ -72,13 +81,9 @@ TEST_CASE("a SYN to a port nobody listens on is answered by RST", "[script]") {
 
 TEST_CASE("closing a listener during a storm resets what it held and refuses what comes after", "[script]") {
   ScenarioSpec spec = scenario({bare_host("web", Os::kLinux)}, {}, sim::seconds(1));
-  auto socket = step(0, ScriptCall::kSocket);
-  socket.as = "s";
-  auto bind = on(step(0, ScriptCall::kBind), "s");
-  bind.port = 80;
-  auto listen = on(step(0, ScriptCall::kListen), "s");
-  listen.backlog = backlog(10);  // nobody accepts: connections wait in the queue
-  spec.script = {socket, bind, listen, on(step(100, ScriptCall::kClose), "s")};
+  spec.script = bound_socket(0, 80);
+  spec.script.push_back(listen_on_s(2, 10));  // nobody accepts: connections wait in the queue
+  spec.script.push_back(on(step(100, ScriptCall::kClose), "s"));
   spec.clients = {client("c", Os::kLinux, 0, BurstArrivals{10, sim::Time::zero() + sim::milliseconds(10), sim::milliseconds(180)})};
   const auto r = run_scenario(spec);
   const auto& k = r.clients[0].counts;
@@ -101,12 +106,7 @@ TEST_CASE("workers without a free descriptor leave connections queued until one 
 
 TEST_CASE("a script's accept takes a queued connection, or says it would block", "[script]") {
   ScenarioSpec spec = scenario({bare_host("web", Os::kWindows)}, {}, sim::seconds(1));
-  auto socket = step(1, ScriptCall::kSocket);
-  socket.as = "s";
-  auto bind = on(step(2, ScriptCall::kBind), "s");
-  bind.port = 80;
-  auto listen = on(step(3, ScriptCall::kListen), "s");
-  listen.backlog = backlog(5);
+  const auto opened = bound_socket(1, 80);
   auto nothing = on(step(4, ScriptCall::kAccept), "s");
   nothing.expect = "WSAEWOULDBLOCK";
   auto one = on(step(20, ScriptCall::kAccept), "s");
@@ -114,7 +114,7 @@ TEST_CASE("a script's accept takes a queued connection, or says it would block",
   auto wrong = on(step(30, ScriptCall::kListen), "c");
   wrong.backlog = backlog(5);
   wrong.expect = "WSAEINVAL";  // wrong on purpose: listen on a connected socket is WSAEISCONN
-  spec.script = {step(0, ScriptCall::kWsaStartup), socket, bind, listen, nothing, one, wrong};
+  spec.script = {step(0, ScriptCall::kWsaStartup), opened[0], opened[1], listen_on_s(3, 5), nothing, one, wrong};
   spec.clients = {client("c", Os::kWindows, 0, simultaneous(1, sim::Time::zero() + sim::milliseconds(10)))};
   const auto r = run_scenario(spec);
   CHECK(r.script[4].result == "WSAEWOULDBLOCK");
@@ -128,16 +128,10 @@ TEST_CASE("a script's accept takes a queued connection, or says it would block",
 TEST_CASE("listen again on a live listener: Linux applies the new backlog, Windows keeps the old", "[script]") {
   for (Os os : {Os::kLinux, Os::kWindows}) {
     ScenarioSpec spec = scenario({bare_host("web", os)}, {}, sim::seconds(1));
-    auto socket = step(1, ScriptCall::kSocket);
-    socket.as = "s";
-    auto bind = on(step(2, ScriptCall::kBind), "s");
-    bind.port = 80;
-    auto first = on(step(3, ScriptCall::kListen), "s");
-    first.backlog = backlog(2);
-    auto again = on(step(4, ScriptCall::kListen), "s");
-    again.backlog = backlog(20);
-    spec.script = {step(0, ScriptCall::kWsaStartup), socket, bind, first, again};
-    if (os != Os::kWindows) spec.script.erase(spec.script.begin());
+    spec.script = bound_socket(1, 80);
+    spec.script.push_back(listen_on_s(3, 2));
+    spec.script.push_back(listen_on_s(4, 20));
+    if (os == Os::kWindows) spec.script.insert(spec.script.begin(), step(0, ScriptCall::kWsaStartup));
     spec.clients = {client("c", os, 0, one_by_one(30, sim::Time::zero() + sim::milliseconds(10)))};
     const auto r = run_scenario(spec);
     CHECK(r.listeners[0].backlog == (os == Os::kWindows ? 2 : 20));
