@@ -82,6 +82,7 @@ nlohmann::json results_json(const model::RunResults& r) {
     cj["connect_latency_ms"] = percentiles_ms(c.connect_latency);
     cj["syn_retransmits"] = c.syn_retransmits;
     cj["app_retries"] = c.app_retries;
+    cj["segments_lost"] = c.segments_lost;
     j["clients"][c.name] = std::move(cj);
   }
   j["listeners"] = nlohmann::json::object();

@@ -47,6 +47,7 @@ struct ClientResults {
   OutcomeCounts counts;
   std::uint64_t syn_retransmits = 0;
   std::uint64_t app_retries = 0;  // attempts that were application-level retries
+  std::uint64_t segments_lost = 0;  // segments of its connections lost on network links
   sim::Histogram connect_latency;  // ns from connect() to established
 };
 

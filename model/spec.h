@@ -111,6 +111,21 @@ struct ScriptStep {
   int line = 0;                           // where the step is in the scenario file
 };
 
+// The network between client groups, hosts and routers (all nodes by name). Without a
+// `network:` section every pair is joined by a zero-delay, lossless link.
+struct LinkSpec {
+  std::string a;
+  std::string b;
+  sim::Duration latency;  // one way
+  sim::Duration jitter;   // each crossing adds a uniform draw in [0, jitter]
+  double loss = 0.0;      // probability that a segment crossing the link is lost
+};
+
+struct NetworkSpec {
+  std::vector<std::string> routers;
+  std::vector<LinkSpec> links;
+};
+
 struct ScenarioSpec {
   std::string name;
   std::uint64_t seed = 1;
@@ -119,6 +134,7 @@ struct ScenarioSpec {
   std::vector<HostSpec> hosts;
   std::vector<ClientSpec> clients;
   std::vector<ScriptStep> script;  // in file order; World runs them at their times
+  std::optional<NetworkSpec> network;
 };
 
 }  // namespace model

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "model/arrivals.h"
+#include "model/network.h"
 #include "model/personality.h"
 #include "model/socket_api.h"
 #include "model/trace.h"
@@ -135,7 +136,7 @@ struct World::Impl {
     void handle(sim::Engine&, std::uint64_t arg) override { world->on_timer(arg); }
   };
 
-  // Delivers segments. The network has zero delay for now; topologies add latency here.
+  // Delivers segments once they have crossed the network.
   struct Network final : sim::EventHandler {
     Impl* world = nullptr;
     void handle(sim::Engine&, std::uint64_t arg) override { world->on_segment(arg); }
@@ -185,6 +186,7 @@ struct World::Impl {
     ArrivalProcess arrivals{PoissonArrivals{1}};
     sim::RandomStream arrival_rng{0};
     sim::RandomStream retry_rng{0};
+    sim::RandomStream network_rng{0};  // jitter and loss on its path
     ClientResults out;
 
     // arg 0: the next arrivals; arg k > 0: application retry number k.
@@ -235,6 +237,7 @@ struct World::Impl {
   sim::Engine& engine;
   sim::Time end;
   std::vector<Host> hosts;
+  std::optional<model::Network> net;  // none: every segment arrives at once
   std::vector<Listener> listeners;
   std::vector<ClientGroup> clients;
   std::vector<Connection> conns;
@@ -262,6 +265,11 @@ struct World::Impl {
     network.world = this;
     sampler.world = this;
     script.world = this;
+    if (spec.network) {
+      // config/ has checked that every client group reaches its target host.
+      net = model::Network::build(spec).network;
+      assert(net);
+    }
     build_listeners();
     build_clients();
     build_series();
@@ -352,6 +360,7 @@ struct World::Impl {
       c.arrivals = ArrivalProcess(cs.arrivals);
       c.arrival_rng = sim::RandomStream(spec.seed, "client/" + cs.name + "/arrivals");
       c.retry_rng = sim::RandomStream(spec.seed, "client/" + cs.name + "/retry");
+      c.network_rng = sim::RandomStream(spec.seed, "client/" + cs.name + "/network");
       c.out.name = cs.name;
     }
   }
@@ -477,7 +486,18 @@ struct World::Impl {
       e.segment = static_cast<SegmentKind>(segment);
       observer->on_event(e);
     }
-    engine.schedule_in(sim::Duration::zero(), network, pack(slot, conns[slot].generation, static_cast<std::uint8_t>(segment)));
+    sim::Duration delay = sim::Duration::zero();
+    if (net) {
+      // Both directions of a connection cross its client group's path.
+      ClientGroup& g = clients[conns[slot].client];
+      const auto d = net->cross(g.index, g.network_rng);
+      if (!d) {
+        ++g.out.segments_lost;
+        return;
+      }
+      delay = *d;
+    }
+    engine.schedule_in(delay, network, pack(slot, conns[slot].generation, static_cast<std::uint8_t>(segment)));
   }
 
   void on_segment(std::uint64_t arg) {

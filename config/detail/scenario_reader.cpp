@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/detail/text.h"
+#include "model/network.h"
 #include "sim/format.h"
 
 namespace config::detail {
@@ -19,12 +20,15 @@ namespace {
 using model::Os;
 
 // The keys allowed at each place of the format (docs/scenario-format.md).
-constexpr std::string_view kTopKeys[] = {"name", "seed", "duration", "sample_interval", "hosts", "clients", "script"};
+constexpr std::string_view kTopKeys[] = {"name",    "seed",    "duration", "sample_interval",
+                                         "hosts",   "clients", "script",   "network"};
 constexpr std::string_view kHostKeys[] = {"os", "kernel", "max_sockets", "socket_buffers", "listeners"};
 constexpr std::string_view kListenerKeys[] = {"port", "backlog", "workers", "service"};
 constexpr std::string_view kBacklogHintKeys[] = {"somaxconn_hint"};
 constexpr std::string_view kClientKeys[] = {"os", "target", "arrivals", "syn_retries", "connect_timeout", "retry"};
 constexpr std::string_view kRetryKeys[] = {"max", "backoff", "factor", "jitter"};
+constexpr std::string_view kNetworkKeys[] = {"routers", "links"};
+constexpr std::string_view kLinkKeys[] = {"a", "b", "latency", "jitter", "loss"};
 
 constexpr std::string_view kConstantDistKeys[] = {"dist", "value"};
 constexpr std::string_view kMeanDistKeys[] = {"dist", "mean"};
@@ -235,6 +239,12 @@ class ScenarioReader {
   void resolve_target(const Field& f, model::ClientSpec& client);
   std::optional<model::ArrivalSpec> read_arrivals(const Field& f);
   model::RetrySpec read_retry(const Field& f);
+  void read_network(const Field& f);
+  std::optional<std::string> read_router(const Field& f, const std::vector<std::string>& routers);
+  std::optional<std::string> read_link_end(const Field& f, const std::vector<std::string>& routers);
+  std::optional<model::LinkSpec> read_link(const Field& f, const std::vector<std::string>& routers);
+  std::string_view node_kind(std::string_view name, const std::vector<std::string>& routers) const;
+  void check_reachable();
   void check_name(const MapReader::Entry& entry, std::string_view kind);
   std::optional<std::size_t> find_host(std::string_view name) const;
   std::string unknown_host(std::string_view name, std::string_view context = {}) const;
@@ -261,6 +271,11 @@ class ScenarioReader {
   std::vector<std::string> scripted_hosts_;
   // The keys of `clients:`, looked up before the script is read (for its messages).
   std::vector<std::string> client_names_;
+  // Parallel to spec_.clients: the `target` value, when it named a host and port that exist
+  // (the network's reachability errors point there).
+  std::vector<std::optional<Field>> client_targets_;
+  // Whether two network nodes (hosts, clients, routers) were given the same name.
+  bool node_names_clash_ = false;
 };
 
 std::optional<model::ScenarioSpec> ScenarioReader::read(const YAML::Node& root, std::string_view default_name) {
@@ -325,6 +340,8 @@ void ScenarioReader::read_top(MapReader& top, std::string_view default_name) {
   // Before the clients: a client may target a port that only the script binds.
   if (script) read_script(*script);
   if (const auto f = top.get("clients")) read_clients(*f);
+  // After hosts and clients: links name them.
+  if (const auto f = top.get("network")) read_network(*f);
 }
 
 void ScenarioReader::check_name(const MapReader::Entry& entry, std::string_view kind) {
@@ -595,8 +612,10 @@ void ScenarioReader::read_clients(const Field& f) {
     if (is_host_name) {
       sink_.error(entry.key_mark, entry.value.path,
                   "name " + quote(entry.key) +
-                      " is already used by a host: hosts and clients share one namespace (both are network nodes)");
+                      " is already used by a host: hosts, clients and routers share one namespace (all are network nodes)");
+      node_names_clash_ = true;
     }
+    client_targets_.emplace_back();
     spec_.clients.push_back(read_client(entry));
   }
 }
@@ -668,6 +687,7 @@ void ScenarioReader::resolve_target(const Field& f, model::ClientSpec& client) {
   }
   client.target_host = *host;
   client.target_port = port;
+  client_targets_.back() = f;
 }
 
 std::optional<std::size_t> ScenarioReader::find_host(std::string_view name) const {
@@ -928,6 +948,128 @@ model::RetrySpec ScenarioReader::read_retry(const Field& f) {
     if (const auto v = read_number(sink_, *jf, NumberRange::between(0, 1))) retry.jitter = *v;
   }
   return retry;
+}
+
+void ScenarioReader::read_network(const Field& f) {
+  const std::size_t errors_before = sink_.count();
+  MapReader m(sink_, f, kNetworkKeys);
+  if (!m.is_map()) return;
+  model::NetworkSpec network;
+  std::vector<std::string> routers;  // every router name read, valid or not (for lookups)
+  if (const auto rf = m.get("routers"); rf && expect_sequence(sink_, *rf, "router names")) {
+    for (std::size_t i = 0; i < rf->node.size(); ++i) {
+      auto name = read_router(element(*rf, i), routers);
+      if (!name) continue;
+      routers.push_back(*name);
+      network.routers.push_back(std::move(*name));
+    }
+  }
+  if (const auto lf = m.require("links"); lf && expect_sequence(sink_, *lf, "links")) {
+    for (std::size_t i = 0; i < lf->node.size(); ++i) {
+      if (auto l = read_link(element(*lf, i), routers)) network.links.push_back(std::move(*l));
+    }
+  }
+  spec_.network = std::move(network);
+  // Routing needs every node and link resolved; otherwise the errors above say enough.
+  const bool targets_known = std::all_of(client_targets_.begin(), client_targets_.end(),
+                                         [](const std::optional<Field>& t) { return t.has_value(); });
+  if (sink_.count() == errors_before && !node_names_clash_ && targets_known) check_reachable();
+}
+
+// A name in `routers:`; nullopt (after reporting) when it is not a valid, fresh node name.
+std::optional<std::string> ScenarioReader::read_router(const Field& f, const std::vector<std::string>& routers) {
+  auto name = read_string(sink_, f, "a router name");
+  if (!name) return std::nullopt;
+  if (!is_valid_name(*name)) {
+    sink_.error(f.mark, f.path, "invalid router name " + quote(*name) + ": names use only letters, digits, '_' and '-'");
+    return std::nullopt;
+  }
+  const std::string_view kind = node_kind(*name, routers);
+  if (!kind.empty()) {
+    sink_.error(f.mark, f.path,
+                kind == "router" ? "router " + quote(*name) + " is listed twice"
+                                 : "name " + quote(*name) + " is already used by a " + std::string(kind) +
+                                       ": hosts, clients and routers share one namespace (all are network nodes)");
+    node_names_clash_ = true;
+    return std::nullopt;
+  }
+  return name;
+}
+
+// "host", "client" or "router" when `name` is already a node of that kind, else "".
+std::string_view ScenarioReader::node_kind(std::string_view name, const std::vector<std::string>& routers) const {
+  if (find_host(name)) return "host";
+  const auto named = [&](const model::ClientSpec& c) { return c.name == name; };
+  if (std::any_of(spec_.clients.begin(), spec_.clients.end(), named)) return "client";
+  if (std::find(routers.begin(), routers.end(), name) != routers.end()) return "router";
+  return {};
+}
+
+// `a` or `b` of a link: the name of a host, client or router.
+std::optional<std::string> ScenarioReader::read_link_end(const Field& f, const std::vector<std::string>& routers) {
+  auto name = read_string(sink_, f, "a node name (a host, client or router)");
+  if (!name || !node_kind(*name, routers).empty()) return name;
+  std::vector<std::string_view> nodes;
+  for (const model::HostSpec& h : spec_.hosts) nodes.push_back(h.name);
+  for (const model::ClientSpec& c : spec_.clients) nodes.push_back(c.name);
+  nodes.insert(nodes.end(), routers.begin(), routers.end());
+  std::string message = "unknown node " + quote(*name);
+  const std::string_view match = closest_match(*name, nodes);
+  if (!match.empty()) {
+    message += "; did you mean " + quote(match) + "?";
+  } else {
+    message += " (links join hosts, clients and the routers listed in network.routers: " + join(nodes) + ")";
+  }
+  sink_.error(f.mark, f.path, message);
+  return std::nullopt;
+}
+
+std::optional<model::LinkSpec> ScenarioReader::read_link(const Field& f, const std::vector<std::string>& routers) {
+  MapReader m(sink_, f, kLinkKeys);
+  if (!m.is_map()) return std::nullopt;
+  model::LinkSpec link;
+  bool ok = true;
+  const auto end = [&](std::string_view key, std::string& out) {
+    const auto ef = m.require(key);
+    const auto name = ef ? read_link_end(*ef, routers) : std::nullopt;
+    if (name) out = *name;
+    ok = ok && name.has_value();
+  };
+  end("a", link.a);
+  end("b", link.b);
+  if (ok && link.a == link.b) {
+    const Field bf = *m.get("b");
+    sink_.error(bf.mark, bf.path, "a link joins two different nodes; both ends are " + quote(link.a));
+    ok = false;
+  }
+  const auto lf = m.require("latency");
+  const auto latency = lf ? read_duration(sink_, *lf) : std::nullopt;
+  if (latency) link.latency = *latency;
+  ok = ok && latency.has_value();
+  if (const auto jf = m.get("jitter")) {
+    const auto jitter = read_duration(sink_, *jf);
+    if (jitter) link.jitter = *jitter;
+    ok = ok && jitter.has_value();
+  }
+  if (const auto pf = m.get("loss")) {
+    // Loss 1 would make every connect time out for no reason the run could show.
+    const auto loss = read_number(sink_, *pf, NumberRange{0, false, 1, true});
+    if (loss) link.loss = *loss;
+    ok = ok && loss.has_value();
+  }
+  if (!ok) return std::nullopt;
+  return link;
+}
+
+void ScenarioReader::check_reachable() {
+  const model::NetworkBuild built = model::Network::build(spec_);
+  for (const std::size_t c : built.unreachable_clients) {
+    const model::ClientSpec& client = spec_.clients[c];
+    const Field& target = *client_targets_[c];
+    sink_.error(target.mark, target.path,
+                "client " + quote(client.name) + " cannot reach host " + quote(spec_.hosts[client.target_host].name) +
+                    ": no path of links joins them");
+  }
 }
 
 }  // namespace

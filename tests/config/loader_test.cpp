@@ -877,6 +877,104 @@ TEST_CASE("no input makes the loader throw or crash", "[loader]") {
   }
 }
 
+namespace {
+
+// Two hosts and two client groups; `network_text` is appended as is (from line 12 on).
+std::string with_network(const std::string& network_text) {
+  return "duration: 10s\nhosts:\n  web: {listeners: [{port: 80, backlog: 1, workers: 0}]}\n"
+         "  db: {listeners: [{port: 5432, backlog: 1, workers: 0}]}\nclients:\n"
+         "  browsers:\n    target: web:80\n    arrivals: {process: burst, count: 1}\n"
+         "  jobs:\n    target: db:5432\n    arrivals: {process: burst, count: 1}\n" +
+         network_text;
+}
+
+}  // namespace
+
+TEST_CASE("a network converts to routers and links, in file order", "[loader][network]") {
+  const model::ScenarioSpec s = load_ok(with_network(R"(network:
+  routers: [edge, core]
+  links:
+    - {a: browsers, b: edge, latency: 15ms, jitter: 1ms, loss: 0.001}
+    - {a: edge, b: core, latency: 250us}
+    - {a: core, b: web, latency: 0.5ms}
+    - {a: db, b: core, latency: 0s}
+    - {a: jobs, b: core, latency: 2ms, loss: 0}
+)"));
+  REQUIRE(s.network.has_value());
+  CHECK(s.network->routers == std::vector<std::string>{"edge", "core"});
+  const std::vector<model::LinkSpec>& links = s.network->links;
+  REQUIRE(links.size() == 5);
+  CHECK(links[0].a == "browsers");
+  CHECK(links[0].b == "edge");
+  CHECK(links[0].latency == sim::milliseconds(15));
+  CHECK(links[0].jitter == sim::milliseconds(1));
+  CHECK(links[0].loss == 0.001);
+  CHECK(links[1].latency == sim::microseconds(250));
+  CHECK(links[2].latency == sim::microseconds(500));
+  // Left out: no jitter, no loss.
+  CHECK(links[2].jitter == sim::Duration::zero());
+  CHECK(links[2].loss == 0.0);
+  CHECK(links[3].a == "db");
+  CHECK(links[3].latency == sim::Duration::zero());
+  CHECK(links[4].loss == 0.0);
+
+  SECTION("routers are optional: clients may be linked to hosts directly") {
+    const model::ScenarioSpec direct = load_ok(with_network(
+        "network:\n  links:\n    - {a: web, b: browsers, latency: 1ms}\n    - {a: jobs, b: db, latency: 1ms}\n"));
+    CHECK(direct.network->routers.empty());
+    CHECK(direct.network->links.size() == 2);
+  }
+  SECTION("without network: no NetworkSpec") {
+    CHECK_FALSE(load_ok(with_network("")).network.has_value());
+  }
+}
+
+TEST_CASE("network errors point at the key that is wrong", "[loader][network]") {
+  const auto only = [](const std::string& network_text) {
+    const config::LoadResult r = load(with_network(network_text));
+    INFO(all_messages(r));
+    REQUIRE(r.errors.size() == 1);
+    return r.errors[0];
+  };
+  SECTION("a router named like a client") {
+    const config::Diagnostic d = only("network:\n  routers: [jobs]\n  links: []\n");
+    CHECK(d.line == 13);
+    CHECK(d.column == 13);
+    CHECK(d.message.find("name \"jobs\" is already used by a client") != std::string::npos);
+  }
+  SECTION("an invalid router name") {
+    const config::Diagnostic d = only("network:\n  routers: [\"a.b\"]\n  links: []\n");
+    CHECK(d.path == "network.routers[0]");
+    CHECK(d.message.find("invalid router name") != std::string::npos);
+  }
+  SECTION("an unknown node far from every name lists the nodes") {
+    const config::Diagnostic d = only(
+        "network:\n  routers: [edge]\n  links:\n    - {a: browsers, b: zzzzzz, latency: 1ms}\n");
+    CHECK(d.path == "network.links[0].b");
+    CHECK(d.message.find("unknown node \"zzzzzz\"") != std::string::npos);
+    CHECK(d.message.find("web, db, browsers, jobs, edge") != std::string::npos);
+  }
+  SECTION("links are required and a sequence") {
+    CHECK(only("network:\n  routers: [edge]\n").message.find("missing required key \"links\"") != std::string::npos);
+    CHECK(only("network:\n  links: {a: web}\n").path == "network.links");
+  }
+  SECTION("every unreachable client is reported at its target") {
+    const config::LoadResult r = load(with_network("network:\n  links:\n    - {a: web, b: db, latency: 1ms}\n"));
+    INFO(all_messages(r));
+    REQUIRE(r.errors.size() == 2);
+    CHECK(r.errors[0].line == 7);
+    CHECK(r.errors[0].path == "clients.browsers.target");
+    CHECK(r.errors[0].message == "client \"browsers\" cannot reach host \"web\": no path of links joins them");
+    CHECK(r.errors[1].line == 10);
+    CHECK(r.errors[1].message.find("client \"jobs\" cannot reach host \"db\"") != std::string::npos);
+  }
+  SECTION("a bad link is not also blamed for the clients it would have joined") {
+    const config::Diagnostic d = only(
+        "network:\n  links:\n    - {a: browsers, b: web, latency: -1ms}\n    - {a: jobs, b: db, latency: 1ms}\n");
+    CHECK(d.path == "network.links[0].latency");
+  }
+}
+
 TEST_CASE("malformed scenario files give the diagnostic their first line expects", "[loader][bad]") {
   // Each file's first line: "# expect: LINE:COL: SUBSTRING".
   const std::filesystem::path dir = std::filesystem::path(SYNSTORM_SOURCE_DIR) / "tests" / "config" / "bad";

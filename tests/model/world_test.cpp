@@ -274,3 +274,27 @@ TEST_CASE("Linux: a final ACK dropped on overflow is retried by the SYN-ACK time
   CHECK(r.listeners[0].synacks_retransmitted >= 1);
   CHECK(r.listeners[0].requests_expired == 0);
 }
+
+TEST_CASE("over a network path, connect latency is the round trip and losses show as retransmissions", "[world][network]") {
+  auto spec = scenario({host("web", Os::kLinux, backlog(128), 4, sim::ConstantDist{sim::milliseconds(1)})},
+                       {client("c", Os::kLinux, 0, ConstantArrivals{100})}, sim::seconds(10));
+  NetworkSpec net;
+  net.routers = {"edge"};
+  net.links = {LinkSpec{"c", "edge", sim::milliseconds(10), sim::Duration::zero(), 0.0},
+               LinkSpec{"edge", "web", sim::milliseconds(5), sim::Duration::zero(), 0.0}};
+  spec.network = net;
+  const auto r = run_scenario(spec);
+  const auto& c = group(r, "c");
+  CHECK(c.connect_latency.min() == sim::milliseconds(30).ns());  // SYN 15 ms out, SYN-ACK 15 ms back
+  CHECK(c.connect_latency.max() == sim::milliseconds(30).ns());
+  CHECK(c.segments_lost == 0);
+  SECTION("a lossy link: every lost SYN or SYN-ACK costs a retransmission timeout") {
+    spec.network->links[0].loss = 0.05;
+    const auto lossy = run_scenario(spec);
+    const auto& l = group(lossy, "c");
+    CHECK(l.segments_lost > 0);
+    CHECK(l.syn_retransmits > 0);
+    CHECK(l.connect_latency.max() >= sim::seconds(1).ns());
+    CHECK(l.counts.balanced());
+  }
+}

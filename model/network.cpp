@@ -1,0 +1,160 @@
+#include "model/network.h"
+
+#include <algorithm>
+#include <cassert>
+#include <functional>
+#include <limits>
+#include <map>
+#include <string_view>
+#include <utility>
+
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/dijkstra_shortest_paths.hpp>
+#include <boost/property_map/property_map.hpp>
+
+namespace model {
+
+namespace {
+
+struct LinkEdge {
+  std::int64_t latency_ns = 0;
+  std::uint32_t link = 0;  // index into NetworkSpec::links
+};
+
+// vecS for both lists: vertices are numbered 0..n-1 in insertion order and each vertex's
+// edges are kept in insertion (file) order, so the graph is a function of the spec alone.
+using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS, boost::no_property, LinkEdge>;
+using Vertex = boost::graph_traits<Graph>::vertex_descriptor;
+
+// A distance: summed latency, then number of links. Compared lexicographically, so that
+// among equally fast paths the shortest in links wins and every link strictly lengthens a
+// path (no zero-weight ties along a path, even over zero-latency links).
+struct Distance {
+  std::int64_t latency_ns = 0;
+  std::uint32_t links = 0;
+  friend auto operator<=>(const Distance&, const Distance&) = default;
+};
+
+constexpr Distance kUnreached{std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::uint32_t>::max()};
+
+struct ExtendByLink {
+  Distance operator()(const Distance& d, std::int64_t latency_ns) const {
+    if (d == kUnreached) return kUnreached;
+    return {(sim::Duration::from_ns(d.latency_ns) + sim::Duration::from_ns(latency_ns)).ns(), d.links + 1};
+  }
+};
+
+// The distances of every node from `source`.
+std::vector<Distance> distances_from(const Graph& g, Vertex source) {
+  std::vector<Distance> dist(boost::num_vertices(g), kUnreached);
+  const auto index = boost::get(boost::vertex_index, g);
+  boost::dijkstra_shortest_paths(
+      g, source,
+      boost::weight_map(boost::get(&LinkEdge::latency_ns, g))
+          .distance_map(boost::make_iterator_property_map(dist.begin(), index))
+          .distance_compare(std::less<Distance>())
+          .distance_combine(ExtendByLink())
+          .distance_inf(kUnreached)
+          .distance_zero(Distance{}));
+  return dist;
+}
+
+// The chosen path from `source` to `target` (network.h states the rule), or nullopt when
+// `target` is unreached. Walks back from the target: at each node, the lowest-indexed link
+// whose far end is one link closer on some best path.
+std::optional<Path> path_to(const Graph& g, const std::vector<Distance>& dist, Vertex source, Vertex target) {
+  if (dist[target] == kUnreached) return std::nullopt;
+  Path path;
+  path.latency = sim::Duration::from_ns(dist[target].latency_ns);
+  const ExtendByLink extend;
+  for (Vertex v = target; v != source;) {
+    std::optional<std::pair<std::uint32_t, Vertex>> best;
+    for (const auto& e : boost::make_iterator_range(boost::out_edges(v, g))) {
+      const Vertex u = boost::target(e, g);
+      const LinkEdge& edge = g[e];
+      if (dist[u] == kUnreached || extend(dist[u], edge.latency_ns) != dist[v]) continue;
+      if (!best || edge.link < best->first) best = std::pair{edge.link, u};
+    }
+    assert(best && "a reached node other than the source has a link on a best path");
+    path.links.push_back(best->first);
+    v = best->second;
+  }
+  std::reverse(path.links.begin(), path.links.end());
+  return path;
+}
+
+}  // namespace
+
+NetworkBuild Network::build(const ScenarioSpec& spec) {
+  NetworkBuild result;
+  Network net;
+  if (!spec.network) {
+    net.paths_.assign(spec.clients.size(), Path{sim::Duration::zero(), {}});
+    result.network = std::move(net);
+    return result;
+  }
+  const NetworkSpec& ns = *spec.network;
+  net.links_ = ns.links;
+
+  // Node numbers: hosts, then clients, then routers, each in file order.
+  std::map<std::string_view, Vertex> node;
+  std::size_t n = 0;
+  const auto add_node = [&](std::string_view name) {
+    [[maybe_unused]] const bool fresh = node.emplace(name, n++).second;
+    assert(fresh && "node names are unique");
+  };
+  for (const HostSpec& h : spec.hosts) add_node(h.name);
+  for (const ClientSpec& c : spec.clients) add_node(c.name);
+  for (const std::string& r : ns.routers) add_node(r);
+
+  Graph g(n);
+  for (std::size_t i = 0; i < ns.links.size(); ++i) {
+    const LinkSpec& l = ns.links[i];
+    assert(node.contains(l.a) && node.contains(l.b) && l.a != l.b);
+    assert(l.latency >= sim::Duration::zero() && l.jitter >= sim::Duration::zero());
+    assert(l.loss >= 0.0 && l.loss < 1.0);
+    boost::add_edge(node.at(l.a), node.at(l.b), LinkEdge{l.latency.ns(), static_cast<std::uint32_t>(i)}, g);
+  }
+
+  // One search per client group: groups are few, and each gets its own source.
+  const std::size_t first_client = spec.hosts.size();
+  for (std::size_t c = 0; c < spec.clients.size(); ++c) {
+    const Vertex source = first_client + c;
+    const Vertex target = spec.clients[c].target_host;
+    std::optional<Path> p = path_to(g, distances_from(g, source), source, target);
+    if (!p) {
+      result.unreachable.push_back(spec.clients[c].name + " -> " + spec.hosts[target].name);
+      result.unreachable_clients.push_back(c);
+      p = Path{};
+    }
+    net.paths_.push_back(std::move(*p));
+  }
+  if (result.unreachable.empty()) result.network = std::move(net);
+  return result;
+}
+
+const Path& Network::path(std::size_t client_index) const {
+  assert(client_index < paths_.size());
+  return paths_[client_index];
+}
+
+const LinkSpec& Network::link(std::uint32_t i) const {
+  assert(i < links_.size());
+  return links_[i];
+}
+
+std::optional<sim::Duration> Network::cross(std::size_t client_index, sim::RandomStream& rng) const {
+  const Path& p = path(client_index);
+  sim::Duration delay = p.latency;
+  for (const std::uint32_t i : p.links) {
+    const LinkSpec& l = links_[i];
+    if (l.loss > 0.0 && rng.uniform01() < l.loss) return std::nullopt;
+    if (l.jitter > sim::Duration::zero()) {
+      const auto j = static_cast<std::uint64_t>(l.jitter.ns());
+      delay += sim::Duration::from_ns(static_cast<std::int64_t>(rng.below(j + 1)));
+    }
+  }
+  return delay;
+}
+
+}  // namespace model
