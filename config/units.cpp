@@ -27,7 +27,12 @@ constexpr std::array<Unit, 6> kUnits = {{
     {"m", 60'000'000'000},
     {"h", 3'600'000'000'000},
 }};
-constexpr std::array<std::string_view, 6> kUnitNames = {"ns", "us", "ms", "s", "m", "h"};
+// The names of kUnits, for "did you mean".
+constexpr std::array<std::string_view, kUnits.size()> kUnitNames = [] {
+  std::array<std::string_view, kUnits.size()> names{};
+  for (std::size_t i = 0; i < kUnits.size(); ++i) names[i] = kUnits[i].name;
+  return names;
+}();
 
 // Spellings people type for our units, offered as "did you mean".
 struct Alias {

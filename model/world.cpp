@@ -78,7 +78,6 @@ struct Connection {
   std::uint8_t rst_resends = 0;      // Windows: SYNs re-sent after a RST
   ClientState client_state = ClientState::kDone;
   ServerState server_state = ServerState::kNone;
-  bool acked = false;   // Linux inet_rsk(req)->acked: a final ACK was dropped on overflow
   bool cookie = false;  // the server answered with a SYN cookie and kept nothing
   bool live = false;
 };
@@ -679,9 +678,8 @@ struct World::Impl {
       case AckVerdict::kDrop:
         ++l.out.acks_dropped;
         ++l.out.listen_overflows;
-        if (has_request) {
-          c.acked = true;  // the SYN-ACK timer will try again
-        } else {
+        // A request stays (Linux marks it acked): its SYN-ACK timer will try again.
+        if (!has_request) {
           // A cookie's ACK: no request exists to retry, and the server forgets it. The
           // client holds a connection the server never had.
           c.cookie = false;
