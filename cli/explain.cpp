@@ -149,10 +149,11 @@ struct Attempt {
 struct ClientInfo {
   std::string name;
   Os os = Os::kLinux;
-  // Every step of an attempt is about the one port it connects to, so the listener in a
-  // line is named after the client's target: "host:port" (also when nothing listens).
+  // What the client connects to: "host:port", or a balancer's "name:port". A line about a
+  // listener is named after the host and port the connection is for (a balancer's backend).
   std::string target;
-  std::size_t host = 0;  // the target host (index into ScenarioSpec::hosts)
+  bool via_balancer = false;
+  bool spoofed = false;  // its SYNs come from forged addresses that never answer
   model::SynRetransmitSchedule schedule;
   sim::Duration connect_timeout;
   sim::Duration deadline;  // the first of connect_timeout and the OS's own limit (keepinit)
@@ -194,8 +195,10 @@ class Narrator final : public model::TraceObserver {
       ClientInfo c;
       c.name = cs.name;
       c.os = cs.os;
-      c.target = spec.hosts[cs.target_host].name + ":" + std::to_string(cs.target_port);
-      c.host = cs.target_host;
+      c.target = cs.balancer ? spec.balancers[*cs.balancer].name + ":" + std::to_string(spec.balancers[*cs.balancer].port)
+                             : spec.hosts[cs.target_host].name + ":" + std::to_string(cs.target_port);
+      c.via_balancer = cs.balancer.has_value();
+      c.spoofed = cs.spoofed;
       c.schedule = p.syn_schedule(cs.syn_retries);
       c.connect_timeout = cs.connect_timeout;
       c.deadline = std::min(cs.connect_timeout, c.schedule.deadline);
@@ -236,6 +239,7 @@ class Narrator final : public model::TraceObserver {
 
   void on_event(const TraceEvent& e) override {
     if (e.kind == TraceKind::kScriptCall) return narrate_script(*e.script);
+    if (e.kind == TraceKind::kFault) return narrate_fault(e);
     if (!passes(e)) return;
     Attempt& a = attempt(e);
     const Attempt before = a;
@@ -254,6 +258,32 @@ class Narrator final : public model::TraceObserver {
     if ((r.call == "socket" || r.call == "accept") && r.result == "OK") text += " (descriptor " + num(r.value) + ")";
     if (!r.expected.empty()) text += r.met() ? ", as expected" : ", but the exercise expected " + r.expected;
     write(r.at, r.host, text);
+  }
+
+  // A fault's start or end on a listener (faults belong to hosts, not to connections).
+  void narrate_fault(const TraceEvent& e) {
+    if (filter_.client || (filter_.host && e.fault->host != *filter_.host)) return;
+    if (!take_line()) return;
+    const model::FaultSpec& f = *e.fault;
+    const std::string queues = " (accept queue " + num(e.accept_len) + ", SYN queue " + num(e.syn_len) + ")";
+    std::string text = "fault (line " + num(std::int64_t{f.line}) + "): ";
+    switch (f.kind) {
+      case model::FaultKind::kStall:
+        text += e.fault_begins ? "stall: the workers stop calling accept() for " + sim::format_duration(f.length) + queues
+                               : "stall over: the workers call accept() again" + queues;
+        break;
+      case model::FaultKind::kRestart:
+        text += e.fault_begins ? "restart: the socket is closed for " + sim::format_duration(f.length) +
+                                     "; what its queues held is reset and SYNs to the port get RST"
+                               : "restart over: the application listens again (backlog " + num(e.backlog) + ")";
+        break;
+      case model::FaultKind::kSlowStart:
+        text += e.fault_begins ? "slow start: service times x" + sim::format_number(f.factor) + ", back to x1 over " +
+                                     sim::format_duration(f.length)
+                               : "slow start over: service times are back to normal";
+        break;
+    }
+    write(e.at, spec_.hosts[f.host].name + ":" + num(std::int64_t{f.port}), text);
   }
 
   // Attempts still open when the run ended get no outcome event: World counts them as
@@ -287,7 +317,7 @@ class Narrator final : public model::TraceObserver {
 
  private:
   bool passes(const TraceEvent& e) const {
-    if (filter_.host && clients_[e.client].host != *filter_.host) return false;
+    if (filter_.host && e.host != *filter_.host) return false;
     if (filter_.client && (e.client != *filter_.client || e.attempt != filter_.attempt)) return false;
     return true;
   }
@@ -333,20 +363,24 @@ class Narrator final : public model::TraceObserver {
 
   std::string attempt_id(const TraceEvent& e) const { return clients_[e.client].name + "#" + num(e.attempt); }
 
-  const Personality& personality(const TraceEvent& e) const { return personalities_[clients_[e.client].host]; }
+  const Personality& personality(const TraceEvent& e) const { return personalities_[e.host]; }
+
+  // The listener a connection is for: "host:port" (also when nothing listens there).
+  std::string destination(const TraceEvent& e) const { return spec_.hosts[e.host].name + ":" + num(std::int64_t{e.port}); }
 
   std::string actor(const TraceEvent& e) const {
     switch (e.kind) {
       case TraceKind::kSynDecision:
       case TraceKind::kAckDecision:
-      case TraceKind::kRequestExpired: return clients_[e.client].target;
+      case TraceKind::kRequestExpired: return destination(e);
       case TraceKind::kSend:
-        if (e.segment == SegmentKind::kSynAck || e.segment == SegmentKind::kRst) return clients_[e.client].target;
+        if (e.segment == SegmentKind::kSynAck || e.segment == SegmentKind::kRst) return destination(e);
         return attempt_id(e);
       case TraceKind::kConnect:
       case TraceKind::kEstablished:
       case TraceKind::kOutcome:
-      case TraceKind::kScriptCall: break;  // script steps are narrated by narrate_script
+      case TraceKind::kScriptCall:  // narrated by narrate_script
+      case TraceKind::kFault: break;  // narrated by narrate_fault
     }
     return attempt_id(e);
   }
@@ -421,7 +455,8 @@ class Narrator final : public model::TraceObserver {
         return;
       case TraceKind::kEstablished: a.established = true; return;
       case TraceKind::kRequestExpired: a.held = Held::kNothing; return;
-      case TraceKind::kScriptCall: return;  // never reaches here: narrate_script
+      case TraceKind::kScriptCall:  // never reach here: narrate_script, narrate_fault
+      case TraceKind::kFault: return;
       case TraceKind::kOutcome:
         a.done = true;
         if (e.outcome == model::Outcome::kAccepted) a.held = Held::kNothing;
@@ -433,7 +468,7 @@ class Narrator final : public model::TraceObserver {
     const ClientInfo& c = clients_[e.client];
     switch (e.kind) {
       case TraceKind::kConnect:
-        return "connect() to " + c.target +
+        return "connect() to " + c.target + (c.via_balancer ? " (the balancer picks " + destination(e) + ")" : "") +
                (e.retry_no > 0 ? " (application retry " + num(std::int64_t{e.retry_no}) + ")" : "");
       case TraceKind::kSend: return describe_send(e, before, a);
       case TraceKind::kSynDecision: {
@@ -458,7 +493,8 @@ class Narrator final : public model::TraceObserver {
         return s;
       }
       case TraceKind::kOutcome: return describe_outcome(e, a);
-      case TraceKind::kScriptCall: break;  // narrated by narrate_script
+      case TraceKind::kScriptCall:  // narrated by narrate_script
+      case TraceKind::kFault: break;  // narrated by narrate_fault
     }
     return "?";
   }
@@ -469,25 +505,30 @@ class Narrator final : public model::TraceObserver {
       case SegmentKind::kSyn:
         if (before.resend_due) {
           return "SYN re-sent after RST (" + num(std::uint64_t{a.rst_resends}) + " of " +
-                 num(std::int64_t{c.schedule.rst_retries}) + ") -> " + c.target;
+                 num(std::int64_t{c.schedule.rst_retries}) + ") -> " + destination(e);
         }
-        if (e.transmission <= 1) return "SYN -> " + c.target;
+        if (e.transmission <= 1) return "SYN -> " + destination(e);
         return "SYN retransmission " + num(std::int64_t{e.transmission - 1} - std::int64_t{a.rst_resends}) + " -> " +
-               c.target;
-      case SegmentKind::kSynAck:
+               destination(e);
+      case SegmentKind::kSynAck: {
+        // A forged source address: the segment goes nowhere and nothing answers.
+        const std::string nowhere = clients_[e.client].spoofed ? " (a forged address: nobody answers)" : "";
         if (before.synack_due) {
-          return (a.held == Held::kCookie ? "SYN-ACK (carrying a SYN cookie) -> " : "SYN-ACK -> ") + attempt_id(e);
+          return (a.held == Held::kCookie ? "SYN-ACK (carrying a SYN cookie) -> " : "SYN-ACK -> ") + attempt_id(e) +
+                 nowhere;
         }
-        return "SYN-ACK retransmission " + num(std::uint64_t{a.synack_retransmissions}) + " -> " + attempt_id(e);
+        return "SYN-ACK retransmission " + num(std::uint64_t{a.synack_retransmissions}) + " -> " + attempt_id(e) +
+               nowhere;
+      }
       case SegmentKind::kAck:
-        if (before.acked) return "ACK -> " + c.target + " (again, for a retransmitted SYN-ACK)";
-        return "ACK -> " + c.target;
+        if (before.acked) return "ACK -> " + destination(e) + " (again, for a retransmitted SYN-ACK)";
+        return "ACK -> " + destination(e);
       case SegmentKind::kRst:
         if (before.rst_due) return "RST -> " + attempt_id(e);
         // No decision asked for it: the port was not (or no longer) listening.
-        return "RST -> " + attempt_id(e) + " (nothing listens on " + c.target + " now)" +
+        return "RST -> " + attempt_id(e) + " (nothing listens on " + destination(e) + " now)" +
                (before.established ? "" : after_refusal(e, before));
-      case SegmentKind::kClientRst: return "RST -> " + c.target + " (a SYN-ACK reached a connect() that had given up)";
+      case SegmentKind::kClientRst: return "RST -> " + destination(e) + " (a SYN-ACK reached a connect() that had given up)";
     }
     return "?";
   }
@@ -650,7 +691,7 @@ std::variant<ExplainFilter, std::string> resolve_explain_filter(const model::Sce
     f.client = static_cast<std::size_t>(it - names.begin());
     f.attempt = attempt;
     const model::ClientSpec& c = spec.clients[*f.client];
-    if (f.host && c.target_host != *f.host) {
+    if (f.host && !c.balancer && c.target_host != *f.host) {
       return "--connection " + quote(*connection) + " and --host " + quote(*host) + ": client group " + quote(name) +
              " targets host " + quote(spec.hosts[c.target_host].name) + ", so nothing would be shown";
     }
@@ -673,13 +714,16 @@ ExplainReport explain_scenario(const model::ScenarioSpec& spec, const ExplainOpt
   ExplainReport report;
   report.digest = results.digest;
   const ExplainFilter& f = options.filter;
-  if (f.client && results.clients[*f.client].counts.attempts < f.attempt) {
+  // A spoofed group's connections are its forged SYNs, numbered like attempts.
+  const auto made = [](const model::ClientResults& c) { return c.spoofed ? c.spoofed_syns : c.counts.attempts; };
+  if (f.client && made(results.clients[*f.client]) < f.attempt) {
     const auto& c = results.clients[*f.client];
+    const std::string what = c.spoofed ? " forged SYNs (" : " attempts (";
     report.error = "--connection " + c.name + "#" + std::to_string(f.attempt) + ": client group \"" + c.name +
                    "\" made " +
-                   (c.counts.attempts == 0 ? std::string("no attempts")
-                                           : std::to_string(c.counts.attempts) + " attempts (" + c.name + "#1 to " +
-                                                 c.name + "#" + std::to_string(c.counts.attempts) + ")") +
+                   (made(c) == 0 ? (c.spoofed ? std::string("no forged SYNs") : std::string("no attempts"))
+                                 : std::to_string(made(c)) + what + c.name + "#1 to " + c.name + "#" +
+                                       std::to_string(made(c)) + ")") +
                    " in this run";
   } else {
     narrator.summarise(results.end);

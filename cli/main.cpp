@@ -135,8 +135,14 @@ int explain(const ExplainArgs& o) {
 int check(const std::string& file) {
   const auto spec = load(file);
   if (!spec) return kExitBadInput;
-  std::cout << file << ": ok (" << spec->hosts.size() << (spec->hosts.size() == 1 ? " host, " : " hosts, ")
-            << spec->clients.size() << (spec->clients.size() == 1 ? " client group)" : " client groups)") << "\n";
+  const auto count = [](std::size_t n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+  };
+  std::string parts = count(spec->hosts.size(), "host", "hosts") + ", " +
+                      count(spec->clients.size(), "client group", "client groups");
+  if (!spec->balancers.empty()) parts += ", " + count(spec->balancers.size(), "balancer", "balancers");
+  if (!spec->faults.empty()) parts += ", " + count(spec->faults.size(), "fault", "faults");
+  std::cout << file << ": ok (" << parts << ")\n";
   return kExitOk;
 }
 

@@ -83,6 +83,7 @@ nlohmann::json results_json(const model::RunResults& r) {
     cj["syn_retransmits"] = c.syn_retransmits;
     cj["app_retries"] = c.app_retries;
     cj["segments_lost"] = c.segments_lost;
+    if (c.spoofed) cj["spoofed_syns"] = c.spoofed_syns;
     j["clients"][c.name] = std::move(cj);
   }
   j["listeners"] = nlohmann::json::object();
@@ -102,6 +103,17 @@ nlohmann::json results_json(const model::RunResults& r) {
         {"syn_queue", queue_json(l.syn_queue)},
         {"accept_wait_ms", percentiles_ms(l.accept_wait)},
     };
+  }
+  if (!r.balancers.empty()) {
+    j["balancers"] = nlohmann::json::object();
+    for (const auto& b : r.balancers) {
+      nlohmann::json backends = nlohmann::json::object();
+      for (const auto& be : b.backends) {
+        backends[be.host + ":" + std::to_string(be.port)] = {
+            {"assigned", be.assigned}, {"marked_down", be.marked_down}, {"max_active", be.max_active}};
+      }
+      j["balancers"][b.name] = {{"backends", std::move(backends)}};
+    }
   }
   if (!r.script.empty()) {
     nlohmann::json steps = nlohmann::json::array();
@@ -137,7 +149,13 @@ void print_summary(std::ostream& out, const model::RunResults& r) {
     }
     out << "\n";
   };
-  for (const auto& c : r.clients) client_row(c.name, c.counts, &c.connect_latency);
+  for (const auto& c : r.clients) {
+    if (c.spoofed) {
+      out << left(c.name, 16) << "spoofed: " << c.spoofed_syns << " forged SYNs, no connect() calls\n";
+    } else {
+      client_row(c.name, c.counts, &c.connect_latency);
+    }
+  }
   if (r.clients.size() > 1) client_row("(all)", r.totals, nullptr);
 
   out << "\n"
@@ -150,6 +168,17 @@ void print_summary(std::ostream& out, const model::RunResults& r) {
         << cell(fixed(l.accept_queue.mean, 2), 10) << " / " << l.accept_queue.max << " / "
         << percent(l.accept_queue.full_fraction) << "    " << fixed(l.syn_queue.mean, 2) << " / " << l.syn_queue.max
         << "\n";
+  }
+  if (!r.balancers.empty()) {
+    out << "\n" << left("balancer", 12) << left("backend", 22) << cell("assigned", 10) << cell("marked down", 13)
+        << cell("max active", 12) << "\n";
+    for (const auto& b : r.balancers) {
+      for (const auto& be : b.backends) {
+        out << left(b.name, 12) << left(be.host + ":" + std::to_string(be.port), 22)
+            << cell(std::to_string(be.assigned), 10) << cell(std::to_string(be.marked_down), 13)
+            << cell(std::to_string(be.max_active), 12) << "\n";
+      }
+    }
   }
   if (!r.script.empty()) {
     out << "\nscript\n";

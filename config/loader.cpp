@@ -52,7 +52,11 @@ std::string format(const Diagnostic& d) {
   return out;
 }
 
-LoadResult load_scenario_text(std::string_view yaml_text, const std::string& display_name) {
+namespace {
+
+// `base_dir`: where the files the scenario names are looked for.
+LoadResult load_scenario(std::string_view yaml_text, const std::string& display_name,
+                         const std::filesystem::path& base_dir) {
   detail::DiagnosticSink sink(display_name);
   LoadResult result;
   // The readers report rather than throw; this guard is for what they cannot foresee
@@ -60,7 +64,7 @@ LoadResult load_scenario_text(std::string_view yaml_text, const std::string& dis
   // ever escapes the loader as an exception.
   try {
     if (const auto root = detail::parse_yaml(yaml_text, sink)) {
-      result.spec = detail::read_scenario(*root, stem_of(display_name), sink);
+      result.spec = detail::read_scenario(*root, stem_of(display_name), sink, base_dir);
     }
   } catch (const std::exception& e) {
     sink.error(YAML::Mark::null_mark(), "", std::string("internal error while loading: ") + e.what());
@@ -72,6 +76,12 @@ LoadResult load_scenario_text(std::string_view yaml_text, const std::string& dis
   return result;
 }
 
+}  // namespace
+
+LoadResult load_scenario_text(std::string_view yaml_text, const std::string& display_name) {
+  return load_scenario(yaml_text, display_name, {});
+}
+
 LoadResult load_scenario_file(const std::string& path) {
   std::string error;
   const std::optional<std::string> text = read_file(path, error);
@@ -80,7 +90,7 @@ LoadResult load_scenario_file(const std::string& path) {
     result.errors.push_back(Diagnostic{path, 0, 0, "", "cannot read the scenario file: " + error});
     return result;
   }
-  return load_scenario_text(*text, path);
+  return load_scenario(*text, path, std::filesystem::path(path).parent_path());
 }
 
 }  // namespace config

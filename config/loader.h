@@ -35,10 +35,12 @@ struct LoadResult {
 };
 
 // Reads and loads a file. An unreadable file gives one Diagnostic at line 0. The scenario's
-// name defaults to the file's stem.
+// name defaults to the file's stem. Files the scenario names (traces) are read relative to
+// the scenario file's directory.
 LoadResult load_scenario_file(const std::string& path);
 
 // Loads YAML text; `display_name` names it in diagnostics and gives the default name (its stem).
+// Files the scenario names are read relative to the current directory.
 LoadResult load_scenario_text(std::string_view yaml_text, const std::string& display_name);
 
 }  // namespace config

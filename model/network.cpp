@@ -88,15 +88,19 @@ std::optional<Path> path_to(const Graph& g, const std::vector<Distance>& dist, V
 NetworkBuild Network::build(const ScenarioSpec& spec) {
   NetworkBuild result;
   Network net;
+  // The number of paths of each client group: one per server it can end at.
+  const auto server_count = [&](const ClientSpec& c) {
+    return c.balancer ? spec.balancers[*c.balancer].backends.size() : std::size_t{1};
+  };
   if (!spec.network) {
-    net.paths_.assign(spec.clients.size(), Path{sim::Duration::zero(), {}});
+    for (const ClientSpec& c : spec.clients) net.paths_.emplace_back(server_count(c), Path{sim::Duration::zero(), {}});
     result.network = std::move(net);
     return result;
   }
   const NetworkSpec& ns = *spec.network;
   net.links_ = ns.links;
 
-  // Node numbers: hosts, then clients, then routers, each in file order.
+  // Node numbers: hosts, then clients, then balancers, then routers, each in file order.
   std::map<std::string_view, Vertex> node;
   std::size_t n = 0;
   const auto add_node = [&](std::string_view name) {
@@ -105,7 +109,10 @@ NetworkBuild Network::build(const ScenarioSpec& spec) {
   };
   for (const HostSpec& h : spec.hosts) add_node(h.name);
   for (const ClientSpec& c : spec.clients) add_node(c.name);
+  for (const BalancerSpec& b : spec.balancers) add_node(b.name);
   for (const std::string& r : ns.routers) add_node(r);
+  const std::size_t first_client = spec.hosts.size();
+  const std::size_t first_balancer = first_client + spec.clients.size();
 
   Graph g(n);
   for (std::size_t i = 0; i < ns.links.size(); ++i) {
@@ -116,26 +123,62 @@ NetworkBuild Network::build(const ScenarioSpec& spec) {
     boost::add_edge(node.at(l.a), node.at(l.b), LinkEdge{l.latency.ns(), static_cast<std::uint32_t>(i)}, g);
   }
 
-  // One search per client group: groups are few, and each gets its own source.
-  const std::size_t first_client = spec.hosts.size();
-  for (std::size_t c = 0; c < spec.clients.size(); ++c) {
-    const Vertex source = first_client + c;
-    const Vertex target = spec.clients[c].target_host;
-    std::optional<Path> p = path_to(g, distances_from(g, source), source, target);
-    if (!p) {
-      result.unreachable.push_back(spec.clients[c].name + " -> " + spec.hosts[target].name);
-      result.unreachable_clients.push_back(c);
-      p = Path{};
+  // Each balancer's routes to its backends: one search per balancer.
+  std::vector<std::vector<std::optional<Path>>> to_backend(spec.balancers.size());
+  for (std::size_t b = 0; b < spec.balancers.size(); ++b) {
+    const Vertex source = first_balancer + b;
+    const std::vector<Distance> dist = distances_from(g, source);
+    const BalancerSpec& balancer = spec.balancers[b];
+    for (std::size_t k = 0; k < balancer.backends.size(); ++k) {
+      const std::size_t host = balancer.backends[k].host;
+      assert(host < spec.hosts.size());
+      to_backend[b].push_back(path_to(g, dist, source, host));
+      if (!to_backend[b].back()) {
+        result.unreachable_backends.push_back({b, k});
+      }
     }
-    net.paths_.push_back(std::move(*p));
+  }
+
+  // One search per client group: groups are few, and each gets its own source.
+  for (std::size_t c = 0; c < spec.clients.size(); ++c) {
+    const ClientSpec& client = spec.clients[c];
+    const Vertex source = first_client + c;
+    const Vertex target = client.balancer ? first_balancer + *client.balancer : client.target_host;
+    assert(client.balancer ? *client.balancer < spec.balancers.size() : client.target_host < spec.hosts.size());
+    const std::optional<Path> leg = path_to(g, distances_from(g, source), source, target);
+    if (!leg) {
+      const std::string& target_name =
+          client.balancer ? spec.balancers[*client.balancer].name : spec.hosts[client.target_host].name;
+      result.unreachable.push_back(client.name + " -> " + target_name);
+      result.unreachable_clients.push_back(c);
+    }
+    std::vector<Path>& paths = net.paths_.emplace_back();
+    if (!client.balancer) {
+      paths.push_back(leg.value_or(Path{}));
+      continue;
+    }
+    for (const std::optional<Path>& onward : to_backend[*client.balancer]) {
+      if (!leg || !onward) {
+        paths.emplace_back();
+        continue;
+      }
+      Path p{leg->latency + onward->latency, leg->links};
+      p.links.insert(p.links.end(), onward->links.begin(), onward->links.end());
+      paths.push_back(std::move(p));
+    }
+  }
+  for (const BackendIndex& u : result.unreachable_backends) {
+    const BalancerSpec& balancer = spec.balancers[u.balancer];
+    result.unreachable.push_back(balancer.name + " -> " + spec.hosts[balancer.backends[u.backend].host].name);
   }
   if (result.unreachable.empty()) result.network = std::move(net);
   return result;
 }
 
-const Path& Network::path(std::size_t client_index) const {
+const Path& Network::path(std::size_t client_index, std::size_t backend) const {
   assert(client_index < paths_.size());
-  return paths_[client_index];
+  assert(backend < paths_[client_index].size());
+  return paths_[client_index][backend];
 }
 
 const LinkSpec& Network::link(std::uint32_t i) const {
@@ -143,8 +186,9 @@ const LinkSpec& Network::link(std::uint32_t i) const {
   return links_[i];
 }
 
-std::optional<sim::Duration> Network::cross(std::size_t client_index, sim::RandomStream& rng) const {
-  const Path& p = path(client_index);
+std::optional<sim::Duration> Network::cross(std::size_t client_index, std::size_t backend,
+                                            sim::RandomStream& rng) const {
+  const Path& p = path(client_index, backend);
   sim::Duration delay = p.latency;
   for (const std::uint32_t i : p.links) {
     const LinkSpec& l = links_[i];

@@ -1,10 +1,11 @@
-// model/network.h — the routes segments take between client groups and hosts.
+// model/network.h — the routes segments take between client groups, balancers and hosts.
 //
 // A Network is the graph of a scenario's `network:` section: its nodes are every host,
-// every client group and every router (by name), its undirected edges the links, weighted
-// by one-way latency. It is the only place routing is computed. Paths are fixed when the
-// Network is built, one per client group (to the host it targets; the same path serves
-// both directions), so a run never searches the graph again.
+// every client group, every balancer and every router (by name), its undirected edges the
+// links, weighted by one-way latency. It is the only place routing is computed. Paths are
+// fixed when the Network is built, one per client group and server it can end at (the host
+// it targets, or each backend of the balancer it targets; the same path serves both
+// directions), so a run never searches the graph again.
 //
 // Everything here depends only on the ScenarioSpec: ties between equally short paths are
 // broken by a rule stated below, never by container or heap order, and cross() draws only
@@ -23,7 +24,9 @@
 
 namespace model {
 
-// The route of one client group to its target host.
+// The route of one client group to one server: its target host, or one backend of the
+// balancer it targets (then the route to the balancer followed by the balancer's route to
+// that backend).
 struct Path {
   sim::Duration latency;             // the sum of the links' latencies (saturating)
   std::vector<std::uint32_t> links;  // indices into NetworkSpec::links, from the client to the host
@@ -33,49 +36,75 @@ struct NetworkBuild;
 
 class Network {
  public:
-  // Builds the graph and finds each client group's path with Boost.Graph's
-  // dijkstra_shortest_paths. Nodes are numbered hosts, then clients, then routers, each in
-  // file order; links keep their file order and index.
+  // Builds the graph and finds every path with Boost.Graph's dijkstra_shortest_paths.
+  // Nodes are numbered hosts, then clients, then balancers, then routers, each in file
+  // order; links keep their file order and index. (The numbering names nodes; no choice
+  // below depends on it.)
   //
-  // The path chosen is the one of least summed latency; among those, the one with the fewest
-  // links; among those, the one that, read from the host back to the client, takes at each
-  // node the link of lowest index in NetworkSpec::links. (Distances are computed as the pair
-  // (latency, links) compared lexicographically, so zero-latency cycles cannot make the
-  // choice loop.)
+  // A route from a node to another (a client group to its host or balancer, a balancer to
+  // one of its backends) is the one of least summed latency; among those, the one with the
+  // fewest links; among those, the one that, read from the far end back to the start, takes
+  // at each node the link of lowest index in NetworkSpec::links. (Distances are computed as
+  // the pair (latency, links) compared lexicographically, so zero-latency cycles cannot make
+  // the choice loop.) Any node may lie on a route, hosts, clients and balancers included.
   //
-  // Without spec.network, every client group reaches its host over an empty path: zero
-  // delay, never lost.
-  // Requires: node names unique across hosts, clients and routers; every link names two
-  // distinct nodes; latencies and jitters >= 0; every loss in [0, 1) (config/ checks all this).
+  // A path through a balancer is the client's route to the balancer followed by the
+  // balancer's route to the backend, each chosen alone by that rule: the balancer forwards
+  // every segment, so the path always passes through it (even when a direct route to the
+  // backend would be shorter) and may cross a link twice. Its latency is the sum of both.
+  //
+  // Without spec.network, every path is empty: zero delay, never lost.
+  // Requires: node names unique across hosts, clients, balancers and routers; every link
+  // names two distinct nodes; latencies and jitters >= 0; every loss in [0, 1); every
+  // client's target host or balancer and every backend's host exist (config/ checks all this).
   static NetworkBuild build(const ScenarioSpec& spec);
 
-  // Requires: client_index < the number of client groups of the spec.
-  const Path& path(std::size_t client_index) const;
+  // The path of a client group to `backend`, an index into its balancer's backends; 0 for
+  // a group aimed at a host.
+  // Requires: client_index < the number of client groups of the spec; backend < the number
+  // of its balancer's backends (1 for a group aimed at a host).
+  const Path& path(std::size_t client_index, std::size_t backend = 0) const;
   // Requires: i < the number of links.
   const LinkSpec& link(std::uint32_t i) const;
 
-  // One crossing of a client group's path by a segment (either direction): the delay, or
-  // nullopt when a link loses the segment. Link by link from the client's end: a link with
-  // loss > 0 draws uniform01() and loses the segment when the draw is < loss (the crossing
-  // then stops: later links draw nothing); a link with jitter > 0 then draws below(j + 1),
-  // j its jitter in ns, an integer count of ns uniform on [0, j] (mean j/2, variance
-  // j(j + 2)/12) added to the delay. Links with loss 0 or jitter 0 make no draw for it, so a
-  // lossless, jitterless path consumes nothing from `rng` and always returns path().latency.
-  std::optional<sim::Duration> cross(std::size_t client_index, sim::RandomStream& rng) const;
+  // One crossing of path(client_index, backend) by a segment (either direction): the delay,
+  // or nullopt when a link loses the segment. Link by link from the client's end: a link
+  // with loss > 0 draws uniform01() and loses the segment when the draw is < loss (the
+  // crossing then stops: later links draw nothing); a link with jitter > 0 then draws
+  // below(j + 1), j its jitter in ns, an integer count of ns uniform on [0, j] (mean j/2,
+  // variance j(j + 2)/12) added to the delay. Links with loss 0 or jitter 0 make no draw for
+  // it, so a lossless, jitterless path consumes nothing from `rng` and always returns
+  // path().latency. A link a path crosses twice draws twice.
+  // Requires: as for path().
+  std::optional<sim::Duration> cross(std::size_t client_index, std::size_t backend, sim::RandomStream& rng) const;
 
  private:
   Network() = default;
 
   std::vector<LinkSpec> links_;
-  std::vector<Path> paths_;  // parallel to ScenarioSpec::clients
+  // Parallel to ScenarioSpec::clients: one path per server the group can reach (its host,
+  // or each of its balancer's backends in order).
+  std::vector<std::vector<Path>> paths_;
+};
+
+// A balancer and one of its backends.
+struct BackendIndex {
+  std::size_t balancer = 0;  // index into ScenarioSpec::balancers
+  std::size_t backend = 0;   // index into that balancer's backends
+  friend bool operator==(const BackendIndex&, const BackendIndex&) = default;
 };
 
 struct NetworkBuild {
-  std::optional<Network> network;  // set iff every client group reaches its target host
-  // The client groups that cannot, ascending, as "CLIENT -> HOST" and as indices into
-  // ScenarioSpec::clients (parallel vectors).
+  std::optional<Network> network;  // set iff every pair below is reachable
+  // Every pair that no path of links joins: first the client groups that cannot reach
+  // their target, ascending, as "CLIENT -> HOST" or "CLIENT -> BALANCER"; then the backends
+  // that their balancer cannot reach, ascending by balancer then backend, as
+  // "BALANCER -> HOST". Every balancer counts, whether or not a client group targets it.
   std::vector<std::string> unreachable;
-  std::vector<std::size_t> unreachable_clients;
+  // The same pairs as indices: unreachable[i] is unreachable_clients[i] for
+  // i < unreachable_clients.size(), then unreachable_backends in order.
+  std::vector<std::size_t> unreachable_clients;  // into ScenarioSpec::clients
+  std::vector<BackendIndex> unreachable_backends;
 };
 
 }  // namespace model

@@ -48,6 +48,8 @@ struct ClientResults {
   std::uint64_t syn_retransmits = 0;
   std::uint64_t app_retries = 0;  // attempts that were application-level retries
   std::uint64_t segments_lost = 0;  // segments of its connections lost on network links
+  bool spoofed = false;             // a SYN flood from forged addresses: it makes no attempts ...
+  std::uint64_t spoofed_syns = 0;   // ... and counts the SYNs it sent
   sim::Histogram connect_latency;  // ns from connect() to established
 };
 
@@ -75,6 +77,20 @@ struct ListenerResults {
   sim::Histogram accept_wait;  // ns from entering the accept queue to accept()
 };
 
+// What a balancer did with each backend.
+struct BackendResults {
+  std::string host;
+  int port = 0;
+  std::uint64_t assigned = 0;      // connections sent to it
+  std::uint64_t marked_down = 0;   // times a RST from it marked it down
+  std::int64_t max_active = 0;     // most connections it had at once, as the balancer counts them
+};
+
+struct BalancerResults {
+  std::string name;
+  std::vector<BackendResults> backends;
+};
+
 // What one script step did.
 struct ScriptResult {
   sim::Time at;
@@ -96,6 +112,7 @@ struct RunResults {
   OutcomeCounts totals;
   std::vector<ClientResults> clients;
   std::vector<ListenerResults> listeners;
+  std::vector<BalancerResults> balancers;
   std::vector<ScriptResult> script;
   sim::TimeSeries timeseries{{}};
 

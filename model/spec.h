@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -49,7 +50,7 @@ struct HostSpec {
   std::vector<ListenerSpec> listeners;
 };
 
-// Arrival processes: when a client group calls connect().
+// Arrival processes: when a client group calls connect() for a first attempt.
 struct PoissonArrivals {
   double rate_per_s = 0;
 };
@@ -62,16 +63,70 @@ struct BurstArrivals {
   sim::Time at;
   sim::Duration over;
 };
-using ArrivalSpec = std::variant<PoissonArrivals, ConstantArrivals, BurstArrivals>;
+// A two-state Markov-modulated Poisson process: Poisson at on_rate while on, at off_rate
+// while off; the sojourns in each state are exponential with means mean_on and mean_off.
+// The state at t = 0 is drawn from the stationary law (on with probability
+// mean_on / (mean_on + mean_off)), so the mean rate is the same at every instant.
+struct OnOffArrivals {
+  double on_rate_per_s = 0;
+  double off_rate_per_s = 0;
+  sim::Duration mean_on;
+  sim::Duration mean_off;
+};
+// A Poisson process whose rate goes linearly from `from` (until `start`) to `to` (from
+// start + over on).
+struct RampArrivals {
+  double from_per_s = 0;
+  double to_per_s = 0;
+  sim::Time start;
+  sim::Duration over;
+};
+// A Poisson process at `base`, then a spike: from `at` the rate rises linearly to `peak`
+// over `rise`, then decays back to base exponentially with time constant `decay`:
+// rate(t) = base + (peak - base) * exp(-(t - at - rise) / decay).
+struct FlashCrowdArrivals {
+  double base_per_s = 0;
+  double peak_per_s = 0;
+  sim::Time at;
+  sim::Duration rise;
+  sim::Duration decay;
+};
+// Replayed instants (from a CSV file or the SYNs of a capture, already scaled by the
+// scenario's time_scale), non-decreasing. Shared: copies of a spec (sweeps) share the data.
+struct TraceArrivals {
+  std::shared_ptr<const std::vector<sim::Time>> times;
+  std::string source;  // the file it came from, as the scenario named it
+};
+// A closed population: `users` clients, each of which thinks (a draw of `think`), calls
+// connect(), and once that attempt's fate is decided (with its retries) and, when accepted,
+// the server has served it, thinks again. Each user's first connect() comes after a first
+// think, so a population does not start in lockstep.
+struct ClosedLoopArrivals {
+  std::int64_t users = 0;
+  sim::DurationDist think = sim::ConstantDist{sim::Duration::zero()};
+};
+using ArrivalSpec = std::variant<PoissonArrivals, ConstantArrivals, BurstArrivals, OnOffArrivals, RampArrivals,
+                                 FlashCrowdArrivals, TraceArrivals, ClosedLoopArrivals>;
 
-// Application-level retries: after a refusal or a timeout the client calls connect()
-// again (a new attempt) after backoff * factor^k, k = 0, 1, ..., each delay scaled by a
-// uniform factor in [1 - jitter, 1 + jitter].
+// Application-level retries: after a refusal or a timeout the client calls connect() again
+// (a new attempt), up to `max` times, after a delay the policy sets. With k = 0, 1, ... the
+// retry number and b = min(cap, backoff * factor^k):
+//   kNone:               never retries.
+//   kFixed:              backoff * U[1 - jitter, 1 + jitter]
+//   kExponential:        b * U[1 - jitter, 1 + jitter]
+//   kFullJitter:         U[0, b]                                  ("full jitter")
+//   kDecorrelatedJitter: min(cap, U[backoff, 3 * previous delay]), the first previous
+//                        delay being backoff                      ("decorrelated jitter")
+// No retry is made once `give_up` has passed since the first attempt of the chain.
+enum class RetryPolicy : std::uint8_t { kNone, kFixed, kExponential, kFullJitter, kDecorrelatedJitter };
 struct RetrySpec {
+  RetryPolicy policy = RetryPolicy::kExponential;
   int max = 0;
   sim::Duration backoff = sim::Duration::zero();
   double factor = 2.0;
   double jitter = 0.0;
+  sim::Duration cap = sim::Duration::infinite();
+  sim::Duration give_up = sim::Duration::infinite();
 };
 
 struct ClientSpec {
@@ -79,6 +134,13 @@ struct ClientSpec {
   Os os = Os::kLinux;  // the client's SYN retransmission behaviour
   std::size_t target_host = 0;  // index into ScenarioSpec::hosts
   int target_port = 0;          // a port the host listens on (from `listeners:` or a script)
+  // Set when the target is a balancer (index into ScenarioSpec::balancers); target_host and
+  // target_port are then unused: the balancer picks a backend for each connection.
+  std::optional<std::size_t> balancer;
+  // A SYN flood from forged source addresses: every arrival sends one SYN from an address
+  // that never answers (no ACK, no RST, no retransmission). Such a group makes no connect()
+  // calls: its attempts and outcomes stay zero and it counts `spoofed_syns` instead.
+  bool spoofed = false;
   ArrivalSpec arrivals;
   std::optional<int> syn_retries;  // overrides the OS's number of SYN retransmissions
   sim::Duration connect_timeout = sim::Duration::infinite();
@@ -111,7 +173,7 @@ struct ScriptStep {
   int line = 0;                           // where the step is in the scenario file
 };
 
-// The network between client groups, hosts and routers (all nodes by name). Without a
+// The network between client groups, hosts, balancers and routers (all nodes by name). Without a
 // `network:` section every pair is joined by a zero-delay, lossless link.
 struct LinkSpec {
   std::string a;
@@ -126,6 +188,45 @@ struct NetworkSpec {
   std::vector<LinkSpec> links;
 };
 
+// A load balancer in front of backends, NAT-style (like IPVS or a cloud network balancer):
+// it picks a backend for each connection's first SYN and forwards every segment of that
+// connection to it; the handshake is the client's with the backend, whose kernel decides
+// everything. The balancer sees the backend's RST go by and then marks it down: it picks
+// no backend that is down while one is up (all down: it picks among all).
+enum class BalancePolicy : std::uint8_t {
+  kRoundRobin,        // the next backend in order, skipping those down
+  kRandom,            // uniform among the backends up
+  kLeastConnections,  // fewest active connections; ties: the next in round-robin order
+  kTwoChoices,        // two distinct backends up at random; the one with fewer active connections
+};
+struct BackendRef {
+  std::size_t host = 0;  // index into ScenarioSpec::hosts
+  int port = 0;
+};
+struct BalancerSpec {
+  std::string name;
+  int port = 0;
+  std::vector<BackendRef> backends;
+  BalancePolicy policy = BalancePolicy::kRoundRobin;
+  sim::Duration mark_down = sim::seconds(10);  // zero: never marks a backend down
+};
+
+// A fault of a server application at a scheduled time, on one listener.
+enum class FaultKind : std::uint8_t {
+  kStall,      // its workers stop calling accept() for `length` (the queues fill)
+  kRestart,    // its socket is closed for `length`, then listens again as before
+  kSlowStart,  // service times are multiplied by `factor`, falling linearly to 1 over `length`
+};
+struct FaultSpec {
+  FaultKind kind = FaultKind::kStall;
+  sim::Time at;
+  sim::Duration length;
+  std::size_t host = 0;  // index into ScenarioSpec::hosts
+  int port = 0;          // one of its `listeners:`
+  double factor = 1.0;   // kSlowStart
+  int line = 0;          // where it is in the scenario file
+};
+
 struct ScenarioSpec {
   std::string name;
   std::uint64_t seed = 1;
@@ -134,6 +235,8 @@ struct ScenarioSpec {
   std::vector<HostSpec> hosts;
   std::vector<ClientSpec> clients;
   std::vector<ScriptStep> script;  // in file order; World runs them at their times
+  std::vector<BalancerSpec> balancers;
+  std::vector<FaultSpec> faults;   // in file order
   std::optional<NetworkSpec> network;
 };
 

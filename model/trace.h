@@ -10,6 +10,7 @@
 
 #include "model/personality.h"
 #include "model/results.h"
+#include "model/spec.h"
 #include "sim/time.h"
 
 namespace model {
@@ -23,6 +24,7 @@ enum class TraceKind : std::uint8_t {
   kRequestExpired,  // a half-open request had its last SYN-ACK retransmission
   kOutcome,      // the attempt's fate is decided
   kScriptCall,   // a script step returned (`script` points to its result)
+  kFault,        // a fault began or ended on a listener (`fault`, `fault_begins`)
 };
 
 enum class SegmentKind : std::uint8_t { kSyn, kSynAck, kAck, kRst, kClientRst };
@@ -33,6 +35,8 @@ struct TraceEvent {
   std::uint32_t client = 0;    // index into ScenarioSpec::clients
   std::uint64_t attempt = 0;   // the client group's attempt number, from 1
   std::uint32_t listener = 0;  // World's listener index (hosts' listeners in file order)
+  std::uint32_t host = 0;      // the host the connection is for (through a balancer: its backend's)
+  int port = 0;                // ... and the port
   SegmentKind segment = SegmentKind::kSyn;
   int transmission = 0;        // kSend of a SYN: 1 for the first, 2 for the first retransmission...
   int retry_no = 0;            // kConnect: application retry number
@@ -44,6 +48,8 @@ struct TraceEvent {
   std::int64_t backlog = 0;
   sim::Time next_retransmit = sim::Time::never();  // the client's next SYN, if one is due
   const ScriptResult* script = nullptr;  // kScriptCall: valid during on_event only
+  const FaultSpec* fault = nullptr;       // kFault
+  bool fault_begins = false;              // kFault: its start (else its end)
 };
 
 class TraceObserver {

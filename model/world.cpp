@@ -8,11 +8,13 @@
 #include <deque>
 #include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "model/arrivals.h"
 #include "model/network.h"
 #include "model/personality.h"
+#include "model/retry.h"
 #include "model/socket_api.h"
 #include "model/trace.h"
 #include "sim/distribution.h"
@@ -72,7 +74,9 @@ struct Connection {
   std::uint32_t listener = 0;
   std::uint32_t generation = 0;
   std::uint32_t attempt = 0;  // the client group's attempt number (for narration)
+  std::uint32_t chain = 0;    // the client group's chain of attempts this one belongs to
   std::uint16_t retry_no = 0;
+  std::uint16_t backend = 0;  // through a balancer: the backend it picked (else 0)
   std::uint8_t syn_transmissions = 0;
   std::uint8_t synack_timeouts = 0;  // Linux req->num_timeout
   std::uint8_t rst_resends = 0;      // Windows: SYNs re-sent after a RST
@@ -80,7 +84,25 @@ struct Connection {
   ServerState server_state = ServerState::kNone;
   bool cookie = false;  // the server answered with a SYN cookie and kept nothing
   bool live = false;
+  bool spoofed = false;    // a forged SYN: nobody at the client's end
+  bool flow_open = false;  // a balancer counts it among its backend's active connections
 };
+
+// One logical client: a first attempt and the application retries that follow it (an
+// open-loop arrival), or one user of a closed population, whose chain starts again after
+// each think time.
+struct Chain {
+  sim::Time first;                                // its current first attempt
+  sim::Duration previous = sim::Duration::zero();  // the last retry delay (decorrelated jitter)
+  std::uint16_t retries = 0;                       // retries made since `first`
+};
+
+// The service-done event of a worker carries the accepted descriptor and, when the
+// connection came through a balancer, the flow to end: (balancer + 1, backend).
+constexpr std::uint64_t pack_service(std::int64_t fd, std::uint32_t balancer_plus_one, std::uint16_t backend) {
+  return static_cast<std::uint64_t>(fd) | (static_cast<std::uint64_t>(balancer_plus_one & 0xFFFFu) << 32) |
+         (static_cast<std::uint64_t>(backend) << 48);
+}
 
 // A connection whose SYN has not reached a listener yet, or reached a closed port.
 constexpr std::uint32_t kNoListener = UINT32_MAX;
@@ -158,7 +180,10 @@ struct World::Impl {
     Personality personality{Os::kLinux, KernelKnobs{}};
     std::int64_t backlog = 0;
     int workers = 0;
-    int idle_workers = 0;
+    int busy_workers = 0;  // serving a connection (they finish their work across a restart)
+    bool stalled = false;  // a stall fault: the workers do not call accept()
+    bool restarting = false;          // a restart fault closed it; it listens again at the end
+    const FaultSpec* slow = nullptr;  // a slow_start fault in progress
     sim::DurationDist service;
     sim::RandomStream service_rng{0};
     std::deque<std::uint32_t> accept_queue;  // connection slots, oldest first
@@ -168,11 +193,11 @@ struct World::Impl {
     sim::TimeWeighted syn_level;
     ListenerResults out;
 
-    // A worker finished serving a connection; `arg` is its descriptor.
-    void handle(sim::Engine&, std::uint64_t arg) override {
-      world->on_service_done(*this, static_cast<std::int64_t>(arg));
-    }
+    // A worker finished serving a connection; `arg` is pack_service(...).
+    void handle(sim::Engine&, std::uint64_t arg) override { world->on_service_done(*this, arg); }
   };
+
+  struct Balancer;
 
   struct ClientGroup final : sim::EventHandler {
     Impl* world = nullptr;
@@ -180,28 +205,33 @@ struct World::Impl {
     const ClientSpec* spec = nullptr;
     std::uint32_t target_host = 0;
     int target_port = 0;
+    Balancer* balancer = nullptr;  // the target, when it is a balancer
+    const ClosedLoopArrivals* population = nullptr;  // a closed population (else open-loop arrivals)
     Personality personality{Os::kLinux, KernelKnobs{}};
     SynRetransmitSchedule syn_schedule;
     ArrivalProcess arrivals{PoissonArrivals{1}};
-    sim::RandomStream arrival_rng{0};
+    sim::RandomStream arrival_rng{0};  // open-loop arrivals, or the users' think times
     sim::RandomStream retry_rng{0};
     sim::RandomStream network_rng{0};  // jitter and loss on its path
+    std::vector<Chain> chains;         // a closed population: one per user, for good
+    std::vector<std::uint32_t> free_chains;
     ClientResults out;
 
-    // arg 0: the next arrivals; arg k > 0: application retry number k.
+    // arg 0: the next arrivals; arg k > 0: the next attempt of chain k - 1 (a retry, or a
+    // user back from thinking).
     void handle(sim::Engine&, std::uint64_t arg) override {
       if (arg == 0) {
         // Every connect() of this instant is made before any segment is delivered, as
         // when many clients send at once.
         const sim::Time now = world->engine.now();
-        world->connect(*this, 0);
+        world->arrive(*this);
         while (next_arrival && *next_arrival == now) {
-          world->connect(*this, 0);
+          world->arrive(*this);
           next_arrival = arrivals.next(arrival_rng);
         }
         schedule_next_arrival();
       } else {
-        world->connect(*this, static_cast<std::uint16_t>(arg));
+        world->connect(*this, static_cast<std::uint32_t>(arg - 1));
       }
     }
     // Schedules the pending arrival and looks one ahead (to group arrivals of one instant).
@@ -225,6 +255,23 @@ struct World::Impl {
     const ScriptStep* blocked_accept = nullptr;  // a blocking accept() waiting for a connection
   };
 
+  // A NAT balancer: which backend each connection goes to, and what it knows of them.
+  struct Balancer {
+    const BalancerSpec* spec = nullptr;
+    std::uint32_t index = 0;
+    std::size_t next = 0;                  // round-robin position
+    std::vector<sim::Time> down_until;     // per backend
+    std::vector<std::int64_t> active;      // per backend: flows assigned and not ended
+    sim::RandomStream rng{0};
+    BalancerResults out;
+  };
+
+  // Starts (arg 2i) and ends (arg 2i + 1) fault i of the scenario.
+  struct FaultRunner final : sim::EventHandler {
+    Impl* world = nullptr;
+    void handle(sim::Engine&, std::uint64_t arg) override { world->on_fault(world->spec.faults[arg / 2], arg % 2 == 0); }
+  };
+
   // Runs the scenario's script steps at their times; `arg` indexes `steps`.
   struct ScriptRunner final : sim::EventHandler {
     Impl* world = nullptr;
@@ -238,6 +285,7 @@ struct World::Impl {
   std::vector<Host> hosts;
   std::optional<model::Network> net;  // none: every segment arrives at once
   std::vector<Listener> listeners;
+  std::vector<Balancer> balancers;
   std::vector<ClientGroup> clients;
   std::vector<Connection> conns;
   std::vector<std::uint32_t> free_slots;
@@ -245,6 +293,7 @@ struct World::Impl {
   TraceObserver* observer = nullptr;
   std::vector<ScriptResult> script_results;
   ScriptRunner script;
+  FaultRunner faults;
   Timers timers;
   Network network;
   Sampler sampler;
@@ -264,12 +313,14 @@ struct World::Impl {
     network.world = this;
     sampler.world = this;
     script.world = this;
+    faults.world = this;
     if (spec.network) {
       // config/ has checked that every client group reaches its target host.
       net = model::Network::build(spec).network;
       assert(net);
     }
     build_listeners();
+    build_balancers();
     build_clients();
     build_series();
   }
@@ -330,7 +381,6 @@ struct World::Impl {
     l.backlog = *h.table.backlog_of(fd);
     l.out.backlog = l.backlog;
     l.workers = workers;
-    l.idle_workers = workers;
     l.service = service;
     h.open_ports[l.port] = slot;
   }
@@ -344,6 +394,26 @@ struct World::Impl {
     return b.value;
   }
 
+  void build_balancers() {
+    balancers.resize(spec.balancers.size());
+    for (std::uint32_t i = 0; i < balancers.size(); ++i) {
+      const BalancerSpec& bs = spec.balancers[i];
+      Balancer& b = balancers[i];
+      b.spec = &bs;
+      b.index = i;
+      b.down_until.assign(bs.backends.size(), sim::Time::zero());
+      b.active.assign(bs.backends.size(), 0);
+      b.rng = sim::RandomStream(spec.seed, "balancer/" + bs.name);
+      b.out.name = bs.name;
+      for (const BackendRef& ref : bs.backends) {
+        BackendResults r;
+        r.host = spec.hosts[ref.host].name;
+        r.port = ref.port;
+        b.out.backends.push_back(r);
+      }
+    }
+  }
+
   void build_clients() {
     clients.resize(spec.clients.size());
     for (std::uint32_t i = 0; i < clients.size(); ++i) {
@@ -354,6 +424,9 @@ struct World::Impl {
       c.spec = &cs;
       c.target_host = static_cast<std::uint32_t>(cs.target_host);
       c.target_port = cs.target_port;
+      if (cs.balancer) c.balancer = &balancers[*cs.balancer];
+      c.population = std::get_if<ClosedLoopArrivals>(&cs.arrivals);
+      if (c.population) c.chains.resize(static_cast<std::size_t>(c.population->users));
       c.personality = Personality(cs.os, default_knobs(cs.os));
       c.syn_schedule = c.personality.syn_schedule(cs.syn_retries);
       c.arrivals = ArrivalProcess(cs.arrivals);
@@ -361,6 +434,7 @@ struct World::Impl {
       c.retry_rng = sim::RandomStream(spec.seed, "client/" + cs.name + "/retry");
       c.network_rng = sim::RandomStream(spec.seed, "client/" + cs.name + "/network");
       c.out.name = cs.name;
+      c.out.spoofed = cs.spoofed;
     }
   }
 
@@ -383,7 +457,17 @@ struct World::Impl {
     std::stable_sort(script.steps.begin(), script.steps.end(),
                      [](const ScriptStep* a, const ScriptStep* b) { return a->at < b->at; });
     for (std::size_t i = 0; i < script.steps.size(); ++i) engine.schedule_at(script.steps[i]->at, script, i);
+    for (std::size_t i = 0; i < spec.faults.size(); ++i) {
+      const FaultSpec& f = spec.faults[i];
+      engine.schedule_at(f.at, faults, 2 * i);
+      if (f.at + f.length < end) engine.schedule_at(f.at + f.length, faults, 2 * i + 1);
+    }
     for (auto& c : clients) {
+      if (c.population) {
+        // Each user's first connect() comes after a first think time.
+        for (std::uint32_t u = 0; u < c.chains.size(); ++u) user_thinks(c, u, sim::Duration::zero());
+        continue;
+      }
       c.next_arrival = c.arrivals.next(c.arrival_rng);
       c.schedule_next_arrival();
     }
@@ -415,6 +499,7 @@ struct World::Impl {
   void release(std::uint32_t slot) {
     Connection& c = conns[slot];
     assert(c.live && c.server_state == ServerState::kNone);
+    if (c.flow_open) end_flow(c);
     c.live = false;
     ++c.generation;
     free_slots.push_back(slot);
@@ -422,8 +507,9 @@ struct World::Impl {
   }
 
   // An attempt's fate is decided: count it once. The slot is freed when neither end
-  // holds anything more for it.
-  void settle(std::uint32_t slot, Outcome outcome) {
+  // holds anything more for it. An accepted connection keeps its client (a user of a
+  // closed population, a balancer's flow) busy for `served`, the time the server serves it.
+  void settle(std::uint32_t slot, Outcome outcome, sim::Duration served = sim::Duration::zero()) {
     Connection& c = conns[slot];
     ClientGroup& g = clients[c.client];
     g.out.counts.count(outcome);
@@ -435,16 +521,42 @@ struct World::Impl {
       e.outcome = outcome;
       observer->on_event(e);
     }
-    if (outcome == Outcome::kRefused || outcome == Outcome::kTimedOut) maybe_retry(g, c.retry_no);
+    // The client has gone: a balancer forgets the flow (an accepted one ends with its service).
+    if (c.flow_open && outcome != Outcome::kAccepted) end_flow(c);
+    const bool failed = outcome == Outcome::kRefused || outcome == Outcome::kTimedOut;
+    if (failed && retry(g, c.chain)) return;
+    chain_done(g, c.chain, served);
   }
 
-  void maybe_retry(ClientGroup& g, std::uint16_t retry_no) {
+  // Schedules the next attempt of a chain after a failure, if its policy retries.
+  bool retry(ClientGroup& g, std::uint32_t chain) {
     const RetrySpec& r = g.spec->retry;
-    if (retry_no >= r.max) return;
-    const double scale = std::pow(r.factor, retry_no) * (r.jitter > 0 ? g.retry_rng.uniform(1.0 - r.jitter, 1.0 + r.jitter) : 1.0);
-    const auto delay = sim::duration_from_seconds(r.backoff.seconds() * scale);
-    const sim::Time at = engine.now() + (delay ? *delay : sim::Duration::infinite());
-    if (at < end) engine.schedule_at(at, g, static_cast<std::uint64_t>(retry_no) + 1);
+    Chain& ch = g.chains[chain];
+    if (r.policy == RetryPolicy::kNone || ch.retries >= r.max) return false;
+    const sim::Duration delay = retry_delay(r, ch.retries, ch.retries == 0 ? r.backoff : ch.previous, g.retry_rng);
+    const sim::Time at = engine.now() + delay;
+    if (!may_retry(r, ch.retries, ch.first, at)) return false;
+    ch.previous = delay;
+    ++ch.retries;
+    if (at < end) engine.schedule_at(at, g, static_cast<std::uint64_t>(chain) + 1);
+    return true;
+  }
+
+  // A chain's last attempt is decided: a user thinks and starts again; an open-loop
+  // arrival's chain is over.
+  void chain_done(ClientGroup& g, std::uint32_t chain, sim::Duration busy) {
+    if (g.population) {
+      user_thinks(g, chain, busy);
+    } else {
+      g.free_chains.push_back(chain);
+    }
+  }
+
+  // User u of a closed population calls connect() again after `busy` and a think time.
+  void user_thinks(ClientGroup& g, std::uint32_t u, sim::Duration busy) {
+    g.chains[u] = Chain{};
+    const sim::Time at = engine.now() + busy + sim::sample(g.population->think, g.arrival_rng);
+    if (at < end) engine.schedule_at(at, g, static_cast<std::uint64_t>(u) + 1);
   }
 
   void set_accept_level(Listener& l) {
@@ -465,6 +577,7 @@ struct World::Impl {
     e.client = c.client;
     e.attempt = c.attempt;
     e.listener = c.listener;
+    std::tie(e.host, e.port) = destination(c);
     if (c.listener != kNoListener) {
       const Listener& l = listeners[c.listener];
       e.accept_len = static_cast<std::int64_t>(l.accept_queue.size());
@@ -485,11 +598,15 @@ struct World::Impl {
       e.segment = static_cast<SegmentKind>(segment);
       observer->on_event(e);
     }
+    Connection& c = conns[slot];
+    if (segment == Segment::kRst && c.flow_open) mark_down(c);  // the balancer sees the RST go by
+    // A forged source address never answers, and nothing reaches it.
+    if (c.spoofed && (segment == Segment::kSynAck || segment == Segment::kRst)) return;
     sim::Duration delay = sim::Duration::zero();
     if (net) {
-      // Both directions of a connection cross its client group's path.
-      ClientGroup& g = clients[conns[slot].client];
-      const auto d = net->cross(g.index, g.network_rng);
+      // Both directions of a connection cross its client group's path (to its backend).
+      ClientGroup& g = clients[c.client];
+      const auto d = net->cross(g.index, c.backend, g.network_rng);
       if (!d) {
         ++g.out.segments_lost;
         return;
@@ -504,7 +621,11 @@ struct World::Impl {
     const Connection& c = conns[u.slot];
     if (!c.live || (c.generation & 0xFFFFFFu) != u.generation) return;  // its connection is gone
     switch (static_cast<Segment>(u.kind)) {
-      case Segment::kSyn: server_receive_syn(u.slot); return;
+      case Segment::kSyn:
+        server_receive_syn(u.slot);
+        // Nobody waits for a forged SYN: the slot lives only while the server keeps a request.
+        if (c.spoofed) release_if_idle(u.slot);
+        return;
       case Segment::kSynAck: client_receive_synack(u.slot); return;
       case Segment::kAck: server_receive_ack(u.slot); return;
       case Segment::kRst: client_receive_rst(u.slot); return;
@@ -514,22 +635,137 @@ struct World::Impl {
 
   // ---- the client ----------------------------------------------------------------------
 
-  void connect(ClientGroup& g, std::uint16_t retry_no) {
+  // An open-loop arrival: a new chain's first connect(), or a forged SYN.
+  void arrive(ClientGroup& g) {
+    if (g.spec->spoofed) {
+      spoofed_syn(g);
+      return;
+    }
+    std::uint32_t chain;
+    if (!g.free_chains.empty()) {
+      chain = g.free_chains.back();
+      g.free_chains.pop_back();
+      g.chains[chain] = Chain{};
+    } else {
+      chain = static_cast<std::uint32_t>(g.chains.size());
+      g.chains.emplace_back();
+    }
+    connect(g, chain);
+  }
+
+  void connect(ClientGroup& g, std::uint32_t chain) {
     const std::uint32_t slot = allocate(g.index, kNoListener);
     Connection& c = conns[slot];
+    Chain& ch = g.chains[chain];
+    if (ch.retries == 0) ch.first = engine.now();
     c.started = engine.now();
-    c.retry_no = retry_no;
+    c.chain = chain;
+    c.retry_no = ch.retries;
     c.client_state = ClientState::kSynSent;
     ++g.out.counts.attempts;
     c.attempt = static_cast<std::uint32_t>(g.out.counts.attempts);
+    if (g.balancer) open_flow(*g.balancer, c);
     if (observer) observer->on_event(trace(TraceKind::kConnect, slot));
-    if (retry_no > 0) ++g.out.app_retries;
+    if (c.retry_no > 0) ++g.out.app_retries;
     // The application's connect_timeout, or the OS's own limit (BSD keepinit).
     const sim::Duration deadline = std::min(g.spec->connect_timeout, g.syn_schedule.deadline);
     if (!deadline.is_infinite()) {
       engine.schedule_in(deadline, timers, pack_timer(slot, c.generation, TimerKind::kConnectTimeout));
     }
     send_syn(slot);
+  }
+
+  // One SYN from a forged address: it makes no connect() and waits for nothing.
+  void spoofed_syn(ClientGroup& g) {
+    const std::uint32_t slot = allocate(g.index, kNoListener);
+    Connection& c = conns[slot];
+    c.started = engine.now();
+    c.spoofed = true;
+    c.attempt = static_cast<std::uint32_t>(++g.out.spoofed_syns);
+    if (g.balancer) open_flow(*g.balancer, c);
+    send(slot, Segment::kSyn);
+  }
+
+  // ---- balancers -----------------------------------------------------------------------
+
+  // Picks the backend of a new connection (BalancePolicy) and counts the flow.
+  void open_flow(Balancer& b, Connection& c) {
+    const std::size_t n = b.active.size();
+    const sim::Time now = engine.now();
+    bool any_up = false;
+    for (const sim::Time t : b.down_until) any_up = any_up || t <= now;
+    // With every backend down the balancer has nothing better: it picks among all.
+    const auto eligible = [&](std::size_t i) { return !any_up || b.down_until[i] <= now; };
+    // The k-th eligible backend counting from index 0.
+    const auto kth_eligible = [&](std::uint64_t k) {
+      for (std::size_t i = 0;; ++i) {
+        if (eligible(i) && k-- == 0) return i;
+      }
+    };
+    std::size_t eligible_count = 0;
+    for (std::size_t i = 0; i < n; ++i) eligible_count += eligible(i) ? 1 : 0;
+    std::size_t pick = 0;
+    switch (b.spec->policy) {
+      case BalancePolicy::kRoundRobin:
+      case BalancePolicy::kLeastConnections: {
+        // Round robin: the first eligible from the rotating position. Least connections:
+        // the fewest active among the eligible, the earliest from that position on a tie.
+        bool found = false;
+        for (std::size_t k = 0; k < n; ++k) {
+          const std::size_t i = (b.next + k) % n;
+          if (!eligible(i)) continue;
+          if (!found || (b.spec->policy == BalancePolicy::kLeastConnections && b.active[i] < b.active[pick])) pick = i;
+          found = true;
+          if (b.spec->policy == BalancePolicy::kRoundRobin) break;
+        }
+        b.next = (pick + 1) % n;
+        break;
+      }
+      case BalancePolicy::kRandom:
+        pick = kth_eligible(b.rng.below(eligible_count));
+        break;
+      case BalancePolicy::kTwoChoices: {
+        if (eligible_count == 1) {
+          pick = kth_eligible(0);
+          break;
+        }
+        // Two distinct eligible backends, uniformly; the first drawn wins a tie.
+        const std::uint64_t first = b.rng.below(eligible_count);
+        std::uint64_t second = b.rng.below(eligible_count - 1);
+        if (second >= first) ++second;
+        const std::size_t x = kth_eligible(first);
+        const std::size_t y = kth_eligible(second);
+        pick = b.active[y] < b.active[x] ? y : x;
+        break;
+      }
+    }
+    c.backend = static_cast<std::uint16_t>(pick);
+    c.flow_open = true;
+    BackendResults& r = b.out.backends[pick];
+    ++r.assigned;
+    r.max_active = std::max(r.max_active, ++b.active[pick]);
+  }
+
+  void end_flow(Connection& c) {
+    c.flow_open = false;
+    --clients[c.client].balancer->active[c.backend];
+  }
+
+  // A backend answered RST: the balancer skips it for mark_down.
+  void mark_down(const Connection& c) {
+    Balancer& b = *clients[c.client].balancer;
+    if (b.spec->mark_down == sim::Duration::zero()) return;
+    if (b.down_until[c.backend] <= engine.now()) ++b.out.backends[c.backend].marked_down;
+    b.down_until[c.backend] = engine.now() + b.spec->mark_down;
+  }
+
+  // The host and port a connection's SYN is for: the client group's target, or the
+  // backend its balancer picked.
+  std::pair<std::uint32_t, int> destination(const Connection& c) const {
+    const ClientGroup& g = clients[c.client];
+    if (!g.balancer) return {g.target_host, g.target_port};
+    const BackendRef& ref = g.balancer->spec->backends[c.backend];
+    return {static_cast<std::uint32_t>(ref.host), ref.port};
   }
 
   void send_syn(std::uint32_t slot) {
@@ -598,9 +834,9 @@ struct World::Impl {
     Connection& c = conns[slot];
     if (c.server_state == ServerState::kNone && !c.cookie) {
       // Which socket the SYN finds is decided when it arrives: a port may open or close.
-      const ClientGroup& g = clients[c.client];
-      const Host& h = hosts[g.target_host];
-      const auto it = h.open_ports.find(g.target_port);
+      const auto [host, port] = destination(c);
+      const Host& h = hosts[host];
+      const auto it = h.open_ports.find(port);
       c.listener = it == h.open_ports.end() ? kNoListener : it->second;
     }
     if (c.listener == kNoListener) {
@@ -739,43 +975,107 @@ struct World::Impl {
     record_step(h, st, r);
   }
 
-  // Workers blocked in accept() take connections as soon as there are both.
-  // Each accept() needs a descriptor: without one the connection stays queued and the
-  // worker tries again when a descriptor frees (Winsock listen page).
+  // Workers blocked in accept() take connections as soon as there are both (unless a
+  // stall fault holds them). Each accept() needs a descriptor: without one the connection
+  // stays queued and the worker tries again when a descriptor frees (Winsock listen page).
   void try_accept(Listener& l) {
-    while (l.idle_workers > 0 && !l.accept_queue.empty()) {
+    while (!l.stalled && l.busy_workers < l.workers && !l.accept_queue.empty()) {
       const SocketResult r = hosts[l.host_index].table.app_accept(l.fd);
       if (!r.ok()) {
         l.starved = true;
         return;
       }
       l.starved = false;
-      --l.idle_workers;
-      accept_front(l);
-      engine.schedule_in(sim::sample(l.service, l.service_rng), l, static_cast<std::uint64_t>(r.value));
+      ++l.busy_workers;
+      const sim::Duration service = slowed(l, sim::sample(l.service, l.service_rng));
+      const Connection& c = conns[l.accept_queue.front()];
+      // The balancer's flow lasts as long as the service (pack_service).
+      const std::uint32_t balancer = c.flow_open ? clients[c.client].balancer->index + 1 : 0;
+      const std::uint16_t backend = c.backend;
+      if (c.flow_open) conns[l.accept_queue.front()].flow_open = false;
+      accept_front(l, service);
+      engine.schedule_in(service, l, pack_service(r.value, balancer, backend));
     }
   }
 
-  // The application accepted the oldest completed connection.
-  void accept_front(Listener& l) {
+  // A service time under a slow_start fault: multiplied by a factor that falls linearly
+  // from the fault's `factor` at its start to 1 at its end.
+  sim::Duration slowed(const Listener& l, sim::Duration d) const {
+    if (!l.slow) return d;
+    const double elapsed = (engine.now() - l.slow->at).seconds() / l.slow->length.seconds();
+    const double m = l.slow->factor - (l.slow->factor - 1.0) * std::min(1.0, elapsed);
+    return sim::duration_from_seconds(d.seconds() * m).value_or(sim::Duration::infinite());
+  }
+
+  // The application accepted the oldest completed connection; its server then serves it
+  // for `served` (a script's accept: zero).
+  void accept_front(Listener& l, sim::Duration served = sim::Duration::zero()) {
     const std::uint32_t slot = l.accept_queue.front();
     l.accept_queue.pop_front();
     Connection& c = conns[slot];
     ++l.out.accepted;
     l.out.accept_wait.record((engine.now() - c.queued).ns());
     c.server_state = ServerState::kNone;
-    settle(slot, Outcome::kAccepted);
+    settle(slot, Outcome::kAccepted, served);
     release(slot);
     set_accept_level(l);
   }
 
-  void on_service_done(Listener& l, std::int64_t fd) {
+  void on_service_done(Listener& l, std::uint64_t arg) {
+    const auto fd = static_cast<std::int64_t>(arg & 0xFFFFFFFFu);
+    if (const auto balancer = static_cast<std::uint32_t>((arg >> 32) & 0xFFFFu); balancer > 0) {
+      --balancers[balancer - 1].active[arg >> 48];
+    }
     Host& h = hosts[l.host_index];
     h.table.app_close(fd);
-    ++l.idle_workers;
+    --l.busy_workers;
     try_accept(l);
     for (const auto& [port, slot] : h.open_ports) {
       if (listeners[slot].starved) try_accept(listeners[slot]);
+    }
+  }
+
+  // ---- faults --------------------------------------------------------------------------
+
+  void on_fault(const FaultSpec& f, bool begins) {
+    Host& h = hosts[f.host];
+    Listener& l = listeners[h.slot_of_port.at(f.port)];
+    switch (f.kind) {
+      case FaultKind::kStall:
+        l.stalled = begins;
+        if (!begins) try_accept(l);
+        break;
+      case FaultKind::kSlowStart:
+        l.slow = begins ? &f : nullptr;
+        break;
+      case FaultKind::kRestart:
+        if (begins && l.open) {
+          // The process closes its socket; what the queues held is reset, the port refuses.
+          // Connections being served finish: their workers come back to the new socket.
+          h.table.close(l.fd);
+          close_listener(l);
+          l.restarting = true;
+        } else if (!begins && l.restarting) {
+          l.restarting = false;
+          for (const ListenerSpec& ls : h.spec->listeners) {
+            if (ls.port != f.port) continue;
+            const SocketResult r = h.table.open_listener(ls.port, backlog_argument(h.personality, ls.backlog));
+            if (r.ok()) open_listener(h, l.index, r.value, ls.workers, ls.service);
+          }
+        }
+        break;
+    }
+    if (observer) {
+      TraceEvent e;
+      e.at = engine.now();
+      e.kind = TraceKind::kFault;
+      e.listener = l.index;
+      e.fault = &f;
+      e.fault_begins = begins;
+      e.accept_len = static_cast<std::int64_t>(l.accept_queue.size());
+      e.syn_len = l.syn_queue_len;
+      e.backlog = l.backlog;
+      observer->on_event(e);
     }
   }
 
@@ -1034,6 +1334,7 @@ struct World::Impl {
       r.totals.add(g.out.counts);
       r.clients.push_back(g.out);
     }
+    for (const Balancer& b : balancers) r.balancers.push_back(b.out);
     for (auto& l : listeners) {
       l.out.accept_queue = {l.accept_level.mean(now), l.accept_level.max(), l.accept_level.full_fraction(now)};
       l.out.syn_queue = {l.syn_level.mean(now), l.syn_level.max(), l.syn_level.full_fraction(now)};

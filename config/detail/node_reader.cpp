@@ -112,13 +112,24 @@ std::optional<double> parse_number_text(std::string_view text) {
 void DiagnosticSink::error(const YAML::Mark& mark, std::string path, std::string message) {
   diagnostics_.push_back(Diagnostic{file_, to_one_based(mark.line), to_one_based(mark.column), std::move(path),
                                     std::move(message)});
+  order_.emplace_back(diagnostics_.back().line, diagnostics_.back().column);
+}
+
+void DiagnosticSink::error_in_other_file(const YAML::Mark& anchor, Diagnostic d) {
+  diagnostics_.push_back(std::move(d));
+  order_.emplace_back(to_one_based(anchor.line), to_one_based(anchor.column));
 }
 
 std::vector<Diagnostic> DiagnosticSink::take_sorted() {
-  std::stable_sort(diagnostics_.begin(), diagnostics_.end(), [](const Diagnostic& a, const Diagnostic& b) {
-    return a.line != b.line ? a.line < b.line : a.column < b.column;
-  });
-  return std::move(diagnostics_);
+  std::vector<std::size_t> index(diagnostics_.size());
+  for (std::size_t i = 0; i < index.size(); ++i) index[i] = i;
+  std::stable_sort(index.begin(), index.end(), [&](std::size_t a, std::size_t b) { return order_[a] < order_[b]; });
+  std::vector<Diagnostic> sorted;
+  sorted.reserve(index.size());
+  for (std::size_t i : index) sorted.push_back(std::move(diagnostics_[i]));
+  diagnostics_.clear();
+  order_.clear();
+  return sorted;
 }
 
 Field root_field(const YAML::Node& root) {

@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <yaml-cpp/yaml.h>
@@ -28,6 +29,10 @@ class DiagnosticSink {
 
   // `mark` is yaml-cpp's (0-based); a null mark (line -1) gives a diagnostic without location.
   void error(const YAML::Mark& mark, std::string path, std::string message);
+  // A problem inside another file the scenario names (a trace): `d` carries that file and
+  // its own position, and is listed with the scenario's problems at `anchor`, the key that
+  // names the file.
+  void error_in_other_file(const YAML::Mark& anchor, Diagnostic d);
   std::size_t count() const { return diagnostics_.size(); }
   const std::string& file() const { return file_; }
   // The diagnostics in file order (line, then column; ties in the order reported).
@@ -36,6 +41,7 @@ class DiagnosticSink {
  private:
   std::string file_;
   std::vector<Diagnostic> diagnostics_;
+  std::vector<std::pair<int, int>> order_;  // parallel: the (line, column) each is listed at
 };
 
 // A node together with where to point at it and how to name it.

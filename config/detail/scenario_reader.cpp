@@ -3,13 +3,18 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <filesystem>
 #include <iterator>
 #include <limits>
+#include <memory>
 #include <span>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "config/detail/text.h"
+#include "config/detail/trace_reader.h"
+#include "config/units.h"
 #include "model/network.h"
 #include "sim/format.h"
 
@@ -20,15 +25,66 @@ namespace {
 using model::Os;
 
 // The keys allowed at each place of the format (docs/scenario-format.md).
-constexpr std::string_view kTopKeys[] = {"name",    "seed",    "duration", "sample_interval",
-                                         "hosts",   "clients", "script",   "network"};
+constexpr std::string_view kTopKeys[] = {"name",    "seed",      "duration", "sample_interval", "hosts",
+                                         "balancers", "clients", "script",   "faults",          "network"};
 constexpr std::string_view kHostKeys[] = {"os", "kernel", "max_sockets", "socket_buffers", "listeners"};
 constexpr std::string_view kListenerKeys[] = {"port", "backlog", "workers", "service"};
 constexpr std::string_view kBacklogHintKeys[] = {"somaxconn_hint"};
-constexpr std::string_view kClientKeys[] = {"os", "target", "arrivals", "syn_retries", "connect_timeout", "retry"};
-constexpr std::string_view kRetryKeys[] = {"max", "backoff", "factor", "jitter"};
+constexpr std::string_view kClientKeys[] = {"os",          "target",          "spoofed", "arrivals",
+                                            "syn_retries", "connect_timeout", "retry"};
+constexpr std::string_view kRetryKeys[] = {"policy", "max", "backoff", "factor", "jitter", "cap", "give_up"};
 constexpr std::string_view kNetworkKeys[] = {"routers", "links"};
 constexpr std::string_view kLinkKeys[] = {"a", "b", "latency", "jitter", "loss"};
+constexpr std::string_view kBalancerKeys[] = {"port", "backends", "policy", "mark_down"};
+constexpr std::string_view kFaultKeys[] = {"fault", "listener", "at", "for", "factor"};
+
+constexpr std::string_view kBalancePolicies[] = {"round_robin", "random", "least_connections", "two_choices"};
+constexpr model::BalancePolicy kBalancePolicyValues[] = {
+    model::BalancePolicy::kRoundRobin, model::BalancePolicy::kRandom, model::BalancePolicy::kLeastConnections,
+    model::BalancePolicy::kTwoChoices};
+static_assert(std::size(kBalancePolicies) == std::size(kBalancePolicyValues));
+
+constexpr std::string_view kFaultKinds[] = {"stall", "restart", "slow_start"};
+constexpr model::FaultKind kFaultKindValues[] = {model::FaultKind::kStall, model::FaultKind::kRestart,
+                                                 model::FaultKind::kSlowStart};
+static_assert(std::size(kFaultKinds) == std::size(kFaultKindValues));
+
+// Retry policies, indexed by model::RetryPolicy's value.
+constexpr std::string_view kRetryPolicies[] = {"none", "fixed", "exponential", "full_jitter", "decorrelated_jitter"};
+static_assert(std::size(kRetryPolicies) == static_cast<std::size_t>(model::RetryPolicy::kDecorrelatedJitter) + 1);
+
+// The keys of `retry:` that not every policy takes, and why a policy ignores one.
+struct RetryKeyRule {
+  std::string_view key;
+  std::string_view why_not[std::size(kRetryPolicies)];  // empty: the policy takes the key
+};
+constexpr std::string_view kNeverRetries = "it never retries";
+constexpr RetryKeyRule kRetryKeyRules[] = {
+    {"backoff", {kNeverRetries, "", "", "", ""}},
+    {"factor",
+     {kNeverRetries, "its delay is always backoff", "", "",
+      "each delay is drawn from [backoff, 3 x the previous delay]: the 3 is part of its definition"}},
+    {"jitter",
+     {kNeverRetries, "", "", "its delay is already uniform on [0, backoff x factor^k]",
+      "its delay is already uniform on [backoff, 3 x the previous delay]"}},
+    {"cap", {kNeverRetries, "its delay is always backoff, so there is nothing to cap", "", "", ""}},
+    {"give_up", {kNeverRetries, "", "", "", ""}},
+};
+
+// What a spoofed client group may not have, and why.
+struct SpoofedExclusion {
+  std::string_view key;
+  std::string_view why;
+};
+constexpr SpoofedExclusion kNotForSpoofed[] = {
+    {"syn_retries", "its forged SYNs are sent once from addresses that never answer: nothing retransmits them"},
+    {"connect_timeout", "it makes no connect() calls, so none can time out"},
+    {"retry", "it makes no connect() calls, so none can be retried"},
+};
+
+// Every kind of network node, for messages about names.
+constexpr std::string_view kOneNamespace =
+    "hosts, clients, balancers and routers share one namespace (all are network nodes)";
 
 constexpr std::string_view kConstantDistKeys[] = {"dist", "value"};
 constexpr std::string_view kMeanDistKeys[] = {"dist", "mean"};
@@ -44,9 +100,19 @@ constexpr TaggedKind kDistKinds[] = {
 
 constexpr std::string_view kRateProcessKeys[] = {"process", "rate"};
 constexpr std::string_view kBurstProcessKeys[] = {"process", "count", "at", "over"};
-enum ProcessKind : std::size_t { kPoisson, kConstantRate, kBurst };
+constexpr std::string_view kOnOffProcessKeys[] = {"process", "rate", "off_rate", "on", "off"};
+constexpr std::string_view kRampProcessKeys[] = {"process", "from", "to", "over", "start"};
+constexpr std::string_view kFlashCrowdProcessKeys[] = {"process", "base", "peak", "at", "rise", "decay"};
+constexpr std::string_view kTraceProcessKeys[] = {"process", "csv", "id", "pcap", "port", "time_scale"};
+constexpr std::string_view kClosedProcessKeys[] = {"process", "users", "think"};
+enum ProcessKind : std::size_t { kPoisson, kConstantRate, kBurst, kOnOff, kRamp, kFlashCrowd, kTrace, kClosed };
 constexpr TaggedKind kProcessKinds[] = {
-    {"poisson", kRateProcessKeys}, {"constant", kRateProcessKeys}, {"burst", kBurstProcessKeys}};
+    {"poisson", kRateProcessKeys},   {"constant", kRateProcessKeys},
+    {"burst", kBurstProcessKeys},    {"onoff", kOnOffProcessKeys},
+    {"ramp", kRampProcessKeys},      {"flash_crowd", kFlashCrowdProcessKeys},
+    {"trace", kTraceProcessKeys},    {"closed", kClosedProcessKeys}};
+// A closed population is simulated user by user: a bound keeps its memory reasonable.
+constexpr std::int64_t kMaxClosedUsers = 1'000'000;
 
 // Script steps: `do` picks the call; each kind lists every key it takes (the tag included).
 constexpr std::string_view kPlainStepKeys[] = {"at", "host", "do", "expect"};
@@ -217,9 +283,47 @@ model::RetrySpec default_retry() {
   return retry;
 }
 
+// Where the key `key` of a map is written (for errors about the key rather than its value).
+YAML::Mark key_mark(const MapReader& m, std::string_view key) {
+  for (const MapReader::Entry& e : m.entries()) {
+    if (e.key == key) return e.key_mark;
+  }
+  return m.field().mark;
+}
+
+// A `HOST:PORT` value: a client's target, a balancer's backend, a fault's listener.
+struct Endpoint {
+  std::string text;  // as written
+  std::string name;
+  int port = 0;
+};
+
+// Splits and checks a `HOST:PORT` value; nullopt after reporting. `what` names it ("target").
+std::optional<Endpoint> read_endpoint(DiagnosticSink& sink, const Field& f, std::string_view what) {
+  const std::string thing(what);
+  auto text = read_string(sink, f, "a " + thing + " HOST:PORT");
+  if (!text) return std::nullopt;
+  const std::size_t colon = text->rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text->size()) {
+    sink.error(f.mark, f.path, "expected a " + thing + " HOST:PORT such as web:80, got " + quote(*text));
+    return std::nullopt;
+  }
+  const std::string_view port_text = std::string_view(*text).substr(colon + 1);
+  int port = 0;
+  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc{} || end != port_text.data() + port_text.size() || port < 1 || port > kMaxPort) {
+    sink.error(f.mark, f.path,
+               "the port in " + thing + " " + quote(*text) + " must be an integer in [1, " + std::to_string(kMaxPort) +
+                   "]");
+    return std::nullopt;
+  }
+  std::string name = text->substr(0, colon);
+  return Endpoint{std::move(*text), std::move(name), port};
+}
+
 class ScenarioReader {
  public:
-  explicit ScenarioReader(DiagnosticSink& sink) : sink_(sink) {}
+  ScenarioReader(DiagnosticSink& sink, std::filesystem::path base_dir) : sink_(sink), base_dir_(std::move(base_dir)) {}
 
   std::optional<model::ScenarioSpec> read(const YAML::Node& root, std::string_view default_name);
 
@@ -237,8 +341,25 @@ class ScenarioReader {
   void read_clients(const Field& f);
   model::ClientSpec read_client(const MapReader::Entry& entry);
   void resolve_target(const Field& f, model::ClientSpec& client);
+  void reject_for_spoofed(const MapReader& m);
+  bool check_listening(const Field& f, std::size_t host, int port);
+  std::string port_list(std::size_t host, bool with_script) const;
   std::optional<model::ArrivalSpec> read_arrivals(const Field& f);
+  std::optional<model::ArrivalSpec> read_onoff(MapReader& m);
+  std::optional<model::ArrivalSpec> read_ramp(MapReader& m);
+  std::optional<model::ArrivalSpec> read_flash_crowd(MapReader& m);
+  std::optional<model::ArrivalSpec> read_trace(MapReader& m);
+  std::optional<model::ArrivalSpec> read_closed(MapReader& m);
   model::RetrySpec read_retry(const Field& f);
+  void read_balancers(const Field& f);
+  model::BalancerSpec read_balancer(const MapReader::Entry& entry);
+  std::optional<model::BackendRef> read_backend(const Field& f);
+  std::optional<std::size_t> find_balancer(std::string_view name) const;
+  void read_faults(const Field& f);
+  std::optional<model::FaultSpec> read_fault(const Field& e);
+  bool read_fault_listener(const Field& f, model::FaultSpec& fault);
+  void report_name_clash(const YAML::Mark& mark, const std::string& path, std::string_view name,
+                         std::string_view kind);
   void read_network(const Field& f);
   std::optional<std::string> read_router(const Field& f, const std::vector<std::string>& routers);
   std::optional<std::string> read_link_end(const Field& f, const std::vector<std::string>& routers);
@@ -247,7 +368,7 @@ class ScenarioReader {
   void check_reachable();
   void check_name(const MapReader::Entry& entry, std::string_view kind);
   std::optional<std::size_t> find_host(std::string_view name) const;
-  std::string unknown_host(std::string_view name, std::string_view context = {}) const;
+  std::string unknown_host(std::string_view name, std::string_view context = {}, bool or_balancer = false) const;
   void read_script(const Field& f);
   void read_step(const Field& e, std::vector<std::vector<std::string>>& names);
   void read_descriptor(MapReader& m, model::ScriptStep& step, const std::vector<std::string>* defined);
@@ -255,6 +376,7 @@ class ScenarioReader {
   void read_expect(const Field& f, model::ScriptStep& step, bool os_known);
 
   DiagnosticSink& sink_;
+  std::filesystem::path base_dir_;  // files the scenario names (traces) are relative to it
   model::ScenarioSpec spec_;
   std::optional<sim::Duration> duration_;  // when valid: later checks compare with it
   // Parallel to spec_.hosts: false when a listener (or a script step on the host) could not
@@ -274,8 +396,15 @@ class ScenarioReader {
   // Parallel to spec_.clients: the `target` value, when it named a host and port that exist
   // (the network's reachability errors point there).
   std::vector<std::optional<Field>> client_targets_;
-  // Whether two network nodes (hosts, clients, routers) were given the same name.
+  // Whether two network nodes (hosts, clients, balancers, routers) were given the same name.
   bool node_names_clash_ = false;
+  // The keys of `balancers:`, looked up before the script is read (for its messages).
+  std::vector<std::string> balancer_names_;
+  // Parallel to spec_.balancers, each parallel to its backends: the entries of `backends:`
+  // (the network's reachability errors point there).
+  std::vector<std::vector<Field>> backend_fields_;
+  // Whether `balancers:` was read without an error (else routing is not judged).
+  bool balancers_complete_ = true;
 };
 
 std::optional<model::ScenarioSpec> ScenarioReader::read(const YAML::Node& root, std::string_view default_name) {
@@ -331,16 +460,24 @@ void ScenarioReader::read_top(MapReader& top, std::string_view default_name) {
       if (auto host = raw_scalar(step, "host")) scripted_hosts_.push_back(std::move(*host));
     }
   }
-  if (const auto clients = top.get("clients"); clients && clients->node.IsMap()) {
-    for (auto it = clients->node.begin(); it != clients->node.end(); ++it) {
-      if (it->first.IsScalar()) client_names_.push_back(it->first.Scalar());
+  const auto names_of = [&](std::string_view key, std::vector<std::string>& names) {
+    if (const auto map = top.get(key); map && map->node.IsMap()) {
+      for (auto it = map->node.begin(); it != map->node.end(); ++it) {
+        if (it->first.IsScalar()) names.push_back(it->first.Scalar());
+      }
     }
-  }
+  };
+  names_of("clients", client_names_);
+  names_of("balancers", balancer_names_);
   if (const auto f = top.require("hosts")) read_hosts(*f);
-  // Before the clients: a client may target a port that only the script binds.
+  // Before the balancers and clients: a backend or a target may be a port that only the
+  // script binds.
   if (script) read_script(*script);
+  // Before the clients: a client may target a balancer.
+  if (const auto f = top.get("balancers")) read_balancers(*f);
   if (const auto f = top.get("clients")) read_clients(*f);
-  // After hosts and clients: links name them.
+  if (const auto f = top.get("faults")) read_faults(*f);
+  // After hosts, balancers and clients: links name them.
   if (const auto f = top.get("network")) read_network(*f);
 }
 
@@ -606,14 +743,11 @@ void ScenarioReader::read_clients(const Field& f) {
   const MapReader clients = MapReader::of_names(sink_, f);
   for (const MapReader::Entry& entry : clients.entries()) {
     check_name(entry, "client");
-    // Hosts and clients will both be nodes of the network graph, named in its links.
-    const bool is_host_name = std::any_of(spec_.hosts.begin(), spec_.hosts.end(),
-                                          [&](const model::HostSpec& h) { return h.name == entry.key; });
-    if (is_host_name) {
-      sink_.error(entry.key_mark, entry.value.path,
-                  "name " + quote(entry.key) +
-                      " is already used by a host: hosts, clients and routers share one namespace (all are network nodes)");
-      node_names_clash_ = true;
+    // Hosts, balancers and clients are all nodes of the network graph, named in its links.
+    if (find_host(entry.key)) {
+      report_name_clash(entry.key_mark, entry.value.path, entry.key, "host");
+    } else if (find_balancer(entry.key)) {
+      report_name_clash(entry.key_mark, entry.value.path, entry.key, "balancer");
     }
     client_targets_.emplace_back();
     spec_.clients.push_back(read_client(entry));
@@ -626,10 +760,32 @@ model::ClientSpec ScenarioReader::read_client(const MapReader::Entry& entry) {
   client.retry = default_retry();
   MapReader m(sink_, entry.value, kClientKeys);
   if (!m.is_map()) return client;
+  if (const auto f = m.get("spoofed")) client.spoofed = read_bool(sink_, *f).value_or(false);
   if (const auto f = m.get("os")) client.os = read_os(*f).value_or(Os::kLinux);
   if (const auto f = m.require("target")) resolve_target(*f, client);
   if (const auto f = m.require("arrivals")) {
-    if (const auto arrivals = read_arrivals(*f)) client.arrivals = *arrivals;
+    if (const auto arrivals = read_arrivals(*f)) {
+      client.arrivals = *arrivals;
+      if (client.spoofed && std::holds_alternative<model::ClosedLoopArrivals>(*arrivals)) {
+        // At the `process` value. (Not by assigning Fields: YAML::Node's operator= writes
+        // into the node it refers to.)
+        std::optional<Field> process;
+        for (auto it = f->node.begin(); it != f->node.end() && !process; ++it) {
+          if (it->first.IsScalar() && it->first.Scalar() == "process") {
+            process.emplace(Field{it->second, it->second.Mark(), child_path(f->path, "process")});
+          }
+        }
+        if (!process) process.emplace(*f);
+        sink_.error(process->mark, process->path,
+                    "a spoofed client cannot be a closed population: spoofed sources are not users, and no "
+                    "connection of theirs ever completes to end a think-connect cycle (use an open process such as "
+                    "poisson)");
+      }
+    }
+  }
+  if (client.spoofed) {
+    reject_for_spoofed(m);
+    return client;
   }
   if (const auto f = m.get("syn_retries")) {
     if (const auto v = read_integer(sink_, *f, 0, kMaxSynRetries)) client.syn_retries = static_cast<int>(*v);
@@ -642,52 +798,73 @@ model::ClientSpec ScenarioReader::read_client(const MapReader::Entry& entry) {
 }
 
 void ScenarioReader::resolve_target(const Field& f, model::ClientSpec& client) {
-  const auto text = read_string(sink_, f, "a target HOST:PORT");
-  if (!text) return;
-  const std::size_t colon = text->rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == text->size()) {
-    sink_.error(f.mark, f.path, "expected a target HOST:PORT such as web:80, got " + quote(*text));
+  const auto target = read_endpoint(sink_, f, "target");
+  if (!target) return;
+  const std::optional<std::size_t> host = find_host(target->name);
+  // A balancer named like a host is an error already: the name then means the host.
+  if (const auto b = host ? std::nullopt : find_balancer(target->name)) {
+    const model::BalancerSpec& balancer = spec_.balancers[*b];
+    if (balancer.port == 0) return;  // its own port could not be read: that error is enough
+    if (target->port != balancer.port) {
+      sink_.error(f.mark, f.path,
+                  "balancer " + quote(target->name) + " has no port " + std::to_string(target->port) +
+                      " (it listens on: " + std::to_string(balancer.port) + ")");
+      return;
+    }
+    client.balancer = *b;
+    client_targets_.back() = f;
     return;
   }
-  const std::string host_name = text->substr(0, colon);
-  const std::string_view port_text = std::string_view(*text).substr(colon + 1);
-  int port = 0;
-  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc{} || end != port_text.data() + port_text.size() || port < 1 || port > kMaxPort) {
-    sink_.error(f.mark, f.path,
-                "the port in target " + quote(*text) + " must be an integer in [1, " + std::to_string(kMaxPort) + "]");
-    return;
-  }
-  const std::optional<std::size_t> host = find_host(host_name);
   if (!host) {
-    sink_.error(f.mark, f.path, unknown_host(host_name, " in target " + quote(*text)));
+    sink_.error(f.mark, f.path, unknown_host(target->name, " in target " + quote(target->text), true));
     return;
   }
-  const std::vector<model::ListenerSpec>& listeners = spec_.hosts[*host].listeners;
-  const std::vector<int>& bound = script_ports_[*host];
+  if (!check_listening(f, *host, target->port)) return;
+  client.target_host = *host;
+  client.target_port = target->port;
+  client_targets_.back() = f;
+}
+
+// A spoofed group makes no connect() calls: the keys that shape them are errors.
+void ScenarioReader::reject_for_spoofed(const MapReader& m) {
+  for (const SpoofedExclusion& x : kNotForSpoofed) {
+    if (const auto f = m.get(x.key)) {
+      sink_.error(key_mark(m, x.key), f->path,
+                  "a spoofed client takes no " + std::string(x.key) + ": " + std::string(x.why));
+    }
+  }
+}
+
+// Whether a client can connect to `port` of `host`: a port of one of its listeners or one its
+// script binds. Reports at `f` when it is not, unless the host's ports could not all be read
+// (then it may well have that port: false without a word).
+bool ScenarioReader::check_listening(const Field& f, std::size_t host, int port) {
+  const std::vector<model::ListenerSpec>& listeners = spec_.hosts[host].listeners;
+  const std::vector<int>& bound = script_ports_[host];
   const bool listened = std::any_of(listeners.begin(), listeners.end(),
                                     [&](const model::ListenerSpec& l) { return l.port == port; });
-  if (!listened && std::find(bound.begin(), bound.end(), port) == bound.end()) {
-    // A host whose listeners or script steps could not all be read may well have that port: say nothing.
-    if (!ports_complete_[*host]) return;
-    std::vector<int> ports;
-    for (const model::ListenerSpec& l : listeners) ports.push_back(l.port);
-    ports.insert(ports.end(), bound.begin(), bound.end());
-    std::string listed;
-    std::vector<int> seen;
-    for (int p : ports) {
-      if (std::find(seen.begin(), seen.end(), p) != seen.end()) continue;
-      seen.push_back(p);
-      listed += (listed.empty() ? "" : ", ") + std::to_string(p);
-    }
-    sink_.error(f.mark, f.path,
-                "host " + quote(host_name) + " has no listener on port " + std::to_string(port) +
-                    " (it listens on: " + (listed.empty() ? "nothing" : listed) + ")");
-    return;
+  if (listened || std::find(bound.begin(), bound.end(), port) != bound.end()) return true;
+  if (!ports_complete_[host]) return false;
+  sink_.error(f.mark, f.path,
+              "host " + quote(spec_.hosts[host].name) + " has no listener on port " + std::to_string(port) +
+                  " (it listens on: " + port_list(host, true) + ")");
+  return false;
+}
+
+// The ports of `host`'s listeners, then (with_script) those its script binds, each once:
+// "80, 443", or "nothing".
+std::string ScenarioReader::port_list(std::size_t host, bool with_script) const {
+  std::vector<int> ports;
+  for (const model::ListenerSpec& l : spec_.hosts[host].listeners) ports.push_back(l.port);
+  if (with_script) ports.insert(ports.end(), script_ports_[host].begin(), script_ports_[host].end());
+  std::string listed;
+  std::vector<int> seen;
+  for (const int p : ports) {
+    if (std::find(seen.begin(), seen.end(), p) != seen.end()) continue;
+    seen.push_back(p);
+    listed += (listed.empty() ? "" : ", ") + std::to_string(p);
   }
-  client.target_host = *host;
-  client.target_port = port;
-  client_targets_.back() = f;
+  return listed.empty() ? "nothing" : listed;
 }
 
 std::optional<std::size_t> ScenarioReader::find_host(std::string_view name) const {
@@ -697,16 +874,27 @@ std::optional<std::size_t> ScenarioReader::find_host(std::string_view name) cons
   return std::nullopt;
 }
 
-// "unknown host NAME" + context, with a "did you mean" or the list of hosts.
-std::string ScenarioReader::unknown_host(std::string_view name, std::string_view context) const {
+// "unknown host NAME" + context, with a "did you mean" or the list of hosts; with
+// `or_balancer` (and balancers in the file), "unknown host or balancer NAME" over both.
+std::string ScenarioReader::unknown_host(std::string_view name, std::string_view context, bool or_balancer) const {
   std::vector<std::string_view> host_names;
   for (const model::HostSpec& h : spec_.hosts) host_names.push_back(h.name);
-  std::string message = "unknown host " + quote(name) + std::string(context);
-  const std::string_view match = closest_match(name, host_names);
+  std::vector<std::string_view> balancer_names;
+  if (or_balancer) {
+    for (const model::BalancerSpec& b : spec_.balancers) balancer_names.push_back(b.name);
+  }
+  std::vector<std::string_view> candidates = host_names;
+  candidates.insert(candidates.end(), balancer_names.begin(), balancer_names.end());
+  std::string message =
+      (balancer_names.empty() ? "unknown host " : "unknown host or balancer ") + quote(name) + std::string(context);
+  const std::string_view match = closest_match(name, candidates);
   if (!match.empty()) {
     message += "; did you mean " + quote(match) + "?";
-  } else if (!host_names.empty()) {
-    message += " (hosts: " + join(host_names) + ")";
+  } else if (!candidates.empty()) {
+    std::vector<std::string> lists;
+    if (!host_names.empty()) lists.push_back("hosts: " + join(host_names));
+    if (!balancer_names.empty()) lists.push_back("balancers: " + join(balancer_names));
+    message += " (" + lists.front() + (lists.size() > 1 ? "; " + lists.back() : "") + ")";
   }
   return message;
 }
@@ -749,6 +937,9 @@ void ScenarioReader::read_step(const Field& e, std::vector<std::vector<std::stri
       if (!host) {
         std::string message = unknown_host(*name);
         if (std::find(client_names_.begin(), client_names_.end(), *name) != client_names_.end()) message += " (script steps run on hosts; " + quote(*name) + " is a client)";
+        if (std::find(balancer_names_.begin(), balancer_names_.end(), *name) != balancer_names_.end()) {
+          message += " (script steps run on hosts; " + quote(*name) + " is a balancer)";
+        }
         sink_.error(hf->mark, hf->path, message);
       }
     }
@@ -888,6 +1079,62 @@ void ScenarioReader::read_expect(const Field& f, model::ScriptStep& step, bool o
                   quote(spec_.hosts[step.host].name) + expect_suggestion(*text, os, valid));
 }
 
+// ---- arrival processes --------------------------------------------------------------
+
+// Whether the count of a rate (before its '/') is written as zero: "0", "0.0", ".0".
+bool is_zero_count(std::string_view text) {
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  return !text.empty() && text.find_first_not_of("0.") == std::string_view::npos &&
+         text.find('0') != std::string_view::npos && text.find('.') == text.rfind('.');
+}
+
+// A rate that may be zero ("0/s"). read_rate refuses zero, which would make a whole process
+// silent; one phase of a process (onoff's off state, a ramp's end) may well be.
+std::optional<double> read_rate_or_zero(DiagnosticSink& sink, const Field& f) {
+  if (f.node.IsScalar()) {
+    const std::string& text = f.node.Scalar();
+    const std::size_t slash = text.find('/');
+    if (slash != std::string::npos && is_zero_count(std::string_view(text).substr(0, slash)) &&
+        parse_rate("1/" + text.substr(slash + 1)).ok()) {
+      return 0.0;
+    }
+  }
+  return read_rate(sink, f);
+}
+
+enum class ZeroRate : bool { kRefused, kAllowed };
+
+// The rate under `key`: when the key is absent, `fallback`, or a "missing key" error if none.
+std::optional<double> rate_key(DiagnosticSink& sink, MapReader& m, std::string_view key, ZeroRate zero,
+                               std::optional<double> fallback = std::nullopt) {
+  const auto f = fallback ? m.get(key) : m.require(key);
+  if (!f) return fallback;
+  return zero == ZeroRate::kAllowed ? read_rate_or_zero(sink, *f) : read_rate(sink, *f);
+}
+
+// The duration under `key`, in `range`: when absent, `fallback`, or a "missing key" error if none.
+std::optional<sim::Duration> duration_key(DiagnosticSink& sink, MapReader& m, std::string_view key,
+                                          DurationRange range, std::optional<sim::Duration> fallback = std::nullopt) {
+  const auto f = fallback ? m.get(key) : m.require(key);
+  if (!f) return fallback;
+  return read_duration(sink, *f, range);
+}
+
+std::string rate_text(double per_s) { return sim::format_number(per_s) + "/s"; }
+
+// A file name in a message: quoted and escaped like any text, but not shortened.
+std::string quote_path(const std::string& path) { return quote(path, 1024); }
+
+// `what` (at `f`) starts at `at`: an error when that is not before the run's end.
+void check_starts_before_end(DiagnosticSink& sink, const Field& f, sim::Duration at, std::optional<sim::Duration> run,
+                             std::string_view what) {
+  if (!run || at < *run) return;
+  sink.error(f.mark, f.path,
+             std::string(what) + " at " + sim::format_duration(at) + " would start after the run ends (duration " +
+                 sim::format_duration(*run) + ")");
+}
+
 std::optional<model::ArrivalSpec> ScenarioReader::read_arrivals(const Field& f) {
   auto tagged = read_tagged(sink_, f, "process", kProcessKinds, "{process: poisson, rate: 1500/s}");
   if (!tagged) return std::nullopt;
@@ -911,11 +1158,7 @@ std::optional<model::ArrivalSpec> ScenarioReader::read_arrivals(const Field& f) 
         const auto at = read_duration(sink_, *af);
         ok = ok && at.has_value();
         if (at) burst.at = sim::Time::zero() + *at;
-        if (at && duration_ && *at >= *duration_) {
-          sink_.error(af->mark, af->path,
-                      "the burst at " + sim::format_duration(*at) + " would start after the run ends (duration " +
-                          sim::format_duration(*duration_) + ")");
-        }
+        if (at) check_starts_before_end(sink_, *af, *at, duration_, "the burst");
       }
       if (const auto of = m.get("over")) {
         const auto over = read_duration(sink_, *of);
@@ -925,29 +1168,418 @@ std::optional<model::ArrivalSpec> ScenarioReader::read_arrivals(const Field& f) 
       if (!ok) return std::nullopt;
       return burst;
     }
+    case kOnOff:
+      return read_onoff(m);
+    case kRamp:
+      return read_ramp(m);
+    case kFlashCrowd:
+      return read_flash_crowd(m);
+    case kTrace:
+      return read_trace(m);
+    case kClosed:
+      return read_closed(m);
   }
   return std::nullopt;
+}
+
+std::optional<model::ArrivalSpec> ScenarioReader::read_onoff(MapReader& m) {
+  const auto on_rate = rate_key(sink_, m, "rate", ZeroRate::kRefused);
+  const auto off_rate = rate_key(sink_, m, "off_rate", ZeroRate::kAllowed, 0.0);
+  const auto on = duration_key(sink_, m, "on", DurationRange::positive());
+  const auto off = duration_key(sink_, m, "off", DurationRange::positive());
+  if (!on_rate || !off_rate || !on || !off) return std::nullopt;
+  return model::OnOffArrivals{*on_rate, *off_rate, *on, *off};
+}
+
+std::optional<model::ArrivalSpec> ScenarioReader::read_ramp(MapReader& m) {
+  const auto from = rate_key(sink_, m, "from", ZeroRate::kAllowed);
+  const auto to = rate_key(sink_, m, "to", ZeroRate::kAllowed);
+  const auto over = duration_key(sink_, m, "over", DurationRange::positive());
+  const auto start = duration_key(sink_, m, "start", {}, sim::Duration::zero());
+  if (!from || !to || !over || !start) return std::nullopt;
+  if (*from == 0 && *to == 0) {
+    const Field tf = *m.get("to");
+    sink_.error(tf.mark, tf.path, "a ramp from 0/s to 0/s never makes a connection: one of from and to must be > 0");
+    return std::nullopt;
+  }
+  return model::RampArrivals{*from, *to, sim::Time::zero() + *start, *over};
+}
+
+std::optional<model::ArrivalSpec> ScenarioReader::read_flash_crowd(MapReader& m) {
+  const auto base = rate_key(sink_, m, "base", ZeroRate::kAllowed);
+  const auto peak = rate_key(sink_, m, "peak", ZeroRate::kRefused);
+  const auto af = m.require("at");
+  const auto at = af ? read_duration(sink_, *af) : std::nullopt;
+  if (at) check_starts_before_end(sink_, *af, *at, duration_, "the flash crowd");
+  const auto rise = duration_key(sink_, m, "rise", {}, sim::Duration::zero());
+  const auto decay = duration_key(sink_, m, "decay", DurationRange::positive());
+  if (base && peak && *peak < *base) {
+    const Field pf = *m.get("peak");
+    sink_.error(pf.mark, pf.path, "peak (" + rate_text(*peak) + ") must be >= base (" + rate_text(*base) + ")");
+    return std::nullopt;
+  }
+  if (!base || !peak || !at || !rise || !decay) return std::nullopt;
+  return model::FlashCrowdArrivals{*base, *peak, sim::Time::zero() + *at, *rise, *decay};
+}
+
+// A trace replays a CSV log (`csv`, optionally only the lines of one `id`) or the SYNs of a
+// capture to a `port` (`pcap`), read relative to the scenario's directory. Problems inside
+// the file are reported at the file's own lines; an unreadable file, an empty trace or one
+// that ends before the run starts, at the scenario's keys.
+std::optional<model::ArrivalSpec> ScenarioReader::read_trace(MapReader& m) {
+  const auto csv = m.get("csv");
+  const auto pcap = m.get("pcap");
+  if (csv && pcap) {
+    const Field& second = before(csv->mark, pcap->mark) ? *pcap : *csv;
+    sink_.error(second.mark, second.path, "give either csv (a log of connects) or pcap (a capture), not both");
+    return std::nullopt;
+  }
+  if (!csv && !pcap) {
+    m.require("csv", "unless pcap is given");
+    return std::nullopt;
+  }
+  const Field& file_field = csv ? *csv : *pcap;
+  bool ok = true;
+  std::optional<std::string> id;
+  if (const auto idf = m.get("id")) {
+    if (pcap) {
+      sink_.error(idf->mark, idf->path, "id selects lines of a csv trace; a pcap trace selects SYNs by port");
+      ok = false;
+    } else {
+      id = read_string(sink_, *idf, "the id of the lines to replay");
+      if (id && id->empty()) sink_.error(idf->mark, idf->path, "expected the id of the lines to replay, got \"\"");
+      ok = ok && id && !id->empty();
+    }
+  }
+  std::optional<std::int64_t> port;
+  if (pcap) {
+    const auto pf = m.require("port", "with pcap");
+    port = pf ? read_integer(sink_, *pf, 1, kMaxPort) : std::nullopt;
+    ok = ok && port.has_value();
+  } else if (const auto pf = m.get("port")) {
+    sink_.error(pf->mark, pf->path,
+                "port selects the SYNs of a pcap trace; a csv trace has no ports (id selects its lines)");
+    ok = false;
+  }
+  double time_scale = 1.0;
+  if (const auto sf = m.get("time_scale")) {
+    const auto v = read_number(sink_, *sf, NumberRange::above(0));
+    if (v) time_scale = *v;
+    ok = ok && v.has_value();
+  }
+  const auto written = read_string(sink_, file_field, csv ? "a CSV file name" : "a capture file name");
+  if (!written) return std::nullopt;
+  if (pcap && !port) return std::nullopt;  // the port picks the SYNs: nothing to read without it
+
+  const std::filesystem::path name(*written);
+  const std::string path = (name.is_absolute() || base_dir_.empty() ? name : base_dir_ / name).string();
+  TraceRead trace = csv ? read_csv_trace(path, CsvTraceOptions{id, time_scale})
+                        : read_pcap_trace(path, PcapTraceOptions{static_cast<int>(port.value_or(0)), time_scale});
+  if (trace.unreadable) {
+    sink_.error(file_field.mark, file_field.path,
+                "cannot read the trace " + quote_path(path) + ": " + *trace.unreadable);
+    return std::nullopt;
+  }
+  for (TraceProblem& p : trace.problems) {
+    sink_.error_in_other_file(file_field.mark,
+                              Diagnostic{path, p.line, p.column, file_field.path, std::move(p.message)});
+  }
+  if (!trace.problems.empty() || !ok) return std::nullopt;
+  if (trace.times.empty()) {
+    if (pcap) {
+      sink_.error(file_field.mark, file_field.path,
+                  "the capture " + quote_path(path) + " has no TCP SYN to port " + std::to_string(*port) + " (" +
+                      std::to_string(trace.packets) + " packets read)");
+    } else if (id) {
+      const Field idf = *m.get("id");
+      const std::vector<std::string_view> ids(trace.ids.begin(), trace.ids.end());
+      std::string message = "no line of " + quote_path(path) + " has id " + quote(*id);
+      const std::string_view match = closest_match(*id, ids);
+      if (!match.empty()) {
+        message += "; did you mean " + quote(match) + "?";
+      } else {
+        message += ids.empty() ? " (no line has an id)" : " (ids in the file: " + join(ids) + ")";
+      }
+      sink_.error(idf.mark, idf.path, message);
+    } else {
+      sink_.error(file_field.mark, file_field.path,
+                  "the trace " + quote_path(path) + " has no arrivals: no line holds a time");
+    }
+    return std::nullopt;
+  }
+  if (duration_ && trace.times.front().since_start() >= *duration_) {
+    sink_.error(file_field.mark, file_field.path,
+                "every arrival of the trace is at or after the run's end (duration " +
+                    sim::format_duration(*duration_) + "): the first is at " +
+                    sim::format_duration(trace.times.front().since_start()));
+    return std::nullopt;
+  }
+  return model::TraceArrivals{std::make_shared<const std::vector<sim::Time>>(std::move(trace.times)), *written};
+}
+
+std::optional<model::ArrivalSpec> ScenarioReader::read_closed(MapReader& m) {
+  const auto uf = m.require("users");
+  const auto users = uf ? read_integer(sink_, *uf, 1, kMaxClosedUsers) : std::nullopt;
+  const auto tf = m.require("think");
+  const auto think = tf ? read_distribution(*tf) : std::nullopt;
+  if (!users || !think) return std::nullopt;
+  return model::ClosedLoopArrivals{*users, *think};
 }
 
 model::RetrySpec ScenarioReader::read_retry(const Field& f) {
   model::RetrySpec retry = default_retry();
   MapReader m(sink_, f, kRetryKeys);
   if (!m.is_map()) return retry;
+  bool policy_known = true;  // else the keys are checked, not their fit to the policy
+  if (const auto pf = m.get("policy")) {
+    const auto p = read_choice(sink_, *pf, "retry policy", kRetryPolicies);
+    if (p) retry.policy = static_cast<model::RetryPolicy>(*p);
+    policy_known = p.has_value();
+  }
+  const auto policy_index = static_cast<std::size_t>(retry.policy);
+  const std::string policy_name(kRetryPolicies[policy_index]);
+  // A key the policy does not take is an error at the key, saying why; nullopt then.
+  const auto get = [&](std::string_view key) -> std::optional<Field> {
+    std::optional<Field> field = m.get(key);
+    if (!field || !policy_known) return field;
+    for (const RetryKeyRule& rule : kRetryKeyRules) {
+      if (rule.key != key || rule.why_not[policy_index].empty()) continue;
+      sink_.error(key_mark(m, key), field->path,
+                  std::string(key) + " does not apply to retry policy " + policy_name + ": " +
+                      std::string(rule.why_not[policy_index]));
+      return std::nullopt;
+    }
+    return field;
+  };
   if (const auto mf = m.get("max")) {
-    if (const auto v = read_integer(sink_, *mf, 0, kMaxRetries)) retry.max = static_cast<int>(*v);
+    if (const auto v = read_integer(sink_, *mf, 0, kMaxRetries)) {
+      retry.max = static_cast<int>(*v);
+      if (policy_known && retry.policy == model::RetryPolicy::kNone && *v > 0) {
+        sink_.error(mf->mark, mf->path,
+                    "retry policy none never retries: max must be 0 (or pick a policy such as exponential)");
+      }
+    }
   }
   // Without a backoff the retries of a whole client group would all land at once.
-  const auto bf = retry.max > 0 ? m.require("backoff", "when max > 0") : m.get("backoff");
+  const bool retries = retry.max > 0 && retry.policy != model::RetryPolicy::kNone;
+  std::optional<Field> bf = get("backoff");
+  if (!bf && retries) bf = m.require("backoff", "when max > 0");
+  std::optional<sim::Duration> backoff;
   if (bf) {
-    if (const auto v = read_duration(sink_, *bf)) retry.backoff = *v;
+    backoff = read_duration(sink_, *bf);
+    if (backoff) retry.backoff = *backoff;
   }
-  if (const auto ff = m.get("factor")) {
+  if (const auto ff = get("factor")) {
     if (const auto v = read_number(sink_, *ff, NumberRange::at_least(1))) retry.factor = *v;
   }
-  if (const auto jf = m.get("jitter")) {
+  if (const auto jf = get("jitter")) {
     if (const auto v = read_number(sink_, *jf, NumberRange::between(0, 1))) retry.jitter = *v;
   }
+  if (const auto cf = get("cap")) {
+    if (const auto cap = read_duration(sink_, *cf)) {
+      retry.cap = *cap;
+      if (backoff && *cap < *backoff) {
+        sink_.error(cf->mark, cf->path,
+                    "cap (" + sim::format_duration(*cap) + ") must be >= backoff (" + sim::format_duration(*backoff) +
+                        "): the first delay is backoff");
+      }
+    }
+  }
+  if (const auto gf = get("give_up")) {
+    if (const auto v = read_duration(sink_, *gf, DurationRange::positive())) retry.give_up = *v;
+  }
   return retry;
+}
+
+void ScenarioReader::read_balancers(const Field& f) {
+  const std::size_t errors_before = sink_.count();
+  const MapReader balancers = MapReader::of_names(sink_, f);
+  for (const MapReader::Entry& entry : balancers.entries()) {
+    check_name(entry, "balancer");
+    if (find_host(entry.key)) report_name_clash(entry.key_mark, entry.value.path, entry.key, "host");
+    spec_.balancers.push_back(read_balancer(entry));
+  }
+  balancers_complete_ = sink_.count() == errors_before;
+}
+
+model::BalancerSpec ScenarioReader::read_balancer(const MapReader::Entry& entry) {
+  model::BalancerSpec balancer;
+  balancer.name = entry.key;
+  std::vector<Field>& fields = backend_fields_.emplace_back();
+  MapReader m(sink_, entry.value, kBalancerKeys);
+  if (!m.is_map()) return balancer;
+  if (const auto pf = m.require("port")) {
+    if (const auto port = read_integer(sink_, *pf, 1, kMaxPort)) balancer.port = static_cast<int>(*port);
+  }
+  std::optional<std::size_t> listed;  // the number of backends written, when `backends` is a sequence
+  if (const auto bf = m.require("backends"); bf && expect_sequence(sink_, *bf, "backends such as [web1:80, web2:80]")) {
+    listed = bf->node.size();
+    if (*listed == 0) sink_.error(bf->mark, bf->path, "a balancer needs at least one backend");
+    for (std::size_t i = 0; i < *listed; ++i) {
+      const Field e = element(*bf, i);
+      const std::optional<model::BackendRef> backend = read_backend(e);
+      if (!backend) continue;
+      const auto same = [&](const model::BackendRef& b) { return b.host == backend->host && b.port == backend->port; };
+      const auto dup = std::find_if(balancer.backends.begin(), balancer.backends.end(), same);
+      if (dup != balancer.backends.end()) {
+        sink_.error(e.mark, e.path,
+                    "backend " + quote(e.node.Scalar()) + " is listed twice (first at " +
+                        fields[static_cast<std::size_t>(dup - balancer.backends.begin())].path +
+                        "): a balancer lists each backend once");
+        continue;
+      }
+      balancer.backends.push_back(*backend);
+      fields.push_back(e);
+    }
+  }
+  if (const auto pf = m.get("policy")) {
+    if (const auto p = read_choice(sink_, *pf, "balancing policy", kBalancePolicies)) {
+      balancer.policy = kBalancePolicyValues[*p];
+      if (balancer.policy == model::BalancePolicy::kTwoChoices && listed && *listed == 1) {
+        sink_.error(pf->mark, pf->path,
+                    "two_choices compares two distinct backends: it needs at least 2, this balancer has 1");
+      }
+    }
+  }
+  if (const auto mf = m.get("mark_down")) {
+    if (const auto v = read_duration(sink_, *mf)) balancer.mark_down = *v;
+  }
+  return balancer;
+}
+
+// One entry of `backends:`: a host's port, by the same rule as a client's target.
+std::optional<model::BackendRef> ScenarioReader::read_backend(const Field& f) {
+  const auto backend = read_endpoint(sink_, f, "backend");
+  if (!backend) return std::nullopt;
+  const std::optional<std::size_t> host = find_host(backend->name);
+  if (!host) {
+    const bool is_balancer =
+        std::find(balancer_names_.begin(), balancer_names_.end(), backend->name) != balancer_names_.end();
+    sink_.error(f.mark, f.path,
+                is_balancer ? "backend " + quote(backend->text) + " names balancer " + quote(backend->name) +
+                                  ": backends are hosts (balancers do not chain)"
+                            : unknown_host(backend->name, " in backend " + quote(backend->text)));
+    return std::nullopt;
+  }
+  if (!check_listening(f, *host, backend->port)) return std::nullopt;
+  return model::BackendRef{*host, backend->port};
+}
+
+std::optional<std::size_t> ScenarioReader::find_balancer(std::string_view name) const {
+  for (std::size_t i = 0; i < spec_.balancers.size(); ++i) {
+    if (spec_.balancers[i].name == name) return i;
+  }
+  return std::nullopt;
+}
+
+void ScenarioReader::read_faults(const Field& f) {
+  if (!expect_sequence(sink_, f, "faults")) return;
+  for (std::size_t i = 0; i < f.node.size(); ++i) {
+    if (auto fault = read_fault(element(f, i))) spec_.faults.push_back(std::move(*fault));
+  }
+}
+
+// One fault; nullopt (after reporting) unless every key is right. Checked against the faults
+// before it in the file: two of one listener may not overlap.
+std::optional<model::FaultSpec> ScenarioReader::read_fault(const Field& e) {
+  MapReader m(sink_, e, kFaultKeys);
+  if (!m.is_map()) return std::nullopt;
+  model::FaultSpec fault;
+  fault.line = e.mark.line + 1;
+  std::optional<std::size_t> kind;
+  if (const auto kf = m.require("fault")) kind = read_choice(sink_, *kf, "fault", kFaultKinds);
+  if (kind) fault.kind = kFaultKindValues[*kind];
+  bool ok = kind.has_value();
+  const auto lf = m.require("listener");
+  ok = lf && read_fault_listener(*lf, fault) && ok;
+  const auto af = m.require("at");
+  const auto at = af ? read_duration(sink_, *af) : std::nullopt;
+  if (at) {
+    fault.at = sim::Time::zero() + *at;
+    if (duration_ && *at >= *duration_) {
+      sink_.error(af->mark, af->path,
+                  "the fault at " + sim::format_duration(*at) + " would start after the run ends (duration " +
+                      sim::format_duration(*duration_) + ")");
+      ok = false;
+    }
+  }
+  const auto ff = m.require("for");
+  const auto length = ff ? read_duration(sink_, *ff, DurationRange::positive()) : std::nullopt;
+  if (length) fault.length = *length;
+  ok = ok && at && length;
+  const bool slow_start = kind && fault.kind == model::FaultKind::kSlowStart;
+  if (slow_start) {
+    const auto xf = m.require("factor", "for a slow_start fault");
+    const auto factor = xf ? read_number(sink_, *xf, NumberRange::at_least(1)) : std::nullopt;
+    if (factor) fault.factor = *factor;
+    ok = ok && factor;
+  } else if (const auto xf = m.get("factor"); xf && kind) {
+    sink_.error(key_mark(m, "factor"), xf->path,
+                "factor applies only to slow_start faults (it multiplies service times); a " +
+                    std::string(kFaultKinds[*kind]) + " has none");
+    ok = false;
+  }
+  if (!ok) return std::nullopt;
+  for (const model::FaultSpec& other : spec_.faults) {
+    if (other.host != fault.host || other.port != fault.port) continue;
+    if (other.at >= fault.at + fault.length || fault.at >= other.at + other.length) continue;
+    const auto span = [](const model::FaultSpec& x) {
+      return sim::format_duration(x.at - sim::Time::zero()) + " to " +
+             sim::format_duration(x.at + x.length - sim::Time::zero());
+    };
+    sink_.error(af->mark, af->path,
+                "this fault (" + span(fault) + ") overlaps the " +
+                    std::string(kFaultKinds[static_cast<std::size_t>(other.kind)]) + " of the same listener at line " +
+                    std::to_string(other.line) + " (" + span(other) + "): faults of one listener may not overlap");
+    return std::nullopt;
+  }
+  return fault;
+}
+
+// `listener: HOST:PORT` of a fault: one of the host's `listeners:` entries. Sets fault.host
+// and fault.port; false (after reporting, unless the host's ports could not all be read).
+bool ScenarioReader::read_fault_listener(const Field& f, model::FaultSpec& fault) {
+  const auto listener = read_endpoint(sink_, f, "listener");
+  if (!listener) return false;
+  const std::optional<std::size_t> host = find_host(listener->name);
+  if (!host) {
+    sink_.error(f.mark, f.path,
+                find_balancer(listener->name)
+                    ? "listener " + quote(listener->text) + " names balancer " + quote(listener->name) +
+                          ": faults act on a host's listener"
+                    : unknown_host(listener->name, " in listener " + quote(listener->text)));
+    return false;
+  }
+  const std::vector<model::ListenerSpec>& listeners = spec_.hosts[*host].listeners;
+  const bool listed = std::any_of(listeners.begin(), listeners.end(),
+                                  [&](const model::ListenerSpec& l) { return l.port == listener->port; });
+  if (listed) {
+    fault.host = *host;
+    fault.port = listener->port;
+    return true;
+  }
+  if (!ports_complete_[*host]) return false;
+  const std::vector<int>& bound = script_ports_[*host];
+  const std::string where = "host " + quote(listener->name);
+  const std::string ports =
+      listeners.empty() ? "it has no listeners: entries" : "its listeners: " + port_list(*host, false);
+  if (std::find(bound.begin(), bound.end(), listener->port) != bound.end()) {
+    sink_.error(f.mark, f.path,
+                "port " + std::to_string(listener->port) + " of " + where +
+                    " is bound by a script step, not one of its listeners: faults apply to `listeners:` entries, "
+                    "a script stalls or restarts its own socket with its steps (" + ports + ")");
+  } else {
+    sink_.error(f.mark, f.path,
+                where + " has no listener on port " + std::to_string(listener->port) + " (" + ports + ")");
+  }
+  return false;
+}
+
+void ScenarioReader::report_name_clash(const YAML::Mark& mark, const std::string& path, std::string_view name,
+                                       std::string_view kind) {
+  sink_.error(mark, path,
+              "name " + quote(name) + " is already used by a " + std::string(kind) + ": " + std::string(kOneNamespace));
+  node_names_clash_ = true;
 }
 
 void ScenarioReader::read_network(const Field& f) {
@@ -973,7 +1605,9 @@ void ScenarioReader::read_network(const Field& f) {
   // Routing needs every node and link resolved; otherwise the errors above say enough.
   const bool targets_known = std::all_of(client_targets_.begin(), client_targets_.end(),
                                          [](const std::optional<Field>& t) { return t.has_value(); });
-  if (sink_.count() == errors_before && !node_names_clash_ && targets_known) check_reachable();
+  if (sink_.count() == errors_before && !node_names_clash_ && targets_known && balancers_complete_) {
+    check_reachable();
+  }
 }
 
 // A name in `routers:`; nullopt (after reporting) when it is not a valid, fresh node name.
@@ -985,40 +1619,44 @@ std::optional<std::string> ScenarioReader::read_router(const Field& f, const std
     return std::nullopt;
   }
   const std::string_view kind = node_kind(*name, routers);
-  if (!kind.empty()) {
-    sink_.error(f.mark, f.path,
-                kind == "router" ? "router " + quote(*name) + " is listed twice"
-                                 : "name " + quote(*name) + " is already used by a " + std::string(kind) +
-                                       ": hosts, clients and routers share one namespace (all are network nodes)");
+  if (kind == "router") {
+    sink_.error(f.mark, f.path, "router " + quote(*name) + " is listed twice");
     node_names_clash_ = true;
+    return std::nullopt;
+  }
+  if (!kind.empty()) {
+    report_name_clash(f.mark, f.path, *name, kind);
     return std::nullopt;
   }
   return name;
 }
 
-// "host", "client" or "router" when `name` is already a node of that kind, else "".
+// "host", "client", "balancer" or "router" when `name` is already a node of that kind, else "".
 std::string_view ScenarioReader::node_kind(std::string_view name, const std::vector<std::string>& routers) const {
   if (find_host(name)) return "host";
   const auto named = [&](const model::ClientSpec& c) { return c.name == name; };
   if (std::any_of(spec_.clients.begin(), spec_.clients.end(), named)) return "client";
+  if (find_balancer(name)) return "balancer";
   if (std::find(routers.begin(), routers.end(), name) != routers.end()) return "router";
   return {};
 }
 
-// `a` or `b` of a link: the name of a host, client or router.
+// `a` or `b` of a link: the name of a host, client, balancer or router.
 std::optional<std::string> ScenarioReader::read_link_end(const Field& f, const std::vector<std::string>& routers) {
-  auto name = read_string(sink_, f, "a node name (a host, client or router)");
+  auto name = read_string(sink_, f, "a node name (a host, client, balancer or router)");
   if (!name || !node_kind(*name, routers).empty()) return name;
+  // In the network's node order (model/network.h).
   std::vector<std::string_view> nodes;
   for (const model::HostSpec& h : spec_.hosts) nodes.push_back(h.name);
   for (const model::ClientSpec& c : spec_.clients) nodes.push_back(c.name);
+  for (const model::BalancerSpec& b : spec_.balancers) nodes.push_back(b.name);
   nodes.insert(nodes.end(), routers.begin(), routers.end());
   std::string message = "unknown node " + quote(*name);
   const std::string_view match = closest_match(*name, nodes);
   if (!match.empty()) {
     message += "; did you mean " + quote(match) + "?";
   } else {
-    message += " (links join hosts, clients and the routers listed in network.routers: " + join(nodes) + ")";
+    message += " (links join hosts, clients, balancers and the routers listed in network.routers: " + join(nodes) + ")";
   }
   sink_.error(f.mark, f.path, message);
   return std::nullopt;
@@ -1066,17 +1704,25 @@ void ScenarioReader::check_reachable() {
   for (const std::size_t c : built.unreachable_clients) {
     const model::ClientSpec& client = spec_.clients[c];
     const Field& target = *client_targets_[c];
+    const std::string to = client.balancer ? "balancer " + quote(spec_.balancers[*client.balancer].name)
+                                           : "host " + quote(spec_.hosts[client.target_host].name);
     sink_.error(target.mark, target.path,
-                "client " + quote(client.name) + " cannot reach host " + quote(spec_.hosts[client.target_host].name) +
-                    ": no path of links joins them");
+                "client " + quote(client.name) + " cannot reach " + to + ": no path of links joins them");
+  }
+  for (const model::BackendIndex& u : built.unreachable_backends) {
+    const model::BalancerSpec& balancer = spec_.balancers[u.balancer];
+    const Field& entry = backend_fields_[u.balancer][u.backend];
+    sink_.error(entry.mark, entry.path,
+                "balancer " + quote(balancer.name) + " cannot reach host " +
+                    quote(spec_.hosts[balancer.backends[u.backend].host].name) + ": no path of links joins them");
   }
 }
 
 }  // namespace
 
 std::optional<model::ScenarioSpec> read_scenario(const YAML::Node& root, std::string_view default_name,
-                                                 DiagnosticSink& sink) {
-  return ScenarioReader(sink).read(root, default_name);
+                                                 DiagnosticSink& sink, const std::filesystem::path& base_dir) {
+  return ScenarioReader(sink, base_dir).read(root, default_name);
 }
 
 }  // namespace config::detail

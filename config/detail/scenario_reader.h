@@ -6,6 +6,7 @@
 // file:line:column of a direct load. Neither function throws.
 #pragma once
 
+#include <filesystem>
 #include <optional>
 #include <string_view>
 
@@ -22,8 +23,10 @@ std::optional<YAML::Node> parse_yaml(std::string_view text, DiagnosticSink& sink
 
 // Validates `root` and converts it. Returns nullopt iff it reported at least one error to
 // `sink` (errors already in the sink do not count).
-// `default_name` is the scenario's name when the tree has no `name`.
+// `default_name` is the scenario's name when the tree has no `name`. Files the scenario
+// names (traces) are read relative to `base_dir`, the scenario file's directory (empty:
+// the current directory).
 std::optional<model::ScenarioSpec> read_scenario(const YAML::Node& root, std::string_view default_name,
-                                                 DiagnosticSink& sink);
+                                                 DiagnosticSink& sink, const std::filesystem::path& base_dir = {});
 
 }  // namespace config::detail

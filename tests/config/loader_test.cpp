@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/loader.h"
+#include "model/network.h"
 #include "model/personality.h"
 #include "model/socket_api.h"
 #include "model/spec.h"
@@ -976,7 +977,8 @@ TEST_CASE("network errors point at the key that is wrong", "[loader][network]") 
 }
 
 TEST_CASE("malformed scenario files give the diagnostic their first line expects", "[loader][bad]") {
-  // Each file's first line: "# expect: LINE:COL: SUBSTRING".
+  // Each file's first line: "# expect: LINE:COL: SUBSTRING". LINE:COL are in the file the
+  // diagnostic names: the scenario's, or a trace's beside it (tests/config/bad/*.csv).
   const std::filesystem::path dir = std::filesystem::path(SYNSTORM_SOURCE_DIR) / "tests" / "config" / "bad";
   std::vector<std::filesystem::path> files;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
@@ -1007,7 +1009,380 @@ TEST_CASE("malformed scenario files give the diagnostic their first line expects
         return d.line == line && d.column == column && config::format(d).find(substring) != std::string::npos;
       });
       CHECK(found);
-      for (const config::Diagnostic& d : r.errors) CHECK(d.file == file.string());
+      // A problem inside a trace file (a CSV next to the scenario) names that file.
+      for (const config::Diagnostic& d : r.errors) {
+        CHECK((d.file == file.string() || std::filesystem::path(d.file).parent_path() == file.parent_path()));
+      }
     }
+  }
+}
+
+namespace {
+
+// Three hosts for balancer, fault and spoofed-client tests: web listens on 80 and 443, api
+// on 8080, and iis only through its script's bind of 8080. `rest` is appended (from line 9 on).
+std::string with_backends(const std::string& rest) {
+  return "duration: 60s\nhosts:\n"
+         "  web: {listeners: [{port: 80, backlog: 1, workers: 1, service: {dist: constant, value: 1ms}}, "
+         "{port: 443, backlog: 1, workers: 0}]}\n"
+         "  api: {listeners: [{port: 8080, backlog: 1, workers: 0}]}\n"
+         "  iis: {os: windows}\n"
+         "script:\n  - {at: 0s, host: iis, do: socket, as: s}\n  - {at: 0s, host: iis, do: bind, socket: s, port: 8080}\n" +
+         rest;
+}
+
+// The only diagnostic of a load that must give exactly one.
+config::Diagnostic only_error(const std::string& yaml) {
+  const config::LoadResult r = load(yaml);
+  INFO(all_messages(r));
+  REQUIRE(r.errors.size() == 1);
+  return r.errors[0];
+}
+
+constexpr const char* kBalancers = R"(balancers:
+  lb:
+    port: 80
+    backends: [web:80, api:8080, iis:8080, web:443]
+    policy: least_connections
+    mark_down: 2.5s
+  plain: {port: 8000, backends: [web:80]}
+  rnd: {port: 1, backends: [api:8080], policy: random, mark_down: 0s}
+  two: {port: 2, backends: [web:80, api:8080], policy: two_choices}
+clients:
+  via-lb: {target: lb:80, arrivals: {process: poisson, rate: 10/s}}
+  direct: {target: web:443, arrivals: {process: poisson, rate: 10/s}}
+  via-plain: {target: plain:8000, arrivals: {process: burst, count: 1}}
+)";
+
+}  // namespace
+
+TEST_CASE("balancers convert, and a client aimed at one resolves to it", "[loader][balancer]") {
+  const model::ScenarioSpec s = load_ok(with_backends(kBalancers));
+  REQUIRE(s.balancers.size() == 4);
+  const model::BalancerSpec& lb = s.balancers[0];
+  CHECK(lb.name == "lb");
+  CHECK(lb.port == 80);
+  REQUIRE(lb.backends.size() == 4);
+  const std::pair<std::size_t, int> expected[] = {{0, 80}, {1, 8080}, {2, 8080}, {0, 443}};
+  for (std::size_t i = 0; i < 4; ++i) {
+    INFO("backend " << i);
+    CHECK(lb.backends[i].host == expected[i].first);
+    CHECK(lb.backends[i].port == expected[i].second);
+  }
+  CHECK(lb.policy == model::BalancePolicy::kLeastConnections);
+  CHECK(lb.mark_down == sim::milliseconds(2500));
+  SECTION("defaults: round_robin, marked down for 10s") {
+    CHECK(s.balancers[1].policy == model::BalancePolicy::kRoundRobin);
+    CHECK(s.balancers[1].mark_down == sim::seconds(10));
+  }
+  SECTION("every policy; mark_down 0 is allowed") {
+    CHECK(s.balancers[2].policy == model::BalancePolicy::kRandom);
+    CHECK(s.balancers[2].mark_down == sim::Duration::zero());
+    CHECK(s.balancers[3].policy == model::BalancePolicy::kTwoChoices);
+  }
+  SECTION("targets: a balancer's name and port set ClientSpec::balancer, a host's do not") {
+    REQUIRE(s.clients.size() == 3);
+    CHECK(s.clients[0].balancer == std::optional<std::size_t>{0});
+    CHECK_FALSE(s.clients[1].balancer.has_value());
+    CHECK(s.clients[1].target_host == 0);
+    CHECK(s.clients[1].target_port == 443);
+    CHECK(s.clients[2].balancer == std::optional<std::size_t>{1});
+  }
+  SECTION("without balancers: none, and targets are hosts as before") {
+    const model::ScenarioSpec plain = load_ok(with_backends(""));
+    CHECK(plain.balancers.empty());
+    CHECK(plain.faults.empty());
+  }
+}
+
+TEST_CASE("links may name balancers, and each backend is reached through its balancer", "[loader][balancer][network]") {
+  const model::ScenarioSpec s = load_ok(with_backends(std::string(kBalancers) + R"(network:
+  routers: [edge]
+  links:
+    - {a: via-lb, b: edge, latency: 10ms}
+    - {a: via-plain, b: edge, latency: 20ms}
+    - {a: direct, b: edge, latency: 30ms}
+    - {a: edge, b: lb, latency: 1ms}
+    - {a: edge, b: plain, latency: 2ms}
+    - {a: lb, b: web, latency: 3ms}
+    - {a: lb, b: api, latency: 4ms}
+    - {a: lb, b: iis, latency: 5ms}
+    - {a: plain, b: web, latency: 6ms}
+    - {a: rnd, b: api, latency: 0s}
+    - {a: two, b: edge, latency: 0s}
+)"));
+  const model::NetworkBuild built = model::Network::build(s);
+  INFO((built.unreachable.empty() ? "" : built.unreachable.front()));
+  REQUIRE(built.network.has_value());
+  const model::Network& net = *built.network;
+  CHECK(net.path(0, 0).latency == sim::milliseconds(14));
+  CHECK(net.path(0, 1).latency == sim::milliseconds(15));
+  CHECK(net.path(0, 2).latency == sim::milliseconds(16));
+  CHECK(net.path(0, 3).latency == sim::milliseconds(14));
+  CHECK(net.path(1).latency == sim::milliseconds(30 + 1 + 3));  // direct: through lb, the shortest way
+  CHECK(net.path(2, 0).latency == sim::milliseconds(28));
+}
+
+TEST_CASE("balancer errors point at the value that is wrong, and only once", "[loader][balancer]") {
+  SECTION("a balancer whose port is missing: its clients are not blamed too") {
+    const auto d = only_error(with_backends("balancers:\n  lb: {backends: [web:80]}\n"
+                                            "clients:\n  c: {target: lb:80, arrivals: {process: burst, count: 1}}\n"));
+    CHECK(d.path == "balancers.lb");
+    CHECK(d.message == "missing required key \"port\"");
+  }
+  SECTION("an unknown target far from every name lists the hosts and the balancers") {
+    const auto d = only_error(with_backends("balancers:\n  lb: {port: 80, backends: [web:80]}\n"
+                                            "clients:\n  c: {target: zzzzzz:80, arrivals: {process: burst, count: 1}}\n"));
+    CHECK(d.message == "unknown host or balancer \"zzzzzz\" in target \"zzzzzz:80\" (hosts: web, api, iis; balancers: lb)");
+  }
+  SECTION("without balancers the message is the hosts' alone, as before") {
+    const auto d = only_error(with_backends("clients:\n  c: {target: zzzzzz:80, arrivals: {process: burst, count: 1}}\n"));
+    CHECK(d.message == "unknown host \"zzzzzz\" in target \"zzzzzz:80\" (hosts: web, api, iis)");
+  }
+  SECTION("a backend is checked like a target: HOST:PORT, a real port") {
+    CHECK(only_error(with_backends("balancers:\n  lb: {port: 80, backends: [web]}\n")).message ==
+          "expected a backend HOST:PORT such as web:80, got \"web\"");
+    CHECK(only_error(with_backends("balancers:\n  lb: {port: 80, backends: [web:0]}\n")).message ==
+          "the port in backend \"web:0\" must be an integer in [1, 65535]");
+    CHECK(only_error(with_backends("balancers:\n  lb: {port: 80, backends: [iis:80]}\n")).message ==
+          "host \"iis\" has no listener on port 80 (it listens on: 8080)");
+  }
+  SECTION("two_choices counts the backends written, even one that failed") {
+    const config::LoadResult r = load(with_backends("balancers:\n  lb: {port: 80, backends: [wbe:80], policy: two_choices}\n"));
+    REQUIRE(r.errors.size() == 2);
+    CHECK(r.errors[0].path == "balancers.lb.backends[0]");
+    CHECK(r.errors[1].path == "balancers.lb.policy");
+  }
+  SECTION("an unknown key gets a suggestion") {
+    CHECK(only_error(with_backends("balancers:\n  lb: {port: 80, backends: [web:80], mark_dwn: 1s}\n")).message ==
+          "unknown key \"mark_dwn\"; did you mean \"mark_down\"?");
+  }
+}
+
+TEST_CASE("retry policies convert; a retry without a policy reads as it always did", "[loader][retry]") {
+  const auto retry_of = [](const std::string& retry) {
+    const model::ScenarioSpec s = load_ok(with_backends("clients:\n  c:\n    target: web:80\n"
+                                                        "    arrivals: {process: poisson, rate: 1/s}\n" +
+                                                        (retry.empty() ? "" : "    retry: " + retry + "\n")));
+    return s.clients.at(0).retry;
+  };
+  SECTION("no retry: exponential with no retries, no cap, no give_up") {
+    const model::RetrySpec r = retry_of("");
+    CHECK(r.policy == model::RetryPolicy::kExponential);
+    CHECK(r.max == 0);
+    CHECK(r.backoff == sim::Duration::zero());
+    CHECK(r.factor == 2.0);
+    CHECK(r.jitter == 0.0);
+    CHECK(r.cap == sim::Duration::infinite());
+    CHECK(r.give_up == sim::Duration::infinite());
+  }
+  SECTION("an existing file's retry: exponential, the keys as written") {
+    const model::RetrySpec r = retry_of("{max: 2, backoff: 500ms, factor: 1.5, jitter: 0.2}");
+    CHECK(r.policy == model::RetryPolicy::kExponential);
+    CHECK(r.max == 2);
+    CHECK(r.backoff == sim::milliseconds(500));
+    CHECK(r.factor == 1.5);
+    CHECK(r.jitter == 0.2);
+    CHECK(r.cap == sim::Duration::infinite());
+    CHECK(r.give_up == sim::Duration::infinite());
+  }
+  SECTION("every key of exponential") {
+    const model::RetrySpec r =
+        retry_of("{policy: exponential, max: 5, backoff: 100ms, factor: 3, jitter: 0.5, cap: 2s, give_up: 1m}");
+    CHECK(r.max == 5);
+    CHECK(r.factor == 3.0);
+    CHECK(r.jitter == 0.5);
+    CHECK(r.cap == sim::seconds(2));
+    CHECK(r.give_up == sim::seconds(60));
+  }
+  SECTION("fixed") {
+    const model::RetrySpec r = retry_of("{policy: fixed, max: 3, backoff: 1s, jitter: 0.1, give_up: 20s}");
+    CHECK(r.policy == model::RetryPolicy::kFixed);
+    CHECK(r.backoff == sim::seconds(1));
+    CHECK(r.jitter == 0.1);
+    CHECK(r.give_up == sim::seconds(20));
+  }
+  SECTION("full_jitter, cap equal to backoff") {
+    const model::RetrySpec r = retry_of("{policy: full_jitter, max: 4, backoff: 50ms, factor: 2.5, cap: 50ms}");
+    CHECK(r.policy == model::RetryPolicy::kFullJitter);
+    CHECK(r.factor == 2.5);
+    CHECK(r.cap == sim::milliseconds(50));
+  }
+  SECTION("decorrelated_jitter") {
+    const model::RetrySpec r = retry_of("{policy: decorrelated_jitter, max: 6, backoff: 10ms, cap: 3s}");
+    CHECK(r.policy == model::RetryPolicy::kDecorrelatedJitter);
+    CHECK(r.max == 6);
+    CHECK(r.backoff == sim::milliseconds(10));
+    CHECK(r.cap == sim::seconds(3));
+  }
+  SECTION("none, with or without max: 0") {
+    CHECK(retry_of("{policy: none}").policy == model::RetryPolicy::kNone);
+    CHECK(retry_of("{policy: none, max: 0}").max == 0);
+  }
+}
+
+TEST_CASE("retry keys a policy does not take are errors at the key", "[loader][retry]") {
+  const auto errors_of = [](const std::string& retry) {
+    const config::LoadResult r = load(with_backends("clients:\n  c:\n    target: web:80\n"
+                                                    "    arrivals: {process: poisson, rate: 1/s}\n    retry: " +
+                                                    retry + "\n"));
+    std::vector<std::string> paths;
+    for (const config::Diagnostic& d : r.errors) paths.push_back(d.path);
+    return paths;
+  };
+  const auto at = [](std::string_view key) { return "clients.c.retry." + std::string(key); };
+  CHECK(errors_of("{policy: none, backoff: 1s, factor: 2, jitter: 0.1, cap: 1s, give_up: 1s}") ==
+        std::vector<std::string>{at("backoff"), at("factor"), at("jitter"), at("cap"), at("give_up")});
+  CHECK(errors_of("{policy: fixed, max: 1, backoff: 1s, factor: 2, cap: 1s}") ==
+        std::vector<std::string>{at("factor"), at("cap")});
+  CHECK(errors_of("{policy: full_jitter, max: 1, backoff: 1s, jitter: 0.1}") == std::vector<std::string>{at("jitter")});
+  CHECK(errors_of("{policy: decorrelated_jitter, max: 1, backoff: 1s, factor: 3, jitter: 0.1}") ==
+        std::vector<std::string>{at("factor"), at("jitter")});
+  SECTION("an unknown policy is one error: the other keys are judged as values only") {
+    CHECK(errors_of("{policy: exponentail, max: 1, backoff: 1s, factor: 2, jitter: 0.1, cap: 5s}") ==
+          std::vector<std::string>{at("policy")});
+  }
+  SECTION("backoff is required when a policy retries, not for none") {
+    CHECK(errors_of("{policy: full_jitter, max: 2}") == std::vector<std::string>{"clients.c.retry"});
+  }
+}
+
+TEST_CASE("faults convert in file order, with their lines", "[loader][fault]") {
+  const model::ScenarioSpec s = load_ok(with_backends(R"(faults:
+  - {fault: stall, listener: web:80, at: 20s, for: 5s}
+  - {fault: restart, listener: web:80, at: 25s, for: 5s}
+  - fault: slow_start
+    listener: web:80
+    at: 30s
+    for: 10s
+    factor: 5
+  - {fault: stall, listener: api:8080, at: 21s, for: 1s}
+  - {fault: restart, listener: web:443, at: 0s, for: 1h}
+)"));
+  REQUIRE(s.faults.size() == 5);
+  const auto& f = s.faults;
+  CHECK(f[0].kind == model::FaultKind::kStall);
+  CHECK(f[0].at == sim::Time::zero() + sim::seconds(20));
+  CHECK(f[0].length == sim::seconds(5));
+  CHECK(f[0].host == 0);
+  CHECK(f[0].port == 80);
+  CHECK(f[0].factor == 1.0);
+  CHECK(f[0].line == 10);
+  // Starting the instant the stall ends is no overlap.
+  CHECK(f[1].kind == model::FaultKind::kRestart);
+  CHECK(f[1].at == sim::Time::zero() + sim::seconds(25));
+  CHECK(f[1].line == 11);
+  CHECK(f[2].kind == model::FaultKind::kSlowStart);
+  CHECK(f[2].length == sim::seconds(10));
+  CHECK(f[2].factor == 5.0);
+  CHECK(f[2].line == 12);
+  // Another listener's fault may overlap.
+  CHECK(f[3].host == 1);
+  CHECK(f[3].port == 8080);
+  CHECK(f[3].line == 17);
+  // `for` may run past the end of the run; only `at` must be inside it.
+  CHECK(f[4].port == 443);
+  CHECK(f[4].at == sim::Time::zero());
+  CHECK(f[4].length == sim::seconds(3600));
+}
+
+TEST_CASE("fault errors", "[loader][fault]") {
+  SECTION("an overlap is reported at the later fault, naming the earlier one's line") {
+    const auto d = only_error(with_backends("faults:\n  - {fault: stall, listener: web:80, at: 20s, for: 5s}\n"
+                                            "  - {fault: slow_start, listener: web:80, at: 10s, for: 11s, factor: 2}\n"));
+    CHECK(d.line == 11);
+    CHECK(d.path == "faults[1].at");
+    CHECK(d.message.find("overlaps the stall of the same listener at line 10 (20s to 25s)") != std::string::npos);
+  }
+  SECTION("a listener naming a balancer") {
+    const auto d = only_error(with_backends("balancers:\n  lb: {port: 80, backends: [web:80]}\n"
+                                            "faults:\n  - {fault: stall, listener: lb:80, at: 1s, for: 1s}\n"));
+    CHECK(d.message == "listener \"lb:80\" names balancer \"lb\": faults act on a host's listener");
+  }
+  SECTION("faults must be a sequence") {
+    CHECK(only_error(with_backends("faults: {fault: stall}\n")).message.find("expected a sequence of faults") == 0);
+  }
+  SECTION("a fault with an unknown kind still has its other keys checked, factor excepted") {
+    const config::LoadResult r = load(with_backends("faults:\n  - {fault: hang, listener: web:81, at: 1s, for: 1s, factor: 2}\n"));
+    INFO(all_messages(r));
+    REQUIRE(r.errors.size() == 2);
+    CHECK(r.errors[0].path == "faults[0].fault");
+    CHECK(r.errors[1].path == "faults[0].listener");
+  }
+}
+
+TEST_CASE("spoofed clients: a flag, and no keys that shape connect() calls", "[loader][spoofed]") {
+  const model::ScenarioSpec s = load_ok(with_backends(R"(balancers:
+  lb: {port: 80, backends: [web:80, api:8080]}
+clients:
+  flood: {target: web:80, spoofed: true, arrivals: {process: constant, rate: 5000/s}}
+  lb-flood: {target: lb:80, spoofed: true, arrivals: {process: burst, count: 1000}}
+  users:
+    target: web:80
+    spoofed: false
+    arrivals: {process: poisson, rate: 10/s}
+    syn_retries: 1
+    connect_timeout: 2s
+    retry: {max: 1, backoff: 1s}
+  plain: {target: web:443, arrivals: {process: poisson, rate: 10/s}}
+)"));
+  REQUIRE(s.clients.size() == 4);
+  CHECK(s.clients[0].spoofed);
+  CHECK_FALSE(s.clients[0].syn_retries.has_value());
+  CHECK(s.clients[0].connect_timeout == sim::Duration::infinite());
+  CHECK(s.clients[0].retry.max == 0);
+  CHECK(s.clients[1].spoofed);
+  CHECK(s.clients[1].balancer == std::optional<std::size_t>{0});
+  CHECK_FALSE(s.clients[2].spoofed);
+  CHECK(s.clients[2].syn_retries == std::optional<int>{1});
+  CHECK(s.clients[2].retry.max == 1);
+  CHECK_FALSE(s.clients[3].spoofed);
+
+  SECTION("each key a spoofed group cannot have is its own error, at the key") {
+    const config::LoadResult r = load(with_backends(R"(clients:
+  flood:
+    retry: {max: 1, backoff: 1s}
+    spoofed: true
+    syn_retries: 1
+    target: web:80
+    connect_timeout: 1s
+    arrivals: {process: poisson, rate: 10/s}
+)"));
+    INFO(all_messages(r));
+    REQUIRE(r.errors.size() == 3);
+    CHECK(r.errors[0].path == "clients.flood.retry");
+    CHECK(r.errors[0].line == 11);
+    CHECK(r.errors[0].column == 5);
+    CHECK(r.errors[1].path == "clients.flood.syn_retries");
+    CHECK(r.errors[2].path == "clients.flood.connect_timeout");
+    CHECK(r.errors[2].message == "a spoofed client takes no connect_timeout: it makes no connect() calls, so none can time out");
+  }
+}
+
+TEST_CASE("odd input in the new sections never throws", "[loader][balancer][fault][retry]") {
+  const std::string tail = GENERATE(as<std::string>{}, "balancers: [1]", "balancers: {lb: ~}",
+                                    "balancers: {lb: {port: x, backends: [~, [], {}, ':', 'a:b'], policy: [1], mark_down: {}}}",
+                                    "balancers: {lb: {port: 1, backends: web:80}}", "faults: {a: 1}",
+                                    "faults: [~, 1, [], {fault: ~}, {fault: slow_start, factor: [1], listener: {}}]",
+                                    "faults: [{fault: stall, listener: ':80', at: -1s, for: ~}]",
+                                    "clients: {c: {target: lb:80, spoofed: [1], arrivals: {process: poisson, rate: 1/s}, "
+                                    "retry: {policy: [1], cap: {}, give_up: []}}}",
+                                    "clients: {c: {target: web:80, spoofed: true, arrivals: {process: closed}, retry: ~}}");
+  INFO(tail);
+  config::LoadResult r;
+  REQUIRE_NOTHROW(r = load(with_backends(tail + "\n")));
+  CHECK_FALSE(r.ok());
+  CHECK_FALSE(r.errors.empty());
+}
+
+TEST_CASE("docs/scenario-format.md documents every balancer, fault and retry policy", "[loader][docs]") {
+  std::ifstream in(std::filesystem::path(SYNSTORM_SOURCE_DIR) / "docs" / "scenario-format.md");
+  REQUIRE(in);
+  const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const char* name : {"round_robin", "random", "least_connections", "two_choices", "stall", "restart",
+                           "slow_start", "none", "fixed", "exponential", "full_jitter", "decorrelated_jitter",
+                           "mark_down", "backends", "spoofed", "give_up", "cap"}) {
+    INFO(name);
+    CHECK(doc.find("`" + std::string(name) + "`") != std::string::npos);
   }
 }

@@ -37,6 +37,23 @@ model::ScenarioSpec make_spec(std::vector<std::string> hosts, std::vector<std::s
   return spec;
 }
 
+// Adds a balancer named `name` in front of the given host indices (port 80 each), and
+// client groups aimed at it (named b0, b1, ... after the existing ones).
+void add_balancer(model::ScenarioSpec& spec, std::string name, std::vector<std::size_t> backends,
+                  std::size_t clients = 1) {
+  model::BalancerSpec b;
+  b.name = std::move(name);
+  b.port = 80;
+  for (const std::size_t h : backends) b.backends.push_back({h, 80});
+  spec.balancers.push_back(std::move(b));
+  for (std::size_t i = 0; i < clients; ++i) {
+    model::ClientSpec c;
+    c.name = "b" + std::to_string(i);
+    c.balancer = spec.balancers.size() - 1;
+    spec.clients.push_back(std::move(c));
+  }
+}
+
 LinkSpec link(std::string a, std::string b, sim::Duration latency, sim::Duration jitter = sim::Duration::zero(),
               double loss = 0.0) {
   return LinkSpec{std::move(a), std::move(b), latency, jitter, loss};
@@ -132,17 +149,143 @@ TEST_CASE("client groups that cannot reach their host are reported", "[network]"
   CHECK_FALSE(b.network.has_value());
   CHECK(b.unreachable == std::vector<std::string>{"c1 -> db", "c2 -> web"});
   CHECK(b.unreachable_clients == std::vector<std::size_t>{1, 2});
+  CHECK(b.unreachable_backends.empty());
+}
+
+TEST_CASE("unreachable balancers and backends are reported as pairs, clients first", "[network][balancer]") {
+  // c0 reaches web directly; lb reaches web but not db; b0 cannot reach lb; lb2 reaches
+  // nothing and no client aims at it (still reported: its backends are part of the file).
+  auto spec = make_spec({"web", "db"}, {0}, {"r"},
+                        {link("c0", "web", milliseconds(1)), link("lb", "r", milliseconds(1)),
+                         link("r", "web", milliseconds(1))});
+  add_balancer(spec, "lb", {0, 1});
+  add_balancer(spec, "lb2", {1, 0}, 0);
+  const model::NetworkBuild b = model::Network::build(spec);
+  CHECK_FALSE(b.network.has_value());
+  CHECK(b.unreachable == std::vector<std::string>{"b0 -> lb", "lb -> db", "lb2 -> db", "lb2 -> web"});
+  CHECK(b.unreachable_clients == std::vector<std::size_t>{1});
+  CHECK(b.unreachable_backends == std::vector<model::BackendIndex>{{0, 1}, {1, 0}, {1, 1}});
+
+  SECTION("a client reaching its balancer is not blamed for the balancer's backend") {
+    spec.network->links.push_back(link("b0", "r", milliseconds(1)));
+    spec.balancers.pop_back();
+    const model::NetworkBuild again = model::Network::build(spec);
+    CHECK(again.unreachable == std::vector<std::string>{"lb -> db"});
+    CHECK(again.unreachable_clients.empty());
+    CHECK(again.unreachable_backends == std::vector<model::BackendIndex>{{0, 1}});
+  }
+}
+
+TEST_CASE("a path through a balancer is the route to it, then its route to the backend", "[network][balancer]") {
+  // c0 goes to web1 directly; b0 and b1 go through lb, which reaches web1 via r2 and web2
+  // over its own link. r1 -- web1 is a short cut for c0 that a path through lb must not take.
+  auto spec = make_spec({"web1", "web2"}, {0}, {"r1", "r2"},
+                        {link("c0", "r1", sim::microseconds(15'001)), link("r1", "lb", sim::microseconds(250)),
+                         link("lb", "r2", milliseconds(1)), link("r2", "web1", sim::microseconds(500)),
+                         link("lb", "web2", milliseconds(3)), link("r1", "web1", sim::microseconds(1400))});
+  add_balancer(spec, "lb", {0, 1}, 2);
+  spec.network->links.push_back(link("b0", "r1", sim::microseconds(15'001)));
+  spec.network->links.push_back(link("r1", "b1", milliseconds(20)));
+  const model::Network net = build_ok(spec);
+  SECTION("the direct client keeps its own shortest path") {
+    CHECK(net.path(0).links == Links{0, 5});
+    CHECK(net.path(0).latency == sim::microseconds(16'401));
+  }
+  SECTION("per backend: both legs concatenated, latency exactly their sum") {
+    for (const std::uint32_t first : {6u, 7u}) {
+      const std::size_t c = first - 5;  // b0 is client 1, b1 client 2
+      INFO("client " << c);
+      const sim::Duration to_lb = net.link(first).latency + sim::microseconds(250);
+      CHECK(net.path(c, 0).links == Links{first, 1, 2, 3});
+      CHECK(net.path(c, 0).latency == to_lb + milliseconds(1) + sim::microseconds(500));
+      CHECK(net.path(c, 1).links == Links{first, 1, 4});
+      CHECK(net.path(c, 1).latency == to_lb + milliseconds(3));
+    }
+  }
+  SECTION("a crossing without jitter or loss takes exactly that latency, per backend") {
+    sim::RandomStream rng(5);
+    const auto before = rng.state();
+    CHECK(net.cross(1, 0, rng) == sim::microseconds(16'751));
+    CHECK(net.cross(1, 1, rng) == sim::microseconds(18'251));
+    CHECK(net.cross(2, 1, rng) == sim::microseconds(23'250));
+    CHECK(rng.state() == before);
+  }
+}
+
+TEST_CASE("a path through a balancer may go back the way it came", "[network][balancer]") {
+  // A one-armed balancer hanging off the router: c0 -> r -> lb -> r -> web crosses r-lb twice.
+  auto spec = make_spec({"web"}, {}, {"r"},
+                        {link("r", "lb", milliseconds(2), milliseconds(1), 0.5), link("b0", "r", milliseconds(10)),
+                         link("r", "web", milliseconds(1))});
+  add_balancer(spec, "lb", {0});
+  const model::Network net = build_ok(spec);
+  CHECK(net.path(0, 0).links == Links{1, 0, 0, 2});
+  CHECK(net.path(0, 0).latency == milliseconds(15));
+
+  SECTION("a link crossed twice draws twice, in path order") {
+    sim::RandomStream rng(11), replay(11);
+    for (int i = 0; i < 200; ++i) {
+      std::optional<sim::Duration> expected = milliseconds(15);
+      for (int crossing = 0; crossing < 2 && expected; ++crossing) {
+        if (replay.uniform01() < 0.5) {
+          expected.reset();
+        } else {
+          *expected += sim::nanoseconds(static_cast<std::int64_t>(replay.below(1'000'001)));
+        }
+      }
+      REQUIRE(net.cross(0, 0, rng) == expected);
+    }
+  }
+}
+
+TEST_CASE("each leg through a balancer breaks ties by the documented rule on its own", "[network][balancer]") {
+  // Leg 1, b0 to lb: two routes of 10 ms and two links, via r1 (links 0, 1) or r2 (2, 3);
+  // from lb back, its lowest-indexed link on a best route is 1 (r1-lb). Leg 2, lb to web:
+  // via r1 (1, 4) or r2 (3, 5), both 10 ms; from web back, the lowest link is 4 (r1-web).
+  // Sharing r1 does not matter: each leg is chosen alone.
+  auto spec = make_spec({"web"}, {}, {"r1", "r2"},
+                        {link("b0", "r1", milliseconds(6)), link("r1", "lb", milliseconds(4)),
+                         link("b0", "r2", milliseconds(5)), link("r2", "lb", milliseconds(5)),
+                         link("r1", "web", milliseconds(6)), link("r2", "web", milliseconds(5))});
+  add_balancer(spec, "lb", {0});
+  const model::Network net = build_ok(spec);
+  CHECK(net.path(0, 0).links == Links{0, 1, 1, 4});
+  CHECK(net.path(0, 0).latency == milliseconds(20));
+
+  SECTION("the fewest links first, on each leg") {
+    spec.network->links.push_back(link("b0", "lb", milliseconds(10)));
+    spec.network->links.push_back(link("lb", "web", milliseconds(10)));
+    const model::Network fewer = build_ok(spec);
+    CHECK(fewer.path(0, 0).links == Links{6, 7});
+  }
+}
+
+TEST_CASE("balancers are nodes numbered before routers: the order changes no route", "[network][balancer]") {
+  auto spec = make_spec({"web"}, {0}, {"r1", "r2"},
+                        {link("c0", "r1", milliseconds(5)), link("r1", "web", milliseconds(5)),
+                         link("c0", "r2", milliseconds(5)), link("r2", "web", milliseconds(5)),
+                         link("r2", "spare", milliseconds(5)), link("spare", "web", milliseconds(5))});
+  add_balancer(spec, "spare", {0}, 0);
+  const model::Network net = build_ok(spec);
+  CHECK(net.path(0).links == Links{0, 1});
+  spec.network->routers = {"r2", "r1"};
+  CHECK(build_ok(spec).path(0).links == Links{0, 1});
 }
 
 TEST_CASE("without a network section every path is empty, instant and lossless", "[network]") {
-  auto spec = make_spec({"web"}, {0, 0}, {}, {});
+  auto spec = make_spec({"web", "db"}, {0, 0}, {}, {});
+  add_balancer(spec, "lb", {1, 0, 1});
   spec.network.reset();
   const model::Network net = build_ok(spec);
   sim::RandomStream rng(7);
   const auto before = rng.state();
   for (std::size_t c = 0; c < 2; ++c) {
     CHECK(net.path(c).links.empty());
-    CHECK(net.cross(c, rng) == sim::Duration::zero());
+    CHECK(net.cross(c, 0, rng) == sim::Duration::zero());
+  }
+  for (std::size_t backend = 0; backend < 3; ++backend) {
+    CHECK(net.path(2, backend).links.empty());
+    CHECK(net.cross(2, backend, rng) == sim::Duration::zero());
   }
   CHECK(rng.state() == before);
 }
@@ -153,7 +296,7 @@ TEST_CASE("a crossing without jitter or loss takes exactly the latency and draws
   const model::Network net = build_ok(spec);
   sim::RandomStream rng(3);
   const auto before = rng.state();
-  for (int i = 0; i < 100; ++i) CHECK(net.cross(0, rng) == sim::microseconds(15'501));
+  for (int i = 0; i < 100; ++i) CHECK(net.cross(0, 0, rng) == sim::microseconds(15'501));
   CHECK(rng.state() == before);
 }
 
@@ -167,7 +310,7 @@ TEST_CASE("jitter adds a uniform draw per link: the mean is latency + sum(jitter
   constexpr int kN = 100'000;
   double sum = 0;
   for (int i = 0; i < kN; ++i) {
-    const auto d = net.cross(0, rng);
+    const auto d = net.cross(0, 0, rng);
     REQUIRE(d.has_value());
     REQUIRE(*d >= milliseconds(16));
     REQUIRE(*d <= milliseconds(16) + j1 + j2);
@@ -192,7 +335,7 @@ TEST_CASE("each link loses a segment independently with its loss", "[network][st
   sim::RandomStream rng(seed, "loss");
   constexpr int kN = 100'000;
   int lost = 0;
-  for (int i = 0; i < kN; ++i) lost += net.cross(0, rng).has_value() ? 0 : 1;
+  for (int i = 0; i < kN; ++i) lost += net.cross(0, 0, rng).has_value() ? 0 : 1;
   const double p = 1 - (1 - 0.1) * (1 - 0.05);
   const double half_width = kZ999 * std::sqrt(p * (1 - p) / kN);
   CHECK(std::abs(static_cast<double>(lost) / kN - p) <= half_width);
@@ -205,8 +348,8 @@ TEST_CASE("crossings are a function of the stream: same seed, same delays and lo
   const model::Network net = build_ok(spec);
   sim::RandomStream a(42, "browsers"), b(42, "browsers");
   std::vector<std::optional<sim::Duration>> first, second;
-  for (int i = 0; i < 1000; ++i) first.push_back(net.cross(0, a));
-  for (int i = 0; i < 1000; ++i) second.push_back(net.cross(0, b));
+  for (int i = 0; i < 1000; ++i) first.push_back(net.cross(0, 0, a));
+  for (int i = 0; i < 1000; ++i) second.push_back(net.cross(0, 0, b));
   CHECK(first == second);
 
   SECTION("the draws are made in the documented order") {
@@ -223,7 +366,7 @@ TEST_CASE("crossings are a function of the stream: same seed, same delays and lo
           *expected += sim::nanoseconds(static_cast<std::int64_t>(replay.below(50'001)));
         }
       }
-      REQUIRE(net.cross(0, rng) == expected);
+      REQUIRE(net.cross(0, 0, rng) == expected);
     }
   }
 }

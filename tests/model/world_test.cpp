@@ -178,7 +178,7 @@ TEST_CASE("connect_timeout ends an unanswered attempt before the SYN retries run
 TEST_CASE("application retries make new attempts after a refusal", "[world]") {
   auto spec = scenario({host("web", Os::kWindows, backlog(1), 0)}, {client("c", Os::kWindows, 0, one_by_one(3))},
                        sim::seconds(10));
-  spec.clients[0].retry = RetrySpec{2, sim::milliseconds(100), 2.0, 0.0};
+  spec.clients[0].retry = RetrySpec{RetryPolicy::kExponential, 2, sim::milliseconds(100), 2.0, 0.0};
   const auto r = run_scenario(spec);
   const auto& c = group(r, "c");
   // 1 queued; 2 refused, each retried twice (at +100 ms and +200 ms): 4 more refusals.
@@ -204,7 +204,7 @@ TEST_CASE("every run keeps attempts == accepted + refused + timed_out + reset + 
   const std::uint64_t seed = GENERATE(1u, 7u, 42u);
   auto spec = scenario({host("web", os, backlog(16), 4, sim::ExponentialDist{sim::milliseconds(5)})},
                        {client("c", os, 0, PoissonArrivals{1500})}, sim::seconds(20), seed);
-  spec.clients[0].retry = RetrySpec{3, sim::milliseconds(50), 2.0, 0.5};
+  spec.clients[0].retry = RetrySpec{RetryPolicy::kExponential, 3, sim::milliseconds(50), 2.0, 0.5};
   spec.clients[0].connect_timeout = sim::seconds(4);
   const auto r = run_scenario(spec);
   CHECK(r.totals.balanced());
