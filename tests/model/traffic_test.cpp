@@ -357,3 +357,25 @@ TEST_CASE("slow_start multiplies service times by factor, falling linearly to 1"
   const RunResults r = run_scenario(spec);
   CHECK(r.totals.accepted == expected);
 }
+
+TEST_CASE("through a balancer, connect latency is the round trip to the backend the balancer picked",
+          "[traffic][balancer][network]") {
+  // c -- 10 ms -- r -- 5 ms -- lb, then lb -- 1 / 3 / 7 ms -- web0 / web1 / web2: the
+  // round trips are 2 * 16, 2 * 18 and 2 * 22 ms, and round robin uses each a third of
+  // the time (the queues stay empty, so nothing else adds to the latency).
+  ScenarioSpec spec = balanced(BalancePolicy::kRoundRobin, ConstantArrivals{300});
+  NetworkSpec net;
+  net.routers = {"r"};
+  net.links = {{"c", "r", sim::milliseconds(10), {}, 0.0},
+               {"r", "lb", sim::milliseconds(5), {}, 0.0},
+               {"lb", "web0", sim::milliseconds(1), {}, 0.0},
+               {"lb", "web1", sim::milliseconds(3), {}, 0.0},
+               {"lb", "web2", sim::milliseconds(7), {}, 0.0}};
+  spec.network = net;
+  const RunResults r = run_scenario(spec);
+  const sim::Histogram& latency = r.clients[0].connect_latency;
+  CHECK(latency.min() == sim::milliseconds(32).ns());
+  CHECK(latency.max() == sim::milliseconds(44).ns());
+  CHECK(latency.mean() == Approx((32.0 + 36.0 + 44.0) / 3 * 1e6).epsilon(1e-3));
+  CHECK(assigned(r) == std::vector<std::uint64_t>{1000, 1000, 999});
+}
