@@ -733,4 +733,14 @@ ExplainReport explain_scenario(const model::ScenarioSpec& spec, const ExplainOpt
   return report;
 }
 
+struct Narration::Impl {
+  Narrator narrator;
+};
+
+Narration::Narration(const model::ScenarioSpec& spec, const ExplainOptions& options, std::ostream& out)
+    : impl_(std::make_unique<Impl>(Impl{Narrator(spec, options, out)})) {}
+Narration::~Narration() = default;
+void Narration::narrate_listens() { impl_->narrator.narrate_listens(); }
+void Narration::on_event(const model::TraceEvent& e) { impl_->narrator.on_event(e); }
+
 }  // namespace cli

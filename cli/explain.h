@@ -9,12 +9,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <variant>
 
 #include "model/spec.h"
+#include "model/trace.h"
 
 namespace cli {
 
@@ -52,5 +54,25 @@ struct ExplainReport {
 // Runs `spec` from t = 0 to its duration, as model::run_scenario does, and writes the
 // narration to `out`: at most `limit` step lines, then one summary line starting "...".
 ExplainReport explain_scenario(const model::ScenarioSpec& spec, const ExplainOptions& options, std::ostream& out);
+
+// The same narration for a run someone else drives (the viewer steps a World itself): each
+// step's line is written to `out` as the run reaches it, up to `limit` lines; there is no
+// summary line. Call narrate_listens() once, then observe the World from its start.
+// `spec` and `out` must outlive it.
+class Narration final : public model::TraceObserver {
+ public:
+  Narration(const model::ScenarioSpec& spec, const ExplainOptions& options, std::ostream& out);
+  ~Narration();
+  Narration(const Narration&) = delete;
+  Narration& operator=(const Narration&) = delete;
+
+  // The listen() lines at t = 0 (explain_scenario's first lines).
+  void narrate_listens();
+  void on_event(const model::TraceEvent& e) override;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace cli

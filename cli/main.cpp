@@ -2,19 +2,26 @@
 //
 // Exit codes: 0 ok, 2 bad input (scenario or arguments; the error on stderr and nothing
 // written), 1 internal error, 3 a script step did not give the result its `expect` names
-// (the run's outputs are written; stderr names each expected and actual result).
+// (the run's outputs are written; stderr names each expected and actual result), 4 the run
+// was cut short by --max-events or --max-inflight, 130 interrupted by SIGINT or SIGTERM
+// (in both cases the outputs are written, marked "complete": false).
 #include <filesystem>
 #include <iostream>
+#include <limits>
 #include <optional>
 #include <string>
 #include <variant>
 
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
 #include "cli/explain.h"
+#include "cli/interrupt.h"
 #include "cli/output.h"
 #include "config/loader.h"
 #include "model/world.h"
+#include "sim/format.h"
 
 namespace {
 
@@ -22,6 +29,19 @@ constexpr int kExitOk = 0;
 constexpr int kExitExpectationFailed = 3;
 constexpr int kExitInternal = 1;
 constexpr int kExitBadInput = 2;
+constexpr int kExitCutShort = 4;
+
+// Memory one connection in flight costs at most, all included: its pooled state, its
+// pending timer and segment events, its share of the queues (measured: bench/, issue
+// notes). The default --max-inflight lets them use half of the machine's memory.
+constexpr std::uint64_t kBytesPerInflight = 512;
+
+std::uint64_t default_max_inflight() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES);
+  const long page_size = ::sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page_size <= 0) return 1'000'000;  // unknown: a conservative million
+  return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size) / 2 / kBytesPerInflight;
+}
 
 struct RunOptions {
   std::string file;
@@ -29,6 +49,8 @@ struct RunOptions {
   std::string json_path;
   std::string timeseries_path;
   bool quiet = false;
+  std::optional<std::uint64_t> max_events;
+  std::optional<std::uint64_t> max_inflight;
 };
 
 struct ExplainArgs {
@@ -77,7 +99,12 @@ int run(const RunOptions& o) {
   if (!spec) return kExitBadInput;
   if (o.seed) spec->seed = *o.seed;
 
-  const model::RunResults results = model::run_scenario(*spec);
+  model::RunControl control;
+  control.max_events = o.max_events.value_or(UINT64_MAX);
+  control.max_inflight = static_cast<std::size_t>(o.max_inflight.value_or(default_max_inflight()));
+  control.interrupted = &cli::interrupted;
+  cli::install_interrupt_handlers();
+  const model::RunResults results = model::run_scenario(*spec, control);
 
   if (!o.json_path.empty()) {
     const std::string err = cli::write_file_atomically(
@@ -99,6 +126,25 @@ int run(const RunOptions& o) {
     std::cout << "digest " << cli::digest_hex(results.digest) << "\n";
   } else {
     cli::print_summary(std::cout, results);
+  }
+  const std::string at = "t=" + sim::format_seconds(results.end) + " s";
+  switch (results.cut_short) {
+    case model::CutShort::kNo: break;
+    case model::CutShort::kMaxEvents:
+      std::cerr << "synstorm: run cut short at " << at << ": " << results.events
+                << " events processed (--max-events); the results cover the run up to there\n";
+      return kExitCutShort;
+    case model::CutShort::kMaxInflight:
+      std::cerr << "synstorm: run cut short at " << at << ": more than " << control.max_inflight
+                << " connections in flight at once (--max-inflight"
+                << (o.max_inflight ? "" : ", by default half the memory at " + std::to_string(kBytesPerInflight) +
+                                              " bytes each")
+                << "); the results cover the run up to there\n";
+      return kExitCutShort;
+    case model::CutShort::kInterrupted:
+      std::cerr << "synstorm: interrupted at " << at << " (signal " << cli::interrupt_signal()
+                << "); the results cover the run up to there\n";
+      return cli::kExitInterrupted;
   }
   if (!results.expectations_met()) {
     for (const auto& st : results.script) {
@@ -160,6 +206,13 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--json", run_options.json_path, "Write the full results as JSON");
   run_cmd->add_option("--timeseries", run_options.timeseries_path, "Write the per-interval time series as CSV");
   run_cmd->add_flag("--quiet,-q", run_options.quiet, "Print only the digest");
+  run_cmd->add_option("--max-events", run_options.max_events,
+                      "Stop after this many events; the results are marked cut short (exit 4)")
+      ->check(CLI::Range(std::uint64_t{1}, std::numeric_limits<std::uint64_t>::max()));
+  run_cmd->add_option("--max-inflight", run_options.max_inflight,
+                      "Stop when more connections than this are in flight at once (default: half the memory at " +
+                          std::to_string(kBytesPerInflight) + " bytes each); exit 4")
+      ->check(CLI::Range(std::uint64_t{1}, std::numeric_limits<std::uint64_t>::max()));
 
   std::string check_file;
   CLI::App* check_cmd = app.add_subcommand("check", "Validate a scenario without running it");

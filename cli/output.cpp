@@ -75,6 +75,10 @@ nlohmann::json results_json(const model::RunResults& r) {
   j["digest"] = digest_hex(r.digest);
   j["events"] = r.events;
   j["sim_time_s"] = r.end.seconds();
+  // A run cut short reports what it did up to that instant; say so before anything else.
+  j["complete"] = r.cut_short == model::CutShort::kNo;
+  if (r.cut_short != model::CutShort::kNo) j["cut_short"] = std::string(model::cut_short_name(r.cut_short));
+  j["interrupted"] = r.cut_short == model::CutShort::kInterrupted;
   j["totals"] = counts_json(r.totals);
   j["clients"] = nlohmann::json::object();
   for (const auto& c : r.clients) {

@@ -103,12 +103,22 @@ struct ScriptResult {
   bool met() const { return expected.empty() || expected == result; }
 };
 
+// Why a run ended before its duration, if it did.
+enum class CutShort : std::uint8_t {
+  kNo,           // it ran to its end
+  kMaxEvents,    // the event budget was used up
+  kMaxInflight,  // more connections were in flight at once than allowed
+  kInterrupted,  // the user asked it to stop (SIGINT, SIGTERM)
+};
+std::string_view cut_short_name(CutShort c);
+
 struct RunResults {
   std::string scenario;
   std::uint64_t seed = 0;
   std::uint64_t digest = 0;  // hash of every outcome with its time: equal digests, equal runs
   std::uint64_t events = 0;
-  sim::Time end;
+  sim::Time end;  // the run's end, or the instant it was cut short
+  CutShort cut_short = CutShort::kNo;
   OutcomeCounts totals;
   std::vector<ClientResults> clients;
   std::vector<ListenerResults> listeners;

@@ -34,6 +34,16 @@ std::string_view outcome_name(Outcome o) {
   return "?";
 }
 
+std::string_view cut_short_name(CutShort c) {
+  switch (c) {
+    case CutShort::kNo: return "no";
+    case CutShort::kMaxEvents: return "max_events";
+    case CutShort::kMaxInflight: return "max_inflight";
+    case CutShort::kInterrupted: return "interrupted";
+  }
+  return "?";
+}
+
 void OutcomeCounts::count(Outcome o) {
   switch (o) {
     case Outcome::kAccepted: ++accepted; break;
@@ -290,6 +300,8 @@ struct World::Impl {
   std::vector<Connection> conns;
   std::vector<std::uint32_t> free_slots;
   std::size_t in_flight = 0;
+  std::size_t inflight_limit = SIZE_MAX;
+  bool inflight_limit_hit = false;
   TraceObserver* observer = nullptr;
   std::vector<ScriptResult> script_results;
   ScriptRunner script;
@@ -492,7 +504,10 @@ struct World::Impl {
     c.client = client;
     c.listener = listener;
     c.live = true;
-    ++in_flight;
+    if (++in_flight > inflight_limit && !inflight_limit_hit) {
+      inflight_limit_hit = true;
+      engine.stop();  // after this event: the run ends here, cut short
+    }
     return slot;
   }
 
@@ -1358,12 +1373,61 @@ RunResults World::finish() { return impl_->finish(); }
 std::size_t World::connections_in_flight() const { return impl_->in_flight; }
 void World::set_observer(TraceObserver* observer) { impl_->observer = observer; }
 
-RunResults run_scenario(const ScenarioSpec& spec) {
+void World::set_inflight_limit(std::size_t limit) { impl_->inflight_limit = limit; }
+bool World::inflight_limit_hit() const { return impl_->inflight_limit_hit; }
+
+RunResults run_scenario(const ScenarioSpec& spec, const RunControl& control) {
   sim::Engine engine;
   World world(spec, engine);
+  world.set_inflight_limit(control.max_inflight);
   world.start();
-  engine.run_until(sim::Time::zero() + spec.duration);
-  return world.finish();
+  const sim::Time end = sim::Time::zero() + spec.duration;
+  // The run goes in slices of kPollEvents events, so that the limits and the interrupt are
+  // checked between events without a test in the loop itself. Where a slice ends never
+  // changes the run: every slice runs the same events in the same order.
+  CutShort cut = CutShort::kNo;
+  for (;;) {
+    const std::uint64_t done = engine.events_processed();
+    engine.set_event_limit(std::min(control.max_events, done + RunControl::kPollEvents));
+    const sim::StopReason why = engine.run_until(end);
+    if (why == sim::StopReason::kStopped) {
+      if (world.inflight_limit_hit()) cut = CutShort::kMaxInflight;
+      break;
+    }
+    if (why != sim::StopReason::kEventLimit) break;
+    if (engine.events_processed() >= control.max_events) {
+      cut = CutShort::kMaxEvents;
+      break;
+    }
+    if (control.interrupted && control.interrupted()) {
+      cut = CutShort::kInterrupted;
+      break;
+    }
+  }
+  RunResults r = world.finish();
+  r.cut_short = cut;
+  return r;
 }
+
+// ---- the state between events (model::Stepper) ------------------------------------------
+
+std::size_t World::listener_count() const { return impl_->listeners.size(); }
+
+World::ListenerState World::listener_state(std::size_t i) const {
+  const Impl::Listener& l = impl_->listeners.at(i);
+  return {.counters = &l.out,
+          .personality = &l.personality,
+          .open = l.open,
+          .stalled = l.stalled,
+          .backlog = l.backlog,
+          .accept_len = static_cast<std::int64_t>(l.accept_queue.size()),
+          .syn_len = l.syn_queue_len,
+          .workers = l.workers,
+          .busy_workers = l.busy_workers};
+}
+
+const ClientResults& World::client_results(std::size_t i) const { return impl_->clients.at(i).out; }
+
+const sim::TimeSeries& World::series() const { return impl_->series; }
 
 }  // namespace model

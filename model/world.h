@@ -11,6 +11,7 @@
 // events; it never touches the wall clock, files or globals.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 
@@ -38,16 +39,50 @@ class World {
   // Connections in flight right now (any state).
   std::size_t connections_in_flight() const;
 
+  // Stops the engine (sim::Engine::stop) as soon as more than `limit` connections are in
+  // flight at once; inflight_limit_hit() then says so.
+  void set_inflight_limit(std::size_t limit);
+  bool inflight_limit_hit() const;
+
   // Reports every step to `observer` (nullptr: to nobody). The observer must outlive the
   // run; it is called synchronously from the event loop.
   void set_observer(TraceObserver* observer);
+
+  // The state between events, for model::Stepper (the viewer). Valid until the next event.
+  // Listeners are indexed as TraceEvent::listener, client groups as ScenarioSpec::clients.
+  struct ListenerState {
+    const ListenerResults* counters = nullptr;  // so far; its queue statistics come with finish()
+    const Personality* personality = nullptr;
+    bool open = false;     // listening now
+    bool stalled = false;  // a stall fault holds its workers
+    std::int64_t backlog = 0;
+    std::int64_t accept_len = 0;
+    std::int64_t syn_len = 0;
+    int workers = 0;
+    int busy_workers = 0;
+  };
+  std::size_t listener_count() const;
+  ListenerState listener_state(std::size_t i) const;
+  const ClientResults& client_results(std::size_t i) const;  // outcomes decided so far
+  const sim::TimeSeries& series() const;                      // the samples taken so far
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 
+// Bounds on a run, and a way to stop it from outside. A run that meets one ends at that
+// event boundary with RunResults::cut_short set; what it has done so far is reported as
+// usual (attempts still open are pending).
+struct RunControl {
+  std::uint64_t max_events = UINT64_MAX;
+  std::size_t max_inflight = SIZE_MAX;
+  // Polled every kPollEvents events (nullptr: never); true stops the run (kInterrupted).
+  bool (*interrupted)() = nullptr;
+  static constexpr std::uint64_t kPollEvents = 1 << 16;
+};
+
 // Runs a scenario from t = 0 to its duration on a fresh engine.
-RunResults run_scenario(const ScenarioSpec& spec);
+RunResults run_scenario(const ScenarioSpec& spec, const RunControl& control = {});
 
 }  // namespace model

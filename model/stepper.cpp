@@ -1,0 +1,128 @@
+#include "model/stepper.h"
+
+#include <algorithm>
+#include <optional>
+#include <utility>
+
+#include "model/network.h"
+
+namespace model {
+
+namespace {
+
+// The first queue length at which `full(len)` holds, for a predicate that once true stays
+// true as the length grows (every Personality rule does): the limit the kernel applies,
+// found by asking the Personality rather than restating its rule.
+template <class Full>
+std::int64_t first_full_length(Full full) {
+  if (full(0)) return 0;
+  std::int64_t hi = 1;
+  while (!full(hi)) {
+    if (hi > (INT64_MAX >> 1)) return INT64_MAX;  // never full
+    hi <<= 1;
+  }
+  std::int64_t lo = hi >> 1;  // not full at lo, full at hi
+  while (hi - lo > 1) {
+    const std::int64_t mid = lo + (hi - lo) / 2;
+    (full(mid) ? hi : lo) = mid;
+  }
+  return hi;
+}
+
+}  // namespace
+
+Stepper::Stepper(ScenarioSpec spec, TraceObserver* observer)
+    : spec_(std::move(spec)), end_(sim::Time::zero() + spec_.duration) {
+  world_ = std::make_unique<World>(spec_, engine_);
+  world_->set_observer(observer);
+  world_->start();
+
+  group_links_.resize(spec_.clients.size());
+  if (!spec_.network) return;
+  link_count_ = spec_.network->links.size();
+  // The World has routed the same spec already, so every route exists.
+  const std::optional<Network> net = Network::build(spec_).network;
+  if (!net) return;
+  for (std::size_t c = 0; c < spec_.clients.size(); ++c) {
+    const ClientSpec& cs = spec_.clients[c];
+    const std::size_t routes = cs.balancer ? spec_.balancers[*cs.balancer].backends.size() : 1;
+    std::vector<std::uint32_t>& links = group_links_[c];
+    for (std::size_t b = 0; b < routes; ++b) {
+      const Path& p = net->path(c, b);
+      links.insert(links.end(), p.links.begin(), p.links.end());
+    }
+    std::sort(links.begin(), links.end());
+    links.erase(std::unique(links.begin(), links.end()), links.end());
+  }
+}
+
+Stepper::~Stepper() = default;
+
+bool Stepper::step() {
+  if (at_end()) return false;
+  // One event at most, and none after the end (Engine::step alone would not stop there).
+  engine_.set_event_limit(engine_.events_processed() + 1);
+  engine_.run_until(end_);
+  engine_.set_event_limit(UINT64_MAX);
+  return true;
+}
+
+void Stepper::advance_to(sim::Time t) {
+  engine_.run_until(std::min(t, end_));
+}
+
+Snapshot Stepper::snapshot() const {
+  Snapshot s;
+  s.now = engine_.now();
+  s.events = engine_.events_processed();
+
+  s.listeners.reserve(world_->listener_count());
+  for (std::size_t i = 0; i < world_->listener_count(); ++i) {
+    const World::ListenerState w = world_->listener_state(i);
+    const ListenerResults& r = *w.counters;
+    const Personality& p = *w.personality;
+    ListenerSnapshot l;
+    l.host = r.host;
+    l.port = r.port;
+    l.os = p.os();
+    l.open = w.open;
+    l.stalled = w.stalled;
+    l.backlog = w.backlog;
+    l.accept_len = w.accept_len;
+    l.accept_limit = first_full_length([&](std::int64_t n) { return p.accept_queue_full(n, w.backlog); });
+    l.syn_len = w.syn_len;
+    l.syn_limit = first_full_length([&](std::int64_t n) { return p.syn_queue_full(n, w.backlog); });
+    l.workers = w.workers;
+    l.busy_workers = w.busy_workers;
+    l.syns_received = r.syns_received;
+    l.syns_dropped = r.syns_dropped;
+    l.syncookies_sent = r.syncookies_sent;
+    l.resets_sent = r.resets_sent;
+    l.acks_dropped = r.acks_dropped;
+    l.accepted = r.accepted;
+    s.listeners.push_back(std::move(l));
+  }
+
+  s.link_load.assign(link_count_, 0);
+  s.clients.reserve(spec_.clients.size());
+  for (std::size_t i = 0; i < spec_.clients.size(); ++i) {
+    const ClientResults& r = world_->client_results(i);
+    ClientSnapshot c{.name = r.name,
+                     .counts = r.counts,
+                     .spoofed = r.spoofed,
+                     .spoofed_syns = r.spoofed_syns,
+                     .syn_retransmits = r.syn_retransmits,
+                     .connect_latency = r.connect_latency};
+    OutcomeCounts& k = c.counts;
+    k.pending = k.attempts - (k.accepted + k.refused + k.timed_out + k.reset);
+    for (const std::uint32_t link : group_links_[i]) s.link_load[link] += k.pending;
+    s.totals.add(k);
+    if (i == 0) s.connect_latency = sim::Histogram(r.connect_latency.sub_bits());
+    s.connect_latency.merge(r.connect_latency);
+    s.clients.push_back(std::move(c));
+  }
+  s.series = world_->series();
+  return s;
+}
+
+}  // namespace model

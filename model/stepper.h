@@ -1,0 +1,115 @@
+// model/stepper.h — a run driven from outside, one piece at a time, and looked at in between.
+//
+// A Stepper owns an engine and a World built from a ScenarioSpec and started at t = 0. It
+// runs events only when asked (step(), advance_to()) and never past the scenario's
+// duration. However a run is cut into pieces it runs the same events in the same order as
+// model::run_scenario, so snapshot() at a time is the same whatever the pieces were. Going
+// back in time is a new Stepper advanced to that time: the run is deterministic.
+//
+// The viewer reads the simulation only through this unit. A Snapshot is plain values,
+// copied out of the World: it stays valid while the run goes on.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/personality.h"
+#include "model/results.h"
+#include "model/spec.h"
+#include "model/trace.h"
+#include "model/world.h"
+#include "sim/engine.h"
+#include "sim/stats.h"
+#include "sim/time.h"
+
+namespace model {
+
+// One listening port now. Limits are the first length at which the listener's own
+// Personality calls the queue full (Personality::accept_queue_full, syn_queue_full): on
+// Linux backlog + 1 for both, on FreeBSD 3*backlog/2 + 1 and the syncache's size, on
+// Windows and macOS the backlog.
+struct ListenerSnapshot {
+  std::string host;
+  int port = 0;
+  Os os = Os::kLinux;
+  bool open = false;     // listening now
+  bool stalled = false;  // a stall fault holds its workers
+  std::int64_t backlog = 0;
+  std::int64_t accept_len = 0;
+  std::int64_t accept_limit = 0;
+  std::int64_t syn_len = 0;
+  std::int64_t syn_limit = 0;
+  int workers = 0;
+  int busy_workers = 0;
+  std::uint64_t syns_received = 0;
+  std::uint64_t syns_dropped = 0;
+  std::uint64_t syncookies_sent = 0;
+  std::uint64_t resets_sent = 0;
+  std::uint64_t acks_dropped = 0;
+  std::uint64_t accepted = 0;
+};
+
+// One client group now. `counts.pending` is the attempts still open at this instant, so the
+// counts balance at every instant (and equal RunResults' at the end of the run).
+struct ClientSnapshot {
+  std::string name;
+  OutcomeCounts counts;
+  bool spoofed = false;
+  std::uint64_t spoofed_syns = 0;
+  std::uint64_t syn_retransmits = 0;
+  sim::Histogram connect_latency;
+};
+
+struct Snapshot {
+  sim::Time now;
+  std::uint64_t events = 0;  // processed so far
+  std::vector<ListenerSnapshot> listeners;  // as World numbers them (TraceEvent::listener)
+  std::vector<ClientSnapshot> clients;      // as ScenarioSpec::clients
+  OutcomeCounts totals;
+  sim::Histogram connect_latency;           // every group's, merged
+  // Parallel to the spec's network links (empty without `network:`): the attempts open now
+  // of the client groups whose route crosses the link. A group behind a balancer counts on
+  // the routes to every backend, since a route's share is not known until a SYN is sent.
+  std::vector<std::uint64_t> link_load;
+  sim::TimeSeries series{{}};               // the sample rows so far (World's columns)
+};
+
+class Stepper {
+ public:
+  // Builds the World and starts it at t = 0. `observer` (may be null) sees every step from
+  // the start; it must outlive the Stepper.
+  explicit Stepper(ScenarioSpec spec, TraceObserver* observer = nullptr);
+  ~Stepper();
+  Stepper(const Stepper&) = delete;
+  Stepper& operator=(const Stepper&) = delete;
+
+  const ScenarioSpec& spec() const { return spec_; }
+  sim::Time now() const { return engine_.now(); }
+  sim::Time end() const { return end_; }
+  bool at_end() const { return engine_.now() >= end_; }
+  std::uint64_t events() const { return engine_.events_processed(); }
+
+  // Runs the next event. When no event is left before the end, the clock moves to the end.
+  // Returns false (and does nothing) at the end.
+  bool step();
+
+  // Runs every event with time <= min(t, end()), then sets now() to that time.
+  // Requires: t >= now().
+  void advance_to(sim::Time t);
+
+  Snapshot snapshot() const;
+
+ private:
+  ScenarioSpec spec_;
+  sim::Time end_;
+  sim::Engine engine_;
+  std::unique_ptr<World> world_;
+  // Per client group: the network links its routes cross, each once, ascending.
+  std::vector<std::vector<std::uint32_t>> group_links_;
+  std::size_t link_count_ = 0;
+};
+
+}  // namespace model
