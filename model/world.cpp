@@ -167,6 +167,33 @@ struct World::Impl {
     void handle(sim::Engine&, std::uint64_t arg) override { world->on_timer(arg); }
   };
 
+  // Timers and segments set `delay` after the instant they are set, whose due times are
+  // therefore in the order they were set (now + delay, or the Linux timer wheel's rounding
+  // of it, which keeps that order): a FIFO per (handler, delay) holds them, and only its
+  // head is an engine event. Most of these timers are cancelled long before they fire (a
+  // SYN-ACK arrives before the SYN's RTO); a lane keeps them out of the heap, where they
+  // would make every push and pop slower. Entries due at one instant run in the order
+  // they were set, when the lane's event comes up, as a kernel's timer wheel runs a
+  // tick's timers together.
+  struct TimerLane final : sim::EventHandler {
+    sim::EventHandler* target = nullptr;
+    sim::Duration delay;
+    std::deque<std::pair<sim::Time, std::uint64_t>> due;  // (due, arg), non-decreasing
+    bool armed = false;
+    // Its event: runs every entry now due. The lane stays armed meanwhile, so that the
+    // timers those entries set (into this lane too) are only appended; then it re-arms
+    // for its new head.
+    void handle(sim::Engine& engine, std::uint64_t) override {
+      while (!due.empty() && due.front().first <= engine.now()) {
+        const std::uint64_t arg = due.front().second;
+        due.pop_front();
+        target->handle(engine, arg);
+      }
+      armed = !due.empty();
+      if (armed) engine.schedule_at(due.front().first, *this);
+    }
+  };
+
   // Delivers segments once they have crossed the network.
   struct Network final : sim::EventHandler {
     Impl* world = nullptr;
@@ -308,6 +335,7 @@ struct World::Impl {
   FaultRunner faults;
   Timers timers;
   Network network;
+  std::vector<std::unique_ptr<TimerLane>> lanes;  // few: one per distinct (handler, delay)
   Sampler sampler;
   std::uint64_t digest = kFnvOffset;
   sim::TimeSeries series{{}};
@@ -486,6 +514,33 @@ struct World::Impl {
     if (spec.sample_interval < spec.duration) engine.schedule_in(spec.sample_interval, sampler);
   }
 
+  // ---- timers ------------------------------------------------------------------------
+
+  // Runs target.handle(arg) at `at`, which must be `delay` after now, or the rounding of
+  // that up to a timer tick (so that due times in one lane never decrease). Should one
+  // arrive out of order anyway, it goes to the engine's heap: never wrong, only slower.
+  void set_timer(sim::EventHandler& target, sim::Duration delay, sim::Time at, std::uint64_t arg) {
+    TimerLane* lane = nullptr;
+    for (const auto& l : lanes) {
+      if (l->target == &target && l->delay == delay) lane = l.get();
+    }
+    if (!lane) {
+      lanes.push_back(std::make_unique<TimerLane>());
+      lane = lanes.back().get();
+      lane->target = &target;
+      lane->delay = delay;
+    }
+    if (!lane->due.empty() && at < lane->due.back().first) {
+      engine.schedule_at(at, target, arg);
+      return;
+    }
+    lane->due.emplace_back(at, arg);
+    if (!lane->armed) {  // it was empty
+      lane->armed = true;
+      engine.schedule_at(at, *lane);
+    }
+  }
+
   // ---- connection slots --------------------------------------------------------------
 
   std::uint32_t allocate(std::uint32_t client, std::uint32_t listener) {
@@ -628,7 +683,12 @@ struct World::Impl {
       }
       delay = *d;
     }
-    engine.schedule_in(delay, network, pack(slot, conns[slot].generation, static_cast<std::uint8_t>(segment)));
+    const std::uint64_t arg = pack(slot, conns[slot].generation, static_cast<std::uint8_t>(segment));
+    if (delay == sim::Duration::zero()) {
+      engine.schedule_in(delay, network, arg);  // the engine's FIFO of the current instant
+    } else {
+      set_timer(network, delay, engine.now() + delay, arg);
+    }
   }
 
   void on_segment(std::uint64_t arg) {
@@ -685,7 +745,7 @@ struct World::Impl {
     // The application's connect_timeout, or the OS's own limit (BSD keepinit).
     const sim::Duration deadline = std::min(g.spec->connect_timeout, g.syn_schedule.deadline);
     if (!deadline.is_infinite()) {
-      engine.schedule_in(deadline, timers, pack_timer(slot, c.generation, TimerKind::kConnectTimeout));
+      set_timer(timers, deadline, engine.now() + deadline, pack_timer(slot, c.generation, TimerKind::kConnectTimeout));
     }
     send_syn(slot);
   }
@@ -788,8 +848,9 @@ struct World::Impl {
     const int k = c.syn_transmissions++;
     send(slot, Segment::kSyn);
     const ClientGroup& g = clients[c.client];
-    c.syn_timer_due = g.personality.timer_fire_time(engine.now(), g.syn_schedule.rto(k));
-    engine.schedule_at(c.syn_timer_due, timers, pack_timer(slot, c.generation, TimerKind::kSynRetransmit));
+    const sim::Duration rto = g.syn_schedule.rto(k);
+    c.syn_timer_due = g.personality.timer_fire_time(engine.now(), rto);
+    set_timer(timers, rto, c.syn_timer_due, pack_timer(slot, c.generation, TimerKind::kSynRetransmit));
   }
 
   void client_receive_synack(std::uint32_t slot) {
@@ -822,7 +883,8 @@ struct World::Impl {
       // timeout, without backing off, before connect() reports WSAECONNREFUSED.
       ++c.rst_resends;
       c.syn_timer_due = sim::Time::never();  // the RTO timer of the refused SYN is void
-      engine.schedule_in(g.syn_schedule.rst_interval, timers, pack_timer(slot, c.generation, TimerKind::kRstRetry));
+      set_timer(timers, g.syn_schedule.rst_interval, engine.now() + g.syn_schedule.rst_interval,
+                pack_timer(slot, c.generation, TimerKind::kRstRetry));
       return;
     }
     // A RST to a SYN is "connection refused"; a RST to the final ACK (Linux
@@ -896,8 +958,9 @@ struct World::Impl {
         ++l.syn_queue_len;
         ++l.syn_queue_young;
         set_syn_level(l);
-        engine.schedule_at(l.personality.timer_fire_time(engine.now(), l.personality.knobs().syn_rto_initial), timers,
-                           pack_timer(slot, c.generation, TimerKind::kSynAckRetransmit));
+        set_timer(timers, l.personality.knobs().syn_rto_initial,
+                  l.personality.timer_fire_time(engine.now(), l.personality.knobs().syn_rto_initial),
+                  pack_timer(slot, c.generation, TimerKind::kSynAckRetransmit));
         send(slot, Segment::kSynAck);
         return;
     }
@@ -1130,8 +1193,9 @@ struct World::Impl {
     }
     if (c.synack_timeouts++ == 0) --l.syn_queue_young;
     ++l.out.synacks_retransmitted;
-    engine.schedule_at(p.timer_fire_time(engine.now(), p.synack_timeout(c.synack_timeouts)), timers,
-                       pack_timer(slot, c.generation, TimerKind::kSynAckRetransmit));
+    const sim::Duration timeout = p.synack_timeout(c.synack_timeouts);
+    set_timer(timers, timeout, p.timer_fire_time(engine.now(), timeout),
+              pack_timer(slot, c.generation, TimerKind::kSynAckRetransmit));
     send(slot, Segment::kSynAck);
   }
 

@@ -13,12 +13,46 @@
 
 #include <cassert>
 #include <cstdint>
-#include <deque>
+#include <vector>
 
 #include "sim/event_queue.h"
 #include "sim/time.h"
 
 namespace sim {
+
+namespace detail {
+
+// A FIFO of events on a ring buffer that doubles when full: push and pop are a store, a
+// load and a mask, with no allocation once it has grown to the largest burst of a run
+// (std::deque allocates and frees a block every few hundred events).
+class EventFifo {
+ public:
+  bool empty() const { return size_ == 0; }
+  std::size_t size() const { return size_; }
+  const Event& front() const { return ring_[head_]; }
+  void pop_front() {
+    head_ = (head_ + 1) & (ring_.size() - 1);
+    --size_;
+  }
+  void push_back(const Event& e) {
+    if (size_ == ring_.size()) grow();
+    ring_[(head_ + size_) & (ring_.size() - 1)] = e;
+    ++size_;
+  }
+
+ private:
+  void grow() {
+    std::vector<Event> bigger(ring_.empty() ? 64 : 2 * ring_.size());
+    for (std::size_t i = 0; i < size_; ++i) bigger[i] = ring_[(head_ + i) & (ring_.size() - 1)];
+    ring_ = std::move(bigger);
+    head_ = 0;
+  }
+  std::vector<Event> ring_;  // its size is zero or a power of two
+  std::size_t head_ = 0;
+  std::size_t size_ = 0;
+};
+
+}  // namespace detail
 
 enum class StopReason {
   kExhausted,   // no event left
@@ -87,7 +121,7 @@ class Engine {
 
  private:
   EventQueue queue_;
-  std::deque<Event> now_queue_;  // events at now_, in scheduling order
+  detail::EventFifo now_queue_;  // events at now_, in scheduling order
   Time now_ = Time::zero();
   std::uint64_t next_seq_ = 0;
   std::uint64_t processed_ = 0;
