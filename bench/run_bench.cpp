@@ -107,6 +107,16 @@ int main(int argc, char** argv) {
               static_cast<double>(r.events) / best_synstorm / 1e6,
               static_cast<double>(r.totals.attempts) / best_synstorm / 1e6, rss / 1024);
 
+  // Memory per connection held: the whole process's peak RSS over the connections the
+  // listeners held at their most (half-open + complete), an upper bound when they all
+  // peak together (as in bench/scenarios/half-open.yaml).
+  std::int64_t held = 0;
+  for (const auto& l : r.listeners) held += l.syn_queue.max + l.accept_queue.max;
+  if (held > 0) {
+    std::printf("connections held (sum over listeners of their most): %lld; peak RSS / held: %.0f bytes\n",
+                static_cast<long long>(held), static_cast<double>(rss) * 1024.0 / static_cast<double>(held));
+  }
+
   // The minimal loop needs R1's shape: one listener, Poisson arrivals, exponential service.
   const auto* poisson = spec.clients.size() == 1 ? std::get_if<model::PoissonArrivals>(&spec.clients[0].arrivals) : nullptr;
   const auto* exp_service = spec.hosts.size() == 1 && spec.hosts[0].listeners.size() == 1

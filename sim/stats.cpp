@@ -49,9 +49,10 @@ double TimeWeighted::full_fraction(Time now) const {
 
 // ---- Histogram ----
 
-Histogram::Histogram(int sub_bits) : sub_bits_(sub_bits) {
-  assert(sub_bits >= 0 && sub_bits <= 16);
-  const std::size_t buckets = static_cast<std::size_t>(64 - sub_bits) << sub_bits;
+Histogram::Histogram(int sub_bits) : sub_bits_(sub_bits) { assert(sub_bits >= 0 && sub_bits <= 16); }
+
+void Histogram::allocate() {
+  const std::size_t buckets = static_cast<std::size_t>(64 - sub_bits_) << sub_bits_;
   counts_.assign(buckets, 0);
   bucket_min_.assign(buckets, 0);
   bucket_max_.assign(buckets, 0);
@@ -103,6 +104,7 @@ std::int64_t Histogram::percentile(double q) const {
 void Histogram::merge(const Histogram& other) {
   assert(other.sub_bits_ == sub_bits_);
   if (other.count_ == 0) return;
+  if (counts_.empty()) allocate();
   for (std::size_t i = 0; i < counts_.size(); ++i) {
     if (other.counts_[i] == 0) continue;
     bucket_min_[i] = counts_[i] == 0 ? other.bucket_min_[i] : std::min(bucket_min_[i], other.bucket_min_[i]);
@@ -132,21 +134,6 @@ void TimeSeries::append(Time at, std::span<const double> values) {
   assert(rows_.empty() || at >= rows_.back().at);
   rows_.push_back(Row{at, std::vector<double>(values.begin(), values.end())});
 }
-
-namespace {
-void append_csv_field(std::string& out, const std::string& field) {
-  if (field.find_first_of(",\"\r\n") == std::string::npos) {
-    out += field;
-    return;
-  }
-  out.push_back('"');
-  for (const char c : field) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
-}
-}  // namespace
 
 void TimeSeries::write_csv(std::ostream& out) const {
   std::string line = "time_s";

@@ -72,8 +72,10 @@ class TimeWeighted {
 // A log-linear histogram of non-negative int64 values (nanoseconds), in the manner of
 // HdrHistogram. Values below 2^(sub_bits+1) have a bucket each (exact); above, every
 // power-of-two range [2^e, 2^(e+1)) is split into 2^sub_bits equal buckets. All
-// (64 - sub_bits)·2^sub_bits buckets are allocated by the constructor, so record() is
-// O(1) and never allocates. count, sum, min and max are kept exactly.
+// (64 - sub_bits)·2^sub_bits buckets (175 KB at sub_bits 7) are allocated by the first
+// record(), so a histogram that never records costs nothing (a scenario may have 10 000
+// listeners, most of them idle) and record() is O(1) and allocates only that once.
+// count, sum, min and max are kept exactly.
 class Histogram {
  public:
   // Requires: 0 <= sub_bits <= 16.
@@ -82,6 +84,7 @@ class Histogram {
   // Requires: v >= 0 (a negative value is recorded as 0 in release builds).
   void record(std::int64_t v) {
     if (v < 0) v = negative_to_zero(v);
+    if (counts_.empty()) allocate();
     const std::size_t i = bucket_index(v);
     if (counts_[i]++ == 0) {
       bucket_min_[i] = v;
@@ -127,9 +130,10 @@ class Histogram {
   std::size_t bucket_index(std::int64_t v) const;
   std::int64_t bucket_midpoint(std::size_t index) const;
   static std::int64_t negative_to_zero(std::int64_t v);
+  void allocate();
 
   int sub_bits_;
-  std::vector<std::uint64_t> counts_;
+  std::vector<std::uint64_t> counts_;     // empty until the first record() or merge()
   std::vector<std::int64_t> bucket_min_;  // meaningful where counts_ > 0
   std::vector<std::int64_t> bucket_max_;
   std::uint64_t count_ = 0;
