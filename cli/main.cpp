@@ -1,4 +1,5 @@
-// synstorm — the command line: run a scenario, check one, or explain one step by step.
+// synstorm — the command line: run a scenario, check one, or explain one step by step;
+// sweep a scenario's settings or plan one against a target (cli/sweep.h, cli/plan.h).
 //
 // Exit codes: 0 ok, 2 bad input (scenario or arguments; the error on stderr and nothing
 // written), 1 internal error, 3 a script step did not give the result its `expect` names
@@ -16,6 +17,7 @@
 
 #include <unistd.h>
 
+#include "cli/commands.h"
 #include "cli/explain.h"
 #include "cli/interrupt.h"
 #include "cli/output.h"
@@ -77,18 +79,9 @@ std::optional<model::ScenarioSpec> load(const std::string& file) {
 // long run never ends in "cannot write".
 bool output_path_ok(const std::string& path, const char* flag) {
   if (path.empty()) return true;
-  const std::filesystem::path p(path);
-  const auto dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) {
-    std::cerr << "synstorm: " << flag << " " << path << ": directory " << dir.string() << " does not exist\n";
-    return false;
-  }
-  if (std::filesystem::is_directory(p, ec)) {
-    std::cerr << "synstorm: " << flag << " " << path << ": is a directory\n";
-    return false;
-  }
-  return true;
+  const std::string problem = cli::output_path_problem(path);
+  if (!problem.empty()) std::cerr << "synstorm: " << flag << " " << path << ": " << problem << "\n";
+  return problem.empty();
 }
 
 int run(const RunOptions& o) {
@@ -234,6 +227,11 @@ int main(int argc, char** argv) {
   explain_cmd->add_option("--host", explain_args.host, "Only this host's listeners and the attempts aimed at it");
   explain_cmd->add_option("--seed", explain_args.seed, "Override the scenario's seed");
 
+  cli::SweepOptions sweep_options;
+  CLI::App* sweep_cmd = cli::add_sweep_command(app, sweep_options);
+  cli::PlanOptions plan_options;
+  CLI::App* plan_cmd = cli::add_plan_command(app, plan_options);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -245,6 +243,8 @@ int main(int argc, char** argv) {
     if (*run_cmd) return run(run_options);
     if (*check_cmd) return check(check_file);
     if (*explain_cmd) return explain(explain_args);
+    if (*sweep_cmd) return cli::sweep_command(sweep_options);
+    if (*plan_cmd) return cli::plan_command(plan_options);
   } catch (const std::exception& e) {
     std::cerr << "synstorm: internal error: " << e.what() << "\n";
     return kExitInternal;

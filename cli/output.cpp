@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <sstream>
@@ -214,6 +215,15 @@ std::string write_file_atomically(const std::string& path, const std::function<v
     std::remove(tmp.c_str());
     return "cannot write " + path + ": " + err;
   }
+  return "";
+}
+
+std::string output_path_problem(const std::string& path) {
+  const std::filesystem::path p(path);
+  const auto dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) return "directory " + dir.string() + " does not exist";
+  if (std::filesystem::is_directory(p, ec)) return "is a directory";
   return "";
 }
 

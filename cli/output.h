@@ -26,4 +26,8 @@ void print_summary(std::ostream& out, const model::RunResults& r);
 // see either the old file or the complete new one. Returns an error message, or "".
 std::string write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& write);
 
+// Why `path` cannot be written ("directory out does not exist", "is a directory"), or ""
+// when it can be: checked before a long run so that it never ends in "cannot write".
+std::string output_path_problem(const std::string& path);
+
 }  // namespace cli

@@ -1,5 +1,6 @@
 #include "config/loader.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <exception>
@@ -7,6 +8,7 @@
 #include <memory>
 #include <system_error>
 
+#include "config/detail/load.h"
 #include "config/detail/node_reader.h"
 #include "config/detail/scenario_reader.h"
 
@@ -18,8 +20,11 @@ struct FileCloser {
   void operator()(std::FILE* f) const { std::fclose(f); }
 };
 
-// The whole file, or the reason it cannot be read.
-std::optional<std::string> read_file(const std::string& path, std::string& error) {
+}  // namespace
+
+namespace detail {
+
+std::optional<std::string> read_whole_file(const std::string& path, std::string& error) {
   std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
   if (!file) {
     error = std::error_code(errno, std::generic_category()).message();
@@ -28,14 +33,26 @@ std::optional<std::string> read_file(const std::string& path, std::string& error
   std::string text;
   char buffer[1 << 16];
   std::size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) text.append(buffer, n);
+  // One byte past the limit tells a file that is too large, without reading the rest (it
+  // may be endless: /dev/zero).
+  while (text.size() <= kMaxScenarioBytes && (n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) {
+    text.append(buffer, std::min(n, kMaxScenarioBytes + 1 - text.size()));
+  }
   if (std::ferror(file.get())) {
     // fopen succeeds on a directory; the read is what fails (EISDIR).
     error = std::error_code(errno, std::generic_category()).message();
     return std::nullopt;
   }
+  if (text.size() > kMaxScenarioBytes) {
+    error = "larger than the limit of " + std::to_string(kMaxScenarioBytes >> 20) + " MiB";
+    return std::nullopt;
+  }
   return text;
 }
+
+}  // namespace detail
+
+namespace {
 
 std::string stem_of(const std::string& display_name) {
   return std::filesystem::path(display_name).stem().string();
@@ -52,45 +69,49 @@ std::string format(const Diagnostic& d) {
   return out;
 }
 
-namespace {
+namespace detail {
 
-// `base_dir`: where the files the scenario names are looked for.
 LoadResult load_scenario(std::string_view yaml_text, const std::string& display_name,
-                         const std::filesystem::path& base_dir) {
+                         const std::filesystem::path& base_dir, const TreeEdit& edit) {
   detail::DiagnosticSink sink(display_name);
   LoadResult result;
   // The readers report rather than throw; this guard is for what they cannot foresee
   // (allocation failure, a yaml-cpp exception outside its parser), so that no input
   // ever escapes the loader as an exception.
   try {
-    if (const auto root = detail::parse_yaml(yaml_text, sink)) {
-      result.spec = detail::read_scenario(*root, stem_of(display_name), sink, base_dir);
+    if (auto root = parse_yaml(yaml_text, sink)) {
+      if (!edit || edit(*root, sink)) result.spec = read_scenario(*root, stem_of(display_name), sink, base_dir);
     }
+  } catch (const detail::TooManyProblems&) {
+    // The sink says that reading stopped.
   } catch (const std::exception& e) {
-    sink.error(YAML::Mark::null_mark(), "", std::string("internal error while loading: ") + e.what());
+    result.errors.push_back(Diagnostic{display_name, 0, 0, "", std::string("internal error while loading: ") + e.what()});
   } catch (...) {
-    sink.error(YAML::Mark::null_mark(), "", "internal error while loading");
+    result.errors.push_back(Diagnostic{display_name, 0, 0, "", "internal error while loading"});
   }
+  // (Not through the sink, which may be full.)
+  std::vector<Diagnostic> internal = std::move(result.errors);
   result.errors = sink.take_sorted();
+  result.errors.insert(result.errors.end(), internal.begin(), internal.end());
   if (!result.errors.empty()) result.spec.reset();
   return result;
 }
 
-}  // namespace
+}  // namespace detail
 
 LoadResult load_scenario_text(std::string_view yaml_text, const std::string& display_name) {
-  return load_scenario(yaml_text, display_name, {});
+  return detail::load_scenario(yaml_text, display_name, {});
 }
 
 LoadResult load_scenario_file(const std::string& path) {
   std::string error;
-  const std::optional<std::string> text = read_file(path, error);
+  const std::optional<std::string> text = detail::read_whole_file(path, error);
   if (!text) {
     LoadResult result;
     result.errors.push_back(Diagnostic{path, 0, 0, "", "cannot read the scenario file: " + error});
     return result;
   }
-  return load_scenario(*text, path, std::filesystem::path(path).parent_path());
+  return detail::load_scenario(*text, path, std::filesystem::path(path).parent_path());
 }
 
 }  // namespace config

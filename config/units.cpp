@@ -162,7 +162,7 @@ ParseResult<sim::Duration> parse_duration(std::string_view text) {
   }
   const std::string_view unit = trim(rest);
   if (unit.empty()) {
-    const std::string n(original);
+    const std::string n = detail::shown(original);
     return failure<sim::Duration>("missing unit in " + detail::quote(original) + ": write " + n + "s, " + n +
                                   "ms, ... (units: ns, us, ms, s, m, h)");
   }
@@ -182,7 +182,7 @@ ParseResult<double> parse_rate(std::string_view text) {
   if (slash == std::string_view::npos) {
     std::string_view probe = original;
     if (take_decimal(probe) && trim(probe).empty()) {
-      const std::string n(original);
+      const std::string n = detail::shown(original);
       return failure<double>("missing period in " + detail::quote(original) + ": write " + n + "/s, " + n + "/ms or " + n + "/100ms");
     }
     return failure<double>("expected a rate such as 2000/s, 5/ms or 10/100ms, got " + detail::quote(original));

@@ -7,6 +7,12 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libboost-graph-dev libyaml-cpp-dev catch2 libcli11-dev nlohmann-json3-dev
   libpcap-dev libbenchmark-dev hyperfine
+  # the fuzzer (scripts/fuzz.sh): Clang and its runtimes, libFuzzer among them
+  clang libclang-rt-14-dev
+  libopenmpi-dev openmpi-bin
+  # synstorm-viewer (ImGui 1.86 with its GLFW and OpenGL3 backends, stb_image_write) and its
+  # headless test: an X server in memory with Mesa's software OpenGL
+  libimgui-dev libglfw3-dev libgl-dev libstb-dev xvfb xauth libgl1-mesa-dri
 )
 
 missing=()

@@ -10,6 +10,7 @@
 #include <charconv>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include "sim/time.h"
@@ -30,6 +31,21 @@ inline std::string format_number(double v) {
   std::string s;
   append_number(s, v);
   return s;
+}
+
+// A CSV field as RFC 4180 writes it: as it is, or in double quotes (with quotes doubled)
+// when it holds a comma, a quote or a line break.
+inline void append_csv_field(std::string& out, std::string_view field) {
+  if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out += field;
+    return;
+  }
+  out.push_back('"');
+  for (const char c : field) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
 }
 
 namespace detail {

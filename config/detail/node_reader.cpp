@@ -87,7 +87,7 @@ std::optional<T> read_integral(DiagnosticSink& sink, const Field& f, T min, T ma
     return std::nullopt;
   }
   if (parsed == IntegerText::kOutOfRange || value < min || value > max) {
-    sink.error(f.mark, f.path, expected + ", got " + text);
+    sink.error(f.mark, f.path, expected + ", got " + shown(text));
     return std::nullopt;
   }
   return value;
@@ -109,13 +109,21 @@ std::optional<double> parse_number_text(std::string_view text) {
 
 }  // namespace
 
+void DiagnosticSink::stop_when_full() {
+  if (diagnostics_.size() < kMaxDiagnostics) return;
+  stopped_ = true;
+  throw TooManyProblems{};
+}
+
 void DiagnosticSink::error(const YAML::Mark& mark, std::string path, std::string message) {
+  stop_when_full();
   diagnostics_.push_back(Diagnostic{file_, to_one_based(mark.line), to_one_based(mark.column), std::move(path),
                                     std::move(message)});
   order_.emplace_back(diagnostics_.back().line, diagnostics_.back().column);
 }
 
 void DiagnosticSink::error_in_other_file(const YAML::Mark& anchor, Diagnostic d) {
+  stop_when_full();
   diagnostics_.push_back(std::move(d));
   order_.emplace_back(to_one_based(anchor.line), to_one_based(anchor.column));
 }
@@ -127,8 +135,14 @@ std::vector<Diagnostic> DiagnosticSink::take_sorted() {
   std::vector<Diagnostic> sorted;
   sorted.reserve(index.size());
   for (std::size_t i : index) sorted.push_back(std::move(diagnostics_[i]));
+  if (stopped_) {
+    sorted.push_back(Diagnostic{file_, 0, 0, "",
+                                "too many problems: reading stopped after the first " +
+                                    std::to_string(kMaxDiagnostics) + " (fix them and check again)"});
+  }
   diagnostics_.clear();
   order_.clear();
+  stopped_ = false;
   return sorted;
 }
 
@@ -281,11 +295,11 @@ std::optional<double> read_number(DiagnosticSink& sink, const Field& f, NumberRa
     return std::nullopt;
   }
   if (!std::isfinite(*v)) {
-    sink.error(f.mark, f.path, expected + " (finite), got " + text);
+    sink.error(f.mark, f.path, expected + " (finite), got " + shown(text));
     return std::nullopt;
   }
   if (!range.contains(*v)) {
-    sink.error(f.mark, f.path, expected + ", got " + text);
+    sink.error(f.mark, f.path, expected + ", got " + shown(text));
     return std::nullopt;
   }
   return v;
@@ -310,7 +324,7 @@ std::optional<sim::Duration> read_duration(DiagnosticSink& sink, const Field& f,
     return std::nullopt;
   }
   if (!range.contains(*d.value)) {
-    sink.error(f.mark, f.path, "expected " + range.describe() + ", got " + f.node.Scalar());
+    sink.error(f.mark, f.path, "expected " + range.describe() + ", got " + shown(f.node.Scalar()));
     return std::nullopt;
   }
   return d.value;

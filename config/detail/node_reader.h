@@ -22,24 +22,34 @@
 
 namespace config::detail {
 
-// Collects the diagnostics of one file.
+// Thrown by DiagnosticSink when a problem beyond kMaxDiagnostics is reported, to stop
+// reading: whatever a file holds, at most that many messages are ever built. Whoever
+// drives a load catches it (read_scenario does); the sink then says that reading stopped.
+struct TooManyProblems {};
+
+// Collects the diagnostics of one file, up to kMaxDiagnostics.
 class DiagnosticSink {
  public:
   explicit DiagnosticSink(std::string file) : file_(std::move(file)) {}
 
   // `mark` is yaml-cpp's (0-based); a null mark (line -1) gives a diagnostic without location.
+  // Both throw TooManyProblems instead of recording a problem past kMaxDiagnostics.
   void error(const YAML::Mark& mark, std::string path, std::string message);
   // A problem inside another file the scenario names (a trace): `d` carries that file and
   // its own position, and is listed with the scenario's problems at `anchor`, the key that
   // names the file.
   void error_in_other_file(const YAML::Mark& anchor, Diagnostic d);
-  std::size_t count() const { return diagnostics_.size(); }
+  std::size_t count() const { return diagnostics_.size() + (stopped_ ? 1 : 0); }
   const std::string& file() const { return file_; }
-  // The diagnostics in file order (line, then column; ties in the order reported).
+  // The diagnostics in file order (line, then column; ties in the order reported), and
+  // last, when reading stopped at the limit, one without position that says so.
   std::vector<Diagnostic> take_sorted();
 
  private:
+  void stop_when_full();
+
   std::string file_;
+  bool stopped_ = false;  // a problem past kMaxDiagnostics was reported
   std::vector<Diagnostic> diagnostics_;
   std::vector<std::pair<int, int>> order_;  // parallel: the (line, column) each is listed at
 };

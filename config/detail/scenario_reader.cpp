@@ -6,7 +6,9 @@
 #include <filesystem>
 #include <iterator>
 #include <limits>
+#include <map>
 #include <memory>
+#include <set>
 #include <span>
 #include <string>
 #include <variant>
@@ -192,7 +194,7 @@ bool is_windows_only(model::ScriptCall call) {
 // each once. error_name() gives the Winsock name of an error that only Windows has
 // (WSANOTINITIALISED, WSAEINPROGRESS) whatever the OS; a POSIX kernel never reports a WSA*
 // name, so those are left out for the other OSes.
-std::vector<std::string_view> expect_names(Os os) {
+std::vector<std::string_view> compute_expect_names(Os os) {
   std::vector<std::string_view> names;
   // Every value of the enum's underlying type, so that an error added to SocketError is
   // picked up here; error_name() answers "?" for values that are not errors.
@@ -206,6 +208,32 @@ std::vector<std::string_view> expect_names(Os os) {
   return names;
 }
 
+// compute_expect_names, once per OS (a script may have many steps).
+const std::vector<std::string_view>& expect_names(Os os) {
+  static const std::vector<std::vector<std::string_view>> by_os = [] {
+    std::vector<std::vector<std::string_view>> v;
+    for (Os o : model::all_oses()) v.push_back(compute_expect_names(o));
+    return v;
+  }();
+  const std::span<const Os> oses = model::all_oses();
+  return by_os[static_cast<std::size_t>(std::find(oses.begin(), oses.end(), os) - oses.begin())];
+}
+
+// Names read so far (a host's descriptor names, the routers): in file order for messages,
+// sorted for lookups.
+class NameList {
+ public:
+  bool contains(std::string_view name) const { return sorted_.contains(name); }
+  void add(const std::string& name) {
+    if (sorted_.insert(name).second) in_order_.push_back(name);
+  }
+  const std::vector<std::string>& in_order() const { return in_order_; }
+
+ private:
+  std::vector<std::string> in_order_;
+  std::set<std::string, std::less<>> sorted_;
+};
+
 // What to suggest for an `expect:` name that is not valid on a host of `os`: the same
 // error's name on that OS when `typed` is another OS's name for it (EINVAL on Windows ->
 // WSAEINVAL, EAGAIN -> WSAEWOULDBLOCK), else the closest spelling.
@@ -214,7 +242,7 @@ std::string expect_suggestion(std::string_view typed, Os os, std::span<const std
     const auto e = static_cast<model::SocketError>(v);
     for (Os other : model::all_oses()) {
       if (other == os || model::error_name(e, other) != typed) continue;
-      const std::vector<std::string_view> others = expect_names(other);
+      const std::vector<std::string_view>& others = expect_names(other);
       if (std::find(others.begin(), others.end(), typed) == others.end()) continue;
       const std::string_view mine = model::error_name(e, os);
       if (std::find(valid.begin(), valid.end(), mine) != valid.end()) {
@@ -321,6 +349,19 @@ std::optional<Endpoint> read_endpoint(DiagnosticSink& sink, const Field& f, std:
   return Endpoint{std::move(*text), std::move(name), port};
 }
 
+// Hosts, clients, balancers and routers: the nodes of the network graph.
+std::uint64_t network_nodes(const model::ScenarioSpec& spec) {
+  const std::size_t routers = spec.network ? spec.network->routers.size() : 0;
+  return spec.hosts.size() + spec.clients.size() + spec.balancers.size() + routers;
+}
+
+// What model::Network::build's shortest-path searches cost: one per client group and per
+// balancer, each over every node and link.
+std::uint64_t routing_work(const model::ScenarioSpec& spec) {
+  if (!spec.network) return 0;
+  return (spec.clients.size() + spec.balancers.size()) * (network_nodes(spec) + spec.network->links.size());
+}
+
 class ScenarioReader {
  public:
   ScenarioReader(DiagnosticSink& sink, std::filesystem::path base_dir) : sink_(sink), base_dir_(std::move(base_dir)) {}
@@ -361,17 +402,21 @@ class ScenarioReader {
   void report_name_clash(const YAML::Mark& mark, const std::string& path, std::string_view name,
                          std::string_view kind);
   void read_network(const Field& f);
-  std::optional<std::string> read_router(const Field& f, const std::vector<std::string>& routers);
-  std::optional<std::string> read_link_end(const Field& f, const std::vector<std::string>& routers);
-  std::optional<model::LinkSpec> read_link(const Field& f, const std::vector<std::string>& routers);
-  std::string_view node_kind(std::string_view name, const std::vector<std::string>& routers) const;
+  std::optional<std::string> read_router(const Field& f, const NameList& routers);
+  std::optional<std::string> read_link_end(const Field& f, const NameList& routers);
+  std::optional<model::LinkSpec> read_link(const Field& f, const NameList& routers);
+  std::string_view node_kind(std::string_view name, const NameList& routers) const;
   void check_reachable();
+  bool check_routes(const Field& clients);
+  bool check_routing_work(const Field& network);
   void check_name(const MapReader::Entry& entry, std::string_view kind);
   std::optional<std::size_t> find_host(std::string_view name) const;
   std::string unknown_host(std::string_view name, std::string_view context = {}, bool or_balancer = false) const;
   void read_script(const Field& f);
-  void read_step(const Field& e, std::vector<std::vector<std::string>>& names);
-  void read_descriptor(MapReader& m, model::ScriptStep& step, const std::vector<std::string>* defined);
+  void read_step(const Field& e, std::vector<NameList>& names);
+  void read_descriptor(MapReader& m, model::ScriptStep& step, const NameList* defined);
+  bool has_listener(std::size_t host, int port) const { return listener_ports_.contains({host, port}); }
+  bool script_binds(std::size_t host, int port) const { return bound_ports_.contains({host, port}); }
   std::optional<std::string> read_descriptor_name(const Field& f);
   void read_expect(const Field& f, model::ScriptStep& step, bool os_known);
 
@@ -388,9 +433,19 @@ class ScenarioReader {
   std::vector<bool> os_known_;
   // Parallel to spec_.hosts: the ports the script's bind steps name, in file order.
   std::vector<std::vector<int>> script_ports_;
+  // The same, and the ports of the hosts' listeners, as (host, port) for lookups.
+  std::set<std::pair<std::size_t, int>> bound_ports_;
+  std::set<std::pair<std::size_t, int>> listener_ports_;
+  // Names to indexes into spec_.hosts, spec_.balancers and spec_.clients, filled as they
+  // are read: lookups stay fast however many there are.
+  std::map<std::string, std::size_t, std::less<>> host_index_;
+  std::map<std::string, std::size_t, std::less<>> balancer_index_;
+  std::map<std::string, std::size_t, std::less<>> client_index_;
+  // Accepted faults by listener (host, port), by start time: indexes into spec_.faults.
+  std::map<std::pair<std::size_t, int>, std::map<sim::Time, std::size_t>> faults_by_listener_;
   // The hosts the script's steps name, looked up before the hosts are read: such a host
   // may go without listeners.
-  std::vector<std::string> scripted_hosts_;
+  std::set<std::string, std::less<>> scripted_hosts_;
   // The keys of `clients:`, looked up before the script is read (for its messages).
   std::vector<std::string> client_names_;
   // Parallel to spec_.clients: the `target` value, when it named a host and port that exist
@@ -405,6 +460,8 @@ class ScenarioReader {
   std::vector<std::vector<Field>> backend_fields_;
   // Whether `balancers:` was read without an error (else routing is not judged).
   bool balancers_complete_ = true;
+  // Whether the client groups' routes are within kMaxRoutes (else routing is not tried).
+  bool routes_bounded_ = true;
 };
 
 std::optional<model::ScenarioSpec> ScenarioReader::read(const YAML::Node& root, std::string_view default_name) {
@@ -457,7 +514,7 @@ void ScenarioReader::read_top(MapReader& top, std::string_view default_name) {
   const std::optional<Field> script = top.get("script");
   if (script && script->node.IsSequence()) {
     for (const YAML::Node& step : script->node) {
-      if (auto host = raw_scalar(step, "host")) scripted_hosts_.push_back(std::move(*host));
+      if (auto host = raw_scalar(step, "host")) scripted_hosts_.insert(std::move(*host));
     }
   }
   const auto names_of = [&](std::string_view key, std::vector<std::string>& names) {
@@ -478,6 +535,8 @@ void ScenarioReader::read_top(MapReader& top, std::string_view default_name) {
   if (const auto f = top.get("clients")) read_clients(*f);
   if (const auto f = top.get("faults")) read_faults(*f);
   // After hosts, balancers and clients: links name them.
+  // Before the network's reachability check builds the routes.
+  if (const auto f = top.get("clients"); f && sink_.count() == 0) routes_bounded_ = check_routes(*f);
   if (const auto f = top.get("network")) read_network(*f);
 }
 
@@ -496,6 +555,7 @@ void ScenarioReader::read_hosts(const Field& f) {
   for (const MapReader::Entry& entry : hosts.entries()) {
     check_name(entry, "host");
     bool listeners_complete = true;
+    host_index_.emplace(entry.key, spec_.hosts.size());
     spec_.hosts.push_back(read_host(entry, listeners_complete));
     ports_complete_.push_back(listeners_complete);
     script_ports_.emplace_back();
@@ -524,8 +584,7 @@ model::HostSpec ScenarioReader::read_host(const MapReader::Entry& entry, bool& l
     if (const auto v = read_integer(sink_, *f, 1)) host.socket_buffers = *v;
   }
   // A host does something only through its listeners or the script's steps on it.
-  const bool scripted =
-      std::find(scripted_hosts_.begin(), scripted_hosts_.end(), host.name) != scripted_hosts_.end();
+  const bool scripted = scripted_hosts_.contains(host.name);
   if (scripted) {
     if (const auto f = m.get("listeners")) read_listeners(*f, host, listeners_complete, true);
   } else if (const auto f = m.require("listeners", "unless a script step acts on the host")) {
@@ -585,7 +644,7 @@ void ScenarioReader::read_listeners(const Field& f, model::HostSpec& host, bool&
   if (f.node.size() == 0 && !may_be_empty) {
     sink_.error(f.mark, f.path, "a host needs at least one listener (or a script step that acts on it)");
   }
-  std::vector<std::string> listener_paths;  // parallel to host.listeners, for duplicate messages
+  std::map<int, std::string> path_of_port;  // the listener that took each port, for duplicate messages
   for (std::size_t i = 0; i < f.node.size(); ++i) {
     const Field e = element(f, i);
     MapReader m(sink_, e, kListenerKeys);
@@ -598,12 +657,9 @@ void ScenarioReader::read_listeners(const Field& f, model::HostSpec& host, bool&
     if (const auto pf = m.require("port")) {
       port = read_integer(sink_, *pf, 1, kMaxPort);
       if (port) {
-        const auto same_port = [&](const model::ListenerSpec& l) { return l.port == *port; };
-        const auto dup = std::find_if(host.listeners.begin(), host.listeners.end(), same_port);
-        if (dup != host.listeners.end()) {
+        if (const auto dup = path_of_port.find(static_cast<int>(*port)); dup != path_of_port.end()) {
           sink_.error(pf->mark, pf->path,
-                      "port " + std::to_string(*port) + " is already used by " +
-                          listener_paths[static_cast<std::size_t>(dup - host.listeners.begin())] +
+                      "port " + std::to_string(*port) + " is already used by " + dup->second +
                           " (ports are unique within a host)");
         }
       }
@@ -618,7 +674,8 @@ void ScenarioReader::read_listeners(const Field& f, model::HostSpec& host, bool&
     }
     listener.port = static_cast<int>(*port);
     host.listeners.push_back(std::move(listener));
-    listener_paths.push_back(e.path);
+    path_of_port.emplace(listener.port, e.path);
+    listener_ports_.emplace(spec_.hosts.size(), listener.port);  // this host is pushed next
   }
 }
 
@@ -735,7 +792,7 @@ std::optional<double> ScenarioReader::read_pareto_shape(const Field& f) {
   if (!shape || *shape > 1) return shape;
   // Checked here rather than by the range so the message can say why.
   sink_.error(f.mark, f.path,
-              "expected a number > 1, got " + f.node.Scalar() + ": a Pareto with shape <= 1 has no finite mean");
+              "expected a number > 1, got " + shown(f.node.Scalar()) + ": a Pareto with shape <= 1 has no finite mean");
   return std::nullopt;
 }
 
@@ -750,6 +807,7 @@ void ScenarioReader::read_clients(const Field& f) {
       report_name_clash(entry.key_mark, entry.value.path, entry.key, "balancer");
     }
     client_targets_.emplace_back();
+    client_index_.emplace(entry.key, spec_.clients.size());
     spec_.clients.push_back(read_client(entry));
   }
 }
@@ -839,11 +897,7 @@ void ScenarioReader::reject_for_spoofed(const MapReader& m) {
 // script binds. Reports at `f` when it is not, unless the host's ports could not all be read
 // (then it may well have that port: false without a word).
 bool ScenarioReader::check_listening(const Field& f, std::size_t host, int port) {
-  const std::vector<model::ListenerSpec>& listeners = spec_.hosts[host].listeners;
-  const std::vector<int>& bound = script_ports_[host];
-  const bool listened = std::any_of(listeners.begin(), listeners.end(),
-                                    [&](const model::ListenerSpec& l) { return l.port == port; });
-  if (listened || std::find(bound.begin(), bound.end(), port) != bound.end()) return true;
+  if (has_listener(host, port) || script_binds(host, port)) return true;
   if (!ports_complete_[host]) return false;
   sink_.error(f.mark, f.path,
               "host " + quote(spec_.hosts[host].name) + " has no listener on port " + std::to_string(port) +
@@ -857,21 +911,19 @@ std::string ScenarioReader::port_list(std::size_t host, bool with_script) const 
   std::vector<int> ports;
   for (const model::ListenerSpec& l : spec_.hosts[host].listeners) ports.push_back(l.port);
   if (with_script) ports.insert(ports.end(), script_ports_[host].begin(), script_ports_[host].end());
-  std::string listed;
-  std::vector<int> seen;
+  std::vector<std::string> texts;
+  std::set<int> seen;
   for (const int p : ports) {
-    if (std::find(seen.begin(), seen.end(), p) != seen.end()) continue;
-    seen.push_back(p);
-    listed += (listed.empty() ? "" : ", ") + std::to_string(p);
+    if (seen.insert(p).second) texts.push_back(std::to_string(p));
   }
-  return listed.empty() ? "nothing" : listed;
+  const std::vector<std::string_view> views(texts.begin(), texts.end());
+  return views.empty() ? "nothing" : join_some(views);
 }
 
 std::optional<std::size_t> ScenarioReader::find_host(std::string_view name) const {
-  for (std::size_t i = 0; i < spec_.hosts.size(); ++i) {
-    if (spec_.hosts[i].name == name) return i;
-  }
-  return std::nullopt;
+  const auto it = host_index_.find(name);
+  if (it == host_index_.end()) return std::nullopt;
+  return it->second;
 }
 
 // "unknown host NAME" + context, with a "did you mean" or the list of hosts; with
@@ -892,8 +944,8 @@ std::string ScenarioReader::unknown_host(std::string_view name, std::string_view
     message += "; did you mean " + quote(match) + "?";
   } else if (!candidates.empty()) {
     std::vector<std::string> lists;
-    if (!host_names.empty()) lists.push_back("hosts: " + join(host_names));
-    if (!balancer_names.empty()) lists.push_back("balancers: " + join(balancer_names));
+    if (!host_names.empty()) lists.push_back("hosts: " + join_some(host_names));
+    if (!balancer_names.empty()) lists.push_back("balancers: " + join_some(balancer_names));
     message += " (" + lists.front() + (lists.size() > 1 ? "; " + lists.back() : "") + ")";
   }
   return message;
@@ -902,11 +954,11 @@ std::string ScenarioReader::unknown_host(std::string_view name, std::string_view
 void ScenarioReader::read_script(const Field& f) {
   if (!expect_sequence(sink_, f, "script steps")) return;
   // Per host: the descriptor names the steps so far (in file order) have defined with `as`.
-  std::vector<std::vector<std::string>> names(spec_.hosts.size());
+  std::vector<NameList> names(spec_.hosts.size());
   for (std::size_t i = 0; i < f.node.size(); ++i) read_step(element(f, i), names);
 }
 
-void ScenarioReader::read_step(const Field& e, std::vector<std::vector<std::string>>& names) {
+void ScenarioReader::read_step(const Field& e, std::vector<NameList>& names) {
   auto tagged = read_tagged(sink_, e, "do", kStepKinds, kStepExample);
   if (!tagged) {
     // The step may have been the bind a client's target relies on.
@@ -954,7 +1006,7 @@ void ScenarioReader::read_step(const Field& e, std::vector<std::vector<std::stri
                     quote(spec_.hosts[*host].name) + " is " + std::string(model::os_name(spec_.hosts[*host].os)));
   }
 
-  const std::vector<std::string>* defined = host ? &names[*host] : nullptr;
+  const NameList* defined = host ? &names[*host] : nullptr;
   std::optional<std::string> as;
   switch (step.call) {
     case model::ScriptCall::kSocket: {
@@ -970,7 +1022,10 @@ void ScenarioReader::read_step(const Field& e, std::vector<std::vector<std::stri
       const auto port = pf ? read_integer(sink_, *pf, 1, kMaxPort) : std::nullopt;
       if (port) {
         step.port = static_cast<int>(*port);
-        if (host) script_ports_[*host].push_back(step.port);
+        if (host) {
+          script_ports_[*host].push_back(step.port);
+          bound_ports_.emplace(*host, step.port);
+        }
       } else if (host) {
         ports_complete_[*host] = false;
       }
@@ -1013,9 +1068,7 @@ void ScenarioReader::read_step(const Field& e, std::vector<std::vector<std::stri
   if (as) {
     step.as = *as;
     // Defined from here on (in file order); naming it again rebinds it.
-    if (host && std::find(names[*host].begin(), names[*host].end(), *as) == names[*host].end()) {
-      names[*host].push_back(*as);
-    }
+    if (host) names[*host].add(*as);
   }
   if (const auto xf = m.get("expect")) read_expect(*xf, step, os_known);
   spec_.script.push_back(std::move(step));
@@ -1023,7 +1076,7 @@ void ScenarioReader::read_step(const Field& e, std::vector<std::vector<std::stri
 
 // `socket: NAME` or `fd: N`, exactly one. `defined` lists the names the host's earlier
 // steps defined; nullptr when the step's host is unknown (a name is then not judged).
-void ScenarioReader::read_descriptor(MapReader& m, model::ScriptStep& step, const std::vector<std::string>* defined) {
+void ScenarioReader::read_descriptor(MapReader& m, model::ScriptStep& step, const NameList* defined) {
   const auto sf = m.get("socket");
   const auto ff = m.get("fd");
   if (sf && ff) {
@@ -1036,17 +1089,17 @@ void ScenarioReader::read_descriptor(MapReader& m, model::ScriptStep& step, cons
   if (sf) {
     if (const auto name = read_string(sink_, *sf, "a descriptor name")) {
       step.socket = *name;
-      if (defined && std::find(defined->begin(), defined->end(), *name) == defined->end()) {
+      if (defined && !defined->contains(*name)) {
         const std::string& host_name = spec_.hosts[step.host].name;
         std::string message = "unknown socket " + quote(*name) + " on host " + quote(host_name);
-        const std::vector<std::string_view> candidates(defined->begin(), defined->end());
+        const std::vector<std::string_view> candidates(defined->in_order().begin(), defined->in_order().end());
         const std::string_view match = closest_match(*name, candidates);
         if (!match.empty()) {
           message += "; did you mean " + quote(match) + "?";
         } else if (candidates.empty()) {
           message += " (no earlier step on this host names a descriptor with as:)";
         } else {
-          message += " (names defined by earlier steps on this host: " + join(candidates) + ")";
+          message += " (names defined by earlier steps on this host: " + join_some(candidates) + ")";
         }
         sink_.error(sf->mark, sf->path, message);
       }
@@ -1072,7 +1125,7 @@ void ScenarioReader::read_expect(const Field& f, model::ScriptStep& step, bool o
   step.expect = *text;
   if (!os_known) return;
   const Os os = spec_.hosts[step.host].os;
-  const std::vector<std::string_view> valid = expect_names(os);
+  const std::vector<std::string_view>& valid = expect_names(os);
   if (std::find(valid.begin(), valid.end(), *text) != valid.end()) return;
   sink_.error(f.mark, f.path,
               "unknown result " + quote(*text) + " for " + std::string(model::os_name(os)) + " host " +
@@ -1397,6 +1450,7 @@ void ScenarioReader::read_balancers(const Field& f) {
   for (const MapReader::Entry& entry : balancers.entries()) {
     check_name(entry, "balancer");
     if (find_host(entry.key)) report_name_clash(entry.key_mark, entry.value.path, entry.key, "host");
+    balancer_index_.emplace(entry.key, spec_.balancers.size());
     spec_.balancers.push_back(read_balancer(entry));
   }
   balancers_complete_ = sink_.count() == errors_before;
@@ -1415,16 +1469,15 @@ model::BalancerSpec ScenarioReader::read_balancer(const MapReader::Entry& entry)
   if (const auto bf = m.require("backends"); bf && expect_sequence(sink_, *bf, "backends such as [web1:80, web2:80]")) {
     listed = bf->node.size();
     if (*listed == 0) sink_.error(bf->mark, bf->path, "a balancer needs at least one backend");
+    std::map<std::pair<std::size_t, int>, std::size_t> index_of_backend;  // into `fields`
     for (std::size_t i = 0; i < *listed; ++i) {
       const Field e = element(*bf, i);
       const std::optional<model::BackendRef> backend = read_backend(e);
       if (!backend) continue;
-      const auto same = [&](const model::BackendRef& b) { return b.host == backend->host && b.port == backend->port; };
-      const auto dup = std::find_if(balancer.backends.begin(), balancer.backends.end(), same);
-      if (dup != balancer.backends.end()) {
+      const auto [first, fresh] = index_of_backend.emplace(std::pair{backend->host, backend->port}, fields.size());
+      if (!fresh) {
         sink_.error(e.mark, e.path,
-                    "backend " + quote(e.node.Scalar()) + " is listed twice (first at " +
-                        fields[static_cast<std::size_t>(dup - balancer.backends.begin())].path +
+                    "backend " + quote(e.node.Scalar()) + " is listed twice (first at " + fields[first->second].path +
                         "): a balancer lists each backend once");
         continue;
       }
@@ -1466,16 +1519,18 @@ std::optional<model::BackendRef> ScenarioReader::read_backend(const Field& f) {
 }
 
 std::optional<std::size_t> ScenarioReader::find_balancer(std::string_view name) const {
-  for (std::size_t i = 0; i < spec_.balancers.size(); ++i) {
-    if (spec_.balancers[i].name == name) return i;
-  }
-  return std::nullopt;
+  const auto it = balancer_index_.find(name);
+  if (it == balancer_index_.end()) return std::nullopt;
+  return it->second;
 }
 
 void ScenarioReader::read_faults(const Field& f) {
   if (!expect_sequence(sink_, f, "faults")) return;
   for (std::size_t i = 0; i < f.node.size(); ++i) {
-    if (auto fault = read_fault(element(f, i))) spec_.faults.push_back(std::move(*fault));
+    if (auto fault = read_fault(element(f, i))) {
+      faults_by_listener_[{fault->host, fault->port}].emplace(fault->at, spec_.faults.size());
+      spec_.faults.push_back(std::move(*fault));
+    }
   }
 }
 
@@ -1520,9 +1575,20 @@ std::optional<model::FaultSpec> ScenarioReader::read_fault(const Field& e) {
     ok = false;
   }
   if (!ok) return std::nullopt;
-  for (const model::FaultSpec& other : spec_.faults) {
-    if (other.host != fault.host || other.port != fault.port) continue;
+  // The faults of this listener read so far do not overlap one another: those that overlap
+  // this one are a run in start order, from the one before it (if that one reaches past
+  // its start) through those starting before its end. The first of them in the file is named.
+  const std::map<sim::Time, std::size_t>& earlier = faults_by_listener_[{fault.host, fault.port}];
+  auto it = earlier.lower_bound(fault.at);
+  if (it != earlier.begin()) --it;
+  std::optional<std::size_t> overlapped;
+  for (; it != earlier.end() && it->first < fault.at + fault.length; ++it) {
+    const model::FaultSpec& other = spec_.faults[it->second];
     if (other.at >= fault.at + fault.length || fault.at >= other.at + other.length) continue;
+    if (!overlapped || it->second < *overlapped) overlapped = it->second;
+  }
+  if (overlapped) {
+    const model::FaultSpec& other = spec_.faults[*overlapped];
     const auto span = [](const model::FaultSpec& x) {
       return sim::format_duration(x.at - sim::Time::zero()) + " to " +
              sim::format_duration(x.at + x.length - sim::Time::zero());
@@ -1551,19 +1617,16 @@ bool ScenarioReader::read_fault_listener(const Field& f, model::FaultSpec& fault
     return false;
   }
   const std::vector<model::ListenerSpec>& listeners = spec_.hosts[*host].listeners;
-  const bool listed = std::any_of(listeners.begin(), listeners.end(),
-                                  [&](const model::ListenerSpec& l) { return l.port == listener->port; });
-  if (listed) {
+  if (has_listener(*host, listener->port)) {
     fault.host = *host;
     fault.port = listener->port;
     return true;
   }
   if (!ports_complete_[*host]) return false;
-  const std::vector<int>& bound = script_ports_[*host];
   const std::string where = "host " + quote(listener->name);
   const std::string ports =
       listeners.empty() ? "it has no listeners: entries" : "its listeners: " + port_list(*host, false);
-  if (std::find(bound.begin(), bound.end(), listener->port) != bound.end()) {
+  if (script_binds(*host, listener->port)) {
     sink_.error(f.mark, f.path,
                 "port " + std::to_string(listener->port) + " of " + where +
                     " is bound by a script step, not one of its listeners: faults apply to `listeners:` entries, "
@@ -1587,12 +1650,12 @@ void ScenarioReader::read_network(const Field& f) {
   MapReader m(sink_, f, kNetworkKeys);
   if (!m.is_map()) return;
   model::NetworkSpec network;
-  std::vector<std::string> routers;  // every router name read, valid or not (for lookups)
+  NameList routers;  // every valid router name read
   if (const auto rf = m.get("routers"); rf && expect_sequence(sink_, *rf, "router names")) {
     for (std::size_t i = 0; i < rf->node.size(); ++i) {
       auto name = read_router(element(*rf, i), routers);
       if (!name) continue;
-      routers.push_back(*name);
+      routers.add(*name);
       network.routers.push_back(std::move(*name));
     }
   }
@@ -1605,13 +1668,44 @@ void ScenarioReader::read_network(const Field& f) {
   // Routing needs every node and link resolved; otherwise the errors above say enough.
   const bool targets_known = std::all_of(client_targets_.begin(), client_targets_.end(),
                                          [](const std::optional<Field>& t) { return t.has_value(); });
-  if (sink_.count() == errors_before && !node_names_clash_ && targets_known && balancers_complete_) {
+  if (sink_.count() == errors_before && !node_names_clash_ && targets_known && balancers_complete_ &&
+      routes_bounded_ && check_routing_work(f)) {
     check_reachable();
   }
 }
 
+// model::Network keeps a path for each client group and server it can end at, found by a
+// shortest-path search per client group and per balancer over the whole network: bounded
+// here, so that a short file cannot make routing take minutes or gigabytes.
+bool ScenarioReader::check_routes(const Field& clients) {
+  std::uint64_t routes = 0;
+  for (const model::ClientSpec& c : spec_.clients) {
+    routes += c.balancer ? spec_.balancers[*c.balancer].backends.size() : 1;
+  }
+  if (routes > kMaxRoutes) {
+    sink_.error(clients.mark, clients.path,
+                std::to_string(spec_.clients.size()) + " client groups with " + std::to_string(routes) +
+                    " routes (one to each host they target and to each backend of the balancer they target): the "
+                    "limit is " + std::to_string(kMaxRoutes));
+    return false;
+  }
+  return true;
+}
+
+bool ScenarioReader::check_routing_work(const Field& network) {
+  if (routing_work(spec_) > kMaxRoutingWork) {
+    sink_.error(network.mark, network.path,
+                "routing " + std::to_string(spec_.clients.size() + spec_.balancers.size()) +
+                    " client groups and balancers through a network of " +
+                    std::to_string(network_nodes(spec_) + spec_.network->links.size()) +
+                    " nodes and links takes too long: their product is limited to " + std::to_string(kMaxRoutingWork));
+    return false;
+  }
+  return true;
+}
+
 // A name in `routers:`; nullopt (after reporting) when it is not a valid, fresh node name.
-std::optional<std::string> ScenarioReader::read_router(const Field& f, const std::vector<std::string>& routers) {
+std::optional<std::string> ScenarioReader::read_router(const Field& f, const NameList& routers) {
   auto name = read_string(sink_, f, "a router name");
   if (!name) return std::nullopt;
   if (!is_valid_name(*name)) {
@@ -1632,17 +1726,16 @@ std::optional<std::string> ScenarioReader::read_router(const Field& f, const std
 }
 
 // "host", "client", "balancer" or "router" when `name` is already a node of that kind, else "".
-std::string_view ScenarioReader::node_kind(std::string_view name, const std::vector<std::string>& routers) const {
+std::string_view ScenarioReader::node_kind(std::string_view name, const NameList& routers) const {
   if (find_host(name)) return "host";
-  const auto named = [&](const model::ClientSpec& c) { return c.name == name; };
-  if (std::any_of(spec_.clients.begin(), spec_.clients.end(), named)) return "client";
+  if (client_index_.contains(name)) return "client";
   if (find_balancer(name)) return "balancer";
-  if (std::find(routers.begin(), routers.end(), name) != routers.end()) return "router";
+  if (routers.contains(name)) return "router";
   return {};
 }
 
 // `a` or `b` of a link: the name of a host, client, balancer or router.
-std::optional<std::string> ScenarioReader::read_link_end(const Field& f, const std::vector<std::string>& routers) {
+std::optional<std::string> ScenarioReader::read_link_end(const Field& f, const NameList& routers) {
   auto name = read_string(sink_, f, "a node name (a host, client, balancer or router)");
   if (!name || !node_kind(*name, routers).empty()) return name;
   // In the network's node order (model/network.h).
@@ -1650,19 +1743,19 @@ std::optional<std::string> ScenarioReader::read_link_end(const Field& f, const s
   for (const model::HostSpec& h : spec_.hosts) nodes.push_back(h.name);
   for (const model::ClientSpec& c : spec_.clients) nodes.push_back(c.name);
   for (const model::BalancerSpec& b : spec_.balancers) nodes.push_back(b.name);
-  nodes.insert(nodes.end(), routers.begin(), routers.end());
+  nodes.insert(nodes.end(), routers.in_order().begin(), routers.in_order().end());
   std::string message = "unknown node " + quote(*name);
   const std::string_view match = closest_match(*name, nodes);
   if (!match.empty()) {
     message += "; did you mean " + quote(match) + "?";
   } else {
-    message += " (links join hosts, clients, balancers and the routers listed in network.routers: " + join(nodes) + ")";
+    message += " (links join hosts, clients, balancers and the routers listed in network.routers: " + join_some(nodes) + ")";
   }
   sink_.error(f.mark, f.path, message);
   return std::nullopt;
 }
 
-std::optional<model::LinkSpec> ScenarioReader::read_link(const Field& f, const std::vector<std::string>& routers) {
+std::optional<model::LinkSpec> ScenarioReader::read_link(const Field& f, const NameList& routers) {
   MapReader m(sink_, f, kLinkKeys);
   if (!m.is_map()) return std::nullopt;
   model::LinkSpec link;
@@ -1722,7 +1815,11 @@ void ScenarioReader::check_reachable() {
 
 std::optional<model::ScenarioSpec> read_scenario(const YAML::Node& root, std::string_view default_name,
                                                  DiagnosticSink& sink, const std::filesystem::path& base_dir) {
-  return ScenarioReader(sink, base_dir).read(root, default_name);
+  try {
+    return ScenarioReader(sink, base_dir).read(root, default_name);
+  } catch (const TooManyProblems&) {
+    return std::nullopt;  // the sink says so
+  }
 }
 
 }  // namespace config::detail

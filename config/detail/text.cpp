@@ -1,6 +1,7 @@
 #include "config/detail/text.h"
 
 #include <algorithm>
+#include <string>
 #include <vector>
 
 namespace config::detail {
@@ -43,11 +44,16 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 std::string_view closest_match(std::string_view typed, std::span<const std::string_view> candidates) {
   std::string_view best;
   std::size_t best_distance = 0;
+  std::size_t compared = 0;
   for (std::string_view c : candidates) {
-    const std::size_t d = edit_distance(typed, c);
     // A third of the length: one slip in a short word, two in a long one, but never a
     // suggestion that shares almost nothing with what was typed.
     const std::size_t limit = std::max<std::size_t>(1, (c.size() + 2) / 3);
+    // The distance is at least the difference in length.
+    const std::size_t length_gap = typed.size() > c.size() ? typed.size() - c.size() : c.size() - typed.size();
+    if (length_gap > limit || typed.size() > kMaxSuggestLength || c.size() > kMaxSuggestLength) continue;
+    if (++compared > kMaxSuggestCandidates) break;
+    const std::size_t d = edit_distance(typed, c);
     if (d <= limit && (best.empty() || d < best_distance)) {
       best = c;
       best_distance = d;
@@ -92,6 +98,18 @@ std::string quote(std::string_view text, std::size_t max_chars) {
   }
   out.push_back('"');
   return out;
+}
+
+std::string shown(std::string_view text, std::size_t max_chars) {
+  if (text.size() <= max_chars) return std::string(text);
+  std::size_t cut = max_chars;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
+  return std::string(text.substr(0, cut)) + "...";
+}
+
+std::string join_some(std::span<const std::string_view> items, std::size_t max_items) {
+  if (items.size() <= max_items) return join(items);
+  return join(items.first(max_items)) + ", ... (" + std::to_string(items.size() - max_items) + " more)";
 }
 
 std::string join(std::span<const std::string_view> items, std::string_view separator) {

@@ -1,6 +1,7 @@
 #include "config/detail/trace_reader.h"
 
 #include <pcap/pcap.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -26,6 +27,8 @@ struct FileCloser {
 using File = std::unique_ptr<std::FILE, FileCloser>;
 
 std::string errno_text(int error) { return std::error_code(error, std::generic_category()).message(); }
+
+std::string too_large() { return "larger than the limit of " + std::to_string(kMaxTraceBytes >> 30) + " GiB"; }
 
 // `ns` nanoseconds since the start, multiplied by `scale`; nullopt past the last instant.
 // Requires: ns >= 0, scale > 0.
@@ -191,11 +194,30 @@ std::optional<std::int64_t> CsvTraceParser::read_time(const CsvField& f) {
   return d.value->ns();
 }
 
-// Opens `path` for reading and makes sure it can be read (fopen alone accepts a directory).
+// Opens `path` for reading and makes sure it can be read (fopen alone accepts a directory)
+// and read to its end: a regular file of at most kMaxTraceBytes. A device or a pipe may
+// never end (/dev/zero) or never answer (a FIFO nobody writes to).
 File open_readable(const std::string& path, std::string& error) {
   File f(std::fopen(path.c_str(), "rb"));
   if (!f) {
     error = errno_text(errno);
+    return nullptr;
+  }
+  struct stat st {};
+  if (::fstat(::fileno(f.get()), &st) != 0) {
+    error = errno_text(errno);
+    return nullptr;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    error = errno_text(EISDIR);
+    return nullptr;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    error = "not a regular file (a trace is read to its end, and a device or a pipe may have none)";
+    return nullptr;
+  }
+  if (static_cast<std::uint64_t>(st.st_size) > kMaxTraceBytes) {
+    error = too_large();
     return nullptr;
   }
   if (std::fgetc(f.get()) == EOF && std::ferror(f.get())) {
@@ -240,7 +262,14 @@ TraceRead read_csv_trace(const std::string& path, const CsvTraceOptions& options
   bool going = true;
   char buffer[1 << 16];
   std::size_t n = 0;
+  std::uint64_t bytes = 0;
   while (going && (n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) {
+    bytes += n;
+    if (bytes > kMaxTraceBytes) {
+      TraceRead out;
+      out.unreadable = too_large();
+      return out;
+    }
     std::string_view block(buffer, n);
     while (going && !block.empty()) {
       const std::size_t end = std::min(block.find('\n'), block.size());

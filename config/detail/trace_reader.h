@@ -23,6 +23,9 @@ namespace config::detail {
 // so is a CSV line longer than kMaxTraceLineLength characters.
 inline constexpr std::int64_t kMaxTraceLines = 100'000'000;
 inline constexpr std::size_t kMaxTraceLineLength = 4096;
+// A trace file must be a regular file of at most this many bytes; a CSV file is not read
+// past it even if it grows (or says it is empty, as files under /proc do).
+inline constexpr std::uint64_t kMaxTraceBytes = std::uint64_t{4} << 30;
 // A file's problems are listed up to this many; reading stops there.
 inline constexpr std::size_t kMaxTraceProblems = 20;
 

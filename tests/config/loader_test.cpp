@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/loader.h"
+#include "tests/config/expectations.h"
 #include "model/network.h"
 #include "model/personality.h"
 #include "model/socket_api.h"
@@ -989,18 +990,11 @@ TEST_CASE("malformed scenario files give the diagnostic their first line expects
 
   for (const std::filesystem::path& file : files) {
     DYNAMIC_SECTION(file.filename().string()) {
-      std::ifstream in(file);
-      std::string first_line;
-      std::getline(in, first_line);
-      const std::string prefix = "# expect: ";
-      REQUIRE(first_line.rfind(prefix, 0) == 0);
-      const std::string expectation = first_line.substr(prefix.size());
-      const std::size_t colon1 = expectation.find(':');
-      const std::size_t colon2 = expectation.find(':', colon1 + 1);
-      REQUIRE(colon2 != std::string::npos);
-      const int line = std::stoi(expectation.substr(0, colon1));
-      const int column = std::stoi(expectation.substr(colon1 + 1, colon2 - colon1 - 1));
-      const std::string substring = expectation.substr(colon2 + 2);
+      const std::optional<synstorm_test::Expectation> expected = synstorm_test::first_line_expectation(file);
+      REQUIRE(expected.has_value());
+      const int line = expected->line;
+      const int column = expected->column;
+      const std::string& substring = expected->text;
 
       const config::LoadResult r = config::load_scenario_file(file.string());
       INFO(all_messages(r));

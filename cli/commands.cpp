@@ -1,0 +1,79 @@
+#include "cli/commands.h"
+
+#include <exception>
+#include <iostream>
+
+#include "cli/exit_codes.h"
+#include "cli/metrics.h"
+
+namespace cli {
+
+namespace {
+
+std::string metric_names() {
+  std::string names;
+  for (const MetricInfo& m : metric_table()) names += (names.empty() ? "" : ", ") + std::string(m.name);
+  return names;
+}
+
+template <class Options, class Run>
+int guarded(const Options& options, Run run) {
+  Ranks ranks;
+  try {
+    return run(options, ranks);
+  } catch (const std::exception& e) {
+    std::cerr << "synstorm: internal error: " << e.what() << "\n";
+  }
+  ranks.abort_job(kExitInternal);
+  return kExitInternal;
+}
+
+}  // namespace
+
+CLI::App* add_sweep_command(CLI::App& app, SweepOptions& o) {
+  CLI::App* cmd = app.add_subcommand(
+      "sweep", "Run a grid of scenario variants, each replicated; write mean and 95% CI of each metric per point");
+  cmd->add_option("file", o.file, "Scenario file (YAML)")->required();
+  cmd->add_option("--vary", o.vary,
+                  "PATH=v1,v2,... or PATH=LO..HI[:STEP]; PATH as in error messages, e.g. "
+                  "hosts.web.listeners[0].backlog. Repeat for a grid")
+      ->allow_extra_args(false);
+  cmd->add_option("--reps", o.reps, "Replications per point")->capture_default_str()->check(CLI::Range(1u, 1000000u));
+  cmd->add_option("-j,--jobs", o.jobs, "Threads per process")->capture_default_str()->check(CLI::Range(1u, 1024u));
+  cmd->add_option("--out", o.csv_path, "CSV file: one row per point (docs/sweeps.md)")->required();
+  cmd->add_option("--json", o.json_path, "JSON file: the same plus every replication's values (needed by --resume)");
+  cmd->add_flag("--resume", o.resume, "Run only the points missing from --json's file (an interrupted sweep's)");
+  cmd->add_flag_callback(
+      "--no-progress", [&o] { o.progress = false; }, "No progress bar (there is none when stderr is not a terminal)");
+  cmd->footer("Metrics: " + metric_names() +
+              ".\nUnder mpirun or srun (SYNSTORM_MPI builds), the replications are spread over the ranks; rank 0 "
+              "writes.");
+  return cmd;
+}
+
+CLI::App* add_plan_command(CLI::App& app, PlanOptions& o) {
+  CLI::App* cmd = app.add_subcommand(
+      "plan", "Find the smallest (or largest) value of a setting that meets a target, with confidence intervals");
+  cmd->add_option("file", o.file, "Scenario file (YAML)")->required();
+  cmd->add_option("--vary", o.vary, "PATH=LO..HI[:STEP] or PATH=v1,v2,... in the order the target gets easier")
+      ->required();
+  cmd->add_option("--target", o.target, "METRIC OP NUMBER, e.g. 'refusal_rate<=0.001' (OP: <= < >= >)")->required();
+  cmd->add_option("--confidence", o.confidence, "Confidence level of each decision")->capture_default_str();
+  cmd->add_flag("--maximize", o.maximize, "Find the largest value meeting the target instead of the smallest");
+  cmd->add_option("--reps", o.batch, "Replications per batch; a value gets batches until decided")
+      ->capture_default_str();
+  cmd->add_option("--max-reps", o.max_reps, "At most this many replications per value")->capture_default_str();
+  cmd->add_option("-j,--jobs", o.jobs, "Threads per process")->capture_default_str()->check(CLI::Range(1u, 1024u));
+  cmd->footer("Metrics: " + metric_names() + ".");
+  return cmd;
+}
+
+int sweep_command(const SweepOptions& options) {
+  return guarded(options, [](const SweepOptions& o, const Ranks& r) { return run_sweep(o, r, std::cerr); });
+}
+
+int plan_command(const PlanOptions& options) {
+  return guarded(options, [](const PlanOptions& o, const Ranks& r) { return run_plan(o, r, std::cout, std::cerr); });
+}
+
+}  // namespace cli

@@ -1,0 +1,20 @@
+// cli/commands.h — `synstorm sweep` and `synstorm plan` as CLI11 subcommands, so that
+// main.cpp only has to add them and dispatch.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "cli/plan.h"
+#include "cli/sweep.h"
+
+namespace cli {
+
+CLI::App* add_sweep_command(CLI::App& app, SweepOptions& options);
+CLI::App* add_plan_command(CLI::App& app, PlanOptions& options);
+
+// Join the MPI job if there is one, run, and return the exit code. An exception ends the
+// whole job (MPI_Abort) with exit code 1, so that no rank waits forever for another.
+int sweep_command(const SweepOptions& options);
+int plan_command(const PlanOptions& options);
+
+}  // namespace cli

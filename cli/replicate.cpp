@@ -1,0 +1,106 @@
+#include "cli/replicate.h"
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include "cli/interrupt.h"
+#include "model/world.h"
+
+namespace cli {
+
+namespace {
+
+// A result on the wire: its index, done, digest, then the metrics' bits.
+constexpr std::size_t kWords = 3 + kMetricCount;
+
+}  // namespace
+
+std::vector<ReplicationResult> run_replications(std::span<const model::ScenarioSpec> specs,
+                                                std::span<const Replication> replications, unsigned jobs,
+                                                const Ranks& ranks, const ProgressFn& progress) {
+  std::vector<std::size_t> mine;
+  for (std::size_t k = static_cast<std::size_t>(ranks.rank()); k < replications.size();
+       k += static_cast<std::size_t>(ranks.size())) {
+    mine.push_back(k);
+  }
+  std::vector<ReplicationResult> local(mine.size());
+
+  std::atomic<std::size_t> next{0};
+  std::size_t finished = 0;  // guarded by mutex
+  std::size_t running = 0;   // worker threads still going; guarded by mutex
+  std::exception_ptr failure;
+  std::mutex mutex;
+  std::condition_variable changed;
+
+  model::RunControl control;
+  control.interrupted = &cli::interrupted;
+  const auto work = [&] {
+    try {
+      while (!cli::interrupted()) {
+        const std::size_t i = next.fetch_add(1);
+        if (i >= mine.size()) break;
+        const Replication& job = replications[mine[i]];
+        model::ScenarioSpec spec = specs[job.spec];
+        spec.seed = job.seed;
+        const model::RunResults r = model::run_scenario(spec, control);
+        if (r.cut_short == model::CutShort::kNo) local[i] = ReplicationResult{true, r.digest, measure(r)};
+        const std::lock_guard lock(mutex);
+        ++finished;
+        changed.notify_all();
+      }
+    } catch (...) {
+      const std::lock_guard lock(mutex);
+      if (!failure) failure = std::current_exception();
+      next.store(mine.size());  // the others stop too
+    }
+    const std::lock_guard lock(mutex);
+    --running;
+    changed.notify_all();
+  };
+
+  const std::size_t threads = std::min<std::size_t>(std::max(jobs, 1u), std::max<std::size_t>(mine.size(), 1));
+  std::vector<std::thread> pool;
+  running = threads;
+  for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(work);
+  {
+    std::unique_lock lock(mutex);
+    while (running > 0) {
+      if (progress) {
+        const std::size_t done = finished;
+        lock.unlock();
+        progress(done, mine.size());
+        lock.lock();
+      }
+      changed.wait_for(lock, std::chrono::milliseconds(200));
+    }
+  }
+  for (std::thread& t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
+  if (progress) progress(finished, mine.size());
+
+  std::vector<std::uint64_t> words;
+  words.reserve(mine.size() * kWords);
+  for (std::size_t i = 0; i < mine.size(); ++i) {
+    words.push_back(mine[i]);
+    words.push_back(local[i].done ? 1 : 0);
+    words.push_back(local[i].digest);
+    for (const double v : local[i].values) words.push_back(std::bit_cast<std::uint64_t>(v));
+  }
+  const std::vector<std::uint64_t> all = ranks.all_gather(words);
+  std::vector<ReplicationResult> results(replications.size());
+  for (std::size_t w = 0; w + kWords <= all.size(); w += kWords) {
+    ReplicationResult& r = results[static_cast<std::size_t>(all[w])];
+    r.done = all[w + 1] != 0;
+    r.digest = all[w + 2];
+    for (std::size_t m = 0; m < kMetricCount; ++m) r.values[m] = std::bit_cast<double>(all[w + 3 + m]);
+  }
+  return results;
+}
+
+}  // namespace cli

@@ -1,0 +1,67 @@
+#include "cli/study.h"
+
+#include <algorithm>
+#include <variant>
+
+namespace cli {
+
+std::optional<Study> prepare_study(const std::string& file, std::span<const std::string> vary_arguments,
+                                   std::ostream& err) {
+  bool ok = true;
+  std::vector<Vary> varies;
+  for (const std::string& argument : vary_arguments) {
+    auto parsed = parse_vary(argument);
+    if (const auto* e = std::get_if<std::string>(&parsed)) {
+      err << "synstorm: " << *e << "\n";
+      ok = false;
+      continue;
+    }
+    Vary v = std::get<Vary>(std::move(parsed));
+    const auto same = std::find_if(varies.begin(), varies.end(), [&](const Vary& w) { return w.path == v.path; });
+    if (same != varies.end()) {
+      err << "synstorm: --vary " << v.argument << ": " << v.path << " is already varied by --vary " << same->argument
+          << "\n";
+      ok = false;
+      continue;
+    }
+    varies.push_back(std::move(v));
+  }
+  if (!ok) return std::nullopt;
+  if (grid_size(varies) == 0) {
+    err << "synstorm: the --vary arguments make more than " << kMaxVaryValues << " points\n";
+    return std::nullopt;
+  }
+  Study study{config::ScenarioSource::from_file(file), std::move(varies), {}};
+  study.points = expand_grid(study.varies);
+  return study;
+}
+
+std::optional<model::ScenarioSpec> load_point(const Study& study, std::size_t point, std::ostream& err,
+                                              std::vector<std::string>& printed) {
+  config::LoadResult r = study.source.load(study.points[point]);
+  if (r.ok()) return std::move(r.spec);
+  for (const config::Diagnostic& d : r.errors) {
+    std::string line = config::format(d);
+    if (std::find(printed.begin(), printed.end(), line) != printed.end()) continue;
+    err << line << "\n";
+    printed.push_back(std::move(line));
+  }
+  return std::nullopt;
+}
+
+bool agreed(bool here_ok, bool all_ok, std::ostream& err) {
+  if (here_ok && !all_ok) {
+    err << "synstorm: another MPI rank could not read or load the scenario (is the file on every node?)\n";
+  }
+  return all_ok;
+}
+
+std::vector<std::uint64_t> replication_seeds(std::uint64_t seed, const Point& point, std::uint32_t first,
+                                             std::uint32_t count) {
+  std::vector<std::uint64_t> seeds;
+  seeds.reserve(count);
+  for (std::uint32_t r = first; r < first + count; ++r) seeds.push_back(replication_seed(seed, point, r));
+  return seeds;
+}
+
+}  // namespace cli

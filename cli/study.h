@@ -1,0 +1,44 @@
+// cli/study.h — what sweep and plan share: a scenario, its --vary arguments, the points
+// they make, and every point's replications.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "cli/replicate.h"
+#include "cli/vary.h"
+#include "config/overrides.h"
+#include "model/spec.h"
+
+namespace cli {
+
+struct Study {
+  config::ScenarioSource source;
+  std::vector<Vary> varies;
+  std::vector<Point> points;  // the grid, in order
+};
+
+// Reads the scenario and parses the --vary arguments (a path given twice is an error).
+// Prints every problem to `err`; nullopt then.
+std::optional<Study> prepare_study(const std::string& file, std::span<const std::string> vary_arguments,
+                                   std::ostream& err);
+
+// The scenario with the point's overrides applied, or nullopt after printing its problems
+// to `err` (each distinct message once per `printed`, so a bad value shared by many points
+// is reported once).
+std::optional<model::ScenarioSpec> load_point(const Study& study, std::size_t point, std::ostream& err,
+                                              std::vector<std::string>& printed);
+
+// For a check that passed here (`here_ok`) but not on every rank (`all_ok` false): says so
+// on `err`, since only rank 0 prints. Returns all_ok.
+bool agreed(bool here_ok, bool all_ok, std::ostream& err);
+
+// The seeds of replications [first, first + count) of a point whose scenario seed is `seed`.
+std::vector<std::uint64_t> replication_seeds(std::uint64_t seed, const Point& point, std::uint32_t first,
+                                             std::uint32_t count);
+
+}  // namespace cli

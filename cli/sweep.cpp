@@ -1,0 +1,385 @@
+#include "cli/sweep.h"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <system_error>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/exit_codes.h"
+#include "cli/interrupt.h"
+#include "cli/metrics.h"
+#include "cli/output.h"
+#include "cli/progress.h"
+#include "cli/replicate.h"
+#include "cli/study.h"
+#include "sim/format.h"
+
+namespace cli {
+
+namespace {
+
+constexpr std::string_view kFormat = "synstorm-sweep/1";
+constexpr double kConfidence = 0.95;
+
+// Every replication of one point, all of them done.
+struct PointRuns {
+  std::vector<std::uint64_t> seeds;
+  std::vector<std::uint64_t> digests;
+  std::vector<MetricValues> samples;
+};
+
+using Runs = std::vector<std::optional<PointRuns>>;  // per point; nullopt: not done
+
+std::vector<double> column(const PointRuns& runs, std::size_t metric) {
+  std::vector<double> values;
+  values.reserve(runs.samples.size());
+  for (const MetricValues& v : runs.samples) values.push_back(v[metric]);
+  return values;
+}
+
+nlohmann::json number_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
+std::uint64_t parse_hex(const std::string& text) {
+  std::uint64_t v = 0;
+  std::istringstream in(text);
+  in >> std::hex >> v;
+  if (!in || !in.eof()) throw std::runtime_error("bad hex number " + text);
+  return v;
+}
+
+// ---- output ----
+
+nlohmann::json vary_json(const Study& study) {
+  nlohmann::json varies = nlohmann::json::array();
+  for (const Vary& v : study.varies) {
+    varies.push_back({{"argument", v.argument}, {"path", v.path}, {"values", v.values}});
+  }
+  return varies;
+}
+
+nlohmann::json point_json(std::size_t index, const Point& point, const PointRuns& runs) {
+  nlohmann::json values = nlohmann::json::object();
+  for (const config::Override& o : point) values[o.path] = o.value;
+  nlohmann::json digests = nlohmann::json::array();
+  for (const std::uint64_t d : runs.digests) digests.push_back(digest_hex(d));
+  nlohmann::json samples = nlohmann::json::object();
+  nlohmann::json summary = nlohmann::json::object();
+  for (std::size_t m = 0; m < kMetricCount; ++m) {
+    const std::vector<double> xs = column(runs, m);
+    nlohmann::json list = nlohmann::json::array();
+    for (const double x : xs) list.push_back(number_or_null(x));
+    const std::string name(metric_table()[m].name);
+    samples[name] = std::move(list);
+    const sim::MeanCI ci = summarize(xs, kConfidence);
+    summary[name] = {{"mean", number_or_null(ci.mean)}, {"ci95", number_or_null(ci.half_width)}, {"n", ci.n}};
+  }
+  return {{"point", index},           {"values", std::move(values)},   {"seeds", runs.seeds},
+          {"digests", std::move(digests)}, {"samples", std::move(samples)}, {"summary", std::move(summary)}};
+}
+
+nlohmann::json sweep_json(const SweepOptions& o, const Study& study, const Runs& runs, bool interrupted) {
+  nlohmann::json j;
+  j["format"] = kFormat;
+  j["scenario_file"] = o.file;
+  j["scenario_fingerprint"] = digest_hex(study.source.fingerprint());
+  j["vary"] = vary_json(study);
+  j["reps"] = o.reps;
+  j["confidence"] = kConfidence;
+  nlohmann::json metrics = nlohmann::json::array();
+  for (const MetricInfo& m : metric_table()) metrics.push_back(m.name);
+  j["metrics"] = std::move(metrics);
+  j["interrupted"] = interrupted;
+  j["points_total"] = study.points.size();
+  nlohmann::json points = nlohmann::json::array();
+  for (std::size_t p = 0; p < runs.size(); ++p) {
+    if (runs[p]) points.push_back(point_json(p, study.points[p], *runs[p]));
+  }
+  j["points_done"] = points.size();
+  j["points"] = std::move(points);
+  return j;
+}
+
+// The first metric of each distinct reps_column: its n is that column's value.
+std::vector<std::size_t> counted_metrics() {
+  std::vector<std::size_t> first;
+  for (std::size_t m = 0; m < kMetricCount; ++m) {
+    const std::string_view c = metric_table()[m].reps_column;
+    if (c.empty()) continue;
+    bool seen = false;
+    for (const std::size_t f : first) seen = seen || metric_table()[f].reps_column == c;
+    if (!seen) first.push_back(m);
+  }
+  return first;
+}
+
+// A number as the CSV writes it: shortest round-trip, "inf" for an unbounded half-width,
+// an empty cell for a mean with no samples.
+void append_cell(std::string& line, double v) {
+  line.push_back(',');
+  if (!std::isnan(v)) sim::append_number(line, v);
+}
+
+void write_csv(std::ostream& out, const Study& study, const Runs& runs) {
+  std::string line = "point";
+  for (const Vary& v : study.varies) {
+    line.push_back(',');
+    sim::append_csv_field(line, v.path);
+  }
+  line += ",reps";
+  const std::vector<std::size_t> counted = counted_metrics();
+  for (const std::size_t m : counted) {
+    line += ",";
+    line += metric_table()[m].reps_column;
+  }
+  for (const MetricInfo& m : metric_table()) {
+    line += ",";
+    line += m.name;
+    line += "_mean,";
+    line += m.name;
+    line += "_ci95";
+  }
+  line.push_back('\n');
+  out << line;
+  for (std::size_t p = 0; p < runs.size(); ++p) {
+    if (!runs[p]) continue;
+    line = std::to_string(p);
+    for (const config::Override& o : study.points[p]) {
+      line.push_back(',');
+      sim::append_csv_field(line, o.value);
+    }
+    line += "," + std::to_string(runs[p]->samples.size());
+    for (const std::size_t m : counted) line += "," + std::to_string(summarize(column(*runs[p], m), kConfidence).n);
+    for (std::size_t m = 0; m < kMetricCount; ++m) {
+      const sim::MeanCI ci = summarize(column(*runs[p], m), kConfidence);
+      append_cell(line, ci.mean);
+      append_cell(line, ci.half_width);
+    }
+    line.push_back('\n');
+    out << line;
+  }
+}
+
+// ---- resume ----
+
+// Fills `runs` with the points of a previous sweep's JSON. Returns "" or why it cannot be
+// used. `seeds[p]`: point p's scenario seed.
+std::string read_resume(const std::string& path, const SweepOptions& o, const Study& study,
+                        const std::vector<std::uint64_t>& seeds, Runs& runs) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "cannot read it";
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    return std::string("it is not JSON (") + e.what() + ")";
+  }
+  try {
+    if (!j.is_object() || j.value("format", "") != kFormat) {
+      return "it is not a synstorm sweep's JSON (no \"format\": \"" + std::string(kFormat) + "\")";
+    }
+    if (j.at("scenario_fingerprint").get<std::string>() != digest_hex(study.source.fingerprint())) {
+      return "it was made from a different scenario text (the file " + o.file + " has changed since)";
+    }
+    if (j.at("vary") != vary_json(study)) {
+      std::string was;
+      for (const auto& v : j.at("vary")) was += " --vary " + v.at("argument").get<std::string>();
+      return "it was made with other --vary arguments:" + (was.empty() ? std::string(" none") : was);
+    }
+    if (j.at("reps").get<std::uint32_t>() != o.reps) {
+      return "it was made with --reps " + std::to_string(j.at("reps").get<std::uint32_t>()) +
+             ", this sweep has --reps " + std::to_string(o.reps);
+    }
+    for (const auto& pj : j.at("points")) {
+      const auto p = pj.at("point").get<std::size_t>();
+      const std::string where = "point " + std::to_string(p);
+      if (p >= study.points.size() || runs[p]) return where + " is out of range or listed twice";
+      nlohmann::json values = nlohmann::json::object();
+      for (const config::Override& ov : study.points[p]) values[ov.path] = ov.value;
+      if (pj.at("values") != values) return where + " has other values than this sweep's point " + std::to_string(p);
+      PointRuns r;
+      r.seeds = pj.at("seeds").get<std::vector<std::uint64_t>>();
+      if (r.seeds != replication_seeds(seeds[p], study.points[p], 0, o.reps)) {
+        return where + " was run with other seeds (a different scenario seed?)";
+      }
+      for (const auto& d : pj.at("digests")) r.digests.push_back(parse_hex(d.get<std::string>()));
+      r.samples.assign(o.reps, MetricValues{});
+      for (std::size_t m = 0; m < kMetricCount; ++m) {
+        const auto& list = pj.at("samples").at(std::string(metric_table()[m].name));
+        if (list.size() != o.reps) return where + " has " + std::to_string(list.size()) + " samples of a metric";
+        for (std::size_t k = 0; k < o.reps; ++k) r.samples[k][m] = list[k].is_null() ? std::nan("") : list[k].get<double>();
+      }
+      if (r.digests.size() != o.reps) return where + " has " + std::to_string(r.digests.size()) + " digests";
+      runs[p] = std::move(r);
+    }
+  } catch (const std::exception& e) {
+    return std::string("it is malformed (") + e.what() + ")";
+  }
+  return "";
+}
+
+// ---- the sweep ----
+
+bool paths_ok(const SweepOptions& o, std::ostream& err) {
+  bool ok = true;
+  for (const auto& [flag, path] : {std::pair{"--out", &o.csv_path}, std::pair{"--json", &o.json_path}}) {
+    if (path->empty()) continue;
+    const std::string problem = output_path_problem(*path);
+    if (!problem.empty()) {
+      err << "synstorm: " << flag << " " << *path << ": " << problem << "\n";
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+// Rank 0's checks of the outputs and the resume file; the points found done there.
+// nullopt after printing a problem.
+std::optional<Runs> root_checks(const SweepOptions& o, const Study& study, const std::vector<std::uint64_t>& seeds,
+                                std::ostream& err) {
+  if (!paths_ok(o, err)) return std::nullopt;
+  Runs runs(study.points.size());
+  if (!o.resume) return runs;
+  std::error_code ec;
+  if (!std::filesystem::exists(o.json_path, ec)) {
+    err << "synstorm: --resume: " << o.json_path << " does not exist yet; starting from the first point\n";
+    return runs;
+  }
+  const std::string problem = read_resume(o.json_path, o, study, seeds, runs);
+  if (!problem.empty()) {
+    err << "synstorm: cannot resume from " << o.json_path << ": " << problem
+        << "; run the same command as before, or start afresh without --resume\n";
+    return std::nullopt;
+  }
+  return runs;
+}
+
+std::string outputs_text(const SweepOptions& o) {
+  return o.json_path.empty() ? o.csv_path : o.csv_path + " and " + o.json_path;
+}
+
+}  // namespace
+
+int run_sweep(const SweepOptions& o, const Ranks& ranks, std::ostream& root_err) {
+  std::ostream discard(nullptr);
+  std::ostream& err = ranks.is_root() ? root_err : discard;
+  install_interrupt_handlers();
+  if (o.reps < 1) {
+    err << "synstorm: --reps must be at least 1\n";
+    return kExitBadInput;
+  }
+  if (o.resume && o.json_path.empty()) {
+    err << "synstorm: --resume needs --json FILE: the JSON records what a resumed sweep checks and reuses "
+           "(the scenario, the --vary and --reps, every replication's values)\n";
+    return kExitBadInput;
+  }
+  const std::optional<Study> study = prepare_study(o.file, o.vary, err);
+  if (!agreed(study.has_value(), ranks.all(study.has_value()), err)) return kExitBadInput;
+
+  // Every point is loaded (and so checked) before anything runs.
+  std::vector<model::ScenarioSpec> specs;
+  specs.reserve(study->points.size());
+  std::vector<std::string> printed;
+  std::size_t bad = 0;
+  std::optional<std::size_t> first_bad;
+  for (std::size_t p = 0; p < study->points.size(); ++p) {
+    auto spec = load_point(*study, p, err, printed);
+    if (spec) {
+      specs.push_back(std::move(*spec));
+    } else {
+      ++bad;
+      if (!first_bad) first_bad = p;
+      specs.emplace_back();
+    }
+  }
+  if (!agreed(bad == 0, ranks.all(bad == 0), err)) {
+    if (bad == 0) return kExitBadInput;
+    err << "synstorm: " << bad << " of " << study->points.size() << (study->points.size() == 1 ? " point" : " points")
+        << " cannot be loaded (the first: " << describe_point(study->points[*first_bad]) << "); nothing was run\n";
+    return kExitBadInput;
+  }
+  std::vector<std::uint64_t> seeds;
+  for (const model::ScenarioSpec& s : specs) seeds.push_back(s.seed);
+
+  // Rank 0 checks the outputs and reads the resume file; every rank learns which points
+  // are left to run.
+  Runs runs(study->points.size());
+  std::vector<std::uint64_t> verdict;  // {ok, points already done...}
+  if (ranks.is_root()) {
+    std::optional<Runs> found = root_checks(o, *study, seeds, err);
+    verdict.push_back(found ? 1 : 0);
+    if (found) {
+      runs = std::move(*found);
+      for (std::size_t p = 0; p < runs.size(); ++p) {
+        if (runs[p]) verdict.push_back(p);
+      }
+    }
+  }
+  verdict = ranks.broadcast(std::move(verdict));
+  if (verdict.empty() || verdict[0] == 0) return kExitBadInput;
+  std::vector<bool> done_before(study->points.size(), false);
+  for (std::size_t k = 1; k < verdict.size(); ++k) done_before[static_cast<std::size_t>(verdict[k])] = true;
+
+  std::vector<Replication> replications;
+  std::vector<std::size_t> todo;
+  for (std::size_t p = 0; p < study->points.size(); ++p) {
+    if (done_before[p]) continue;
+    todo.push_back(p);
+    for (const std::uint64_t seed : replication_seeds(seeds[p], study->points[p], 0, o.reps)) {
+      replications.push_back(Replication{p, seed});
+    }
+  }
+
+  ProgressBar bar(ranks.size() > 1 ? "sweep (rank 0's share)" : "sweep", o.progress && ranks.is_root());
+  const std::vector<ReplicationResult> results = run_replications(
+      specs, replications, o.jobs, ranks, [&](std::size_t done, std::size_t total) { bar.update(done, total); });
+  bar.finish();
+
+  bool interrupted = false;
+  for (std::size_t t = 0; t < todo.size(); ++t) {
+    PointRuns r;
+    bool complete = true;
+    for (std::uint32_t k = 0; k < o.reps; ++k) {
+      const Replication& job = replications[t * o.reps + k];
+      const ReplicationResult& res = results[t * o.reps + k];
+      complete = complete && res.done;
+      r.seeds.push_back(job.seed);
+      r.digests.push_back(res.digest);
+      r.samples.push_back(res.values);
+    }
+    if (complete) {
+      runs[todo[t]] = std::move(r);
+    } else {
+      interrupted = true;
+    }
+  }
+  if (!ranks.is_root()) return interrupted ? kExitInterrupted : kExitOk;
+
+  std::string problem = write_file_atomically(o.csv_path, [&](std::ostream& f) { write_csv(f, *study, runs); });
+  if (problem.empty() && !o.json_path.empty()) {
+    problem = write_file_atomically(
+        o.json_path, [&](std::ostream& f) { f << sweep_json(o, *study, runs, interrupted).dump(2) << "\n"; });
+  }
+  if (!problem.empty()) {
+    err << "synstorm: " << problem << "\n";
+    return kExitInternal;
+  }
+  std::size_t done = 0;
+  for (const auto& r : runs) done += r ? 1 : 0;
+  if (interrupted) {
+    err << "synstorm: sweep interrupted: " << done << " of " << runs.size()
+        << " points done, written to " << outputs_text(o);
+    if (!o.json_path.empty()) err << "; add --resume to the same command to run the rest";
+    err << "\n";
+    return kExitInterrupted;
+  }
+  err << "synstorm: sweep of " << runs.size() << (runs.size() == 1 ? " point" : " points") << " x " << o.reps
+      << (o.reps == 1 ? " replication" : " replications") << " written to " << outputs_text(o) << "\n";
+  return kExitOk;
+}
+
+}  // namespace cli

@@ -1,0 +1,102 @@
+// Tests of the synstorm-viewer binary: its arguments, and the PNG it rendered headless.
+//
+// The PNGs come from the ctest fixtures `viewer.screenshot` and `viewer.screenshot_sweep`
+// (tests/viewer/CMakeLists.txt), which run the viewer under xvfb-run; VIEWER_PNG and
+// VIEWER_SWEEP_PNG name them.
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <catch2/catch.hpp>
+#include <stb_image.h>
+
+namespace {
+
+// Exit code of `synstorm-viewer ARGS` (stderr discarded); it never reaches the window
+// system when its arguments are bad.
+int viewer_exit(const std::string& args) {
+  const std::string cmd = std::string("'") + VIEWER_BIN + "' " + args + " 2>/dev/null";
+  const int status = std::system(cmd.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+struct Image {
+  int width = 0, height = 0, channels = 0;
+  std::unique_ptr<unsigned char, void (*)(void*)> pixels{nullptr, stbi_image_free};
+};
+
+Image load_png(const char* path) {
+  Image img;
+  img.pixels.reset(stbi_load(path, &img.width, &img.height, &img.channels, 3));
+  return img;
+}
+
+}  // namespace
+
+TEST_CASE("the viewer refuses bad arguments with exit code 2 before opening a window", "[viewer][binary]") {
+  const std::string overload = "'" SYNSTORM_SOURCE_DIR "/scenarios/overload.yaml'";
+  CHECK(viewer_exit("/nonexistent/scenario.yaml --screenshot x.png") == 2);
+  CHECK(viewer_exit(overload + " --screenshot x.png --size 10x10") == 2);
+  CHECK(viewer_exit(overload + " --screenshot x.png --size wide") == 2);
+  CHECK(viewer_exit(overload + " --screenshot x.png --at soon") == 2);
+  CHECK(viewer_exit("--screenshot x.png --at 10s") == 2);
+  CHECK(viewer_exit(overload + " --screenshot /nonexistent/dir/x.png") == 2);
+  CHECK(viewer_exit(overload + " --no-such-flag") == 2);
+  CHECK(viewer_exit("--sweep /nonexistent/sweep.csv") == 2);
+  CHECK(viewer_exit("--help") == 0);
+}
+
+namespace {
+
+struct Colors {
+  std::size_t pixels = 0;
+  std::size_t background = 0;  // pixels of the commonest colour
+  std::map<std::uint32_t, std::size_t> count;
+  bool has(unsigned r, unsigned g, unsigned b) const { return count.count((r << 16) | (g << 8) | b) > 0; }
+};
+
+// The colours of a PNG that must be `width` x `height`.
+Colors colors_of_png(const char* path, int width, int height) {
+  const Image img = load_png(path);
+  INFO(path << ": " << (img.pixels ? "" : stbi_failure_reason()));
+  REQUIRE(img.pixels);
+  REQUIRE(img.width == width);
+  REQUIRE(img.height == height);
+  Colors c;
+  c.pixels = static_cast<std::size_t>(img.width) * static_cast<std::size_t>(img.height);
+  const unsigned char* p = img.pixels.get();
+  for (std::size_t i = 0; i < c.pixels; ++i, p += 3) {
+    ++c.count[(std::uint32_t{p[0]} << 16) | (std::uint32_t{p[1]} << 8) | p[2]];
+  }
+  for (const auto& [color, n] : c.count) c.background = std::max(c.background, n);
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("the headless screenshot of a run has the asked size and shows the storm's charts, not a blank window",
+          "[viewer][screenshot]") {
+  const Colors c = colors_of_png(VIEWER_PNG, 1600, 1000);
+  // Text, charts and gauges: many colours, and most of the window is not the background.
+  CHECK(c.count.size() >= 500);
+  CHECK(c.background < c.pixels / 2);
+  // The charts' legend swatches are drawn in the outcome colours: the accepted (green) and
+  // refused (red) lines are on screen.
+  CHECK(c.has(90, 205, 120));
+  CHECK(c.has(235, 85, 70));
+}
+
+TEST_CASE("the headless screenshot of a sweep draws the metric's lines", "[viewer][screenshot]") {
+  const Colors c = colors_of_png(VIEWER_SWEEP_PNG, 1200, 800);
+  CHECK(c.count.size() >= 300);
+  CHECK(c.background < c.pixels * 3 / 4);
+  // One line per worker count, in the first two line colours.
+  CHECK(c.has(90, 180, 250));
+  CHECK(c.has(250, 140, 80));
+}

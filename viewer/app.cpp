@@ -1,0 +1,698 @@
+#include "viewer/app.h"
+
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <cstdio>
+#include <string_view>
+
+#include <imgui.h>
+#include <imgui_stdlib.h>
+
+#include "config/loader.h"
+#include "model/personality.h"
+#include "sim/format.h"
+#include "viewer/plot.h"
+
+namespace viewer::ui {
+
+namespace {
+
+constexpr ImU32 kAttempts = IM_COL32(110, 160, 255, 255);
+constexpr ImU32 kAccepted = IM_COL32(90, 205, 120, 255);
+constexpr ImU32 kRefused = IM_COL32(235, 85, 70, 255);
+constexpr ImU32 kReset = IM_COL32(210, 110, 230, 255);
+constexpr ImU32 kTimedOut = IM_COL32(245, 165, 60, 255);
+constexpr ImU32 kDropped = IM_COL32(220, 210, 100, 255);
+constexpr ImU32 kListenerColors[] = {IM_COL32(90, 180, 250, 255),  IM_COL32(250, 140, 80, 255),
+                                     IM_COL32(140, 220, 120, 255), IM_COL32(230, 110, 200, 255),
+                                     IM_COL32(250, 220, 90, 255),  IM_COL32(160, 150, 250, 255)};
+
+ImU32 faded(ImU32 c) { return (c & ~IM_COL32_A_MASK) | IM_COL32(0, 0, 0, 100); }
+
+ImU32 listener_color(std::size_t i) { return kListenerColors[i % std::size(kListenerColors)]; }
+
+// A color from calm grey to hot red, for a share in [0, 1].
+ImU32 heat(float share) {
+  share = std::clamp(share, 0.0f, 1.0f);
+  const auto mix = [share](int a, int b) { return static_cast<int>(static_cast<float>(a) + (static_cast<float>(b - a) * share)); };
+  return IM_COL32(mix(110, 240), mix(115, 70), mix(125, 50), 255);
+}
+
+std::string with_commas(std::uint64_t v) {
+  std::string digits = std::to_string(v);
+  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(static_cast<std::size_t>(i), ",");
+  return digits;
+}
+
+// A column of a time series as a plot line; values divided by `per` (the interval, for
+// counts per second).
+Series column(const sim::TimeSeries& ts, std::string_view name, double per, std::string label, ImU32 color,
+              float thickness = 1.6f) {
+  Series s;
+  s.label = std::move(label);
+  s.color = color;
+  s.thickness = thickness;
+  const auto& cols = ts.columns();
+  const auto it = std::find(cols.begin(), cols.end(), name);
+  if (it == cols.end()) return s;
+  const auto c = static_cast<std::size_t>(it - cols.begin());
+  for (const auto& row : ts.rows()) {
+    s.x.push_back(row.at.seconds());
+    s.y.push_back(row.values[c] / per);
+  }
+  return s;
+}
+
+// The run's line and, if there is one, the compared run's beneath it.
+void add_with_comparison(std::vector<Series>& out, const Session& session, std::string_view name, double per,
+                         const std::string& label, ImU32 color) {
+  if (const auto& cmp = session.comparison()) {
+    out.insert(out.begin(), column(cmp->series, name, per, "", faded(color), 1.0f));
+  }
+  out.push_back(column(session.snapshot().series, name, per, label, color));
+}
+
+std::string listener_id(const model::ListenerSnapshot& l) { return l.host + ":" + std::to_string(l.port); }
+
+}  // namespace
+
+// ---- file dialog ---------------------------------------------------------------------------
+
+void FileDialog::open(std::string title, std::vector<std::string> extensions, const std::filesystem::path& start) {
+  title_ = std::move(title);
+  extensions_ = std::move(extensions);
+  requested_ = true;
+  path_.clear();
+  std::error_code ec;
+  enter(std::filesystem::is_directory(start, ec) ? start : std::filesystem::current_path(ec));
+}
+
+void FileDialog::enter(const std::filesystem::path& dir) {
+  std::error_code ec;
+  dir_ = std::filesystem::weakly_canonical(dir, ec);
+  if (ec) dir_ = dir;
+  entries_ = list_directory(dir_, extensions_);
+}
+
+std::optional<std::string> FileDialog::draw() {
+  if (requested_) {
+    ImGui::OpenPopup(title_.c_str());
+    requested_ = false;
+  }
+  std::optional<std::string> chosen;
+  const ImVec2 size = ImGui::GetIO().DisplaySize;
+  ImGui::SetNextWindowSize({size.x * 0.5f, size.y * 0.6f}, ImGuiCond_Appearing);
+  if (!ImGui::BeginPopupModal(title_.c_str())) return chosen;
+  ImGui::TextUnformatted(dir_.string().c_str());
+  if (ImGui::Button("Up")) enter(dir_.parent_path());
+  ImGui::SameLine();
+  ImGui::TextDisabled("(click a folder to enter it, a file to pick it)");
+  if (ImGui::BeginChild("entries", {0, -2.5f * ImGui::GetFrameHeightWithSpacing()}, true)) {
+    std::optional<std::filesystem::path> next;
+    for (const DirEntry& e : entries_) {
+      const std::string label = e.directory ? e.name + "/" : e.name;
+      const std::string full = (dir_ / e.name).string();
+      if (ImGui::Selectable(label.c_str(), !e.directory && path_ == full, ImGuiSelectableFlags_AllowDoubleClick)) {
+        if (e.directory) {
+          next = dir_ / e.name;
+        } else {
+          path_ = full;
+          if (ImGui::IsMouseDoubleClicked(0)) chosen = path_;
+        }
+      }
+    }
+    if (next) enter(*next);
+  }
+  ImGui::EndChild();
+  ImGui::SetNextItemWidth(-FLT_MIN);
+  const bool typed = ImGui::InputText("##path", &path_, ImGuiInputTextFlags_EnterReturnsTrue);
+  if ((ImGui::Button("Open") || typed) && !path_.empty()) chosen = path_;
+  ImGui::SameLine();
+  if (ImGui::Button("Cancel")) ImGui::CloseCurrentPopup();
+  if (chosen) ImGui::CloseCurrentPopup();
+  ImGui::EndPopup();
+  return chosen;
+}
+
+// ---- sweep view --------------------------------------------------------------------------------
+
+std::string SweepView::open(const std::string& path) {
+  auto r = read_csv_file(path);
+  if (auto* err = std::get_if<std::string>(&r)) return *err;
+  CsvTable t = std::move(std::get<CsvTable>(r));
+  SweepColumns c = classify_sweep_columns(t);
+  if (c.metrics.empty()) return path + ": no <metric>_mean column: not a sweep's CSV";
+  if (c.parameters.empty()) return path + ": no parameter column to plot the metrics against";
+  path_ = path;
+  table_ = std::move(t);
+  columns_ = std::move(c);
+  x_choices_ = x_candidates(*table_, columns_);
+  x_ = 0;
+  metric_ = 0;
+  group_ = default_group(*table_, columns_, x_choices_[x_]);
+  return {};
+}
+
+void SweepView::draw() {
+  if (!table_) {
+    ImGui::TextWrapped(
+        "Open a sweep's CSV (synstorm sweep --out FILE.csv): one row per point, a column per varied "
+        "parameter and <metric>_mean columns with their confidence intervals.");
+    return;
+  }
+  const CsvTable& t = *table_;
+  ImGui::Text("%s: %zu points, %zu metrics", path_.c_str(), t.rows.size(), columns_.metrics.size());
+  const float combo = 16.0f * ImGui::GetFontSize();
+  ImGui::SetNextItemWidth(combo);
+  if (ImGui::BeginCombo("metric", columns_.metrics[metric_].name.c_str())) {
+    for (std::size_t i = 0; i < columns_.metrics.size(); ++i) {
+      if (ImGui::Selectable(columns_.metrics[i].name.c_str(), i == metric_)) metric_ = i;
+    }
+    ImGui::EndCombo();
+  }
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(combo);
+  if (ImGui::BeginCombo("against", t.columns[x_choices_[x_]].c_str())) {
+    for (std::size_t i = 0; i < x_choices_.size(); ++i) {
+      if (ImGui::Selectable(t.columns[x_choices_[i]].c_str(), i == x_)) {
+        x_ = i;
+        group_ = default_group(t, columns_, x_choices_[x_]);
+      }
+    }
+    ImGui::EndCombo();
+  }
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(combo);
+  if (ImGui::BeginCombo("one line per", group_ ? t.columns[*group_].c_str() : "(none)")) {
+    if (ImGui::Selectable("(none)", !group_)) group_.reset();
+    for (const std::size_t p : varying_parameters(t, columns_)) {
+      if (p != x_choices_[x_] && ImGui::Selectable(t.columns[p].c_str(), group_ == p)) group_ = p;
+    }
+    ImGui::EndCombo();
+  }
+  const SweepMetric& m = columns_.metrics[metric_];
+  const SweepPlot sp = sweep_plot(t, x_choices_[x_], m, group_);
+  std::vector<Series> lines;
+  Axes axes;
+  axes.y_floor = 0;
+  axes.x_labels = sp.x_labels;
+  bool first = true;
+  for (std::size_t i = 0; i < sp.curves.size(); ++i) {
+    const SweepCurve& c = sp.curves[i];
+    Series s{.label = c.label, .x = c.x, .y = c.mean, .color = listener_color(i), .thickness = 2.0f,
+             .lo = c.lo, .hi = c.hi, .markers = true};
+    for (const double x : c.x) {
+      axes.x_min = first ? x : std::min(axes.x_min, x);
+      axes.x_max = first ? x : std::max(axes.x_max, x);
+      first = false;
+    }
+    lines.push_back(std::move(s));
+  }
+  if (!axes.x_labels.empty()) {
+    axes.x_min = -0.5;
+    axes.x_max = static_cast<double>(axes.x_labels.size()) - 0.5;
+  } else {
+    const double pad = std::max((axes.x_max - axes.x_min) * 0.04, 1e-9);
+    axes.x_min -= pad;
+    axes.x_max += pad;
+  }
+  const std::string title = m.name + " (mean" + (m.has_band() ? ", band: confidence interval)" : "; no interval in the file)") +
+                            " against " + t.columns[x_choices_[x_]];
+  const float table_height = std::min(12.0f, static_cast<float>(t.rows.size()) + 2.0f) * ImGui::GetTextLineHeightWithSpacing();
+  plot("sweep", title.c_str(), {-1, ImGui::GetContentRegionAvail().y - table_height - ImGui::GetStyle().ItemSpacing.y},
+       axes, lines);
+  if (sp.skipped_rows > 0) ImGui::Text("%zu rows without a number for this metric are left out", sp.skipped_rows);
+
+  const int ncols = static_cast<int>(std::min<std::size_t>(t.columns.size(), 64));
+  if (ImGui::BeginTable("rows", ncols,
+                        ImGuiTableFlags_ScrollX | ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg |
+                            ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingFixedFit,
+                        {0, ImGui::GetContentRegionAvail().y})) {
+    ImGui::TableSetupScrollFreeze(0, 1);
+    for (int c = 0; c < ncols; ++c) ImGui::TableSetupColumn(t.columns[static_cast<std::size_t>(c)].c_str());
+    ImGui::TableHeadersRow();
+    for (const auto& row : t.rows) {
+      ImGui::TableNextRow();
+      for (int c = 0; c < ncols; ++c) {
+        ImGui::TableSetColumnIndex(c);
+        ImGui::TextUnformatted(row[static_cast<std::size_t>(c)].c_str());
+      }
+    }
+    ImGui::EndTable();
+  }
+}
+
+// ---- the application ---------------------------------------------------------------------------
+
+std::string App::open_scenario(const std::string& path) {
+  config::LoadResult r = config::load_scenario_file(path);
+  if (!r.ok()) {
+    std::string message;
+    for (const auto& d : r.errors) message += config::format(d) + "\n";
+    return message;
+  }
+  model::ScenarioSpec spec = std::move(*r.spec);
+  if (options_.seed) spec.seed = *options_.seed;
+  topology_ = build_topology(spec);
+  session_ = std::make_unique<Session>(std::move(spec), path);
+  what_if_listener_ = 0;
+  latency_group_ = -1;
+  latency_key_ = {};
+  narration_seen_ = 0;
+  select_tab_ = Tab::kRun;
+  return {};
+}
+
+std::string App::open_sweep(const std::string& path) {
+  std::string err = sweep_.open(path);
+  if (err.empty()) select_tab_ = Tab::kSweep;
+  return err;
+}
+
+void App::frame(double wall_seconds) {
+  if (session_) session_->tick(wall_seconds);
+  const ImGuiIO& io = ImGui::GetIO();
+  ImGui::SetNextWindowPos({0, 0});
+  ImGui::SetNextWindowSize(io.DisplaySize);
+  ImGui::Begin("synstorm-viewer", nullptr,
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
+                   ImGuiWindowFlags_NoBringToFrontOnFocus);
+  draw_controls();
+  if (ImGui::BeginTabBar("views")) {
+    const auto flags = [&](Tab t) { return select_tab_ == t ? ImGuiTabItemFlags_SetSelected : 0; };
+    if (ImGui::BeginTabItem("Run", nullptr, flags(Tab::kRun))) {
+      draw_run();
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem("Sweep", nullptr, flags(Tab::kSweep))) {
+      sweep_.draw();
+      ImGui::EndTabItem();
+    }
+    select_tab_ = Tab::kNone;
+    ImGui::EndTabBar();
+  }
+  if (const auto chosen = dialog_.draw()) {
+    message_ = opening_ == Opening::kScenario ? open_scenario(*chosen) : open_sweep(*chosen);
+  }
+  if (!message_.empty()) {
+    ImGui::OpenPopup("Could not open");
+    if (ImGui::BeginPopupModal("Could not open", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {
+      ImGui::TextUnformatted(message_.c_str());
+      if (ImGui::Button("OK")) {
+        message_.clear();
+        ImGui::CloseCurrentPopup();
+      }
+      ImGui::EndPopup();
+    }
+  }
+  ImGui::End();
+}
+
+void App::draw_controls() {
+  const std::filesystem::path here = session_ ? std::filesystem::path(session_->source()).parent_path()
+                                              : std::filesystem::path(".");
+  if (ImGui::Button("Open scenario...")) {
+    opening_ = Opening::kScenario;
+    dialog_.open("Open a scenario", {".yaml", ".yml"}, here);
+  }
+  ImGui::SameLine();
+  if (ImGui::Button("Open sweep CSV...")) {
+    opening_ = Opening::kSweep;
+    dialog_.open("Open a sweep CSV", {".csv"}, sweep_.loaded() ? std::filesystem::path(sweep_.path()).parent_path() : here);
+  }
+  if (!session_) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("no scenario open");
+    return;
+  }
+  Session& s = *session_;
+  ImGui::SameLine();
+  ImGui::Text("%s  (%s, seed %s)", s.source().c_str(), s.spec().name.c_str(), std::to_string(s.spec().seed).c_str());
+
+  if (ImGui::Button(s.playing() ? "Pause" : "Play", {4.5f * ImGui::GetFontSize(), 0})) s.set_playing(!s.playing());
+  ImGui::SameLine();
+  if (ImGui::Button("Step")) s.step();
+  ImGui::SameLine();
+  if (ImGui::Button("Rewind")) s.seek(sim::Time::zero());
+  ImGui::SameLine();
+  float speed = static_cast<float>(s.speed());
+  ImGui::SetNextItemWidth(10.0f * ImGui::GetFontSize());
+  if (ImGui::SliderFloat("speed", &speed, 0.001f, 100.0f, "%.3gx", ImGuiSliderFlags_Logarithmic)) s.set_speed(speed);
+  ImGui::SameLine();
+  bool narrate = s.narrating();
+  if (ImGui::Checkbox("narrate", &narrate)) s.set_narrating(narrate);
+  ImGui::SameLine();
+  const float duration = static_cast<float>((s.end() - sim::Time::zero()).seconds());
+  ImGui::SetNextItemWidth(-28.0f * ImGui::GetFontSize());
+  ImGui::SliderFloat("##time", &scrub_seconds_, 0.0f, duration, "t = %.3f s");
+  // Moving back is a re-run from t = 0: done once, when the slider is let go.
+  if (ImGui::IsItemDeactivatedAfterEdit()) {
+    s.seek(sim::Time::zero() + sim::duration_from_seconds(scrub_seconds_).value_or(sim::Duration::zero()));
+  }
+  if (!ImGui::IsItemActive()) scrub_seconds_ = static_cast<float>(s.now().seconds());
+  ImGui::SameLine();
+  ImGui::Text("of %s   %s events", sim::format_duration(s.end() - sim::Time::zero()).c_str(),
+              with_commas(s.snapshot().events).c_str());
+}
+
+void App::draw_run() {
+  if (!session_) {
+    ImGui::TextWrapped("Open a scenario (a YAML file) to watch it run: synstorm-viewer scenarios/overload.yaml");
+    return;
+  }
+  const float height = ImGui::GetContentRegionAvail().y;
+  const float gap = ImGui::GetStyle().ItemSpacing.y;
+  if (!ImGui::BeginTable("layout", 3, ImGuiTableFlags_Resizable | ImGuiTableFlags_BordersInnerV, {0, height})) return;
+  ImGui::TableSetupColumn("left", ImGuiTableColumnFlags_WidthStretch, 0.30f);
+  ImGui::TableSetupColumn("middle", ImGuiTableColumnFlags_WidthStretch, 0.36f);
+  ImGui::TableSetupColumn("right", ImGuiTableColumnFlags_WidthStretch, 0.34f);
+  ImGui::TableNextRow();
+  ImGui::TableSetColumnIndex(0);
+  draw_topology(height * 0.28f);
+  draw_queues(height * 0.44f - gap);
+  draw_what_if();
+  ImGui::TableSetColumnIndex(1);
+  draw_series(height);
+  ImGui::TableSetColumnIndex(2);
+  draw_outcomes(height * 0.22f);
+  draw_latency(height * 0.30f - gap);
+  draw_narration();
+  ImGui::EndTable();
+}
+
+void App::draw_topology(float height) {
+  const Session& s = *session_;
+  const model::Snapshot& snap = s.snapshot();
+  ImGui::TextUnformatted(s.spec().network ? "Topology (network links; width and colour: attempts open across them)"
+                                          : "Topology (no network: who connects to whom; colour: attempts open)");
+  const float h = height - ImGui::GetTextLineHeightWithSpacing();
+  const ImVec2 p0 = ImGui::GetCursorScreenPos();
+  const float w = ImGui::GetContentRegionAvail().x;
+  ImGui::InvisibleButton("topology", {w, h});
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  dl->AddRectFilled(p0, {p0.x + w, p0.y + h}, IM_COL32(20, 22, 27, 255), 3.0f);
+  const float font = ImGui::GetFontSize();
+  const float mx = 3.5f * font, my = 1.2f * font;
+  const auto at = [&](const TopologyNode& n) {
+    return ImVec2{p0.x + mx + n.x * (w - 2 * mx), p0.y + my + n.y * (h - 2.6f * my)};
+  };
+
+  const std::vector<std::uint64_t> loads = edge_loads(topology_, s.spec(), snap);
+  std::uint64_t top = 0;
+  for (const auto l : loads) top = std::max(top, l);
+  for (std::size_t i = 0; i < topology_.edges.size(); ++i) {
+    const TopologyEdge& e = topology_.edges[i];
+    const ImVec2 a = at(topology_.nodes[e.a]), b = at(topology_.nodes[e.b]);
+    const float share = top > 0 ? static_cast<float>(loads[i]) / static_cast<float>(top) : 0.0f;
+    dl->AddLine(a, b, heat(share), 1.5f + 5.0f * share);
+    std::string label = e.label;
+    if (loads[i] > 0) label += (label.empty() ? "" : " ") + compact(static_cast<double>(loads[i])) + " open";
+    if (!label.empty()) {
+      // Nearer the far end, where edges fanning out of one node are apart.
+      const ImVec2 mid{a.x + (b.x - a.x) * 0.6f, a.y + (b.y - a.y) * 0.6f};
+      const float tw = ImGui::CalcTextSize(label.c_str()).x;
+      dl->AddText({mid.x - tw / 2, mid.y - 1.1f * font}, IM_COL32(220, 220, 220, 255), label.c_str());
+    }
+  }
+  for (const TopologyNode& n : topology_.nodes) {
+    const ImVec2 c = at(n);
+    const float r = 0.6f * font;
+    switch (n.kind) {
+      case NodeKind::kClient: dl->AddCircleFilled(c, r, IM_COL32(110, 160, 255, 255)); break;
+      case NodeKind::kRouter: dl->AddCircleFilled(c, r * 0.8f, IM_COL32(160, 160, 170, 255), 4); break;
+      case NodeKind::kBalancer: dl->AddCircleFilled(c, r, IM_COL32(180, 120, 230, 255), 6); break;
+      case NodeKind::kHost: {
+        // The fullest queue of its listeners.
+        float full = 0;
+        for (const auto& l : snap.listeners) {
+          if (l.host != n.name) continue;
+          if (l.accept_limit > 0) full = std::max(full, static_cast<float>(l.accept_len) / static_cast<float>(l.accept_limit));
+          if (l.syn_limit > 0) full = std::max(full, static_cast<float>(l.syn_len) / static_cast<float>(l.syn_limit));
+        }
+        const ImU32 color = full >= 1.0f ? IM_COL32(230, 70, 60, 255)
+                            : full >= 0.7f ? IM_COL32(240, 165, 50, 255)
+                                           : IM_COL32(80, 190, 110, 255);
+        dl->AddRectFilled({c.x - r * 1.2f, c.y - r}, {c.x + r * 1.2f, c.y + r}, color, 3.0f);
+        break;
+      }
+    }
+    const float tw = ImGui::CalcTextSize(n.name.c_str()).x;
+    dl->AddText({c.x - tw / 2, c.y + 0.75f * font}, IM_COL32(230, 230, 230, 255), n.name.c_str());
+  }
+}
+
+void App::draw_queues(float height) {
+  const model::Snapshot& snap = session_->snapshot();
+  if (!ImGui::BeginChild("queues", {0, height}, true)) {
+    ImGui::EndChild();
+    return;
+  }
+  ImGui::TextUnformatted("Queues against the limits each kernel applies");
+  const float bar = std::max(6.0f * ImGui::GetFontSize(), ImGui::GetContentRegionAvail().x * 0.45f);
+  for (std::size_t i = 0; i < snap.listeners.size(); ++i) {
+    const model::ListenerSnapshot& l = snap.listeners[i];
+    ImGui::PushID(static_cast<int>(i));
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(listener_color(i)), "%s", listener_id(l).c_str());
+    ImGui::SameLine();
+    ImGui::Text("%s, backlog %s%s%s", std::string(model::os_name(l.os)).c_str(), std::to_string(l.backlog).c_str(),
+                l.open ? "" : ", closed", l.stalled ? ", stalled" : "");
+    gauge("accept queue", static_cast<double>(l.accept_len), static_cast<double>(l.accept_limit), bar);
+    gauge("SYN queue", static_cast<double>(l.syn_len), static_cast<double>(l.syn_limit), bar);
+    gauge("workers busy", l.busy_workers, l.workers, bar);
+    ImGui::PushTextWrapPos(0.0f);
+    ImGui::TextDisabled("SYNs %s in, %s dropped, %s cookies; %s RST; %s ACKs dropped; %s accepted",
+                        compact(static_cast<double>(l.syns_received)).c_str(),
+                        compact(static_cast<double>(l.syns_dropped)).c_str(),
+                        compact(static_cast<double>(l.syncookies_sent)).c_str(),
+                        compact(static_cast<double>(l.resets_sent)).c_str(),
+                        compact(static_cast<double>(l.acks_dropped)).c_str(),
+                        compact(static_cast<double>(l.accepted)).c_str());
+    ImGui::PopTextWrapPos();
+    ImGui::PopID();
+  }
+  ImGui::EndChild();
+}
+
+void App::draw_what_if() {
+  Session& s = *session_;
+  if (!ImGui::BeginChild("whatif", {0, 0}, true)) {
+    ImGui::EndChild();
+    return;
+  }
+  ImGui::TextWrapped("What if... (a change re-runs from t = 0 to now; the run before it stays as faint curves)");
+  const model::ScenarioSpec& base = s.base_spec();
+  const std::vector<ListenerRef> refs = static_listeners(base);
+  // The run's edit; the listener shown is the one last picked when nothing is edited.
+  WhatIf w = s.what_if();
+  if (!w.touches_listener()) w.listener = what_if_listener_;
+  bool changed = false;
+  const float width = 12.0f * ImGui::GetFontSize();
+  if (!refs.empty()) {
+    w.listener = std::min(w.listener, refs.size() - 1);
+    const auto name = [&](std::size_t i) {
+      const model::HostSpec& h = base.hosts[refs[i].host];
+      return h.name + ":" + std::to_string(h.listeners[refs[i].listener].port);
+    };
+    ImGui::SetNextItemWidth(width);
+    if (ImGui::BeginCombo("listener", name(w.listener).c_str())) {
+      for (std::size_t i = 0; i < refs.size(); ++i) {
+        if (ImGui::Selectable(name(i).c_str(), i == w.listener) && i != w.listener) {
+          // One listener is edited at a time: another starts from its own values.
+          changed = w.touches_listener();
+          const double scale = w.arrival_scale;
+          w = WhatIf{};
+          w.listener = i;
+          w.arrival_scale = scale;
+        }
+      }
+      ImGui::EndCombo();
+    }
+    const model::HostSpec& host = base.hosts[refs[w.listener].host];
+    const model::ListenerSpec& ls = host.listeners[refs[w.listener].listener];
+    // SOMAXCONN or a hint: start from the backlog the kernel made of it.
+    const auto& live = s.snapshot().listeners;
+    const std::int64_t written_backlog = ls.backlog.kind == model::BacklogRequest::Kind::kValue ? ls.backlog.value
+                                         : w.listener < live.size()                             ? live[w.listener].backlog
+                                                                                                : 128;
+    int backlog = static_cast<int>(w.backlog.value_or(written_backlog));
+    ImGui::SetNextItemWidth(width);
+    ImGui::SliderInt("backlog", &backlog, 0, static_cast<int>(std::max<std::int64_t>(4096, 4 * written_backlog)), "%d",
+                     ImGuiSliderFlags_Logarithmic);
+    if (ImGui::IsItemDeactivatedAfterEdit()) {
+      w.backlog = backlog;
+      changed = true;
+    }
+    int workers = w.workers.value_or(ls.workers);
+    ImGui::SetNextItemWidth(width);
+    ImGui::SliderInt("workers", &workers, 0, std::max(64, 4 * ls.workers));
+    if (ImGui::IsItemDeactivatedAfterEdit()) {
+      w.workers = workers;
+      changed = true;
+    }
+    const model::Os os = w.os.value_or(host.os);
+    ImGui::SetNextItemWidth(width);
+    if (ImGui::BeginCombo("server OS", std::string(model::os_name(os)).c_str())) {
+      for (const model::Os o : model::all_oses()) {
+        if (ImGui::Selectable(std::string(model::os_name(o)).c_str(), o == os) && o != os) {
+          w.os = o;
+          changed = true;
+        }
+      }
+      ImGui::EndCombo();
+    }
+  }
+  float scale = static_cast<float>(w.arrival_scale);
+  ImGui::SetNextItemWidth(width);
+  ImGui::SliderFloat("arrival rate x", &scale, 0.1f, 10.0f, "%.2f", ImGuiSliderFlags_Logarithmic);
+  if (ImGui::IsItemDeactivatedAfterEdit()) {
+    w.arrival_scale = std::round(static_cast<double>(scale) * 100) / 100;  // as the slider shows it
+    changed = true;
+  }
+  if (ImGui::Button("As written")) {
+    const std::size_t listener = w.listener;
+    w = WhatIf{};
+    w.listener = listener;
+    changed = true;
+  }
+  what_if_listener_ = w.listener;
+  if (changed) s.set_what_if(w);
+  ImGui::SameLine();
+  if (ImGui::Button("Drop the comparison")) s.clear_comparison();
+  ImGui::Text("running: %s", s.label().c_str());
+  if (const auto& cmp = s.comparison()) ImGui::TextDisabled("faint: %s", cmp->label.c_str());
+  for (const std::string& note : s.what_if_notes()) ImGui::TextDisabled("%s", note.c_str());
+  ImGui::EndChild();
+}
+
+void App::draw_series(float height) {
+  const Session& s = *session_;
+  const double interval = s.spec().sample_interval.seconds();
+  Axes axes;
+  axes.x_max = (s.end() - sim::Time::zero()).seconds();
+  axes.x_unit = "s";
+  axes.marker_x = s.now().seconds();
+  const float gap = ImGui::GetStyle().ItemSpacing.y;
+  const float h = (height - 2 * gap) / 3.0f;
+
+  std::vector<Series> lines;
+  add_with_comparison(lines, s, "attempts", interval, "connect() calls", kAttempts);
+  add_with_comparison(lines, s, "accepted", interval, "accepted", kAccepted);
+  plot("arrivals", "Connects per second", {-1, h}, axes, lines);
+
+  lines.clear();
+  add_with_comparison(lines, s, "syns_dropped", interval, "SYNs dropped", kDropped);
+  add_with_comparison(lines, s, "refused", interval, "refused", kRefused);
+  add_with_comparison(lines, s, "reset", interval, "reset", kReset);
+  add_with_comparison(lines, s, "timed_out", interval, "timed out", kTimedOut);
+  plot("failures", "Dropped SYNs and failed attempts per second", {-1, h}, axes, lines);
+
+  lines.clear();
+  const auto& listeners = s.snapshot().listeners;
+  for (std::size_t i = 0; i < listeners.size(); ++i) {
+    const std::string id = listener_id(listeners[i]);
+    add_with_comparison(lines, s, id + ".accept_queue", 1.0, id + " accept", listener_color(i));
+    const ImU32 syn = (listener_color(i) & ~IM_COL32_A_MASK) | IM_COL32(0, 0, 0, 170);
+    add_with_comparison(lines, s, id + ".syn_queue", 1.0, id + " SYN", syn);
+  }
+  plot("queues", "Queue depth (mean over each interval)", {-1, h}, axes, lines);
+}
+
+void App::draw_outcomes(float height) {
+  const model::Snapshot& snap = session_->snapshot();
+  ImGui::TextUnformatted("Outcomes so far (open: still deciding)");
+  const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollX |
+                                ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingFixedFit;
+  if (!ImGui::BeginTable("outcomes", 8, flags, {0, height - ImGui::GetTextLineHeightWithSpacing()})) return;
+  ImGui::TableSetupScrollFreeze(0, 1);
+  for (const char* h : {"group", "attempts", "established", "accepted", "refused", "timed out", "reset", "open"}) {
+    ImGui::TableSetupColumn(h);
+  }
+  ImGui::TableHeadersRow();
+  const auto row = [](const std::string& name, const model::OutcomeCounts& k, ImU32 name_color) {
+    ImGui::TableNextRow();
+    ImGui::TableSetColumnIndex(0);
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(name_color), "%s", name.c_str());
+    const std::uint64_t values[] = {k.attempts, k.established, k.accepted, k.refused, k.timed_out, k.reset, k.pending};
+    const ImU32 colors[] = {kAttempts, IM_COL32(200, 200, 200, 255), kAccepted, kRefused, kTimedOut, kReset,
+                            IM_COL32(200, 200, 200, 255)};
+    for (int c = 0; c < 7; ++c) {
+      ImGui::TableSetColumnIndex(c + 1);
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colors[c]), "%s", with_commas(values[c]).c_str());
+    }
+  };
+  for (const model::ClientSnapshot& c : snap.clients) {
+    if (c.spoofed) {
+      ImGui::TableNextRow();
+      ImGui::TableSetColumnIndex(0);
+      ImGui::TextUnformatted(c.name.c_str());
+      ImGui::TableSetColumnIndex(1);
+      ImGui::TextDisabled("%s forged SYNs", with_commas(c.spoofed_syns).c_str());
+      continue;
+    }
+    row(c.name, c.counts, IM_COL32(230, 230, 230, 255));
+  }
+  if (snap.clients.size() > 1) row("all", snap.totals, IM_COL32(255, 255, 255, 255));
+  ImGui::EndTable();
+}
+
+void App::draw_latency(float height) {
+  const Session& s = *session_;
+  const model::Snapshot& snap = s.snapshot();
+  if (!ImGui::BeginChild("latency", {0, height}, false)) {
+    ImGui::EndChild();
+    return;
+  }
+  ImGui::SetNextItemWidth(12.0f * ImGui::GetFontSize());
+  const auto group_name = [&](int g) { return g < 0 ? std::string("all groups") : snap.clients[static_cast<std::size_t>(g)].name; };
+  if (latency_group_ >= static_cast<int>(snap.clients.size())) latency_group_ = -1;
+  if (ImGui::BeginCombo("connect latency of", group_name(latency_group_).c_str())) {
+    for (int g = -1; g < static_cast<int>(snap.clients.size()); ++g) {
+      if (ImGui::Selectable(group_name(g).c_str(), g == latency_group_)) latency_group_ = g;
+    }
+    ImGui::EndCombo();
+  }
+  const sim::Histogram& h =
+      latency_group_ < 0 ? snap.connect_latency : snap.clients[static_cast<std::size_t>(latency_group_)].connect_latency;
+  const LatencyKey key{latency_group_, s.runs(), snap.now};
+  if (!(key == latency_key_)) {
+    latency_ = latency_bins(h, 24);
+    latency_key_ = key;
+  }
+  const auto p = [&](double q) { return short_duration(static_cast<double>(h.percentile(q)) / 1e9); };
+  ImGui::Text("%s established   p50 %s   p90 %s   p99 %s   max %s", with_commas(h.count()).c_str(), p(0.5).c_str(),
+              p(0.9).c_str(), p(0.99).c_str(), p(1.0).c_str());
+  bar_chart("latency", "Connect latency (connect() to established), attempts per bar",
+            {-1, ImGui::GetContentRegionAvail().y}, Bars{latency_.edges, latency_.counts, kAttempts});
+  ImGui::EndChild();
+}
+
+void App::draw_narration() {
+  const Session& s = *session_;
+  const LineTail& tail = s.narration();
+  if (!s.narrating()) {
+    ImGui::TextDisabled("Narration off (tick 'narrate' to follow every step, as synstorm explain tells it)");
+    return;
+  }
+  ImGui::Text("Narration (synstorm explain): %s steps, the last %zu", with_commas(tail.total_lines()).c_str(),
+              tail.lines().size());
+  if (!ImGui::BeginChild("narration", {0, 0}, true, ImGuiWindowFlags_HorizontalScrollbar)) {
+    ImGui::EndChild();
+    return;
+  }
+  ImGuiListClipper clipper;
+  clipper.Begin(static_cast<int>(tail.lines().size()));
+  while (clipper.Step()) {
+    for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
+      ImGui::TextUnformatted(tail.lines()[static_cast<std::size_t>(i)].c_str());
+    }
+  }
+  // Follow the newest line while the run moves.
+  if (tail.total_lines() != narration_seen_) {
+    ImGui::SetScrollHereY(1.0f);
+    narration_seen_ = tail.total_lines();
+  }
+  ImGui::EndChild();
+}
+
+}  // namespace viewer::ui

@@ -1,0 +1,228 @@
+// synstorm-viewer — watch a scenario run, try "what if", plot a sweep.
+//
+// The window, the OpenGL context and the frame loop; everything drawn is viewer::ui::App.
+// With --screenshot it renders one frame at the simulated time --at and writes it as a PNG
+// instead of opening an interactive window (run it under xvfb-run on a machine without a
+// display).
+//
+// Exit codes: 0 ok, 2 bad input (arguments, scenario or CSV; nothing written), 1 no window
+// or OpenGL context could be made, or the PNG could not be written.
+#include <cfloat>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <GLFW/glfw3.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
+#include <stb_image_write.h>
+
+#include "config/units.h"
+#include "viewer/app.h"
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitBadInput = 2;
+
+struct Args {
+  std::string file;
+  std::string sweep;
+  std::string screenshot;
+  std::string at;
+  std::string size = "1600x1000";
+  std::optional<std::uint64_t> seed;
+};
+
+struct Size {
+  int width = 0, height = 0;
+};
+
+// "1600x1000" -> {1600, 1000}, each between 320 and 8192.
+std::optional<Size> parse_size(const std::string& text) {
+  Size s;
+  char x = 0;
+  char rest = 0;
+  if (std::sscanf(text.c_str(), "%d%c%d%c", &s.width, &x, &s.height, &rest) != 3 || x != 'x') return std::nullopt;
+  if (s.width < 320 || s.height < 240 || s.width > 8192 || s.height > 8192) return std::nullopt;
+  return s;
+}
+
+void glfw_error(int code, const char* description) {
+  std::cerr << "synstorm-viewer: GLFW error " << code << ": " << description << "\n";
+}
+
+// `headless`: no pointer (the X server's would hover a chart and draw its tooltip).
+void render(GLFWwindow* window, viewer::ui::App& app, double wall_seconds, bool headless) {
+  ImGui_ImplOpenGL3_NewFrame();
+  ImGui_ImplGlfw_NewFrame();
+  if (headless) ImGui::GetIO().MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+  ImGui::NewFrame();
+  app.frame(wall_seconds);
+  ImGui::Render();
+  int w = 0, h = 0;
+  glfwGetFramebufferSize(window, &w, &h);
+  glViewport(0, 0, w, h);
+  glClearColor(0.09f, 0.10f, 0.12f, 1.0f);
+  glClear(GL_COLOR_BUFFER_BIT);
+  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+}
+
+// The back buffer as an RGB PNG, written to a temporary name and renamed.
+bool write_png(GLFWwindow* window, const std::string& path) {
+  int w = 0, h = 0;
+  glfwGetFramebufferSize(window, &w, &h);
+  const auto row = static_cast<std::size_t>(w) * 3;
+  std::vector<unsigned char> pixels(row * static_cast<std::size_t>(h));
+  glFinish();
+  glReadBuffer(GL_BACK);
+  glPixelStorei(GL_PACK_ALIGNMENT, 1);
+  glReadPixels(0, 0, w, h, GL_RGB, GL_UNSIGNED_BYTE, pixels.data());
+  // OpenGL's rows go bottom up, PNG's top down.
+  std::vector<unsigned char> flipped(pixels.size());
+  for (int y = 0; y < h; ++y) {
+    std::copy_n(pixels.begin() + static_cast<std::ptrdiff_t>(row) * (h - 1 - y), row,
+                flipped.begin() + static_cast<std::ptrdiff_t>(row) * y);
+  }
+  const std::string tmp = path + ".tmp";
+  if (stbi_write_png(tmp.c_str(), w, h, 3, flipped.data(), static_cast<int>(row)) == 0) return false;
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  return !ec;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"synstorm-viewer: watch a synstorm scenario run, try what-ifs, plot a sweep"};
+  Args args;
+  cli.add_option("file", args.file, "Scenario file (YAML) to open");
+  cli.add_option("--sweep", args.sweep, "A sweep's CSV (synstorm sweep --out) to open in the Sweep view");
+  cli.add_option("--screenshot", args.screenshot, "Render one frame, write it to this PNG file and exit");
+  cli.add_option("--at", args.at, "Simulated time to show first, e.g. 10s (needs a scenario)");
+  cli.add_option("--size", args.size, "Window size in pixels, WIDTHxHEIGHT")->capture_default_str();
+  cli.add_option("--seed", args.seed, "Override the scenario's seed");
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = cli.exit(e);
+    return code == 0 ? kExitOk : kExitBadInput;
+  }
+
+  const std::optional<Size> size = parse_size(args.size);
+  if (!size) {
+    std::cerr << "synstorm-viewer: --size " << args.size << ": expected WIDTHxHEIGHT, e.g. 1600x1000 (320x240 to 8192x8192)\n";
+    return kExitBadInput;
+  }
+  std::optional<sim::Duration> at;
+  if (!args.at.empty()) {
+    const auto parsed = config::parse_duration(args.at);
+    if (!parsed.ok()) {
+      std::cerr << "synstorm-viewer: --at " << args.at << ": " << parsed.error << "\n";
+      return kExitBadInput;
+    }
+    if (args.file.empty()) {
+      std::cerr << "synstorm-viewer: --at needs a scenario file\n";
+      return kExitBadInput;
+    }
+    at = *parsed.value;
+  }
+  if (!args.screenshot.empty()) {
+    const std::filesystem::path p(args.screenshot);
+    std::error_code ec;
+    if (p.has_parent_path() && !std::filesystem::is_directory(p.parent_path(), ec)) {
+      std::cerr << "synstorm-viewer: --screenshot " << args.screenshot << ": directory " << p.parent_path().string()
+                << " does not exist\n";
+      return kExitBadInput;
+    }
+  }
+
+  viewer::ui::App app({.seed = args.seed});
+  if (!args.file.empty()) {
+    const std::string err = app.open_scenario(args.file);
+    if (!err.empty()) {
+      std::cerr << err << "synstorm-viewer: " << args.file << " was not opened\n";
+      return kExitBadInput;
+    }
+    if (at) app.session()->seek(sim::Time::zero() + *at);
+  }
+  if (!args.sweep.empty()) {
+    const std::string err = app.open_sweep(args.sweep);
+    if (!err.empty()) {
+      std::cerr << "synstorm-viewer: " << err << "\n";
+      return kExitBadInput;
+    }
+    if (args.file.empty()) app.show_sweep();
+  }
+
+  glfwSetErrorCallback(glfw_error);
+  if (!glfwInit()) {
+    std::cerr << "synstorm-viewer: no window system (no display? run it under xvfb-run for --screenshot)\n";
+    return kExitFailure;
+  }
+  const bool headless = !args.screenshot.empty();
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+  glfwWindowHint(GLFW_RESIZABLE, headless ? GLFW_FALSE : GLFW_TRUE);
+  GLFWwindow* window = glfwCreateWindow(size->width, size->height, "synstorm-viewer", nullptr, nullptr);
+  if (!window) {
+    std::cerr << "synstorm-viewer: could not create an OpenGL 3.0 window\n";
+    glfwTerminate();
+    return kExitFailure;
+  }
+  glfwMakeContextCurrent(window);
+  glfwSwapInterval(headless ? 0 : 1);
+
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  ImGuiIO& io = ImGui::GetIO();
+  io.IniFilename = nullptr;  // the layout is fixed; write nothing next to the user's files
+  ImGui::StyleColorsDark();
+  ImGui::GetStyle().FrameRounding = 3.0f;
+  ImGui_ImplGlfw_InitForOpenGL(window, true);
+  ImGui_ImplOpenGL3_Init("#version 130");
+
+  int code = kExitOk;
+  if (headless) {
+    // Tables and auto-sized windows settle over the first frames; the last one is kept.
+    constexpr int kFrames = 4;
+    for (int i = 0; i < kFrames; ++i) {
+      glfwPollEvents();
+      render(window, app, 0.0, true);
+      if (i + 1 < kFrames) glfwSwapBuffers(window);
+    }
+    if (!write_png(window, args.screenshot)) {
+      std::cerr << "synstorm-viewer: could not write " << args.screenshot << "\n";
+      code = kExitFailure;
+    }
+  } else {
+    double last = glfwGetTime();
+    while (!glfwWindowShouldClose(window)) {
+      // Idle without spinning while nothing plays.
+      const viewer::Session* s = app.session();
+      if (s && s->playing()) {
+        glfwPollEvents();
+      } else {
+        glfwWaitEventsTimeout(0.25);
+      }
+      const double now = glfwGetTime();
+      render(window, app, now - last, false);
+      last = now;
+      glfwSwapBuffers(window);
+    }
+  }
+
+  ImGui_ImplOpenGL3_Shutdown();
+  ImGui_ImplGlfw_Shutdown();
+  ImGui::DestroyContext();
+  glfwDestroyWindow(window);
+  glfwTerminate();
+  return code;
+}
