@@ -112,6 +112,19 @@ class Search {
     return probe.verdict;
   }
 
+  // The first position in (lo, hi) whose verdict passes `pass`, by bisection, assuming it
+  // passes from some position on; hi when none does. nullopt when a probe stopped the plan.
+  template <class Pass>
+  std::optional<std::ptrdiff_t> first_where(std::ptrdiff_t lo, std::ptrdiff_t hi, Pass pass) {
+    while (hi - lo > 1) {
+      const std::ptrdiff_t m = lo + (hi - lo) / 2;
+      const auto v = verdict(m);
+      if (!v) return std::nullopt;
+      (pass(*v) ? hi : lo) = m;
+    }
+    return hi;
+  }
+
   std::string describe(const Probe& p) const {
     std::string s = std::string(metric_table()[target_.metric].name) + " = " + brief(p.ci.mean) + " ± " +
                     brief(p.ci.half_width) + " (" + brief(100 * o_.confidence) + "% CI, " + std::to_string(p.ci.n) +
@@ -139,6 +152,41 @@ std::string values_text(const Vary& v) {
   std::string s;
   for (const std::string& value : v.values) s += (s.empty() ? "" : ", ") + value;
   return s;
+}
+
+// The last line: the answer, or why there is none. `fm`: the first position shown to meet
+// the target; `fnf`: the first not shown to fail it (both n for none).
+void print_outcome(std::ostream& out, const Search& search, const PlanOptions& o, const Vary& v, const Target& t,
+                   std::ptrdiff_t fm, std::ptrdiff_t fnf) {
+  const std::ptrdiff_t n = search.size();
+  const std::string goal = o.maximize ? "largest" : "smallest";
+  if (fm == fnf && fm < n) {
+    out << "answer: " << v.path << "=" << search.value(fm);
+    if (fm == 0) {
+      out << " (the " << goal << " value tried: the target may also be met beyond it)";
+    }
+    out << "\n";
+  } else if (fnf == n) {
+    const std::size_t last = search.candidate(n - 1);
+    out << "none: no " << v.path << " in " << values_text(v) << " meets " << t.text;
+    if (const auto it = search.probes().find(last); it != search.probes().end()) {
+      out << " (" << v.path << "=" << search.value(n - 1) << " gives " << search.describe(it->second) << ")";
+    }
+    out << "\n";
+  } else {
+    out << "undecided: the " << goal << " " << v.path << " meeting " << t.text << " is ";
+    if (fm < n) {
+      out << "between " << search.value(fnf) << " and " << search.value(fm) << "; "
+          << search.value(fm) << " is the " << goal << " value shown to meet it";
+    } else {
+      out << search.value(fnf) << " or beyond; no value was shown to meet it";
+    }
+    const std::ptrdiff_t last_open = fm - 1;  // the last value not decided either way
+    out << "; " << search.value(fnf);
+    if (last_open > fnf) out << " to " << search.value(last_open);
+    out << " could not be told from the target with " << o.max_reps
+        << " replications (raise --max-reps, or lower --confidence)\n";
+  }
 }
 
 }  // namespace
@@ -248,58 +296,21 @@ int run_plan(const PlanOptions& o, const Ranks& ranks, std::ostream& root_out, s
     return search.status();
   };
   // Bisection 1: the first position shown to meet the target (undecided counts as not).
-  std::ptrdiff_t lo = -1, hi = n;
-  while (hi - lo > 1) {
-    const std::ptrdiff_t m = lo + (hi - lo) / 2;
-    const auto verdict = search.verdict(m);
-    if (!verdict) return stopped();
-    (*verdict == Verdict::kMeets ? hi : lo) = m;
-  }
-  const std::ptrdiff_t first_meets = hi;
-  // Bisection 2: the first position not shown to fail it, below that one. It starts
+  const auto first_meets = search.first_where(-1, n, [](Verdict verdict) { return verdict == Verdict::kMeets; });
+  if (!first_meets) return stopped();
+  // Bisection 2: the first position not shown to fail it, at or below that one. It starts
   // above the last failure already seen.
-  lo = -1;
+  std::ptrdiff_t last_fail = -1;
   for (const auto& [c, probe] : search.probes()) {
     const auto pos = static_cast<std::ptrdiff_t>(o.maximize ? study->points.size() - 1 - c : c);
-    if (probe.verdict == Verdict::kFails && pos < first_meets && pos > lo) lo = pos;
+    if (probe.verdict == Verdict::kFails && pos < *first_meets) last_fail = std::max(last_fail, pos);
   }
-  hi = first_meets;
-  while (hi - lo > 1) {
-    const std::ptrdiff_t m = lo + (hi - lo) / 2;
-    const auto verdict = search.verdict(m);
-    if (!verdict) return stopped();
-    (*verdict == Verdict::kFails ? lo : hi) = m;
-  }
-  const std::ptrdiff_t first_not_failing = hi;
-
-  if (first_meets == first_not_failing && first_meets < n) {
-    out << "answer: " << v.path << "=" << search.value(first_meets);
-    if (first_meets == 0) {
-      out << " (the " << (o.maximize ? "largest" : "smallest") << " value tried: the target may also be met beyond it)";
-    }
-    out << "\n";
-  } else if (first_not_failing == n) {
-    const std::size_t last = search.candidate(n - 1);
-    out << "none: no " << v.path << " in " << values_text(v) << " meets " << t.text;
-    if (const auto it = search.probes().find(last); it != search.probes().end()) {
-      out << " (" << v.path << "=" << search.value(n - 1) << " gives " << search.describe(it->second) << ")";
-    }
-    out << "\n";
-  } else {
-    out << "undecided: the " << goal << " " << v.path << " meeting " << t.text << " is ";
-    if (first_meets < n) {
-      out << "between " << search.value(first_not_failing) << " and " << search.value(first_meets) << "; "
-          << search.value(first_meets) << " is the " << goal << " value shown to meet it";
-    } else {
-      out << search.value(first_not_failing) << " or beyond; no value was shown to meet it";
-    }
-    const std::ptrdiff_t last_open = first_meets - 1;  // the last value not decided either way
-    out << "; " << search.value(first_not_failing);
-    if (last_open > first_not_failing) out << " to " << search.value(last_open);
-    out << " could not be told from the target with " << o.max_reps
-        << " replications (raise --max-reps, or lower --confidence)\n";
-  }
+  const auto first_not_failing =
+      search.first_where(last_fail, *first_meets, [](Verdict verdict) { return verdict != Verdict::kFails; });
+  if (!first_not_failing) return stopped();
+  print_outcome(out, search, o, v, t, *first_meets, *first_not_failing);
   return kExitOk;
 }
+
 
 }  // namespace cli

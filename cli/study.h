@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "cli/replicate.h"
 #include "cli/vary.h"
 #include "config/overrides.h"
 #include "model/spec.h"

@@ -102,7 +102,7 @@ std::optional<InputRejected> check_text(std::string_view text) {
 // number of nodes counting each use of an alias as the nodes it stands for (a tree shares
 // an aliased node, but the readers walk every use of it: ten aliases of ten aliases of ...
 // are a "billion laughs"), aliases to a node that contains them (a cycle), and key
-// lengths. Also notes where each document starts (see find_stuck_document).
+// lengths. Also notes where each document starts (see guard()).
 class GuardEvents final : public YAML::EventHandler {
  public:
   explicit GuardEvents(std::string_view text) : text_(text) {}
@@ -114,9 +114,9 @@ class GuardEvents final : public YAML::EventHandler {
     open_.clear();
   }
   void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override { leaf(mark, anchor, 1, {}); }
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override { leaf(mark, anchor, {}); }
   void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor, const std::string& value) override {
-    leaf(mark, anchor, 1, value);
+    leaf(mark, anchor, value);
   }
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
     if (anchor >= anchors_.size() || anchors_[anchor].open) {
@@ -192,10 +192,10 @@ class GuardEvents final : public YAML::EventHandler {
     return anchors_[anchor];
   }
 
-  void leaf(const YAML::Mark& mark, YAML::anchor_t anchor, std::uint64_t size, std::string_view value) {
+  void leaf(const YAML::Mark& mark, YAML::anchor_t anchor, std::string_view value) {
     begin_node(mark, value);
-    count(size);
-    if (anchor != YAML::NullAnchor) anchor_slot(anchor) = Anchor{size, false};
+    count(1);
+    if (anchor != YAML::NullAnchor) anchor_slot(anchor) = Anchor{1, false};
   }
 
   void open(const YAML::Mark& mark, YAML::anchor_t anchor, bool is_map) {
