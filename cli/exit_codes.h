@@ -1,11 +1,13 @@
-// cli/exit_codes.h — what `synstorm` returns (README, "Exit codes"). 130 (interrupted) is
-// in cli/interrupt.h.
+// cli/exit_codes.h — what `synstorm` returns (README, "Exit codes").
 #pragma once
 
 namespace cli {
 
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitInternal = 1;
-inline constexpr int kExitBadInput = 2;  // the scenario or the arguments; nothing was run or written
+inline constexpr int kExitBadInput = 2;           // the scenario or the arguments; nothing was run or written
+inline constexpr int kExitExpectationFailed = 3;  // a script's `expect:` did not hold
+inline constexpr int kExitCutShort = 4;           // --max-events or --max-inflight ended the run early
+inline constexpr int kExitInterrupted = 130;      // 128 + SIGINT, what shells report
 
 }  // namespace cli

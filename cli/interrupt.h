@@ -5,9 +5,9 @@
 // The handler only stores the signal number; everything else happens in the loops.
 #pragma once
 
-namespace cli {
+#include "cli/exit_codes.h"  // kExitInterrupted
 
-inline constexpr int kExitInterrupted = 130;  // 128 + SIGINT, what shells report
+namespace cli {
 
 // Installs the handlers for SIGINT and SIGTERM (idempotent).
 void install_interrupt_handlers();

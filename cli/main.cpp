@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/exit_codes.h"
 #include "cli/explain.h"
 #include "cli/interrupt.h"
 #include "cli/output.h"
@@ -27,11 +28,11 @@
 
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitExpectationFailed = 3;
-constexpr int kExitInternal = 1;
-constexpr int kExitBadInput = 2;
-constexpr int kExitCutShort = 4;
+using cli::kExitBadInput;
+using cli::kExitCutShort;
+using cli::kExitExpectationFailed;
+using cli::kExitInternal;
+using cli::kExitOk;
 
 // Memory one connection in flight costs at most, all included: its pooled state, its
 // pending timer and segment events, its share of the queues (measured: bench/, issue

@@ -12,24 +12,13 @@
 #include <variant>
 #include <vector>
 
+#include "../sim/theory.h"
 #include "cli/plan.h"
 #include "cli/ranks.h"
 
 namespace fs = std::filesystem;
 
 namespace {
-
-// The blocking probability of M/M/c/(c+K) (Gross & Harris; as tests/model/analytic_test.cpp).
-double mmck_blocking(double lambda, double mu, int c, int k) {
-  const int n_max = c + k;
-  const double a = lambda / mu;
-  std::vector<double> p(static_cast<std::size_t>(n_max) + 1);
-  p[0] = 1.0;
-  for (int n = 1; n <= n_max; ++n) p[n] = p[n - 1] * a / std::min(n, c);
-  double sum = 0;
-  for (double v : p) sum += v;
-  return p[n_max] / sum;
-}
 
 std::string last_line(const std::string& text) {
   const std::size_t end = text.find_last_not_of('\n');
@@ -124,12 +113,12 @@ TEST_CASE("plan finds the smallest backlog the exact M/M/c/K formula gives", "[p
   const Case cs = GENERATE(Case{500, 8, 8, 0.005}, Case{300, 10, 4, 0.0285});
   const double mu = 1000.0 / cs.service_ms;
   int expected = 1;
-  while (mmck_blocking(cs.rate, mu, cs.workers, expected) > cs.target) ++expected;
+  while (sim_test::mmck(cs.rate, mu, cs.workers, expected).blocking > cs.target) ++expected;
   INFO("rate " << cs.rate << "/s, service " << cs.service_ms << " ms, c " << cs.workers << ", target "
                << cs.target << ": exact K = " << expected);
   REQUIRE(expected > 1);
-  REQUIRE(mmck_blocking(cs.rate, mu, cs.workers, expected) <= 0.88 * cs.target);
-  REQUIRE(mmck_blocking(cs.rate, mu, cs.workers, expected - 1) >= 1.12 * cs.target);
+  REQUIRE(sim_test::mmck(cs.rate, mu, cs.workers, expected).blocking <= 0.88 * cs.target);
+  REQUIRE(sim_test::mmck(cs.rate, mu, cs.workers, expected - 1).blocking >= 1.12 * cs.target);
 
   cli::PlanOptions o;
   o.file = write_mmck("mmck-" + std::to_string(cs.workers), cs.rate, cs.service_ms, cs.workers);
@@ -172,8 +161,8 @@ TEST_CASE("plan with --maximize finds the largest rate, and reports none when no
   SECTION("the largest rate") {
     // K = 1 (the file's backlog), c = 8, 8 ms: among 100/s steps the largest rate with
     // B <= 0.01 is 400/s (B = 0.00445; 500/s gives 0.01498).
-    REQUIRE(mmck_blocking(400, 125, 8, 1) < 0.006);
-    REQUIRE(mmck_blocking(500, 125, 8, 1) > 0.014);
+    REQUIRE(sim_test::mmck(400, 125, 8, 1).blocking < 0.006);
+    REQUIRE(sim_test::mmck(500, 125, 8, 1).blocking > 0.014);
     o.vary = "clients.load.arrivals.rate=100/s..1500/s:100/s";
     o.target = "refusal_rate<=0.01";
     o.maximize = true;

@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "../sim/theory.h"
 #include "model/world.h"
 #include "scenario_builder.h"
 #include "sim/random.h"
@@ -15,33 +16,10 @@
 
 using namespace model;
 using namespace model::test;
+using sim_test::MMcK;
+using sim_test::mmck;
 
 namespace {
-
-struct MMcK {
-  double blocking = 0;  // P(N = c + K): an arrival is refused
-  double lq = 0;        // mean number waiting (in the accept queue)
-  double wq = 0;        // mean wait of an admitted arrival, seconds
-};
-
-// Textbook M/M/c/N with N = c + K (e.g. Gross & Harris, Fundamentals of Queueing Theory).
-MMcK mmck(double lambda, double mu, int c, int k) {
-  const int n_max = c + k;
-  const double a = lambda / mu;
-  std::vector<double> p(static_cast<std::size_t>(n_max) + 1);
-  p[0] = 1.0;
-  for (int n = 1; n <= n_max; ++n) p[n] = p[n - 1] * a / std::min(n, c);
-  double sum = 0;
-  for (double v : p) sum += v;
-  MMcK r;
-  for (int n = 0; n <= n_max; ++n) {
-    const double pn = p[n] / sum;
-    if (n > c) r.lq += (n - c) * pn;
-  }
-  r.blocking = p[n_max] / sum;
-  r.wq = r.lq / (lambda * (1 - r.blocking));
-  return r;
-}
 
 struct Case {
   double rate;
