@@ -260,11 +260,12 @@ class Narrator final : public model::TraceObserver {
     write(r.at, r.host, text);
   }
 
-  // A fault's start or end on a listener (faults belong to hosts, not to connections).
+  // A fault's start or end (faults belong to hosts and links, not to connections).
   void narrate_fault(const TraceEvent& e) {
-    if (filter_.client || (filter_.host && e.fault->host != *filter_.host)) return;
-    if (!take_line()) return;
     const model::FaultSpec& f = *e.fault;
+    const bool on_link = f.kind == model::FaultKind::kLinkDown;
+    if (filter_.client || (filter_.host && (on_link || f.host != *filter_.host))) return;
+    if (!take_line()) return;
     const std::string queues = " (accept queue " + num(e.accept_len) + ", SYN queue " + num(e.syn_len) + ")";
     std::string text = "fault (line " + num(std::int64_t{f.line}) + "): ";
     switch (f.kind) {
@@ -282,8 +283,25 @@ class Narrator final : public model::TraceObserver {
                                      sim::format_duration(f.length)
                                : "slow start over: service times are back to normal";
         break;
+      case model::FaultKind::kHostDown:
+        text += e.fault_begins ? "host down for " + sim::format_duration(f.length) +
+                                     ": every segment sent to or from it is lost; its queues and timers live on"
+                               : "host up: segments reach it again";
+        break;
+      case model::FaultKind::kLinkDown:
+        text += e.fault_begins ? "link down for " + sim::format_duration(f.length) +
+                                     ": every segment whose path crosses it is lost (routes stay as they are)"
+                               : "link up";
+        break;
     }
-    write(e.at, spec_.hosts[f.host].name + ":" + num(std::int64_t{f.port}), text);
+    if (on_link) {
+      const model::LinkSpec& link = spec_.network->links[f.link];
+      write(e.at, "link " + link.a + "-" + link.b, text);
+    } else if (f.kind == model::FaultKind::kHostDown) {
+      write(e.at, spec_.hosts[f.host].name, text);
+    } else {
+      write(e.at, spec_.hosts[f.host].name + ":" + num(std::int64_t{f.port}), text);
+    }
   }
 
   // Attempts still open when the run ended get no outcome event: World counts them as

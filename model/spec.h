@@ -211,20 +211,28 @@ struct BalancerSpec {
   sim::Duration mark_down = sim::seconds(10);  // zero: never marks a backend down
 };
 
-// A fault of a server application at a scheduled time, on one listener.
+// A fault at a scheduled time: of a server application (on one listener), of a host, or
+// of a link of the network.
 enum class FaultKind : std::uint8_t {
   kStall,      // its workers stop calling accept() for `length` (the queues fill)
   kRestart,    // its socket is closed for `length`, then listens again as before
   kSlowStart,  // service times are multiplied by `factor`, falling linearly to 1 over `length`
+  kHostDown,   // the host is cut off for `length`: every segment to or from it is lost
+  kLinkDown,   // the link is down for `length`: every segment whose path crosses it is lost
 };
+// Whether a fault acts on one listener (`host` and `port`), else on a host or a link.
+constexpr bool on_listener(FaultKind k) {
+  return k == FaultKind::kStall || k == FaultKind::kRestart || k == FaultKind::kSlowStart;
+}
 struct FaultSpec {
   FaultKind kind = FaultKind::kStall;
   sim::Time at;
   sim::Duration length;
-  std::size_t host = 0;  // index into ScenarioSpec::hosts
-  int port = 0;          // one of its `listeners:`
-  double factor = 1.0;   // kSlowStart
-  int line = 0;          // where it is in the scenario file
+  std::size_t host = 0;    // index into ScenarioSpec::hosts (listener faults and kHostDown)
+  int port = 0;            // one of its `listeners:` (listener faults)
+  std::uint32_t link = 0;  // index into NetworkSpec::links (kLinkDown)
+  double factor = 1.0;     // kSlowStart
+  int line = 0;            // where it is in the scenario file
 };
 
 struct ScenarioSpec {

@@ -24,7 +24,7 @@ enum class TraceKind : std::uint8_t {
   kRequestExpired,  // a half-open request had its last SYN-ACK retransmission
   kOutcome,      // the attempt's fate is decided
   kScriptCall,   // a script step returned (`script` points to its result)
-  kFault,        // a fault began or ended on a listener (`fault`, `fault_begins`)
+  kFault,        // a fault began or ended (`fault`, `fault_begins`; `listener` for a listener's)
 };
 
 enum class SegmentKind : std::uint8_t { kSyn, kSynAck, kAck, kRst, kClientRst };

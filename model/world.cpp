@@ -333,6 +333,11 @@ struct World::Impl {
   std::vector<ScriptResult> script_results;
   ScriptRunner script;
   FaultRunner faults;
+  // host_down and link_down faults in progress, counted (they may overlap): per host, per
+  // link, and in all (so that a run without one checks nothing per segment).
+  std::vector<std::uint32_t> host_down;
+  std::vector<std::uint32_t> link_down;
+  std::uint32_t cuts = 0;
   Timers timers;
   Network network;
   std::vector<std::unique_ptr<TimerLane>> lanes;  // few: one per distinct (handler, delay)
@@ -497,6 +502,8 @@ struct World::Impl {
     std::stable_sort(script.steps.begin(), script.steps.end(),
                      [](const ScriptStep* a, const ScriptStep* b) { return a->at < b->at; });
     for (std::size_t i = 0; i < script.steps.size(); ++i) engine.schedule_at(script.steps[i]->at, script, i);
+    host_down.assign(spec.hosts.size(), 0);
+    link_down.assign(spec.network ? spec.network->links.size() : 0, 0);
     for (std::size_t i = 0; i < spec.faults.size(); ++i) {
       const FaultSpec& f = spec.faults[i];
       engine.schedule_at(f.at, faults, 2 * i);
@@ -673,6 +680,10 @@ struct World::Impl {
     // A forged source address never answers, and nothing reaches it.
     if (c.spoofed && (segment == Segment::kSynAck || segment == Segment::kRst)) return;
     sim::Duration delay = sim::Duration::zero();
+    if (cuts > 0 && cut_off(c)) {
+      ++clients[c.client].out.segments_lost;
+      return;
+    }
     if (net) {
       // Both directions of a connection cross its client group's path (to its backend).
       ClientGroup& g = clients[c.client];
@@ -689,6 +700,20 @@ struct World::Impl {
     } else {
       set_timer(network, delay, engine.now() + delay, arg);
     }
+  }
+
+  // Whether a host_down or link_down fault cuts the connection's path now: its server
+  // host is down, or a link of its path is. A segment is lost when it is sent across a
+  // cut; one already on its way arrives.
+  bool cut_off(const Connection& c) const {
+    const ClientGroup& g = clients[c.client];
+    const std::size_t server = g.balancer ? g.balancer->spec->backends[c.backend].host : g.target_host;
+    if (host_down[server] > 0) return true;
+    if (!net) return false;
+    for (const std::uint32_t link : net->path(g.index, c.backend).links) {
+      if (link_down[link] > 0) return true;
+    }
+    return false;
   }
 
   void on_segment(std::uint64_t arg) {
@@ -1116,6 +1141,20 @@ struct World::Impl {
   // ---- faults --------------------------------------------------------------------------
 
   void on_fault(const FaultSpec& f, bool begins) {
+    if (!on_listener(f.kind)) {
+      std::uint32_t& count = f.kind == FaultKind::kHostDown ? host_down[f.host] : link_down[f.link];
+      count = begins ? count + 1 : count - 1;
+      cuts = begins ? cuts + 1 : cuts - 1;
+      if (observer) {
+        TraceEvent e;
+        e.at = engine.now();
+        e.kind = TraceKind::kFault;
+        e.fault = &f;
+        e.fault_begins = begins;
+        observer->on_event(e);
+      }
+      return;
+    }
     Host& h = hosts[f.host];
     Listener& l = listeners[h.slot_of_port.at(f.port)];
     switch (f.kind) {
@@ -1142,6 +1181,8 @@ struct World::Impl {
           }
         }
         break;
+      case FaultKind::kHostDown:
+      case FaultKind::kLinkDown: break;  // not a listener's: counted above
     }
     if (observer) {
       TraceEvent e;

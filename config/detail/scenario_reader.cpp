@@ -38,7 +38,7 @@ constexpr std::string_view kRetryKeys[] = {"policy", "max", "backoff", "factor",
 constexpr std::string_view kNetworkKeys[] = {"routers", "links"};
 constexpr std::string_view kLinkKeys[] = {"a", "b", "latency", "jitter", "loss"};
 constexpr std::string_view kBalancerKeys[] = {"port", "backends", "policy", "mark_down"};
-constexpr std::string_view kFaultKeys[] = {"fault", "listener", "at", "for", "factor"};
+constexpr std::string_view kFaultKeys[] = {"fault", "listener", "host", "link", "at", "for", "factor"};
 
 constexpr std::string_view kBalancePolicies[] = {"round_robin", "random", "least_connections", "two_choices"};
 constexpr model::BalancePolicy kBalancePolicyValues[] = {
@@ -46,9 +46,10 @@ constexpr model::BalancePolicy kBalancePolicyValues[] = {
     model::BalancePolicy::kTwoChoices};
 static_assert(std::size(kBalancePolicies) == std::size(kBalancePolicyValues));
 
-constexpr std::string_view kFaultKinds[] = {"stall", "restart", "slow_start"};
+constexpr std::string_view kFaultKinds[] = {"stall", "restart", "slow_start", "host_down", "link_down"};
 constexpr model::FaultKind kFaultKindValues[] = {model::FaultKind::kStall, model::FaultKind::kRestart,
-                                                 model::FaultKind::kSlowStart};
+                                                 model::FaultKind::kSlowStart, model::FaultKind::kHostDown,
+                                                 model::FaultKind::kLinkDown};
 static_assert(std::size(kFaultKinds) == std::size(kFaultKindValues));
 
 // Retry policies, indexed by model::RetryPolicy's value.
@@ -399,6 +400,8 @@ class ScenarioReader {
   void read_faults(const Field& f);
   std::optional<model::FaultSpec> read_fault(const Field& e);
   bool read_fault_listener(const Field& f, model::FaultSpec& fault);
+  bool read_fault_target(MapReader& m, std::optional<std::size_t> kind, model::FaultSpec& fault);
+  void resolve_link_faults();
   void report_name_clash(const YAML::Mark& mark, const std::string& path, std::string_view name,
                          std::string_view kind);
   void read_network(const Field& f);
@@ -443,6 +446,11 @@ class ScenarioReader {
   std::map<std::string, std::size_t, std::less<>> client_index_;
   // Accepted faults by listener (host, port), by start time: indexes into spec_.faults.
   std::map<std::pair<std::size_t, int>, std::map<sim::Time, std::size_t>> faults_by_listener_;
+  // link_down faults, by index into spec_.faults, with their `link:` (two node names), to
+  // be matched with a link once the network is read.
+  std::vector<std::pair<std::size_t, Field>> link_faults_;
+  std::optional<Field> fault_link_;  // the `link:` of the link_down fault read last
+  bool network_complete_ = false;    // network: was read without an error
   // The hosts the script's steps name, looked up before the hosts are read: such a host
   // may go without listeners.
   std::set<std::string, std::less<>> scripted_hosts_;
@@ -538,6 +546,7 @@ void ScenarioReader::read_top(MapReader& top, std::string_view default_name) {
   // Before the network's reachability check builds the routes.
   if (const auto f = top.get("clients"); f && sink_.count() == 0) routes_bounded_ = check_routes(*f);
   if (const auto f = top.get("network")) read_network(*f);
+  resolve_link_faults();
 }
 
 void ScenarioReader::check_name(const MapReader::Entry& entry, std::string_view kind) {
@@ -1528,7 +1537,11 @@ void ScenarioReader::read_faults(const Field& f) {
   if (!expect_sequence(sink_, f, "faults")) return;
   for (std::size_t i = 0; i < f.node.size(); ++i) {
     if (auto fault = read_fault(element(f, i))) {
-      faults_by_listener_[{fault->host, fault->port}].emplace(fault->at, spec_.faults.size());
+      if (model::on_listener(fault->kind)) {
+        faults_by_listener_[{fault->host, fault->port}].emplace(fault->at, spec_.faults.size());
+      } else if (fault->kind == model::FaultKind::kLinkDown) {
+        link_faults_.emplace_back(spec_.faults.size(), *fault_link_);
+      }
       spec_.faults.push_back(std::move(*fault));
     }
   }
@@ -1545,8 +1558,7 @@ std::optional<model::FaultSpec> ScenarioReader::read_fault(const Field& e) {
   if (const auto kf = m.require("fault")) kind = read_choice(sink_, *kf, "fault", kFaultKinds);
   if (kind) fault.kind = kFaultKindValues[*kind];
   bool ok = kind.has_value();
-  const auto lf = m.require("listener");
-  ok = lf && read_fault_listener(*lf, fault) && ok;
+  ok = read_fault_target(m, kind, fault) && ok;
   const auto af = m.require("at");
   const auto at = af ? read_duration(sink_, *af) : std::nullopt;
   if (at) {
@@ -1575,6 +1587,7 @@ std::optional<model::FaultSpec> ScenarioReader::read_fault(const Field& e) {
     ok = false;
   }
   if (!ok) return std::nullopt;
+  if (!model::on_listener(fault.kind)) return fault;  // host and link faults may overlap (they count)
   // The faults of this listener read so far do not overlap one another: those that overlap
   // this one are a run in start order, from the one before it (if that one reaches past
   // its start) through those starting before its end. The first of them in the file is named.
@@ -1600,6 +1613,90 @@ std::optional<model::FaultSpec> ScenarioReader::read_fault(const Field& e) {
     return std::nullopt;
   }
   return fault;
+}
+
+// What a fault acts on: `listener:` for the faults of a server application, `host:` for
+// host_down, `link:` for link_down (matched with a link after the network is read). The
+// other two keys are errors. Without a known kind, only the key present is checked.
+bool ScenarioReader::read_fault_target(MapReader& m, std::optional<std::size_t> kind, model::FaultSpec& fault) {
+  constexpr std::string_view kTargets[] = {"listener", "host", "link"};
+  const std::size_t wanted = !kind                                      ? 3
+                             : model::on_listener(fault.kind)           ? 0
+                             : fault.kind == model::FaultKind::kHostDown ? 1
+                                                                         : 2;
+  bool ok = true;
+  for (std::size_t t = 0; t < std::size(kTargets); ++t) {
+    if (t == wanted || !kind) continue;
+    if (const auto x = m.get(kTargets[t])) {
+      sink_.error(key_mark(m, kTargets[t]), x->path,
+                  "a " + std::string(kFaultKinds[*kind]) + " fault names its " + std::string(kTargets[wanted]) +
+                      " with `" + std::string(kTargets[wanted]) + ":`, not `" + std::string(kTargets[t]) + ":`");
+      ok = false;
+    }
+  }
+  const auto read_host_name = [&](const Field& f) {
+    const auto name = read_string(sink_, f, "a host name");
+    if (!name) return false;
+    const auto host = find_host(*name);
+    if (!host) {
+      sink_.error(f.mark, f.path, unknown_host(*name));
+      return false;
+    }
+    fault.host = *host;
+    return true;
+  };
+  if (!kind) {
+    if (const auto f = m.get("listener")) read_fault_listener(*f, fault);
+    if (const auto f = m.get("host")) read_host_name(*f);
+    return false;
+  }
+  const auto f = m.require(kTargets[wanted], "for a " + std::string(kFaultKinds[*kind]) + " fault");
+  if (!f) return false;
+  if (wanted == 0) return read_fault_listener(*f, fault) && ok;
+  if (wanted == 1) return read_host_name(*f) && ok;
+  // link: [A, B], resolved by resolve_link_faults().
+  if (!f->node.IsSequence() || f->node.size() != 2 || !f->node[0].IsScalar() || !f->node[1].IsScalar()) {
+    sink_.error(f->mark, f->path, "expected the link's two ends, [A, B] (the `a` and `b` of one of network.links, in either order)");
+    return false;
+  }
+  // Not `fault_link_ = *f`: assigning a YAML::Node writes into the node it refers to, which
+  // the previous fault's entry in link_faults_ shares.
+  fault_link_.reset();
+  fault_link_.emplace(*f);
+  return ok;
+}
+
+// Each link_down fault's `link: [A, B]` is the one link of network.links joining A and B.
+void ScenarioReader::resolve_link_faults() {
+  for (const auto& [index, f] : link_faults_) {
+    if (!spec_.network) {
+      sink_.error(f.mark, f.path, "a link_down fault needs a network: section (without one there are no links)");
+      continue;
+    }
+    if (!network_complete_) continue;  // its errors say enough
+    const std::string a = f.node[0].Scalar();
+    const std::string b = f.node[1].Scalar();
+    std::vector<std::uint32_t> found;
+    const std::vector<model::LinkSpec>& links = spec_.network->links;
+    for (std::uint32_t i = 0; i < links.size(); ++i) {
+      if ((links[i].a == a && links[i].b == b) || (links[i].a == b && links[i].b == a)) found.push_back(i);
+    }
+    if (found.size() == 1) {
+      spec_.faults[index].link = found[0];
+      continue;
+    }
+    std::string message = found.empty() ? "no link of network.links joins " + quote(a) + " and " + quote(b)
+                                         : "network.links has " + std::to_string(found.size()) + " links joining " +
+                                               quote(a) + " and " + quote(b) + ": a link_down names one link";
+    if (found.empty()) {
+      std::vector<std::string_view> pairs_text;
+      std::vector<std::string> pairs;
+      for (const model::LinkSpec& l : links) pairs.push_back("[" + l.a + ", " + l.b + "]");
+      for (const std::string& p : pairs) pairs_text.push_back(p);
+      message += " (links: " + join_some(pairs_text) + ")";
+    }
+    sink_.error(f.mark, f.path, message);
+  }
 }
 
 // `listener: HOST:PORT` of a fault: one of the host's `listeners:` entries. Sets fault.host
@@ -1665,6 +1762,7 @@ void ScenarioReader::read_network(const Field& f) {
     }
   }
   spec_.network = std::move(network);
+  network_complete_ = sink_.count() == errors_before;
   // Routing needs every node and link resolved; otherwise the errors above say enough.
   const bool targets_known = std::all_of(client_targets_.begin(), client_targets_.end(),
                                          [](const std::optional<Field>& t) { return t.has_value(); });

@@ -1280,6 +1280,72 @@ TEST_CASE("faults convert in file order, with their lines", "[loader][fault]") {
   CHECK(f[4].length == sim::seconds(3600));
 }
 
+TEST_CASE("host_down and link_down name a host and a link, and may overlap", "[loader][fault]") {
+  const std::string net =
+      "network:\n  routers: [r]\n  links:\n    - {a: r, b: web, latency: 1ms}\n    - {a: api, b: r, latency: 1ms}\n";
+  const model::ScenarioSpec s = load_ok(with_backends("faults:\n"
+                                                      "  - {fault: host_down, host: api, at: 2s, for: 5s}\n"
+                                                      "  - {fault: host_down, host: api, at: 3s, for: 1s}\n"
+                                                      "  - {fault: link_down, link: [r, api], at: 1s, for: 2s}\n"
+                                                      "  - {fault: link_down, link: [web, r], at: 1s, for: 2s}\n" +
+                                                      net));
+  REQUIRE(s.faults.size() == 4);
+  CHECK(s.faults[0].kind == model::FaultKind::kHostDown);
+  CHECK(s.faults[0].host == 1);
+  CHECK(s.faults[1].host == 1);  // overlapping host_down faults count, they do not clash
+  CHECK(s.faults[2].kind == model::FaultKind::kLinkDown);
+  CHECK(s.faults[2].link == 1);  // either order of the ends
+  CHECK(s.faults[3].link == 0);
+}
+
+TEST_CASE("host_down and link_down errors", "[loader][fault]") {
+  const std::string net =
+      "network:\n  routers: [r]\n  links:\n    - {a: r, b: web, latency: 1ms}\n    - {a: r, b: web, latency: 2ms}\n"
+      "    - {a: api, b: r, latency: 1ms}\n";
+  const auto error_of = [&](const std::string& fault, const std::string& network) {
+    return only_error(with_backends("faults:\n  - " + fault + "\n" + network));
+  };
+  SECTION("a host fault names a host, not a listener") {
+    const auto d = error_of("{fault: host_down, listener: web:80, host: web, at: 1s, for: 1s}", "");
+    CHECK(d.path == "faults[0].listener");
+    CHECK(d.message == "a host_down fault names its host with `host:`, not `listener:`");
+  }
+  SECTION("a listener fault names a listener, not a host") {
+    // Two problems: the stray host and the missing listener.
+    const config::LoadResult r = load(with_backends("faults:\n  - {fault: stall, host: web, at: 1s, for: 1s}\n"));
+    INFO(all_messages(r));
+    REQUIRE(r.errors.size() == 2);
+    CHECK(r.errors[0].message == "missing required key \"listener\" (required for a stall fault)");
+    CHECK(r.errors[1].path == "faults[0].host");
+    CHECK(r.errors[1].message == "a stall fault names its listener with `listener:`, not `host:`");
+  }
+  SECTION("an unknown host") {
+    const auto d = error_of("{fault: host_down, host: wbe, at: 1s, for: 1s}", "");
+    CHECK(d.path == "faults[0].host");
+    CHECK(d.message.find("wbe") != std::string::npos);
+    CHECK(d.message.find("did you mean \"web\"") != std::string::npos);
+  }
+  SECTION("link_down needs a network") {
+    const auto d = error_of("{fault: link_down, link: [r, web], at: 1s, for: 1s}", "");
+    CHECK(d.path == "faults[0].link");
+    CHECK(d.message == "a link_down fault needs a network: section (without one there are no links)");
+  }
+  SECTION("a link is two ends") {
+    const auto d = error_of("{fault: link_down, link: r-web, at: 1s, for: 1s}", net);
+    CHECK(d.path == "faults[0].link");
+    CHECK(d.message.find("expected the link's two ends, [A, B]") == 0);
+  }
+  SECTION("no such link, with the links listed") {
+    const auto d = error_of("{fault: link_down, link: [web, api], at: 1s, for: 1s}", net);
+    CHECK(d.line == 10);
+    CHECK(d.message == "no link of network.links joins \"web\" and \"api\" (links: [r, web], [r, web], [api, r])");
+  }
+  SECTION("two links join the ends") {
+    const auto d = error_of("{fault: link_down, link: [web, r], at: 1s, for: 1s}", net);
+    CHECK(d.message == "network.links has 2 links joining \"web\" and \"r\": a link_down names one link");
+  }
+}
+
 TEST_CASE("fault errors", "[loader][fault]") {
   SECTION("an overlap is reported at the later fault, naming the earlier one's line") {
     const auto d = only_error(with_backends("faults:\n  - {fault: stall, listener: web:80, at: 20s, for: 5s}\n"

@@ -358,6 +358,118 @@ TEST_CASE("slow_start multiplies service times by factor, falling linearly to 1"
   CHECK(r.totals.accepted == expected);
 }
 
+// ---- hosts and links that go down ----------------------------------------------------
+
+// A client, a router and two hosts: c - r - web and r - other, zero latency, no loss.
+NetworkSpec star() {
+  NetworkSpec n;
+  n.routers = {"r"};
+  n.links = {LinkSpec{"c", "r", {}, {}, 0.0}, LinkSpec{"r", "web", {}, {}, 0.0}, LinkSpec{"r", "other", {}, {}, 0.0}};
+  return n;
+}
+
+FaultSpec cut(FaultKind kind, double from_s, double length_s, std::size_t host, std::uint32_t link = 0) {
+  FaultSpec f = fault(kind, from_s, length_s);
+  f.host = host;
+  f.port = 0;
+  f.link = link;
+  return f;
+}
+
+TEST_CASE("host_down and link_down lose exactly the segments sent across the cut", "[traffic][fault]") {
+  // One connect every 10 ms, no SYN retransmission: the 200 attempts made on [1 s, 3 s)
+  // send their one SYN into the cut and time out; every other attempt is accepted. A link
+  // off the path (r - other) changes nothing at all.
+  const auto run = [](std::optional<FaultSpec> f) {
+    ScenarioSpec spec = scenario({host("web", Os::kLinux, backlog(128), 4), host("other", Os::kLinux, backlog(8), 1)},
+                                 {client("c", Os::kLinux, 0, ConstantArrivals{100})}, sim::seconds(8));
+    spec.clients[0].syn_retries = 0;
+    spec.network = star();
+    if (f) spec.faults.push_back(*f);
+    return run_scenario(spec);
+  };
+  const RunResults clean = run(std::nullopt);
+  REQUIRE(clean.totals.accepted == clean.totals.attempts);
+  SECTION("the host") {
+    const RunResults r = run(cut(FaultKind::kHostDown, 1.0, 2.0, 0));
+    CHECK(r.totals.attempts == clean.totals.attempts);
+    CHECK(r.totals.timed_out == 200);
+    CHECK(r.totals.accepted == r.totals.attempts - 200);
+    CHECK(r.clients[0].segments_lost == 200);
+    CHECK(r.totals.balanced());
+  }
+  SECTION("a link of the path") {
+    const RunResults r = run(cut(FaultKind::kLinkDown, 1.0, 2.0, 0, 1));
+    CHECK(r.totals.timed_out == 200);
+    CHECK(r.clients[0].segments_lost == 200);
+    CHECK(r.totals.balanced());
+  }
+  SECTION("another host, and a link off the path") {
+    CHECK(run(cut(FaultKind::kHostDown, 1.0, 2.0, 1)).digest == clean.digest);
+    CHECK(run(cut(FaultKind::kLinkDown, 1.0, 2.0, 0, 2)).digest == clean.digest);
+  }
+}
+
+TEST_CASE("host_down: retransmitted SYNs get through once the host is back, and nothing is lost from the accounts",
+          "[traffic][fault]") {
+  // Linux clients retransmit their SYN on the kernel's schedule (1 s apart at first,
+  // tcp_syn_linear_timeouts), each timer rounded up to the timer wheel's slot. The host
+  // is cut off on [1 s, 3 s): an attempt made at t sends its SYN at t, then at each
+  // retransmission instant; those before 3 s are lost and the first at or after 3 s gets
+  // through, so every attempt is accepted and its connect latency is that instant - t.
+  ScenarioSpec spec = scenario({host("web", Os::kLinux, backlog(128), 4)},
+                               {client("c", Os::kLinux, 0, ConstantArrivals{100})}, sim::seconds(10));
+  spec.faults.push_back(cut(FaultKind::kHostDown, 1.0, 2.0, 0));
+  const RunResults r = run_scenario(spec);
+
+  const Personality p(Os::kLinux, default_knobs(Os::kLinux));
+  const SynRetransmitSchedule schedule = p.syn_schedule(std::nullopt);
+  std::uint64_t lost = 0;
+  std::int64_t max_latency = 0;
+  for (std::int64_t k = 1; k * 10'000'000 < 10'000'000'000; ++k) {
+    const sim::Time t = sim::Time::from_ns(k * 10'000'000);
+    sim::Time send = t;
+    for (int n = 0; send >= at(1.0) && send < at(3.0); ++n) {
+      ++lost;
+      send = p.timer_fire_time(send, schedule.rto(n));
+    }
+    max_latency = std::max(max_latency, (send - t).ns());
+  }
+  CHECK(r.totals.accepted == r.totals.attempts);
+  CHECK(r.clients[0].segments_lost == lost);
+  CHECK(r.clients[0].connect_latency.max() == max_latency);
+  // At least one and at most two SYNs each for the 200 attempts made during the cut.
+  CHECK(lost >= 200);
+  CHECK(lost <= 400);
+  CHECK(r.totals.balanced());
+}
+
+TEST_CASE("faults in a storm lose no accounting: every attempt ends in exactly one outcome", "[traffic][fault]") {
+  // A Linux server under a Poisson storm behind a 10 ms path, with every kind of fault
+  // overlapping: its link and the host go down, the listener stalls, restarts and slow
+  // starts. Attempts = accepted + refused + timed out + reset + pending, per client and in
+  // total, and what the clients count as accepted is what the listener accepted.
+  ScenarioSpec spec = scenario({host("web", Os::kLinux, backlog(32), 4, sim::ExponentialDist{sim::milliseconds(20)}),
+                                host("other", Os::kLinux, backlog(8), 1)},
+                               {client("c", Os::kLinux, 0, PoissonArrivals{300})}, sim::seconds(40));
+  spec.network = star();
+  spec.network->links[1].latency = sim::milliseconds(10);
+  spec.clients[0].connect_timeout = sim::seconds(5);
+  spec.faults.push_back(cut(FaultKind::kLinkDown, 2.0, 1.5, 0, 1));
+  spec.faults.push_back(cut(FaultKind::kHostDown, 3.0, 2.0, 0));
+  spec.faults.push_back(fault(FaultKind::kStall, 4.0, 2.0));
+  spec.faults.push_back(fault(FaultKind::kRestart, 8.0, 1.0));
+  spec.faults.push_back(fault(FaultKind::kSlowStart, 9.0, 3.0, 4.0));
+  spec.faults.push_back(cut(FaultKind::kHostDown, 12.0, 0.5, 0));
+  const RunResults r = run_scenario(spec);
+  CHECK(r.totals.balanced());
+  CHECK(r.clients[0].counts.balanced());
+  CHECK(r.clients[0].segments_lost > 0);
+  CHECK(r.totals.timed_out > 0);
+  CHECK(r.totals.refused > 0);  // the restart's closed port
+  CHECK(r.totals.accepted == r.listeners[0].accepted);
+}
+
 TEST_CASE("through a balancer, connect latency is the round trip to the backend the balancer picked",
           "[traffic][balancer][network]") {
   // c -- 10 ms -- r -- 5 ms -- lb, then lb -- 1 / 3 / 7 ms -- web0 / web1 / web2: the
