@@ -176,12 +176,14 @@ struct World::Impl {
   // they were set, when the lane's event comes up, as a kernel's timer wheel runs a
   // tick's timers together.
   struct TimerLane final : sim::EventHandler {
+    const Impl* world = nullptr;
     sim::EventHandler* target = nullptr;
     sim::Duration delay;
     std::deque<std::pair<sim::Time, std::uint64_t>> due;  // (due, arg), non-decreasing
     bool armed = false;
     // Its event: runs every entry now due. The lane stays armed meanwhile, so that the
-    // timers those entries set (into this lane too) are only appended; then it re-arms
+    // timers those entries set (into this lane too) are only appended; then it drops the
+    // entries of connections that are gone (they could only return at once) and re-arms
     // for its new head.
     void handle(sim::Engine& engine, std::uint64_t) override {
       while (!due.empty() && due.front().first <= engine.now()) {
@@ -189,6 +191,7 @@ struct World::Impl {
         due.pop_front();
         target->handle(engine, arg);
       }
+      while (!due.empty() && world->gone(due.front().second)) due.pop_front();
       armed = !due.empty();
       if (armed) engine.schedule_at(due.front().first, *this);
     }
@@ -534,6 +537,7 @@ struct World::Impl {
     if (!lane) {
       lanes.push_back(std::make_unique<TimerLane>());
       lane = lanes.back().get();
+      lane->world = this;
       lane->target = &target;
       lane->delay = delay;
     }
@@ -1345,6 +1349,14 @@ struct World::Impl {
   }
 
   // ---- timers ------------------------------------------------------------------------
+
+  // Whether the connection a timer or segment `arg` (pack()) belongs to is gone for good:
+  // its slot was released or reused. Such an entry does nothing when it comes up.
+  bool gone(std::uint64_t arg) const {
+    const Unpacked u = unpack(arg);
+    const Connection& c = conns[u.slot];
+    return !c.live || (c.generation & 0xFFFFFFu) != u.generation;
+  }
 
   void on_timer(std::uint64_t arg) {
     const Unpacked u = unpack(arg);
