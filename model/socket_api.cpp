@@ -1,5 +1,8 @@
 #include "model/socket_api.h"
 
+#include <algorithm>
+#include <functional>
+
 namespace model {
 
 std::string_view error_name(SocketError e, Os os) {
@@ -59,19 +62,27 @@ std::optional<SocketError> SocketTable::precheck(std::int64_t fd) const {
 }
 
 std::int64_t SocketTable::allocate() {
-  // The lowest free descriptor, as POSIX requires of new descriptors.
-  for (std::size_t i = 0; i < sockets_.size(); ++i) {
-    if (!sockets_[i].open) {
-      sockets_[i] = Socket{};
-      sockets_[i].open = true;
-      ++open_;
-      return static_cast<std::int64_t>(i) + kFirstDescriptor;
-    }
+  // The lowest free descriptor, as POSIX requires of new descriptors: the least closed
+  // entry, else a new one at the end.
+  std::size_t i = sockets_.size();
+  if (!free_.empty()) {
+    std::pop_heap(free_.begin(), free_.end(), std::greater<>());
+    i = free_.back();
+    free_.pop_back();
+  } else {
+    sockets_.emplace_back();
   }
-  sockets_.push_back(Socket{});
-  sockets_.back().open = true;
+  sockets_[i] = Socket{};
+  sockets_[i].open = true;
   ++open_;
-  return static_cast<std::int64_t>(sockets_.size()) - 1 + kFirstDescriptor;
+  return static_cast<std::int64_t>(i) + kFirstDescriptor;
+}
+
+void SocketTable::release(Socket& s) {
+  s = Socket{};
+  --open_;
+  free_.push_back(static_cast<std::size_t>(&s - sockets_.data()));
+  std::push_heap(free_.begin(), free_.end(), std::greater<>());
 }
 
 SocketResult SocketTable::wsastartup() {
@@ -201,8 +212,7 @@ SocketResult SocketTable::connect(std::int64_t fd) {
 
 SocketResult SocketTable::close(std::int64_t fd) {
   if (auto e = precheck(fd)) return {*e};
-  *find(fd) = Socket{};
-  --open_;
+  release(*find(fd));
   return {};
 }
 
@@ -228,10 +238,7 @@ SocketResult SocketTable::app_accept(std::int64_t listening_fd) {
 }
 
 void SocketTable::app_close(std::int64_t fd) {
-  if (Socket* s = find(fd)) {
-    *s = Socket{};
-    --open_;
-  }
+  if (Socket* s = find(fd)) release(*s);
 }
 
 std::optional<std::int64_t> SocketTable::backlog_of(std::int64_t fd) const {

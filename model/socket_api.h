@@ -112,11 +112,13 @@ class SocketTable {
   const Socket* find(std::int64_t fd) const;
   bool port_conflict(const Socket& self, int port, Address address, bool listening_only) const;
   std::int64_t allocate();
+  void release(Socket& s);
 
   Personality personality_;
   std::int64_t max_sockets_;
   std::int64_t max_buffers_;
   std::vector<Socket> sockets_;  // index = descriptor - kFirstDescriptor
+  std::vector<std::size_t> free_;  // the closed entries of sockets_, a min-heap (std::greater)
   std::int64_t open_ = 0;
   bool started_ = false;  // WSAStartup
   bool net_down_ = false;
