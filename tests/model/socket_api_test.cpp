@@ -2,6 +2,8 @@
 // (shared/reference/winsock-listen.md) and the POSIX kernels' own answers.
 #include "model/socket_api.h"
 
+#include <vector>
+
 #include <catch2/catch.hpp>
 
 using model::Os;
@@ -192,4 +194,25 @@ TEST_CASE("bind twice is EINVAL / WSAEINVAL (__inet_bind)", "[socket]") {
     CHECK(t.bind(s.value, 80, model::kAnyAddress).ok());
     CHECK(name(t.bind(s.value, 81, model::kAnyAddress), os) == (os == Os::kWindows ? "WSAEINVAL" : "EINVAL"));
   }
+}
+
+TEST_CASE("a new descriptor is the lowest one not open (POSIX open(2), socket(2), accept(2))", "[socket]") {
+  auto t = table(Os::kLinux);
+  std::vector<std::int64_t> fds;
+  for (int i = 0; i < 6; ++i) fds.push_back(t.socket(SocketType::kStream).value);
+  for (std::size_t i = 1; i < fds.size(); ++i) CHECK(fds[i] == fds[0] + static_cast<std::int64_t>(i));
+  // Close 4, 1 and 2 (in that order): they come back lowest first, then the table grows.
+  REQUIRE(t.close(fds[4]).ok());
+  REQUIRE(t.close(fds[1]).ok());
+  REQUIRE(t.close(fds[2]).ok());
+  CHECK(t.socket(SocketType::kStream).value == fds[1]);
+  CHECK(t.socket(SocketType::kStream).value == fds[2]);
+  const auto listener = t.open_listener(80, 5);
+  REQUIRE(listener.ok());
+  CHECK(listener.value == fds[4]);
+  const auto accepted = t.app_accept(listener.value);
+  REQUIRE(accepted.ok());
+  CHECK(accepted.value == fds[5] + 1);
+  t.app_close(fds[3]);
+  CHECK(t.app_accept(listener.value).value == fds[3]);
 }
