@@ -31,13 +31,15 @@ std::string num(std::uint64_t v) { return std::to_string(v); }
 
 // The time column: exact decimal seconds (sim/format.h), padded to at least six decimals
 // so that lines align; an instant that needs more digits gets them, never rounded.
-std::string time_column(sim::Time t) {
-  std::string s = sim::format_seconds(t);
-  const std::size_t dot = s.find('.');
-  std::size_t decimals = dot == std::string::npos ? 0 : s.size() - dot - 1;
-  if (dot == std::string::npos) s.push_back('.');
-  for (; decimals < 6; ++decimals) s.push_back('0');
-  return "t=" + s + " s";
+// "t=SECONDS s" to the nanosecond, the seconds right-aligned in `width` digits, so that the
+// columns of a narration line up ("t= 9.998373333 s", "t=10.000000000 s").
+std::string time_column(sim::Time t, std::size_t width) {
+  const std::int64_t ns = t.ns();
+  std::string whole = std::to_string(ns / 1'000'000'000);
+  std::string fraction = std::to_string(ns % 1'000'000'000);
+  fraction.insert(0, 9 - fraction.size(), '0');
+  if (whole.size() < width) whole.insert(0, width - whole.size(), ' ');
+  return "t=" + whole + "." + fraction + " s";
 }
 
 // The kernel's rules, written as the comparison each personality makes, with the numbers
@@ -186,7 +188,8 @@ class Narrator final : public model::TraceObserver {
         filter_(options.filter),
         limit_(options.limit),
         out_(out),
-        end_(sim::Time::zero() + spec.duration) {
+        end_(sim::Time::zero() + spec.duration),
+        seconds_width_(std::to_string(spec.duration.ns() / 1'000'000'000).size()) {
     // Every listener of a host has the host's personality.
     for (const auto& h : spec.hosts) personalities_.emplace_back(h.os, h.kernel);
     for (const auto& cs : spec.clients) {
@@ -356,7 +359,7 @@ class Narrator final : public model::TraceObserver {
   }
 
   void write(sim::Time t, const std::string& actor_name, const std::string& text) {
-    std::string line = time_column(t);
+    std::string line = time_column(t, seconds_width_);
     line += "  ";
     line += actor_name;
     line.append(actor_name.size() < actor_width_ ? actor_width_ - actor_name.size() : 0, ' ');
@@ -392,6 +395,7 @@ class Narrator final : public model::TraceObserver {
       case TraceKind::kAckDecision:
       case TraceKind::kRequestExpired: return destination(e);
       case TraceKind::kSend:
+      case TraceKind::kLost:
         if (e.segment == SegmentKind::kSynAck || e.segment == SegmentKind::kRst) return destination(e);
         return attempt_id(e);
       case TraceKind::kConnect:
@@ -474,7 +478,8 @@ class Narrator final : public model::TraceObserver {
       case TraceKind::kEstablished: a.established = true; return;
       case TraceKind::kRequestExpired: a.held = Held::kNothing; return;
       case TraceKind::kScriptCall:  // never reach here: narrate_script, narrate_fault
-      case TraceKind::kFault: return;
+      case TraceKind::kFault:
+      case TraceKind::kLost: return;
       case TraceKind::kOutcome:
         a.done = true;
         if (e.outcome == model::Outcome::kAccepted) a.held = Held::kNothing;
@@ -489,6 +494,7 @@ class Narrator final : public model::TraceObserver {
         return "connect() to " + c.target + (c.via_balancer ? " (the balancer picks " + destination(e) + ")" : "") +
                (e.retry_no > 0 ? " (application retry " + num(std::int64_t{e.retry_no}) + ")" : "");
       case TraceKind::kSend: return describe_send(e, before, a);
+      case TraceKind::kLost: return describe_lost(e);
       case TraceKind::kSynDecision: {
         std::string s = "SYN from " + attempt_id(e) + " " + std::string(syn_verdict_text(e.syn.verdict)) + ": " +
                         syn_rule(personality(e), e);
@@ -515,6 +521,24 @@ class Narrator final : public model::TraceObserver {
       case TraceKind::kFault: break;  // narrated by narrate_fault
     }
     return "?";
+  }
+
+  // The segment just sent never arrives; its sender's timers will tell.
+  std::string describe_lost(const TraceEvent& e) const {
+    std::string s;
+    switch (e.segment) {
+      case SegmentKind::kSyn: s = "SYN"; break;
+      case SegmentKind::kSynAck: s = "SYN-ACK"; break;
+      case SegmentKind::kAck: s = "ACK"; break;
+      case SegmentKind::kRst:
+      case SegmentKind::kClientRst: s = "RST"; break;
+    }
+    switch (e.loss) {
+      case model::LossCause::kLinkLoss: return s + " lost on a link of its path (the link's loss)";
+      case model::LossCause::kHostDown: return s + " lost: " + spec_.hosts[e.host].name + " is down (host_down)";
+      case model::LossCause::kLinkDown: return s + " lost: a link of its path is down (link_down)";
+    }
+    return s;
   }
 
   std::string describe_send(const TraceEvent& e, const Attempt& before, const Attempt& a) const {
@@ -644,6 +668,7 @@ class Narrator final : public model::TraceObserver {
   std::uint64_t limit_;
   std::ostream& out_;
   sim::Time end_;
+  std::size_t seconds_width_ = 1;  // digits of the whole seconds at the run's end
   std::vector<Personality> personalities_;  // per host
   std::vector<ClientInfo> clients_;
   std::vector<std::vector<Attempt>> attempts_;  // per client group, by attempt number - 1

@@ -104,6 +104,8 @@ Snapshot Stepper::snapshot() const {
   }
 
   s.link_load.assign(link_count_, 0);
+  for (std::size_t h = 0; h < spec_.hosts.size(); ++h) s.host_down.push_back(world_->host_down(h));
+  for (std::size_t l = 0; l < link_count_; ++l) s.link_down.push_back(world_->link_down(l));
   s.clients.reserve(spec_.clients.size());
   for (std::size_t i = 0; i < spec_.clients.size(); ++i) {
     const ClientResults& r = world_->client_results(i);

@@ -74,6 +74,10 @@ struct Snapshot {
   // of the client groups whose route crosses the link. A group behind a balancer counts on
   // the routes to every backend, since a route's share is not known until a SYN is sent.
   std::vector<std::uint64_t> link_load;
+  // Parallel to the spec's hosts and network links: cut off now by a host_down or
+  // link_down fault.
+  std::vector<bool> host_down;
+  std::vector<bool> link_down;
   sim::TimeSeries series{{}};               // the sample rows so far (World's columns)
 };
 

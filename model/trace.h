@@ -25,6 +25,13 @@ enum class TraceKind : std::uint8_t {
   kOutcome,      // the attempt's fate is decided
   kScriptCall,   // a script step returned (`script` points to its result)
   kFault,        // a fault began or ended (`fault`, `fault_begins`; `listener` for a listener's)
+  kLost,         // the segment just sent (`segment`) will not arrive (`loss` says why)
+};
+
+enum class LossCause : std::uint8_t {
+  kLinkLoss,  // a link of its path lost it (the link's `loss`)
+  kHostDown,  // its server host is cut off (a host_down fault)
+  kLinkDown,  // a link of its path is down (a link_down fault)
 };
 
 enum class SegmentKind : std::uint8_t { kSyn, kSynAck, kAck, kRst, kClientRst };
@@ -50,6 +57,7 @@ struct TraceEvent {
   const ScriptResult* script = nullptr;  // kScriptCall: valid during on_event only
   const FaultSpec* fault = nullptr;       // kFault
   bool fault_begins = false;              // kFault: its start (else its end)
+  LossCause loss = LossCause::kLinkLoss;  // kLost
 };
 
 class TraceObserver {

@@ -684,18 +684,14 @@ struct World::Impl {
     // A forged source address never answers, and nothing reaches it.
     if (c.spoofed && (segment == Segment::kSynAck || segment == Segment::kRst)) return;
     sim::Duration delay = sim::Duration::zero();
-    if (cuts > 0 && cut_off(c)) {
-      ++clients[c.client].out.segments_lost;
-      return;
+    if (cuts > 0) {
+      if (const auto cause = cut_off(c)) return lose(slot, segment, *cause);
     }
     if (net) {
       // Both directions of a connection cross its client group's path (to its backend).
       ClientGroup& g = clients[c.client];
       const auto d = net->cross(g.index, c.backend, g.network_rng);
-      if (!d) {
-        ++g.out.segments_lost;
-        return;
-      }
+      if (!d) return lose(slot, segment, LossCause::kLinkLoss);
       delay = *d;
     }
     const std::uint64_t arg = pack(slot, conns[slot].generation, static_cast<std::uint8_t>(segment));
@@ -709,15 +705,25 @@ struct World::Impl {
   // Whether a host_down or link_down fault cuts the connection's path now: its server
   // host is down, or a link of its path is. A segment is lost when it is sent across a
   // cut; one already on its way arrives.
-  bool cut_off(const Connection& c) const {
+  std::optional<LossCause> cut_off(const Connection& c) const {
     const ClientGroup& g = clients[c.client];
     const std::size_t server = g.balancer ? g.balancer->spec->backends[c.backend].host : g.target_host;
-    if (host_down[server] > 0) return true;
-    if (!net) return false;
+    if (host_down[server] > 0) return LossCause::kHostDown;
+    if (!net) return std::nullopt;
     for (const std::uint32_t link : net->path(g.index, c.backend).links) {
-      if (link_down[link] > 0) return true;
+      if (link_down[link] > 0) return LossCause::kLinkDown;
     }
-    return false;
+    return std::nullopt;
+  }
+
+  void lose(std::uint32_t slot, Segment segment, LossCause cause) {
+    ++clients[conns[slot].client].out.segments_lost;
+    if (observer) {
+      TraceEvent e = trace(TraceKind::kLost, slot);
+      e.segment = static_cast<SegmentKind>(segment);
+      e.loss = cause;
+      observer->on_event(e);
+    }
   }
 
   void on_segment(std::uint64_t arg) {
@@ -1546,5 +1552,9 @@ World::ListenerState World::listener_state(std::size_t i) const {
 const ClientResults& World::client_results(std::size_t i) const { return impl_->clients.at(i).out; }
 
 const sim::TimeSeries& World::series() const { return impl_->series; }
+
+bool World::host_down(std::size_t h) const { return h < impl_->host_down.size() && impl_->host_down[h] > 0; }
+
+bool World::link_down(std::size_t l) const { return l < impl_->link_down.size() && impl_->link_down[l] > 0; }
 
 }  // namespace model

@@ -405,8 +405,20 @@ void App::draw_topology(float height) {
     const TopologyEdge& e = topology_.edges[i];
     const ImVec2 a = at(topology_.nodes[e.a]), b = at(topology_.nodes[e.b]);
     const float share = top > 0 ? static_cast<float>(loads[i]) / static_cast<float>(top) : 0.0f;
-    dl->AddLine(a, b, heat(share), 1.5f + 5.0f * share);
+    const bool down = e.link && *e.link < snap.link_down.size() && snap.link_down[*e.link];
+    if (down) {
+      // A link_down fault: dashes, and no traffic crosses it.
+      constexpr int kDashes = 14;
+      for (int d = 0; d < kDashes; d += 2) {
+        const float f0 = static_cast<float>(d) / kDashes, f1 = static_cast<float>(d + 1) / kDashes;
+        dl->AddLine({a.x + (b.x - a.x) * f0, a.y + (b.y - a.y) * f0}, {a.x + (b.x - a.x) * f1, a.y + (b.y - a.y) * f1},
+                    IM_COL32(120, 120, 130, 255), 2.0f);
+      }
+    } else {
+      dl->AddLine(a, b, heat(share), 1.5f + 5.0f * share);
+    }
     std::string label = e.label;
+    if (down) label += std::string(label.empty() ? "" : " ") + "DOWN";
     if (loads[i] > 0) label += (label.empty() ? "" : " ") + compact(static_cast<double>(loads[i])) + " open";
     if (!label.empty()) {
       // Nearer the far end, where edges fanning out of one node are apart.
@@ -433,7 +445,18 @@ void App::draw_topology(float height) {
         const ImU32 color = full >= 1.0f ? IM_COL32(230, 70, 60, 255)
                             : full >= 0.7f ? IM_COL32(240, 165, 50, 255)
                                            : IM_COL32(80, 190, 110, 255);
-        dl->AddRectFilled({c.x - r * 1.2f, c.y - r}, {c.x + r * 1.2f, c.y + r}, color, 3.0f);
+        const auto& hosts = s.spec().hosts;
+        const auto it = std::find_if(hosts.begin(), hosts.end(), [&](const model::HostSpec& x) { return x.name == n.name; });
+        const auto hi = static_cast<std::size_t>(it - hosts.begin());
+        if (hi < snap.host_down.size() && snap.host_down[hi]) {
+          // A host_down fault: cut off, drawn hollow.
+          dl->AddRect({c.x - r * 1.2f, c.y - r}, {c.x + r * 1.2f, c.y + r}, IM_COL32(230, 70, 60, 255), 3.0f, 0, 2.0f);
+          const char* text = "DOWN";
+          const float dw = ImGui::CalcTextSize(text).x;
+          dl->AddText({c.x - dw / 2, c.y - r - 1.1f * font}, IM_COL32(230, 70, 60, 255), text);
+        } else {
+          dl->AddRectFilled({c.x - r * 1.2f, c.y - r}, {c.x + r * 1.2f, c.y + r}, color, 3.0f);
+        }
         break;
       }
     }

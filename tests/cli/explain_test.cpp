@@ -85,10 +85,10 @@ TEST_CASE("explain: Linux listen(5) that never accepts drops the 7th SYN at 6 > 
   const auto lines = lines_of(narrate(never_accepting(Os::kLinux), all_steps()));
   INFO(lines.front());
   CHECK(lines.front() ==
-        "t=0.000000 s  web:80      listen(5) gives backlog 5 (linux); the accept queue is full at 6; "
+        "t=0.000000000 s  web:80      listen(5) gives backlog 5 (linux); the accept queue is full at 6; "
         "no worker ever calls accept()");
-  CHECK(lines[1] == "t=0.000000 s  storm#1     connect() to web:80");
-  CHECK(lines[2] == "t=0.000000 s  storm#1     SYN -> web:80");
+  CHECK(lines[1] == "t=0.000000000 s  storm#1     connect() to web:80");
+  CHECK(lines[2] == "t=0.000000000 s  storm#1     SYN -> web:80");
   CHECK(find_line(lines, "web:80", "SYN from storm#1 kept as a half-open request: room in both queues") != "");
 
   // Six complete (backlog + 1), the seventh finds the accept queue full.
@@ -96,10 +96,10 @@ TEST_CASE("explain: Linux listen(5) that never accepts drops the 7th SYN at 6 > 
   CHECK(count_containing(lines, "connect() succeeded after 0s") == 6);
   // The 1 s retransmission timer armed at 6 ms fires on the timer wheel's next 32 ms slot.
   CHECK(lines[45] ==
-        "t=0.006000 s  web:80      SYN from storm#7 dropped: accept queue full (6 > backlog 5); "
+        "t=0.006000000 s  web:80      SYN from storm#7 dropped: accept queue full (6 > backlog 5); "
         "client retransmits at t=1.024 s");
   CHECK(find_line(lines, "storm#7", "SYN retransmission 1 -> web:80") ==
-        "t=1.024000 s  storm#7     SYN retransmission 1 -> web:80");
+        "t=1.024000000 s  storm#7     SYN retransmission 1 -> web:80");
 
   // Nobody accepts, nobody gives up in 3 s: every attempt is still open at the end.
   CHECK(count_containing(lines, "outcome: pending (still open when the run ended)") == 40);
@@ -115,13 +115,13 @@ TEST_CASE("explain: a full Windows queue refuses with RST and the Windows client
   CHECK(refusal.find("refused with RST: queue of pending connections full (accept + half-open >= backlog: 5 + 0 >= 5)"
                      "; the client (windows) re-sends its SYN at t=0.505 s (1 of 4)") != std::string::npos);
   CHECK(find_line(lines, "web:80", "RST -> storm#6") != "");
-  CHECK(find_line(lines, "storm#6", "SYN re-sent after RST (1 of 4) -> web:80").rfind("t=0.505000 s", 0) == 0);
+  CHECK(find_line(lines, "storm#6", "SYN re-sent after RST (1 of 4) -> web:80").rfind("t=0.505000000 s", 0) == 0);
   // The fourth re-send is refused too, and then connect() fails.
-  CHECK(find_line(lines, "storm#6", "SYN re-sent after RST (4 of 4)").rfind("t=2.005000 s", 0) == 0);
+  CHECK(find_line(lines, "storm#6", "SYN re-sent after RST (4 of 4)").rfind("t=2.005000000 s", 0) == 0);
   CHECK(count_containing(lines, "SYN from storm#6 refused with RST") == 5);
   CHECK(find_line(lines, "web:80", "; connect() fails with WSAECONNREFUSED") != "");
   CHECK(find_line(lines, "storm#6", "outcome: refused (RST to its SYN: connect() fails with WSAECONNREFUSED)")
-            .rfind("t=2.005000 s", 0) == 0);
+            .rfind("t=2.005000000 s", 0) == 0);
 
   SECTION("a Linux client gives up at the first RST") {
     auto spec = never_accepting(Os::kWindows);
@@ -204,8 +204,8 @@ TEST_CASE("explain: --connection shows one attempt's story only", "[explain]") {
     INFO(lines[i]);
     CHECK(std::regex_search(lines[i], mine));
   }
-  CHECK(lines[0] == "t=0.006000 s  storm#7     connect() to web:80");  // connects 1 ms apart: #7 at 6 ms
-  CHECK(lines[1] == "t=0.006000 s  storm#7     SYN -> web:80");
+  CHECK(lines[0] == "t=0.006000000 s  storm#7     connect() to web:80");  // connects 1 ms apart: #7 at 6 ms
+  CHECK(lines[1] == "t=0.006000000 s  storm#7     SYN -> web:80");
   CHECK(lines[2].find("SYN from storm#7 dropped: accept queue full (6 > backlog 5)") != std::string::npos);
   CHECK(lines[lines.size() - 2].find("storm#7     outcome: pending") != std::string::npos);
   CHECK(lines.back().rfind("... the run ended at t=3 s; ", 0) == 0);
@@ -339,4 +339,25 @@ TEST_CASE("explain: synstorm explain rejects bad arguments with exit code 2", "[
   CHECK(synstorm("explain " + kOverload + " --limit lots").exit_code == 2);
   CHECK(synstorm("explain").exit_code == 2);
   CHECK(synstorm("explain /nonexistent/scenario.yaml").exit_code == 2);
+}
+
+TEST_CASE("explain: a segment sent while its host is down is narrated as lost, and the times line up",
+          "[explain][fault]") {
+  // One connect every 100 ms to a host cut off on [1 s, 1.5 s) (a host_down fault), no SYN
+  // retransmission: the 5 attempts made then lose their SYN. The run lasts 12 s, so the
+  // seconds take two digits: " 1.000000000" lines up with "10.000000000".
+  auto spec = scenario({host("web", Os::kLinux, backlog(8), 1)}, {client("c", Os::kLinux, 0, model::ConstantArrivals{10})},
+                       sim::seconds(12));
+  spec.clients[0].syn_retries = 0;
+  model::FaultSpec f;
+  f.kind = model::FaultKind::kHostDown;
+  f.at = sim::Time::zero() + sim::seconds(1);
+  f.length = sim::milliseconds(500);
+  f.host = 0;
+  spec.faults.push_back(f);
+  const auto lines = lines_of(narrate(spec, all_steps()));
+  CHECK(count_containing(lines, "SYN lost: web is down (host_down)") == 5);
+  CHECK(find_line(lines, "c#10", "SYN lost: web is down (host_down)") == "t= 1.000000000 s  c#10    SYN lost: web is down (host_down)");
+  CHECK(count_containing(lines, "t= 1.000000000 s  web     fault (line 0): host down for 500ms") == 1);
+  CHECK(find_line(lines, "c#100", "connect() to web:80") == "t=10.000000000 s  c#100   connect() to web:80");
 }
