@@ -194,3 +194,35 @@ TEST_CASE("a full Linux accept queue shows its length at its limit, and open att
   REQUIRE(snap.totals.balanced());
   REQUIRE(snap.link_load == std::vector<std::uint64_t>{40, 40});
 }
+
+TEST_CASE("the snapshot says which hosts and links a fault has cut off, while it lasts", "[stepper][fault]") {
+  ScenarioSpec spec = scenario({host("web", Os::kLinux, backlog(8), 1), host("api", Os::kLinux, backlog(8), 1)},
+                               {client("c", Os::kLinux, 0, ConstantArrivals{10})}, sim::seconds(5));
+  spec.network = NetworkSpec{{"r"}, {LinkSpec{"c", "r", {}, {}, 0.0}, LinkSpec{"r", "web", {}, {}, 0.0}}};
+  FaultSpec host_down;
+  host_down.kind = FaultKind::kHostDown;
+  host_down.at = sim::Time::zero() + sim::seconds(1);
+  host_down.length = sim::seconds(1);
+  host_down.host = 1;
+  FaultSpec link_down = host_down;
+  link_down.kind = FaultKind::kLinkDown;
+  link_down.at = sim::Time::zero() + sim::seconds(2);
+  link_down.host = 0;
+  link_down.link = 1;
+  spec.faults = {host_down, link_down};
+  Stepper s(spec);
+  const auto at = [&](std::int64_t ms) {
+    s.advance_to(sim::Time::zero() + sim::milliseconds(ms));
+    return s.snapshot();
+  };
+  const Snapshot before = at(999);
+  CHECK(before.host_down == std::vector<bool>{false, false});
+  CHECK(before.link_down == std::vector<bool>{false, false});
+  const Snapshot host = at(1000);
+  CHECK(host.host_down == std::vector<bool>{false, true});
+  CHECK(host.link_down == std::vector<bool>{false, false});
+  const Snapshot link = at(2500);
+  CHECK(link.host_down == std::vector<bool>{false, false});  // [1 s, 2 s) is over
+  CHECK(link.link_down == std::vector<bool>{false, true});
+  CHECK(at(3000).link_down == std::vector<bool>{false, false});
+}
