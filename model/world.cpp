@@ -529,6 +529,7 @@ struct World::Impl {
   // Runs target.handle(arg) at `at`, which must be `delay` after now, or the rounding of
   // that up to a timer tick (so that due times in one lane never decrease). Should one
   // arrive out of order anyway, it goes to the engine's heap: never wrong, only slower.
+  // `arg` is a connection's pack(): a lane drops it unrun once that connection is gone().
   void set_timer(sim::EventHandler& target, sim::Duration delay, sim::Time at, std::uint64_t arg) {
     TimerLane* lane = nullptr;
     for (const auto& l : lanes) {
