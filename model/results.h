@@ -47,7 +47,7 @@ struct ClientResults {
   OutcomeCounts counts;
   std::uint64_t syn_retransmits = 0;
   std::uint64_t app_retries = 0;  // attempts that were application-level retries
-  std::uint64_t segments_lost = 0;  // segments of its connections lost on network links
+  std::uint64_t segments_lost = 0;  // segments of its connections lost: link loss, host_down, link_down
   bool spoofed = false;             // a SYN flood from forged addresses: it makes no attempts ...
   std::uint64_t spoofed_syns = 0;   // ... and counts the SYNs it sent
   sim::Histogram connect_latency;  // ns from connect() to established
