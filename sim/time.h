@@ -76,14 +76,7 @@ inline std::optional<Duration> duration_from_seconds(double s) {
   const double ns = s * 1e9;
   // 2^63 is exactly representable; anything at or beyond it does not fit.
   if (!(ns > -9223372036854775808.0 && ns < 9223372036854775808.0)) return std::nullopt;
-  // To nearest, halves away from zero: std::llround's rounding, without its library call
-  // (two per connection on a storm's hot path). `ns - whole` is exact: below 2^52 the
-  // fraction of a double is representable, and from there on `ns` is a whole number.
-  auto whole = static_cast<std::int64_t>(ns);
-  const double rest = ns - static_cast<double>(whole);
-  if (rest >= 0.5) ++whole;
-  if (rest <= -0.5) --whole;
-  return Duration::from_ns(whole);
+  return Duration::from_ns(std::llround(ns));  // to nearest, halves away from zero
 }
 
 class Time {
