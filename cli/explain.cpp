@@ -29,9 +29,7 @@ using model::TraceKind;
 std::string num(std::int64_t v) { return std::to_string(v); }
 std::string num(std::uint64_t v) { return std::to_string(v); }
 
-// The time column: exact decimal seconds (sim/format.h), padded to at least six decimals
-// so that lines align; an instant that needs more digits gets them, never rounded.
-// "t=SECONDS s" to the nanosecond, the seconds right-aligned in `width` digits, so that the
+// The time column: "t=SECONDS s" to the nanosecond, the seconds right-aligned in `width` digits, so that the
 // columns of a narration line up ("t= 9.998373333 s", "t=10.000000000 s").
 std::string time_column(sim::Time t, std::size_t width) {
   const std::int64_t ns = t.ns();
