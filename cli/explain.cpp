@@ -29,8 +29,9 @@ using model::TraceKind;
 std::string num(std::int64_t v) { return std::to_string(v); }
 std::string num(std::uint64_t v) { return std::to_string(v); }
 
-// The time column: "t=SECONDS s" to the nanosecond, the seconds right-aligned in `width` digits, so that the
-// columns of a narration line up ("t= 9.998373333 s", "t=10.000000000 s").
+// The time column: "t=SECONDS s" to the nanosecond, the whole seconds right-aligned in
+// `width` digits, so that the columns of a narration line up ("t= 9.998373333 s",
+// "t=10.000000000 s").
 std::string time_column(sim::Time t, std::size_t width) {
   const std::int64_t ns = t.ns();
   std::string whole = std::to_string(ns / 1'000'000'000);
