@@ -171,6 +171,12 @@ NetworkBuild Network::build(const ScenarioSpec& spec) {
     const BalancerSpec& balancer = spec.balancers[u.balancer];
     result.unreachable.push_back(balancer.name + " -> " + spec.hosts[balancer.backends[u.backend].host].name);
   }
+  for (std::vector<Path>& paths : net.paths_) {
+    for (Path& p : paths) {
+      p.jittered = std::any_of(p.links.begin(), p.links.end(),
+                               [&](std::uint32_t i) { return net.links_[i].jitter > sim::Duration::zero(); });
+    }
+  }
   if (result.unreachable.empty()) result.network = std::move(net);
   return result;
 }

@@ -30,6 +30,7 @@ namespace model {
 struct Path {
   sim::Duration latency;             // the sum of the links' latencies (saturating)
   std::vector<std::uint32_t> links;  // indices into NetworkSpec::links, from the client to the host
+  bool jittered = false;             // a link of it has jitter: crossings take different times
 };
 
 struct NetworkBuild;

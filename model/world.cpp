@@ -344,6 +344,9 @@ struct World::Impl {
   Timers timers;
   Network network;
   std::vector<std::unique_ptr<TimerLane>> lanes;  // few: one per distinct (handler, delay)
+  // Beyond this many lanes (looked up one by one), timers go to the heap: a scenario with
+  // many distinct delays (many paths of different lengths) gains nothing from lanes.
+  static constexpr std::size_t kMaxLanes = 64;
   Sampler sampler;
   std::uint64_t digest = kFnvOffset;
   sim::TimeSeries series{{}};
@@ -535,6 +538,10 @@ struct World::Impl {
     for (const auto& l : lanes) {
       if (l->target == &target && l->delay == delay) lane = l.get();
     }
+    if (!lane && lanes.size() >= kMaxLanes) {
+      engine.schedule_at(at, target, arg);
+      return;
+    }
     if (!lane) {
       lanes.push_back(std::make_unique<TimerLane>());
       lane = lanes.back().get();
@@ -688,16 +695,22 @@ struct World::Impl {
     if (cuts > 0) {
       if (const auto cause = cut_off(c)) return lose(slot, segment, *cause);
     }
+    bool jittered = false;
     if (net) {
       // Both directions of a connection cross its client group's path (to its backend).
       ClientGroup& g = clients[c.client];
       const auto d = net->cross(g.index, c.backend, g.network_rng);
       if (!d) return lose(slot, segment, LossCause::kLinkLoss);
       delay = *d;
+      jittered = net->path(g.index, c.backend).jittered;
     }
     const std::uint64_t arg = pack(slot, conns[slot].generation, static_cast<std::uint8_t>(segment));
     if (delay == sim::Duration::zero()) {
       engine.schedule_in(delay, network, arg);  // the engine's FIFO of the current instant
+    } else if (jittered) {
+      // Nearly every crossing takes a delay of its own: a lane per delay would hold one
+      // segment each (and grow without end), so the heap takes them.
+      engine.schedule_in(delay, network, arg);
     } else {
       set_timer(network, delay, engine.now() + delay, arg);
     }
