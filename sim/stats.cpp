@@ -51,13 +51,6 @@ double TimeWeighted::full_fraction(Time now) const {
 
 Histogram::Histogram(int sub_bits) : sub_bits_(sub_bits) { assert(sub_bits >= 0 && sub_bits <= 16); }
 
-void Histogram::allocate() {
-  const std::size_t buckets = static_cast<std::size_t>(64 - sub_bits_) << sub_bits_;
-  counts_.assign(buckets, 0);
-  bucket_min_.assign(buckets, 0);
-  bucket_max_.assign(buckets, 0);
-}
-
 std::int64_t Histogram::negative_to_zero(std::int64_t v) {
   assert(v >= 0 && "Histogram records non-negative values");
   (void)v;
@@ -93,9 +86,13 @@ std::int64_t Histogram::percentile(double q) const {
   if (rank == 1) return min_;
   if (rank == count_) return max_;
   std::uint64_t cumulative = 0;
-  for (std::size_t i = 0; i < counts_.size(); ++i) {
-    cumulative += counts_[i];
-    if (cumulative >= rank) return std::clamp(bucket_midpoint(i), bucket_min_[i], bucket_max_[i]);
+  const std::size_t per_block = std::size_t{1} << sub_bits_;
+  for (std::size_t k = 0; k < blocks_.size(); ++k) {
+    for (std::size_t j = 0; j < blocks_[k].size(); ++j) {
+      const Bucket& b = blocks_[k][j];
+      cumulative += b.count;
+      if (cumulative >= rank) return std::clamp(bucket_midpoint(k * per_block + j), b.min, b.max);
+    }
   }
   assert(false && "bucket counts do not add up to count()");
   return max_;
@@ -104,12 +101,16 @@ std::int64_t Histogram::percentile(double q) const {
 void Histogram::merge(const Histogram& other) {
   assert(other.sub_bits_ == sub_bits_);
   if (other.count_ == 0) return;
-  if (counts_.empty()) allocate();
-  for (std::size_t i = 0; i < counts_.size(); ++i) {
-    if (other.counts_[i] == 0) continue;
-    bucket_min_[i] = counts_[i] == 0 ? other.bucket_min_[i] : std::min(bucket_min_[i], other.bucket_min_[i]);
-    bucket_max_[i] = counts_[i] == 0 ? other.bucket_max_[i] : std::max(bucket_max_[i], other.bucket_max_[i]);
-    counts_[i] += other.counts_[i];
+  const std::size_t per_block = std::size_t{1} << sub_bits_;
+  for (std::size_t k = 0; k < other.blocks_.size(); ++k) {
+    for (std::size_t j = 0; j < other.blocks_[k].size(); ++j) {
+      const Bucket& o = other.blocks_[k][j];
+      if (o.count == 0) continue;
+      Bucket& b = bucket(k * per_block + j);
+      b.min = b.count == 0 ? o.min : std::min(b.min, o.min);
+      b.max = b.count == 0 ? o.max : std::max(b.max, o.max);
+      b.count += o.count;
+    }
   }
   min_ = count_ == 0 ? other.min_ : std::min(min_, other.min_);
   max_ = count_ == 0 ? other.max_ : std::max(max_, other.max_);
@@ -118,7 +119,9 @@ void Histogram::merge(const Histogram& other) {
 }
 
 void Histogram::clear() {
-  std::fill(counts_.begin(), counts_.end(), 0);
+  for (std::vector<Bucket>& block : blocks_) {
+    for (Bucket& b : block) b.count = 0;
+  }
   count_ = 0;
   sum_ = 0;
   min_ = 0;

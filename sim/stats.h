@@ -4,7 +4,8 @@
 // Histogram records latencies in bounded memory with a stated relative error; TimeSeries
 // is the per-interval table behind `--timeseries`; mean_confidence_interval summarises
 // replications. Everything is exact integer bookkeeping or a fixed sequence of double
-// operations, so the same inputs give the same bits. Recording never allocates.
+// operations, so the same inputs give the same bits. Recording allocates only the first
+// time a histogram meets a new power of two.
 #pragma once
 
 #include <bit>
@@ -71,11 +72,12 @@ class TimeWeighted {
 
 // A log-linear histogram of non-negative int64 values (nanoseconds), in the manner of
 // HdrHistogram. Values below 2^(sub_bits+1) have a bucket each (exact); above, every
-// power-of-two range [2^e, 2^(e+1)) is split into 2^sub_bits equal buckets. All
-// (64 - sub_bits)·2^sub_bits buckets (175 KB at sub_bits 7) are allocated by the first
-// record(), so a histogram that never records costs nothing (a scenario may have 10 000
-// listeners, most of them idle) and record() is O(1) and allocates only that once.
-// count, sum, min and max are kept exactly.
+// power-of-two range [2^e, 2^(e+1)) is split into 2^sub_bits equal buckets. Buckets are
+// allocated a power of two at a time (3 KiB at sub_bits 7), when a value first falls in
+// it: a histogram that never records costs nothing (a scenario may have 10 000 listeners,
+// most of them idle), one of connect latencies between 10 ms and 3 s about 30 KiB rather
+// than the 175 KiB of every bucket, and record() is O(1). count, sum, min and max are
+// kept exactly.
 class Histogram {
  public:
   // Requires: 0 <= sub_bits <= 16.
@@ -84,14 +86,13 @@ class Histogram {
   // Requires: v >= 0 (a negative value is recorded as 0 in release builds).
   void record(std::int64_t v) {
     if (v < 0) v = negative_to_zero(v);
-    if (counts_.empty()) allocate();
-    const std::size_t i = bucket_index(v);
-    if (counts_[i]++ == 0) {
-      bucket_min_[i] = v;
-      bucket_max_[i] = v;
+    Bucket& b = bucket(bucket_index(v));
+    if (b.count++ == 0) {
+      b.min = v;
+      b.max = v;
     } else {
-      bucket_min_[i] = std::min(bucket_min_[i], v);
-      bucket_max_[i] = std::max(bucket_max_[i], v);
+      b.min = std::min(b.min, v);
+      b.max = std::max(b.max, v);
     }
     ++count_;
     sum_ += v;
@@ -127,15 +128,27 @@ class Histogram {
 
  private:
   __extension__ typedef __int128 Int128;
+  struct Bucket {
+    std::uint64_t count = 0;
+    std::int64_t min = 0;  // meaningful where count > 0
+    std::int64_t max = 0;
+  };
   std::size_t bucket_index(std::int64_t v) const;
   std::int64_t bucket_midpoint(std::size_t index) const;
   static std::int64_t negative_to_zero(std::int64_t v);
-  void allocate();
+  // Bucket `index`, its block allocated if it was not.
+  Bucket& bucket(std::size_t index) {
+    if (blocks_.empty()) blocks_.resize(static_cast<std::size_t>(64 - sub_bits_));
+    std::vector<Bucket>& block = blocks_[index >> sub_bits_];
+    if (block.empty()) block.resize(std::size_t{1} << sub_bits_);
+    return block[index & ((std::size_t{1} << sub_bits_) - 1)];
+  }
 
   int sub_bits_;
-  std::vector<std::uint64_t> counts_;     // empty until the first record() or merge()
-  std::vector<std::int64_t> bucket_min_;  // meaningful where counts_ > 0
-  std::vector<std::int64_t> bucket_max_;
+  // Bucket i lives in block i >> sub_bits (one block per power of two of the values, the
+  // first holding 0 .. 2^sub_bits - 1), allocated when a value first falls in it: a
+  // histogram costs what the range of its values needs, a few KiB a power of two.
+  std::vector<std::vector<Bucket>> blocks_;
   std::uint64_t count_ = 0;
   Int128 sum_ = 0;
   std::int64_t min_ = 0;
