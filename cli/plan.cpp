@@ -312,5 +312,4 @@ int run_plan(const PlanOptions& o, const Ranks& ranks, std::ostream& root_out, s
   return kExitOk;
 }
 
-
 }  // namespace cli

@@ -445,10 +445,7 @@ void App::draw_topology(float height) {
         const ImU32 color = full >= 1.0f ? IM_COL32(230, 70, 60, 255)
                             : full >= 0.7f ? IM_COL32(240, 165, 50, 255)
                                            : IM_COL32(80, 190, 110, 255);
-        const auto& hosts = s.spec().hosts;
-        const auto it = std::find_if(hosts.begin(), hosts.end(), [&](const model::HostSpec& x) { return x.name == n.name; });
-        const auto hi = static_cast<std::size_t>(it - hosts.begin());
-        if (hi < snap.host_down.size() && snap.host_down[hi]) {
+        if (n.index < snap.host_down.size() && snap.host_down[n.index]) {
           // A host_down fault: cut off, drawn hollow.
           dl->AddRect({c.x - r * 1.2f, c.y - r}, {c.x + r * 1.2f, c.y + r}, IM_COL32(230, 70, 60, 255), 3.0f, 0, 2.0f);
           const char* text = "DOWN";

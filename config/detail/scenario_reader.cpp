@@ -1617,23 +1617,8 @@ std::optional<model::FaultSpec> ScenarioReader::read_fault(const Field& e) {
 
 // What a fault acts on: `listener:` for the faults of a server application, `host:` for
 // host_down, `link:` for link_down (matched with a link after the network is read). The
-// other two keys are errors. Without a known kind, only the key present is checked.
+// other two keys are errors. Without a known kind, a listener or host given is checked.
 bool ScenarioReader::read_fault_target(MapReader& m, std::optional<std::size_t> kind, model::FaultSpec& fault) {
-  constexpr std::string_view kTargets[] = {"listener", "host", "link"};
-  const std::size_t wanted = !kind                                      ? 3
-                             : model::on_listener(fault.kind)           ? 0
-                             : fault.kind == model::FaultKind::kHostDown ? 1
-                                                                         : 2;
-  bool ok = true;
-  for (std::size_t t = 0; t < std::size(kTargets); ++t) {
-    if (t == wanted || !kind) continue;
-    if (const auto x = m.get(kTargets[t])) {
-      sink_.error(key_mark(m, kTargets[t]), x->path,
-                  "a " + std::string(kFaultKinds[*kind]) + " fault names its " + std::string(kTargets[wanted]) +
-                      " with `" + std::string(kTargets[wanted]) + ":`, not `" + std::string(kTargets[t]) + ":`");
-      ok = false;
-    }
-  }
   const auto read_host_name = [&](const Field& f) {
     const auto name = read_string(sink_, f, "a host name");
     if (!name) return false;
@@ -1649,6 +1634,20 @@ bool ScenarioReader::read_fault_target(MapReader& m, std::optional<std::size_t> 
     if (const auto f = m.get("listener")) read_fault_listener(*f, fault);
     if (const auto f = m.get("host")) read_host_name(*f);
     return false;
+  }
+  constexpr std::string_view kTargets[] = {"listener", "host", "link"};
+  const std::size_t wanted = model::on_listener(fault.kind)              ? 0
+                             : fault.kind == model::FaultKind::kHostDown ? 1
+                                                                         : 2;
+  bool ok = true;
+  for (std::size_t t = 0; t < std::size(kTargets); ++t) {
+    if (t == wanted) continue;
+    if (const auto x = m.get(kTargets[t])) {
+      sink_.error(key_mark(m, kTargets[t]), x->path,
+                  "a " + std::string(kFaultKinds[*kind]) + " fault names its " + std::string(kTargets[wanted]) +
+                      " with `" + std::string(kTargets[wanted]) + ":`, not `" + std::string(kTargets[t]) + ":`");
+      ok = false;
+    }
   }
   const auto f = m.require(kTargets[wanted], "for a " + std::string(kFaultKinds[*kind]) + " fault");
   if (!f) return false;
