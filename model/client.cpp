@@ -1,0 +1,280 @@
+#include "model/client.h"
+
+#include <algorithm>
+#include <variant>
+
+#include "model/retry.h"
+#include "sim/distribution.h"
+
+namespace model {
+
+namespace {
+
+// Where a new connection's SYN goes: the group's target, or the backend its balancer picks.
+void aim(Connection& c, const ClientSpec& spec, Balancers& balancers) {
+  if (spec.balancer) {
+    balancers.open_flow(c);
+    return;
+  }
+  c.host = static_cast<std::uint32_t>(spec.target_host);
+  c.port = static_cast<std::uint16_t>(spec.target_port);
+}
+
+}  // namespace
+
+Clients::Clients(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLanes& lanes, sim::EventHandler& timers,
+                 ConnectionPool& pool, Balancers& balancers, Wire& wire, const Tracer& tracer, RunDigest& digest)
+    : engine_(engine),
+      end_(sim::Time::zero() + spec.duration),
+      lanes_(lanes),
+      timers_(timers),
+      pool_(pool),
+      balancers_(balancers),
+      wire_(wire),
+      tracer_(tracer),
+      digest_(digest) {
+  groups_.resize(spec.clients.size());
+  for (std::uint32_t i = 0; i < groups_.size(); ++i) {
+    const ClientSpec& cs = spec.clients[i];
+    Group& g = groups_[i];
+    g.owner = this;
+    g.index = i;
+    g.spec = &cs;
+    g.population = std::get_if<ClosedLoopArrivals>(&cs.arrivals);
+    if (g.population) g.chains.resize(static_cast<std::size_t>(g.population->users));
+    g.personality = Personality(cs.os, default_knobs(cs.os));
+    g.syn_schedule = g.personality.syn_schedule(cs.syn_retries);
+    g.arrivals = ArrivalProcess(cs.arrivals);
+    g.arrival_rng = sim::RandomStream(spec.seed, "client/" + cs.name + "/arrivals");
+    g.retry_rng = sim::RandomStream(spec.seed, "client/" + cs.name + "/retry");
+    g.out.name = cs.name;
+    g.out.spoofed = cs.spoofed;
+  }
+}
+
+void Clients::start() {
+  for (Group& g : groups_) {
+    if (g.population) {
+      // Each user's first connect() comes after a first think time.
+      for (std::uint32_t u = 0; u < g.chains.size(); ++u) user_thinks(g, u, sim::Duration::zero());
+      continue;
+    }
+    g.next_arrival = g.arrivals.next(g.arrival_rng);
+    schedule_next_arrival(g);
+  }
+}
+
+void Clients::Group::handle(sim::Engine& engine, std::uint64_t arg) {
+  if (arg != 0) {
+    owner->connect(*this, static_cast<std::uint32_t>(arg - 1));
+    return;
+  }
+  // Every connect() of this instant is made before any segment is delivered, as when many
+  // clients send at once.
+  const sim::Time now = engine.now();
+  owner->arrive(*this);
+  while (next_arrival && *next_arrival == now) {
+    owner->arrive(*this);
+    next_arrival = arrivals.next(arrival_rng);
+  }
+  owner->schedule_next_arrival(*this);
+}
+
+// Schedules the pending arrival and looks one ahead (to group arrivals of one instant).
+void Clients::schedule_next_arrival(Group& g) {
+  if (!g.next_arrival || *g.next_arrival >= end_) return;
+  engine_.schedule_at(*g.next_arrival, g, 0);
+  g.next_arrival = g.arrivals.next(g.arrival_rng);
+}
+
+// An open-loop arrival: a new chain's first connect(), or a forged SYN.
+void Clients::arrive(Group& g) {
+  if (g.spec->spoofed) {
+    spoofed_syn(g);
+    return;
+  }
+  std::uint32_t chain;
+  if (!g.free_chains.empty()) {
+    chain = g.free_chains.back();
+    g.free_chains.pop_back();
+    g.chains[chain] = Chain{};
+  } else {
+    chain = static_cast<std::uint32_t>(g.chains.size());
+    g.chains.emplace_back();
+  }
+  connect(g, chain);
+}
+
+void Clients::connect(Group& g, std::uint32_t chain) {
+  const std::uint32_t slot = pool_.allocate(g.index);
+  Connection& c = pool_[slot];
+  Chain& ch = g.chains[chain];
+  if (ch.retries == 0) ch.first = engine_.now();
+  c.started = engine_.now();
+  c.chain = chain;
+  c.retry_no = ch.retries;
+  c.client_state = ClientState::kSynSent;
+  ++g.out.counts.attempts;
+  c.attempt = static_cast<std::uint32_t>(g.out.counts.attempts);
+  aim(c, *g.spec, balancers_);
+  tracer_.note(TraceKind::kConnect, slot);
+  if (c.retry_no > 0) ++g.out.app_retries;
+  // The application's connect_timeout, or the OS's own limit (BSD keepinit).
+  const sim::Duration deadline = std::min(g.spec->connect_timeout, g.syn_schedule.deadline);
+  if (!deadline.is_infinite()) {
+    lanes_.set(timers_, deadline, engine_.now() + deadline, pack_timer(slot, c.generation, TimerKind::kConnectTimeout));
+  }
+  send_syn(slot);
+}
+
+// One SYN from a forged address: it makes no connect() and waits for nothing.
+void Clients::spoofed_syn(Group& g) {
+  const std::uint32_t slot = pool_.allocate(g.index);
+  Connection& c = pool_[slot];
+  c.started = engine_.now();
+  c.spoofed = true;
+  c.attempt = static_cast<std::uint32_t>(++g.out.spoofed_syns);
+  aim(c, *g.spec, balancers_);
+  wire_.send(slot, Segment::kSyn);
+}
+
+void Clients::send_syn(std::uint32_t slot) {
+  Connection& c = pool_[slot];
+  const int k = c.syn_transmissions++;
+  wire_.send(slot, Segment::kSyn);
+  const Group& g = groups_[c.client];
+  const sim::Duration rto = g.syn_schedule.rto(k);
+  c.syn_timer_due = g.personality.timer_fire_time(engine_.now(), rto);
+  lanes_.set(timers_, rto, c.syn_timer_due, pack_timer(slot, c.generation, TimerKind::kSynRetransmit));
+}
+
+void Clients::receive_synack(std::uint32_t slot) {
+  Connection& c = pool_[slot];
+  Group& g = groups_[c.client];
+  switch (c.client_state) {
+    case ClientState::kSynSent:
+      c.client_state = ClientState::kEstablished;
+      ++g.out.counts.established;
+      tracer_.note(TraceKind::kEstablished, slot);
+      g.out.connect_latency.record((engine_.now() - c.started).ns());
+      wire_.send(slot, Segment::kAck);
+      return;
+    case ClientState::kEstablished:
+      wire_.send(slot, Segment::kAck);  // a retransmitted SYN-ACK: the client ACKs it again
+      return;
+    case ClientState::kDone:
+      // The client gave up; its kernel answers a SYN-ACK for a closed socket with RST.
+      wire_.send(slot, Segment::kClientRst);
+      return;
+  }
+}
+
+void Clients::receive_rst(std::uint32_t slot) {
+  Connection& c = pool_[slot];
+  if (c.client_state == ClientState::kDone) return;
+  const Group& g = groups_[c.client];
+  if (c.client_state == ClientState::kSynSent && c.rst_resends < g.syn_schedule.rst_retries) {
+    // Windows (KB175523): the host answered, so the SYN is re-sent after the base
+    // timeout, without backing off, before connect() reports WSAECONNREFUSED.
+    ++c.rst_resends;
+    c.syn_timer_due = sim::Time::never();  // the RTO timer of the refused SYN is void
+    lanes_.set(timers_, g.syn_schedule.rst_interval, engine_.now() + g.syn_schedule.rst_interval,
+               pack_timer(slot, c.generation, TimerKind::kRstRetry));
+    return;
+  }
+  // A RST to a SYN is "connection refused"; a RST to the final ACK (Linux
+  // tcp_abort_on_overflow, FreeBSD rst_on_sock_fail) counts as refused too: the server
+  // turned the connection away.
+  settle(slot, Outcome::kRefused);
+  pool_.release_if_idle(slot);
+}
+
+void Clients::on_timer(std::uint32_t slot, TimerKind kind) {
+  Connection& c = pool_[slot];
+  switch (kind) {
+    case TimerKind::kSynRetransmit: {
+      if (c.client_state != ClientState::kSynSent || engine_.now() != c.syn_timer_due) return;
+      Group& g = groups_[c.client];
+      if (c.syn_transmissions > g.syn_schedule.retries) {
+        gives_up(slot);
+      } else {
+        ++g.out.syn_retransmits;
+        send_syn(slot);
+      }
+      return;
+    }
+    case TimerKind::kConnectTimeout:
+      if (c.client_state == ClientState::kSynSent) gives_up(slot);
+      return;
+    case TimerKind::kRstRetry:
+      if (c.client_state == ClientState::kSynSent) {
+        ++groups_[c.client].out.syn_retransmits;
+        send_syn(slot);
+      }
+      return;
+    case TimerKind::kSynAckRetransmit: return;  // the listener's
+  }
+}
+
+void Clients::gives_up(std::uint32_t slot) {
+  settle(slot, Outcome::kTimedOut);
+  pool_.release_if_idle(slot);
+}
+
+void Clients::settle(std::uint32_t slot, Outcome outcome, sim::Duration served) {
+  Connection& c = pool_[slot];
+  Group& g = groups_[c.client];
+  g.out.counts.count(outcome);
+  digest_.mix(static_cast<std::uint64_t>(engine_.now().ns()));
+  digest_.mix((static_cast<std::uint64_t>(c.client) << 8) | static_cast<std::uint64_t>(outcome));
+  c.client_state = ClientState::kDone;
+  if (tracer_.on()) {
+    TraceEvent e = tracer_.about(TraceKind::kOutcome, slot);
+    e.outcome = outcome;
+    tracer_.emit(e);
+  }
+  // The client has gone: a balancer forgets the flow (an accepted one ends with its service).
+  if (c.flow_open && outcome != Outcome::kAccepted) balancers_.end_flow(c);
+  const bool failed = outcome == Outcome::kRefused || outcome == Outcome::kTimedOut;
+  if (failed && retry(g, c.chain)) return;
+  chain_done(g, c.chain, served);
+}
+
+// Schedules the next attempt of a chain after a failure, if its policy retries.
+bool Clients::retry(Group& g, std::uint32_t chain) {
+  const RetrySpec& r = g.spec->retry;
+  Chain& ch = g.chains[chain];
+  if (r.policy == RetryPolicy::kNone || ch.retries >= r.max) return false;
+  const sim::Duration delay = retry_delay(r, ch.retries, ch.retries == 0 ? r.backoff : ch.previous, g.retry_rng);
+  const sim::Time at = engine_.now() + delay;
+  if (!may_retry(r, ch.retries, ch.first, at)) return false;
+  ch.previous = delay;
+  ++ch.retries;
+  if (at < end_) engine_.schedule_at(at, g, static_cast<std::uint64_t>(chain) + 1);
+  return true;
+}
+
+// A chain's last attempt is decided: a user thinks and starts again; an open-loop
+// arrival's chain is over.
+void Clients::chain_done(Group& g, std::uint32_t chain, sim::Duration busy) {
+  if (g.population) {
+    user_thinks(g, chain, busy);
+  } else {
+    g.free_chains.push_back(chain);
+  }
+}
+
+// User u of a closed population calls connect() again after `busy` and a think time.
+void Clients::user_thinks(Group& g, std::uint32_t u, sim::Duration busy) {
+  g.chains[u] = Chain{};
+  const sim::Time at = engine_.now() + busy + sim::sample(g.population->think, g.arrival_rng);
+  if (at < end_) engine_.schedule_at(at, g, static_cast<std::uint64_t>(u) + 1);
+}
+
+OutcomeCounts Clients::totals() const {
+  OutcomeCounts t;
+  for (const Group& g : groups_) t.add(g.out.counts);
+  return t;
+}
+
+}  // namespace model

@@ -1,0 +1,109 @@
+// model/client.h — the clients' side of the handshake.
+//
+// A client group calls connect() as its arrival process says (or as its closed
+// population's users come back from thinking), sends SYNs and retransmits them on its
+// OS's schedule, answers SYN-ACKs with the final ACK, and gives up at its connect_timeout
+// or when its retransmissions run out. Each attempt's fate is decided once, here, by
+// settle(): counted, mixed into the run's digest, and followed by an application retry
+// when the group's policy asks for one. Timers are set through the shared timer lanes with
+// the dispatcher's handler, which hands them back to on_timer().
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "model/arrivals.h"
+#include "model/balancer.h"
+#include "model/connection_pool.h"
+#include "model/digest.h"
+#include "model/personality.h"
+#include "model/results.h"
+#include "model/spec.h"
+#include "model/tracer.h"
+#include "model/wire.h"
+#include "sim/engine.h"
+#include "sim/random.h"
+#include "sim/timer_lanes.h"
+
+namespace model {
+
+class Clients {
+ public:
+  // `timers` is the handler every connection timer is set on (it calls on_timer()).
+  Clients(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLanes& lanes, sim::EventHandler& timers,
+          ConnectionPool& pool, Balancers& balancers, Wire& wire, const Tracer& tracer, RunDigest& digest);
+  Clients(const Clients&) = delete;
+  Clients& operator=(const Clients&) = delete;
+
+  // Schedules the first arrivals (or the users' first think times).
+  void start();
+
+  void receive_synack(std::uint32_t slot);
+  void receive_rst(std::uint32_t slot);
+  // A client timer of a live connection came up: kSynRetransmit, kConnectTimeout or kRstRetry.
+  void on_timer(std::uint32_t slot, TimerKind kind);
+
+  // An attempt's fate is decided: count it once. An accepted connection keeps its client
+  // (a user of a closed population) busy for `served`, the time the server serves it.
+  void settle(std::uint32_t slot, Outcome outcome, sim::Duration served = sim::Duration::zero());
+
+  std::size_t size() const { return groups_.size(); }
+  const ClientResults& results(std::size_t i) const { return groups_[i].out; }
+  ClientResults& results(std::size_t i) { return groups_[i].out; }
+  OutcomeCounts totals() const;
+
+ private:
+  // One logical client: a first attempt and the application retries that follow it (an
+  // open-loop arrival), or one user of a closed population, whose chain starts again
+  // after each think time.
+  struct Chain {
+    sim::Time first;                                 // its current first attempt
+    sim::Duration previous = sim::Duration::zero();  // the last retry delay (decorrelated jitter)
+    std::uint16_t retries = 0;                       // retries made since `first`
+  };
+
+  struct Group final : sim::EventHandler {
+    Clients* owner = nullptr;
+    std::uint32_t index = 0;
+    const ClientSpec* spec = nullptr;
+    const ClosedLoopArrivals* population = nullptr;  // a closed population (else open-loop arrivals)
+    Personality personality{Os::kLinux, KernelKnobs{}};
+    SynRetransmitSchedule syn_schedule;
+    ArrivalProcess arrivals{PoissonArrivals{1}};
+    sim::RandomStream arrival_rng{0};  // open-loop arrivals, or the users' think times
+    sim::RandomStream retry_rng{0};
+    std::vector<Chain> chains;  // a closed population: one per user, for good
+    std::vector<std::uint32_t> free_chains;
+    std::optional<sim::Time> next_arrival;
+    ClientResults out;
+
+    // arg 0: the next arrivals; arg k > 0: the next attempt of chain k - 1 (a retry, or a
+    // user back from thinking).
+    void handle(sim::Engine& engine, std::uint64_t arg) override;
+  };
+
+  void schedule_next_arrival(Group& g);
+  void arrive(Group& g);
+  void connect(Group& g, std::uint32_t chain);
+  void spoofed_syn(Group& g);
+  void send_syn(std::uint32_t slot);
+  void gives_up(std::uint32_t slot);
+  bool retry(Group& g, std::uint32_t chain);
+  void chain_done(Group& g, std::uint32_t chain, sim::Duration busy);
+  void user_thinks(Group& g, std::uint32_t u, sim::Duration busy);
+
+  sim::Engine& engine_;
+  sim::Time end_;
+  sim::TimerLanes& lanes_;
+  sim::EventHandler& timers_;
+  ConnectionPool& pool_;
+  Balancers& balancers_;
+  Wire& wire_;
+  const Tracer& tracer_;
+  RunDigest& digest_;
+  std::vector<Group> groups_;
+};
+
+}  // namespace model

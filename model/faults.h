@@ -1,0 +1,37 @@
+// model/faults.h — a scenario's faults, begun and ended at their times.
+//
+// A listener's faults act on its part: a stall holds its workers, a slow start stretches
+// its service times, a restart closes its socket and listens again at the end. host_down
+// and link_down act on the wire: segments sent across the cut are lost while it lasts.
+// Each start and end is reported to the tracer.
+#pragma once
+
+#include <cstdint>
+
+#include "model/listener.h"
+#include "model/spec.h"
+#include "model/tracer.h"
+#include "model/wire.h"
+#include "sim/engine.h"
+
+namespace model {
+
+class Faults final : public sim::EventHandler {
+ public:
+  Faults(const ScenarioSpec& spec, sim::Engine& engine, Listeners& listeners, Wire& wire, const Tracer& tracer)
+      : spec_(spec), engine_(engine), listeners_(listeners), wire_(wire), tracer_(tracer) {}
+
+  // Schedules every fault's start and (when it ends within the run) its end.
+  void start();
+  // Starts (arg 2i) or ends (arg 2i + 1) fault i of the scenario.
+  void handle(sim::Engine& engine, std::uint64_t arg) override;
+
+ private:
+  const ScenarioSpec& spec_;
+  sim::Engine& engine_;
+  Listeners& listeners_;
+  Wire& wire_;
+  const Tracer& tracer_;
+};
+
+}  // namespace model

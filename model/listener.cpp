@@ -1,0 +1,367 @@
+#include "model/listener.h"
+
+#include <algorithm>
+#include <cassert>
+#include <utility>
+
+namespace model {
+
+namespace {
+
+// The service-done event of a worker carries the accepted descriptor and, when the
+// connection came through a balancer, the flow to end: (balancer + 1, backend).
+constexpr std::uint64_t pack_service(std::int64_t fd, std::uint32_t balancer_plus_one, std::uint16_t backend) {
+  return static_cast<std::uint64_t>(fd) | (static_cast<std::uint64_t>(balancer_plus_one & 0xFFFFu) << 32) |
+         (static_cast<std::uint64_t>(backend) << 48);
+}
+
+}  // namespace
+
+std::int64_t backlog_argument(const Personality& p, const BacklogRequest& b) {
+  switch (b.kind) {
+    case BacklogRequest::Kind::kValue: return b.value;
+    case BacklogRequest::Kind::kSomaxconn: return p.somaxconn_constant();
+    case BacklogRequest::Kind::kHint: return -b.value;  // winsock2.h SOMAXCONN_HINT(b) = -(b)
+  }
+  return b.value;
+}
+
+void Listener::handle(sim::Engine&, std::uint64_t arg) { owner->service_done(*this, arg); }
+
+Listeners::Listeners(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLanes& lanes, sim::EventHandler& timers,
+                     std::vector<Host>& hosts, ConnectionPool& pool, Balancers& balancers, Wire& wire,
+                     Clients& clients, const Tracer& tracer)
+    : engine_(engine),
+      lanes_(lanes),
+      timers_(timers),
+      hosts_(hosts),
+      pool_(pool),
+      balancers_(balancers),
+      wire_(wire),
+      clients_(clients),
+      tracer_(tracer) {
+  std::vector<std::pair<std::uint32_t, int>> slots;  // (host, port)
+  for (std::uint32_t hi = 0; hi < spec.hosts.size(); ++hi) {
+    for (const auto& ls : spec.hosts[hi].listeners) slots.emplace_back(hi, ls.port);
+  }
+  for (const auto& step : spec.script) {
+    if (step.call != ScriptCall::kBind) continue;
+    const auto hi = static_cast<std::uint32_t>(step.host);
+    bool known = false;
+    for (const auto& [h, port] : slots) known = known || (h == hi && port == step.port);
+    if (!known) slots.emplace_back(hi, step.port);
+  }
+  listeners_.resize(slots.size());
+  for (std::uint32_t i = 0; i < slots.size(); ++i) {
+    const auto [hi, port] = slots[i];
+    Host& h = hosts_[hi];
+    Listener& l = listeners_[i];
+    l.owner = this;
+    l.index = i;
+    l.host_index = hi;
+    l.host = h.spec->name;
+    l.port = port;
+    l.personality = h.personality;
+    const std::string entity = "host/" + l.host + "/listener/" + std::to_string(port);
+    l.service_rng = sim::RandomStream(spec.seed, entity + "/service");
+    l.out.host = l.host;
+    l.out.port = port;
+    h.slot_of_port[port] = i;
+  }
+}
+
+void Listeners::open_static() {
+  for (Host& h : hosts_) {
+    for (const auto& ls : h.spec->listeners) {
+      const SocketResult r = h.table.open_listener(ls.port, backlog_argument(h.personality, ls.backlog));
+      if (!r.ok()) continue;  // no descriptor for it: the port stays closed
+      open(h, h.slot_of_port.at(ls.port), r.value, ls.workers, ls.service);
+    }
+  }
+}
+
+void Listeners::open(Host& h, std::uint32_t slot, std::int64_t fd, int workers, const sim::DurationDist& service) {
+  Listener& l = listeners_[slot];
+  l.fd = fd;
+  l.open = true;
+  l.backlog = *h.table.backlog_of(fd);
+  l.out.backlog = l.backlog;
+  l.workers = workers;
+  l.service = service;
+  h.open_ports[l.port] = slot;
+}
+
+void Listeners::set_backlog(Listener& l, std::int64_t backlog) {
+  l.backlog = backlog;
+  l.out.backlog = backlog;
+  set_accept_level(l);
+}
+
+Listener* Listeners::of(Host& h, std::int64_t fd) {
+  for (const auto& [port, slot] : h.open_ports) {
+    if (listeners_[slot].fd == fd) return &listeners_[slot];
+  }
+  return nullptr;
+}
+
+void Listeners::set_accept_level(Listener& l) {
+  const auto len = static_cast<std::int64_t>(l.accept_queue.size());
+  l.accept_level.set(engine_.now(), len, l.personality.accept_queue_full(len, l.backlog));
+}
+
+void Listeners::set_syn_level(Listener& l) {
+  l.syn_level.set(engine_.now(), l.syn_queue_len, l.personality.syn_queue_full(l.syn_queue_len, l.backlog));
+}
+
+void Listeners::receive_syn(std::uint32_t slot) {
+  Connection& c = pool_[slot];
+  if (c.server_state == ServerState::kNone && !c.cookie) {
+    // Which socket the SYN finds is decided when it arrives: a port may open or close.
+    const Host& h = hosts_[c.host];
+    const auto it = h.open_ports.find(c.port);
+    c.listener = it == h.open_ports.end() ? kNoListener : it->second;
+  }
+  if (c.listener == kNoListener) {
+    // No socket listens on the port: every kernel answers RST (tcp_v4_send_reset).
+    wire_.send(slot, Segment::kRst);
+    return;
+  }
+  Listener& l = listeners_[c.listener];
+  ++l.out.syns_received;
+  if (c.server_state == ServerState::kRequest) {
+    // A retransmitted SYN for a request we hold: tcp_check_req resends the SYN-ACK.
+    wire_.send(slot, Segment::kSynAck);
+    return;
+  }
+  if (c.server_state == ServerState::kQueued) return;  // a stale retransmission
+  const auto accept_len = static_cast<std::int64_t>(l.accept_queue.size());
+  const SynDecision d = l.personality.on_syn(accept_len, l.syn_queue_len, l.backlog);
+  if (tracer_.on()) {
+    TraceEvent e = tracer_.about(TraceKind::kSynDecision, slot);
+    e.syn = d;
+    tracer_.emit(e);
+  }
+  switch (d.verdict) {
+    case SynVerdict::kDrop:
+      ++l.out.syns_dropped;
+      if (d.reason == SynReason::kAcceptQueueFull) ++l.out.listen_overflows;
+      return;
+    case SynVerdict::kRefuse:
+      ++l.out.resets_sent;
+      wire_.send(slot, Segment::kRst);
+      return;
+    case SynVerdict::kCookie:
+      ++l.out.syncookies_sent;
+      c.cookie = true;
+      wire_.send(slot, Segment::kSynAck);
+      return;
+    case SynVerdict::kQueue: {
+      c.server_state = ServerState::kRequest;
+      c.cookie = false;
+      c.synack_timeouts = 0;
+      c.queued = engine_.now();
+      ++l.syn_queue_len;
+      ++l.syn_queue_young;
+      set_syn_level(l);
+      const sim::Duration rto = l.personality.knobs().syn_rto_initial;
+      lanes_.set(timers_, rto, l.personality.timer_fire_time(engine_.now(), rto),
+                 pack_timer(slot, c.generation, TimerKind::kSynAckRetransmit));
+      wire_.send(slot, Segment::kSynAck);
+      return;
+    }
+  }
+}
+
+void Listeners::receive_ack(std::uint32_t slot) {
+  Connection& c = pool_[slot];
+  if (c.listener == kNoListener) return;
+  Listener& l = listeners_[c.listener];
+  if (!l.open) {
+    wire_.send(slot, Segment::kRst);  // the socket closed since the SYN: the port is closed
+    return;
+  }
+  const bool has_request = c.server_state == ServerState::kRequest;
+  if (!has_request && !c.cookie) return;  // already queued or accepted: a duplicate ACK
+  const auto accept_len = static_cast<std::int64_t>(l.accept_queue.size());
+  const AckVerdict verdict = l.personality.on_final_ack(accept_len, l.backlog);
+  if (tracer_.on()) {
+    TraceEvent e = tracer_.about(TraceKind::kAckDecision, slot);
+    e.ack = verdict;
+    tracer_.emit(e);
+  }
+  switch (verdict) {
+    case AckVerdict::kComplete:
+      if (has_request) remove_request(l, slot);
+      c.cookie = false;
+      enqueue(l, slot);
+      return;
+    case AckVerdict::kDrop:
+      ++l.out.acks_dropped;
+      ++l.out.listen_overflows;
+      // A request stays (Linux marks it acked): its SYN-ACK timer will try again.
+      if (!has_request) {
+        // A cookie's ACK: no request exists to retry, and the server forgets it. The
+        // client holds a connection the server never had.
+        c.cookie = false;
+        if (c.client_state == ClientState::kEstablished) clients_.settle(slot, Outcome::kReset);
+        pool_.release_if_idle(slot);
+      }
+      return;
+    case AckVerdict::kReset:
+      ++l.out.resets_sent;
+      if (has_request) remove_request(l, slot);
+      c.cookie = false;
+      wire_.send(slot, Segment::kRst);
+      return;
+  }
+}
+
+void Listeners::receive_client_rst(std::uint32_t slot) {
+  Connection& c = pool_[slot];
+  if (c.server_state == ServerState::kRequest) remove_request(listeners_[c.listener], slot);
+  c.cookie = false;  // (a request implies a listener)
+  pool_.release_if_idle(slot);
+}
+
+void Listeners::remove_request(Listener& l, std::uint32_t slot) {
+  Connection& c = pool_[slot];
+  assert(c.server_state == ServerState::kRequest);
+  c.server_state = ServerState::kNone;
+  --l.syn_queue_len;
+  if (c.synack_timeouts == 0) --l.syn_queue_young;
+  set_syn_level(l);
+}
+
+void Listeners::enqueue(Listener& l, std::uint32_t slot) {
+  Connection& c = pool_[slot];
+  c.server_state = ServerState::kQueued;
+  c.queued = engine_.now();
+  l.accept_queue.push_back(slot);
+  set_accept_level(l);
+  try_accept(l);
+  if (waiter_) waiter_->connection_ready(l);
+}
+
+// Workers blocked in accept() take connections as soon as there are both (unless a stall
+// fault holds them). Each accept() needs a descriptor: without one the connection stays
+// queued and the worker tries again when a descriptor frees (Winsock listen page).
+void Listeners::try_accept(Listener& l) {
+  while (!l.stalled && l.busy_workers < l.workers && !l.accept_queue.empty()) {
+    const SocketResult r = hosts_[l.host_index].table.app_accept(l.fd);
+    if (!r.ok()) {
+      l.starved = true;
+      return;
+    }
+    l.starved = false;
+    ++l.busy_workers;
+    const sim::Duration service = slowed(l, sim::sample(l.service, l.service_rng));
+    Connection& c = pool_[l.accept_queue.front()];
+    // The balancer's flow lasts as long as the service (pack_service).
+    const std::uint32_t balancer = c.flow_open ? *balancers_.of_client(c.client) + 1 : 0;
+    const std::uint16_t backend = c.backend;
+    c.flow_open = false;
+    accept_front(l, service);
+    engine_.schedule_in(service, l, pack_service(r.value, balancer, backend));
+  }
+}
+
+// A service time under a slow_start fault: multiplied by a factor that falls linearly from
+// the fault's `factor` at its start to 1 at its end.
+sim::Duration Listeners::slowed(const Listener& l, sim::Duration d) const {
+  if (!l.slow) return d;
+  const double elapsed = (engine_.now() - l.slow->at).seconds() / l.slow->length.seconds();
+  const double m = l.slow->factor - (l.slow->factor - 1.0) * std::min(1.0, elapsed);
+  return sim::duration_from_seconds(d.seconds() * m).value_or(sim::Duration::infinite());
+}
+
+void Listeners::accept_front(Listener& l, sim::Duration served) {
+  const std::uint32_t slot = l.accept_queue.front();
+  l.accept_queue.pop_front();
+  Connection& c = pool_[slot];
+  ++l.out.accepted;
+  l.out.accept_wait.record((engine_.now() - c.queued).ns());
+  c.server_state = ServerState::kNone;
+  clients_.settle(slot, Outcome::kAccepted, served);
+  pool_.release(slot);
+  set_accept_level(l);
+}
+
+void Listeners::service_done(Listener& l, std::uint64_t arg) {
+  const auto fd = static_cast<std::int64_t>(arg & 0xFFFFFFFFu);
+  if (const auto balancer = static_cast<std::uint32_t>((arg >> 32) & 0xFFFFu); balancer > 0) {
+    balancers_.service_done(balancer - 1, static_cast<std::uint16_t>(arg >> 48));
+  }
+  Host& h = hosts_[l.host_index];
+  h.table.app_close(fd);
+  --l.busy_workers;
+  try_accept(l);
+  for (const auto& [port, slot] : h.open_ports) {
+    if (listeners_[slot].starved) try_accept(listeners_[slot]);
+  }
+}
+
+void Listeners::close(Listener& l) {
+  l.open = false;
+  hosts_[l.host_index].open_ports.erase(l.port);
+  for (std::uint32_t slot = 0; slot < pool_.size(); ++slot) {
+    Connection& c = pool_[slot];
+    if (!c.live || c.listener != l.index || c.server_state == ServerState::kNone) continue;
+    if (c.server_state == ServerState::kRequest) remove_request(l, slot);
+    c.server_state = ServerState::kNone;
+    if (c.client_state == ClientState::kEstablished) clients_.settle(slot, Outcome::kReset);
+    pool_.release_if_idle(slot);
+  }
+  l.accept_queue.clear();
+  set_accept_level(l);
+}
+
+void Listeners::stall(Listener& l, bool begins) {
+  l.stalled = begins;
+  if (!begins) try_accept(l);
+}
+
+void Listeners::restart(Listener& l, bool begins) {
+  Host& h = hosts_[l.host_index];
+  if (begins && l.open) {
+    // The process closes its socket; what the queues held is reset, the port refuses.
+    // Connections being served finish: their workers come back to the new socket.
+    h.table.close(l.fd);
+    close(l);
+    l.restarting = true;
+  } else if (!begins && l.restarting) {
+    l.restarting = false;
+    for (const ListenerSpec& ls : h.spec->listeners) {
+      if (ls.port != l.port) continue;
+      const SocketResult r = h.table.open_listener(ls.port, backlog_argument(h.personality, ls.backlog));
+      if (r.ok()) open(h, l.index, r.value, ls.workers, ls.service);
+    }
+  }
+}
+
+// A half-open request's timer (Linux reqsk_timer_handler, FreeBSD syncache_timer):
+// retransmit the SYN-ACK with a doubling timeout, or forget the request once it has had
+// its retries (or, on the BSDs, once keepinit has passed since the SYN).
+void Listeners::on_synack_timer(std::uint32_t slot) {
+  Connection& c = pool_[slot];
+  if (c.server_state != ServerState::kRequest) return;
+  Listener& l = listeners_[c.listener];
+  const Personality& p = l.personality;
+  const int max_retries = p.synack_retries(l.syn_queue_len, l.syn_queue_young, l.backlog);
+  if (c.synack_timeouts >= max_retries || engine_.now() - c.queued >= p.knobs().keepinit) {
+    ++l.out.requests_expired;
+    tracer_.note(TraceKind::kRequestExpired, slot);
+    remove_request(l, slot);
+    // A client that saw the SYN-ACK believes it is connected; the server forgot it.
+    if (c.client_state == ClientState::kEstablished) clients_.settle(slot, Outcome::kReset);
+    pool_.release_if_idle(slot);
+    return;
+  }
+  if (c.synack_timeouts++ == 0) --l.syn_queue_young;
+  ++l.out.synacks_retransmitted;
+  const sim::Duration timeout = p.synack_timeout(c.synack_timeouts);
+  lanes_.set(timers_, timeout, p.timer_fire_time(engine_.now(), timeout),
+             pack_timer(slot, c.generation, TimerKind::kSynAckRetransmit));
+  wire_.send(slot, Segment::kSynAck);
+}
+
+}  // namespace model

@@ -1,0 +1,148 @@
+// model/listener.h — the server's side of the handshake.
+//
+// A Listener is one port a host may listen on: its SYN queue (half-open requests, each with
+// a SYN-ACK retransmission timer), its accept queue, and the server application's workers
+// that take connections from it with accept() and serve them. Every decision about a SYN
+// or a final ACK is the host's Personality's; this part applies it (keeps a request, sends
+// a cookie, drops, answers RST, completes the connection) and settles the attempts whose
+// fate it decides. Slots never move (handlers are addressed by pointer); a slot is open
+// while its socket listens, and a script may listen late, listen again, or close it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "model/balancer.h"
+#include "model/client.h"
+#include "model/connection_pool.h"
+#include "model/host.h"
+#include "model/personality.h"
+#include "model/results.h"
+#include "model/spec.h"
+#include "model/tracer.h"
+#include "model/wire.h"
+#include "sim/distribution.h"
+#include "sim/engine.h"
+#include "sim/random.h"
+#include "sim/stats.h"
+#include "sim/timer_lanes.h"
+
+namespace model {
+
+class Listeners;
+
+struct Listener final : sim::EventHandler {
+  Listeners* owner = nullptr;
+  std::uint32_t index = 0;
+  std::uint32_t host_index = 0;
+  std::string host;
+  int port = 0;
+  std::int64_t fd = -1;  // its listening socket in the host's descriptor table
+  bool open = false;     // listening now (a script may listen late, or close it)
+  bool starved = false;  // an accept() found no descriptor: retry when one frees
+  Personality personality{Os::kLinux, KernelKnobs{}};
+  std::int64_t backlog = 0;
+  int workers = 0;
+  int busy_workers = 0;  // serving a connection (they finish their work across a restart)
+  bool stalled = false;  // a stall fault: the workers do not call accept()
+  bool restarting = false;          // a restart fault closed it; it listens again at the end
+  const FaultSpec* slow = nullptr;  // a slow_start fault in progress
+  sim::DurationDist service;
+  sim::RandomStream service_rng{0};
+  std::deque<std::uint32_t> accept_queue;  // connection slots, oldest first
+  std::int64_t syn_queue_len = 0;
+  std::int64_t syn_queue_young = 0;  // requests whose SYN-ACK has not timed out yet
+  sim::TimeWeighted accept_level;
+  sim::TimeWeighted syn_level;
+  ListenerResults out;
+
+  // A worker finished serving a connection; `arg` packs the accepted descriptor and the
+  // balancer flow it ends (see listener.cpp).
+  void handle(sim::Engine& engine, std::uint64_t arg) override;
+};
+
+// Hears that a connection joined an accept queue: a script's blocking accept() may take it.
+class AcceptWaiter {
+ public:
+  virtual void connection_ready(Listener& l) = 0;
+
+ protected:
+  ~AcceptWaiter() = default;
+};
+
+// The argument listen() is called with for a scenario's backlog request: the value, the
+// OS's SOMAXCONN constant, or SOMAXCONN_HINT(b).
+std::int64_t backlog_argument(const Personality& p, const BacklogRequest& b);
+
+class Listeners {
+ public:
+  // One slot per port a host may listen on: its `listeners:` entries and the ports its
+  // script binds. `timers` is the handler every connection timer is set on.
+  Listeners(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLanes& lanes, sim::EventHandler& timers,
+            std::vector<Host>& hosts, ConnectionPool& pool, Balancers& balancers, Wire& wire, Clients& clients,
+            const Tracer& tracer);
+  Listeners(const Listeners&) = delete;
+  Listeners& operator=(const Listeners&) = delete;
+
+  void set_waiter(AcceptWaiter* waiter) { waiter_ = waiter; }
+
+  // The application's listeners are open from t = 0.
+  void open_static();
+  // Slot `slot` of host `h` listens on descriptor `fd` (its backlog is the table's).
+  void open(Host& h, std::uint32_t slot, std::int64_t fd, int workers, const sim::DurationDist& service);
+  // listen() again on a listening socket gave `backlog`.
+  void set_backlog(Listener& l, std::int64_t backlog);
+  // The listening socket was closed: the port refuses from now on, and what it held is
+  // lost. Clients that believed they were connected end `reset`.
+  void close(Listener& l);
+  // The open Listener a descriptor drives, if it is a listening socket with a slot.
+  Listener* of(Host& h, std::int64_t fd);
+
+  void receive_syn(std::uint32_t slot);
+  void receive_ack(std::uint32_t slot);
+  void receive_client_rst(std::uint32_t slot);
+  // The SYN-ACK timer of a live connection came up.
+  void on_synack_timer(std::uint32_t slot);
+
+  // The application accepted the oldest completed connection; its server then serves it
+  // for `served` (a script's accept: zero).
+  void accept_front(Listener& l, sim::Duration served = sim::Duration::zero());
+
+  // Faults on a listener: its workers stop calling accept(); service slows down; the
+  // process closes its socket and listens again at the end.
+  void stall(Listener& l, bool begins);
+  void slow_start(Listener& l, const FaultSpec* fault) { l.slow = fault; }
+  void restart(Listener& l, bool begins);
+
+  std::size_t size() const { return listeners_.size(); }
+  Listener& operator[](std::size_t i) { return listeners_[i]; }
+  const Listener& operator[](std::size_t i) const { return listeners_[i]; }
+  Listener& at_port(std::size_t host, int port) { return listeners_[hosts_[host].slot_of_port.at(port)]; }
+
+ private:
+  friend struct Listener;
+  void service_done(Listener& l, std::uint64_t arg);
+  void remove_request(Listener& l, std::uint32_t slot);
+  void enqueue(Listener& l, std::uint32_t slot);
+  void try_accept(Listener& l);
+  sim::Duration slowed(const Listener& l, sim::Duration d) const;
+  void set_accept_level(Listener& l);
+  void set_syn_level(Listener& l);
+
+  sim::Engine& engine_;
+  sim::TimerLanes& lanes_;
+  sim::EventHandler& timers_;
+  std::vector<Host>& hosts_;
+  ConnectionPool& pool_;
+  Balancers& balancers_;
+  Wire& wire_;
+  Clients& clients_;
+  const Tracer& tracer_;
+  AcceptWaiter* waiter_ = nullptr;
+  std::vector<Listener> listeners_;
+};
+
+}  // namespace model

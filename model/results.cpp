@@ -1,0 +1,46 @@
+#include "model/results.h"
+
+namespace model {
+
+std::string_view outcome_name(Outcome o) {
+  switch (o) {
+    case Outcome::kAccepted: return "accepted";
+    case Outcome::kRefused: return "refused";
+    case Outcome::kTimedOut: return "timed_out";
+    case Outcome::kReset: return "reset";
+    case Outcome::kPending: return "pending";
+  }
+  return "?";
+}
+
+std::string_view cut_short_name(CutShort c) {
+  switch (c) {
+    case CutShort::kNo: return "no";
+    case CutShort::kMaxEvents: return "max_events";
+    case CutShort::kMaxInflight: return "max_inflight";
+    case CutShort::kInterrupted: return "interrupted";
+  }
+  return "?";
+}
+
+void OutcomeCounts::count(Outcome o) {
+  switch (o) {
+    case Outcome::kAccepted: ++accepted; break;
+    case Outcome::kRefused: ++refused; break;
+    case Outcome::kTimedOut: ++timed_out; break;
+    case Outcome::kReset: ++reset; break;
+    case Outcome::kPending: ++pending; break;
+  }
+}
+
+void OutcomeCounts::add(const OutcomeCounts& o) {
+  attempts += o.attempts;
+  established += o.established;
+  accepted += o.accepted;
+  refused += o.refused;
+  timed_out += o.timed_out;
+  reset += o.reset;
+  pending += o.pending;
+}
+
+}  // namespace model

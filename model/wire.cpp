@@ -1,0 +1,92 @@
+#include "model/wire.h"
+
+#include <cassert>
+
+namespace model {
+
+Wire::Wire(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLanes& lanes, ConnectionPool& pool,
+           Balancers& balancers, const Tracer& tracer, SegmentSink& sink)
+    : engine_(engine), lanes_(lanes), pool_(pool), balancers_(balancers), tracer_(tracer), sink_(sink) {
+  if (spec.network) {
+    // config/ has checked that every client group reaches its target host.
+    net_ = Network::build(spec).network;
+    assert(net_);
+  }
+  for (const ClientSpec& cs : spec.clients) rng_.emplace_back(spec.seed, "client/" + cs.name + "/network");
+  lost_.assign(spec.clients.size(), 0);
+  host_down_.assign(spec.hosts.size(), 0);
+  link_down_.assign(spec.network ? spec.network->links.size() : 0, 0);
+}
+
+void Wire::send(std::uint32_t slot, Segment segment) {
+  if (tracer_.on()) {
+    TraceEvent e = tracer_.about(TraceKind::kSend, slot);
+    e.segment = static_cast<SegmentKind>(segment);
+    tracer_.emit(e);
+  }
+  Connection& c = pool_[slot];
+  if (segment == Segment::kRst && c.flow_open) balancers_.mark_down(c);  // the balancer sees the RST go by
+  // A forged source address never answers, and nothing reaches it.
+  if (c.spoofed && (segment == Segment::kSynAck || segment == Segment::kRst)) return;
+  sim::Duration delay = sim::Duration::zero();
+  if (cuts_ > 0) {
+    if (const auto cause = cut_off(c)) return lose(slot, segment, *cause);
+  }
+  bool jittered = false;
+  if (net_) {
+    const auto d = net_->cross(c.client, c.backend, rng_[c.client]);
+    if (!d) return lose(slot, segment, LossCause::kLinkLoss);
+    delay = *d;
+    jittered = net_->path(c.client, c.backend).jittered;
+  }
+  const std::uint64_t arg = pack(slot, c.generation, static_cast<std::uint8_t>(segment));
+  if (delay == sim::Duration::zero()) {
+    engine_.schedule_in(delay, *this, arg);  // the engine's FIFO of the current instant
+  } else if (jittered) {
+    // Nearly every crossing takes a delay of its own: a lane per delay would hold one
+    // segment each (and grow without end), so the heap takes them.
+    engine_.schedule_in(delay, *this, arg);
+  } else {
+    lanes_.set(*this, delay, engine_.now() + delay, arg);
+  }
+}
+
+void Wire::cut_host(std::size_t host, bool begins) {
+  host_down_[host] = begins ? host_down_[host] + 1 : host_down_[host] - 1;
+  cuts_ = begins ? cuts_ + 1 : cuts_ - 1;
+}
+
+void Wire::cut_link(std::size_t link, bool begins) {
+  link_down_[link] = begins ? link_down_[link] + 1 : link_down_[link] - 1;
+  cuts_ = begins ? cuts_ + 1 : cuts_ - 1;
+}
+
+// Whether a host_down or link_down fault cuts the connection's path now: its server host
+// is down, or a link of its path is. A segment is lost when it is sent across a cut; one
+// already on its way arrives.
+std::optional<LossCause> Wire::cut_off(const Connection& c) const {
+  if (host_down_[c.host] > 0) return LossCause::kHostDown;
+  if (!net_) return std::nullopt;
+  for (const std::uint32_t link : net_->path(c.client, c.backend).links) {
+    if (link_down_[link] > 0) return LossCause::kLinkDown;
+  }
+  return std::nullopt;
+}
+
+void Wire::lose(std::uint32_t slot, Segment segment, LossCause cause) {
+  ++lost_[pool_[slot].client];
+  if (tracer_.on()) {
+    TraceEvent e = tracer_.about(TraceKind::kLost, slot);
+    e.segment = static_cast<SegmentKind>(segment);
+    e.loss = cause;
+    tracer_.emit(e);
+  }
+}
+
+void Wire::handle(sim::Engine&, std::uint64_t arg) {
+  if (pool_.stale(arg)) return;  // its connection is gone
+  const Unpacked u = unpack(arg);
+  sink_.receive(u.slot, static_cast<Segment>(u.kind));
+}
+
+}  // namespace model

@@ -1,0 +1,73 @@
+// model/wire.h — segments between the two ends: network delay, loss, and cuts.
+//
+// send() puts a connection's segment on its path. Both directions of a connection cross
+// its client group's path (to the backend its balancer picked): the network's latency and
+// jitter delay it, the path's links may lose it, and a host_down or link_down fault in
+// progress cuts it off. A segment that gets through is handed to the SegmentSink when it
+// arrives, unless its connection is gone by then. Without a `network:` every segment
+// arrives at once, still as an event, after what is already due at that instant.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "model/balancer.h"
+#include "model/connection_pool.h"
+#include "model/network.h"
+#include "model/spec.h"
+#include "model/tracer.h"
+#include "sim/engine.h"
+#include "sim/random.h"
+#include "sim/timer_lanes.h"
+
+namespace model {
+
+// Receives the segments that arrive (World routes them to the client or the listener).
+class SegmentSink {
+ public:
+  virtual void receive(std::uint32_t slot, Segment segment) = 0;
+
+ protected:
+  ~SegmentSink() = default;
+};
+
+class Wire final : public sim::EventHandler {
+ public:
+  Wire(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLanes& lanes, ConnectionPool& pool,
+       Balancers& balancers, const Tracer& tracer, SegmentSink& sink);
+
+  void send(std::uint32_t slot, Segment segment);
+
+  // A host_down or link_down fault begins or ends (they may overlap: counted).
+  void cut_host(std::size_t host, bool begins);
+  void cut_link(std::size_t link, bool begins);
+  bool host_down(std::size_t host) const { return host < host_down_.size() && host_down_[host] > 0; }
+  bool link_down(std::size_t link) const { return link < link_down_.size() && link_down_[link] > 0; }
+
+  // Segments of client group `client`'s connections lost so far, whatever the cause.
+  std::uint64_t segments_lost(std::size_t client) const { return lost_[client]; }
+
+  // A segment has crossed: `arg` is its connection's pack() with the Segment as kind.
+  void handle(sim::Engine& engine, std::uint64_t arg) override;
+
+ private:
+  std::optional<LossCause> cut_off(const Connection& c) const;
+  void lose(std::uint32_t slot, Segment segment, LossCause cause);
+
+  sim::Engine& engine_;
+  sim::TimerLanes& lanes_;
+  ConnectionPool& pool_;
+  Balancers& balancers_;
+  const Tracer& tracer_;
+  SegmentSink& sink_;
+  std::optional<Network> net_;               // none: every segment arrives at once
+  std::vector<sim::RandomStream> rng_;       // per client group: jitter and loss on its path
+  std::vector<std::uint64_t> lost_;          // per client group
+  std::vector<std::uint32_t> host_down_;     // faults in progress, per host
+  std::vector<std::uint32_t> link_down_;     // ... per link
+  std::uint32_t cuts_ = 0;                   // ... in all (no check per segment without one)
+};
+
+}  // namespace model
