@@ -239,7 +239,7 @@ void Listeners::enqueue(Listener& l, std::uint32_t slot) {
   l.accept_queue.push_back(slot);
   set_accept_level(l);
   try_accept(l);
-  if (waiter_) waiter_->connection_ready(l);
+  if (waiter_ && hosts_[l.host_index].blocked_accept) waiter_->connection_ready(l);
 }
 
 // Workers blocked in accept() take connections as soon as there are both (unless a stall

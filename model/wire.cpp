@@ -5,8 +5,8 @@
 namespace model {
 
 Wire::Wire(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLanes& lanes, ConnectionPool& pool,
-           Balancers& balancers, const Tracer& tracer, SegmentSink& sink)
-    : engine_(engine), lanes_(lanes), pool_(pool), balancers_(balancers), tracer_(tracer), sink_(sink) {
+           Balancers& balancers, const Tracer& tracer, sim::EventHandler& arrivals)
+    : engine_(engine), lanes_(lanes), pool_(pool), balancers_(balancers), tracer_(tracer), arrivals_(arrivals) {
   if (spec.network) {
     // config/ has checked that every client group reaches its target host.
     net_ = Network::build(spec).network;
@@ -41,13 +41,13 @@ void Wire::send(std::uint32_t slot, Segment segment) {
   }
   const std::uint64_t arg = pack(slot, c.generation, static_cast<std::uint8_t>(segment));
   if (delay == sim::Duration::zero()) {
-    engine_.schedule_in(delay, *this, arg);  // the engine's FIFO of the current instant
+    engine_.schedule_in(delay, arrivals_, arg);  // the engine's FIFO of the current instant
   } else if (jittered) {
     // Nearly every crossing takes a delay of its own: a lane per delay would hold one
     // segment each (and grow without end), so the heap takes them.
-    engine_.schedule_in(delay, *this, arg);
+    engine_.schedule_in(delay, arrivals_, arg);
   } else {
-    lanes_.set(*this, delay, engine_.now() + delay, arg);
+    lanes_.set(arrivals_, delay, engine_.now() + delay, arg);
   }
 }
 
@@ -81,12 +81,6 @@ void Wire::lose(std::uint32_t slot, Segment segment, LossCause cause) {
     e.loss = cause;
     tracer_.emit(e);
   }
-}
-
-void Wire::handle(sim::Engine&, std::uint64_t arg) {
-  if (pool_.stale(arg)) return;  // its connection is gone
-  const Unpacked u = unpack(arg);
-  sink_.receive(u.slot, static_cast<Segment>(u.kind));
 }
 
 }  // namespace model

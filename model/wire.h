@@ -3,9 +3,12 @@
 // send() puts a connection's segment on its path. Both directions of a connection cross
 // its client group's path (to the backend its balancer picked): the network's latency and
 // jitter delay it, the path's links may lose it, and a host_down or link_down fault in
-// progress cuts it off. A segment that gets through is handed to the SegmentSink when it
-// arrives, unless its connection is gone by then. Without a `network:` every segment
-// arrives at once, still as an event, after what is already due at that instant.
+// progress cuts it off. Without a `network:` every segment arrives at once, still as an
+// event, after what is already due at that instant.
+//
+// A segment that gets through arrives as an event of the `arrivals` handler, whose
+// argument is the connection's pack() with the Segment as its kind; that handler (World's)
+// routes it to the client or the listener, unless its connection is gone by then.
 #pragma once
 
 #include <cstddef>
@@ -24,19 +27,10 @@
 
 namespace model {
 
-// Receives the segments that arrive (World routes them to the client or the listener).
-class SegmentSink {
- public:
-  virtual void receive(std::uint32_t slot, Segment segment) = 0;
-
- protected:
-  ~SegmentSink() = default;
-};
-
-class Wire final : public sim::EventHandler {
+class Wire {
  public:
   Wire(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLanes& lanes, ConnectionPool& pool,
-       Balancers& balancers, const Tracer& tracer, SegmentSink& sink);
+       Balancers& balancers, const Tracer& tracer, sim::EventHandler& arrivals);
 
   void send(std::uint32_t slot, Segment segment);
 
@@ -49,9 +43,6 @@ class Wire final : public sim::EventHandler {
   // Segments of client group `client`'s connections lost so far, whatever the cause.
   std::uint64_t segments_lost(std::size_t client) const { return lost_[client]; }
 
-  // A segment has crossed: `arg` is its connection's pack() with the Segment as kind.
-  void handle(sim::Engine& engine, std::uint64_t arg) override;
-
  private:
   std::optional<LossCause> cut_off(const Connection& c) const;
   void lose(std::uint32_t slot, Segment segment, LossCause cause);
@@ -61,7 +52,7 @@ class Wire final : public sim::EventHandler {
   ConnectionPool& pool_;
   Balancers& balancers_;
   const Tracer& tracer_;
-  SegmentSink& sink_;
+  sim::EventHandler& arrivals_;
   std::optional<Network> net_;               // none: every segment arrives at once
   std::vector<sim::RandomStream> rng_;       // per client group: jitter and loss on its path
   std::vector<std::uint64_t> lost_;          // per client group

@@ -35,11 +35,16 @@ std::vector<Host> make_hosts(const ScenarioSpec& spec) {
 // dispatchers that route what comes back from the engine: arriving segments (from the
 // wire) and connection timers (from the timer lanes) go to the client's or the listener's
 // part by what they are.
-struct World::Impl final : SegmentSink {
+struct World::Impl {
   // Client-side timers and server-side request timers of pooled connections.
   struct Timers final : sim::EventHandler {
     Impl* world = nullptr;
     void handle(sim::Engine&, std::uint64_t arg) override { world->on_timer(arg); }
+  };
+  // Segments that have crossed the network.
+  struct Arrivals final : sim::EventHandler {
+    Impl* world = nullptr;
+    void handle(sim::Engine&, std::uint64_t arg) override { world->on_segment(arg); }
   };
 
   Impl(const ScenarioSpec& s, sim::Engine& e)
@@ -50,13 +55,14 @@ struct World::Impl final : SegmentSink {
         pool(e, balancers),
         lanes(e, pool),
         tracer(e, pool),
-        wire(s, e, lanes, pool, balancers, tracer, *this),
+        wire(s, e, lanes, pool, balancers, tracer, arrivals),
         clients(s, e, lanes, timers, pool, balancers, wire, tracer, digest),
         listeners(s, e, lanes, timers, hosts, pool, balancers, wire, clients, tracer),
         script(s, e, hosts, listeners, tracer, digest),
         faults(s, e, listeners, wire, tracer),
         sampler(s, e, clients, listeners) {
     timers.world = this;
+    arrivals.world = this;
     tracer.watch(listeners);
     listeners.set_waiter(&script);
   }
@@ -70,8 +76,10 @@ struct World::Impl final : SegmentSink {
     sampler.start();
   }
 
-  void receive(std::uint32_t slot, Segment segment) override {
-    switch (segment) {
+  void on_segment(std::uint64_t arg) {
+    if (pool.stale(arg)) return;  // its connection is gone
+    const std::uint32_t slot = unpack(arg).slot;
+    switch (static_cast<Segment>(unpack(arg).kind)) {
       case Segment::kSyn:
         listeners.receive_syn(slot);
         // Nobody waits for a forged SYN: the slot lives only while the server keeps a request.
@@ -145,6 +153,7 @@ struct World::Impl final : SegmentSink {
   RunDigest digest;
   std::vector<Host> hosts;
   Timers timers;
+  Arrivals arrivals;
   Balancers balancers;
   ConnectionPool pool;
   sim::TimerLanes lanes;
