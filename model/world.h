@@ -2,9 +2,12 @@
 //
 // World turns a ScenarioSpec into hosts, listeners, server applications and client
 // groups, and plays the TCP handshake between them: connect(), SYN, SYN-ACK, final ACK,
-// RST, retransmission timers, accept() and service. Every decision a kernel makes is
-// asked of the host's Personality. World draws randomness only from per-entity streams
-// derived from the scenario seed and the entity's name.
+// RST, retransmission timers, accept() and service. It assembles the parts of the
+// handshake (connection pool, balancers, wire, clients, listeners, script runner, faults,
+// sampler; docs/architecture.md has the map), routes arriving segments and timers to them,
+// and closes the books. Every decision a kernel makes is asked of the host's Personality.
+// World draws randomness only from per-entity streams derived from the scenario seed and
+// the entity's name.
 //
 // Use: World w(spec, engine); w.start(); engine.run_until(end); RunResults r = w.finish();
 // or simply run_scenario(spec). A World may be stepped (viewer) and inspected between
