@@ -160,10 +160,10 @@ int explain(const ExplainArgs& o) {
     std::cerr << "synstorm: " << *err << "\n";
     return kExitBadInput;
   }
-  cli::ExplainOptions options;
-  options.filter = std::get<cli::ExplainFilter>(filter);
+  report::NarrationOptions options;
+  options.filter = std::get<report::NarrationFilter>(filter);
   options.limit = static_cast<std::uint64_t>(o.limit);
-  const cli::ExplainReport report = cli::explain_scenario(*spec, options, std::cout);
+  const report::NarrationReport report = report::narrate_run(*spec, options, std::cout);
   std::cout.flush();
   if (!report.error.empty()) {
     std::cerr << "synstorm: " << report.error << "\n";

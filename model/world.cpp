@@ -436,15 +436,6 @@ struct World::Impl {
     h.open_ports[l.port] = slot;
   }
 
-  static std::int64_t backlog_argument(const Personality& p, const BacklogRequest& b) {
-    switch (b.kind) {
-      case BacklogRequest::Kind::kValue: return b.value;
-      case BacklogRequest::Kind::kSomaxconn: return p.somaxconn_constant();
-      case BacklogRequest::Kind::kHint: return -b.value;  // winsock2.h SOMAXCONN_HINT(b) = -(b)
-    }
-    return b.value;
-  }
-
   void build_balancers() {
     balancers.resize(spec.balancers.size());
     for (std::uint32_t i = 0; i < balancers.size(); ++i) {
@@ -1026,10 +1017,11 @@ struct World::Impl {
     const bool has_request = c.server_state == ServerState::kRequest;
     if (!has_request && !c.cookie) return;  // already queued or accepted: a duplicate ACK
     const auto accept_len = static_cast<std::int64_t>(l.accept_queue.size());
-    const AckVerdict verdict = l.personality.on_final_ack(accept_len, l.backlog);
+    const AckDecision decision = l.personality.on_final_ack(accept_len, l.backlog);
+    const AckVerdict verdict = decision.verdict;
     if (observer) {
       TraceEvent e = trace(TraceKind::kAckDecision, slot);
-      e.ack = verdict;
+      e.ack = decision;
       observer->on_event(e);
     }
     switch (verdict) {
@@ -1517,6 +1509,7 @@ RunResults run_scenario(const ScenarioSpec& spec, const RunControl& control) {
   sim::Engine engine;
   World world(spec, engine);
   world.set_inflight_limit(control.max_inflight);
+  world.set_observer(control.observer);
   world.start();
   const sim::Time end = sim::Time::zero() + spec.duration;
   // The run goes in slices of kPollEvents events, so that the limits and the interrupt are

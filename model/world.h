@@ -83,6 +83,8 @@ struct RunControl {
   std::size_t max_inflight = SIZE_MAX;
   // Polled every kPollEvents events (nullptr: never); true stops the run (kInterrupted).
   bool (*interrupted)() = nullptr;
+  // Sees every step of the run (World::set_observer); nullptr: nobody.
+  TraceObserver* observer = nullptr;
   static constexpr std::uint64_t kPollEvents = 1 << 16;
 };
 
