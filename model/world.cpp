@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <deque>
 #include <map>
 #include <string>
@@ -1471,9 +1469,8 @@ struct World::Impl {
     r.events = engine.events_processed();
     r.end = now;
     for (auto& g : clients) {
-      if (!g.out.counts.balanced()) {
-        std::fprintf(stderr, "synstorm: internal error: outcomes of client %s do not add up\n", g.out.name.c_str());
-        std::abort();
+      if (!g.out.counts.balanced() && r.internal_error.empty()) {
+        r.internal_error = "outcomes of client " + g.out.name + " do not add up";
       }
       r.totals.add(g.out.counts);
       r.clients.push_back(g.out);

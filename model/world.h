@@ -33,7 +33,8 @@ class World {
   void start();
 
   // Closes the books at engine.now(): attempts still open become `pending`, statistics
-  // end, the outcome invariant is checked. Call once, after the engine has run.
+  // end, the outcome invariant is checked (a broken one is RunResults::internal_error).
+  // Call once, after the engine has run.
   RunResults finish();
 
   // Connections in flight right now (any state).

@@ -663,6 +663,7 @@ NarrationReport Narration::finish(const model::RunResults& results) {
   narrator.narrate_pending(results.end);
   NarrationReport report;
   report.digest = results.digest;
+  report.internal_error = results.internal_error;
   const NarrationFilter& f = impl_->filter;
   // A spoofed group's connections are its forged SYNs, numbered like attempts.
   const auto made = [](const model::ClientResults& c) { return c.spoofed ? c.spoofed_syns : c.counts.attempts; };

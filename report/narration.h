@@ -43,6 +43,8 @@ struct NarrationReport {
   // Set when the filter named an attempt the run never made (nothing matched). The
   // narration then has no summary line; the caller prints this and exits 2.
   std::string error;
+  // The run's own RunResults::internal_error (the engine broke an invariant).
+  std::string internal_error;
 };
 
 // Runs `spec` with model::run_scenario, this narration watching, and writes it to `out`: at
