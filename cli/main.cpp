@@ -85,6 +85,13 @@ bool output_path_ok(const std::string& path, const char* flag) {
   return problem.empty();
 }
 
+// The engine broke one of its own invariants (RunResults::internal_error): nothing it
+// computed is to be trusted.
+int internal_error(const std::string& what) {
+  std::cerr << "synstorm: internal error: " << what << "\n";
+  return kExitInternal;
+}
+
 int run(const RunOptions& o) {
   if (!output_path_ok(o.json_path, "--json") || !output_path_ok(o.timeseries_path, "--timeseries")) {
     return kExitBadInput;
@@ -99,6 +106,7 @@ int run(const RunOptions& o) {
   control.interrupted = &cli::interrupted;
   cli::install_interrupt_handlers();
   const model::RunResults results = model::run_scenario(*spec, control);
+  if (!results.internal_error.empty()) return internal_error(results.internal_error);
 
   if (!o.json_path.empty()) {
     const std::string err = cli::write_file_atomically(
@@ -160,11 +168,12 @@ int explain(const ExplainArgs& o) {
     std::cerr << "synstorm: " << *err << "\n";
     return kExitBadInput;
   }
-  cli::ExplainOptions options;
-  options.filter = std::get<cli::ExplainFilter>(filter);
+  report::NarrationOptions options;
+  options.filter = std::get<report::NarrationFilter>(filter);
   options.limit = static_cast<std::uint64_t>(o.limit);
-  const cli::ExplainReport report = cli::explain_scenario(*spec, options, std::cout);
+  const report::NarrationReport report = report::narrate_run(*spec, options, std::cout);
   std::cout.flush();
+  if (!report.internal_error.empty()) return internal_error(report.internal_error);
   if (!report.error.empty()) {
     std::cerr << "synstorm: " << report.error << "\n";
     return kExitBadInput;

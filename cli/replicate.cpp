@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <exception>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 #include "cli/interrupt.h"
@@ -49,6 +50,7 @@ std::vector<ReplicationResult> run_replications(std::span<const model::ScenarioS
         model::ScenarioSpec spec = specs[job.spec];
         spec.seed = job.seed;
         const model::RunResults r = model::run_scenario(spec, control);
+        if (!r.internal_error.empty()) throw std::runtime_error(r.internal_error);  // reported as internal
         if (r.cut_short == model::CutShort::kNo) local[i] = ReplicationResult{true, r.digest, measure(r)};
         const std::lock_guard lock(mutex);
         ++finished;

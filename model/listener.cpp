@@ -17,15 +17,6 @@ constexpr std::uint64_t pack_service(std::int64_t fd, std::uint32_t balancer_plu
 
 }  // namespace
 
-std::int64_t backlog_argument(const Personality& p, const BacklogRequest& b) {
-  switch (b.kind) {
-    case BacklogRequest::Kind::kValue: return b.value;
-    case BacklogRequest::Kind::kSomaxconn: return p.somaxconn_constant();
-    case BacklogRequest::Kind::kHint: return -b.value;  // winsock2.h SOMAXCONN_HINT(b) = -(b)
-  }
-  return b.value;
-}
-
 void Listener::handle(sim::Engine&, std::uint64_t arg) { owner->service_done(*this, arg); }
 
 Listeners::Listeners(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLanes& lanes, sim::EventHandler& timers,
@@ -183,13 +174,13 @@ void Listeners::receive_ack(std::uint32_t slot) {
   const bool has_request = c.server_state == ServerState::kRequest;
   if (!has_request && !c.cookie) return;  // already queued or accepted: a duplicate ACK
   const auto accept_len = static_cast<std::int64_t>(l.accept_queue.size());
-  const AckVerdict verdict = l.personality.on_final_ack(accept_len, l.backlog);
+  const AckDecision decision = l.personality.on_final_ack(accept_len, l.backlog);
   if (tracer_.on()) {
     TraceEvent e = tracer_.about(TraceKind::kAckDecision, slot);
-    e.ack = verdict;
+    e.ack = decision;
     tracer_.emit(e);
   }
-  switch (verdict) {
+  switch (decision.verdict) {
     case AckVerdict::kComplete:
       if (has_request) remove_request(l, slot);
       c.cookie = false;

@@ -73,10 +73,6 @@ class AcceptWaiter {
   ~AcceptWaiter() = default;
 };
 
-// The argument listen() is called with for a scenario's backlog request: the value, the
-// OS's SOMAXCONN constant, or SOMAXCONN_HINT(b).
-std::int64_t backlog_argument(const Personality& p, const BacklogRequest& b);
-
 class Listeners {
  public:
   // One slot per port a host may listen on: its `listeners:` entries and the ports its

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "model/spec.h"
+
 namespace model {
 
 namespace {
@@ -165,134 +167,328 @@ std::int64_t Personality::somaxconn_constant() const {
   return kLinuxHeaderSomaxconn;
 }
 
-std::int64_t Personality::listen_backlog(std::int64_t requested, std::optional<std::int64_t> current) const {
+std::string_view compare_symbol(Compare c) {
+  switch (c) {
+    case Compare::kGreater: return ">";
+    case Compare::kGreaterEqual: return ">=";
+    case Compare::kLess: return "<";
+    case Compare::kLessEqual: return "<=";
+  }
+  return "?";
+}
+
+std::string_view negated_symbol(Compare c) {
+  switch (c) {
+    case Compare::kGreater: return "<=";
+    case Compare::kGreaterEqual: return "<";
+    case Compare::kLess: return ">=";
+    case Compare::kLessEqual: return ">";
+  }
+  return "?";
+}
+
+namespace {
+
+bool holds(std::int64_t value, Compare op, std::int64_t limit) {
+  switch (op) {
+    case Compare::kGreater: return value > limit;
+    case Compare::kGreaterEqual: return value >= limit;
+    case Compare::kLess: return value < limit;
+    case Compare::kLessEqual: return value <= limit;
+  }
+  return false;
+}
+
+// `queue` `quantity` = value, compared with limit `limit` = limit_value.
+Comparison compare(std::string_view queue, std::string_view quantity, std::int64_t value, Compare op,
+                   std::string_view limit, std::int64_t limit_value, std::string_view source) {
+  Comparison c;
+  c.queue = queue;
+  c.quantity = quantity;
+  c.value = value;
+  c.op = op;
+  c.limit = limit;
+  c.limit_value = limit_value;
+  c.held = holds(value, op, limit_value);
+  c.source = source;
+  return c;
+}
+
+// A quantity made of two numbers: left + right or left - right.
+Comparison compare_combined(std::string_view queue, std::string_view quantity, std::int64_t left, char combine,
+                            std::int64_t right, Compare op, std::string_view limit, std::int64_t limit_value,
+                            std::string_view source) {
+  Comparison c = compare(queue, quantity, combine == '+' ? left + right : left - right, op, limit, limit_value, source);
+  c.left = left;
+  c.right = right;
+  c.combine = combine;
+  return c;
+}
+
+Rule rule_of(std::string_view source, KnobCondition knob = {}) {
+  Rule r;
+  r.knob = knob;
+  r.source = source;
+  return r;
+}
+Rule rule_of(std::string_view source, const Comparison& c, KnobCondition knob = {}) {
+  Rule r = rule_of(source, knob);
+  r.compared[0] = c;
+  r.count = 1;
+  return r;
+}
+Rule rule_of(std::string_view source, const Comparison& first, const Comparison& second) {
+  Rule r = rule_of(source, first);
+  r.compared[1] = second;
+  r.count = 2;
+  return r;
+}
+
+// The first length at which a comparison of a growing length with a fixed limit holds.
+std::int64_t first_full(Compare op, std::int64_t limit) {
+  return std::max<std::int64_t>(0, op == Compare::kGreater ? limit + 1 : limit);
+}
+
+constexpr std::string_view kAcceptQueue = "accept queue";
+constexpr std::string_view kPendingQueue = "queue of pending connections";
+constexpr std::string_view kPendingQueueCounts = "queue of pending connections (half-open + complete)";
+constexpr std::string_view kSynQueue = "SYN queue";
+constexpr std::string_view kSyncache = "syncache";
+
+constexpr std::string_view kSrcLinuxListen = "net/socket.c __sys_listen";
+constexpr std::string_view kSrcFreeBSDListen = "sys/kern/uipc_socket.c solisten_proto";
+constexpr std::string_view kSrcMacListen = "XNU bsd/kern/uipc_socket.c solisten";
+constexpr std::string_view kSrcWinsockListen = "Winsock listen page (winsock2.h SOMAXCONN, SOMAXCONN_HINT)";
+constexpr std::string_view kSrcLinuxAcceptFull = "include/net/sock.h sk_acceptq_is_full";
+constexpr std::string_view kSrcFreeBSDAcceptFull = "sys/kern/uipc_socket.c sonewconn (sol_qlen > 3 * sol_qlimit / 2)";
+constexpr std::string_view kSrcWinsockQueue = "Winsock listen page: the queue of pending connections";
+constexpr std::string_view kSrcMacQueue = "XNU bsd/kern/uipc_socket.c sonewconn_internal (so_qlen >= so_qlimit)";
+constexpr std::string_view kSrcLinuxSynFull = "include/net/inet_connection_sock.h inet_csk_reqsk_queue_is_full";
+constexpr std::string_view kSrcSyncache = "sys/netinet/tcp_syncache.c syncache_add (cachelimit)";
+constexpr std::string_view kSrcLinuxConnRequest = "net/ipv4/tcp_input.c tcp_conn_request";
+constexpr std::string_view kSrcLinuxCheckReq = "net/ipv4/tcp_minisocks.c tcp_check_req (listen_overflow)";
+constexpr std::string_view kSrcFreeBSDExpand = "sys/netinet/tcp_syncache.c syncache_expand (sonewconn failed)";
+constexpr std::string_view kSrcMacAck = "XNU bsd/netinet/tcp_input.c: the socket was made at the SYN (sonewconn)";
+
+}  // namespace
+
+BacklogDecision Personality::listen_decision(std::int64_t requested, std::optional<std::int64_t> current) const {
+  BacklogDecision d;
+  d.requested = requested;
+  const auto clamp_to_somaxconn = [&](std::string_view source) {
+    // Linux: net/socket.c __sys_listen: if ((unsigned int)backlog > somaxconn) backlog = somaxconn;
+    // so a negative backlog (also SOMAXCONN_HINT(n) = -n) becomes somaxconn. A second
+    // listen() on a listening socket sets the new value (inet_listen).
+    // FreeBSD: sys/kern/uipc_socket.c solisten_proto: backlog < 0 || backlog > somaxconn ->
+    // somaxconn; a second listen() sets sol_qlimit again. XNU solisten: the same clamp.
+    d.source = source;
+    if (requested < 0 || requested > knobs_.somaxconn) {
+      d.backlog = knobs_.somaxconn;
+      d.rule = BacklogRule::kClampedToSomaxconn;
+    } else {
+      d.backlog = requested;
+      d.rule = BacklogRule::kAsRequested;
+    }
+    return d;
+  };
   switch (os_) {
-    case Os::kLinux:
-      // net/socket.c __sys_listen: if ((unsigned int)backlog > somaxconn) backlog = somaxconn;
-      // so a negative backlog (also SOMAXCONN_HINT(n) = -n) becomes somaxconn. A second
-      // listen() on a listening socket sets the new value (inet_listen).
-    case Os::kFreeBSD:
-      // sys/kern/uipc_socket.c solisten_proto: backlog < 0 || backlog > somaxconn ->
-      // somaxconn; a second listen() sets sol_qlimit again.
-    case Os::kMacOS:
-      // XNU bsd/kern/uipc_socket.c solisten: the same clamp.
-      if (requested < 0 || requested > knobs_.somaxconn) return knobs_.somaxconn;
-      return requested;
+    case Os::kLinux: return clamp_to_somaxconn(kSrcLinuxListen);
+    case Os::kFreeBSD: return clamp_to_somaxconn(kSrcFreeBSDListen);
+    case Os::kMacOS: return clamp_to_somaxconn(kSrcMacListen);
     case Os::kWindows:
+      d.source = kSrcWinsockListen;
       // Winsock listen page: on an already-listening socket listen() "will return success
       // without changing the value for the backlog parameter".
-      if (current) return *current;
-      if (requested == kWinsockSomaxconn) return knobs_.somaxconn;
-      if (requested < 0) return std::clamp(-requested, kWinsockHintMin, kWinsockHintMax);
-      // "Illegal values are replaced by the nearest legal value": a queue holds at least
-      // one pending connection, and plain values stop at SOMAXCONN's.
-      return std::clamp<std::int64_t>(requested, 1, knobs_.somaxconn);
+      if (current) {
+        d.backlog = *current;
+        d.rule = BacklogRule::kUnchangedOnRelisten;
+      } else if (requested == kWinsockSomaxconn) {
+        d.backlog = knobs_.somaxconn;
+        d.rule = BacklogRule::kSomaxconnConstant;
+      } else if (requested < 0) {
+        d.backlog = std::clamp(-requested, kWinsockHintMin, kWinsockHintMax);
+        d.rule = BacklogRule::kHintRange;
+      } else {
+        // "Illegal values are replaced by the nearest legal value": a queue holds at least
+        // one pending connection, and plain values stop at SOMAXCONN's.
+        d.backlog = std::clamp<std::int64_t>(requested, 1, knobs_.somaxconn);
+        d.rule = d.backlog == requested ? BacklogRule::kAsRequested : BacklogRule::kLegalRange;
+      }
+      return d;
   }
-  return requested;
+  d.backlog = requested;
+  return d;
 }
 
-bool Personality::accept_queue_full(std::int64_t accept_len, std::int64_t backlog) const {
+Comparison Personality::accept_queue_test(std::int64_t accept_len, std::int64_t backlog) const {
   switch (os_) {
     case Os::kLinux:
-      // include/net/sock.h sk_acceptq_is_full: sk_ack_backlog > sk_max_ack_backlog, so
-      // backlog + 1 completed connections fit.
-      return accept_len > backlog;
+      // sk_acceptq_is_full: sk_ack_backlog > sk_max_ack_backlog, so backlog + 1 completed
+      // connections fit.
+      return compare(kAcceptQueue, "accept", accept_len, Compare::kGreater, "backlog", backlog, kSrcLinuxAcceptFull);
     case Os::kFreeBSD:
-      // sys/kern/uipc_socket.c sonewconn / solisten_clone: over = sol_qlen > 3 * sol_qlimit / 2.
-      return accept_len > 3 * backlog / 2;
+      // sonewconn / solisten_clone: over = sol_qlen > 3 * sol_qlimit / 2.
+      return compare(kAcceptQueue, "accept", accept_len, Compare::kGreater, "3*backlog/2", 3 * backlog / 2,
+                     kSrcFreeBSDAcceptFull);
     case Os::kWindows:
+      return compare(kAcceptQueue, "accept", accept_len, Compare::kGreaterEqual, "backlog", backlog, kSrcWinsockQueue);
     case Os::kMacOS:
-      return accept_len >= backlog;
+      return compare(kAcceptQueue, "accept", accept_len, Compare::kGreaterEqual, "backlog", backlog, kSrcMacQueue);
   }
-  return false;
+  return {};
 }
 
-bool Personality::syn_queue_full(std::int64_t syn_len, std::int64_t backlog) const {
+Comparison Personality::syn_queue_test(std::int64_t syn_len, std::int64_t backlog) const {
   switch (os_) {
     case Os::kLinux:
-      // include/net/inet_connection_sock.h inet_csk_reqsk_queue_is_full: qlen > backlog
-      // since "tcp/dccp: allow a connection when sk_max_ack_backlog is zero" (2025);
-      // older kernels used >=.
-      return syn_len > backlog;
+      // inet_csk_reqsk_queue_is_full: qlen > backlog since "tcp/dccp: allow a connection
+      // when sk_max_ack_backlog is zero" (2025); older kernels used >=.
+      return compare(kSynQueue, "SYN", syn_len, Compare::kGreater, "backlog", backlog, kSrcLinuxSynFull);
     case Os::kFreeBSD:
       // The syncache is sized on its own (cachelimit), not by the backlog.
-      return syn_len >= knobs_.syncache_limit;
+      return compare(kSyncache, "syncache", syn_len, Compare::kGreaterEqual, "syncache_limit", knobs_.syncache_limit,
+                     kSrcSyncache);
     case Os::kWindows:
+      return compare(kSynQueue, "SYN", syn_len, Compare::kGreaterEqual, "backlog", backlog, kSrcWinsockQueue);
     case Os::kMacOS:
-      return syn_len >= backlog;
+      return compare(kSynQueue, "SYN", syn_len, Compare::kGreaterEqual, "backlog", backlog, kSrcMacQueue);
   }
-  return false;
+  return {};
+}
+
+QueueLimit Personality::accept_limit(std::int64_t backlog) const {
+  switch (os_) {
+    case Os::kLinux: return {kAcceptQueue, first_full(Compare::kGreater, backlog), kSrcLinuxAcceptFull};
+    case Os::kFreeBSD: return {kAcceptQueue, first_full(Compare::kGreater, 3 * backlog / 2), kSrcFreeBSDAcceptFull};
+    // The backlog counts half-open and completed connections together.
+    case Os::kWindows: return {kPendingQueueCounts, first_full(Compare::kGreaterEqual, backlog), kSrcWinsockQueue};
+    case Os::kMacOS: return {kPendingQueueCounts, first_full(Compare::kGreaterEqual, backlog), kSrcMacQueue};
+  }
+  return {};
+}
+
+QueueLimit Personality::syn_limit(std::int64_t backlog) const {
+  switch (os_) {
+    case Os::kLinux: return {kSynQueue, first_full(Compare::kGreater, backlog), kSrcLinuxSynFull};
+    case Os::kFreeBSD: return {kSyncache, first_full(Compare::kGreaterEqual, knobs_.syncache_limit), kSrcSyncache};
+    case Os::kWindows: return {kSynQueue, first_full(Compare::kGreaterEqual, backlog), kSrcWinsockQueue};
+    case Os::kMacOS: return {kSynQueue, first_full(Compare::kGreaterEqual, backlog), kSrcMacQueue};
+  }
+  return {};
 }
 
 SynDecision Personality::on_syn(std::int64_t accept_len, std::int64_t syn_len, std::int64_t backlog) const {
+  const KnobCondition cookies{"tcp_syncookies", knobs_.tcp_syncookies};
   switch (os_) {
-    case Os::kWindows:
+    case Os::kWindows: {
       // Winsock listen page: "If a connection request arrives and the queue is full, the
       // client will receive an error with an indication of WSAECONNREFUSED." The queue of
       // pending connections counts both half-open and completed ones.
-      if (accept_len + syn_len >= backlog) return {SynVerdict::kRefuse, SynReason::kAcceptQueueFull};
-      return {SynVerdict::kQueue, SynReason::kAccepted};
-    case Os::kMacOS:
+      const Comparison pending = compare_combined(kPendingQueue, "accept + half-open", accept_len, '+', syn_len,
+                                                  Compare::kGreaterEqual, "backlog", backlog, kSrcWinsockQueue);
+      if (pending.held) return {SynVerdict::kRefuse, SynReason::kAcceptQueueFull, rule_of(kSrcWinsockListen, pending)};
+      return {SynVerdict::kQueue, SynReason::kAccepted, rule_of(kSrcWinsockListen, pending)};
+    }
+    case Os::kMacOS: {
       // XNU creates the new socket at the SYN (sonewconn in tcp_input), and
       // sonewconn_internal fails when so_qlen, counting incomplete and complete
       // connections, reaches so_qlimit (kern.ipc.soqlimitcompat=1). The SYN is dropped.
       // (tcp_dropdropablreq, which may evict an old embryonic connection first, is not
       // modelled.)
-      if (accept_len + syn_len >= backlog) return {SynVerdict::kDrop, SynReason::kAcceptQueueFull};
-      return {SynVerdict::kQueue, SynReason::kAccepted};
-    case Os::kFreeBSD:
+      const Comparison pending = compare_combined(kPendingQueue, "accept + half-open", accept_len, '+', syn_len,
+                                                  Compare::kGreaterEqual, "backlog", backlog, kSrcMacQueue);
+      if (pending.held) return {SynVerdict::kDrop, SynReason::kAcceptQueueFull, rule_of(kSrcMacQueue, pending)};
+      return {SynVerdict::kQueue, SynReason::kAccepted, rule_of(kSrcMacQueue, pending)};
+    }
+    case Os::kFreeBSD: {
       // sys/netinet/tcp_syncache.c syncache_add: the listen queue is not looked at for a
       // SYN; the syncache answers, with a cookie once it is full (or always with
       // syncookies_only, our tcp_syncookies=2).
-      if (knobs_.tcp_syncookies == 2) return {SynVerdict::kCookie, SynReason::kCookiesAlways};
-      if (syn_queue_full(syn_len, backlog)) {
-        if (knobs_.tcp_syncookies == 0) return {SynVerdict::kDrop, SynReason::kSynQueueFull};
-        return {SynVerdict::kCookie, SynReason::kSynQueueFull};
+      if (knobs_.tcp_syncookies == 2) {
+        return {SynVerdict::kCookie, SynReason::kCookiesAlways, rule_of(kSrcSyncache, cookies)};
       }
-      return {SynVerdict::kQueue, SynReason::kAccepted};
+      const Comparison cache = syn_queue_test(syn_len, backlog);
+      if (cache.held) {
+        const SynVerdict v = knobs_.tcp_syncookies == 0 ? SynVerdict::kDrop : SynVerdict::kCookie;
+        return {v, SynReason::kSynQueueFull, rule_of(kSrcSyncache, cache, cookies)};
+      }
+      return {SynVerdict::kQueue, SynReason::kAccepted, rule_of(kSrcSyncache, cache)};
+    }
     case Os::kLinux:
       break;
   }
   // Linux, net/ipv4/tcp_input.c tcp_conn_request, in the kernel's order.
   bool want_cookie = false;
-  SynReason cookie_reason = SynReason::kAccepted;
-  if (knobs_.tcp_syncookies == 2 || syn_queue_full(syn_len, backlog)) {
-    cookie_reason = knobs_.tcp_syncookies == 2 ? SynReason::kCookiesAlways : SynReason::kSynQueueFull;
-    // tcp_syn_flood_action: cookies if enabled, otherwise drop.
-    if (knobs_.tcp_syncookies == 0) return {SynVerdict::kDrop, SynReason::kSynQueueFull};
-    want_cookie = true;
+  Comparison syn_queue;
+  if (knobs_.tcp_syncookies != 2) {
+    syn_queue = syn_queue_test(syn_len, backlog);
+    if (syn_queue.held) {
+      // tcp_syn_flood_action: cookies if enabled, otherwise drop.
+      if (knobs_.tcp_syncookies == 0) {
+        return {SynVerdict::kDrop, SynReason::kSynQueueFull, rule_of(kSrcLinuxConnRequest, syn_queue, cookies)};
+      }
+      want_cookie = true;
+    }
   }
-  if (accept_queue_full(accept_len, backlog)) {
-    return {SynVerdict::kDrop, SynReason::kAcceptQueueFull};  // LINUX_MIB_LISTENOVERFLOWS
+  const Comparison accept_queue = accept_queue_test(accept_len, backlog);
+  if (accept_queue.held) {  // LINUX_MIB_LISTENOVERFLOWS
+    return {SynVerdict::kDrop, SynReason::kAcceptQueueFull, rule_of(kSrcLinuxConnRequest, accept_queue)};
   }
-  if (want_cookie) return {SynVerdict::kCookie, cookie_reason};
+  if (knobs_.tcp_syncookies == 2) {
+    return {SynVerdict::kCookie, SynReason::kCookiesAlways, rule_of(kSrcLinuxConnRequest, cookies)};
+  }
+  if (want_cookie) {
+    return {SynVerdict::kCookie, SynReason::kSynQueueFull, rule_of(kSrcLinuxConnRequest, syn_queue, cookies)};
+  }
   // "Kill the following clause, if you dislike this way": without syncookies, keep a
   // quarter of tcp_max_syn_backlog free.
-  const std::int64_t max_syn = knobs_.tcp_max_syn_backlog;
-  if (knobs_.tcp_syncookies == 0 && max_syn - syn_len < (max_syn >> 2)) {
-    return {SynVerdict::kDrop, SynReason::kSynBacklogPressure};
+  if (knobs_.tcp_syncookies == 0) {
+    const std::int64_t max_syn = knobs_.tcp_max_syn_backlog;
+    const Comparison pressure = compare_combined(kSynQueue, "tcp_max_syn_backlog - SYN queue", max_syn, '-', syn_len,
+                                                 Compare::kLess, "tcp_max_syn_backlog/4", max_syn >> 2,
+                                                 kSrcLinuxConnRequest);
+    if (pressure.held) {
+      return {SynVerdict::kDrop, SynReason::kSynBacklogPressure, rule_of(kSrcLinuxConnRequest, pressure, cookies)};
+    }
   }
-  return {SynVerdict::kQueue, SynReason::kAccepted};
+  return {SynVerdict::kQueue, SynReason::kAccepted, rule_of(kSrcLinuxConnRequest, syn_queue, accept_queue)};
 }
 
-AckVerdict Personality::on_final_ack(std::int64_t accept_len, std::int64_t backlog) const {
+AckDecision Personality::on_final_ack(std::int64_t accept_len, std::int64_t backlog) const {
   switch (os_) {
     case Os::kMacOS:
-      return AckVerdict::kComplete;  // the socket was made at the SYN; the ACK only completes it
-    case Os::kWindows:
-      return accept_queue_full(accept_len, backlog) ? AckVerdict::kReset : AckVerdict::kComplete;
-    case Os::kFreeBSD:
+      // The socket was made at the SYN; the ACK only completes it: nothing is compared.
+      return {AckVerdict::kComplete, rule_of(kSrcMacAck)};
+    case Os::kWindows: {
+      const Comparison accept_queue = accept_queue_test(accept_len, backlog);
+      return {accept_queue.held ? AckVerdict::kReset : AckVerdict::kComplete, rule_of(kSrcWinsockQueue, accept_queue)};
+    }
+    case Os::kFreeBSD: {
       // sys/netinet/tcp_input.c: syncache_expand could not get a socket (sonewconn
       // failed): RST with rst_on_sock_fail, otherwise wait for the client to ACK again.
-      if (!accept_queue_full(accept_len, backlog)) return AckVerdict::kComplete;
-      return knobs_.rst_on_sock_fail ? AckVerdict::kReset : AckVerdict::kDrop;
+      const Comparison accept_queue = accept_queue_test(accept_len, backlog);
+      if (!accept_queue.held) return {AckVerdict::kComplete, rule_of(kSrcFreeBSDExpand, accept_queue)};
+      return {knobs_.rst_on_sock_fail ? AckVerdict::kReset : AckVerdict::kDrop,
+              rule_of(kSrcFreeBSDExpand, accept_queue, {"rst_on_sock_fail", knobs_.rst_on_sock_fail})};
+    }
     case Os::kLinux:
       break;
   }
-  if (!accept_queue_full(accept_len, backlog)) return AckVerdict::kComplete;
+  const Comparison accept_queue = accept_queue_test(accept_len, backlog);
+  if (!accept_queue.held) return {AckVerdict::kComplete, rule_of(kSrcLinuxCheckReq, accept_queue)};
   // net/ipv4/tcp_minisocks.c tcp_check_req, listen_overflow: with tcp_abort_on_overflow=0
   // the request is marked acked and kept; the SYN-ACK timer retries later.
-  return knobs_.tcp_abort_on_overflow ? AckVerdict::kReset : AckVerdict::kDrop;
+  return {knobs_.tcp_abort_on_overflow ? AckVerdict::kReset : AckVerdict::kDrop,
+          rule_of(kSrcLinuxCheckReq, accept_queue, {"tcp_abort_on_overflow", knobs_.tcp_abort_on_overflow})};
+}
+
+std::int64_t backlog_argument(const Personality& p, const BacklogRequest& b) {
+  switch (b.kind) {
+    case BacklogRequest::Kind::kValue: return b.value;
+    case BacklogRequest::Kind::kSomaxconn: return p.somaxconn_constant();
+    case BacklogRequest::Kind::kHint: return -b.value;  // winsock2.h SOMAXCONN_HINT(b) = -(b)
+  }
+  return b.value;
 }
 
 int Personality::synack_retries(std::int64_t syn_len, std::int64_t young, std::int64_t backlog) const {

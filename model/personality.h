@@ -5,10 +5,14 @@
 // ACK that arrives now, when does a client retransmit its SYN and when does it give up.
 // It holds no state of its own; the numbers come from `KernelKnobs`, whose defaults are
 // each kernel's and which a scenario may override one by one (`kernel:` in YAML).
-// Every rule cites the source it follows.
+// Every rule cites the source it follows, and every verdict comes with a record of what
+// was compared (quantity, operator, limit, deciding knob, source): narration and viewer
+// format that record and never restate a rule. Records hold integers and views of static
+// strings only, so building one on every SYN and ACK costs no allocation.
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -64,6 +68,70 @@ struct KnobInfo {
 };
 std::span<const KnobInfo> knob_table();
 
+// ---- decision records -----------------------------------------------------------------
+
+// How a rule compares its quantity with its limit.
+enum class Compare : std::uint8_t { kGreater, kGreaterEqual, kLess, kLessEqual };
+std::string_view compare_symbol(Compare c);  // ">", ">=", "<", "<="
+std::string_view negated_symbol(Compare c);  // the comparison that holds when `c` does not: "<=" for ">"
+
+// One comparison a rule made, `quantity op limit`, with the numbers it saw.
+struct Comparison {
+  std::string_view queue;     // what it is about: "accept queue", "SYN queue", "syncache", ...
+  std::string_view quantity;  // what was counted: "accept", "SYN", "accept + half-open", ...
+  std::int64_t value = 0;
+  // A quantity made of two numbers (accept + half-open): both, and '+' or '-'; else 0.
+  std::int64_t left = 0;
+  std::int64_t right = 0;
+  char combine = 0;
+  Compare op = Compare::kGreater;
+  std::string_view limit;  // "backlog", "3*backlog/2", "syncache_limit", "tcp_max_syn_backlog/4"
+  std::int64_t limit_value = 0;
+  bool held = false;
+  std::string_view source;  // where the kernel writes this comparison
+};
+
+// A knob whose value decided a verdict (tcp_syncookies=0, tcp_abort_on_overflow=1, ...).
+struct KnobCondition {
+  std::string_view name;  // empty: no knob took part
+  std::int64_t value = 0;
+};
+
+// Why a verdict is what it is: the comparisons that decided it, in the kernel's order (the
+// last one decided a refusal; an admission lists every room it found), the knob that
+// chose between outcomes, and the source of the verdict as a whole.
+struct Rule {
+  std::array<Comparison, 2> compared{};
+  std::uint8_t count = 0;
+  KnobCondition knob;
+  std::string_view source;
+
+  std::span<const Comparison> comparisons() const { return {compared.data(), count}; }
+};
+
+// The first queue length at which a queue counts as full, and what the queue holds.
+struct QueueLimit {
+  std::string_view queue;  // "accept queue", "queue of pending connections (half-open + complete)", ...
+  std::int64_t full_at = 0;
+  std::string_view source;
+};
+
+// What listen(s, n) made of n.
+enum class BacklogRule : std::uint8_t {
+  kAsRequested,          // a legal value, kept
+  kClampedToSomaxconn,   // Linux, BSD: negative or above somaxconn -> somaxconn
+  kSomaxconnConstant,    // Windows listen(SOMAXCONN): the "maximum reasonable value" (knob somaxconn)
+  kHintRange,            // Windows SOMAXCONN_HINT(n): n clamped to [200, 65535]
+  kLegalRange,           // Windows: a plain value clamped to [1, somaxconn]
+  kUnchangedOnRelisten,  // Windows: listen() on a listening socket keeps its backlog
+};
+struct BacklogDecision {
+  std::int64_t requested = 0;  // the argument listen() received
+  std::int64_t backlog = 0;    // the limit the socket gets
+  BacklogRule rule = BacklogRule::kAsRequested;
+  std::string_view source;
+};
+
 // What the listening host does with an arriving SYN.
 enum class SynVerdict : std::uint8_t {
   kQueue,   // keep a request (half-open) and answer SYN-ACK
@@ -79,8 +147,9 @@ enum class SynReason : std::uint8_t {
   kCookiesAlways,     // Linux tcp_syncookies=2
 };
 struct SynDecision {
-  SynVerdict verdict;
-  SynReason reason;
+  SynVerdict verdict = SynVerdict::kQueue;
+  SynReason reason = SynReason::kAccepted;
+  Rule rule;
 };
 
 // What the listening host does with the client's final ACK of a request it holds.
@@ -88,6 +157,10 @@ enum class AckVerdict : std::uint8_t {
   kComplete,  // the connection enters the accept queue
   kDrop,      // accept queue full: ignore the ACK, keep the request, retransmit SYN-ACK later
   kReset,     // accept queue full and abort_on_overflow: RST
+};
+struct AckDecision {
+  AckVerdict verdict = AckVerdict::kComplete;
+  Rule rule;
 };
 
 // When a client retransmits its SYN: after rto(0), then rto(1) more, ...: the initial
@@ -125,17 +198,28 @@ class Personality {
   // The value of SOMAXCONN in the OS's headers (what listen(s, SOMAXCONN) passes).
   std::int64_t somaxconn_constant() const;
 
-  // The backlog limit after listen(s, requested). `current` is the limit of a socket that
-  // is already listening (nullopt on the first call).
-  std::int64_t listen_backlog(std::int64_t requested, std::optional<std::int64_t> current) const;
+  // The backlog limit after listen(s, requested), and the rule that gave it. `current` is
+  // the limit of a socket that is already listening (nullopt on the first call).
+  BacklogDecision listen_decision(std::int64_t requested, std::optional<std::int64_t> current) const;
+  std::int64_t listen_backlog(std::int64_t requested, std::optional<std::int64_t> current) const {
+    return listen_decision(requested, current).backlog;
+  }
 
   // Whether a listener with `accept_len` completed connections waiting is full.
-  bool accept_queue_full(std::int64_t accept_len, std::int64_t backlog) const;
+  Comparison accept_queue_test(std::int64_t accept_len, std::int64_t backlog) const;
+  bool accept_queue_full(std::int64_t accept_len, std::int64_t backlog) const {
+    return accept_queue_test(accept_len, backlog).held;
+  }
   // Whether the half-open (SYN) queue is at its limit.
-  bool syn_queue_full(std::int64_t syn_len, std::int64_t backlog) const;
+  Comparison syn_queue_test(std::int64_t syn_len, std::int64_t backlog) const;
+  bool syn_queue_full(std::int64_t syn_len, std::int64_t backlog) const { return syn_queue_test(syn_len, backlog).held; }
+
+  // The first length at which accept_queue_full (syn_queue_full) holds for `backlog`.
+  QueueLimit accept_limit(std::int64_t backlog) const;
+  QueueLimit syn_limit(std::int64_t backlog) const;
 
   SynDecision on_syn(std::int64_t accept_len, std::int64_t syn_len, std::int64_t backlog) const;
-  AckVerdict on_final_ack(std::int64_t accept_len, std::int64_t backlog) const;
+  AckDecision on_final_ack(std::int64_t accept_len, std::int64_t backlog) const;
 
   // Server: how many times a half-open request's SYN-ACK is retransmitted before it is
   // forgotten, given the SYN queue's length and how many of its requests are young
@@ -158,5 +242,11 @@ class Personality {
   Os os_;
   KernelKnobs knobs_;
 };
+
+struct BacklogRequest;  // model/spec.h
+
+// The argument listen() receives for the backlog an application wrote: the number, the
+// OS's SOMAXCONN constant, or winsock2.h's SOMAXCONN_HINT(b) = -(b).
+std::int64_t backlog_argument(const Personality& p, const BacklogRequest& b);
 
 }  // namespace model

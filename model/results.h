@@ -125,6 +125,10 @@ struct RunResults {
   std::vector<BalancerResults> balancers;
   std::vector<ScriptResult> script;
   sim::TimeSeries timeseries{{}};
+  // Not empty when the engine broke one of its own invariants (a client's outcomes do not
+  // add up): the numbers above are not to be trusted. Model code does no I/O; the caller
+  // reports it.
+  std::string internal_error;
 
   // Whether every script step with an `expect` gave the expected result.
   bool expectations_met() const {

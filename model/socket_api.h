@@ -39,6 +39,11 @@ enum class SocketError : std::uint8_t {
 // The error's name as the OS reports it: "WSAEINVAL" / "EINVAL", "OK" for success.
 std::string_view error_name(SocketError e, Os os);
 
+// The error a client's connect() reports when its SYN is answered by RST, as the OS names
+// it: "WSAECONNREFUSED" / "ECONNREFUSED". (Not a SocketError: no socket call of a script
+// returns it; it ends a client's attempt.)
+std::string_view connect_refused_error(Os os);
+
 enum class SocketType : std::uint8_t { kStream, kDgram };
 
 struct SocketResult {

@@ -8,29 +8,6 @@
 
 namespace model {
 
-namespace {
-
-// The first queue length at which `full(len)` holds, for a predicate that once true stays
-// true as the length grows (every Personality rule does): the limit the kernel applies,
-// found by asking the Personality rather than restating its rule.
-template <class Full>
-std::int64_t first_full_length(Full full) {
-  if (full(0)) return 0;
-  std::int64_t hi = 1;
-  while (!full(hi)) {
-    if (hi > (INT64_MAX >> 1)) return INT64_MAX;  // never full
-    hi <<= 1;
-  }
-  std::int64_t lo = hi >> 1;  // not full at lo, full at hi
-  while (hi - lo > 1) {
-    const std::int64_t mid = lo + (hi - lo) / 2;
-    (full(mid) ? hi : lo) = mid;
-  }
-  return hi;
-}
-
-}  // namespace
-
 Stepper::Stepper(ScenarioSpec spec, TraceObserver* observer)
     : spec_(std::move(spec)), end_(sim::Time::zero() + spec_.duration) {
   world_ = std::make_unique<World>(spec_, engine_);
@@ -89,9 +66,9 @@ Snapshot Stepper::snapshot() const {
     l.stalled = w.stalled;
     l.backlog = w.backlog;
     l.accept_len = w.accept_len;
-    l.accept_limit = first_full_length([&](std::int64_t n) { return p.accept_queue_full(n, w.backlog); });
+    l.accept_limit = p.accept_limit(w.backlog).full_at;
     l.syn_len = w.syn_len;
-    l.syn_limit = first_full_length([&](std::int64_t n) { return p.syn_queue_full(n, w.backlog); });
+    l.syn_limit = p.syn_limit(w.backlog).full_at;
     l.workers = w.workers;
     l.busy_workers = w.busy_workers;
     l.syns_received = r.syns_received;

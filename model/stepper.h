@@ -28,9 +28,7 @@
 namespace model {
 
 // One listening port now. Limits are the first length at which the listener's own
-// Personality calls the queue full (Personality::accept_queue_full, syn_queue_full): on
-// Linux backlog + 1 for both, on FreeBSD 3*backlog/2 + 1 and the syncache's size, on
-// Windows and macOS the backlog.
+// Personality calls the queue full (Personality::accept_limit, syn_limit).
 struct ListenerSnapshot {
   std::string host;
   int port = 0;

@@ -47,8 +47,8 @@ struct TraceEvent {
   SegmentKind segment = SegmentKind::kSyn;
   int transmission = 0;        // kSend of a SYN: 1 for the first, 2 for the first retransmission...
   int retry_no = 0;            // kConnect: application retry number
-  SynDecision syn{SynVerdict::kQueue, SynReason::kAccepted};
-  AckVerdict ack = AckVerdict::kComplete;
+  SynDecision syn;              // kSynDecision: the verdict and the rule that made it
+  AckDecision ack;              // kAckDecision: likewise
   Outcome outcome = Outcome::kPending;
   std::int64_t accept_len = 0;  // queue lengths the decision saw
   std::int64_t syn_len = 0;

@@ -1,8 +1,6 @@
 #include "model/world.h"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <vector>
 
 #include "model/balancer.h"
@@ -123,9 +121,8 @@ struct World::Impl {
     for (std::size_t i = 0; i < clients.size(); ++i) {
       ClientResults& g = clients.results(i);
       g.segments_lost = wire.segments_lost(i);
-      if (!g.counts.balanced()) {
-        std::fprintf(stderr, "synstorm: internal error: outcomes of client %s do not add up\n", g.name.c_str());
-        std::abort();
+      if (!g.counts.balanced() && r.internal_error.empty()) {
+        r.internal_error = "outcomes of client " + g.name + " do not add up";
       }
       r.totals.add(g.counts);
       r.clients.push_back(g);
@@ -180,6 +177,7 @@ RunResults run_scenario(const ScenarioSpec& spec, const RunControl& control) {
   sim::Engine engine;
   World world(spec, engine);
   world.set_inflight_limit(control.max_inflight);
+  world.set_observer(control.observer);
   world.start();
   const sim::Time end = sim::Time::zero() + spec.duration;
   // The run goes in slices of kPollEvents events, so that the limits and the interrupt are

@@ -36,7 +36,8 @@ class World {
   void start();
 
   // Closes the books at engine.now(): attempts still open become `pending`, statistics
-  // end, the outcome invariant is checked. Call once, after the engine has run.
+  // end, the outcome invariant is checked (a broken one is RunResults::internal_error).
+  // Call once, after the engine has run.
   RunResults finish();
 
   // Connections in flight right now (any state).
@@ -86,6 +87,8 @@ struct RunControl {
   std::size_t max_inflight = SIZE_MAX;
   // Polled every kPollEvents events (nullptr: never); true stops the run (kInterrupted).
   bool (*interrupted)() = nullptr;
+  // Sees every step of the run (World::set_observer); nullptr: nobody.
+  TraceObserver* observer = nullptr;
   static constexpr std::uint64_t kPollEvents = 1 << 16;
 };
 

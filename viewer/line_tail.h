@@ -1,7 +1,7 @@
 // viewer/line_tail.h — an output stream buffer that keeps only the last lines written.
 //
 // The narration panel shows the last steps of a run that may have written millions of
-// lines: cli::Narration writes into an std::ostream over a LineTail, which keeps at most
+// lines: report::Narration writes into an std::ostream over a LineTail, which keeps at most
 // `max_lines` complete lines (oldest dropped first) and the line being written.
 #pragma once
 

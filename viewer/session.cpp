@@ -22,9 +22,9 @@ void Session::restart(model::ScenarioSpec spec) {
   tail_.clear();
   running_ = std::move(spec);
   if (options_.narrate) {
-    cli::ExplainOptions every_line;
+    report::NarrationOptions every_line;
     every_line.limit = 0;
-    narration_ = std::make_unique<cli::Narration>(running_, every_line, tail_stream_);
+    narration_ = std::make_unique<report::Narration>(running_, every_line, tail_stream_);
     narration_->narrate_listens();
   }
   stepper_ = std::make_unique<model::Stepper>(running_, narration_.get());

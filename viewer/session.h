@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "cli/explain.h"
 #include "model/spec.h"
 #include "model/stepper.h"
+#include "report/narration.h"
 #include "sim/stats.h"
 #include "sim/time.h"
 #include "viewer/line_tail.h"
@@ -98,7 +98,7 @@ class Session {
   LineTail tail_;
   std::ostream tail_stream_;
   model::ScenarioSpec running_;                 // the narration reads it during the run
-  std::unique_ptr<cli::Narration> narration_;  // declared before stepper_: outlives it
+  std::unique_ptr<report::Narration> narration_;  // declared before stepper_: outlives it
   std::unique_ptr<model::Stepper> stepper_;
   model::Snapshot snapshot_;
   std::uint64_t runs_ = 0;

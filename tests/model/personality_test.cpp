@@ -2,6 +2,9 @@
 #include "model/personality.h"
 
 #include <catch2/catch.hpp>
+#include <string_view>
+
+#include "model/spec.h"
 
 using model::AckVerdict;
 using model::Os;
@@ -94,10 +97,10 @@ TEST_CASE("Linux SYN handling follows tcp_conn_request's order (net/ipv4/tcp_inp
 }
 
 TEST_CASE("Linux final ACK on a full accept queue (tcp_minisocks.c tcp_check_req)", "[personality][linux]") {
-  CHECK(kLinux.on_final_ack(5, 5) == AckVerdict::kComplete);
-  CHECK(kLinux.on_final_ack(6, 5) == AckVerdict::kDrop);
+  CHECK(kLinux.on_final_ack(5, 5).verdict == AckVerdict::kComplete);
+  CHECK(kLinux.on_final_ack(6, 5).verdict == AckVerdict::kDrop);
   const auto abort = linux_with([](model::KernelKnobs& k) { k.tcp_abort_on_overflow = 1; });
-  CHECK(abort.on_final_ack(6, 5) == AckVerdict::kReset);
+  CHECK(abort.on_final_ack(6, 5).verdict == AckVerdict::kReset);
 }
 
 TEST_CASE("Linux 6.5+ client SYN retransmissions at 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s, giving up at 131 s", "[personality][linux]") {
@@ -197,10 +200,10 @@ TEST_CASE("FreeBSD overflows when qlen > 3*backlog/2 (uipc_socket.c sonewconn)",
   CHECK(p.accept_queue_full(16, 10));
   CHECK_FALSE(p.accept_queue_full(1, 1));  // 3*1/2 = 1: two fit
   CHECK(p.accept_queue_full(2, 1));
-  CHECK(p.on_final_ack(16, 10) == AckVerdict::kReset);  // rst_on_sock_fail=1
+  CHECK(p.on_final_ack(16, 10).verdict == AckVerdict::kReset);  // rst_on_sock_fail=1
   auto k = model::default_knobs(Os::kFreeBSD);
   k.rst_on_sock_fail = 0;
-  CHECK(Personality(Os::kFreeBSD, k).on_final_ack(16, 10) == AckVerdict::kDrop);
+  CHECK(Personality(Os::kFreeBSD, k).on_final_ack(16, 10).verdict == AckVerdict::kDrop);
 }
 
 TEST_CASE("FreeBSD's syncache answers SYNs whatever the listen queue (tcp_syncache.c syncache_add)", "[personality][freebsd]") {
@@ -220,7 +223,7 @@ TEST_CASE("macOS fails a SYN when incomplete + complete >= backlog (XNU sonewcon
   CHECK(p.on_syn(2, 2, 5).verdict == SynVerdict::kQueue);
   CHECK(p.on_syn(3, 2, 5).verdict == SynVerdict::kDrop);
   CHECK(p.on_syn(0, 5, 5).verdict == SynVerdict::kDrop);
-  CHECK(p.on_final_ack(100, 5) == AckVerdict::kComplete);  // the socket exists since the SYN
+  CHECK(p.on_final_ack(100, 5).verdict == AckVerdict::kComplete);  // the socket exists since the SYN
 }
 
 TEST_CASE("BSD clients back off on tcp_syn_backoff and give up at keepinit", "[personality][freebsd][macos]") {
@@ -280,4 +283,306 @@ TEST_CASE("Linux prunes SYN-ACK retries of old requests when the SYN queue is ha
 TEST_CASE("SYN-ACK timeouts double from 1 s up to rto_max (reqsk_timeout)", "[personality]") {
   const std::int64_t expected[] = {1, 2, 4, 8, 16, 32, 64, 120, 120};
   for (int k = 0; k < 9; ++k) CHECK(kLinux.synack_timeout(k) == sim::seconds(expected[k]));
+}
+
+// ---- decision records: every verdict names what it compared and where the rule is written
+
+namespace {
+const Personality kFreeBSD(Os::kFreeBSD, model::default_knobs(Os::kFreeBSD));
+const Personality kMacOS(Os::kMacOS, model::default_knobs(Os::kMacOS));
+
+bool cites(std::string_view source, std::string_view what) { return source.find(what) != std::string_view::npos; }
+}  // namespace
+
+TEST_CASE("records: the accept-queue test names its comparison and source on every OS", "[personality][record]") {
+  SECTION("Linux: accept > backlog (include/net/sock.h sk_acceptq_is_full)") {
+    const model::Comparison c = kLinux.accept_queue_test(6, 5);
+    CHECK(c.queue == "accept queue");
+    CHECK(c.value == 6);
+    CHECK(c.op == model::Compare::kGreater);
+    CHECK(c.limit == "backlog");
+    CHECK(c.limit_value == 5);
+    CHECK(c.held);
+    CHECK(c.source == "include/net/sock.h sk_acceptq_is_full");
+    CHECK_FALSE(kLinux.accept_queue_test(5, 5).held);
+  }
+  SECTION("FreeBSD: qlen > 3*backlog/2 (sys/kern/uipc_socket.c sonewconn)") {
+    const model::Comparison c = kFreeBSD.accept_queue_test(16, 10);
+    CHECK(c.op == model::Compare::kGreater);
+    CHECK(c.limit == "3*backlog/2");
+    CHECK(c.limit_value == 15);
+    CHECK(c.held);
+    CHECK(cites(c.source, "sys/kern/uipc_socket.c sonewconn"));
+  }
+  SECTION("Windows and macOS: accept >= backlog") {
+    for (const Personality* p : {&kWindows, &kMacOS}) {
+      const model::Comparison c = p->accept_queue_test(5, 5);
+      CHECK(c.op == model::Compare::kGreaterEqual);
+      CHECK(c.limit_value == 5);
+      CHECK(c.held);
+    }
+    CHECK(cites(kWindows.accept_queue_test(0, 5).source, "Winsock listen"));
+    CHECK(cites(kMacOS.accept_queue_test(0, 5).source, "sonewconn_internal"));
+  }
+}
+
+TEST_CASE("records: the SYN-queue test names its comparison and source", "[personality][record]") {
+  const model::Comparison l = kLinux.syn_queue_test(6, 5);
+  CHECK(l.queue == "SYN queue");
+  CHECK(l.op == model::Compare::kGreater);
+  CHECK(l.limit == "backlog");
+  CHECK(l.held);
+  CHECK(l.source == "include/net/inet_connection_sock.h inet_csk_reqsk_queue_is_full");
+  // FreeBSD's syncache has its own size (TCP_SYNCACHE_HASHSIZE 512 * BUCKETLIMIT 30).
+  const model::Comparison b = kFreeBSD.syn_queue_test(15360, 5);
+  CHECK(b.queue == "syncache");
+  CHECK(b.op == model::Compare::kGreaterEqual);
+  CHECK(b.limit == "syncache_limit");
+  CHECK(b.limit_value == 15360);
+  CHECK(b.held);
+  CHECK(cites(b.source, "sys/netinet/tcp_syncache.c"));
+}
+
+TEST_CASE("records: Linux SYN verdicts carry tcp_conn_request's comparisons and knobs", "[personality][record][linux]") {
+  SECTION("room in both queues is two comparisons, the SYN queue's first") {
+    const auto d = kLinux.on_syn(3, 2, 5);
+    CHECK(d.rule.source == "net/ipv4/tcp_input.c tcp_conn_request");
+    REQUIRE(d.rule.comparisons().size() == 2);
+    const auto& syn = d.rule.comparisons()[0];
+    const auto& acc = d.rule.comparisons()[1];
+    CHECK(syn.queue == "SYN queue");
+    CHECK(syn.value == 2);
+    CHECK_FALSE(syn.held);
+    CHECK(acc.queue == "accept queue");
+    CHECK(acc.value == 3);
+    CHECK_FALSE(acc.held);
+    CHECK(d.rule.knob.name.empty());
+  }
+  SECTION("a full accept queue drops the SYN: its comparison decided") {
+    const auto d = kLinux.on_syn(6, 0, 5);
+    REQUIRE(d.rule.comparisons().size() == 1);
+    CHECK(d.rule.comparisons()[0].queue == "accept queue");
+    CHECK(d.rule.comparisons()[0].held);
+  }
+  SECTION("a full SYN queue without cookies drops it: tcp_syncookies=0 decided") {
+    const auto p = linux_with([](model::KernelKnobs& k) { k.tcp_syncookies = 0; });
+    const auto d = p.on_syn(0, 6, 5);
+    REQUIRE(d.rule.comparisons().size() == 1);
+    CHECK(d.rule.comparisons()[0].queue == "SYN queue");
+    CHECK(d.rule.comparisons()[0].held);
+    CHECK(d.rule.knob.name == "tcp_syncookies");
+    CHECK(d.rule.knob.value == 0);
+  }
+  SECTION("with cookies (tcp_syncookies=1) the same SYN gets a cookie") {
+    const auto d = kLinux.on_syn(0, 6, 5);
+    CHECK(d.verdict == SynVerdict::kCookie);
+    CHECK(d.rule.knob.name == "tcp_syncookies");
+    CHECK(d.rule.knob.value == 1);
+  }
+  SECTION("tcp_syncookies=2: no comparison, the knob decided") {
+    const auto p = linux_with([](model::KernelKnobs& k) { k.tcp_syncookies = 2; });
+    const auto d = p.on_syn(0, 0, 5);
+    CHECK(d.rule.comparisons().empty());
+    CHECK(d.rule.knob.name == "tcp_syncookies");
+    CHECK(d.rule.knob.value == 2);
+  }
+  SECTION("SYN backlog pressure: tcp_max_syn_backlog - qlen < tcp_max_syn_backlog/4") {
+    const auto p = linux_with([](model::KernelKnobs& k) {
+      k.tcp_syncookies = 0;
+      k.tcp_max_syn_backlog = 100;
+    });
+    const auto d = p.on_syn(0, 76, 1000);
+    REQUIRE(d.rule.comparisons().size() == 1);
+    const auto& c = d.rule.comparisons()[0];
+    CHECK(c.left == 100);
+    CHECK(c.combine == '-');
+    CHECK(c.right == 76);
+    CHECK(c.value == 24);
+    CHECK(c.op == model::Compare::kLess);
+    CHECK(c.limit == "tcp_max_syn_backlog/4");
+    CHECK(c.limit_value == 25);
+    CHECK(c.held);
+    CHECK(d.rule.knob.value == 0);
+  }
+}
+
+TEST_CASE("records: Windows and macOS compare accept + half-open with the backlog", "[personality][record]") {
+  const auto w = kWindows.on_syn(3, 2, 5);
+  REQUIRE(w.rule.comparisons().size() == 1);
+  const auto& c = w.rule.comparisons()[0];
+  CHECK(c.queue == "queue of pending connections");
+  CHECK(c.quantity == "accept + half-open");
+  CHECK(c.left == 3);
+  CHECK(c.combine == '+');
+  CHECK(c.right == 2);
+  CHECK(c.value == 5);
+  CHECK(c.op == model::Compare::kGreaterEqual);
+  CHECK(c.limit_value == 5);
+  CHECK(c.held);
+  CHECK(cites(w.rule.source, "Winsock listen"));
+  const auto m = kMacOS.on_syn(2, 2, 5);
+  REQUIRE(m.rule.comparisons().size() == 1);
+  CHECK_FALSE(m.rule.comparisons()[0].held);
+  CHECK(cites(m.rule.source, "sonewconn_internal"));
+}
+
+TEST_CASE("records: FreeBSD SYN verdicts name the syncache and tcp_syncookies", "[personality][record][freebsd]") {
+  auto k = model::default_knobs(Os::kFreeBSD);
+  k.syncache_limit = 100;
+  const auto room = Personality(Os::kFreeBSD, k).on_syn(0, 99, 5);
+  REQUIRE(room.rule.comparisons().size() == 1);
+  CHECK(room.rule.comparisons()[0].queue == "syncache");
+  CHECK_FALSE(room.rule.comparisons()[0].held);
+  k.tcp_syncookies = 0;
+  const auto full = Personality(Os::kFreeBSD, k).on_syn(0, 100, 5);
+  CHECK(full.rule.comparisons()[0].held);
+  CHECK(full.rule.knob.name == "tcp_syncookies");
+  CHECK(full.rule.knob.value == 0);
+  k.tcp_syncookies = 2;
+  const auto always = Personality(Os::kFreeBSD, k).on_syn(0, 0, 5);
+  CHECK(always.rule.comparisons().empty());
+  CHECK(always.rule.knob.value == 2);
+}
+
+TEST_CASE("records: final-ACK verdicts name the accept-queue test and the knob", "[personality][record]") {
+  SECTION("Linux: tcp_check_req, tcp_abort_on_overflow decides drop or RST") {
+    const auto drop = kLinux.on_final_ack(6, 5);
+    CHECK(cites(drop.rule.source, "net/ipv4/tcp_minisocks.c tcp_check_req"));
+    REQUIRE(drop.rule.comparisons().size() == 1);
+    CHECK(drop.rule.comparisons()[0].held);
+    CHECK(drop.rule.knob.name == "tcp_abort_on_overflow");
+    CHECK(drop.rule.knob.value == 0);
+    const auto abort = linux_with([](model::KernelKnobs& k) { k.tcp_abort_on_overflow = 1; });
+    CHECK(abort.on_final_ack(6, 5).rule.knob.value == 1);
+    const auto ok = kLinux.on_final_ack(5, 5);
+    REQUIRE(ok.rule.comparisons().size() == 1);
+    CHECK_FALSE(ok.rule.comparisons()[0].held);
+    CHECK(ok.rule.knob.name.empty());
+  }
+  SECTION("FreeBSD: syncache_expand, rst_on_sock_fail decides") {
+    const auto d = kFreeBSD.on_final_ack(16, 10);
+    CHECK(cites(d.rule.source, "syncache_expand"));
+    CHECK(d.rule.comparisons()[0].limit == "3*backlog/2");
+    CHECK(d.rule.knob.name == "rst_on_sock_fail");
+    CHECK(d.rule.knob.value == 1);
+  }
+  SECTION("Windows: a full queue resets; no knob") {
+    const auto d = kWindows.on_final_ack(5, 5);
+    CHECK(d.verdict == AckVerdict::kReset);
+    CHECK(d.rule.comparisons()[0].held);
+    CHECK(d.rule.knob.name.empty());
+  }
+  SECTION("macOS: nothing is compared at the ACK (the socket was made at the SYN)") {
+    const auto d = kMacOS.on_final_ack(100, 5);
+    CHECK(d.rule.comparisons().empty());
+    CHECK(cites(d.rule.source, "XNU"));
+  }
+}
+
+TEST_CASE("records: the decisive comparison agrees with the verdict over a grid", "[personality][record]") {
+  const auto len = GENERATE(0, 1, 4, 5, 6, 7, 15, 16);
+  const auto syn = GENERATE(0, 1, 4, 5, 6);
+  for (Os os : model::all_oses()) {
+    const Personality p(os, model::default_knobs(os));
+    INFO(model::os_name(os) << " accept " << len << " syn " << syn);
+    const auto s = p.on_syn(len, syn, 5);
+    const auto compared = s.rule.comparisons();
+    if (s.verdict == SynVerdict::kQueue) {
+      for (const auto& c : compared) CHECK_FALSE(c.held);
+      CHECK_FALSE(compared.empty());
+    } else if (!compared.empty()) {
+      CHECK(compared.back().held);
+    }
+    const auto a = p.on_final_ack(len, 5);
+    if (!a.rule.comparisons().empty()) {
+      CHECK(a.rule.comparisons()[0].held == (a.verdict != AckVerdict::kComplete));
+      CHECK(a.rule.comparisons()[0].value == len);
+      CHECK(a.rule.comparisons()[0].held == p.accept_queue_full(len, 5));
+    }
+  }
+}
+
+TEST_CASE("records: listen() says what it made of the argument and why", "[personality][record]") {
+  using model::BacklogRule;
+  SECTION("Linux (net/socket.c __sys_listen)") {
+    const auto big = kLinux.listen_decision(4097, std::nullopt);
+    CHECK(big.requested == 4097);
+    CHECK(big.backlog == 4096);
+    CHECK(big.rule == BacklogRule::kClampedToSomaxconn);
+    CHECK(big.source == "net/socket.c __sys_listen");
+    CHECK(kLinux.listen_decision(-1, std::nullopt).rule == BacklogRule::kClampedToSomaxconn);
+    CHECK(kLinux.listen_decision(5, std::nullopt).rule == BacklogRule::kAsRequested);
+    CHECK(kLinux.listen_decision(2, 5).backlog == 2);  // listen() again sets the new value
+  }
+  SECTION("FreeBSD and macOS clamp to somaxconn 128") {
+    CHECK(kFreeBSD.listen_decision(-1, std::nullopt).rule == BacklogRule::kClampedToSomaxconn);
+    CHECK(cites(kFreeBSD.listen_decision(5, std::nullopt).source, "solisten_proto"));
+    CHECK(kMacOS.listen_decision(129, std::nullopt).backlog == 128);
+    CHECK(cites(kMacOS.listen_decision(5, std::nullopt).source, "XNU"));
+  }
+  SECTION("Windows (Winsock listen page)") {
+    const auto some = kWindows.listen_decision(0x7fffffff, std::nullopt);
+    CHECK(some.backlog == 200);
+    CHECK(some.rule == BacklogRule::kSomaxconnConstant);
+    CHECK(cites(some.source, "Winsock listen"));
+    CHECK(kWindows.listen_decision(-1000, std::nullopt).rule == BacklogRule::kHintRange);
+    CHECK(kWindows.listen_decision(-100, std::nullopt).backlog == 200);
+    CHECK(kWindows.listen_decision(500, std::nullopt).rule == BacklogRule::kLegalRange);
+    CHECK(kWindows.listen_decision(0, std::nullopt).rule == BacklogRule::kLegalRange);
+    CHECK(kWindows.listen_decision(5, std::nullopt).rule == BacklogRule::kAsRequested);
+    const auto again = kWindows.listen_decision(50, 5);
+    CHECK(again.backlog == 5);
+    CHECK(again.rule == BacklogRule::kUnchangedOnRelisten);
+  }
+}
+
+TEST_CASE("records: listen()'s argument from the application's backlog (winsock2.h SOMAXCONN_HINT)", "[personality]") {
+  model::BacklogRequest b;
+  b.value = 500;
+  CHECK(model::backlog_argument(kLinux, b) == 500);
+  b.kind = model::BacklogRequest::Kind::kHint;
+  CHECK(model::backlog_argument(kWindows, b) == -500);  // SOMAXCONN_HINT(b) = -(b)
+  b.kind = model::BacklogRequest::Kind::kSomaxconn;
+  CHECK(model::backlog_argument(kWindows, b) == 0x7fffffff);  // winsock2.h
+  CHECK(model::backlog_argument(kLinux, b) == 4096);          // glibc bits/socket.h
+  CHECK(model::backlog_argument(kFreeBSD, b) == 128);         // sys/socket.h
+}
+
+TEST_CASE("records: queue limits are the first full lengths, in closed form", "[personality][record]") {
+  SECTION("each kernel's limit") {
+    CHECK(kLinux.accept_limit(5).full_at == 6);  // backlog + 1 fit
+    CHECK(kLinux.accept_limit(0).full_at == 1);  // backlog 0 still fits one
+    CHECK(kLinux.syn_limit(5).full_at == 6);
+    CHECK(kFreeBSD.accept_limit(10).full_at == 16);  // 3*10/2 + 1
+    CHECK(kFreeBSD.syn_limit(10).full_at == 15360);  // the syncache's own size
+    CHECK(kWindows.accept_limit(5).full_at == 5);
+    CHECK(kMacOS.syn_limit(5).full_at == 5);
+    CHECK(kLinux.accept_limit(5).queue == "accept queue");
+    CHECK(kWindows.accept_limit(5).queue == "queue of pending connections (half-open + complete)");
+  }
+  SECTION("they agree with the predicates over many backlogs") {
+    auto small_cache = model::default_knobs(Os::kFreeBSD);
+    small_cache.syncache_limit = 7;
+    const Personality bsd_small(Os::kFreeBSD, small_cache);
+    for (const Personality* p : {&kLinux, &kWindows, &kFreeBSD, &kMacOS, &bsd_small}) {
+      for (std::int64_t backlog = 0; backlog <= 2000; ++backlog) {
+        INFO(model::os_name(p->os()) << " backlog " << backlog);
+        const std::int64_t a = p->accept_limit(backlog).full_at;
+        REQUIRE(p->accept_queue_full(a, backlog));
+        if (a > 0) REQUIRE_FALSE(p->accept_queue_full(a - 1, backlog));
+        const std::int64_t s = p->syn_limit(backlog).full_at;
+        REQUIRE(p->syn_queue_full(s, backlog));
+        if (s > 0) REQUIRE_FALSE(p->syn_queue_full(s - 1, backlog));
+      }
+    }
+  }
+}
+
+TEST_CASE("records: comparison symbols and their negations", "[personality][record]") {
+  CHECK(model::compare_symbol(model::Compare::kGreater) == ">");
+  CHECK(model::negated_symbol(model::Compare::kGreater) == "<=");
+  CHECK(model::compare_symbol(model::Compare::kGreaterEqual) == ">=");
+  CHECK(model::negated_symbol(model::Compare::kGreaterEqual) == "<");
+  CHECK(model::negated_symbol(model::Compare::kLess) == ">=");
+  CHECK(model::negated_symbol(model::Compare::kLessEqual) == ">");
 }

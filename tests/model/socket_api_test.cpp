@@ -216,3 +216,8 @@ TEST_CASE("a new descriptor is the lowest one not open (POSIX open(2), socket(2)
   t.app_close(fds[3]);
   CHECK(t.app_accept(listener.value).value == fds[3]);
 }
+
+TEST_CASE("a RST to a SYN is ECONNREFUSED, WSAECONNREFUSED on Windows (Winsock connect page)", "[socket]") {
+  CHECK(model::connect_refused_error(Os::kWindows) == "WSAECONNREFUSED");
+  for (Os os : {Os::kLinux, Os::kFreeBSD, Os::kMacOS}) CHECK(model::connect_refused_error(os) == "ECONNREFUSED");
+}

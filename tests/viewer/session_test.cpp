@@ -5,7 +5,6 @@
 
 #include <catch2/catch.hpp>
 
-#include "cli/explain.h"
 #include "config/loader.h"
 
 namespace {
@@ -62,9 +61,9 @@ TEST_CASE("the narration is synstorm explain's, line for line", "[viewer][sessio
   s.seek(s.end());
 
   std::ostringstream out;
-  cli::ExplainOptions all;
+  report::NarrationOptions all;
   all.limit = 0;
-  cli::explain_scenario(spec, all, out);
+  report::narrate_run(spec, all, out);
   std::vector<std::string> explained;
   std::istringstream in(out.str());
   for (std::string line; std::getline(in, line);) explained.push_back(line);
