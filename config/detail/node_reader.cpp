@@ -7,6 +7,8 @@
 #include <system_error>
 
 #include "config/detail/text.h"
+#include "config/loader.h"
+#include "config/suggest.h"
 #include "config/units.h"
 #include "sim/format.h"
 

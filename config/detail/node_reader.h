@@ -17,7 +17,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "config/loader.h"
+#include "config/diagnostic.h"
 #include "sim/time.h"
 
 namespace config::detail {

@@ -15,7 +15,9 @@
 #include <vector>
 
 #include "config/detail/text.h"
-#include "config/detail/trace_reader.h"
+#include "config/loader.h"
+#include "config/suggest.h"
+#include "config/trace_reader.h"
 #include "config/units.h"
 #include "model/network.h"
 #include "sim/format.h"
