@@ -44,8 +44,8 @@ model::BalancerSpec read_balancer(ScenarioDraft& draft, const MapReader::Entry& 
       const auto [first, fresh] = index_of_backend.emplace(std::pair{backend->host, backend->port}, fields.size());
       if (!fresh) {
         sink.error(e.mark, e.path,
-                    "backend " + quote(e.node.Scalar()) + " is listed twice (first at " + fields[first->second].path +
-                        "): a balancer lists each backend once");
+                   "backend " + quote(e.node.Scalar()) + " is listed twice (first at " + fields[first->second].path +
+                       "): a balancer lists each backend once");
         continue;
       }
       balancer.backends.push_back(*backend);
@@ -57,7 +57,7 @@ model::BalancerSpec read_balancer(ScenarioDraft& draft, const MapReader::Entry& 
       balancer.policy = kBalancePolicyValues[*p];
       if (balancer.policy == model::BalancePolicy::kTwoChoices && listed && *listed == 1) {
         sink.error(pf->mark, pf->path,
-                    "two_choices compares two distinct backends: it needs at least 2, this balancer has 1");
+                   "two_choices compares two distinct backends: it needs at least 2, this balancer has 1");
       }
     }
   }

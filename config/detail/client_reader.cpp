@@ -70,7 +70,7 @@ void reject_for_spoofed(DiagnosticSink& sink, const MapReader& m) {
   for (const SpoofedExclusion& x : kNotForSpoofed) {
     if (const auto f = m.get(x.key)) {
       sink.error(m.key_mark(x.key), f->path,
-                  "a spoofed client takes no " + std::string(x.key) + ": " + std::string(x.why));
+                 "a spoofed client takes no " + std::string(x.key) + ": " + std::string(x.why));
     }
   }
 }
@@ -94,8 +94,8 @@ model::RetrySpec read_retry(DiagnosticSink& sink, const Field& f) {
     for (const RetryKeyRule& rule : kRetryKeyRules) {
       if (rule.key != key || rule.why_not[policy_index].empty()) continue;
       sink.error(m.key_mark(key), field->path,
-                  std::string(key) + " does not apply to retry policy " + policy_name + ": " +
-                      std::string(rule.why_not[policy_index]));
+                 std::string(key) + " does not apply to retry policy " + policy_name + ": " +
+                     std::string(rule.why_not[policy_index]));
       return std::nullopt;
     }
     return field;
@@ -105,7 +105,7 @@ model::RetrySpec read_retry(DiagnosticSink& sink, const Field& f) {
       retry.max = static_cast<int>(*v);
       if (policy_known && retry.policy == model::RetryPolicy::kNone && *v > 0) {
         sink.error(mf->mark, mf->path,
-                    "retry policy none never retries: max must be 0 (or pick a policy such as exponential)");
+                   "retry policy none never retries: max must be 0 (or pick a policy such as exponential)");
       }
     }
   }
@@ -129,8 +129,8 @@ model::RetrySpec read_retry(DiagnosticSink& sink, const Field& f) {
       retry.cap = *cap;
       if (backoff && *cap < *backoff) {
         sink.error(cf->mark, cf->path,
-                    "cap (" + sim::format_duration(*cap) + ") must be >= backoff (" + sim::format_duration(*backoff) +
-                        "): the first delay is backoff");
+                   "cap (" + sim::format_duration(*cap) + ") must be >= backoff (" + sim::format_duration(*backoff) +
+                       "): the first delay is backoff");
       }
     }
   }
@@ -164,9 +164,9 @@ model::ClientSpec read_client(ScenarioDraft& draft, const MapReader::Entry& entr
         }
         if (!process) process.emplace(*f);
         sink.error(process->mark, process->path,
-                    "a spoofed client cannot be a closed population: spoofed sources are not users, and no "
-                    "connection of theirs ever completes to end a think-connect cycle (use an open process such as "
-                    "poisson)");
+                   "a spoofed client cannot be a closed population: spoofed sources are not users, and no "
+                   "connection of theirs ever completes to end a think-connect cycle (use an open process such as "
+                   "poisson)");
       }
     }
   }

@@ -27,7 +27,7 @@ std::optional<double> read_pareto_shape(DiagnosticSink& sink, const Field& f) {
   if (!shape || *shape > 1) return shape;
   // Checked here rather than by the range so the message can say why.
   sink.error(f.mark, f.path,
-              "expected a number > 1, got " + shown(f.node.Scalar()) + ": a Pareto with shape <= 1 has no finite mean");
+             "expected a number > 1, got " + shown(f.node.Scalar()) + ": a Pareto with shape <= 1 has no finite mean");
   return std::nullopt;
 }
 
@@ -60,7 +60,7 @@ std::optional<sim::DurationDist> read_distribution(DiagnosticSink& sink, const F
       if (*min > *max) {
         const Field max_field = *m.get("max");
         sink.error(max_field.mark, max_field.path,
-                    "max (" + sim::format_duration(*max) + ") must be >= min (" + sim::format_duration(*min) + ")");
+                   "max (" + sim::format_duration(*max) + ") must be >= min (" + sim::format_duration(*min) + ")");
         return std::nullopt;
       }
       return sim::UniformDist{*min, *max};

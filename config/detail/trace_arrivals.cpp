@@ -53,7 +53,7 @@ std::optional<model::ArrivalSpec> read_trace_arrivals(ScenarioDraft& draft, MapR
     ok = ok && port.has_value();
   } else if (const auto pf = m.get("port")) {
     sink.error(pf->mark, pf->path,
-                "port selects the SYNs of a pcap trace; a csv trace has no ports (id selects its lines)");
+               "port selects the SYNs of a pcap trace; a csv trace has no ports (id selects its lines)");
     ok = false;
   }
   double time_scale = 1.0;
@@ -72,7 +72,7 @@ std::optional<model::ArrivalSpec> read_trace_arrivals(ScenarioDraft& draft, MapR
                         : read_pcap_trace(path, PcapTraceOptions{static_cast<int>(port.value_or(0)), time_scale});
   if (trace.unreadable) {
     sink.error(file_field.mark, file_field.path,
-                "cannot read the trace " + quote_path(path) + ": " + *trace.unreadable);
+               "cannot read the trace " + quote_path(path) + ": " + *trace.unreadable);
     return std::nullopt;
   }
   for (TraceProblem& p : trace.problems) {
@@ -83,8 +83,8 @@ std::optional<model::ArrivalSpec> read_trace_arrivals(ScenarioDraft& draft, MapR
   if (trace.times.empty()) {
     if (pcap) {
       sink.error(file_field.mark, file_field.path,
-                  "the capture " + quote_path(path) + " has no TCP SYN to port " + std::to_string(*port) + " (" +
-                      std::to_string(trace.packets) + " packets read)");
+                 "the capture " + quote_path(path) + " has no TCP SYN to port " + std::to_string(*port) + " (" +
+                     std::to_string(trace.packets) + " packets read)");
     } else if (id) {
       const Field idf = *m.get("id");
       const std::vector<std::string_view> ids(trace.ids.begin(), trace.ids.end());
@@ -98,15 +98,15 @@ std::optional<model::ArrivalSpec> read_trace_arrivals(ScenarioDraft& draft, MapR
       sink.error(idf.mark, idf.path, message);
     } else {
       sink.error(file_field.mark, file_field.path,
-                  "the trace " + quote_path(path) + " has no arrivals: no line holds a time");
+                 "the trace " + quote_path(path) + " has no arrivals: no line holds a time");
     }
     return std::nullopt;
   }
   if (draft.duration && trace.times.front().since_start() >= *draft.duration) {
     sink.error(file_field.mark, file_field.path,
-                "every arrival of the trace is at or after the run's end (duration " +
-                    sim::format_duration(*draft.duration) + "): the first is at " +
-                    sim::format_duration(trace.times.front().since_start()));
+               "every arrival of the trace is at or after the run's end (duration " +
+                   sim::format_duration(*draft.duration) + "): the first is at " +
+                   sim::format_duration(trace.times.front().since_start()));
     return std::nullopt;
   }
   return model::TraceArrivals{std::make_shared<const std::vector<sim::Time>>(std::move(trace.times)), *written};
