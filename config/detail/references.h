@@ -9,7 +9,8 @@
 // what there is. Where a section could not be read completely, a reference into it is
 // not blamed for the gap (that section's own errors say enough).
 //
-// Lookups stay fast however many names a file has (sorted indexes, never a scan).
+// Names are found through sorted indexes, however many a file has; only the messages
+// about a name that does not resolve go through the lists.
 #pragma once
 
 #include <cstddef>
