@@ -11,7 +11,7 @@
 #include "cli/metrics.h"
 #include "cli/replicate.h"
 #include "cli/study.h"
-#include "config/detail/text.h"
+#include "config/suggest.h"
 #include "sim/format.h"
 
 namespace cli {
@@ -208,8 +208,8 @@ std::variant<Target, std::string> parse_target(std::string_view text) {
   if (!metric) {
     std::vector<std::string_view> names;
     for (const MetricInfo& m : metric_table()) names.push_back(m.name);
-    return "--target " + std::string(text) + ": unknown metric " + config::detail::quote(name) +
-           config::detail::suggestion_suffix(name, names);
+    return "--target " + std::string(text) + ": unknown metric " + config::quote(name) +
+           config::suggestion_suffix(name, names);
   }
   t.metric = *metric;
   const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), t.bound);

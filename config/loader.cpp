@@ -60,15 +60,6 @@ std::string stem_of(const std::string& display_name) {
 
 }  // namespace
 
-std::string format(const Diagnostic& d) {
-  std::string out = d.file;
-  if (d.line > 0) out += ":" + std::to_string(d.line) + ":" + std::to_string(d.column);
-  out += ": error: ";
-  if (!d.path.empty()) out += d.path + ": ";
-  out += d.message;
-  return out;
-}
-
 namespace detail {
 
 LoadResult load_scenario(std::string_view yaml_text, const std::string& display_name,
@@ -99,8 +90,9 @@ LoadResult load_scenario(std::string_view yaml_text, const std::string& display_
 
 }  // namespace detail
 
-LoadResult load_scenario_text(std::string_view yaml_text, const std::string& display_name) {
-  return detail::load_scenario(yaml_text, display_name, {});
+LoadResult load_scenario_text(std::string_view yaml_text, const std::string& display_name,
+                              const std::filesystem::path& base_dir) {
+  return detail::load_scenario(yaml_text, display_name, base_dir);
 }
 
 LoadResult load_scenario_file(const std::string& path) {

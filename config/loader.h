@@ -14,11 +14,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "config/diagnostic.h"
 #include "model/spec.h"
 
 namespace config {
@@ -42,18 +44,6 @@ inline constexpr std::uint64_t kMaxRoutingWork = 10'000'000;
 // saying so.
 inline constexpr std::size_t kMaxDiagnostics = 100;
 
-struct Diagnostic {
-  std::string file;
-  int line = 0;    // 1-based; 0 when the problem has no position (e.g. an unreadable file)
-  int column = 0;  // 1-based; 0 with line 0
-  std::string path;  // the key path, "" for the file as a whole
-  std::string message;
-};
-
-// "FILE:LINE:COL: error: PATH: MESSAGE", leaving out "PATH: " when the path is empty and
-// "LINE:COL:" when there is no position — the form compilers use, so editors can jump to it.
-std::string format(const Diagnostic& d);
-
 struct LoadResult {
   std::optional<model::ScenarioSpec> spec;  // set iff errors is empty
   std::vector<Diagnostic> errors;
@@ -66,7 +56,8 @@ struct LoadResult {
 LoadResult load_scenario_file(const std::string& path);
 
 // Loads YAML text; `display_name` names it in diagnostics and gives the default name (its stem).
-// Files the scenario names are read relative to the current directory.
-LoadResult load_scenario_text(std::string_view yaml_text, const std::string& display_name);
+// Files the scenario names are read relative to `base_dir` (empty: the current directory).
+LoadResult load_scenario_text(std::string_view yaml_text, const std::string& display_name,
+                              const std::filesystem::path& base_dir = {});
 
 }  // namespace config

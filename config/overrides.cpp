@@ -8,6 +8,7 @@
 #include "config/detail/node_reader.h"
 #include "config/detail/scenario_reader.h"
 #include "config/detail/text.h"
+#include "config/suggest.h"
 #include "sim/random.h"
 
 namespace config {
@@ -15,7 +16,6 @@ namespace config {
 namespace {
 
 using detail::DiagnosticSink;
-using detail::quote;
 
 struct PathStep {
   bool is_index = false;
@@ -136,7 +136,7 @@ std::optional<Located> find(const YAML::Node& root, const std::vector<PathStep>&
     }
     if (!found) {
       std::vector<std::string_view> candidates(keys.begin(), keys.end());
-      const std::string_view close = detail::closest_match(step.key, candidates);
+      const std::string_view close = closest_match(step.key, candidates);
       std::string message = "has no key " + quote(step.key);
       if (!close.empty()) {
         message += "; did you mean " + quote(close) + "?";

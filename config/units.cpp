@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "config/detail/text.h"
+#include "config/suggest.h"
 
 namespace config {
 
@@ -90,7 +91,7 @@ std::string_view trim(std::string_view s) {
 }
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && detail::edit_distance(a, b) == 0;
+  return a.size() == b.size() && edit_distance(a, b) == 0;
 }
 
 // "inf", ".inf", "nan", "infinity"... : YAML's and C's spellings of non-finite numbers.
@@ -108,14 +109,14 @@ const Unit* find_unit(std::string_view name) {
 }
 
 std::string unknown_unit_message(std::string_view unit, std::string_view text) {
-  std::string msg = "unknown unit " + detail::quote(unit) + " in " + detail::quote(text);
+  std::string msg = "unknown unit " + quote(unit) + " in " + quote(text);
   for (const Alias& a : kUnitAliases) {
-    if (equals_ignoring_case(a.spelled, unit)) return msg + "; did you mean " + detail::quote(a.unit) + "?";
+    if (equals_ignoring_case(a.spelled, unit)) return msg + "; did you mean " + quote(a.unit) + "?";
   }
   if (unit.size() >= 2 && (unit[0] == 'e' || unit[0] == 'E') && (is_digit(unit[1]) || unit[1] == '-' || unit[1] == '+')) {
     return msg + ": exponents are not supported; write the number out (e.g. 1000s, 1ms)";
   }
-  return msg + detail::suggestion_suffix(unit, kUnitNames);
+  return msg + suggestion_suffix(unit, kUnitNames);
 }
 
 // Exact value of `d` units in nanoseconds, rounded half up; nullopt when it does not fit.
@@ -153,24 +154,24 @@ ParseResult<sim::Duration> parse_duration(std::string_view text) {
   const std::string_view original = trim(text);
   std::string_view rest = original;
   if (rest.empty()) return failure<sim::Duration>("expected a duration such as 10s or 500ms, got an empty string");
-  if (rest.front() == '-') return failure<sim::Duration>("a duration cannot be negative, got " + detail::quote(original));
-  if (names_non_finite(rest)) return failure<sim::Duration>("a duration must be finite, got " + detail::quote(original));
+  if (rest.front() == '-') return failure<sim::Duration>("a duration cannot be negative, got " + quote(original));
+  if (names_non_finite(rest)) return failure<sim::Duration>("a duration must be finite, got " + quote(original));
   if (rest.front() == '+') rest.remove_prefix(1);
   const std::optional<Decimal> number = take_decimal(rest);
   if (!number) {
-    return failure<sim::Duration>("expected a duration such as 10s or 500ms, got " + detail::quote(original));
+    return failure<sim::Duration>("expected a duration such as 10s or 500ms, got " + quote(original));
   }
   const std::string_view unit = trim(rest);
   if (unit.empty()) {
     const std::string n = detail::shown(original);
-    return failure<sim::Duration>("missing unit in " + detail::quote(original) + ": write " + n + "s, " + n +
+    return failure<sim::Duration>("missing unit in " + quote(original) + ": write " + n + "s, " + n +
                                   "ms, ... (units: ns, us, ms, s, m, h)");
   }
   const Unit* u = find_unit(unit);
   if (u == nullptr) return failure<sim::Duration>(unknown_unit_message(unit, original));
   const std::optional<std::int64_t> ns = to_nanoseconds(*number, u->ns);
   if (!ns) {
-    return failure<sim::Duration>("duration " + detail::quote(original) +
+    return failure<sim::Duration>("duration " + quote(original) +
                                   " is too large: the limit is 2^63 ns, about 292 years");
   }
   return ParseResult<sim::Duration>{sim::Duration::from_ns(*ns), {}};
@@ -183,33 +184,33 @@ ParseResult<double> parse_rate(std::string_view text) {
     std::string_view probe = original;
     if (take_decimal(probe) && trim(probe).empty()) {
       const std::string n = detail::shown(original);
-      return failure<double>("missing period in " + detail::quote(original) + ": write " + n + "/s, " + n + "/ms or " + n + "/100ms");
+      return failure<double>("missing period in " + quote(original) + ": write " + n + "/s, " + n + "/ms or " + n + "/100ms");
     }
-    return failure<double>("expected a rate such as 2000/s, 5/ms or 10/100ms, got " + detail::quote(original));
+    return failure<double>("expected a rate such as 2000/s, 5/ms or 10/100ms, got " + quote(original));
   }
   const std::string_view count_text = trim(original.substr(0, slash));
   std::string_view period_text = trim(original.substr(slash + 1));
 
   if (!count_text.empty() && count_text.front() == '-') {
-    return failure<double>("a rate must be > 0, got " + detail::quote(original));
+    return failure<double>("a rate must be > 0, got " + quote(original));
   }
-  if (names_non_finite(count_text)) return failure<double>("a rate must be finite, got " + detail::quote(original));
+  if (names_non_finite(count_text)) return failure<double>("a rate must be finite, got " + quote(original));
   std::string_view count_rest = count_text;
   if (!take_decimal(count_rest) || !count_rest.empty()) {
-    return failure<double>("expected a rate such as 2000/s, 5/ms or 10/100ms, got " + detail::quote(original) +
+    return failure<double>("expected a rate such as 2000/s, 5/ms or 10/100ms, got " + quote(original) +
                            ": the count before '/' must be a plain decimal number");
   }
   double count = 0;
   const auto [end, ec] = std::from_chars(count_text.data(), count_text.data() + count_text.size(), count);
   if (ec != std::errc{} || end != count_text.data() + count_text.size()) {
-    return failure<double>("the count in rate " + detail::quote(original) + " is too large");
+    return failure<double>("the count in rate " + quote(original) + " is too large");
   }
 
   std::int64_t period_ns = 0;
-  if (period_text.empty()) return failure<double>("missing period after '/' in " + detail::quote(original));
+  if (period_text.empty()) return failure<double>("missing period after '/' in " + quote(original));
   if (is_digit(period_text.front()) || period_text.front() == '.') {
     const ParseResult<sim::Duration> period = parse_duration(period_text);
-    if (!period.ok()) return failure<double>("bad period in rate " + detail::quote(original) + ": " + period.error);
+    if (!period.ok()) return failure<double>("bad period in rate " + quote(original) + ": " + period.error);
     period_ns = period.value->ns();
   } else {
     // A bare unit: "/s" is "/1s".
@@ -217,12 +218,12 @@ ParseResult<double> parse_rate(std::string_view text) {
     if (u == nullptr) return failure<double>(unknown_unit_message(period_text, original));
     period_ns = u->ns;
   }
-  if (period_ns == 0) return failure<double>("the period of rate " + detail::quote(original) + " must be > 0");
+  if (period_ns == 0) return failure<double>("the period of rate " + quote(original) + " must be > 0");
 
   const double per_second = count * 1e9 / static_cast<double>(period_ns);
-  if (!(per_second > 0)) return failure<double>("a rate must be > 0, got " + detail::quote(original));
+  if (!(per_second > 0)) return failure<double>("a rate must be > 0, got " + quote(original));
   if (!(per_second <= kMaxRatePerSecond)) {
-    return failure<double>("rate " + detail::quote(original) + " is too fast: at most 1e9/s (one arrival per nanosecond)");
+    return failure<double>("rate " + quote(original) + " is too fast: at most 1e9/s (one arrival per nanosecond)");
   }
   return ParseResult<double>{per_second, {}};
 }

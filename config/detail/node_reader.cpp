@@ -7,6 +7,8 @@
 #include <system_error>
 
 #include "config/detail/text.h"
+#include "config/loader.h"
+#include "config/suggest.h"
 #include "config/units.h"
 #include "sim/format.h"
 
@@ -170,6 +172,21 @@ std::string describe(const YAML::Node& node) {
   return quote(node.Scalar());
 }
 
+bool before(const YAML::Mark& a, const YAML::Mark& b) {
+  return a.line != b.line ? a.line < b.line : a.column < b.column;
+}
+
+std::optional<std::string> raw_scalar(const YAML::Node& map, std::string_view key) {
+  if (!map.IsMap()) return std::nullopt;
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    if (it->first.IsScalar() && it->first.Scalar() == key) {
+      if (it->second.IsScalar()) return it->second.Scalar();
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
 MapReader::MapReader(DiagnosticSink& sink, Field map, std::span<const std::string_view> allowed)
     : MapReader(sink, std::move(map), allowed, true) {}
 
@@ -223,6 +240,13 @@ std::optional<Field> MapReader::get(std::string_view key) const {
   return std::nullopt;
 }
 
+YAML::Mark MapReader::key_mark(std::string_view key) const {
+  for (const Entry& e : entries_) {
+    if (e.key == key) return e.key_mark;
+  }
+  return map_.mark;
+}
+
 std::optional<Field> MapReader::require(std::string_view key, std::string_view when) {
   std::optional<Field> f = get(key);
   if (f || !is_map_) return f;
@@ -257,6 +281,8 @@ std::optional<std::int64_t> read_integer(DiagnosticSink& sink, const Field& f, s
 std::optional<std::uint64_t> read_unsigned64(DiagnosticSink& sink, const Field& f) {
   return read_integral<std::uint64_t>(sink, f, 0, std::numeric_limits<std::uint64_t>::max());
 }
+
+std::optional<std::int64_t> read_port(DiagnosticSink& sink, const Field& f) { return read_integer(sink, f, 1, kMaxPort); }
 
 bool NumberRange::contains(double v) const {
   const bool above_min = min_open ? v > min : v >= min;

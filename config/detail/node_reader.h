@@ -17,7 +17,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "config/loader.h"
+#include "config/diagnostic.h"
 #include "sim/time.h"
 
 namespace config::detail {
@@ -70,6 +70,12 @@ std::string element_path(std::string_view parent, std::size_t index);
 // What a node is, for "got ...": `no value`, `a map`, `a sequence` or the quoted scalar.
 std::string describe(const YAML::Node& node);
 
+// Whether `a` is written before `b` in the file.
+bool before(const YAML::Mark& a, const YAML::Mark& b);
+
+// The scalar value of `key` in a map node, without any diagnostics (for looking ahead).
+std::optional<std::string> raw_scalar(const YAML::Node& map, std::string_view key);
+
 // A map read key by key. Construction reports, once each: a node that is not a map,
 // keys that are not plain names, duplicate keys (at the second occurrence) and, for a
 // map with a fixed set of keys, unknown keys with a "did you mean".
@@ -92,6 +98,9 @@ class MapReader {
   const std::vector<Entry>& entries() const { return entries_; }
 
   std::optional<Field> get(std::string_view key) const;
+  // Where `key` is written (for errors about the key rather than its value); the map's
+  // position when it is absent.
+  YAML::Mark key_mark(std::string_view key) const;
   // Like get, but reports a missing key at the map's position. `when` qualifies the
   // message (e.g. "when workers > 0"). Stays silent when an unknown key was already
   // reported with this key as its "did you mean", so one typo gives one error.
@@ -117,6 +126,10 @@ std::optional<std::int64_t> read_integer(DiagnosticSink& sink, const Field& f,
                                          std::int64_t min = std::numeric_limits<std::int64_t>::min(),
                                          std::int64_t max = std::numeric_limits<std::int64_t>::max());
 std::optional<std::uint64_t> read_unsigned64(DiagnosticSink& sink, const Field& f);
+
+// A TCP port: an integer in [1, kMaxPort].
+inline constexpr std::int64_t kMaxPort = 65535;
+std::optional<std::int64_t> read_port(DiagnosticSink& sink, const Field& f);
 
 // An interval of the real line, for messages like "expected a number in [0, 1]".
 struct NumberRange {

@@ -8,7 +8,8 @@
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 
-#include "config/detail/text.h"
+#include "config/loader.h"
+#include "config/suggest.h"
 
 namespace config::detail {
 

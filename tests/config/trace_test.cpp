@@ -1,4 +1,4 @@
-// Tests of trace replay: config/detail/trace_reader.h (CSV logs and pcap captures to
+// Tests of trace replay: config/trace_reader.h (CSV logs and pcap captures to
 // arrival times, or located problems) and the `process: trace` key of scenario files,
 // end to end through model::run_scenario. The captures are written here, with libpcap.
 #include <unistd.h>
@@ -11,8 +11,8 @@
 #include <variant>
 #include <vector>
 
-#include "config/detail/trace_reader.h"
 #include "config/loader.h"
+#include "config/trace_reader.h"
 #include "model/world.h"
 #include "tests/tools/capture_writer.h"
 

@@ -6,7 +6,7 @@
 // artifact; the checks below add the result's own contract and determinism.
 //
 // Files a scenario names (traces) are read relative to an empty directory of the fuzzer's
-// own (through the loader's internal entry point, which takes that directory), so that a
+// own (load_scenario_text takes the directory they are relative to), so that a
 // relative name fails as an unreadable file does and the outcome does not depend on where
 // the fuzzer was started. scripts/fuzz.sh runs it.
 #include <unistd.h>
@@ -18,7 +18,6 @@
 #include <string>
 #include <string_view>
 
-#include "config/detail/load.h"
 #include "config/loader.h"
 
 namespace {
@@ -55,7 +54,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  const auto load = [&] { return config::detail::load_scenario(text, "fuzz.yaml", empty_directory); };
+  const auto load = [&] { return config::load_scenario_text(text, "fuzz.yaml", empty_directory); };
   const config::LoadResult r = load();
 
   require(r.ok() == r.errors.empty(), "a spec iff there are no errors");

@@ -1,4 +1,4 @@
-#include "config/detail/trace_reader.h"
+#include "config/trace_reader.h"
 
 #include <pcap/pcap.h>
 #include <sys/stat.h>
@@ -11,11 +11,11 @@
 #include <memory>
 #include <system_error>
 
-#include "config/detail/text.h"
+#include "config/suggest.h"
 #include "config/units.h"
 #include "sim/format.h"
 
-namespace config::detail {
+namespace config {
 
 namespace {
 
@@ -376,4 +376,4 @@ TraceRead read_pcap_trace(const std::string& path, const PcapTraceOptions& optio
   return out;
 }
 
-}  // namespace config::detail
+}  // namespace config

@@ -1,4 +1,4 @@
-// config/detail/trace_reader.h — the instants of a replayed trace, from a CSV log or a capture.
+// config/trace_reader.h — the instants of a replayed trace, from a CSV log or a capture.
 //
 // Pure functions from a file (or text) to arrival times or to what is wrong with it; the
 // scenario reader turns the result into diagnostics (a problem inside the file at the
@@ -17,7 +17,7 @@
 
 #include "sim/time.h"
 
-namespace config::detail {
+namespace config {
 
 // Memory bounds: a trace with more lines (CSV) or more arrivals (capture) is refused, and
 // so is a CSV line longer than kMaxTraceLineLength characters.
@@ -77,4 +77,16 @@ TraceRead read_pcap_trace(const std::string& path, const PcapTraceOptions& optio
 // The BPF filter read_pcap_trace applies for `port` (without and with the VLAN part).
 std::string syn_filter(int port, bool with_vlan);
 
+}  // namespace config
+
+// The names the tests of this unit (tests/config/trace_test.cpp) still spell from when it
+// was internal (config/detail/trace_reader.h).
+namespace config::detail {
+using config::CsvTraceOptions;
+using config::kMaxTraceProblems;
+using config::parse_csv_trace;
+using config::read_csv_trace;
+using config::read_pcap_trace;
+using config::TraceProblem;
+using config::TraceRead;
 }  // namespace config::detail

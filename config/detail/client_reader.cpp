@@ -1,0 +1,198 @@
+#include "config/detail/client_reader.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "config/detail/arrival_reader.h"
+#include "config/detail/host_reader.h"
+#include "sim/format.h"
+
+namespace config::detail {
+
+namespace {
+
+using model::Os;
+
+constexpr std::string_view kClientKeys[] = {"os",          "target",          "spoofed", "arrivals",
+                                            "syn_retries", "connect_timeout", "retry"};
+constexpr std::string_view kRetryKeys[] = {"policy", "max", "backoff", "factor", "jitter", "cap", "give_up"};
+
+// Retry policies, indexed by model::RetryPolicy's value.
+constexpr std::string_view kRetryPolicies[] = {"none", "fixed", "exponential", "full_jitter", "decorrelated_jitter"};
+static_assert(std::size(kRetryPolicies) == static_cast<std::size_t>(model::RetryPolicy::kDecorrelatedJitter) + 1);
+
+// The keys of `retry:` that not every policy takes, and why a policy ignores one.
+struct RetryKeyRule {
+  std::string_view key;
+  std::string_view why_not[std::size(kRetryPolicies)];  // empty: the policy takes the key
+};
+constexpr std::string_view kNeverRetries = "it never retries";
+constexpr RetryKeyRule kRetryKeyRules[] = {
+    {"backoff", {kNeverRetries, "", "", "", ""}},
+    {"factor",
+     {kNeverRetries, "its delay is always backoff", "", "",
+      "each delay is drawn from [backoff, 3 x the previous delay]: the 3 is part of its definition"}},
+    {"jitter",
+     {kNeverRetries, "", "", "its delay is already uniform on [0, backoff x factor^k]",
+      "its delay is already uniform on [backoff, 3 x the previous delay]"}},
+    {"cap", {kNeverRetries, "its delay is always backoff, so there is nothing to cap", "", "", ""}},
+    {"give_up", {kNeverRetries, "", "", "", ""}},
+};
+
+// What a spoofed client group may not have, and why.
+struct SpoofedExclusion {
+  std::string_view key;
+  std::string_view why;
+};
+constexpr SpoofedExclusion kNotForSpoofed[] = {
+    {"syn_retries", "its forged SYNs are sent once from addresses that never answer: nothing retransmits them"},
+    {"connect_timeout", "it makes no connect() calls, so none can time out"},
+    {"retry", "it makes no connect() calls, so none can be retried"},
+};
+
+constexpr std::int64_t kMaxSynRetries = 127;
+constexpr std::int64_t kMaxRetries = 1000;
+
+// The format's default, also for a client without `retry:` so the spec reads the same
+// either way: no retries, and exponential backoff should `max` be raised (by a sweep).
+model::RetrySpec default_retry() {
+  model::RetrySpec retry;
+  retry.factor = 2.0;
+  return retry;
+}
+
+// A spoofed group makes no connect() calls: the keys that shape them are errors.
+void reject_for_spoofed(DiagnosticSink& sink, const MapReader& m) {
+  for (const SpoofedExclusion& x : kNotForSpoofed) {
+    if (const auto f = m.get(x.key)) {
+      sink.error(m.key_mark(x.key), f->path,
+                 "a spoofed client takes no " + std::string(x.key) + ": " + std::string(x.why));
+    }
+  }
+}
+
+model::RetrySpec read_retry(DiagnosticSink& sink, const Field& f) {
+  model::RetrySpec retry = default_retry();
+  MapReader m(sink, f, kRetryKeys);
+  if (!m.is_map()) return retry;
+  bool policy_known = true;  // else the keys are checked, not their fit to the policy
+  if (const auto pf = m.get("policy")) {
+    const auto p = read_choice(sink, *pf, "retry policy", kRetryPolicies);
+    if (p) retry.policy = static_cast<model::RetryPolicy>(*p);
+    policy_known = p.has_value();
+  }
+  const auto policy_index = static_cast<std::size_t>(retry.policy);
+  const std::string policy_name(kRetryPolicies[policy_index]);
+  // A key the policy does not take is an error at the key, saying why; nullopt then.
+  const auto get = [&](std::string_view key) -> std::optional<Field> {
+    std::optional<Field> field = m.get(key);
+    if (!field || !policy_known) return field;
+    for (const RetryKeyRule& rule : kRetryKeyRules) {
+      if (rule.key != key || rule.why_not[policy_index].empty()) continue;
+      sink.error(m.key_mark(key), field->path,
+                 std::string(key) + " does not apply to retry policy " + policy_name + ": " +
+                     std::string(rule.why_not[policy_index]));
+      return std::nullopt;
+    }
+    return field;
+  };
+  if (const auto mf = m.get("max")) {
+    if (const auto v = read_integer(sink, *mf, 0, kMaxRetries)) {
+      retry.max = static_cast<int>(*v);
+      if (policy_known && retry.policy == model::RetryPolicy::kNone && *v > 0) {
+        sink.error(mf->mark, mf->path,
+                   "retry policy none never retries: max must be 0 (or pick a policy such as exponential)");
+      }
+    }
+  }
+  // Without a backoff the retries of a whole client group would all land at once.
+  const bool retries = retry.max > 0 && retry.policy != model::RetryPolicy::kNone;
+  std::optional<Field> bf = get("backoff");
+  if (!bf && retries) bf = m.require("backoff", "when max > 0");
+  std::optional<sim::Duration> backoff;
+  if (bf) {
+    backoff = read_duration(sink, *bf);
+    if (backoff) retry.backoff = *backoff;
+  }
+  if (const auto ff = get("factor")) {
+    if (const auto v = read_number(sink, *ff, NumberRange::at_least(1))) retry.factor = *v;
+  }
+  if (const auto jf = get("jitter")) {
+    if (const auto v = read_number(sink, *jf, NumberRange::between(0, 1))) retry.jitter = *v;
+  }
+  if (const auto cf = get("cap")) {
+    if (const auto cap = read_duration(sink, *cf)) {
+      retry.cap = *cap;
+      if (backoff && *cap < *backoff) {
+        sink.error(cf->mark, cf->path,
+                   "cap (" + sim::format_duration(*cap) + ") must be >= backoff (" + sim::format_duration(*backoff) +
+                       "): the first delay is backoff");
+      }
+    }
+  }
+  if (const auto gf = get("give_up")) {
+    if (const auto v = read_duration(sink, *gf, DurationRange::positive())) retry.give_up = *v;
+  }
+  return retry;
+}
+
+model::ClientSpec read_client(ScenarioDraft& draft, const MapReader::Entry& entry, std::size_t index) {
+  DiagnosticSink& sink = draft.sink;
+  model::ClientSpec client;
+  client.name = entry.key;
+  client.retry = default_retry();
+  MapReader m(sink, entry.value, kClientKeys);
+  if (!m.is_map()) return client;
+  if (const auto f = m.get("spoofed")) client.spoofed = read_bool(sink, *f).value_or(false);
+  if (const auto f = m.get("os")) client.os = read_os(sink, *f).value_or(Os::kLinux);
+  if (const auto f = m.require("target")) draft.refs.resolve_target(*f, index, client);
+  if (const auto f = m.require("arrivals")) {
+    if (const auto arrivals = read_arrivals(draft, *f)) {
+      client.arrivals = *arrivals;
+      if (client.spoofed && std::holds_alternative<model::ClosedLoopArrivals>(*arrivals)) {
+        // At the `process` value. (Not by assigning Fields: YAML::Node's operator= writes
+        // into the node it refers to.)
+        std::optional<Field> process;
+        for (auto it = f->node.begin(); it != f->node.end() && !process; ++it) {
+          if (it->first.IsScalar() && it->first.Scalar() == "process") {
+            process.emplace(Field{it->second, it->second.Mark(), child_path(f->path, "process")});
+          }
+        }
+        if (!process) process.emplace(*f);
+        sink.error(process->mark, process->path,
+                   "a spoofed client cannot be a closed population: spoofed sources are not users, and no "
+                   "connection of theirs ever completes to end a think-connect cycle (use an open process such as "
+                   "poisson)");
+      }
+    }
+  }
+  if (client.spoofed) {
+    reject_for_spoofed(sink, m);
+    return client;
+  }
+  if (const auto f = m.get("syn_retries")) {
+    if (const auto v = read_integer(sink, *f, 0, kMaxSynRetries)) client.syn_retries = static_cast<int>(*v);
+  }
+  if (const auto f = m.get("connect_timeout")) {
+    if (const auto v = read_duration(sink, *f, DurationRange::positive())) client.connect_timeout = *v;
+  }
+  if (const auto f = m.get("retry")) client.retry = read_retry(sink, *f);
+  return client;
+}
+
+}  // namespace
+
+void read_clients(ScenarioDraft& draft, const Field& f) {
+  const MapReader clients = MapReader::of_names(draft.sink, f);
+  for (const MapReader::Entry& entry : clients.entries()) {
+    draft.refs.add_client(entry);
+    const std::size_t index = draft.spec.clients.size();
+    draft.spec.clients.push_back(read_client(draft, entry, index));
+  }
+}
+
+}  // namespace config::detail

@@ -1,0 +1,38 @@
+// config/detail/draft.h — a scenario being read: what every section reader shares.
+//
+// The section readers (hosts, listeners, clients and arrivals, balancers, network, script,
+// faults) each fill their part of `spec` and report to `sink`; a name one section defines
+// and another uses goes through `refs` (config/detail/references.h), the one place that
+// resolves names. read_scenario (scenario_reader.cpp) runs the sections in a fixed order.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string_view>
+#include <utility>
+
+#include "config/detail/node_reader.h"
+#include "config/detail/references.h"
+#include "model/spec.h"
+#include "sim/time.h"
+
+namespace config::detail {
+
+struct ScenarioDraft {
+  ScenarioDraft(DiagnosticSink& diagnostics, std::filesystem::path directory)
+      : sink(diagnostics), base_dir(std::move(directory)), refs(diagnostics, spec) {}
+  ScenarioDraft(const ScenarioDraft&) = delete;
+  ScenarioDraft& operator=(const ScenarioDraft&) = delete;
+
+  // `what` (at `f`) starts `at` after the run's start: false, after reporting, when that is
+  // not before the run's end. (An invalid duration judges nothing.)
+  bool starts_before_end(const Field& f, sim::Duration at, std::string_view what);
+
+  DiagnosticSink& sink;
+  const std::filesystem::path base_dir;  // files the scenario names (traces) are relative to it
+  model::ScenarioSpec spec;
+  std::optional<sim::Duration> duration;  // when valid: later checks compare with it
+  References refs;
+};
+
+}  // namespace config::detail

@@ -1,0 +1,121 @@
+#include "config/detail/listener_reader.h"
+
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "config/detail/distribution_reader.h"
+#include "config/suggest.h"
+
+namespace config::detail {
+
+namespace {
+
+constexpr std::string_view kListenerKeys[] = {"port", "backlog", "workers", "service"};
+constexpr std::string_view kBacklogHintKeys[] = {"somaxconn_hint"};
+
+constexpr std::int64_t kMaxWorkers = 1'000'000;
+constexpr std::int64_t kInt32Min = std::numeric_limits<std::int32_t>::min();
+constexpr std::int64_t kInt32Max = std::numeric_limits<std::int32_t>::max();
+constexpr std::string_view kSomaxconnWord = "SOMAXCONN";
+
+// Whether a scalar starts like a number: such a backlog is read (and judged) as an
+// integer, anything else as the SOMAXCONN word.
+bool looks_numeric(const YAML::Node& node) {
+  if (!node.IsScalar() || node.Scalar().empty()) return false;
+  const char c = node.Scalar().front();
+  return (c >= '0' && c <= '9') || c == '-' || c == '+';
+}
+
+}  // namespace
+
+void read_listeners(ScenarioDraft& draft, const Field& f, std::size_t index, model::HostSpec& host, bool may_be_empty) {
+  DiagnosticSink& sink = draft.sink;
+  if (!expect_sequence(sink, f, "listeners")) {
+    draft.refs.ports_incomplete(index);
+    return;
+  }
+  if (f.node.size() == 0 && !may_be_empty) {
+    sink.error(f.mark, f.path, "a host needs at least one listener (or a script step that acts on it)");
+  }
+  std::map<int, std::string> path_of_port;  // the listener that took each port, for duplicate messages
+  for (std::size_t i = 0; i < f.node.size(); ++i) {
+    const Field e = element(f, i);
+    MapReader m(sink, e, kListenerKeys);
+    if (!m.is_map()) {
+      draft.refs.ports_incomplete(index);
+      continue;
+    }
+    model::ListenerSpec listener;
+    std::optional<std::int64_t> port;
+    if (const auto pf = m.require("port")) {
+      port = read_port(sink, *pf);
+      if (port) {
+        if (const auto dup = path_of_port.find(static_cast<int>(*port)); dup != path_of_port.end()) {
+          sink.error(pf->mark, pf->path,
+                     "port " + std::to_string(*port) + " is already used by " + dup->second +
+                         " (ports are unique within a host)");
+        }
+      }
+    }
+    if (const auto bf = m.require("backlog")) {
+      if (const auto backlog = read_backlog(sink, *bf)) listener.backlog = *backlog;
+    }
+    read_workers_and_service(sink, m, true, listener.workers, listener.service);
+    if (!port) {
+      draft.refs.ports_incomplete(index);
+      continue;
+    }
+    listener.port = static_cast<int>(*port);
+    host.listeners.push_back(std::move(listener));
+    path_of_port.emplace(listener.port, e.path);
+    draft.refs.add_listener_port(index, listener.port);
+  }
+}
+
+void read_workers_and_service(DiagnosticSink& sink, MapReader& m, bool workers_required, int& workers_out,
+                              sim::DurationDist& service_out) {
+  std::optional<std::int64_t> workers;
+  const auto wf = workers_required ? m.require("workers") : m.get("workers");
+  if (wf) {
+    workers = read_integer(sink, *wf, 0, kMaxWorkers);
+    if (workers) workers_out = static_cast<int>(*workers);
+  }
+  std::optional<Field> service = m.get("service");
+  // A listener nobody accepts on serves nothing, so only workers > 0 needs a service time.
+  if (!service && workers && *workers > 0) service = m.require("service", "when workers > 0");
+  if (service) {
+    if (const auto dist = read_distribution(sink, *service)) service_out = *dist;
+  }
+}
+
+std::optional<model::BacklogRequest> read_backlog(DiagnosticSink& sink, const Field& f) {
+  using Kind = model::BacklogRequest::Kind;
+  if (f.node.IsMap()) {
+    MapReader m(sink, f, kBacklogHintKeys);
+    const auto hint = m.require("somaxconn_hint");
+    if (!hint) return std::nullopt;
+    const auto n = read_integer(sink, *hint, 0, kInt32Max);
+    if (!n) return std::nullopt;
+    return model::BacklogRequest{Kind::kHint, *n};
+  }
+  if (looks_numeric(f.node)) {
+    // Any int32 is a legal listen() argument; clamping it is the personality's job.
+    const auto n = read_integer(sink, f, kInt32Min, kInt32Max);
+    if (!n) return std::nullopt;
+    return model::BacklogRequest{Kind::kValue, *n};
+  }
+  if (f.node.IsScalar() && f.node.Scalar() == kSomaxconnWord) return model::BacklogRequest{Kind::kSomaxconn, 0};
+  std::string message = "expected an integer, SOMAXCONN or {somaxconn_hint: N}, got " + describe(f.node);
+  if (f.node.IsScalar()) {
+    const std::string_view words[] = {kSomaxconnWord};
+    if (!closest_match(f.node.Scalar(), words).empty()) message += "; did you mean \"SOMAXCONN\"?";
+  }
+  sink.error(f.mark, f.path, message);
+  return std::nullopt;
+}
+
+}  // namespace config::detail
