@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "config/detail/text.h"
+#include "config/suggest.h"
 
 namespace cli {
 
@@ -28,7 +28,7 @@ std::vector<std::string_view> client_names(const model::ScenarioSpec& spec) {
 std::variant<report::NarrationFilter, std::string> resolve_explain_filter(const model::ScenarioSpec& spec,
                                                                           const std::optional<std::string>& connection,
                                                                           const std::optional<std::string>& host) {
-  using config::detail::quote;
+  using config::quote;
   report::NarrationFilter f;
   if (host) {
     const auto names = host_names(spec);
@@ -40,7 +40,7 @@ std::variant<report::NarrationFilter, std::string> resolve_explain_filter(const 
       if (colon != std::string::npos && std::find(names.begin(), names.end(), before_colon) != names.end()) {
         message += "; --host takes a host name: did you mean " + quote(before_colon) + "?";
       } else {
-        message += config::detail::suggestion_suffix(*host, names);
+        message += config::suggestion_suffix(*host, names);
       }
       return message;
     }
@@ -63,7 +63,7 @@ std::variant<report::NarrationFilter, std::string> resolve_explain_filter(const 
     const auto it = std::find(names.begin(), names.end(), name);
     if (it == names.end()) {
       return "--connection " + quote(*connection) + ": the scenario has no client group " + quote(name) +
-             config::detail::suggestion_suffix(name, names);
+             config::suggestion_suffix(name, names);
     }
     f.client = static_cast<std::size_t>(it - names.begin());
     f.attempt = attempt;

@@ -78,15 +78,3 @@ TraceRead read_pcap_trace(const std::string& path, const PcapTraceOptions& optio
 std::string syn_filter(int port, bool with_vlan);
 
 }  // namespace config
-
-// The names the tests of this unit (tests/config/trace_test.cpp) still spell from when it
-// was internal (config/detail/trace_reader.h).
-namespace config::detail {
-using config::CsvTraceOptions;
-using config::kMaxTraceProblems;
-using config::parse_csv_trace;
-using config::read_csv_trace;
-using config::read_pcap_trace;
-using config::TraceProblem;
-using config::TraceRead;
-}  // namespace config::detail

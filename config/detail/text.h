@@ -10,14 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "config/suggest.h"
-
 namespace config::detail {
-
-// cli/explain.cpp still spells these config::detail:: through this header; it changes to
-// config/suggest.h in its own move. Nothing else may use these two names.
-using config::quote;
-using config::suggestion_suffix;
 
 // A value as the user wrote it, for "got ..." in a message: unquoted, but cut to about
 // `max_chars` with "..." (at a character boundary), so that a huge value cannot make a

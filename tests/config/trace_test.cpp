@@ -17,9 +17,9 @@
 #include "tests/tools/capture_writer.h"
 
 namespace fs = std::filesystem;
-using config::detail::CsvTraceOptions;
-using config::detail::parse_csv_trace;
-using config::detail::TraceRead;
+using config::CsvTraceOptions;
+using config::parse_csv_trace;
+using config::TraceRead;
 
 namespace {
 
@@ -45,7 +45,7 @@ std::string problems_of(const TraceRead& r) {
 }
 
 // The only problem of `text`.
-config::detail::TraceProblem only_problem(const std::string& text, CsvTraceOptions options = {}) {
+config::TraceProblem only_problem(const std::string& text, CsvTraceOptions options = {}) {
   const TraceRead r = parse_csv_trace(text, options);
   INFO(problems_of(r));
   REQUIRE(r.problems.size() == 1);
@@ -184,9 +184,9 @@ TEST_CASE("a CSV full of errors lists the first ones and stops", "[trace]") {
   std::string text;
   for (int i = 0; i < 100; ++i) text += "x\n";
   const TraceRead r = parse_csv_trace(text, {});
-  CHECK(r.problems.size() == config::detail::kMaxTraceProblems + 1);
+  CHECK(r.problems.size() == config::kMaxTraceProblems + 1);
   CHECK(r.problems.back().message == "too many problems: the rest of the file was not read");
-  CHECK(r.problems.back().line == static_cast<int>(config::detail::kMaxTraceProblems));
+  CHECK(r.problems.back().line == static_cast<int>(config::kMaxTraceProblems));
 }
 
 TEST_CASE("a CSV file is read in blocks like the text, long lines included", "[trace]") {
@@ -195,7 +195,7 @@ TEST_CASE("a CSV file is read in blocks like the text, long lines included", "[t
   for (int i = 0; i < 20000; ++i) text += std::to_string(i) + ".5,g" + std::to_string(i % 3) + "\n";  // > 64 KiB
   text += std::string(70000, '7');  // a last line longer than a block, without '\n'
   write_file(dir / "big.csv", text);
-  const TraceRead from_file = config::detail::read_csv_trace((dir / "big.csv").string(), {std::string("g1"), 1.0});
+  const TraceRead from_file = config::read_csv_trace((dir / "big.csv").string(), {std::string("g1"), 1.0});
   const TraceRead from_text = parse_csv_trace(text, {std::string("g1"), 1.0});
   CHECK(from_file.times == from_text.times);
   CHECK(from_file.times.size() == 6667);
@@ -204,10 +204,10 @@ TEST_CASE("a CSV file is read in blocks like the text, long lines included", "[t
   CHECK(from_file.problems[0].column == 4097);
   CHECK(from_file.problems[0].message == from_text.problems[0].message);
 
-  const TraceRead missing = config::detail::read_csv_trace((dir / "nope.csv").string(), {});
+  const TraceRead missing = config::read_csv_trace((dir / "nope.csv").string(), {});
   REQUIRE(missing.unreadable);
   CHECK(*missing.unreadable == "No such file or directory");
-  const TraceRead directory = config::detail::read_csv_trace(dir.string(), {});
+  const TraceRead directory = config::read_csv_trace(dir.string(), {});
   REQUIRE(directory.unreadable);
   CHECK(*directory.unreadable == "Is a directory");
 }
@@ -325,21 +325,21 @@ TEST_CASE("a capture gives the times of its SYNs to the port, relative to its fi
   const fs::path file = scratch() / (nanoseconds ? "ns.pcap" : "us.pcap");
   const std::vector<std::int64_t> expected = write_test_capture(file, nanoseconds);
 
-  const TraceRead r = config::detail::read_pcap_trace(file.string(), {80, 1.0});
+  const TraceRead r = config::read_pcap_trace(file.string(), {80, 1.0});
   INFO(problems_of(r));
   REQUIRE(r.ok());
   CHECK(r.packets == 14);
   CHECK(ns_of(r.times) == expected);
 
   SECTION("time_scale") {
-    const TraceRead fast = config::detail::read_pcap_trace(file.string(), {80, 0.5});
+    const TraceRead fast = config::read_pcap_trace(file.string(), {80, 0.5});
     REQUIRE(fast.ok());
     std::vector<std::int64_t> halved;
     for (std::int64_t ns : expected) halved.push_back((ns + 1) / 2);  // to nearest, halves up
     CHECK(ns_of(fast.times) == halved);
   }
   SECTION("another port") {
-    const TraceRead other = config::detail::read_pcap_trace(file.string(), {443, 1.0});
+    const TraceRead other = config::read_pcap_trace(file.string(), {443, 1.0});
     REQUIRE(other.ok());
     CHECK(ns_of(other.times) == std::vector<std::int64_t>{700'000'000});
   }
@@ -359,7 +359,7 @@ TEST_CASE("a capture without link-layer headers (raw IP) is read too", "[trace][
     w.write(kEpoch + 10, without_ethernet(tcp_frame(v4)));
     w.write(kEpoch + 20, without_ethernet(tcp_frame(v6)));
   }
-  const TraceRead r = config::detail::read_pcap_trace(file.string(), {80, 1.0});
+  const TraceRead r = config::read_pcap_trace(file.string(), {80, 1.0});
   INFO(problems_of(r));
   REQUIRE(r.ok());
   CHECK(ns_of(r.times) == std::vector<std::int64_t>{10, 20});
@@ -369,7 +369,7 @@ TEST_CASE("capture problems name the capture and give libpcap's message", "[trac
   const fs::path dir = scratch();
   SECTION("not a capture") {
     write_file(dir / "text.pcap", "0.5\n1\n");
-    const TraceRead r = config::detail::read_pcap_trace((dir / "text.pcap").string(), {80, 1.0});
+    const TraceRead r = config::read_pcap_trace((dir / "text.pcap").string(), {80, 1.0});
     REQUIRE(r.problems.size() == 1);
     CHECK(r.problems[0].line == 0);
     CHECK_THAT(r.problems[0].message,
@@ -380,7 +380,7 @@ TEST_CASE("capture problems name the capture and give libpcap's message", "[trac
     std::ifstream in(dir / "whole.pcap", std::ios::binary);
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     write_file(dir / "cut.pcap", bytes.substr(0, bytes.size() - 10));
-    const TraceRead r = config::detail::read_pcap_trace((dir / "cut.pcap").string(), {80, 1.0});
+    const TraceRead r = config::read_pcap_trace((dir / "cut.pcap").string(), {80, 1.0});
     REQUIRE(r.problems.size() == 1);
     CHECK_THAT(r.problems[0].message, Catch::StartsWith("packet 14: ") && Catch::Contains("truncated"));
   }
@@ -390,12 +390,12 @@ TEST_CASE("capture problems name the capture and give libpcap's message", "[trac
       w.write(kEpoch, capture_test::arp_frame());
       w.write(kEpoch - 1, capture_test::tcp_frame(Segment{}));
     }
-    const TraceRead r = config::detail::read_pcap_trace((dir / "early.pcap").string(), {80, 1.0});
+    const TraceRead r = config::read_pcap_trace((dir / "early.pcap").string(), {80, 1.0});
     REQUIRE(r.problems.size() == 1);
     CHECK(r.problems[0].message == "packet 2 (a SYN) is timestamped before the capture's first packet");
   }
   SECTION("a missing capture") {
-    const TraceRead r = config::detail::read_pcap_trace((dir / "none.pcap").string(), {80, 1.0});
+    const TraceRead r = config::read_pcap_trace((dir / "none.pcap").string(), {80, 1.0});
     REQUIRE(r.unreadable);
     CHECK(*r.unreadable == "No such file or directory");
   }
