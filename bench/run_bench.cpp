@@ -38,7 +38,8 @@ struct Minimal {
 };
 
 // The minimal loop: the M/M/c/(c+K) system R1 is, written as anyone would by hand.
-Minimal minimal_loop(double rate, sim::Duration mean_service, int c, int k, sim::Duration duration, std::uint64_t seed) {
+Minimal minimal_loop(double rate, sim::Duration mean_service, int c, int k, sim::Duration duration,
+                     std::uint64_t seed) {
   struct Event {
     std::int64_t at;
     std::uint64_t seq;
@@ -118,7 +119,8 @@ int main(int argc, char** argv) {
   }
 
   // The minimal loop needs R1's shape: one listener, Poisson arrivals, exponential service.
-  const auto* poisson = spec.clients.size() == 1 ? std::get_if<model::PoissonArrivals>(&spec.clients[0].arrivals) : nullptr;
+  const auto* poisson =
+      spec.clients.size() == 1 ? std::get_if<model::PoissonArrivals>(&spec.clients[0].arrivals) : nullptr;
   const auto* exp_service = spec.hosts.size() == 1 && spec.hosts[0].listeners.size() == 1
                                 ? std::get_if<sim::ExponentialDist>(&spec.hosts[0].listeners[0].service)
                                 : nullptr;

@@ -139,8 +139,9 @@ int run(const RunOptions& o) {
     case model::CutShort::kMaxInflight:
       std::cerr << "synstorm: run cut short at " << at << ": more than " << control.max_inflight
                 << " connections in flight at once (--max-inflight"
-                << (o.max_inflight ? "" : ", by default half the memory at " + std::to_string(kBytesPerInflight) +
-                                              " bytes each")
+                << (o.max_inflight
+                        ? ""
+                        : ", by default half the memory at " + std::to_string(kBytesPerInflight) + " bytes each")
                 << "); the results cover the run up to there\n";
       return kExitCutShort;
     case model::CutShort::kInterrupted:
@@ -187,8 +188,8 @@ int check(const std::string& file) {
   const auto count = [](std::size_t n, const char* one, const char* many) {
     return std::to_string(n) + " " + (n == 1 ? one : many);
   };
-  std::string parts = count(spec->hosts.size(), "host", "hosts") + ", " +
-                      count(spec->clients.size(), "client group", "client groups");
+  std::string parts =
+      count(spec->hosts.size(), "host", "hosts") + ", " + count(spec->clients.size(), "client group", "client groups");
   if (!spec->balancers.empty()) parts += ", " + count(spec->balancers.size(), "balancer", "balancers");
   if (!spec->faults.empty()) parts += ", " + count(spec->faults.size(), "fault", "faults");
   std::cout << file << ": ok (" << parts << ")\n";
@@ -209,12 +210,14 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--json", run_options.json_path, "Write the full results as JSON");
   run_cmd->add_option("--timeseries", run_options.timeseries_path, "Write the per-interval time series as CSV");
   run_cmd->add_flag("--quiet,-q", run_options.quiet, "Print only the digest");
-  run_cmd->add_option("--max-events", run_options.max_events,
-                      "Stop after this many events; the results are marked cut short (exit 4)")
+  run_cmd
+      ->add_option("--max-events", run_options.max_events,
+                   "Stop after this many events; the results are marked cut short (exit 4)")
       ->check(CLI::Range(std::uint64_t{1}, std::numeric_limits<std::uint64_t>::max()));
-  run_cmd->add_option("--max-inflight", run_options.max_inflight,
-                      "Stop when more connections than this are in flight at once (default: half the memory at " +
-                          std::to_string(kBytesPerInflight) + " bytes each); exit 4")
+  run_cmd
+      ->add_option("--max-inflight", run_options.max_inflight,
+                   "Stop when more connections than this are in flight at once (default: half the memory at " +
+                       std::to_string(kBytesPerInflight) + " bytes each); exit 4")
       ->check(CLI::Range(std::uint64_t{1}, std::numeric_limits<std::uint64_t>::max()));
 
   std::string check_file;

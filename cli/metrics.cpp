@@ -11,8 +11,8 @@ namespace {
 constexpr std::array<MetricInfo, kMetricCount> kMetrics{{
     {"refusal_rate", "refused / attempts: connections answered with RST", ""},
     {"failure_rate", "1 - accepted / attempts: every attempt not accepted, those still open at the end included", ""},
-    {"loss_rate", "(refused + timed_out + reset) / (attempts - pending): the attempts decided during the run that failed",
-     ""},
+    {"loss_rate",
+     "(refused + timed_out + reset) / (attempts - pending): the attempts decided during the run that failed", ""},
     {"reset_rate", "reset / attempts: connections the client thought established and the server dropped", ""},
     {"timeout_rate", "timed_out / attempts: connections whose client gave up without an answer", ""},
     {"connect_p50_ms", "median connect latency over established connections, ms", "connect_reps"},

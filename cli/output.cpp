@@ -1,5 +1,6 @@
 #include "cli/output.h"
 
+#include <unistd.h>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -7,7 +8,6 @@
 #include <fstream>
 #include <iomanip>
 #include <sstream>
-#include <unistd.h>
 
 #include "sim/format.h"
 
@@ -17,9 +17,9 @@ namespace {
 
 nlohmann::json counts_json(const model::OutcomeCounts& c) {
   return {
-      {"attempts", c.attempts},   {"established", c.established},   {"accepted", c.accepted},
-      {"refused", c.refused},     {"timed_out", c.timed_out},       {"reset", c.reset},
-      {"pending", c.pending},     {"refusal_rate", c.refusal_rate()}, {"failure_rate", c.failure_rate()},
+      {"attempts", c.attempts}, {"established", c.established},     {"accepted", c.accepted},
+      {"refused", c.refused},   {"timed_out", c.timed_out},         {"reset", c.reset},
+      {"pending", c.pending},   {"refusal_rate", c.refusal_rate()}, {"failure_rate", c.failure_rate()},
   };
 }
 
@@ -123,9 +123,8 @@ nlohmann::json results_json(const model::RunResults& r) {
   if (!r.script.empty()) {
     nlohmann::json steps = nlohmann::json::array();
     for (const auto& st : r.script) {
-      nlohmann::json sj = {{"at_s", st.at.seconds()}, {"line", st.line},    {"host", st.host},
-                           {"call", st.call},         {"result", st.result}, {"value", st.value},
-                           {"met", st.met()}};
+      nlohmann::json sj = {{"at_s", st.at.seconds()}, {"line", st.line},   {"host", st.host}, {"call", st.call},
+                           {"result", st.result},     {"value", st.value}, {"met", st.met()}};
       if (!st.expected.empty()) sj["expected"] = st.expected;
       steps.push_back(std::move(sj));
     }
@@ -139,9 +138,9 @@ void print_summary(std::ostream& out, const model::RunResults& r) {
   out << "scenario " << r.scenario << "  seed " << r.seed << "  simulated " << sim::format_number(r.end.seconds())
       << " s  events " << r.events << "\n\n";
 
-  out << left("client", 16) << cell("attempts", 10) << cell("estab.", 10) << cell("accepted", 10)
-      << cell("refused", 9) << cell("timeout", 9) << cell("reset", 8) << cell("pending", 9) << cell("refusal", 9)
-      << cell("failure", 9) << "   connect ms p50 / p99 / max\n";
+  out << left("client", 16) << cell("attempts", 10) << cell("estab.", 10) << cell("accepted", 10) << cell("refused", 9)
+      << cell("timeout", 9) << cell("reset", 8) << cell("pending", 9) << cell("refusal", 9) << cell("failure", 9)
+      << "   connect ms p50 / p99 / max\n";
   auto client_row = [&](const std::string& name, const model::OutcomeCounts& c, const sim::Histogram* lat) {
     out << left(name, 16) << cell(std::to_string(c.attempts), 10) << cell(std::to_string(c.established), 10)
         << cell(std::to_string(c.accepted), 10) << cell(std::to_string(c.refused), 9)
@@ -175,7 +174,8 @@ void print_summary(std::ostream& out, const model::RunResults& r) {
         << "\n";
   }
   if (!r.balancers.empty()) {
-    out << "\n" << left("balancer", 12) << left("backend", 22) << cell("assigned", 10) << cell("marked down", 13)
+    out << "\n"
+        << left("balancer", 12) << left("backend", 22) << cell("assigned", 10) << cell("marked down", 13)
         << cell("max active", 12) << "\n";
     for (const auto& b : r.balancers) {
       for (const auto& be : b.backends) {
@@ -189,8 +189,7 @@ void print_summary(std::ostream& out, const model::RunResults& r) {
     out << "\nscript\n";
     for (const auto& st : r.script) {
       out << "  " << left("t=" + sim::format_seconds(st.at) + " s", 14) << left("line " + std::to_string(st.line), 10)
-          << left(st.host, 12) << left(st.call, 11)
-          << "-> " << left(st.result, 18);
+          << left(st.host, 12) << left(st.call, 11) << "-> " << left(st.result, 18);
       if (!st.expected.empty()) out << (st.met() ? "as expected" : "EXPECTED " + st.expected);
       out << "\n";
     }

@@ -92,8 +92,7 @@ class Search {
       for (const std::uint64_t seed : replication_seeds(spec->seed, study_.points[c], first, count)) {
         batch.push_back(Replication{0, seed});
       }
-      const std::vector<ReplicationResult> results =
-          run_replications(std::span(&*spec, 1), batch, o_.jobs, ranks_);
+      const std::vector<ReplicationResult> results = run_replications(std::span(&*spec, 1), batch, o_.jobs, ranks_);
       for (const ReplicationResult& r : results) {
         if (!r.done) {
           status_ = kExitInterrupted;
@@ -148,7 +147,8 @@ class Search {
 };
 
 std::string values_text(const Vary& v) {
-  if (v.is_range) return v.values.front() + ".." + v.values.back() + " (" + std::to_string(v.values.size()) + " values)";
+  if (v.is_range)
+    return v.values.front() + ".." + v.values.back() + " (" + std::to_string(v.values.size()) + " values)";
   std::string s;
   for (const std::string& value : v.values) s += (s.empty() ? "" : ", ") + value;
   return s;
@@ -176,8 +176,8 @@ void print_outcome(std::ostream& out, const Search& search, const PlanOptions& o
   } else {
     out << "undecided: the " << goal << " " << v.path << " meeting " << t.text << " is ";
     if (fm < n) {
-      out << "between " << search.value(fnf) << " and " << search.value(fm) << "; "
-          << search.value(fm) << " is the " << goal << " value shown to meet it";
+      out << "between " << search.value(fnf) << " and " << search.value(fm) << "; " << search.value(fm) << " is the "
+          << goal << " value shown to meet it";
     } else {
       out << search.value(fnf) << " or beyond; no value was shown to meet it";
     }
@@ -192,8 +192,8 @@ void print_outcome(std::ostream& out, const Search& search, const PlanOptions& o
 }  // namespace
 
 std::variant<Target, std::string> parse_target(std::string_view text) {
-  const std::string expected =
-      "--target " + std::string(text) + ": expected METRIC OP NUMBER with OP one of <= < >= >, e.g. refusal_rate<=0.001";
+  const std::string expected = "--target " + std::string(text) +
+                               ": expected METRIC OP NUMBER with OP one of <= < >= >, e.g. refusal_rate<=0.001";
   const std::size_t at = text.find_first_of("<>");
   if (at == std::string_view::npos) return expected;
   Target t{};

@@ -32,8 +32,8 @@ struct PlanOptions {
   std::string target;  // METRIC OP NUMBER, OP one of <= < >= >
   double confidence = 0.95;
   bool maximize = false;
-  std::uint32_t batch = 10;       // --reps: replications added per round
-  std::uint32_t max_reps = 160;   // --max-reps: the cap per value
+  std::uint32_t batch = 10;      // --reps: replications added per round
+  std::uint32_t max_reps = 160;  // --max-reps: the cap per value
   unsigned jobs = 1;
 };
 

@@ -24,7 +24,8 @@ std::string duration_text(double seconds) {
 }  // namespace
 
 ProgressBar::ProgressBar(std::string label, bool enabled)
-    : label_(std::move(label)), active_(enabled && ::isatty(STDERR_FILENO) == 1),
+    : label_(std::move(label)),
+      active_(enabled && ::isatty(STDERR_FILENO) == 1),
       start_(std::chrono::steady_clock::now()) {}
 
 ProgressBar::~ProgressBar() { finish(); }

@@ -78,8 +78,12 @@ nlohmann::json point_json(std::size_t index, const Point& point, const PointRuns
     const sim::MeanCI ci = summarize(xs, kConfidence);
     summary[name] = {{"mean", number_or_null(ci.mean)}, {"ci95", number_or_null(ci.half_width)}, {"n", ci.n}};
   }
-  return {{"point", index},           {"values", std::move(values)},   {"seeds", runs.seeds},
-          {"digests", std::move(digests)}, {"samples", std::move(samples)}, {"summary", std::move(summary)}};
+  return {{"point", index},
+          {"values", std::move(values)},
+          {"seeds", runs.seeds},
+          {"digests", std::move(digests)},
+          {"samples", std::move(samples)},
+          {"summary", std::move(summary)}};
 }
 
 nlohmann::json sweep_json(const SweepOptions& o, const Study& study, const Runs& runs, bool interrupted) {
@@ -211,7 +215,8 @@ std::string read_resume(const std::string& path, const SweepOptions& o, const St
       for (std::size_t m = 0; m < kMetricCount; ++m) {
         const auto& list = pj.at("samples").at(std::string(metric_table()[m].name));
         if (list.size() != o.reps) return where + " has " + std::to_string(list.size()) + " samples of a metric";
-        for (std::size_t k = 0; k < o.reps; ++k) r.samples[k][m] = list[k].is_null() ? std::nan("") : list[k].get<double>();
+        for (std::size_t k = 0; k < o.reps; ++k)
+          r.samples[k][m] = list[k].is_null() ? std::nan("") : list[k].get<double>();
       }
       if (r.digests.size() != o.reps) return where + " has " + std::to_string(r.digests.size()) + " digests";
       runs[p] = std::move(r);
@@ -371,8 +376,8 @@ int run_sweep(const SweepOptions& o, const Ranks& ranks, std::ostream& root_err)
   std::size_t done = 0;
   for (const auto& r : runs) done += r ? 1 : 0;
   if (interrupted) {
-    err << "synstorm: sweep interrupted: " << done << " of " << runs.size()
-        << " points done, written to " << outputs_text(o);
+    err << "synstorm: sweep interrupted: " << done << " of " << runs.size() << " points done, written to "
+        << outputs_text(o);
     if (!o.json_path.empty()) err << "; add --resume to the same command to run the rest";
     err << "\n";
     return kExitInterrupted;

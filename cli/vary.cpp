@@ -136,8 +136,9 @@ std::optional<std::variant<std::vector<std::string>, std::string>> parse_range(s
   const std::int64_t a = lo->mantissa * pow10(scale - lo->scale);
   const std::int64_t b = hi->mantissa * pow10(scale - hi->scale);
   const std::int64_t s = step.mantissa * pow10(scale - step.scale);
-  if (a > b) return Result{"the range runs from " + std::string(lo_text) + " down to " + std::string(hi_text) +
-                           "; write it from the smaller value (LO..HI)"};
+  if (a > b)
+    return Result{"the range runs from " + std::string(lo_text) + " down to " + std::string(hi_text) +
+                  "; write it from the smaller value (LO..HI)"};
   const std::int64_t count = (b - a) / s + 1;
   if (count > static_cast<std::int64_t>(kMaxVaryValues)) {
     return Result{"the range has " + std::to_string(count) + " values; at most " + std::to_string(kMaxVaryValues)};

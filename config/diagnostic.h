@@ -12,8 +12,8 @@ namespace config {
 
 struct Diagnostic {
   std::string file;
-  int line = 0;    // 1-based; 0 when the problem has no position (e.g. an unreadable file)
-  int column = 0;  // 1-based; 0 with line 0
+  int line = 0;      // 1-based; 0 when the problem has no position (e.g. an unreadable file)
+  int column = 0;    // 1-based; 0 with line 0
   std::string path;  // the key path, "" for the file as a whole
   std::string message;
 };

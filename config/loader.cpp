@@ -54,9 +54,7 @@ std::optional<std::string> read_whole_file(const std::string& path, std::string&
 
 namespace {
 
-std::string stem_of(const std::string& display_name) {
-  return std::filesystem::path(display_name).stem().string();
-}
+std::string stem_of(const std::string& display_name) { return std::filesystem::path(display_name).stem().string(); }
 
 }  // namespace
 
@@ -76,7 +74,8 @@ LoadResult load_scenario(std::string_view yaml_text, const std::string& display_
   } catch (const detail::TooManyProblems&) {
     // The sink says that reading stopped.
   } catch (const std::exception& e) {
-    result.errors.push_back(Diagnostic{display_name, 0, 0, "", std::string("internal error while loading: ") + e.what()});
+    result.errors.push_back(
+        Diagnostic{display_name, 0, 0, "", std::string("internal error while loading: ") + e.what()});
   } catch (...) {
     result.errors.push_back(Diagnostic{display_name, 0, 0, "", "internal error while loading"});
   }

@@ -109,8 +109,7 @@ std::optional<Located> find(const YAML::Node& root, const std::vector<PathStep>&
         const std::size_t n = at.node.size();
         std::string has = n == 1 ? "1 element ([0])" : std::to_string(n) + " elements";
         if (n > 1) has += " ([0] to [" + std::to_string(n - 1) + "])";
-        sink.error(at.mark, here,
-                   "index [" + std::to_string(step.index) + "] is out of range: it has " + has + in);
+        sink.error(at.mark, here, "index [" + std::to_string(step.index) + "] is out of range: it has " + has + in);
         return std::nullopt;
       }
       const YAML::Node element = at.node[step.index];

@@ -41,9 +41,21 @@ struct Alias {
   std::string_view unit;
 };
 constexpr std::array<Alias, 17> kUnitAliases = {{
-    {"sec", "s"},      {"secs", "s"},    {"second", "s"}, {"seconds", "s"}, {"min", "m"},
-    {"mins", "m"},     {"minute", "m"},  {"minutes", "m"}, {"hr", "h"},     {"hrs", "h"},
-    {"hour", "h"},     {"hours", "h"},   {"msec", "ms"},  {"usec", "us"},   {"nsec", "ns"},
+    {"sec", "s"},
+    {"secs", "s"},
+    {"second", "s"},
+    {"seconds", "s"},
+    {"min", "m"},
+    {"mins", "m"},
+    {"minute", "m"},
+    {"minutes", "m"},
+    {"hr", "h"},
+    {"hrs", "h"},
+    {"hour", "h"},
+    {"hours", "h"},
+    {"msec", "ms"},
+    {"usec", "us"},
+    {"nsec", "ns"},
     {"\xc2\xb5s", "us"},  // µs
     {"millis", "ms"},
 }};
@@ -98,7 +110,8 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) {
 bool names_non_finite(std::string_view s) {
   if (!s.empty() && (s.front() == '+' || s.front() == '-')) s.remove_prefix(1);
   if (!s.empty() && s.front() == '.') s.remove_prefix(1);
-  return (s.size() >= 3 && (equals_ignoring_case(s.substr(0, 3), "inf") || equals_ignoring_case(s.substr(0, 3), "nan")));
+  return (s.size() >= 3 &&
+          (equals_ignoring_case(s.substr(0, 3), "inf") || equals_ignoring_case(s.substr(0, 3), "nan")));
 }
 
 const Unit* find_unit(std::string_view name) {
@@ -113,7 +126,8 @@ std::string unknown_unit_message(std::string_view unit, std::string_view text) {
   for (const Alias& a : kUnitAliases) {
     if (equals_ignoring_case(a.spelled, unit)) return msg + "; did you mean " + quote(a.unit) + "?";
   }
-  if (unit.size() >= 2 && (unit[0] == 'e' || unit[0] == 'E') && (is_digit(unit[1]) || unit[1] == '-' || unit[1] == '+')) {
+  if (unit.size() >= 2 && (unit[0] == 'e' || unit[0] == 'E') &&
+      (is_digit(unit[1]) || unit[1] == '-' || unit[1] == '+')) {
     return msg + ": exponents are not supported; write the number out (e.g. 1000s, 1ms)";
   }
   return msg + suggestion_suffix(unit, kUnitNames);
@@ -184,7 +198,8 @@ ParseResult<double> parse_rate(std::string_view text) {
     std::string_view probe = original;
     if (take_decimal(probe) && trim(probe).empty()) {
       const std::string n = detail::shown(original);
-      return failure<double>("missing period in " + quote(original) + ": write " + n + "/s, " + n + "/ms or " + n + "/100ms");
+      return failure<double>("missing period in " + quote(original) + ": write " + n + "/s, " + n + "/ms or " + n +
+                             "/100ms");
     }
     return failure<double>("expected a rate such as 2000/s, 5/ms or 10/100ms, got " + quote(original));
   }

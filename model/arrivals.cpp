@@ -58,8 +58,7 @@ struct Bound {
 // Requires: `piece` covers t_s, and its successor (if any) starts at piece_end_s.
 Bound bound_from(const RatePiece& piece, double t_s, double piece_end_s) {
   switch (piece.shape) {
-    case RatePiece::Shape::kConstant:
-      return {piece.rate0, piece_end_s, true};
+    case RatePiece::Shape::kConstant: return {piece.rate0, piece_end_s, true};
     case RatePiece::Shape::kLinear: {
       if (piece.rate1 <= piece.rate0) return {piece.rate_at(t_s), piece_end_s, false};  // non-increasing
       // Increasing: the rate at the end of t's step. The step is the one whose end lies
@@ -85,12 +84,9 @@ bool beyond_time_range(double s) { return !(s * 1e9 < 9223372036854775807.0); }
 
 double detail::RatePiece::rate_at(double t_s) const {
   switch (shape) {
-    case Shape::kConstant:
-      return rate0;
-    case Shape::kLinear:
-      return rate0 + (rate1 - rate0) * std::min(1.0, (t_s - start_s) / length_s);
-    case Shape::kDecay:
-      return rate0 + rate1 * std::exp(-(t_s - start_s) / length_s);
+    case Shape::kConstant: return rate0;
+    case Shape::kLinear: return rate0 + (rate1 - rate0) * std::min(1.0, (t_s - start_s) / length_s);
+    case Shape::kDecay: return rate0 + rate1 * std::exp(-(t_s - start_s) / length_s);
   }
   return 0;
 }

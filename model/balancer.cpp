@@ -75,9 +75,7 @@ std::size_t Balancers::pick(Balancer& b) {
       b.next = (pick + 1) % n;
       break;
     }
-    case BalancePolicy::kRandom:
-      pick = kth_eligible(b.rng.below(eligible_count));
-      break;
+    case BalancePolicy::kRandom: pick = kth_eligible(b.rng.below(eligible_count)); break;
     case BalancePolicy::kTwoChoices: {
       if (eligible_count == 1) {
         pick = kth_eligible(0);

@@ -16,9 +16,9 @@ namespace model {
 // What each end of one attempt is doing.
 enum class ClientState : std::uint8_t { kSynSent, kEstablished, kDone };
 enum class ServerState : std::uint8_t {
-  kNone,      // the server keeps nothing for it (not yet reached, dropped, or a cookie)
-  kRequest,   // half-open: in the SYN queue, SYN-ACK timer running
-  kQueued,    // complete: in the accept queue
+  kNone,     // the server keeps nothing for it (not yet reached, dropped, or a cookie)
+  kRequest,  // half-open: in the SYN queue, SYN-ACK timer running
+  kQueued,   // complete: in the accept queue
 };
 
 // A connection whose SYN has not reached a listener yet, or reached a closed port.
@@ -28,7 +28,7 @@ constexpr std::uint32_t kNoListener = UINT32_MAX;
 // `generation` tells a timer set for an earlier occupant of the slot to do nothing.
 struct Connection {
   sim::Time started;
-  sim::Time queued;  // entered the SYN queue, then the accept queue
+  sim::Time queued;                              // entered the SYN queue, then the accept queue
   sim::Time syn_timer_due = sim::Time::never();  // the live SYN retransmission timer
   std::uint32_t client = 0;
   std::uint32_t listener = kNoListener;

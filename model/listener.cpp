@@ -20,8 +20,8 @@ constexpr std::uint64_t pack_service(std::int64_t fd, std::uint32_t balancer_plu
 void Listener::handle(sim::Engine&, std::uint64_t arg) { owner->service_done(*this, arg); }
 
 Listeners::Listeners(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLanes& lanes, sim::EventHandler& timers,
-                     std::vector<Host>& hosts, ConnectionPool& pool, Balancers& balancers, Wire& wire,
-                     Clients& clients, const Tracer& tracer)
+                     std::vector<Host>& hosts, ConnectionPool& pool, Balancers& balancers, Wire& wire, Clients& clients,
+                     const Tracer& tracer)
     : engine_(engine),
       lanes_(lanes),
       timers_(timers),

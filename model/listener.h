@@ -46,8 +46,8 @@ struct Listener final : sim::EventHandler {
   Personality personality{Os::kLinux, KernelKnobs{}};
   std::int64_t backlog = 0;
   int workers = 0;
-  int busy_workers = 0;  // serving a connection (they finish their work across a restart)
-  bool stalled = false;  // a stall fault: the workers do not call accept()
+  int busy_workers = 0;             // serving a connection (they finish their work across a restart)
+  bool stalled = false;             // a stall fault: the workers do not call accept()
   bool restarting = false;          // a restart fault closed it; it listens again at the end
   const FaultSpec* slow = nullptr;  // a slow_start fault in progress
   sim::DurationDist service;

@@ -48,14 +48,13 @@ struct ExtendByLink {
 std::vector<Distance> distances_from(const Graph& g, Vertex source) {
   std::vector<Distance> dist(boost::num_vertices(g), kUnreached);
   const auto index = boost::get(boost::vertex_index, g);
-  boost::dijkstra_shortest_paths(
-      g, source,
-      boost::weight_map(boost::get(&LinkEdge::latency_ns, g))
-          .distance_map(boost::make_iterator_property_map(dist.begin(), index))
-          .distance_compare(std::less<Distance>())
-          .distance_combine(ExtendByLink())
-          .distance_inf(kUnreached)
-          .distance_zero(Distance{}));
+  boost::dijkstra_shortest_paths(g, source,
+                                 boost::weight_map(boost::get(&LinkEdge::latency_ns, g))
+                                     .distance_map(boost::make_iterator_property_map(dist.begin(), index))
+                                     .distance_compare(std::less<Distance>())
+                                     .distance_combine(ExtendByLink())
+                                     .distance_inf(kUnreached)
+                                     .distance_zero(Distance{}));
   return dist;
 }
 

@@ -49,8 +49,8 @@ const std::array<KnobInfo, 15> kKnobs = {{
      "net.inet.tcp.syncache.cachelimit: half-open entries kept"},
     {"rst_on_sock_fail", K::kInteger, &KernelKnobs::rst_on_sock_fail, nullptr, 0, 1, kFreeBSD,
      "net.inet.tcp.syncache.rst_on_sock_fail: RST a final ACK that finds the listen queue full"},
-    {"connect_response_retransmissions", K::kInteger, &KernelKnobs::connect_response_retransmissions,
-     nullptr, 0, 255, kWindows, "TcpMaxConnectResponseRetransmissions: SYN re-sends after a RST"},
+    {"connect_response_retransmissions", K::kInteger, &KernelKnobs::connect_response_retransmissions, nullptr, 0, 255,
+     kWindows, "TcpMaxConnectResponseRetransmissions: SYN re-sends after a RST"},
     {"rst_retry_interval", K::kDuration, nullptr, &KernelKnobs::rst_retry_interval, kMs, kHour, kWindows,
      "wait before re-sending a SYN that was answered by RST"},
     {"hz", K::kInteger, &KernelKnobs::hz, nullptr, 100, 1000, kLinux,
@@ -96,20 +96,20 @@ KernelKnobs default_knobs(Os os) {
       k.tcp_abort_on_overflow = 0;
       // net/ipv4/tcp_ipv4.c tcp_sk_init: max(128, ehash_entries / 128); 1024 on a small host.
       k.tcp_max_syn_backlog = 1024;
-      k.tcp_syn_retries = 6;     // include/net/tcp.h TCP_SYN_RETRIES
+      k.tcp_syn_retries = 6;  // include/net/tcp.h TCP_SYN_RETRIES
       // net/ipv4/tcp_timer.c (Linux 6.5, "tcp: make the first N SYN RTO backoffs
       // linear"): 4 more retransmissions, the first 4 at 1 s, so SYNs go out at 1, 2, 3,
       // 4, 5, 7, 11, 19, 35, 67 s and connect() fails at 131 s. Measured on this
       // machine's Linux 6.18 (docs/fidelity.md).
       k.tcp_syn_linear_timeouts = 4;
-      k.tcp_synack_retries = 5;  // TCP_SYNACK_RETRIES
+      k.tcp_synack_retries = 5;             // TCP_SYNACK_RETRIES
       k.syn_rto_initial = sim::seconds(1);  // TCP_TIMEOUT_INIT (RFC 6298)
       k.rto_max = sim::seconds(120);        // TCP_RTO_MAX
-      k.hz = 250;  // Debian's and most distributions' CONFIG_HZ
+      k.hz = 250;                           // Debian's and most distributions' CONFIG_HZ
       break;
     case Os::kWindows:
-      k.somaxconn = 200;  // the "maximum reasonable value" of the Winsock listen page
-      k.tcp_syn_retries = 2;  // TcpMaxConnectRetransmissions
+      k.somaxconn = 200;                    // the "maximum reasonable value" of the Winsock listen page
+      k.tcp_syn_retries = 2;                // TcpMaxConnectRetransmissions
       k.syn_rto_initial = sim::seconds(3);  // TcpInitialRTT: 3 s, doubling (21 s in all)
       k.rto_max = sim::seconds(240);
       // KB175523: after a RST the SYN is re-sent after the base timeout, not doubled.
@@ -119,14 +119,14 @@ KernelKnobs default_knobs(Os os) {
       break;
     case Os::kFreeBSD:
     case Os::kMacOS:
-      k.somaxconn = 128;  // kern.ipc.soacceptqueue / kern.ipc.somaxconn
-      k.tcp_syncookies = os == Os::kFreeBSD ? 1 : 0;  // net.inet.tcp.syncookies
-      k.tcp_syn_retries = 12;                // TCP_MAXRXTSHIFT; keepinit ends it first
+      k.somaxconn = 128;                                   // kern.ipc.soacceptqueue / kern.ipc.somaxconn
+      k.tcp_syncookies = os == Os::kFreeBSD ? 1 : 0;       // net.inet.tcp.syncookies
+      k.tcp_syn_retries = 12;                              // TCP_MAXRXTSHIFT; keepinit ends it first
       k.tcp_synack_retries = os == Os::kFreeBSD ? 3 : 12;  // SYNCACHE_MAXREXMTS; XNU: keepinit
-      k.syn_rto_initial = sim::seconds(1);   // tcp_rexmit_initial / TCPTV_RTOBASE
-      k.rto_max = sim::seconds(64);          // TCPTV_REXMTMAX
-      k.keepinit = sim::seconds(75);         // TCPTV_KEEP_INIT
-      k.syncache_limit = 512 * 30;           // TCP_SYNCACHE_HASHSIZE * TCP_SYNCACHE_BUCKETLIMIT
+      k.syn_rto_initial = sim::seconds(1);                 // tcp_rexmit_initial / TCPTV_RTOBASE
+      k.rto_max = sim::seconds(64);                        // TCPTV_REXMTMAX
+      k.keepinit = sim::seconds(75);                       // TCPTV_KEEP_INIT
+      k.syncache_limit = 512 * 30;                         // TCP_SYNCACHE_HASHSIZE * TCP_SYNCACHE_BUCKETLIMIT
       k.rst_on_sock_fail = 1;
       break;
   }
@@ -414,8 +414,7 @@ SynDecision Personality::on_syn(std::int64_t accept_len, std::int64_t syn_len, s
       }
       return {SynVerdict::kQueue, SynReason::kAccepted, rule_of(kSrcSyncache, cache)};
     }
-    case Os::kLinux:
-      break;
+    case Os::kLinux: break;
   }
   // Linux, net/ipv4/tcp_input.c tcp_conn_request, in the kernel's order.
   bool want_cookie = false;
@@ -444,9 +443,9 @@ SynDecision Personality::on_syn(std::int64_t accept_len, std::int64_t syn_len, s
   // quarter of tcp_max_syn_backlog free.
   if (knobs_.tcp_syncookies == 0) {
     const std::int64_t max_syn = knobs_.tcp_max_syn_backlog;
-    const Comparison pressure = compare_combined(kSynQueue, "tcp_max_syn_backlog - SYN queue", max_syn, '-', syn_len,
-                                                 Compare::kLess, "tcp_max_syn_backlog/4", max_syn >> 2,
-                                                 kSrcLinuxConnRequest);
+    const Comparison pressure =
+        compare_combined(kSynQueue, "tcp_max_syn_backlog - SYN queue", max_syn, '-', syn_len, Compare::kLess,
+                         "tcp_max_syn_backlog/4", max_syn >> 2, kSrcLinuxConnRequest);
     if (pressure.held) {
       return {SynVerdict::kDrop, SynReason::kSynBacklogPressure, rule_of(kSrcLinuxConnRequest, pressure, cookies)};
     }
@@ -471,8 +470,7 @@ AckDecision Personality::on_final_ack(std::int64_t accept_len, std::int64_t back
       return {knobs_.rst_on_sock_fail ? AckVerdict::kReset : AckVerdict::kDrop,
               rule_of(kSrcFreeBSDExpand, accept_queue, {"rst_on_sock_fail", knobs_.rst_on_sock_fail})};
     }
-    case Os::kLinux:
-      break;
+    case Os::kLinux: break;
   }
   const Comparison accept_queue = accept_queue_test(accept_len, backlog);
   if (!accept_queue.held) return {AckVerdict::kComplete, rule_of(kSrcLinuxCheckReq, accept_queue)};
@@ -527,8 +525,8 @@ SynRetransmitSchedule Personality::syn_schedule(std::optional<int> syn_retries_o
   s.deadline = knobs_.keepinit;
   if (os_ == Os::kFreeBSD || os_ == Os::kMacOS) s.backoff = kBsdSynBackoff;
   if (os_ == Os::kWindows) {
-    s.rst_retries = syn_retries_override ? *syn_retries_override
-                                         : static_cast<int>(knobs_.connect_response_retransmissions);
+    s.rst_retries =
+        syn_retries_override ? *syn_retries_override : static_cast<int>(knobs_.connect_response_retransmissions);
     s.rst_interval = knobs_.rst_retry_interval;
   }
   return s;

@@ -32,22 +32,22 @@ struct KernelKnobs {
   // Linux net.core.somaxconn; Windows: the "maximum reasonable value" listen(SOMAXCONN)
   // gives, which also caps plain backlog values.
   std::int64_t somaxconn = 0;
-  std::int64_t tcp_syncookies = 0;         // Linux: 0 off, 1 when the SYN queue is full, 2 always
-  std::int64_t tcp_abort_on_overflow = 0;  // Linux: 1 = RST a final ACK that finds the accept queue full
-  std::int64_t tcp_max_syn_backlog = 0;    // Linux: half-open limit without syncookies
-  std::int64_t tcp_syn_retries = 0;        // client SYN retransmissions before connect() fails
+  std::int64_t tcp_syncookies = 0;           // Linux: 0 off, 1 when the SYN queue is full, 2 always
+  std::int64_t tcp_abort_on_overflow = 0;    // Linux: 1 = RST a final ACK that finds the accept queue full
+  std::int64_t tcp_max_syn_backlog = 0;      // Linux: half-open limit without syncookies
+  std::int64_t tcp_syn_retries = 0;          // client SYN retransmissions before connect() fails
   std::int64_t tcp_syn_linear_timeouts = 0;  // Linux >= 6.5: first SYN retransmissions without backoff
-  std::int64_t tcp_synack_retries = 0;     // server SYN-ACK retransmissions
-  sim::Duration syn_rto_initial;           // first retransmission timeout of a SYN or SYN-ACK
-  sim::Duration rto_max;                   // retransmission timeouts double up to this
+  std::int64_t tcp_synack_retries = 0;       // server SYN-ACK retransmissions
+  sim::Duration syn_rto_initial;             // first retransmission timeout of a SYN or SYN-ACK
+  sim::Duration rto_max;                     // retransmission timeouts double up to this
   // BSD net.inet.tcp.keepinit: a connection not established after this is dropped, on
   // both ends. Infinite where the OS has no such limit.
   sim::Duration keepinit = sim::Duration::infinite();
-  std::int64_t syncache_limit = 0;          // FreeBSD: half-open entries the syncache keeps
-  std::int64_t rst_on_sock_fail = 0;        // FreeBSD: RST a final ACK that finds the queue full
+  std::int64_t syncache_limit = 0;                    // FreeBSD: half-open entries the syncache keeps
+  std::int64_t rst_on_sock_fail = 0;                  // FreeBSD: RST a final ACK that finds the queue full
   std::int64_t connect_response_retransmissions = 0;  // Windows: SYN re-sends after a RST
-  sim::Duration rst_retry_interval;         // Windows: wait before re-sending a SYN after RST
-  std::int64_t hz = 0;                      // Linux CONFIG_HZ: the timer wheel's tick rate
+  sim::Duration rst_retry_interval;                   // Windows: wait before re-sending a SYN after RST
+  std::int64_t hz = 0;                                // Linux CONFIG_HZ: the timer wheel's tick rate
 };
 
 KernelKnobs default_knobs(Os os);
@@ -140,11 +140,11 @@ enum class SynVerdict : std::uint8_t {
   kRefuse,  // answer RST: the client's connect() fails with "connection refused"
 };
 enum class SynReason : std::uint8_t {
-  kAccepted,          // room in both queues
-  kAcceptQueueFull,   // Linux ListenOverflows; Windows: the queue of pending connections
-  kSynQueueFull,      // half-open requests at the backlog
+  kAccepted,            // room in both queues
+  kAcceptQueueFull,     // Linux ListenOverflows; Windows: the queue of pending connections
+  kSynQueueFull,        // half-open requests at the backlog
   kSynBacklogPressure,  // Linux without cookies: fewer than tcp_max_syn_backlog/4 slots left
-  kCookiesAlways,     // Linux tcp_syncookies=2
+  kCookiesAlways,       // Linux tcp_syncookies=2
 };
 struct SynDecision {
   SynVerdict verdict = SynVerdict::kQueue;
@@ -212,7 +212,9 @@ class Personality {
   }
   // Whether the half-open (SYN) queue is at its limit.
   Comparison syn_queue_test(std::int64_t syn_len, std::int64_t backlog) const;
-  bool syn_queue_full(std::int64_t syn_len, std::int64_t backlog) const { return syn_queue_test(syn_len, backlog).held; }
+  bool syn_queue_full(std::int64_t syn_len, std::int64_t backlog) const {
+    return syn_queue_test(syn_len, backlog).held;
+  }
 
   // The first length at which accept_queue_full (syn_queue_full) holds for `backlog`.
   QueueLimit accept_limit(std::int64_t backlog) const;

@@ -46,11 +46,11 @@ struct ClientResults {
   std::string name;
   OutcomeCounts counts;
   std::uint64_t syn_retransmits = 0;
-  std::uint64_t app_retries = 0;  // attempts that were application-level retries
+  std::uint64_t app_retries = 0;    // attempts that were application-level retries
   std::uint64_t segments_lost = 0;  // segments of its connections lost: link loss, host_down, link_down
   bool spoofed = false;             // a SYN flood from forged addresses: it makes no attempts ...
   std::uint64_t spoofed_syns = 0;   // ... and counts the SYNs it sent
-  sim::Histogram connect_latency;  // ns from connect() to established
+  sim::Histogram connect_latency;   // ns from connect() to established
 };
 
 struct QueueStats {
@@ -64,13 +64,13 @@ struct ListenerResults {
   int port = 0;
   std::int64_t backlog = 0;  // the limit the kernel uses after listen()
   std::uint64_t syns_received = 0;
-  std::uint64_t syns_dropped = 0;       // every silently dropped SYN
-  std::uint64_t listen_overflows = 0;   // of those, dropped because the accept queue was full
+  std::uint64_t syns_dropped = 0;      // every silently dropped SYN
+  std::uint64_t listen_overflows = 0;  // of those, dropped because the accept queue was full
   std::uint64_t syncookies_sent = 0;
   std::uint64_t synacks_retransmitted = 0;
-  std::uint64_t acks_dropped = 0;       // final ACKs that found the accept queue full
+  std::uint64_t acks_dropped = 0;  // final ACKs that found the accept queue full
   std::uint64_t resets_sent = 0;
-  std::uint64_t requests_expired = 0;   // half-open requests forgotten after their SYN-ACK retries
+  std::uint64_t requests_expired = 0;  // half-open requests forgotten after their SYN-ACK retries
   std::uint64_t accepted = 0;
   QueueStats accept_queue;
   QueueStats syn_queue;
@@ -81,9 +81,9 @@ struct ListenerResults {
 struct BackendResults {
   std::string host;
   int port = 0;
-  std::uint64_t assigned = 0;      // connections sent to it
-  std::uint64_t marked_down = 0;   // times a RST from it marked it down
-  std::int64_t max_active = 0;     // most connections it had at once, as the balancer counts them
+  std::uint64_t assigned = 0;     // connections sent to it
+  std::uint64_t marked_down = 0;  // times a RST from it marked it down
+  std::int64_t max_active = 0;    // most connections it had at once, as the balancer counts them
 };
 
 struct BalancerResults {
@@ -94,12 +94,12 @@ struct BalancerResults {
 // What one script step did.
 struct ScriptResult {
   sim::Time at;
-  int line = 0;           // in the scenario file
+  int line = 0;  // in the scenario file
   std::string host;
-  std::string call;       // "listen", "bind", ...
-  std::string result;     // "OK" or the OS's error name
-  std::string expected;   // empty when the step has no `expect`
-  std::int64_t value = 0; // the descriptor (socket, accept) or the backlog (listen)
+  std::string call;        // "listen", "bind", ...
+  std::string result;      // "OK" or the OS's error name
+  std::string expected;    // empty when the step has no `expect`
+  std::int64_t value = 0;  // the descriptor (socket, accept) or the backlog (listen)
   bool met() const { return expected.empty() || expected == result; }
 };
 

@@ -22,18 +22,14 @@ sim::Duration retry_delay(const RetrySpec& r, int k, sim::Duration previous, sim
   const double cap = r.cap.is_infinite() ? HUGE_VAL : r.cap.seconds();
   const double grown = std::pow(r.factor, k);  // factor^k
   switch (r.policy) {
-    case RetryPolicy::kNone:
-      assert(false && "kNone never retries");
-      return sim::Duration::infinite();
-    case RetryPolicy::kFixed:
-      return from_seconds(base * jitter_factor(r, rng));
+    case RetryPolicy::kNone: assert(false && "kNone never retries"); return sim::Duration::infinite();
+    case RetryPolicy::kFixed: return from_seconds(base * jitter_factor(r, rng));
     case RetryPolicy::kExponential: {
       const double u = jitter_factor(r, rng);
       // Uncapped, written as base * (factor^k * u), the product the format has always used.
       return from_seconds(base * grown <= cap ? base * (grown * u) : cap * u);
     }
-    case RetryPolicy::kFullJitter:
-      return from_seconds(rng.uniform(0.0, std::min(cap, base * grown)));
+    case RetryPolicy::kFullJitter: return from_seconds(rng.uniform(0.0, std::min(cap, base * grown)));
     case RetryPolicy::kDecorrelatedJitter: {
       const double hi = std::max(base, 3.0 * previous.seconds());
       return from_seconds(std::min(cap, rng.uniform(base, hi)));

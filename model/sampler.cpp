@@ -7,8 +7,8 @@ namespace model {
 
 Sampler::Sampler(const ScenarioSpec& spec, sim::Engine& engine, const Clients& clients, const Listeners& listeners)
     : spec_(spec), engine_(engine), end_(sim::Time::zero() + spec.duration), clients_(clients), listeners_(listeners) {
-  std::vector<std::string> columns = {"attempts", "established", "accepted", "refused",
-                                      "timed_out", "reset", "syns_dropped"};
+  std::vector<std::string> columns = {"attempts",  "established", "accepted",    "refused",
+                                      "timed_out", "reset",       "syns_dropped"};
   for (std::size_t i = 0; i < listeners_.size(); ++i) {
     const std::string id = listeners_[i].host + ":" + std::to_string(listeners_[i].port);
     columns.push_back(id + ".accept_queue");
@@ -39,12 +39,9 @@ void Sampler::append() {
   std::uint64_t dropped = 0;
   for (std::size_t i = 0; i < listeners_.size(); ++i) dropped += listeners_[i].out.syns_dropped;
   std::vector<double> row = {
-      static_cast<double>(t.attempts - totals_.attempts),
-      static_cast<double>(t.established - totals_.established),
-      static_cast<double>(t.accepted - totals_.accepted),
-      static_cast<double>(t.refused - totals_.refused),
-      static_cast<double>(t.timed_out - totals_.timed_out),
-      static_cast<double>(t.reset - totals_.reset),
+      static_cast<double>(t.attempts - totals_.attempts),   static_cast<double>(t.established - totals_.established),
+      static_cast<double>(t.accepted - totals_.accepted),   static_cast<double>(t.refused - totals_.refused),
+      static_cast<double>(t.timed_out - totals_.timed_out), static_cast<double>(t.reset - totals_.reset),
       static_cast<double>(dropped - syns_dropped_),
   };
   for (std::size_t i = 0; i < listeners_.size(); ++i) {

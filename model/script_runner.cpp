@@ -39,7 +39,8 @@ ScriptRunner::ScriptRunner(const ScenarioSpec& spec, sim::Engine& engine, std::v
 
 void ScriptRunner::start() {
   for (const auto& step : spec_.script) steps_.push_back(&step);
-  std::stable_sort(steps_.begin(), steps_.end(), [](const ScriptStep* a, const ScriptStep* b) { return a->at < b->at; });
+  std::stable_sort(steps_.begin(), steps_.end(),
+                   [](const ScriptStep* a, const ScriptStep* b) { return a->at < b->at; });
   for (std::size_t i = 0; i < steps_.size(); ++i) engine_.schedule_at(steps_[i]->at, *this, i);
 }
 

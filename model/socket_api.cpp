@@ -42,9 +42,7 @@ SocketTable::Socket* SocketTable::find(std::int64_t fd) {
   }
   return &sockets_[static_cast<std::size_t>(i)];
 }
-const SocketTable::Socket* SocketTable::find(std::int64_t fd) const {
-  return const_cast<SocketTable*>(this)->find(fd);
-}
+const SocketTable::Socket* SocketTable::find(std::int64_t fd) const { return const_cast<SocketTable*>(this)->find(fd); }
 
 std::optional<SocketError> SocketTable::precheck(std::int64_t fd) const {
   if (is_windows(personality_)) {
@@ -113,7 +111,8 @@ SocketResult SocketTable::socket(SocketType type) {
 
 bool SocketTable::port_conflict(const Socket& self, int port, Address address, bool listening_only) const {
   for (const Socket& s : sockets_) {
-    if (!s.open || &s == &self || s.port != port || s.state == State::kCreated || s.state == State::kConnected) continue;
+    if (!s.open || &s == &self || s.port != port || s.state == State::kCreated || s.state == State::kConnected)
+      continue;
     if (listening_only && s.state != State::kListening) continue;
     if (s.address == address || s.address == kAnyAddress || address == kAnyAddress) return true;
   }
@@ -169,8 +168,7 @@ SocketResult SocketTable::listen(std::int64_t fd, std::int64_t backlog) {
         return {SocketError::kAddrInUse};
       }
       break;
-    case State::kListening:
-      break;
+    case State::kListening: break;
   }
   const std::optional<std::int64_t> current =
       s.state == State::kListening ? std::optional<std::int64_t>(s.backlog) : std::nullopt;

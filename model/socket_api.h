@@ -122,7 +122,7 @@ class SocketTable {
   Personality personality_;
   std::int64_t max_sockets_;
   std::int64_t max_buffers_;
-  std::vector<Socket> sockets_;  // index = descriptor - kFirstDescriptor
+  std::vector<Socket> sockets_;    // index = descriptor - kFirstDescriptor
   std::vector<std::size_t> free_;  // the closed entries of sockets_, a min-heap (std::greater)
   std::int64_t open_ = 0;
   bool started_ = false;  // WSAStartup

@@ -131,7 +131,7 @@ struct RetrySpec {
 
 struct ClientSpec {
   std::string name;
-  Os os = Os::kLinux;  // the client's SYN retransmission behaviour
+  Os os = Os::kLinux;           // the client's SYN retransmission behaviour
   std::size_t target_host = 0;  // index into ScenarioSpec::hosts
   int target_port = 0;          // a port the host listens on (from `listeners:` or a script)
   // Set when the target is a balancer (index into ScenarioSpec::balancers); target_host and
@@ -150,7 +150,14 @@ struct ClientSpec {
 // One step of a scenario's script: a socket call made on a host at a given time, inside
 // the same simulation as the client groups (a script can listen, then a storm hits it).
 enum class ScriptCall : std::uint8_t {
-  kWsaStartup, kWsaCleanup, kSocket, kBind, kListen, kAccept, kConnect, kClose,
+  kWsaStartup,
+  kWsaCleanup,
+  kSocket,
+  kBind,
+  kListen,
+  kAccept,
+  kConnect,
+  kClose,
   kNetDown,  // a fault: the host's network subsystem fails (WSAENETDOWN) ...
   kNetUp,    // ... and comes back
 };
@@ -169,8 +176,8 @@ struct ScriptStep {
   int workers = 0;                        // listen: threads the application starts in accept()
   bool blocking = false;                  // accept: wait for a connection, holding the thread
   sim::DurationDist service = sim::ConstantDist{sim::Duration::zero()};
-  std::optional<std::string> expect;      // "OK" or an error name of the host's OS
-  int line = 0;                           // where the step is in the scenario file
+  std::optional<std::string> expect;  // "OK" or an error name of the host's OS
+  int line = 0;                       // where the step is in the scenario file
 };
 
 // The network between client groups, hosts, balancers and routers (all nodes by name). Without a
@@ -244,7 +251,7 @@ struct ScenarioSpec {
   std::vector<ClientSpec> clients;
   std::vector<ScriptStep> script;  // in file order; World runs them at their times
   std::vector<BalancerSpec> balancers;
-  std::vector<FaultSpec> faults;   // in file order
+  std::vector<FaultSpec> faults;  // in file order
   std::optional<NetworkSpec> network;
 };
 

@@ -44,9 +44,7 @@ bool Stepper::step() {
   return true;
 }
 
-void Stepper::advance_to(sim::Time t) {
-  engine_.run_until(std::min(t, end_));
-}
+void Stepper::advance_to(sim::Time t) { engine_.run_until(std::min(t, end_)); }
 
 Snapshot Stepper::snapshot() const {
   Snapshot s;

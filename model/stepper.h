@@ -63,11 +63,11 @@ struct ClientSnapshot {
 
 struct Snapshot {
   sim::Time now;
-  std::uint64_t events = 0;  // processed so far
+  std::uint64_t events = 0;                 // processed so far
   std::vector<ListenerSnapshot> listeners;  // as World numbers them (TraceEvent::listener)
   std::vector<ClientSnapshot> clients;      // as ScenarioSpec::clients
   OutcomeCounts totals;
-  sim::Histogram connect_latency;           // every group's, merged
+  sim::Histogram connect_latency;  // every group's, merged
   // Parallel to the spec's network links (empty without `network:`): the attempts open now
   // of the client groups whose route crosses the link. A group behind a balancer counts on
   // the routes to every backend, since a route's share is not known until a SYN is sent.
@@ -76,7 +76,7 @@ struct Snapshot {
   // link_down fault.
   std::vector<bool> host_down;
   std::vector<bool> link_down;
-  sim::TimeSeries series{{}};               // the sample rows so far (World's columns)
+  sim::TimeSeries series{{}};  // the sample rows so far (World's columns)
 };
 
 class Stepper {

@@ -16,16 +16,16 @@
 namespace model {
 
 enum class TraceKind : std::uint8_t {
-  kConnect,      // a client called connect() (retry_no > 0: an application retry)
-  kSend,         // a segment left its sender
-  kSynDecision,  // a listener decided what to do with a SYN
-  kAckDecision,  // a listener decided what to do with a final ACK
-  kEstablished,  // the client saw connect() succeed
+  kConnect,         // a client called connect() (retry_no > 0: an application retry)
+  kSend,            // a segment left its sender
+  kSynDecision,     // a listener decided what to do with a SYN
+  kAckDecision,     // a listener decided what to do with a final ACK
+  kEstablished,     // the client saw connect() succeed
   kRequestExpired,  // a half-open request had its last SYN-ACK retransmission
-  kOutcome,      // the attempt's fate is decided
-  kScriptCall,   // a script step returned (`script` points to its result)
-  kFault,        // a fault began or ended (`fault`, `fault_begins`; `listener` for a listener's)
-  kLost,         // the segment just sent (`segment`) will not arrive (`loss` says why)
+  kOutcome,         // the attempt's fate is decided
+  kScriptCall,      // a script step returned (`script` points to its result)
+  kFault,           // a fault began or ended (`fault`, `fault_begins`; `listener` for a listener's)
+  kLost,            // the segment just sent (`segment`) will not arrive (`loss` says why)
 };
 
 enum class LossCause : std::uint8_t {
@@ -45,19 +45,19 @@ struct TraceEvent {
   std::uint32_t host = 0;      // the host the connection is for (through a balancer: its backend's)
   int port = 0;                // ... and the port
   SegmentKind segment = SegmentKind::kSyn;
-  int transmission = 0;        // kSend of a SYN: 1 for the first, 2 for the first retransmission...
-  int retry_no = 0;            // kConnect: application retry number
-  SynDecision syn;              // kSynDecision: the verdict and the rule that made it
-  AckDecision ack;              // kAckDecision: likewise
+  int transmission = 0;  // kSend of a SYN: 1 for the first, 2 for the first retransmission...
+  int retry_no = 0;      // kConnect: application retry number
+  SynDecision syn;       // kSynDecision: the verdict and the rule that made it
+  AckDecision ack;       // kAckDecision: likewise
   Outcome outcome = Outcome::kPending;
   std::int64_t accept_len = 0;  // queue lengths the decision saw
   std::int64_t syn_len = 0;
   std::int64_t backlog = 0;
   sim::Time next_retransmit = sim::Time::never();  // the client's next SYN, if one is due
-  const ScriptResult* script = nullptr;  // kScriptCall: valid during on_event only
-  const FaultSpec* fault = nullptr;       // kFault
-  bool fault_begins = false;              // kFault: its start (else its end)
-  LossCause loss = LossCause::kLinkLoss;  // kLost
+  const ScriptResult* script = nullptr;            // kScriptCall: valid during on_event only
+  const FaultSpec* fault = nullptr;                // kFault
+  bool fault_begins = false;                       // kFault: its start (else its end)
+  LossCause loss = LossCause::kLinkLoss;           // kLost
 };
 
 class TraceObserver {

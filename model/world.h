@@ -68,7 +68,7 @@ class World {
   std::size_t listener_count() const;
   ListenerState listener_state(std::size_t i) const;
   const ClientResults& client_results(std::size_t i) const;  // outcomes decided so far
-  const sim::TimeSeries& series() const;                      // the samples taken so far
+  const sim::TimeSeries& series() const;                     // the samples taken so far
   // Whether a host_down or link_down fault cuts host `h` (of ScenarioSpec::hosts) or link
   // `l` (of its network's links) off now.
   bool host_down(std::size_t h) const;

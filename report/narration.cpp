@@ -20,8 +20,8 @@ using model::AckVerdict;
 using model::Comparison;
 using model::KnobCondition;
 using model::Personality;
-using model::SynDecision;
 using model::SegmentKind;
+using model::SynDecision;
 using model::SynReason;
 using model::SynVerdict;
 using model::TraceEvent;
@@ -178,8 +178,9 @@ class Narrator final : public model::TraceObserver {
       ClientInfo c;
       c.name = cs.name;
       c.os = cs.os;
-      c.target = cs.balancer ? spec.balancers[*cs.balancer].name + ":" + std::to_string(spec.balancers[*cs.balancer].port)
-                             : spec.hosts[cs.target_host].name + ":" + std::to_string(cs.target_port);
+      c.target = cs.balancer
+                     ? spec.balancers[*cs.balancer].name + ":" + std::to_string(spec.balancers[*cs.balancer].port)
+                     : spec.hosts[cs.target_host].name + ":" + std::to_string(cs.target_port);
       c.via_balancer = cs.balancer.has_value();
       c.spoofed = cs.spoofed;
       c.schedule = p.syn_schedule(cs.syn_retries);
@@ -210,8 +211,8 @@ class Narrator final : public model::TraceObserver {
         const std::int64_t backlog = p.listen_backlog(model::backlog_argument(p, ls.backlog), std::nullopt);
         const model::QueueLimit limit = p.accept_limit(backlog);
         std::string text = listen_call(ls.backlog) + " gives backlog " + num(backlog) + " (" +
-                           std::string(model::os_name(p.os())) + "); the " + std::string(limit.queue) +
-                           " is full at " + num(limit.full_at) + "; ";
+                           std::string(model::os_name(p.os())) + "); the " + std::string(limit.queue) + " is full at " +
+                           num(limit.full_at) + "; ";
         if (ls.workers == 0) {
           text += "no worker ever calls accept()";
         } else {
@@ -255,8 +256,9 @@ class Narrator final : public model::TraceObserver {
     std::string text = "fault (line " + num(std::int64_t{f.line}) + "): ";
     switch (f.kind) {
       case model::FaultKind::kStall:
-        text += e.fault_begins ? "stall: the workers stop calling accept() for " + sim::format_duration(f.length) + queues
-                               : "stall over: the workers call accept() again" + queues;
+        text += e.fault_begins
+                    ? "stall: the workers stop calling accept() for " + sim::format_duration(f.length) + queues
+                    : "stall over: the workers call accept() again" + queues;
         break;
       case model::FaultKind::kRestart:
         text += e.fault_begins ? "restart: the socket is closed for " + sim::format_duration(f.length) +
@@ -356,7 +358,9 @@ class Narrator final : public model::TraceObserver {
   const Personality& personality(const TraceEvent& e) const { return personalities_[e.host]; }
 
   // The listener a connection is for: "host:port" (also when nothing listens there).
-  std::string destination(const TraceEvent& e) const { return spec_.hosts[e.host].name + ":" + num(std::int64_t{e.port}); }
+  std::string destination(const TraceEvent& e) const {
+    return spec_.hosts[e.host].name + ":" + num(std::int64_t{e.port});
+  }
 
   std::string actor(const TraceEvent& e) const {
     switch (e.kind) {
@@ -370,7 +374,7 @@ class Narrator final : public model::TraceObserver {
       case TraceKind::kConnect:
       case TraceKind::kEstablished:
       case TraceKind::kOutcome:
-      case TraceKind::kScriptCall:  // narrated by narrate_script
+      case TraceKind::kScriptCall:    // narrated by narrate_script
       case TraceKind::kFault: break;  // narrated by narrate_fault
     }
     return attempt_id(e);
@@ -465,8 +469,8 @@ class Narrator final : public model::TraceObserver {
       case TraceKind::kSend: return describe_send(e, before, a);
       case TraceKind::kLost: return describe_lost(e);
       case TraceKind::kSynDecision: {
-        std::string s = "SYN from " + attempt_id(e) + " " + std::string(syn_verdict_text(e.syn.verdict)) + ": " +
-                        syn_rule(e.syn);
+        std::string s =
+            "SYN from " + attempt_id(e) + " " + std::string(syn_verdict_text(e.syn.verdict)) + ": " + syn_rule(e.syn);
         if (e.syn.verdict == SynVerdict::kDrop) s += after_drop(e, a);
         if (e.syn.verdict == SynVerdict::kRefuse) s += after_refusal(e, before);
         return s;
@@ -486,7 +490,7 @@ class Narrator final : public model::TraceObserver {
         return s;
       }
       case TraceKind::kOutcome: return describe_outcome(e, a);
-      case TraceKind::kScriptCall:  // narrated by narrate_script
+      case TraceKind::kScriptCall:    // narrated by narrate_script
       case TraceKind::kFault: break;  // narrated by narrate_fault
     }
     return "?";
@@ -539,7 +543,8 @@ class Narrator final : public model::TraceObserver {
         // No decision asked for it: the port was not (or no longer) listening.
         return "RST -> " + attempt_id(e) + " (nothing listens on " + destination(e) + " now)" +
                (before.established ? "" : after_refusal(e, before));
-      case SegmentKind::kClientRst: return "RST -> " + destination(e) + " (a SYN-ACK reached a connect() that had given up)";
+      case SegmentKind::kClientRst:
+        return "RST -> " + destination(e) + " (a SYN-ACK reached a connect() that had given up)";
     }
     return "?";
   }
@@ -570,9 +575,7 @@ class Narrator final : public model::TraceObserver {
   }
 
   // The error connect() reports for a RST to its SYN, as the client's OS names it.
-  static std::string refused_error(const ClientInfo& c) {
-    return std::string(model::connect_refused_error(c.os));
-  }
+  static std::string refused_error(const ClientInfo& c) { return std::string(model::connect_refused_error(c.os)); }
 
   std::string describe_ack(const TraceEvent& e, const Attempt& before) const {
     const AckDecision& d = e.ack;
@@ -636,7 +639,7 @@ class Narrator final : public model::TraceObserver {
   std::uint64_t limit_;
   std::ostream& out_;
   sim::Time end_;
-  std::size_t seconds_width_ = 1;  // digits of the whole seconds at the run's end
+  std::size_t seconds_width_ = 1;           // digits of the whole seconds at the run's end
   std::vector<Personality> personalities_;  // per host
   std::vector<ClientInfo> clients_;
   std::vector<std::vector<Attempt>> attempts_;  // per client group, by attempt number - 1
@@ -670,12 +673,12 @@ NarrationReport Narration::finish(const model::RunResults& results) {
   if (f.client && made(results.clients[*f.client]) < f.attempt) {
     const auto& c = results.clients[*f.client];
     const std::string what = c.spoofed ? " forged SYNs (" : " attempts (";
-    report.error = "--connection " + c.name + "#" + std::to_string(f.attempt) + ": client group \"" + c.name +
-                   "\" made " +
-                   (made(c) == 0 ? (c.spoofed ? std::string("no forged SYNs") : std::string("no attempts"))
-                                 : std::to_string(made(c)) + what + c.name + "#1 to " + c.name + "#" +
-                                       std::to_string(made(c)) + ")") +
-                   " in this run";
+    report.error =
+        "--connection " + c.name + "#" + std::to_string(f.attempt) + ": client group \"" + c.name + "\" made " +
+        (made(c) == 0
+             ? (c.spoofed ? std::string("no forged SYNs") : std::string("no attempts"))
+             : std::to_string(made(c)) + what + c.name + "#1 to " + c.name + "#" + std::to_string(made(c)) + ")") +
+        " in this run";
   } else {
     narrator.summarise(results.end);
   }

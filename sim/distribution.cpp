@@ -65,9 +65,7 @@ Duration sample(const DurationDist& dist, RandomStream& rng) {
           [](const ConstantDist& d) { return clamp_non_negative(d.value); },
           [&](const ExponentialDist& d) { return to_duration(sample_exponential(rng, d.mean.seconds())); },
           [&](const UniformDist& d) { return to_duration(rng.uniform(d.min.seconds(), d.max.seconds())); },
-          [&](const LognormalDist& d) {
-            return to_duration(std::exp(d.mu + d.sigma * sample_standard_normal(rng)));
-          },
+          [&](const LognormalDist& d) { return to_duration(std::exp(d.mu + d.sigma * sample_standard_normal(rng))); },
           [&](const ParetoDist& d) {
             return to_duration(d.scale.seconds() * std::pow(rng.uniform_open01(), -1.0 / d.shape));
           },
@@ -80,81 +78,78 @@ Duration sample(const DurationDist& dist, RandomStream& rng) {
 }
 
 double mean_seconds(const DurationDist& dist) {
-  return std::visit(
-      Overloaded{
-          [](const ConstantDist& d) { return clamp_non_negative(d.value).seconds(); },
-          [](const ExponentialDist& d) { return d.mean.seconds(); },
-          [](const UniformDist& d) { return (d.min.seconds() + d.max.seconds()) / 2.0; },
-          [](const LognormalDist& d) { return std::exp(d.mu + d.sigma * d.sigma / 2.0); },
-          [](const ParetoDist& d) {
-            if (d.shape <= 1.0) return kInfinity;
-            return d.shape * d.scale.seconds() / (d.shape - 1.0);
-          },
-          [](const EmpiricalDist& d) {
-            double sum = 0.0;
-            for (const Duration v : d.values) sum += clamp_non_negative(v).seconds();
-            return sum / static_cast<double>(d.values.size());
-          },
-      },
-      dist);
+  return std::visit(Overloaded{
+                        [](const ConstantDist& d) { return clamp_non_negative(d.value).seconds(); },
+                        [](const ExponentialDist& d) { return d.mean.seconds(); },
+                        [](const UniformDist& d) { return (d.min.seconds() + d.max.seconds()) / 2.0; },
+                        [](const LognormalDist& d) { return std::exp(d.mu + d.sigma * d.sigma / 2.0); },
+                        [](const ParetoDist& d) {
+                          if (d.shape <= 1.0) return kInfinity;
+                          return d.shape * d.scale.seconds() / (d.shape - 1.0);
+                        },
+                        [](const EmpiricalDist& d) {
+                          double sum = 0.0;
+                          for (const Duration v : d.values) sum += clamp_non_negative(v).seconds();
+                          return sum / static_cast<double>(d.values.size());
+                        },
+                    },
+                    dist);
 }
 
 double variance_seconds2(const DurationDist& dist) {
-  return std::visit(
-      Overloaded{
-          [](const ConstantDist&) { return 0.0; },
-          [](const ExponentialDist& d) { return d.mean.seconds() * d.mean.seconds(); },
-          [](const UniformDist& d) {
-            const double w = d.max.seconds() - d.min.seconds();
-            return w * w / 12.0;
-          },
-          [](const LognormalDist& d) {
-            const double s2 = d.sigma * d.sigma;
-            return std::expm1(s2) * std::exp(2.0 * d.mu + s2);
-          },
-          [](const ParetoDist& d) {
-            if (d.shape <= 2.0) return kInfinity;
-            const double xm = d.scale.seconds();
-            const double a = d.shape;
-            return xm * xm * a / ((a - 1.0) * (a - 1.0) * (a - 2.0));
-          },
-          [&](const EmpiricalDist& d) {
-            // Two passes: the population variance without the cancellation of E[X²]-E[X]².
-            const double m = mean_seconds(dist);
-            double sum_sq = 0.0;
-            for (const Duration v : d.values) {
-              const double dev = clamp_non_negative(v).seconds() - m;
-              sum_sq += dev * dev;
-            }
-            return sum_sq / static_cast<double>(d.values.size());
-          },
-      },
-      dist);
+  return std::visit(Overloaded{
+                        [](const ConstantDist&) { return 0.0; },
+                        [](const ExponentialDist& d) { return d.mean.seconds() * d.mean.seconds(); },
+                        [](const UniformDist& d) {
+                          const double w = d.max.seconds() - d.min.seconds();
+                          return w * w / 12.0;
+                        },
+                        [](const LognormalDist& d) {
+                          const double s2 = d.sigma * d.sigma;
+                          return std::expm1(s2) * std::exp(2.0 * d.mu + s2);
+                        },
+                        [](const ParetoDist& d) {
+                          if (d.shape <= 2.0) return kInfinity;
+                          const double xm = d.scale.seconds();
+                          const double a = d.shape;
+                          return xm * xm * a / ((a - 1.0) * (a - 1.0) * (a - 2.0));
+                        },
+                        [&](const EmpiricalDist& d) {
+                          // Two passes: the population variance without the cancellation of E[X²]-E[X]².
+                          const double m = mean_seconds(dist);
+                          double sum_sq = 0.0;
+                          for (const Duration v : d.values) {
+                            const double dev = clamp_non_negative(v).seconds() - m;
+                            sum_sq += dev * dev;
+                          }
+                          return sum_sq / static_cast<double>(d.values.size());
+                        },
+                    },
+                    dist);
 }
 
 std::string describe(const DurationDist& dist) {
-  return std::visit(
-      Overloaded{
-          [](const ConstantDist& d) { return "constant(" + format_duration(d.value) + ")"; },
-          [](const ExponentialDist& d) { return "exponential(mean " + format_duration(d.mean) + ")"; },
-          [](const UniformDist& d) {
-            return "uniform(" + format_duration(d.min) + ".." + format_duration(d.max) + ")";
-          },
-          [&](const LognormalDist& d) {
-            return "lognormal(mu " + format_number(d.mu) + ", sigma " + format_number(d.sigma) + ", mean " +
-                   format_duration(to_duration(mean_seconds(dist))) + ")";
-          },
-          [](const ParetoDist& d) {
-            return "pareto(scale " + format_duration(d.scale) + ", shape " + format_number(d.shape) + ")";
-          },
-          [](const EmpiricalDist& d) {
-            if (d.values.empty()) return std::string("empirical(no values)");
-            const auto [lo, hi] = std::minmax_element(d.values.begin(), d.values.end());
-            return "empirical(" + std::to_string(d.values.size()) + " values, " + format_duration(*lo) + ".." +
-                   format_duration(*hi) + ")";
-          },
-      },
-      dist);
+  return std::visit(Overloaded{
+                        [](const ConstantDist& d) { return "constant(" + format_duration(d.value) + ")"; },
+                        [](const ExponentialDist& d) { return "exponential(mean " + format_duration(d.mean) + ")"; },
+                        [](const UniformDist& d) {
+                          return "uniform(" + format_duration(d.min) + ".." + format_duration(d.max) + ")";
+                        },
+                        [&](const LognormalDist& d) {
+                          return "lognormal(mu " + format_number(d.mu) + ", sigma " + format_number(d.sigma) +
+                                 ", mean " + format_duration(to_duration(mean_seconds(dist))) + ")";
+                        },
+                        [](const ParetoDist& d) {
+                          return "pareto(scale " + format_duration(d.scale) + ", shape " + format_number(d.shape) + ")";
+                        },
+                        [](const EmpiricalDist& d) {
+                          if (d.values.empty()) return std::string("empirical(no values)");
+                          const auto [lo, hi] = std::minmax_element(d.values.begin(), d.values.end());
+                          return "empirical(" + std::to_string(d.values.size()) + " values, " + format_duration(*lo) +
+                                 ".." + format_duration(*hi) + ")";
+                        },
+                    },
+                    dist);
 }
 
 }  // namespace sim

@@ -66,8 +66,7 @@ struct EmpiricalDist {
   std::vector<Duration> values;
 };
 
-using DurationDist =
-    std::variant<ConstantDist, ExponentialDist, UniformDist, LognormalDist, ParetoDist, EmpiricalDist>;
+using DurationDist = std::variant<ConstantDist, ExponentialDist, UniformDist, LognormalDist, ParetoDist, EmpiricalDist>;
 
 // One sample, rounded to the nearest ns, never negative, Duration::infinite() when it
 // does not fit. Stream outputs consumed: constant 0, exponential 1, uniform 1,

@@ -44,9 +44,7 @@ struct Event {
   std::uint64_t arg = 0;
 };
 
-inline bool fires_before(const Event& a, const Event& b) {
-  return a.at < b.at || (a.at == b.at && a.seq < b.seq);
-}
+inline bool fires_before(const Event& a, const Event& b) { return a.at < b.at || (a.at == b.at && a.seq < b.seq); }
 
 namespace detail {
 
@@ -70,8 +68,8 @@ struct AlignedAllocator {
   AlignedAllocator() = default;
   template <class U>
   AlignedAllocator(const AlignedAllocator<U, Align>&) noexcept {}  // NOLINT: allocators convert implicitly
-  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t{Align})); }
-  void deallocate(T* p, std::size_t) noexcept { ::operator delete(p, std::align_val_t{Align}); }
+  T* allocate(std::size_t n) { return static_cast<T*>(::operator new (n * sizeof(T), std::align_val_t{Align})); }
+  void deallocate(T* p, std::size_t) noexcept { ::operator delete (p, std::align_val_t{Align}); }
   friend bool operator==(const AlignedAllocator&, const AlignedAllocator&) { return true; }
 };
 

@@ -81,8 +81,7 @@ std::int64_t Histogram::percentile(double q) const {
   const double count = static_cast<double>(count_);
   const double wanted = std::ceil(q * count);
   // Clamp in double first: the conversion of a value outside uint64 would be UB.
-  const std::uint64_t rank =
-      wanted <= 1.0 ? 1 : (wanted >= count ? count_ : static_cast<std::uint64_t>(wanted));
+  const std::uint64_t rank = wanted <= 1.0 ? 1 : (wanted >= count ? count_ : static_cast<std::uint64_t>(wanted));
   if (rank == 1) return min_;
   if (rank == count_) return max_;
   std::uint64_t cumulative = 0;

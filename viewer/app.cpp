@@ -35,7 +35,9 @@ ImU32 listener_color(std::size_t i) { return kListenerColors[i % std::size(kList
 // A color from calm grey to hot red, for a share in [0, 1].
 ImU32 heat(float share) {
   share = std::clamp(share, 0.0f, 1.0f);
-  const auto mix = [share](int a, int b) { return static_cast<int>(static_cast<float>(a) + (static_cast<float>(b - a) * share)); };
+  const auto mix = [share](int a, int b) {
+    return static_cast<int>(static_cast<float>(a) + (static_cast<float>(b - a) * share));
+  };
   return IM_COL32(mix(110, 240), mix(115, 70), mix(125, 50), 255);
 }
 
@@ -200,8 +202,14 @@ void SweepView::draw() {
   bool first = true;
   for (std::size_t i = 0; i < sp.curves.size(); ++i) {
     const SweepCurve& c = sp.curves[i];
-    Series s{.label = c.label, .x = c.x, .y = c.mean, .color = listener_color(i), .thickness = 2.0f,
-             .lo = c.lo, .hi = c.hi, .markers = true};
+    Series s{.label = c.label,
+             .x = c.x,
+             .y = c.mean,
+             .color = listener_color(i),
+             .thickness = 2.0f,
+             .lo = c.lo,
+             .hi = c.hi,
+             .markers = true};
     for (const double x : c.x) {
       axes.x_min = first ? x : std::min(axes.x_min, x);
       axes.x_max = first ? x : std::max(axes.x_max, x);
@@ -217,9 +225,11 @@ void SweepView::draw() {
     axes.x_min -= pad;
     axes.x_max += pad;
   }
-  const std::string title = m.name + " (mean" + (m.has_band() ? ", band: confidence interval)" : "; no interval in the file)") +
+  const std::string title = m.name + " (mean" +
+                            (m.has_band() ? ", band: confidence interval)" : "; no interval in the file)") +
                             " against " + t.columns[x_choices_[x_]];
-  const float table_height = std::min(12.0f, static_cast<float>(t.rows.size()) + 2.0f) * ImGui::GetTextLineHeightWithSpacing();
+  const float table_height =
+      std::min(12.0f, static_cast<float>(t.rows.size()) + 2.0f) * ImGui::GetTextLineHeightWithSpacing();
   plot("sweep", title.c_str(), {-1, ImGui::GetContentRegionAvail().y - table_height - ImGui::GetStyle().ItemSpacing.y},
        axes, lines);
   if (sp.skipped_rows > 0) ImGui::Text("%zu rows without a number for this metric are left out", sp.skipped_rows);
@@ -310,8 +320,8 @@ void App::frame(double wall_seconds) {
 }
 
 void App::draw_controls() {
-  const std::filesystem::path here = session_ ? std::filesystem::path(session_->source()).parent_path()
-                                              : std::filesystem::path(".");
+  const std::filesystem::path here =
+      session_ ? std::filesystem::path(session_->source()).parent_path() : std::filesystem::path(".");
   if (ImGui::Button("Open scenario...")) {
     opening_ = Opening::kScenario;
     dialog_.open("Open a scenario", {".yaml", ".yml"}, here);
@@ -319,7 +329,8 @@ void App::draw_controls() {
   ImGui::SameLine();
   if (ImGui::Button("Open sweep CSV...")) {
     opening_ = Opening::kSweep;
-    dialog_.open("Open a sweep CSV", {".csv"}, sweep_.loaded() ? std::filesystem::path(sweep_.path()).parent_path() : here);
+    dialog_.open("Open a sweep CSV", {".csv"},
+                 sweep_.loaded() ? std::filesystem::path(sweep_.path()).parent_path() : here);
   }
   if (!session_) {
     ImGui::SameLine();
@@ -439,10 +450,11 @@ void App::draw_topology(float height) {
         float full = 0;
         for (const auto& l : snap.listeners) {
           if (l.host != n.name) continue;
-          if (l.accept_limit > 0) full = std::max(full, static_cast<float>(l.accept_len) / static_cast<float>(l.accept_limit));
+          if (l.accept_limit > 0)
+            full = std::max(full, static_cast<float>(l.accept_len) / static_cast<float>(l.accept_limit));
           if (l.syn_limit > 0) full = std::max(full, static_cast<float>(l.syn_len) / static_cast<float>(l.syn_limit));
         }
-        const ImU32 color = full >= 1.0f ? IM_COL32(230, 70, 60, 255)
+        const ImU32 color = full >= 1.0f   ? IM_COL32(230, 70, 60, 255)
                             : full >= 0.7f ? IM_COL32(240, 165, 50, 255)
                                            : IM_COL32(80, 190, 110, 255);
         if (n.index < snap.host_down.size() && snap.host_down[n.index]) {
@@ -481,13 +493,11 @@ void App::draw_queues(float height) {
     gauge("SYN queue", static_cast<double>(l.syn_len), static_cast<double>(l.syn_limit), bar);
     gauge("workers busy", l.busy_workers, l.workers, bar);
     ImGui::PushTextWrapPos(0.0f);
-    ImGui::TextDisabled("SYNs %s in, %s dropped, %s cookies; %s RST; %s ACKs dropped; %s accepted",
-                        compact(static_cast<double>(l.syns_received)).c_str(),
-                        compact(static_cast<double>(l.syns_dropped)).c_str(),
-                        compact(static_cast<double>(l.syncookies_sent)).c_str(),
-                        compact(static_cast<double>(l.resets_sent)).c_str(),
-                        compact(static_cast<double>(l.acks_dropped)).c_str(),
-                        compact(static_cast<double>(l.accepted)).c_str());
+    ImGui::TextDisabled(
+        "SYNs %s in, %s dropped, %s cookies; %s RST; %s ACKs dropped; %s accepted",
+        compact(static_cast<double>(l.syns_received)).c_str(), compact(static_cast<double>(l.syns_dropped)).c_str(),
+        compact(static_cast<double>(l.syncookies_sent)).c_str(), compact(static_cast<double>(l.resets_sent)).c_str(),
+        compact(static_cast<double>(l.acks_dropped)).c_str(), compact(static_cast<double>(l.accepted)).c_str());
     ImGui::PopTextWrapPos();
     ImGui::PopID();
   }
@@ -533,8 +543,8 @@ void App::draw_what_if() {
     // SOMAXCONN or a hint: start from the backlog the kernel made of it.
     const auto& live = s.snapshot().listeners;
     const std::int64_t written_backlog = ls.backlog.kind == model::BacklogRequest::Kind::kValue ? ls.backlog.value
-                                         : w.listener < live.size()                             ? live[w.listener].backlog
-                                                                                                : 128;
+                                         : w.listener < live.size() ? live[w.listener].backlog
+                                                                    : 128;
     int backlog = static_cast<int>(w.backlog.value_or(written_backlog));
     ImGui::SetNextItemWidth(width);
     ImGui::SliderInt("backlog", &backlog, 0, static_cast<int>(std::max<std::int64_t>(4096, 4 * written_backlog)), "%d",
@@ -634,8 +644,8 @@ void App::draw_outcomes(float height) {
     ImGui::TableSetColumnIndex(0);
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(name_color), "%s", name.c_str());
     const std::uint64_t values[] = {k.attempts, k.established, k.accepted, k.refused, k.timed_out, k.reset, k.pending};
-    const ImU32 colors[] = {kAttempts, IM_COL32(200, 200, 200, 255), kAccepted, kRefused, kTimedOut, kReset,
-                            IM_COL32(200, 200, 200, 255)};
+    const ImU32 colors[] = {kAttempts, IM_COL32(200, 200, 200, 255), kAccepted, kRefused, kTimedOut,
+                            kReset,    IM_COL32(200, 200, 200, 255)};
     for (int c = 0; c < 7; ++c) {
       ImGui::TableSetColumnIndex(c + 1);
       ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colors[c]), "%s", with_commas(values[c]).c_str());
@@ -664,7 +674,9 @@ void App::draw_latency(float height) {
     return;
   }
   ImGui::SetNextItemWidth(12.0f * ImGui::GetFontSize());
-  const auto group_name = [&](int g) { return g < 0 ? std::string("all groups") : snap.clients[static_cast<std::size_t>(g)].name; };
+  const auto group_name = [&](int g) {
+    return g < 0 ? std::string("all groups") : snap.clients[static_cast<std::size_t>(g)].name;
+  };
   if (latency_group_ >= static_cast<int>(snap.clients.size())) latency_group_ = -1;
   if (ImGui::BeginCombo("connect latency of", group_name(latency_group_).c_str())) {
     for (int g = -1; g < static_cast<int>(snap.clients.size()); ++g) {
@@ -672,8 +684,8 @@ void App::draw_latency(float height) {
     }
     ImGui::EndCombo();
   }
-  const sim::Histogram& h =
-      latency_group_ < 0 ? snap.connect_latency : snap.clients[static_cast<std::size_t>(latency_group_)].connect_latency;
+  const sim::Histogram& h = latency_group_ < 0 ? snap.connect_latency
+                                               : snap.clients[static_cast<std::size_t>(latency_group_)].connect_latency;
   const LatencyKey key{latency_group_, s.runs(), snap.now};
   if (!(key == latency_key_)) {
     latency_ = latency_bins(h, 24);

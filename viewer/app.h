@@ -93,7 +93,7 @@ class App {
   SweepView sweep_;
   FileDialog dialog_;
   enum class Opening { kScenario, kSweep } opening_ = Opening::kScenario;
-  std::string message_;   // the last error, shown until dismissed
+  std::string message_;  // the last error, shown until dismissed
   Tab select_tab_ = Tab::kRun;
   float scrub_seconds_ = 0;
   std::size_t what_if_listener_ = 0;  // the what-if panel's listener while none is edited

@@ -16,12 +16,12 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <GLFW/glfw3.h>
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
 #include <imgui.h>
 #include <stb_image_write.h>
+#include <CLI/CLI.hpp>
 
 #include "config/units.h"
 #include "viewer/app.h"
@@ -118,7 +118,8 @@ int main(int argc, char** argv) {
 
   const std::optional<Size> size = parse_size(args.size);
   if (!size) {
-    std::cerr << "synstorm-viewer: --size " << args.size << ": expected WIDTHxHEIGHT, e.g. 1600x1000 (320x240 to 8192x8192)\n";
+    std::cerr << "synstorm-viewer: --size " << args.size
+              << ": expected WIDTHxHEIGHT, e.g. 1600x1000 (320x240 to 8192x8192)\n";
     return kExitBadInput;
   }
   std::optional<sim::Duration> at;

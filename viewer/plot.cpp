@@ -26,7 +26,8 @@ std::vector<double> ticks(double lo, double hi, int target) {
   const double mag = std::pow(10.0, std::floor(std::log10(raw)));
   const double norm = raw / mag;
   const double step = (norm < 1.5 ? 1 : norm < 3.5 ? 2 : norm < 7.5 ? 5 : 10) * mag;
-  for (double v = std::ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push_back(std::abs(v) < step * 1e-9 ? 0 : v);
+  for (double v = std::ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
+    out.push_back(std::abs(v) < step * 1e-9 ? 0 : v);
   return out;
 }
 
@@ -190,7 +191,8 @@ void plot(const char* id, const char* title, ImVec2 size, const Axes& axes, std:
     if (s.label.empty()) continue;
     const float w = ImGui::CalcTextSize(s.label.c_str()).x;
     const float lx = hi.x - w - 1.6f * font;
-    dl->AddRectFilled({lx - 0.3f * font, ly - 0.1f * font}, {hi.x - 0.2f * font, ly + 1.1f * font}, IM_COL32(20, 22, 27, 190));
+    dl->AddRectFilled({lx - 0.3f * font, ly - 0.1f * font}, {hi.x - 0.2f * font, ly + 1.1f * font},
+                      IM_COL32(20, 22, 27, 190));
     dl->AddRectFilled({lx, ly + 0.3f * font}, {lx + 0.8f * font, ly + 0.7f * font}, s.color);
     dl->AddText({lx + 1.1f * font, ly}, kText, s.label.c_str());
     ly += 1.2f * font;
@@ -247,8 +249,8 @@ void bar_chart(const char* id, const char* title, ImVec2 size, const Bars& bars)
     const ImVec2 m = ImGui::GetIO().MousePos;
     if (m.x >= lo.x && m.x < hi.x) {
       const auto i = std::min(n - 1, static_cast<std::size_t>((m.x - lo.x) / w));
-      ImGui::SetTooltip("%s .. %s: %s", short_duration(bars.edges[i]).c_str(), short_duration(bars.edges[i + 1]).c_str(),
-                        compact(bars.counts[i]).c_str());
+      ImGui::SetTooltip("%s .. %s: %s", short_duration(bars.edges[i]).c_str(),
+                        short_duration(bars.edges[i + 1]).c_str(), compact(bars.counts[i]).c_str());
     }
   }
   ImGui::PopID();
@@ -257,10 +259,10 @@ void bar_chart(const char* id, const char* title, ImVec2 size, const Bars& bars)
 void gauge(const char* label, double value, double limit, float width) {
   const bool bounded = limit > 0 && limit < static_cast<double>(std::numeric_limits<std::int64_t>::max());
   const double fraction = bounded ? std::clamp(value / limit, 0.0, 1.0) : (value > 0 ? 1.0 : 0.0);
-  const ImVec4 color = !bounded                ? ImVec4(0.35f, 0.55f, 0.85f, 1)
-                       : value >= limit        ? ImVec4(0.90f, 0.25f, 0.22f, 1)
-                       : fraction >= 0.7       ? ImVec4(0.95f, 0.65f, 0.15f, 1)
-                                               : ImVec4(0.30f, 0.75f, 0.40f, 1);
+  const ImVec4 color = !bounded          ? ImVec4(0.35f, 0.55f, 0.85f, 1)
+                       : value >= limit  ? ImVec4(0.90f, 0.25f, 0.22f, 1)
+                       : fraction >= 0.7 ? ImVec4(0.95f, 0.65f, 0.15f, 1)
+                                         : ImVec4(0.30f, 0.75f, 0.40f, 1);
   char overlay[64];
   if (bounded) {
     std::snprintf(overlay, sizeof overlay, "%s / %s", compact(value).c_str(), compact(limit).c_str());

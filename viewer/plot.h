@@ -26,18 +26,18 @@ struct Series {
 
 struct Axes {
   double x_min = 0, x_max = 1;
-  std::optional<double> y_max;     // else from the data (and at least `y_floor`)
+  std::optional<double> y_max;  // else from the data (and at least `y_floor`)
   double y_floor = 1;
-  std::string x_unit;              // "s" after the tick labels
+  std::string x_unit;                 // "s" after the tick labels
   std::vector<std::string> x_labels;  // categorical x: label i at x = i
-  std::optional<double> marker_x;  // a vertical line (the current time)
+  std::optional<double> marker_x;     // a vertical line (the current time)
 };
 
 // A chart filling `size` (negative width: the available width).
 void plot(const char* id, const char* title, ImVec2 size, const Axes& axes, std::span<const Series> series);
 
 struct Bars {
-  std::vector<double> edges;   // bars + 1 values
+  std::vector<double> edges;  // bars + 1 values
   std::vector<double> counts;
   ImU32 color = IM_COL32(90, 160, 230, 255);
 };

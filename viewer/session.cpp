@@ -9,7 +9,10 @@
 namespace viewer {
 
 Session::Session(model::ScenarioSpec spec, std::string source, Options options)
-    : base_(std::move(spec)), source_(std::move(source)), options_(options), tail_(options.narration_lines),
+    : base_(std::move(spec)),
+      source_(std::move(source)),
+      options_(options),
+      tail_(options.narration_lines),
       tail_stream_(&tail_) {
   restart(base_);
 }
@@ -50,7 +53,8 @@ void Session::tick(double wall_seconds) {
   if (!playing_ || wall_seconds <= 0) return;
   // Whole nanoseconds; at least one, so that a slow speed still moves.
   const double ns = std::max(1.0, std::round(wall_seconds * speed_ * 1e9));
-  const sim::Duration step = ns >= 9e18 ? sim::Duration::infinite() : sim::Duration::from_ns(static_cast<std::int64_t>(ns));
+  const sim::Duration step =
+      ns >= 9e18 ? sim::Duration::infinite() : sim::Duration::from_ns(static_cast<std::int64_t>(ns));
   seek(now() + step);
 }
 

@@ -97,7 +97,7 @@ class Session {
   Options options_;
   LineTail tail_;
   std::ostream tail_stream_;
-  model::ScenarioSpec running_;                 // the narration reads it during the run
+  model::ScenarioSpec running_;                   // the narration reads it during the run
   std::unique_ptr<report::Narration> narration_;  // declared before stepper_: outlives it
   std::unique_ptr<model::Stepper> stepper_;
   model::Snapshot snapshot_;

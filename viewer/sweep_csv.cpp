@@ -37,8 +37,8 @@ std::variant<CsvTable, std::string> read_csv(std::istream& in) {
   std::vector<std::vector<std::string>> records;
   std::vector<std::string> record;
   std::string field;
-  bool quoted = false;       // inside quotes
-  bool any = false;          // the record has a field (or a separator) so far
+  bool quoted = false;  // inside quotes
+  bool any = false;     // the record has a field (or a separator) so far
   std::size_t line = 1, record_line = 1;
   const auto end_record = [&] {
     if (any) {
@@ -82,9 +82,7 @@ std::variant<CsvTable, std::string> read_csv(std::istream& in) {
         end_record();
         record_line = ++line;
         break;
-      default:
-        field.push_back(c);
-        any = true;
+      default: field.push_back(c); any = true;
     }
   }
   if (quoted) return "line " + std::to_string(record_line) + ": a quoted field is not closed";

@@ -32,7 +32,7 @@ std::variant<CsvTable, std::string> read_csv_file(const std::string& path);
 struct SweepMetric {
   std::string name;  // "refusal_rate" for refusal_rate_mean
   std::size_t mean = 0;
-  std::optional<std::size_t> lo;          // with hi: the interval's bounds
+  std::optional<std::size_t> lo;  // with hi: the interval's bounds
   std::optional<std::size_t> hi;
   std::optional<std::size_t> half_width;  // else mean ± half_width
   bool has_band() const { return (lo && hi) || half_width; }

@@ -18,7 +18,8 @@ class Builder {
   Topology build() {
     for (std::size_t i = 0; i < spec_.clients.size(); ++i) add(spec_.clients[i].name, NodeKind::kClient, i);
     if (spec_.network) {
-      for (std::size_t i = 0; i < spec_.network->routers.size(); ++i) add(spec_.network->routers[i], NodeKind::kRouter, i);
+      for (std::size_t i = 0; i < spec_.network->routers.size(); ++i)
+        add(spec_.network->routers[i], NodeKind::kRouter, i);
     }
     for (std::size_t i = 0; i < spec_.balancers.size(); ++i) add(spec_.balancers[i].name, NodeKind::kBalancer, i);
     for (std::size_t i = 0; i < spec_.hosts.size(); ++i) add(spec_.hosts[i].name, NodeKind::kHost, i);
@@ -106,8 +107,8 @@ class Builder {
     }
     const float margin = 0.08f;
     for (std::size_t col = 0; col < members.size(); ++col) {
-      const float x = host_col == 0 ? 0.5f
-                                    : margin + (1 - 2 * margin) * static_cast<float>(col) / static_cast<float>(host_col);
+      const float x =
+          host_col == 0 ? 0.5f : margin + (1 - 2 * margin) * static_cast<float>(col) / static_cast<float>(host_col);
       const std::size_t n = members[col].size();
       for (std::size_t k = 0; k < n; ++k) {
         TopologyNode& node = t_.nodes[members[col][k]];

@@ -84,7 +84,8 @@ WhatIfSpec apply_what_if(const model::ScenarioSpec& spec, const WhatIf& w) {
   }
   if (w.arrival_scale != 1.0) {
     for (model::ClientSpec& c : out.spec.clients) {
-      if (!scale_arrivals(c.arrivals, w.arrival_scale)) out.notes.push_back(c.name + ": replayed arrivals are not scaled");
+      if (!scale_arrivals(c.arrivals, w.arrival_scale))
+        out.notes.push_back(c.name + ": replayed arrivals are not scaled");
     }
   }
   return out;

@@ -25,12 +25,12 @@ struct ListenerRef {
 std::vector<ListenerRef> static_listeners(const model::ScenarioSpec& spec);
 
 struct WhatIf {
-  std::size_t listener = 0;            // index into static_listeners(spec)
+  std::size_t listener = 0;             // index into static_listeners(spec)
   std::optional<std::int64_t> backlog;  // listen(s, n)
   std::optional<int> workers;
-  std::optional<model::Os> os;          // the listener's host; its kernel gets that OS's defaults,
-                                        // keeping the knobs the scenario set that the OS has
-  double arrival_scale = 1.0;           // every client group's arrivals
+  std::optional<model::Os> os;  // the listener's host; its kernel gets that OS's defaults,
+                                // keeping the knobs the scenario set that the OS has
+  double arrival_scale = 1.0;   // every client group's arrivals
 
   bool touches_listener() const { return backlog || workers || os; }
   bool empty() const { return !touches_listener() && arrival_scale == 1.0; }

@@ -22,11 +22,10 @@ constexpr std::string_view kFlashCrowdProcessKeys[] = {"process", "base", "peak"
 constexpr std::string_view kTraceProcessKeys[] = {"process", "csv", "id", "pcap", "port", "time_scale"};
 constexpr std::string_view kClosedProcessKeys[] = {"process", "users", "think"};
 enum ProcessKind : std::size_t { kPoisson, kConstantRate, kBurst, kOnOff, kRamp, kFlashCrowd, kTrace, kClosed };
-constexpr TaggedKind kProcessKinds[] = {
-    {"poisson", kRateProcessKeys},   {"constant", kRateProcessKeys},
-    {"burst", kBurstProcessKeys},    {"onoff", kOnOffProcessKeys},
-    {"ramp", kRampProcessKeys},      {"flash_crowd", kFlashCrowdProcessKeys},
-    {"trace", kTraceProcessKeys},    {"closed", kClosedProcessKeys}};
+constexpr TaggedKind kProcessKinds[] = {{"poisson", kRateProcessKeys}, {"constant", kRateProcessKeys},
+                                        {"burst", kBurstProcessKeys},  {"onoff", kOnOffProcessKeys},
+                                        {"ramp", kRampProcessKeys},    {"flash_crowd", kFlashCrowdProcessKeys},
+                                        {"trace", kTraceProcessKeys},  {"closed", kClosedProcessKeys}};
 // A closed population is simulated user by user: a bound keeps its memory reasonable.
 constexpr std::int64_t kMaxClosedUsers = 1'000'000;
 
@@ -65,8 +64,8 @@ std::optional<double> rate_key(DiagnosticSink& sink, MapReader& m, std::string_v
 }
 
 // The duration under `key`, in `range`: when absent, `fallback`, or a "missing key" error if none.
-std::optional<sim::Duration> duration_key(DiagnosticSink& sink, MapReader& m, std::string_view key,
-                                          DurationRange range, std::optional<sim::Duration> fallback = std::nullopt) {
+std::optional<sim::Duration> duration_key(DiagnosticSink& sink, MapReader& m, std::string_view key, DurationRange range,
+                                          std::optional<sim::Duration> fallback = std::nullopt) {
   const auto f = fallback ? m.get(key) : m.require(key);
   if (!f) return fallback;
   return read_duration(sink, *f, range);
@@ -163,16 +162,11 @@ std::optional<model::ArrivalSpec> read_arrivals(ScenarioDraft& draft, const Fiel
       if (!ok) return std::nullopt;
       return burst;
     }
-    case kOnOff:
-      return read_onoff(draft, m);
-    case kRamp:
-      return read_ramp(draft, m);
-    case kFlashCrowd:
-      return read_flash_crowd(draft, m);
-    case kTrace:
-      return read_trace_arrivals(draft, m);
-    case kClosed:
-      return read_closed(draft, m);
+    case kOnOff: return read_onoff(draft, m);
+    case kRamp: return read_ramp(draft, m);
+    case kFlashCrowd: return read_flash_crowd(draft, m);
+    case kTrace: return read_trace_arrivals(draft, m);
+    case kClosed: return read_closed(draft, m);
   }
   return std::nullopt;
 }

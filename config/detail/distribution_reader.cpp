@@ -18,8 +18,8 @@ constexpr std::string_view kParetoDistKeys[] = {"dist", "mean", "shape"};
 constexpr std::string_view kEmpiricalDistKeys[] = {"dist", "values"};
 enum DistKind : std::size_t { kConstant, kExponential, kUniform, kLognormal, kPareto, kEmpirical };
 constexpr TaggedKind kDistKinds[] = {
-    {"constant", kConstantDistKeys}, {"exponential", kMeanDistKeys},  {"uniform", kUniformDistKeys},
-    {"lognormal", kLognormalDistKeys}, {"pareto", kParetoDistKeys}, {"empirical", kEmpiricalDistKeys},
+    {"constant", kConstantDistKeys},   {"exponential", kMeanDistKeys}, {"uniform", kUniformDistKeys},
+    {"lognormal", kLognormalDistKeys}, {"pareto", kParetoDistKeys},    {"empirical", kEmpiricalDistKeys},
 };
 
 std::optional<double> read_pareto_shape(DiagnosticSink& sink, const Field& f) {

@@ -141,9 +141,7 @@ bool FaultReader::read_fault_target(MapReader& m, std::optional<std::size_t> kin
     return false;
   }
   constexpr std::string_view kTargets[] = {"listener", "host", "link"};
-  const std::size_t wanted = model::on_listener(fault.kind)              ? 0
-                             : fault.kind == model::FaultKind::kHostDown ? 1
-                                                                         : 2;
+  const std::size_t wanted = model::on_listener(fault.kind) ? 0 : fault.kind == model::FaultKind::kHostDown ? 1 : 2;
   bool ok = true;
   for (std::size_t t = 0; t < std::size(kTargets); ++t) {
     if (t == wanted) continue;
@@ -160,7 +158,8 @@ bool FaultReader::read_fault_target(MapReader& m, std::optional<std::size_t> kin
   if (wanted == 1) return read_host_name(*f) && ok;
   // link: [A, B], resolved by References::resolve_link_faults.
   if (!f->node.IsSequence() || f->node.size() != 2 || !f->node[0].IsScalar() || !f->node[1].IsScalar()) {
-    sink_.error(f->mark, f->path, "expected the link's two ends, [A, B] (the `a` and `b` of one of network.links, in either order)");
+    sink_.error(f->mark, f->path,
+                "expected the link's two ends, [A, B] (the `a` and `b` of one of network.links, in either order)");
     return false;
   }
   // Not `fault_link_ = *f`: assigning a YAML::Node writes into the node it refers to, which

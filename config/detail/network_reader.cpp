@@ -88,7 +88,8 @@ std::optional<std::string> NetworkReader::read_router(const Field& f, const Name
   auto name = read_string(sink_, f, "a router name");
   if (!name) return std::nullopt;
   if (!is_valid_name(*name)) {
-    sink_.error(f.mark, f.path, "invalid router name " + quote(*name) + ": names use only letters, digits, '_' and '-'");
+    sink_.error(f.mark, f.path,
+                "invalid router name " + quote(*name) + ": names use only letters, digits, '_' and '-'");
     return std::nullopt;
   }
   return refs_.check_router(f, *name, routers);
@@ -163,9 +164,10 @@ bool routes_within_limit(ScenarioDraft& draft, const Field& clients) {
   }
   if (routes > kMaxRoutes) {
     draft.sink.error(clients.mark, clients.path,
-                std::to_string(spec.clients.size()) + " client groups with " + std::to_string(routes) +
-                    " routes (one to each host they target and to each backend of the balancer they target): the "
-                    "limit is " + std::to_string(kMaxRoutes));
+                     std::to_string(spec.clients.size()) + " client groups with " + std::to_string(routes) +
+                         " routes (one to each host they target and to each backend of the balancer they target): the "
+                         "limit is " +
+                         std::to_string(kMaxRoutes));
     return false;
   }
   return true;

@@ -119,8 +119,8 @@ void DiagnosticSink::stop_when_full() {
 
 void DiagnosticSink::error(const YAML::Mark& mark, std::string path, std::string message) {
   stop_when_full();
-  diagnostics_.push_back(Diagnostic{file_, to_one_based(mark.line), to_one_based(mark.column), std::move(path),
-                                    std::move(message)});
+  diagnostics_.push_back(
+      Diagnostic{file_, to_one_based(mark.line), to_one_based(mark.column), std::move(path), std::move(message)});
   order_.emplace_back(diagnostics_.back().line, diagnostics_.back().column);
 }
 
@@ -214,7 +214,8 @@ MapReader::MapReader(DiagnosticSink& sink, Field map, std::span<const std::strin
     std::string path = child_path(map_.path, name);
     // yaml-cpp 0.7 keeps both entries of a duplicated key; the first one is the one used.
     if (const auto seen = first_line.find(name); seen != first_line.end()) {
-      sink.error(key_mark, path, "duplicate key " + quote(name) + " (first at line " + std::to_string(seen->second) + ")");
+      sink.error(key_mark, path,
+                 "duplicate key " + quote(name) + " (first at line " + std::to_string(seen->second) + ")");
       continue;
     }
     first_line.emplace(name, to_one_based(key_mark.line));
@@ -270,7 +271,8 @@ std::optional<bool> read_bool(DiagnosticSink& sink, const Field& f) {
     if (f.node.Scalar() == "true") return true;
     if (f.node.Scalar() == "false") return false;
   }
-  sink.error(f.mark, f.path, "expected true or false" + (f.node.IsScalar() ? ", got " + quote(f.node.Scalar()) : got(f.node)));
+  sink.error(f.mark, f.path,
+             "expected true or false" + (f.node.IsScalar() ? ", got " + quote(f.node.Scalar()) : got(f.node)));
   return std::nullopt;
 }
 
@@ -282,7 +284,9 @@ std::optional<std::uint64_t> read_unsigned64(DiagnosticSink& sink, const Field& 
   return read_integral<std::uint64_t>(sink, f, 0, std::numeric_limits<std::uint64_t>::max());
 }
 
-std::optional<std::int64_t> read_port(DiagnosticSink& sink, const Field& f) { return read_integer(sink, f, 1, kMaxPort); }
+std::optional<std::int64_t> read_port(DiagnosticSink& sink, const Field& f) {
+  return read_integer(sink, f, 1, kMaxPort);
+}
 
 bool NumberRange::contains(double v) const {
   const bool above_min = min_open ? v > min : v >= min;

@@ -35,16 +35,18 @@ YAML::Mark mark_at(int pos, int line, int column) {
 // word or with a message that garbles them; a text that fails here is not parsed at all.
 std::optional<InputRejected> check_text(std::string_view text) {
   if (text.size() > kMaxScenarioBytes) {
-    return InputRejected{YAML::Mark::null_mark(),
-                         "the scenario is " + std::to_string(text.size()) + " bytes, more than the limit of " +
-                             std::to_string(kMaxScenarioBytes >> 20) + " MiB"};
+    return InputRejected{YAML::Mark::null_mark(), "the scenario is " + std::to_string(text.size()) +
+                                                      " bytes, more than the limit of " +
+                                                      std::to_string(kMaxScenarioBytes >> 20) + " MiB"};
   }
   const auto starts_with = [&](std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; };
   if (starts_with(std::string_view("\x00\x00\xFE\xFF", 4)) || starts_with(std::string_view("\xFF\xFE\x00\x00", 4))) {
-    return InputRejected{mark_at(0, 0, 0), "the file is UTF-32 text (it starts with a UTF-32 byte order mark): save it as UTF-8"};
+    return InputRejected{mark_at(0, 0, 0),
+                         "the file is UTF-32 text (it starts with a UTF-32 byte order mark): save it as UTF-8"};
   }
   if (starts_with("\xFE\xFF") || starts_with("\xFF\xFE")) {
-    return InputRejected{mark_at(0, 0, 0), "the file is UTF-16 text (it starts with a UTF-16 byte order mark): save it as UTF-8"};
+    return InputRejected{mark_at(0, 0, 0),
+                         "the file is UTF-16 text (it starts with a UTF-16 byte order mark): save it as UTF-8"};
   }
   int line = 0;
   std::size_t line_start = 0;
@@ -57,7 +59,8 @@ std::optional<InputRejected> check_text(std::string_view text) {
       continue;
     }
     if (byte == 0) {
-      return InputRejected{at(), "NUL byte (\\x00): a scenario file is UTF-8 text, and binary data or UTF-16 text is not"};
+      return InputRejected{at(),
+                           "NUL byte (\\x00): a scenario file is UTF-8 text, and binary data or UTF-16 text is not"};
     }
     if ((byte < 0x20 && byte != '\t' && byte != '\r') || byte == 0x7f) {
       return InputRejected{at(), "control character " + quote(text.substr(i, 1)) +
@@ -140,7 +143,8 @@ class GuardEvents final : public YAML::EventHandler {
     open(mark, anchor, false);
   }
   void OnSequenceEnd() override { close(); }
-  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor, YAML::EmitterStyle::value) override {
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
     open(mark, anchor, true);
   }
   void OnMapEnd() override { close(); }
@@ -221,7 +225,7 @@ class GuardEvents final : public YAML::EventHandler {
   std::string_view text_;
   std::vector<Collection> open_;
   std::vector<Anchor> anchors_;  // by yaml-cpp's anchor number
-  std::uint64_t nodes_ = 0;  // of every document so far
+  std::uint64_t nodes_ = 0;      // of every document so far
   YAML::Mark last_mark_;
 };
 

@@ -25,13 +25,16 @@ bool contains(const std::vector<std::string>& names, std::string_view name) {
 
 }  // namespace
 
-bool is_valid_name(std::string_view name) { return !name.empty() && std::all_of(name.begin(), name.end(), is_name_char); }
+bool is_valid_name(std::string_view name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), is_name_char);
+}
 
 void check_name(DiagnosticSink& sink, const MapReader::Entry& entry, std::string_view kind) {
   if (!is_valid_name(entry.key)) {
     sink.error(entry.key_mark, entry.value.path,
                "invalid " + std::string(kind) + " name " + quote(entry.key) +
-                   ": names use only letters, digits, '_' and '-' (a '.' would make key paths such as hosts.NAME.listeners ambiguous)");
+                   ": names use only letters, digits, '_' and '-' (a '.' would make key paths such as "
+                   "hosts.NAME.listeners ambiguous)");
   }
 }
 
@@ -137,9 +140,9 @@ std::optional<References::Endpoint> References::read_endpoint(const Field& f, st
   int port = 0;
   const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
   if (ec != std::errc{} || end != port_text.data() + port_text.size() || port < 1 || port > kMaxPort) {
-    sink_.error(f.mark, f.path,
-                "the port in " + thing + " " + quote(*text) + " must be an integer in [1, " + std::to_string(kMaxPort) +
-                    "]");
+    sink_.error(
+        f.mark, f.path,
+        "the port in " + thing + " " + quote(*text) + " must be an integer in [1, " + std::to_string(kMaxPort) + "]");
     return std::nullopt;
   }
   std::string name = text->substr(0, colon);
@@ -250,10 +253,9 @@ bool References::resolve_fault_listener(const Field& f, model::FaultSpec& fault)
   const std::optional<std::size_t> host = find_host(listener->name);
   if (!host) {
     sink_.error(f.mark, f.path,
-                find_balancer(listener->name)
-                    ? "listener " + quote(listener->text) + " names balancer " + quote(listener->name) +
-                          ": faults act on a host's listener"
-                    : unknown_host(listener->name, " in listener " + quote(listener->text)));
+                find_balancer(listener->name) ? "listener " + quote(listener->text) + " names balancer " +
+                                                    quote(listener->name) + ": faults act on a host's listener"
+                                              : unknown_host(listener->name, " in listener " + quote(listener->text)));
     return false;
   }
   const std::vector<model::ListenerSpec>& listeners = spec_.hosts[*host].listeners;
@@ -270,7 +272,8 @@ bool References::resolve_fault_listener(const Field& f, model::FaultSpec& fault)
     sink_.error(f.mark, f.path,
                 "port " + std::to_string(listener->port) + " of " + where +
                     " is bound by a script step, not one of its listeners: faults apply to `listeners:` entries, "
-                    "a script stalls or restarts its own socket with its steps (" + ports + ")");
+                    "a script stalls or restarts its own socket with its steps (" +
+                    ports + ")");
   } else {
     sink_.error(f.mark, f.path,
                 where + " has no listener on port " + std::to_string(listener->port) + " (" + ports + ")");
@@ -333,7 +336,8 @@ std::optional<std::string> References::resolve_link_end(const Field& f, const Na
   if (!match.empty()) {
     message += "; did you mean " + quote(match) + "?";
   } else {
-    message += " (links join hosts, clients, balancers and the routers listed in network.routers: " + join_some(nodes) + ")";
+    message +=
+        " (links join hosts, clients, balancers and the routers listed in network.routers: " + join_some(nodes) + ")";
   }
   sink_.error(f.mark, f.path, message);
   return std::nullopt;
@@ -364,8 +368,8 @@ void References::resolve_link_faults(std::vector<model::FaultSpec>& faults) {
       continue;
     }
     std::string message = found.empty() ? "no link of network.links joins " + quote(a) + " and " + quote(b)
-                                         : "network.links has " + std::to_string(found.size()) + " links joining " +
-                                               quote(a) + " and " + quote(b) + ": a link_down names one link";
+                                        : "network.links has " + std::to_string(found.size()) + " links joining " +
+                                              quote(a) + " and " + quote(b) + ": a link_down names one link";
     if (found.empty()) {
       std::vector<std::string_view> pairs_text;
       std::vector<std::string> pairs;

@@ -131,8 +131,7 @@ class References {
   std::optional<std::size_t> find_balancer(std::string_view name) const;
   std::string unknown_host(std::string_view name, std::string_view context = {}, bool or_balancer = false) const;
   void check_node_name(const MapReader::Entry& entry, std::string_view kind);
-  void report_name_clash(const YAML::Mark& mark, const std::string& path, std::string_view name,
-                         std::string_view kind);
+  void report_name_clash(const YAML::Mark& mark, const std::string& path, std::string_view name, std::string_view kind);
   std::string_view node_kind(std::string_view name, const NameList& routers) const;
 
   DiagnosticSink& sink_;

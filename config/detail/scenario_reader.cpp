@@ -20,7 +20,7 @@ namespace config::detail {
 namespace {
 
 // The keys allowed at the top of a scenario (docs/scenario-format.md).
-constexpr std::string_view kTopKeys[] = {"name",    "seed",      "duration", "sample_interval", "hosts",
+constexpr std::string_view kTopKeys[] = {"name",      "seed",    "duration", "sample_interval", "hosts",
                                          "balancers", "clients", "script",   "faults",          "network"};
 
 // name, seed, duration and sample_interval.
@@ -87,7 +87,8 @@ std::optional<model::ScenarioSpec> read(ScenarioDraft& draft, const YAML::Node& 
     return std::nullopt;
   }
   if (!root.IsMap()) {
-    sink.error(top_field.mark, "", "expected a scenario, a map with keys " + join(kTopKeys) + "; got " + describe(root));
+    sink.error(top_field.mark, "",
+               "expected a scenario, a map with keys " + join(kTopKeys) + "; got " + describe(root));
     return std::nullopt;
   }
   MapReader top(sink, top_field, kTopKeys);

@@ -26,14 +26,14 @@ using model::Os;
 constexpr std::string_view kPlainStepKeys[] = {"at", "host", "do", "expect"};
 constexpr std::string_view kSocketStepKeys[] = {"at", "host", "do", "expect", "type", "as"};
 constexpr std::string_view kBindStepKeys[] = {"at", "host", "do", "expect", "socket", "fd", "port", "address"};
-constexpr std::string_view kListenStepKeys[] = {"at",     "host", "do",      "expect", "socket",
-                                                "fd",     "backlog", "workers", "service"};
+constexpr std::string_view kListenStepKeys[] = {"at", "host",    "do",      "expect", "socket",
+                                                "fd", "backlog", "workers", "service"};
 constexpr std::string_view kAcceptStepKeys[] = {"at", "host", "do", "expect", "socket", "fd", "as", "blocking"};
 constexpr std::string_view kDescriptorStepKeys[] = {"at", "host", "do", "expect", "socket", "fd"};
 constexpr TaggedKind kStepKinds[] = {
-    {"wsastartup", kPlainStepKeys},    {"wsacleanup", kPlainStepKeys},     {"socket", kSocketStepKeys},
-    {"bind", kBindStepKeys},           {"listen", kListenStepKeys},        {"accept", kAcceptStepKeys},
-    {"connect", kDescriptorStepKeys},  {"close", kDescriptorStepKeys},     {"net_down", kPlainStepKeys},
+    {"wsastartup", kPlainStepKeys},   {"wsacleanup", kPlainStepKeys}, {"socket", kSocketStepKeys},
+    {"bind", kBindStepKeys},          {"listen", kListenStepKeys},    {"accept", kAcceptStepKeys},
+    {"connect", kDescriptorStepKeys}, {"close", kDescriptorStepKeys}, {"net_down", kPlainStepKeys},
     {"net_up", kPlainStepKeys},
 };
 // Parallel to kStepKinds.
@@ -236,14 +236,11 @@ void ScriptReader::read_step(const Field& e) {
       break;
     }
     case model::ScriptCall::kConnect:
-    case model::ScriptCall::kClose:
-      read_descriptor(m, step, defined);
-      break;
+    case model::ScriptCall::kClose: read_descriptor(m, step, defined); break;
     case model::ScriptCall::kWsaStartup:
     case model::ScriptCall::kWsaCleanup:
     case model::ScriptCall::kNetDown:
-    case model::ScriptCall::kNetUp:
-      break;
+    case model::ScriptCall::kNetUp: break;
   }
   if (as) {
     step.as = *as;

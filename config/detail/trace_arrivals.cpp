@@ -77,7 +77,7 @@ std::optional<model::ArrivalSpec> read_trace_arrivals(ScenarioDraft& draft, MapR
   }
   for (TraceProblem& p : trace.problems) {
     sink.error_in_other_file(file_field.mark,
-                              Diagnostic{path, p.line, p.column, file_field.path, std::move(p.message)});
+                             Diagnostic{path, p.line, p.column, file_field.path, std::move(p.message)});
   }
   if (!trace.problems.empty() || !ok) return std::nullopt;
   if (trace.times.empty()) {

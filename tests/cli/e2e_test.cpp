@@ -105,9 +105,7 @@ TEST_CASE("bad input exits 2 with file:line:column and writes nothing", "[e2e][e
     CHECK(m.exit_code == 2);
     CHECK(m.err.find("no-such.yaml") != std::string::npos);
   }
-  SECTION("an unknown option") {
-    CHECK(synstorm("run --frobnicate x.yaml").exit_code == 2);
-  }
+  SECTION("an unknown option") { CHECK(synstorm("run --frobnicate x.yaml").exit_code == 2); }
   SECTION("an output directory that does not exist is rejected before running") {
     const auto o = synstorm("run " + quote((kSource / "scenarios" / "steady.yaml").string()) + " --json " +
                             quote((kScratch / "nowhere" / "x.json").string()));
@@ -133,8 +131,9 @@ TEST_CASE("a script step that does not give its expected result fails the run wi
 }
 
 TEST_CASE("explain narrates script steps with their expectations", "[e2e][script]") {
-  const auto r = synstorm("explain " + quote((kSource / "scenarios" / "teaching" / "windows-listen-errors.yaml").string()) +
-                          " --limit 0 --host iis");
+  const auto r =
+      synstorm("explain " + quote((kSource / "scenarios" / "teaching" / "windows-listen-errors.yaml").string()) +
+               " --limit 0 --host iis");
   REQUIRE(r.exit_code == 0);
   CHECK(r.out.find("iis           script line 20: socket() -> WSANOTINITIALISED, as expected") != std::string::npos);
   CHECK(r.out.find("listen() -> WSAEINPROGRESS, as expected") != std::string::npos);

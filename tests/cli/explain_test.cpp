@@ -9,13 +9,13 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 
-#include "binary.h"
 #include <cstdio>
 #include <filesystem>
 #include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
+#include "binary.h"
 
 #include "../model/scenario_builder.h"
 
@@ -126,4 +126,3 @@ TEST_CASE("explain: synstorm explain rejects bad arguments with exit code 2", "[
   CHECK(synstorm("explain").exit_code == 2);
   CHECK(synstorm("explain /nonexistent/scenario.yaml").exit_code == 2);
 }
-

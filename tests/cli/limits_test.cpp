@@ -50,12 +50,13 @@ std::vector<std::string> strays(const fs::path& dir, const std::string& keep) {
 // A scenario that would run for hours: an hour of 20 000 connects/s.
 fs::path endless_scenario() {
   const fs::path p = scratch("endless.yaml");
-  std::ofstream(p) << "duration: 1h\n"
-                      "hosts:\n"
-                      "  web:\n"
-                      "    listeners: [{port: 80, backlog: 128, workers: 8, service: {dist: exponential, mean: 0.3ms}}]\n"
-                      "clients:\n"
-                      "  c: {target: web:80, arrivals: {process: poisson, rate: 20000/s}}\n";
+  std::ofstream(p)
+      << "duration: 1h\n"
+         "hosts:\n"
+         "  web:\n"
+         "    listeners: [{port: 80, backlog: 128, workers: 8, service: {dist: exponential, mean: 0.3ms}}]\n"
+         "clients:\n"
+         "  c: {target: web:80, arrivals: {process: poisson, rate: 20000/s}}\n";
   return p;
 }
 

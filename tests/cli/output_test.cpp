@@ -38,9 +38,11 @@ TEST_CASE("the JSON document carries the keys DESIGN.md promises", "[output]") {
   CHECK(j["totals"]["refusal_rate"] == 0.25);
   CHECK(j["totals"]["failure_rate"] == 0.25);
   CHECK(j["clients"]["browsers"]["connect_latency_ms"]["p50"] == 2.0);
-  for (const char* key : {"p50", "p90", "p99", "p999", "max"}) CHECK(j["clients"]["browsers"]["connect_latency_ms"].contains(key));
+  for (const char* key : {"p50", "p90", "p99", "p999", "max"})
+    CHECK(j["clients"]["browsers"]["connect_latency_ms"].contains(key));
   const auto& lj = j["listeners"]["web:80"];
-  for (const char* key : {"syns_received", "syns_dropped", "syncookies_sent", "accepted", "accept_queue", "syn_queue"}) {
+  for (const char* key :
+       {"syns_received", "syns_dropped", "syncookies_sent", "accepted", "accept_queue", "syn_queue"}) {
     CHECK(lj.contains(key));
   }
   for (const char* key : {"mean", "max", "full_fraction"}) CHECK(lj["accept_queue"].contains(key));

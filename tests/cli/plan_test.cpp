@@ -23,7 +23,8 @@ namespace {
 std::string last_line(const std::string& text) {
   const std::size_t end = text.find_last_not_of('\n');
   const std::size_t start = text.rfind('\n', end);
-  return text.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+  return text.substr(start == std::string::npos ? 0 : start + 1,
+                     end - (start == std::string::npos ? 0 : start + 1) + 1);
 }
 
 cli::Target target_of(const std::string& text) {
@@ -114,8 +115,8 @@ TEST_CASE("plan finds the smallest backlog the exact M/M/c/K formula gives", "[p
   const double mu = 1000.0 / cs.service_ms;
   int expected = 1;
   while (sim_test::mmck(cs.rate, mu, cs.workers, expected).blocking > cs.target) ++expected;
-  INFO("rate " << cs.rate << "/s, service " << cs.service_ms << " ms, c " << cs.workers << ", target "
-               << cs.target << ": exact K = " << expected);
+  INFO("rate " << cs.rate << "/s, service " << cs.service_ms << " ms, c " << cs.workers << ", target " << cs.target
+               << ": exact K = " << expected);
   REQUIRE(expected > 1);
   REQUIRE(sim_test::mmck(cs.rate, mu, cs.workers, expected).blocking <= 0.88 * cs.target);
   REQUIRE(sim_test::mmck(cs.rate, mu, cs.workers, expected - 1).blocking >= 1.12 * cs.target);

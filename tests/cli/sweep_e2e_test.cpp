@@ -92,8 +92,12 @@ TEST_CASE("an interrupted sweep writes the points it finished, and --resume comp
   const std::string vary = "hosts.server.listeners[0].backlog=1..16";
   const fs::path dir = scratch();
   const auto args = [&](const std::string& tag) {
-    return std::vector<std::string>{"sweep", file, "--vary", vary, "--reps", "3", "-j", "1",
-                                    "--out", (dir / (tag + ".csv")).string(), "--json", (dir / (tag + ".json")).string()};
+    return std::vector<std::string>{"sweep",  file,
+                                    "--vary", vary,
+                                    "--reps", "3",
+                                    "-j",     "1",
+                                    "--out",  (dir / (tag + ".csv")).string(),
+                                    "--json", (dir / (tag + ".json")).string()};
   };
   auto shell = [&](const std::vector<std::string>& a) {
     std::string s;
@@ -205,9 +209,9 @@ TEST_CASE("mpirun -np 2 gives the bytes of -j 1", "[e2e][sweep][mpi]") {
                             quote((dir / "mpi-j1.json").string()));
   INFO(one.err);
   REQUIRE(one.exit_code == 0);
-  const int code = mpirun(common + " --out " + quote((dir / "mpi-np2.csv").string()) + " --json " +
-                              quote((dir / "mpi-np2.json").string()),
-                          dir / "mpi.out", dir / "mpi.err");
+  const int code = mpirun(
+      common + " --out " + quote((dir / "mpi-np2.csv").string()) + " --json " + quote((dir / "mpi-np2.json").string()),
+      dir / "mpi.out", dir / "mpi.err");
   INFO(slurp(dir / "mpi.err"));
   REQUIRE(code == 0);
   CHECK(slurp(dir / "mpi-np2.csv") == slurp(dir / "mpi-j1.csv"));

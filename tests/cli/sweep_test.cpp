@@ -180,12 +180,12 @@ TEST_CASE("a replication's seed depends only on the scenario seed, the point and
 
 TEST_CASE("a point's numbers are the same whether swept alone or with others", "[sweep][seeds]") {
   const std::string file = write_scenario("seed-independence");
-  const auto grid = sweep(file, {"hosts.server.listeners[0].backlog=2,4,8", "clients.load.arrivals.rate=400/s,500/s"},
-                          3, 2, "grid");
+  const auto grid =
+      sweep(file, {"hosts.server.listeners[0].backlog=2,4,8", "clients.load.arrivals.rate=400/s,500/s"}, 3, 2, "grid");
   INFO(grid.err);
   REQUIRE(grid.exit_code == 0);
-  const auto alone = sweep(file, {"clients.load.arrivals.rate=500/s", "hosts.server.listeners[0].backlog=4"}, 3, 1,
-                           "alone");
+  const auto alone =
+      sweep(file, {"clients.load.arrivals.rate=500/s", "hosts.server.listeners[0].backlog=4"}, 3, 1, "alone");
   INFO(alone.err);
   REQUIRE(alone.exit_code == 0);
   const auto grid_rows = parse_csv(grid.csv);
@@ -202,7 +202,8 @@ TEST_CASE("a point's numbers are the same whether swept alone or with others", "
 
 TEST_CASE("sweep output is byte-identical for -j 1 and -j 2", "[sweep][determinism]") {
   const std::string file = write_scenario("jobs");
-  const std::vector<std::string> vary{"hosts.server.listeners[0].backlog=1..6", "hosts.server.listeners[0].workers=4,8"};
+  const std::vector<std::string> vary{"hosts.server.listeners[0].backlog=1..6",
+                                      "hosts.server.listeners[0].workers=4,8"};
   const auto one = sweep(file, vary, 3, 1, "j1");
   const auto two = sweep(file, vary, 3, 2, "j2");
   INFO(one.err << two.err);
@@ -343,7 +344,8 @@ TEST_CASE("the CSV and the JSON describe the same points", "[sweep]") {
   REQUIRE(rows.size() == 2);
   std::string header = r.csv.substr(0, r.csv.find('\n'));
   std::string expected = "point,hosts.server.listeners[0].backlog,reps,connect_reps,accept_wait_reps";
-  for (const auto& m : cli::metric_table()) expected += "," + std::string(m.name) + "_mean," + std::string(m.name) + "_ci95";
+  for (const auto& m : cli::metric_table())
+    expected += "," + std::string(m.name) + "_mean," + std::string(m.name) + "_ci95";
   CHECK(header == expected);
   // The JSON keeps every replication's values; the CSV's summary is computed from them.
   CHECK(r.json.find("\"format\": \"synstorm-sweep/1\"") != std::string::npos);

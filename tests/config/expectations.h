@@ -67,8 +67,9 @@ inline std::vector<HostileCase> hostile_cases(const std::filesystem::path& dir) 
     const std::size_t space = line.find(' ');
     const std::string name = line.substr(0, space);
     listed.push_back(name);
-    cases.push_back({dir / name, space == std::string::npos ? std::nullopt
-                                                            : parse_expectation(std::string_view(line).substr(space + 1))});
+    cases.push_back({dir / name, space == std::string::npos
+                                     ? std::nullopt
+                                     : parse_expectation(std::string_view(line).substr(space + 1))});
   }
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     const std::string name = entry.path().filename().string();

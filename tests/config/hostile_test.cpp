@@ -5,12 +5,12 @@
 // input makes the loader work in proportion to anything but its own size.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <unistd.h>
 
 #include "config/loader.h"
 #include "tests/config/expectations.h"

@@ -11,13 +11,13 @@
 #include <vector>
 
 #include "config/loader.h"
-#include "tests/config/expectations.h"
 #include "model/network.h"
 #include "model/personality.h"
 #include "model/socket_api.h"
 #include "model/spec.h"
 #include "sim/distribution.h"
 #include "sim/format.h"
+#include "tests/config/expectations.h"
 
 namespace {
 
@@ -268,8 +268,9 @@ TEST_CASE("durations in the file take every unit and convert exactly", "[loader]
       {"0.1s", 100'000'000},
       {"\"2.5ms\"", 2'500'000},
   }));
-  const model::ScenarioSpec s = load_ok(std::string("duration: ") + text +
-                                        "\nsample_interval: 1ns\nhosts: {w: {listeners: [{port: 1, backlog: 1, workers: 0}]}}");
+  const model::ScenarioSpec s =
+      load_ok(std::string("duration: ") + text +
+              "\nsample_interval: 1ns\nhosts: {w: {listeners: [{port: 1, backlog: 1, workers: 0}]}}");
   CHECK(s.duration.ns() == ns);
 }
 
@@ -281,9 +282,9 @@ TEST_CASE("rates take a unit or a duration as period", "[loader][units]") {
       {"60/m", 1.0},
       {"0.5/s", 0.5},
   }));
-  const model::ScenarioSpec s = load_ok(one_listener("port: 80, backlog: 1, workers: 0") +
-                                        "clients:\n  c:\n    target: web:80\n    arrivals: {process: poisson, rate: " +
-                                        text + "}\n");
+  const model::ScenarioSpec s =
+      load_ok(one_listener("port: 80, backlog: 1, workers: 0") +
+              "clients:\n  c:\n    target: web:80\n    arrivals: {process: poisson, rate: " + text + "}\n");
   CHECK(std::get<model::PoissonArrivals>(s.clients[0].arrivals).rate_per_s == per_second);
 }
 
@@ -292,7 +293,8 @@ TEST_CASE("the backlog is an integer, SOMAXCONN or a hint", "[loader]") {
     return load_ok(one_listener("port: 80, backlog: " + yaml_value + ", workers: 0")).hosts[0].listeners[0].backlog;
   };
   SECTION("any int32, negative included: the personality clamps it") {
-    for (const std::int64_t v : {std::int64_t{0}, std::int64_t{-1}, std::int64_t{-2147483648}, std::int64_t{2147483647}}) {
+    for (const std::int64_t v :
+         {std::int64_t{0}, std::int64_t{-1}, std::int64_t{-2147483648}, std::int64_t{2147483647}}) {
       const BacklogRequest b = backlog_of(std::to_string(v));
       CHECK(b.kind == BacklogRequest::Kind::kValue);
       CHECK(b.value == v);
@@ -549,21 +551,39 @@ TEST_CASE("expect takes OK or an error name of the host's OS", "[loader][script]
   SECTION("the two lists are the documented ones") {
     const auto names_of = [](model::Os os) {
       std::vector<std::string> ok;
-      for (const char* name : {"OK", "WSANOTINITIALISED", "WSAENETDOWN", "WSAEADDRINUSE", "WSAEINPROGRESS",
-                               "WSAEINVAL", "WSAEISCONN", "WSAEMFILE", "WSAENOBUFS", "WSAENOTSOCK",
-                               "WSAEOPNOTSUPP", "WSAEWOULDBLOCK", "ENETDOWN", "EADDRINUSE", "EINVAL", "EISCONN",
-                               "EMFILE", "ENOBUFS", "ENOTSOCK", "EBADF", "EOPNOTSUPP", "EAGAIN"}) {
+      for (const char* name : {"OK",
+                               "WSANOTINITIALISED",
+                               "WSAENETDOWN",
+                               "WSAEADDRINUSE",
+                               "WSAEINPROGRESS",
+                               "WSAEINVAL",
+                               "WSAEISCONN",
+                               "WSAEMFILE",
+                               "WSAENOBUFS",
+                               "WSAENOTSOCK",
+                               "WSAEOPNOTSUPP",
+                               "WSAEWOULDBLOCK",
+                               "ENETDOWN",
+                               "EADDRINUSE",
+                               "EINVAL",
+                               "EISCONN",
+                               "EMFILE",
+                               "ENOBUFS",
+                               "ENOTSOCK",
+                               "EBADF",
+                               "EOPNOTSUPP",
+                               "EAGAIN"}) {
         const std::string yaml = "duration: 1s\nhosts: {h: {os: " + std::string(model::os_name(os)) +
                                  "}}\nscript: [{at: 0s, host: h, do: net_up, expect: " + name + "}]\n";
         if (load(yaml).ok()) ok.emplace_back(name);
       }
       return ok;
     };
-    CHECK(names_of(model::Os::kWindows) ==
-          std::vector<std::string>{"OK", "WSANOTINITIALISED", "WSAENETDOWN", "WSAEADDRINUSE", "WSAEINPROGRESS",
-                                   "WSAEINVAL", "WSAEISCONN", "WSAEMFILE", "WSAENOBUFS", "WSAENOTSOCK",
-                                   "WSAEOPNOTSUPP", "WSAEWOULDBLOCK"});
-    const std::vector<std::string> posix{"OK",     "ENETDOWN", "EADDRINUSE", "EINVAL",     "EISCONN", "EMFILE",
+    CHECK(names_of(model::Os::kWindows) == std::vector<std::string>{"OK", "WSANOTINITIALISED", "WSAENETDOWN",
+                                                                    "WSAEADDRINUSE", "WSAEINPROGRESS", "WSAEINVAL",
+                                                                    "WSAEISCONN", "WSAEMFILE", "WSAENOBUFS",
+                                                                    "WSAENOTSOCK", "WSAEOPNOTSUPP", "WSAEWOULDBLOCK"});
+    const std::vector<std::string> posix{"OK",      "ENETDOWN", "EADDRINUSE", "EINVAL",     "EISCONN", "EMFILE",
                                          "ENOBUFS", "ENOTSOCK", "EBADF",      "EOPNOTSUPP", "EAGAIN"};
     CHECK(names_of(model::Os::kLinux) == posix);
     CHECK(names_of(model::Os::kFreeBSD) == posix);
@@ -616,9 +636,9 @@ TEST_CASE("a script's socket names are defined by earlier steps on the same host
     CHECK_THAT(e.message, Catch::Contains("on host \"web\""));
   }
   SECTION("defining a name again rebinds it, and accept defines one too") {
-    const auto s = load_ok(with_script({"at: 0s, host: web, do: socket, as: s", "at: 1s, host: web, do: socket, as: s",
-                                        "at: 2s, host: web, do: accept, socket: s, as: c",
-                                        "at: 3s, host: web, do: close, socket: c"}));
+    const auto s = load_ok(
+        with_script({"at: 0s, host: web, do: socket, as: s", "at: 1s, host: web, do: socket, as: s",
+                     "at: 2s, host: web, do: accept, socket: s, as: c", "at: 3s, host: web, do: close, socket: c"}));
     CHECK(s.script.size() == 4);
     CHECK(s.script[3].socket == "c");
   }
@@ -627,7 +647,8 @@ TEST_CASE("a script's socket names are defined by earlier steps on the same host
                Catch::Contains("invalid descriptor name \"a.b\""));
   }
   SECTION("socket and fd: exactly one") {
-    const auto both = only_error({"at: 0s, host: web, do: socket, as: s", "at: 0s, host: web, do: close, fd: 3, socket: s"});
+    const auto both =
+        only_error({"at: 0s, host: web, do: socket, as: s", "at: 0s, host: web, do: close, fd: 3, socket: s"});
     CHECK(both.path == "script[1].socket");  // the second of the two
     CHECK_THAT(both.message, Catch::Contains("not both"));
     // With the name undefined as well there would be two errors: define it first.
@@ -636,7 +657,8 @@ TEST_CASE("a script's socket names are defined by earlier steps on the same host
     CHECK_THAT(neither.message, Catch::Contains("missing required key \"socket\" (required unless fd is given)"));
   }
   SECTION("fd takes any integer, without a name check") {
-    const auto s = load_ok(with_script({"at: 0s, host: web, do: close, fd: 1", "at: 0s, host: web, do: close, fd: -5"}));
+    const auto s =
+        load_ok(with_script({"at: 0s, host: web, do: close, fd: 1", "at: 0s, host: web, do: close, fd: -5"}));
     CHECK(s.script[0].fd == std::optional<std::int64_t>(1));
     CHECK(s.script[1].fd == std::optional<std::int64_t>(-5));
     CHECK_THAT(only_error({"at: 0s, host: web, do: close, fd: three"}).message, Catch::Contains("expected an integer"));
@@ -645,9 +667,7 @@ TEST_CASE("a script's socket names are defined by earlier steps on the same host
 
 TEST_CASE("bind addresses are dotted IPv4, 0.0.0.0 by default", "[loader][script]") {
   const auto address_of = [](const std::string& text) {
-    return load_ok(with_script({"at: 0s, host: web, do: bind, fd: 3, port: 80, address: " + text}))
-        .script[0]
-        .address;
+    return load_ok(with_script({"at: 0s, host: web, do: bind, fd: 3, port: 80, address: " + text})).script[0].address;
   };
   CHECK(address_of("0.0.0.0") == model::kAnyAddress);
   CHECK(address_of("10.0.0.1") == model::Address{0x0a000001});
@@ -656,7 +676,8 @@ TEST_CASE("bind addresses are dotted IPv4, 0.0.0.0 by default", "[loader][script
   CHECK(address_of("255.255.255.255") == model::Address{0xffffffff});
   for (const char* bad : {"256.0.0.1", "1.2.3", "1.2.3.4.5", "01.2.3.4", "1..2.3", "a.b.c.d", "\"1.2.3.4 \"", "\"\"",
                           "-1.2.3.4", "1.2.3.1000", "localhost", "10"}) {
-    const std::string yaml = with_script({std::string("at: 0s, host: web, do: bind, fd: 3, port: 80, address: ") + bad});
+    const std::string yaml =
+        with_script({std::string("at: 0s, host: web, do: bind, fd: 3, port: 80, address: ") + bad});
     const auto r = load(yaml);
     INFO(bad << "\n" << all_messages(r));
     REQUIRE(r.errors.size() == 1);
@@ -680,8 +701,10 @@ TEST_CASE("clients may target a port that only the script binds", "[loader][scri
                Catch::Contains("host \"web\" has no listener on port 8080 (it listens on: 80, 9090)"));
   }
   SECTION("a bind on another host does not count") {
-    const auto r = load("duration: 10s\nhosts:\n  web: {listeners: [{port: 80, backlog: 1, workers: 0}]}\n  db: {}\n"
-                        "script:\n  - {at: 0s, host: db, do: bind, fd: 3, port: 8080}\n" + client);
+    const auto r = load(
+        "duration: 10s\nhosts:\n  web: {listeners: [{port: 80, backlog: 1, workers: 0}]}\n  db: {}\n"
+        "script:\n  - {at: 0s, host: db, do: bind, fd: 3, port: 8080}\n" +
+        client);
     REQUIRE(r.errors.size() == 1);
     CHECK_THAT(r.errors[0].message, Catch::Contains("has no listener on port 8080"));
   }
@@ -706,11 +729,13 @@ TEST_CASE("a host needs listeners unless a script step acts on it", "[loader][sc
     CHECK(s.clients.empty());
   }
   SECTION("a host nothing acts on is still an error, script or not") {
-    const auto r = load("duration: 1s\nhosts:\n  a: {}\n  b: {listeners: []}\nscript:\n  - {at: 0s, host: c, do: net_up}\n");
+    const auto r =
+        load("duration: 1s\nhosts:\n  a: {}\n  b: {listeners: []}\nscript:\n  - {at: 0s, host: c, do: net_up}\n");
     INFO(all_messages(r));
     REQUIRE(r.errors.size() == 3);
     CHECK(r.errors[0].path == "hosts.a");
-    CHECK_THAT(r.errors[0].message, Catch::Contains("missing required key \"listeners\" (required unless a script step acts on the host)"));
+    CHECK_THAT(r.errors[0].message,
+               Catch::Contains("missing required key \"listeners\" (required unless a script step acts on the host)"));
     CHECK(r.errors[1].path == "hosts.b.listeners");
     CHECK_THAT(r.errors[1].message, Catch::Contains("a host needs at least one listener"));
     CHECK(r.errors[2].path == "script[0].host");
@@ -768,12 +793,15 @@ TEST_CASE("script steps are checked key by key", "[loader][script]") {
                Catch::Contains("expected an integer, SOMAXCONN or {somaxconn_hint: N}"));
   }
   SECTION("the script is a sequence of maps") {
-    const auto r = load("duration: 1s\nhosts: {web: {listeners: [{port: 80, backlog: 1, workers: 0}]}}\nscript: {a: 1}\n");
+    const auto r =
+        load("duration: 1s\nhosts: {web: {listeners: [{port: 80, backlog: 1, workers: 0}]}}\nscript: {a: 1}\n");
     REQUIRE(r.errors.size() == 1);
     CHECK_THAT(r.errors[0].message, Catch::Contains("expected a sequence of script steps"));
   }
   SECTION("a bad host os does not make expect names wrong too") {
-    const auto r = load("duration: 1s\nhosts:\n  h: {os: windoze}\nscript:\n  - {at: 0s, host: h, do: wsastartup, expect: WSAEINVAL}\n");
+    const auto r = load(
+        "duration: 1s\nhosts:\n  h: {os: windoze}\nscript:\n  - {at: 0s, host: h, do: wsastartup, expect: "
+        "WSAEINVAL}\n");
     REQUIRE(r.errors.size() == 1);
     CHECK(r.errors[0].path == "hosts.h.os");
   }
@@ -783,8 +811,8 @@ TEST_CASE("docs/scenario-format.md documents every script call and expect name",
   std::ifstream in(std::filesystem::path(SYNSTORM_SOURCE_DIR) / "docs" / "scenario-format.md");
   REQUIRE(in);
   const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  for (const char* call : {"wsastartup", "wsacleanup", "socket", "bind", "listen", "accept", "connect", "close",
-                           "net_down", "net_up"}) {
+  for (const char* call :
+       {"wsastartup", "wsacleanup", "socket", "bind", "listen", "accept", "connect", "close", "net_down", "net_up"}) {
     INFO(call);
     CHECK(doc.find("| `" + std::string(call) + "` |") != std::string::npos);
   }
@@ -856,18 +884,18 @@ TEST_CASE("files: the name defaults to the stem, unreadable files are one diagno
 }
 
 TEST_CASE("no input makes the loader throw or crash", "[loader]") {
-  const std::string junk = GENERATE(as<std::string>{}, "", "\n\n", "~", "null", "42", "[1, 2]", "\"text\"",
-                                    std::string("\x00\x01\xff\xfe", 4), "\t\t:", "a: [", "{", "? ? ?", "&a [*a]",
-                                    // yaml-cpp 0.7 alone would loop forever on a stray ',' at the top.
-                                    ",", "---\n,\n", "duration: 1s\n---\n  ,",
-                                    "duration: .inf\nhosts: .nan", "hosts: {web: {listeners: [~, 3, [], {}]}}",
-                                    "clients: {c: {target: ':', arrivals: {process: ~}}}",
-                                    "hosts: {web: {kernel: [1], listeners: {}}}", std::string(3000, '['),
-                                    "duration: 1s\nhosts: {h: {}}\nscript: [~, 3, [], {}, {do: ~}, {do: [1]}, "
-                                    "{do: bind, socket: [1], fd: {}, port: ~, address: [1], at: ~, host: [h]}]",
-                                    "script: {host: 1}\nhosts: {h: {}}", "script: [{host: h, do: close, socket: ~}]",
-                                    "duration: 1s\nhosts: {h: {listeners: [{port: 1, backlog: 1, workers: 1, "
-                                    "service: {dist: empirical, values: [~, [], 1s]}}]}}");
+  const std::string junk =
+      GENERATE(as<std::string>{}, "", "\n\n", "~", "null", "42", "[1, 2]", "\"text\"",
+               std::string("\x00\x01\xff\xfe", 4), "\t\t:", "a: [", "{", "? ? ?", "&a [*a]",
+               // yaml-cpp 0.7 alone would loop forever on a stray ',' at the top.
+               ",", "---\n,\n", "duration: 1s\n---\n  ,", "duration: .inf\nhosts: .nan",
+               "hosts: {web: {listeners: [~, 3, [], {}]}}", "clients: {c: {target: ':', arrivals: {process: ~}}}",
+               "hosts: {web: {kernel: [1], listeners: {}}}", std::string(3000, '['),
+               "duration: 1s\nhosts: {h: {}}\nscript: [~, 3, [], {}, {do: ~}, {do: [1]}, "
+               "{do: bind, socket: [1], fd: {}, port: ~, address: [1], at: ~, host: [h]}]",
+               "script: {host: 1}\nhosts: {h: {}}", "script: [{host: h, do: close, socket: ~}]",
+               "duration: 1s\nhosts: {h: {listeners: [{port: 1, backlog: 1, workers: 1, "
+               "service: {dist: empirical, values: [~, [], 1s]}}]}}");
   INFO(junk);
   config::LoadResult r;
   REQUIRE_NOTHROW(r = load(junk));
@@ -926,9 +954,7 @@ TEST_CASE("a network converts to routers and links, in file order", "[loader][ne
     CHECK(direct.network->routers.empty());
     CHECK(direct.network->links.size() == 2);
   }
-  SECTION("without network: no NetworkSpec") {
-    CHECK_FALSE(load_ok(with_network("")).network.has_value());
-  }
+  SECTION("without network: no NetworkSpec") { CHECK_FALSE(load_ok(with_network("")).network.has_value()); }
 }
 
 TEST_CASE("network errors point at the key that is wrong", "[loader][network]") {
@@ -950,8 +976,8 @@ TEST_CASE("network errors point at the key that is wrong", "[loader][network]") 
     CHECK(d.message.find("invalid router name") != std::string::npos);
   }
   SECTION("an unknown node far from every name lists the nodes") {
-    const config::Diagnostic d = only(
-        "network:\n  routers: [edge]\n  links:\n    - {a: browsers, b: zzzzzz, latency: 1ms}\n");
+    const config::Diagnostic d =
+        only("network:\n  routers: [edge]\n  links:\n    - {a: browsers, b: zzzzzz, latency: 1ms}\n");
     CHECK(d.path == "network.links[0].b");
     CHECK(d.message.find("unknown node \"zzzzzz\"") != std::string::npos);
     CHECK(d.message.find("web, db, browsers, jobs, edge") != std::string::npos);
@@ -971,8 +997,8 @@ TEST_CASE("network errors point at the key that is wrong", "[loader][network]") 
     CHECK(r.errors[1].message.find("client \"jobs\" cannot reach host \"db\"") != std::string::npos);
   }
   SECTION("a bad link is not also blamed for the clients it would have joined") {
-    const config::Diagnostic d = only(
-        "network:\n  links:\n    - {a: browsers, b: web, latency: -1ms}\n    - {a: jobs, b: db, latency: 1ms}\n");
+    const config::Diagnostic d =
+        only("network:\n  links:\n    - {a: browsers, b: web, latency: -1ms}\n    - {a: jobs, b: db, latency: 1ms}\n");
     CHECK(d.path == "network.links[0].latency");
   }
 }
@@ -1021,7 +1047,8 @@ std::string with_backends(const std::string& rest) {
          "{port: 443, backlog: 1, workers: 0}]}\n"
          "  api: {listeners: [{port: 8080, backlog: 1, workers: 0}]}\n"
          "  iis: {os: windows}\n"
-         "script:\n  - {at: 0s, host: iis, do: socket, as: s}\n  - {at: 0s, host: iis, do: bind, socket: s, port: 8080}\n" +
+         "script:\n  - {at: 0s, host: iis, do: socket, as: s}\n  - {at: 0s, host: iis, do: bind, socket: s, port: "
+         "8080}\n" +
          rest;
 }
 
@@ -1119,18 +1146,22 @@ TEST_CASE("links may name balancers, and each backend is reached through its bal
 
 TEST_CASE("balancer errors point at the value that is wrong, and only once", "[loader][balancer]") {
   SECTION("a balancer whose port is missing: its clients are not blamed too") {
-    const auto d = only_error(with_backends("balancers:\n  lb: {backends: [web:80]}\n"
-                                            "clients:\n  c: {target: lb:80, arrivals: {process: burst, count: 1}}\n"));
+    const auto d =
+        only_error(with_backends("balancers:\n  lb: {backends: [web:80]}\n"
+                                 "clients:\n  c: {target: lb:80, arrivals: {process: burst, count: 1}}\n"));
     CHECK(d.path == "balancers.lb");
     CHECK(d.message == "missing required key \"port\"");
   }
   SECTION("an unknown target far from every name lists the hosts and the balancers") {
-    const auto d = only_error(with_backends("balancers:\n  lb: {port: 80, backends: [web:80]}\n"
-                                            "clients:\n  c: {target: zzzzzz:80, arrivals: {process: burst, count: 1}}\n"));
-    CHECK(d.message == "unknown host or balancer \"zzzzzz\" in target \"zzzzzz:80\" (hosts: web, api, iis; balancers: lb)");
+    const auto d =
+        only_error(with_backends("balancers:\n  lb: {port: 80, backends: [web:80]}\n"
+                                 "clients:\n  c: {target: zzzzzz:80, arrivals: {process: burst, count: 1}}\n"));
+    CHECK(d.message ==
+          "unknown host or balancer \"zzzzzz\" in target \"zzzzzz:80\" (hosts: web, api, iis; balancers: lb)");
   }
   SECTION("without balancers the message is the hosts' alone, as before") {
-    const auto d = only_error(with_backends("clients:\n  c: {target: zzzzzz:80, arrivals: {process: burst, count: 1}}\n"));
+    const auto d =
+        only_error(with_backends("clients:\n  c: {target: zzzzzz:80, arrivals: {process: burst, count: 1}}\n"));
     CHECK(d.message == "unknown host \"zzzzzz\" in target \"zzzzzz:80\" (hosts: web, api, iis)");
   }
   SECTION("a backend is checked like a target: HOST:PORT, a real port") {
@@ -1142,7 +1173,8 @@ TEST_CASE("balancer errors point at the value that is wrong, and only once", "[l
           "host \"iis\" has no listener on port 80 (it listens on: 8080)");
   }
   SECTION("two_choices counts the backends written, even one that failed") {
-    const config::LoadResult r = load(with_backends("balancers:\n  lb: {port: 80, backends: [wbe:80], policy: two_choices}\n"));
+    const config::LoadResult r =
+        load(with_backends("balancers:\n  lb: {port: 80, backends: [wbe:80], policy: two_choices}\n"));
     REQUIRE(r.errors.size() == 2);
     CHECK(r.errors[0].path == "balancers.lb.backends[0]");
     CHECK(r.errors[1].path == "balancers.lb.policy");
@@ -1155,9 +1187,10 @@ TEST_CASE("balancer errors point at the value that is wrong, and only once", "[l
 
 TEST_CASE("retry policies convert; a retry without a policy reads as it always did", "[loader][retry]") {
   const auto retry_of = [](const std::string& retry) {
-    const model::ScenarioSpec s = load_ok(with_backends("clients:\n  c:\n    target: web:80\n"
-                                                        "    arrivals: {process: poisson, rate: 1/s}\n" +
-                                                        (retry.empty() ? "" : "    retry: " + retry + "\n")));
+    const model::ScenarioSpec s =
+        load_ok(with_backends("clients:\n  c:\n    target: web:80\n"
+                              "    arrivals: {process: poisson, rate: 1/s}\n" +
+                              (retry.empty() ? "" : "    retry: " + retry + "\n")));
     return s.clients.at(0).retry;
   };
   SECTION("no retry: exponential with no retries, no cap, no give_up") {
@@ -1217,9 +1250,10 @@ TEST_CASE("retry policies convert; a retry without a policy reads as it always d
 
 TEST_CASE("retry keys a policy does not take are errors at the key", "[loader][retry]") {
   const auto errors_of = [](const std::string& retry) {
-    const config::LoadResult r = load(with_backends("clients:\n  c:\n    target: web:80\n"
-                                                    "    arrivals: {process: poisson, rate: 1/s}\n    retry: " +
-                                                    retry + "\n"));
+    const config::LoadResult r =
+        load(with_backends("clients:\n  c:\n    target: web:80\n"
+                           "    arrivals: {process: poisson, rate: 1/s}\n    retry: " +
+                           retry + "\n"));
     std::vector<std::string> paths;
     for (const config::Diagnostic& d : r.errors) paths.push_back(d.path);
     return paths;
@@ -1283,12 +1317,13 @@ TEST_CASE("faults convert in file order, with their lines", "[loader][fault]") {
 TEST_CASE("host_down and link_down name a host and a link, and may overlap", "[loader][fault]") {
   const std::string net =
       "network:\n  routers: [r]\n  links:\n    - {a: r, b: web, latency: 1ms}\n    - {a: api, b: r, latency: 1ms}\n";
-  const model::ScenarioSpec s = load_ok(with_backends("faults:\n"
-                                                      "  - {fault: host_down, host: api, at: 2s, for: 5s}\n"
-                                                      "  - {fault: host_down, host: api, at: 3s, for: 1s}\n"
-                                                      "  - {fault: link_down, link: [r, api], at: 1s, for: 2s}\n"
-                                                      "  - {fault: link_down, link: [web, r], at: 1s, for: 2s}\n" +
-                                                      net));
+  const model::ScenarioSpec s =
+      load_ok(with_backends("faults:\n"
+                            "  - {fault: host_down, host: api, at: 2s, for: 5s}\n"
+                            "  - {fault: host_down, host: api, at: 3s, for: 1s}\n"
+                            "  - {fault: link_down, link: [r, api], at: 1s, for: 2s}\n"
+                            "  - {fault: link_down, link: [web, r], at: 1s, for: 2s}\n" +
+                            net));
   REQUIRE(s.faults.size() == 4);
   CHECK(s.faults[0].kind == model::FaultKind::kHostDown);
   CHECK(s.faults[0].host == 1);
@@ -1348,22 +1383,25 @@ TEST_CASE("host_down and link_down errors", "[loader][fault]") {
 
 TEST_CASE("fault errors", "[loader][fault]") {
   SECTION("an overlap is reported at the later fault, naming the earlier one's line") {
-    const auto d = only_error(with_backends("faults:\n  - {fault: stall, listener: web:80, at: 20s, for: 5s}\n"
-                                            "  - {fault: slow_start, listener: web:80, at: 10s, for: 11s, factor: 2}\n"));
+    const auto d =
+        only_error(with_backends("faults:\n  - {fault: stall, listener: web:80, at: 20s, for: 5s}\n"
+                                 "  - {fault: slow_start, listener: web:80, at: 10s, for: 11s, factor: 2}\n"));
     CHECK(d.line == 11);
     CHECK(d.path == "faults[1].at");
     CHECK(d.message.find("overlaps the stall of the same listener at line 10 (20s to 25s)") != std::string::npos);
   }
   SECTION("a listener naming a balancer") {
-    const auto d = only_error(with_backends("balancers:\n  lb: {port: 80, backends: [web:80]}\n"
-                                            "faults:\n  - {fault: stall, listener: lb:80, at: 1s, for: 1s}\n"));
+    const auto d =
+        only_error(with_backends("balancers:\n  lb: {port: 80, backends: [web:80]}\n"
+                                 "faults:\n  - {fault: stall, listener: lb:80, at: 1s, for: 1s}\n"));
     CHECK(d.message == "listener \"lb:80\" names balancer \"lb\": faults act on a host's listener");
   }
   SECTION("faults must be a sequence") {
     CHECK(only_error(with_backends("faults: {fault: stall}\n")).message.find("expected a sequence of faults") == 0);
   }
   SECTION("a fault with an unknown kind still has its other keys checked, factor excepted") {
-    const config::LoadResult r = load(with_backends("faults:\n  - {fault: hang, listener: web:81, at: 1s, for: 1s, factor: 2}\n"));
+    const config::LoadResult r =
+        load(with_backends("faults:\n  - {fault: hang, listener: web:81, at: 1s, for: 1s, factor: 2}\n"));
     INFO(all_messages(r));
     REQUIRE(r.errors.size() == 2);
     CHECK(r.errors[0].path == "faults[0].fault");
@@ -1415,19 +1453,21 @@ clients:
     CHECK(r.errors[0].column == 5);
     CHECK(r.errors[1].path == "clients.flood.syn_retries");
     CHECK(r.errors[2].path == "clients.flood.connect_timeout");
-    CHECK(r.errors[2].message == "a spoofed client takes no connect_timeout: it makes no connect() calls, so none can time out");
+    CHECK(r.errors[2].message ==
+          "a spoofed client takes no connect_timeout: it makes no connect() calls, so none can time out");
   }
 }
 
 TEST_CASE("odd input in the new sections never throws", "[loader][balancer][fault][retry]") {
-  const std::string tail = GENERATE(as<std::string>{}, "balancers: [1]", "balancers: {lb: ~}",
-                                    "balancers: {lb: {port: x, backends: [~, [], {}, ':', 'a:b'], policy: [1], mark_down: {}}}",
-                                    "balancers: {lb: {port: 1, backends: web:80}}", "faults: {a: 1}",
-                                    "faults: [~, 1, [], {fault: ~}, {fault: slow_start, factor: [1], listener: {}}]",
-                                    "faults: [{fault: stall, listener: ':80', at: -1s, for: ~}]",
-                                    "clients: {c: {target: lb:80, spoofed: [1], arrivals: {process: poisson, rate: 1/s}, "
-                                    "retry: {policy: [1], cap: {}, give_up: []}}}",
-                                    "clients: {c: {target: web:80, spoofed: true, arrivals: {process: closed}, retry: ~}}");
+  const std::string tail =
+      GENERATE(as<std::string>{}, "balancers: [1]", "balancers: {lb: ~}",
+               "balancers: {lb: {port: x, backends: [~, [], {}, ':', 'a:b'], policy: [1], mark_down: {}}}",
+               "balancers: {lb: {port: 1, backends: web:80}}", "faults: {a: 1}",
+               "faults: [~, 1, [], {fault: ~}, {fault: slow_start, factor: [1], listener: {}}]",
+               "faults: [{fault: stall, listener: ':80', at: -1s, for: ~}]",
+               "clients: {c: {target: lb:80, spoofed: [1], arrivals: {process: poisson, rate: 1/s}, "
+               "retry: {policy: [1], cap: {}, give_up: []}}}",
+               "clients: {c: {target: web:80, spoofed: true, arrivals: {process: closed}, retry: ~}}");
   INFO(tail);
   config::LoadResult r;
   REQUIRE_NOTHROW(r = load(with_backends(tail + "\n")));
@@ -1439,9 +1479,9 @@ TEST_CASE("docs/scenario-format.md documents every balancer, fault and retry pol
   std::ifstream in(std::filesystem::path(SYNSTORM_SOURCE_DIR) / "docs" / "scenario-format.md");
   REQUIRE(in);
   const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  for (const char* name : {"round_robin", "random", "least_connections", "two_choices", "stall", "restart",
-                           "slow_start", "none", "fixed", "exponential", "full_jitter", "decorrelated_jitter",
-                           "mark_down", "backends", "spoofed", "give_up", "cap"}) {
+  for (const char* name :
+       {"round_robin", "random", "least_connections", "two_choices", "stall", "restart", "slow_start", "none", "fixed",
+        "exponential", "full_jitter", "decorrelated_jitter", "mark_down", "backends", "spoofed", "give_up", "cap"}) {
     INFO(name);
     CHECK(doc.find("`" + std::string(name) + "`") != std::string::npos);
   }

@@ -127,8 +127,8 @@ void backlog_never_accepting(int b) {
   // SYN retransmission schedule, which (a2) checks; here they are shown.
   r.shown("ListenOverflows", std::to_string(o->counters.listen_overflows),
           std::to_string(s.listener().listen_overflows), "depends on the SYN schedule, checked in (a2)");
-  r.shown("SYN retransmissions", std::to_string(o->counters.retrans_segs),
-          std::to_string(s.client().syn_retransmits), "depends on the SYN schedule, checked in (a2)");
+  r.shown("SYN retransmissions", std::to_string(o->counters.retrans_segs), std::to_string(s.client().syn_retransmits),
+          "depends on the SYN schedule, checked in (a2)");
   r.shown("mean gap between connect() calls", us_text(o->mean_connect_gap_ns()), us_text(sim_connect_gap(x, *o)),
           "synstorm's arrivals use the measured gap");
 }
@@ -220,11 +220,9 @@ TEST_CASE("kernel: slow acceptor and a burst, listen(8), accept every 20 ms, 100
   // arrive) and get SYN-ACKs, most of them cookies. The band: whether the first burst
   // leaves 9 or 10 in the queue is a race between the server thread's wake-up and the
   // connect loop, and a burst that straddles a wheel-slot boundary splits into two batches.
-  r.within("connects completed within 2 s", i64(o->connected_by(2 * kS)),
-           s.established_by(2 * kS), 5,
+  r.within("connects completed within 2 s", i64(o->connected_by(2 * kS)), s.established_by(2 * kS), 5,
            "wake-up race of the server thread, wheel-slot phase");
-  r.within("connects completed within 12 s", i64(o->count(ClientEnd::kConnected)), i64(k.established), 5,
-           "as above");
+  r.within("connects completed within 12 s", i64(o->count(ClientEnd::kConnected)), i64(k.established), 5, "as above");
   // DESIGN.md: the server accepts only about 20: the batch's final ACKs find the accept
   // queue full and are dropped, and cookie connections are forgotten for good.
   r.within("accepted within 12 s", i64(o->accepts_ns.size()), i64(k.accepted), 5,
@@ -259,13 +257,15 @@ TEST_CASE("kernel: slow acceptor and a burst, listen(8), accept every 20 ms, 100
          (first == last ? "at " + ms1(first) + " (all seen by one epoll wake-up)"
                         : "between " + ms1(first) + " and " + ms1(last)) +
          ", in one slot of the timer wheel. The batch found the accept queue with room, so every SYN got a SYN-ACK "
-         "(" + std::to_string(o->counters.syncookies_sent) +
+         "(" +
+         std::to_string(o->counters.syncookies_sent) +
          " of them cookies, the SYN queue being full), and the final ACKs beyond the queue's room were dropped: "
          "those clients hold connections the server never accepts.");
 }
 
 //  until the Linux SYN schedule is fixed (see the schedule case above).
-TEST_CASE("kernel: steady overload, listen(16), accept every 10 ms, 200 connects per second for 2 s, 8 s", "[kernel][steady]") {
+TEST_CASE("kernel: steady overload, listen(16), accept every 10 ms, 200 connects per second for 2 s, 8 s",
+          "[kernel][steady]") {
   Experiment x;
   x.backlog = 16;
   x.connects = 400;
@@ -310,13 +310,13 @@ TEST_CASE("kernel: steady overload, listen(16), accept every 10 ms, 200 connects
   const int secs = whole_seconds(x.observe_ns);
   r.histogram("connect() successes", per_second(connect_times(*o), secs), s.established_per_second);
   r.histogram("accept()s", per_second(o->accepts_ns, secs), s.accepted_per_second);
-  r.note("Kernel: the server takes about one connection per period while two arrive, so the accept queue stays "
-         "full and about half the SYNs are dropped. Each dropped SYN is retransmitted by the client's own timer; "
-         "the retransmissions of clients whose timers share a wheel slot arrive together, pass the accept-queue "
-         "check together and complete or are cookied together, so clients connect in bursts whose final ACKs the "
-         "server partly drops (clients connected but never accepted: " +
-         std::to_string(i64(o->count(ClientEnd::kConnected)) - i64(o->accepts_ns.size())) + " in the kernel, " +
-         std::to_string(i64(k.established) - i64(k.accepted)) +
-         " in synstorm). When a retransmitted SYN comes back decides the [1, 3) and [3, 7) buckets.");
+  r.note(
+      "Kernel: the server takes about one connection per period while two arrive, so the accept queue stays "
+      "full and about half the SYNs are dropped. Each dropped SYN is retransmitted by the client's own timer; "
+      "the retransmissions of clients whose timers share a wheel slot arrive together, pass the accept-queue "
+      "check together and complete or are cookied together, so clients connect in bursts whose final ACKs the "
+      "server partly drops (clients connected but never accepted: " +
+      std::to_string(i64(o->count(ClientEnd::kConnected)) - i64(o->accepts_ns.size())) + " in the kernel, " +
+      std::to_string(i64(k.established) - i64(k.accepted)) +
+      " in synstorm). When a retransmitted SYN comes back decides the [1, 3) and [3, 7) buckets.");
 }
-

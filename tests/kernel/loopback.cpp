@@ -138,8 +138,7 @@ class FreshNetns {
   ~FreshNetns() {
     if (::setns(original_.get(), CLONE_NEWNET) != 0) {
       // Carrying on in the wrong namespace would make every later result a lie.
-      std::fprintf(stderr, "kernel tests: cannot return to the original network namespace: %s\n",
-                   std::strerror(errno));
+      std::fprintf(stderr, "kernel tests: cannot return to the original network namespace: %s\n", std::strerror(errno));
       std::abort();
     }
   }
@@ -226,9 +225,9 @@ class Acceptor {
       accepted.emplace_back(fd);
       const std::int64_t busy_until = at + interval_ns_;
       if (busy_until >= deadline_) return;
-      const timespec until{static_cast<time_t>(busy_until / 1'000'000'000), static_cast<long>(busy_until % 1'000'000'000)};
-      while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, nullptr) == EINTR) {
-      }
+      const timespec until{static_cast<time_t>(busy_until / 1'000'000'000),
+                           static_cast<long>(busy_until % 1'000'000'000)};
+      while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, nullptr) == EINTR) {}
     }
   }
 
@@ -324,7 +323,8 @@ Isolation probe_isolation() {
 }
 
 std::size_t Observation::count(ClientEnd e) const {
-  return static_cast<std::size_t>(std::count_if(clients.begin(), clients.end(), [e](const ClientRecord& c) { return c.end == e; }));
+  return static_cast<std::size_t>(
+      std::count_if(clients.begin(), clients.end(), [e](const ClientRecord& c) { return c.end == e; }));
 }
 
 std::size_t Observation::connected_by(std::int64_t within_ns) const {
@@ -367,7 +367,8 @@ std::vector<std::int64_t> per_second(const std::vector<std::int64_t>& times_ns, 
 
 Observation run(const Experiment& x) {
   if (x.connects <= 0 || x.connects > 500) throw EnvironmentError{"experiments make 1 to 500 connects"};
-  if (x.observe_ns <= 0 || x.observe_ns > 15'000'000'000) throw EnvironmentError{"experiments observe for at most 15 s"};
+  if (x.observe_ns <= 0 || x.observe_ns > 15'000'000'000)
+    throw EnvironmentError{"experiments observe for at most 15 s"};
   const auto n = static_cast<std::size_t>(x.connects);
   ensure_fd_limit(2 * n + 64);
 
@@ -445,7 +446,8 @@ Observation run(const Experiment& x) {
         epoll_event ev{};
         ev.events = EPOLLOUT;
         ev.data.u64 = next;
-        if (::epoll_ctl(ep.get(), EPOLL_CTL_ADD, clients[next].get(), &ev) != 0) throw EnvironmentError{errno_text("epoll_ctl")};
+        if (::epoll_ctl(ep.get(), EPOLL_CTL_ADD, clients[next].get(), &ev) != 0)
+          throw EnvironmentError{errno_text("epoll_ctl")};
       } else {
         finish_client(next, errno, monotonic_ns());
       }

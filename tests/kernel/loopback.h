@@ -45,17 +45,17 @@ Sysctls read_sysctls();
 // /proc/net/snmp Tcp). `available` is false when the files could not be read.
 struct Counters {
   bool available = false;
-  std::int64_t listen_overflows = 0;     // TcpExt ListenOverflows
-  std::int64_t listen_drops = 0;         // TcpExt ListenDrops
-  std::int64_t syncookies_sent = 0;      // TcpExt SyncookiesSent
-  std::int64_t syncookies_recv = 0;      // TcpExt SyncookiesRecv
-  std::int64_t syncookies_failed = 0;    // TcpExt SyncookiesFailed
-  std::int64_t reqq_full_drop = 0;       // TcpExt TCPReqQFullDrop
-  std::int64_t reqq_full_do_cookies = 0; // TcpExt TCPReqQFullDoCookies
-  std::int64_t active_opens = 0;         // Tcp ActiveOpens
-  std::int64_t passive_opens = 0;        // Tcp PassiveOpens
-  std::int64_t retrans_segs = 0;         // Tcp RetransSegs: SYN and SYN-ACK retransmissions here
-  std::int64_t out_rsts = 0;             // Tcp OutRsts
+  std::int64_t listen_overflows = 0;      // TcpExt ListenOverflows
+  std::int64_t listen_drops = 0;          // TcpExt ListenDrops
+  std::int64_t syncookies_sent = 0;       // TcpExt SyncookiesSent
+  std::int64_t syncookies_recv = 0;       // TcpExt SyncookiesRecv
+  std::int64_t syncookies_failed = 0;     // TcpExt SyncookiesFailed
+  std::int64_t reqq_full_drop = 0;        // TcpExt TCPReqQFullDrop
+  std::int64_t reqq_full_do_cookies = 0;  // TcpExt TCPReqQFullDoCookies
+  std::int64_t active_opens = 0;          // Tcp ActiveOpens
+  std::int64_t passive_opens = 0;         // Tcp PassiveOpens
+  std::int64_t retrans_segs = 0;          // Tcp RetransSegs: SYN and SYN-ACK retransmissions here
+  std::int64_t out_rsts = 0;              // Tcp OutRsts
 };
 Counters read_counters();
 Counters operator-(const Counters& after, const Counters& before);
@@ -98,8 +98,8 @@ enum class ClientEnd : std::uint8_t {
 struct ClientRecord {
   std::int64_t connect_ns = 0;  // when connect() was called, from the first call
   ClientEnd end = ClientEnd::kInProgress;
-  std::int64_t end_ns = -1;     // when the end was seen (from the first call); -1 in progress
-  int error = 0;                // errno for kOtherError
+  std::int64_t end_ns = -1;  // when the end was seen (from the first call); -1 in progress
+  int error = 0;             // errno for kOtherError
   // From TCP_INFO at the deadline: segments retransmitted (for a client still in
   // SYN_SENT: its SYN retransmissions) and the retransmission timeout then armed.
   int retransmits = -1;
@@ -117,7 +117,7 @@ struct Observation {
   std::vector<std::int64_t> accepts_ns;  // accept() times, from the first connect() call
   // Per accept: a connection was already waiting when the worker became free.
   std::vector<std::uint8_t> accept_found_waiting;
-  std::int64_t connect_span_ns = 0;      // from the first connect() call to the last
+  std::int64_t connect_span_ns = 0;          // from the first connect() call to the last
   std::int64_t max_connect_lateness_ns = 0;  // worst delay of a paced connect() behind its schedule
 
   std::size_t count(ClientEnd e) const;

@@ -74,8 +74,8 @@ struct Sink {
         << "for the reason given; **fact** — both must equal the documented value (DESIGN.md);\n"
         << "**shown** — reported, not checked.\n\n"
         << "## Where it was measured\n\n"
-        << "- kernel `" << kernel_release() << "`, CONFIG_HZ=" << (hz > 0 ? std::to_string(hz) : "unknown")
-        << ", " << ::sysconf(_SC_NPROCESSORS_ONLN) << " CPUs, measured " << date << "\n"
+        << "- kernel `" << kernel_release() << "`, CONFIG_HZ=" << (hz > 0 ? std::to_string(hz) : "unknown") << ", "
+        << ::sysconf(_SC_NPROCESSORS_ONLN) << " CPUs, measured " << date << "\n"
         << "- isolation: "
         << (env.first.isolated ? "every experiment in a fresh network namespace (its counters count only it; its "
                                  "sysctls are the kernel's defaults)"
@@ -125,7 +125,10 @@ Experiment::~Experiment() {
   out << "\n== " << id_ << ": " << title_ << "\n";
   for (const auto& r : rows_) {
     out << "  " << r.parameter << ": kernel " << r.kernel << ", synstorm " << r.synstorm << "  [" << r.rule << "] "
-        << (r.agree > 0 ? "agree" : r.agree == 0 ? "DISAGREE" : "") << "\n";
+        << (r.agree > 0    ? "agree"
+            : r.agree == 0 ? "DISAGREE"
+                           : "")
+        << "\n";
   }
   for (const auto& h : histograms_) {
     out << "  " << h.what << " per second:\n    kernel  ";

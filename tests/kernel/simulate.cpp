@@ -90,7 +90,8 @@ Simulated simulate(const Experiment& x, const Realised& as_run) {
   client.target_host = 0;
   client.target_port = 80;
   // connect() i at i * gap: BurstArrivals spreads `count` evenly over [at, at + over).
-  client.arrivals = model::BurstArrivals{x.connects, sim::Time::zero(), sim::Duration::from_ns(as_run.connect_gap_ns * x.connects)};
+  client.arrivals =
+      model::BurstArrivals{x.connects, sim::Time::zero(), sim::Duration::from_ns(as_run.connect_gap_ns * x.connects)};
   if (sysctls.tcp_syn_retries >= 0) client.syn_retries = static_cast<int>(sysctls.tcp_syn_retries);
 
   Simulated s;

@@ -37,11 +37,12 @@ TEST_CASE("mmck reproduces a textbook value", "[analytic]") {
   CHECK(mmck(1.0, 1.0, 2, 0).blocking == Approx(0.2));
 }
 
-TEST_CASE("Windows listener = M/M/c/(c+K): refusal rate, queue length and wait match theory", "[analytic][statistical]") {
-  const Case cs = GENERATE(Case{1000, 8, 8, 4},     // offered load 8 erlangs on 8 workers
-                           Case{500, 10, 4, 10},    // overload: rho = 1.25
-                           Case{2000, 1.5, 4, 2},   // short queue
-                           Case{450, 16, 8, 8});    // rho = 0.9
+TEST_CASE("Windows listener = M/M/c/(c+K): refusal rate, queue length and wait match theory",
+          "[analytic][statistical]") {
+  const Case cs = GENERATE(Case{1000, 8, 8, 4},    // offered load 8 erlangs on 8 workers
+                           Case{500, 10, 4, 10},   // overload: rho = 1.25
+                           Case{2000, 1.5, 4, 2},  // short queue
+                           Case{450, 16, 8, 8});   // rho = 0.9
   const MMcK theory = mmck(cs.rate, 1000.0 / cs.service_ms, cs.workers, cs.backlog);
   INFO("rate " << cs.rate << "/s, service " << cs.service_ms << " ms, c " << cs.workers << ", K " << cs.backlog);
   INFO("theory: blocking " << theory.blocking << ", Lq " << theory.lq << ", Wq " << theory.wq);
@@ -50,10 +51,11 @@ TEST_CASE("Windows listener = M/M/c/(c+K): refusal rate, queue length and wait m
   constexpr double kConfidence = 0.999;
   std::vector<double> refusal, lq, wq;
   for (int rep = 0; rep < kReplications; ++rep) {
-    ScenarioSpec spec = scenario({host("server", Os::kWindows, backlog(cs.backlog), cs.workers,
-                                       sim::ExponentialDist{sim::microseconds(static_cast<std::int64_t>(cs.service_ms * 1000))})},
-                                 {client("load", Os::kWindows, 0, PoissonArrivals{cs.rate})}, sim::seconds(100),
-                                 sim::derive_seed(20261125, "mmck/" + std::to_string(rep)));
+    ScenarioSpec spec =
+        scenario({host("server", Os::kWindows, backlog(cs.backlog), cs.workers,
+                       sim::ExponentialDist{sim::microseconds(static_cast<std::int64_t>(cs.service_ms * 1000))})},
+                 {client("load", Os::kWindows, 0, PoissonArrivals{cs.rate})}, sim::seconds(100),
+                 sim::derive_seed(20261125, "mmck/" + std::to_string(rep)));
     spec.clients[0].syn_retries = 0;
     const RunResults r = run_scenario(spec);
     const auto& counts = r.clients[0].counts;

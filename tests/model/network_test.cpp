@@ -90,7 +90,8 @@ TEST_CASE("routing takes the path of least summed latency", "[network]") {
     CHECK(net.path(0).latency == milliseconds(6));
   }
   SECTION("the cheaper of two parallel links") {
-    const auto spec = make_spec({"web"}, {0}, {}, {link("web", "c0", milliseconds(4)), link("c0", "web", milliseconds(3))});
+    const auto spec =
+        make_spec({"web"}, {0}, {}, {link("web", "c0", milliseconds(4)), link("c0", "web", milliseconds(3))});
     CHECK(build_ok(spec).path(0).links == Links{1});
   }
   SECTION("each client group its own path, links named in either order") {
@@ -107,9 +108,9 @@ TEST_CASE("routing takes the path of least summed latency", "[network]") {
 
 TEST_CASE("ties between equally fast paths are broken by the documented rule", "[network]") {
   SECTION("equal latency: the fewest links") {
-    const auto spec = make_spec({"web"}, {0}, {"r"},
-                                {link("c0", "r", milliseconds(5)), link("r", "web", milliseconds(5)),
-                                 link("c0", "web", milliseconds(10))});
+    const auto spec = make_spec(
+        {"web"}, {0}, {"r"},
+        {link("c0", "r", milliseconds(5)), link("r", "web", milliseconds(5)), link("c0", "web", milliseconds(10))});
     CHECK(build_ok(spec).path(0).links == Links{2});
   }
   SECTION("equal latency and links: from the host back, the lowest link index at each node") {
@@ -142,9 +143,9 @@ TEST_CASE("ties between equally fast paths are broken by the documented rule", "
 }
 
 TEST_CASE("client groups that cannot reach their host are reported", "[network]") {
-  const auto spec = make_spec({"web", "db"}, {0, 1, 0}, {"island"},
-                              {link("c0", "web", milliseconds(1)), link("c1", "island", milliseconds(1)),
-                               link("c2", "db", milliseconds(1))});
+  const auto spec = make_spec(
+      {"web", "db"}, {0, 1, 0}, {"island"},
+      {link("c0", "web", milliseconds(1)), link("c1", "island", milliseconds(1)), link("c2", "db", milliseconds(1))});
   const model::NetworkBuild b = model::Network::build(spec);
   CHECK_FALSE(b.network.has_value());
   CHECK(b.unreachable == std::vector<std::string>{"c1 -> db", "c2 -> web"});
@@ -155,9 +156,9 @@ TEST_CASE("client groups that cannot reach their host are reported", "[network]"
 TEST_CASE("unreachable balancers and backends are reported as pairs, clients first", "[network][balancer]") {
   // c0 reaches web directly; lb reaches web but not db; b0 cannot reach lb; lb2 reaches
   // nothing and no client aims at it (still reported: its backends are part of the file).
-  auto spec = make_spec({"web", "db"}, {0}, {"r"},
-                        {link("c0", "web", milliseconds(1)), link("lb", "r", milliseconds(1)),
-                         link("r", "web", milliseconds(1))});
+  auto spec = make_spec(
+      {"web", "db"}, {0}, {"r"},
+      {link("c0", "web", milliseconds(1)), link("lb", "r", milliseconds(1)), link("r", "web", milliseconds(1))});
   add_balancer(spec, "lb", {0, 1});
   add_balancer(spec, "lb2", {1, 0}, 0);
   const model::NetworkBuild b = model::Network::build(spec);
@@ -243,10 +244,10 @@ TEST_CASE("each leg through a balancer breaks ties by the documented rule on its
   // from lb back, its lowest-indexed link on a best route is 1 (r1-lb). Leg 2, lb to web:
   // via r1 (1, 4) or r2 (3, 5), both 10 ms; from web back, the lowest link is 4 (r1-web).
   // Sharing r1 does not matter: each leg is chosen alone.
-  auto spec = make_spec({"web"}, {}, {"r1", "r2"},
-                        {link("b0", "r1", milliseconds(6)), link("r1", "lb", milliseconds(4)),
-                         link("b0", "r2", milliseconds(5)), link("r2", "lb", milliseconds(5)),
-                         link("r1", "web", milliseconds(6)), link("r2", "web", milliseconds(5))});
+  auto spec = make_spec(
+      {"web"}, {}, {"r1", "r2"},
+      {link("b0", "r1", milliseconds(6)), link("r1", "lb", milliseconds(4)), link("b0", "r2", milliseconds(5)),
+       link("r2", "lb", milliseconds(5)), link("r1", "web", milliseconds(6)), link("r2", "web", milliseconds(5))});
   add_balancer(spec, "lb", {0});
   const model::Network net = build_ok(spec);
   CHECK(net.path(0, 0).links == Links{0, 1, 1, 4});
@@ -303,8 +304,8 @@ TEST_CASE("a crossing without jitter or loss takes exactly the latency and draws
 TEST_CASE("jitter adds a uniform draw per link: the mean is latency + sum(jitter)/2", "[network][statistical]") {
   const std::uint64_t seed = GENERATE(1u, 2u, 3u);
   const sim::Duration j1 = sim::microseconds(1000), j2 = sim::microseconds(300);
-  const auto spec = make_spec({"web"}, {0}, {"r"},
-                              {link("c0", "r", milliseconds(15), j1), link("r", "web", milliseconds(1), j2)});
+  const auto spec =
+      make_spec({"web"}, {0}, {"r"}, {link("c0", "r", milliseconds(15), j1), link("r", "web", milliseconds(1), j2)});
   const model::Network net = build_ok(spec);
   sim::RandomStream rng(seed, "jitter");
   constexpr int kN = 100'000;

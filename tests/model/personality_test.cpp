@@ -103,7 +103,8 @@ TEST_CASE("Linux final ACK on a full accept queue (tcp_minisocks.c tcp_check_req
   CHECK(abort.on_final_ack(6, 5).verdict == AckVerdict::kReset);
 }
 
-TEST_CASE("Linux 6.5+ client SYN retransmissions at 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s, giving up at 131 s", "[personality][linux]") {
+TEST_CASE("Linux 6.5+ client SYN retransmissions at 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s, giving up at 131 s",
+          "[personality][linux]") {
   // net/ipv4/tcp_timer.c with tcp_syn_linear_timeouts=4 (measured on Linux 6.18,
   // docs/fidelity.md): 6 + 4 retransmissions, the first 4 without backoff.
   const auto s = kLinux.syn_schedule(std::nullopt);
@@ -164,7 +165,8 @@ TEST_CASE("Windows refuses a connection request when the queue is full (WSAECONN
   CHECK_FALSE(kWindows.accept_queue_full(4, 5));
 }
 
-TEST_CASE("Windows client: 2 SYN retransmissions, 3 s initial RTO doubling, gives up at 21 s", "[personality][windows]") {
+TEST_CASE("Windows client: 2 SYN retransmissions, 3 s initial RTO doubling, gives up at 21 s",
+          "[personality][windows]") {
   const auto s = kWindows.syn_schedule(std::nullopt);
   CHECK(s.retries == 2);
   CHECK(s.offset(1) == sim::seconds(3));
@@ -177,7 +179,8 @@ TEST_CASE("knob table: every knob has a default inside its range for the OSes it
     for (Os os : model::all_oses()) {
       if (!knob.applies_to(os)) continue;
       const auto k = model::default_knobs(os);
-      const std::int64_t v = knob.kind == model::KnobInfo::Kind::kInteger ? k.*(knob.integer) : (k.*(knob.duration)).ns();
+      const std::int64_t v =
+          knob.kind == model::KnobInfo::Kind::kInteger ? k.*(knob.integer) : (k.*(knob.duration)).ns();
       INFO(knob.name << " on " << model::os_name(os));
       CHECK(v >= knob.min);
       CHECK(v <= knob.max);
@@ -206,7 +209,8 @@ TEST_CASE("FreeBSD overflows when qlen > 3*backlog/2 (uipc_socket.c sonewconn)",
   CHECK(Personality(Os::kFreeBSD, k).on_final_ack(16, 10).verdict == AckVerdict::kDrop);
 }
 
-TEST_CASE("FreeBSD's syncache answers SYNs whatever the listen queue (tcp_syncache.c syncache_add)", "[personality][freebsd]") {
+TEST_CASE("FreeBSD's syncache answers SYNs whatever the listen queue (tcp_syncache.c syncache_add)",
+          "[personality][freebsd]") {
   auto k = model::default_knobs(Os::kFreeBSD);
   k.syncache_limit = 100;
   const Personality p(Os::kFreeBSD, k);
@@ -243,7 +247,8 @@ TEST_CASE("Windows re-sends a SYN answered by RST: 4 times, 500 ms apart (KB1755
   CHECK(kLinux.syn_schedule(std::nullopt).rst_retries == 0);
 }
 
-TEST_CASE("Linux retransmission timers fire on timer-wheel slot boundaries (kernel/time/timer.c)", "[personality][linux]") {
+TEST_CASE("Linux retransmission timers fire on timer-wheel slot boundaries (kernel/time/timer.c)",
+          "[personality][linux]") {
   // HZ=250: 4 ms jiffies. A 1 s timeout is 250 jiffies, level 1 (63 <= 250 < 504) with
   // 8-jiffy (32 ms) slots: expiry 250 rounds up to the next slot start, 256 = 1.024 s.
   const auto at = [](std::int64_t now_ms, std::int64_t timeout_ms) {
@@ -267,7 +272,8 @@ TEST_CASE("Linux retransmission timers fire on timer-wheel slot boundaries (kern
   }
 }
 
-TEST_CASE("Linux prunes SYN-ACK retries of old requests when the SYN queue is half full (reqsk_timer_handler)", "[personality][linux]") {
+TEST_CASE("Linux prunes SYN-ACK retries of old requests when the SYN queue is half full (reqsk_timer_handler)",
+          "[personality][linux]") {
   // Not half full (2*8 is not > max(8, 16)): the full tcp_synack_retries.
   CHECK(kLinux.synack_retries(8, 0, 16) == 5);
   // Half full, 10 of 20 young: one halving leaves young*2 = 20, not > 20 ... one retry less.
@@ -343,7 +349,8 @@ TEST_CASE("records: the SYN-queue test names its comparison and source", "[perso
   CHECK(cites(b.source, "sys/netinet/tcp_syncache.c"));
 }
 
-TEST_CASE("records: Linux SYN verdicts carry tcp_conn_request's comparisons and knobs", "[personality][record][linux]") {
+TEST_CASE("records: Linux SYN verdicts carry tcp_conn_request's comparisons and knobs",
+          "[personality][record][linux]") {
   SECTION("room in both queues is two comparisons, the SYN queue's first") {
     const auto d = kLinux.on_syn(3, 2, 5);
     CHECK(d.rule.source == "net/ipv4/tcp_input.c tcp_conn_request");

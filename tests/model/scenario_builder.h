@@ -43,8 +43,8 @@ inline BurstArrivals one_by_one(std::int64_t count, sim::Time at = sim::Time::ze
   return BurstArrivals{count, at, sim::milliseconds(count)};
 }
 
-inline ScenarioSpec scenario(std::vector<HostSpec> hosts, std::vector<ClientSpec> clients,
-                             sim::Duration duration, std::uint64_t seed = 1) {
+inline ScenarioSpec scenario(std::vector<HostSpec> hosts, std::vector<ClientSpec> clients, sim::Duration duration,
+                             std::uint64_t seed = 1) {
   ScenarioSpec s;
   s.name = "test";
   s.seed = seed;

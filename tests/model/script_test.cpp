@@ -42,7 +42,8 @@ HostSpec bare_host(std::string name, Os os, std::int64_t max_sockets = 65536) {
 }
 }  // namespace
 
-TEST_CASE("the issue's Windows exercise: listen before bind is WSAEINVAL, then a storm is served", "[script][windows]") {
+TEST_CASE("the issue's Windows exercise: listen before bind is WSAEINVAL, then a storm is served",
+          "[script][windows]") {
   ScenarioSpec spec = scenario({bare_host("web", Os::kWindows, 8)}, {}, sim::seconds(2));
   auto socket = step(2, ScriptCall::kSocket);
   socket.as = "s";
@@ -84,7 +85,8 @@ TEST_CASE("closing a listener during a storm resets what it held and refuses wha
   spec.script = bound_socket(0, 80);
   spec.script.push_back(listen_on_s(2, 10));  // nobody accepts: connections wait in the queue
   spec.script.push_back(on(step(100, ScriptCall::kClose), "s"));
-  spec.clients = {client("c", Os::kLinux, 0, BurstArrivals{10, sim::Time::zero() + sim::milliseconds(10), sim::milliseconds(180)})};
+  spec.clients = {
+      client("c", Os::kLinux, 0, BurstArrivals{10, sim::Time::zero() + sim::milliseconds(10), sim::milliseconds(180)})};
   const auto r = run_scenario(spec);
   const auto& k = r.clients[0].counts;
   CHECK(k.attempts == 10);
@@ -93,7 +95,8 @@ TEST_CASE("closing a listener during a storm resets what it held and refuses wha
   CHECK(k.balanced());
 }
 
-TEST_CASE("workers without a free descriptor leave connections queued until one frees (Winsock listen page)", "[script]") {
+TEST_CASE("workers without a free descriptor leave connections queued until one frees (Winsock listen page)",
+          "[script]") {
   // max_sockets 2: the listening socket and one accepted connection. The second worker's
   // accept() fails for lack of a descriptor; the connection waits in the queue until the
   // first connection is served and its descriptor closed.

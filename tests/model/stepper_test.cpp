@@ -82,8 +82,7 @@ ScenarioSpec overloaded(std::uint64_t seed) {
 
 }  // namespace
 
-TEST_CASE("a run advanced in pieces and single steps has the snapshot of one advance to the same time",
-          "[stepper]") {
+TEST_CASE("a run advanced in pieces and single steps has the snapshot of one advance to the same time", "[stepper]") {
   const std::uint64_t seed = GENERATE(1u, 7u, 2026u);
   const ScenarioSpec spec = overloaded(seed);
   const sim::Time t = sim::Time::zero() + sim::milliseconds(2500);
@@ -166,10 +165,8 @@ TEST_CASE("queue limits are where each personality calls the queue full", "[step
     std::int64_t syn_limit;
   };
   const std::int64_t freebsd_syncache = default_knobs(Os::kFreeBSD).syncache_limit;
-  const Case c = GENERATE_COPY(values<Case>({{Os::kLinux, 9, 9},
-                                             {Os::kWindows, 8, 8},
-                                             {Os::kFreeBSD, 3 * 8 / 2 + 1, freebsd_syncache},
-                                             {Os::kMacOS, 8, 8}}));
+  const Case c = GENERATE_COPY(values<Case>(
+      {{Os::kLinux, 9, 9}, {Os::kWindows, 8, 8}, {Os::kFreeBSD, 3 * 8 / 2 + 1, freebsd_syncache}, {Os::kMacOS, 8, 8}}));
   Stepper s(scenario({host("web", c.os, backlog(8), 1)}, {}, sim::seconds(1)));
   const ListenerSnapshot l = s.snapshot().listeners.at(0);
   REQUIRE(l.backlog == 8);
@@ -179,8 +176,8 @@ TEST_CASE("queue limits are where each personality calls the queue full", "[step
 
 TEST_CASE("a full Linux accept queue shows its length at its limit, and open attempts as pending", "[stepper]") {
   // listen(5), never accepting, 40 connects (the loopback observation): 6 complete.
-  ScenarioSpec spec = scenario({host("web", Os::kLinux, backlog(5), 0)}, {client("c", Os::kLinux, 0, one_by_one(40))},
-                               sim::seconds(2));
+  ScenarioSpec spec =
+      scenario({host("web", Os::kLinux, backlog(5), 0)}, {client("c", Os::kLinux, 0, one_by_one(40))}, sim::seconds(2));
   spec.network = NetworkSpec{{"edge"},
                              {LinkSpec{"c", "edge", sim::microseconds(10), sim::Duration::zero(), 0.0},
                               LinkSpec{"edge", "web", sim::microseconds(10), sim::Duration::zero(), 0.0}}};

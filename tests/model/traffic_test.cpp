@@ -86,11 +86,11 @@ TEST_CASE("a closed population is the finite-source queue: refusals and throughp
   std::vector<double> refusal, throughput;
   for (int rep = 0; rep < kReplications; ++rep) {
     const auto service = sim::ExponentialDist{sim::microseconds(static_cast<std::int64_t>(cs.service_ms * 1000))};
-    ScenarioSpec spec =
-        scenario({host("server", Os::kWindows, backlog(cs.backlog), cs.workers, service)},
-                 {client("users", Os::kLinux, 0,
-                         ClosedLoopArrivals{cs.users, sim::ExponentialDist{*sim::duration_from_seconds(cs.think_s)}})},
-                 sim::seconds(static_cast<std::int64_t>(kSeconds)), sim::derive_seed(20261125, "closed/" + std::to_string(rep)));
+    ScenarioSpec spec = scenario(
+        {host("server", Os::kWindows, backlog(cs.backlog), cs.workers, service)},
+        {client("users", Os::kLinux, 0,
+                ClosedLoopArrivals{cs.users, sim::ExponentialDist{*sim::duration_from_seconds(cs.think_s)}})},
+        sim::seconds(static_cast<std::int64_t>(kSeconds)), sim::derive_seed(20261125, "closed/" + std::to_string(rep)));
     const RunResults r = run_scenario(spec);
     const OutcomeCounts& k = r.clients[0].counts;
     REQUIRE(k.balanced());
@@ -115,9 +115,9 @@ namespace {
 // 1000 clients connect at t = 1 s to a port closed by a restart fault; each retries once
 // with `policy`. Returns the attempts per 100 ms bin after the burst's bin.
 std::vector<double> retry_wave(RetryPolicy policy) {
-  ScenarioSpec spec = scenario({host("web", Os::kLinux, backlog(128), 8)},
-                               {client("c", Os::kLinux, 0, BurstArrivals{1000, at(1.0), sim::Duration::zero()})},
-                               sim::seconds(5), 7);
+  ScenarioSpec spec =
+      scenario({host("web", Os::kLinux, backlog(128), 8)},
+               {client("c", Os::kLinux, 0, BurstArrivals{1000, at(1.0), sim::Duration::zero()})}, sim::seconds(5), 7);
   spec.sample_interval = sim::milliseconds(100);
   spec.faults.push_back(fault(FaultKind::kRestart, 0.5, 4.0));
   spec.clients[0].retry.policy = policy;
@@ -164,9 +164,9 @@ TEST_CASE("jitter flattens the retry peak: all at once without, uniform bins wit
 
 TEST_CASE("retry give_up: a chain stops retrying once give_up has passed since its first attempt", "[traffic]") {
   // A closed port refuses at once; fixed 1 s retries, give_up 3.5 s: retries at 1, 2, 3 s.
-  ScenarioSpec spec = scenario({host("web", Os::kLinux, backlog(8), 1)},
-                               {client("c", Os::kLinux, 0, BurstArrivals{1, at(1.0), sim::Duration::zero()})},
-                               sim::seconds(20));
+  ScenarioSpec spec =
+      scenario({host("web", Os::kLinux, backlog(8), 1)},
+               {client("c", Os::kLinux, 0, BurstArrivals{1, at(1.0), sim::Duration::zero()})}, sim::seconds(20));
   spec.faults.push_back(fault(FaultKind::kRestart, 0.5, 19.0));
   spec.clients[0].retry = RetrySpec{RetryPolicy::kFixed, 100, sim::seconds(1), 2.0, 0.0};
   spec.clients[0].retry.give_up = sim::milliseconds(3500);
@@ -202,8 +202,8 @@ TEST_CASE("a spoofed SYN flood makes no attempts; cookies keep the legitimate cl
   // The forged requests fill the SYN queue: 129, as inet_csk_reqsk_queue_is_full is
   // qlen > backlog since 2025 (Personality::syn_queue_full) ...
   CHECK(l.syn_queue.max == 129);
-  CHECK(l.syns_dropped == 0);     // ... and every SYN beyond it is answered with a cookie
-  CHECK(l.accepted == 200);       // no forged connection ever completes
+  CHECK(l.syns_dropped == 0);  // ... and every SYN beyond it is answered with a cookie
+  CHECK(l.accepted == 200);    // no forged connection ever completes
 }
 
 TEST_CASE("without cookies the forged requests hold the SYN queue and legitimate SYNs are dropped",
@@ -282,7 +282,8 @@ TEST_CASE("least connections and two choices avoid a backend that holds its conn
   CHECK(two.balancers[0].backends[1].max_active <= 1);
   const RunResults rnd = run_scenario(balanced(BalancePolicy::kRandom, ConstantArrivals{300}, 1));
   const double third = 2999.0 / 3;
-  CHECK(std::abs(static_cast<double>(assigned(rnd)[1]) - third) <= sim_test::z_two_sided() * std::sqrt(2999 * (2.0 / 9)));
+  CHECK(std::abs(static_cast<double>(assigned(rnd)[1]) - third) <=
+        sim_test::z_two_sided() * std::sqrt(2999 * (2.0 / 9)));
 }
 
 TEST_CASE("a backend that refuses is marked down for mark_down, then tried again", "[traffic][balancer]") {
@@ -337,9 +338,9 @@ TEST_CASE("slow_start multiplies service times by factor, falling linearly to 1"
   // One user with no think time and one worker: each connection is accepted as the last
   // one's service ends, so the accept instants follow t' = t + s(t) with
   // s(t) = 10 ms * (5 - 4 (t - 1 s) / 4 s) on [1 s, 5 s), 10 ms elsewhere.
-  ScenarioSpec spec = scenario({host("web", Os::kLinux, backlog(8), 1, sim::ConstantDist{sim::milliseconds(10)})},
-                               {client("u", Os::kLinux, 0, ClosedLoopArrivals{1, sim::ConstantDist{sim::Duration::zero()}})},
-                               sim::seconds(8));
+  ScenarioSpec spec = scenario(
+      {host("web", Os::kLinux, backlog(8), 1, sim::ConstantDist{sim::milliseconds(10)})},
+      {client("u", Os::kLinux, 0, ClosedLoopArrivals{1, sim::ConstantDist{sim::Duration::zero()}})}, sim::seconds(8));
   spec.faults.push_back(fault(FaultKind::kSlowStart, 1.0, 4.0, 5.0));
   std::int64_t t = 0;
   std::uint64_t expected = 0;

@@ -18,7 +18,8 @@ const ClientResults& group(const RunResults& r, const std::string& name) {
 }
 }  // namespace
 
-TEST_CASE("Linux listen(5), never accepting, 40 connects: exactly 6 complete (loopback observation)", "[world][linux]") {
+TEST_CASE("Linux listen(5), never accepting, 40 connects: exactly 6 complete (loopback observation)",
+          "[world][linux]") {
   // DESIGN.md: on a real Linux 6.x kernel, 6 connects complete and 34 stay in SYN_SENT.
   const auto r = run_scenario(scenario({host("web", Os::kLinux, backlog(5), 0)},
                                        {client("storm", Os::kLinux, 0, one_by_one(40))}, sim::seconds(10)));
@@ -123,7 +124,8 @@ TEST_CASE("macOS listen(5) counts half-open and completed connections against th
   CHECK(c.syn_retransmits == 35 * 3);  // at 1, 2 and 3 s
 }
 
-TEST_CASE("a BSD client gives up at keepinit (75 s), after SYNs at 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s", "[world][bsd]") {
+TEST_CASE("a BSD client gives up at keepinit (75 s), after SYNs at 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s",
+          "[world][bsd]") {
   const Os os = GENERATE(Os::kFreeBSD, Os::kMacOS);
   auto spec = scenario({host("web", Os::kLinux, backlog(0), 0)}, {client("c", os, 0, one_by_one(2))}, sim::seconds(80));
   const auto r = run_scenario(spec);
@@ -135,12 +137,14 @@ TEST_CASE("a BSD client gives up at keepinit (75 s), after SYNs at 1, 2, 3, 4, 5
 
 TEST_CASE("backlog 0: Linux still completes one connection, Windows one (clamped to 1)", "[world]") {
   const Os os = GENERATE(Os::kLinux, Os::kWindows);
-  const auto r = run_scenario(scenario({host("web", os, backlog(0), 0)}, {client("c", os, 0, one_by_one(3))}, sim::seconds(1)));
+  const auto r =
+      run_scenario(scenario({host("web", os, backlog(0), 0)}, {client("c", os, 0, one_by_one(3))}, sim::seconds(1)));
   CHECK(group(r, "c").counts.established == 1);
 }
 
 TEST_CASE("a Linux client whose SYNs are all dropped gives up at 131 s", "[world][linux]") {
-  auto spec = scenario({host("web", Os::kLinux, backlog(0), 0)}, {client("c", Os::kLinux, 0, one_by_one(2))}, sim::seconds(200));
+  auto spec = scenario({host("web", Os::kLinux, backlog(0), 0)}, {client("c", Os::kLinux, 0, one_by_one(2))},
+                       sim::seconds(200));
   const auto r = run_scenario(spec);
   const auto& c = group(r, "c");
   CHECK(c.counts.established == 1);
@@ -154,7 +158,8 @@ TEST_CASE("a Linux client whose SYNs are all dropped gives up at 131 s", "[world
   }
 }
 
-TEST_CASE("a Windows client gives up after 21 s, and with syn_retries 0 gives up after the first timeout", "[world][windows]") {
+TEST_CASE("a Windows client gives up after 21 s, and with syn_retries 0 gives up after the first timeout",
+          "[world][windows]") {
   auto spec = scenario({host("web", Os::kLinux, backlog(0), 0)}, {client("c", Os::kWindows, 0, one_by_one(2))},
                        sim::milliseconds(21'001));
   CHECK(group(run_scenario(spec), "c").counts.timed_out == 1);
@@ -168,7 +173,8 @@ TEST_CASE("a Windows client gives up after 21 s, and with syn_retries 0 gives up
 }
 
 TEST_CASE("connect_timeout ends an unanswered attempt before the SYN retries run out", "[world]") {
-  auto spec = scenario({host("web", Os::kLinux, backlog(0), 0)}, {client("c", Os::kLinux, 0, one_by_one(2))}, sim::seconds(5));
+  auto spec =
+      scenario({host("web", Os::kLinux, backlog(0), 0)}, {client("c", Os::kLinux, 0, one_by_one(2))}, sim::seconds(5));
   spec.clients[0].connect_timeout = sim::seconds(2);
   const auto r = run_scenario(spec);
   CHECK(group(r, "c").counts.timed_out == 1);
@@ -190,8 +196,9 @@ TEST_CASE("application retries make new attempts after a refusal", "[world]") {
 
 TEST_CASE("workers accept and serve: a constant-service pipeline has no losses below capacity", "[world]") {
   // 2 workers, 10 ms service: capacity 200/s; constant arrivals at 100/s never queue.
-  const auto r = run_scenario(scenario({host("web", Os::kLinux, backlog(8), 2, sim::ConstantDist{sim::milliseconds(10)})},
-                                       {client("c", Os::kLinux, 0, ConstantArrivals{100})}, sim::seconds(10)));
+  const auto r =
+      run_scenario(scenario({host("web", Os::kLinux, backlog(8), 2, sim::ConstantDist{sim::milliseconds(10)})},
+                            {client("c", Os::kLinux, 0, ConstantArrivals{100})}, sim::seconds(10)));
   const auto& c = group(r, "c");
   CHECK(c.counts.attempts == 999);  // arrivals at 10 ms, 20 ms, ... < 10 s
   CHECK(c.counts.accepted == 999);
@@ -250,7 +257,8 @@ TEST_CASE("Linux tcp_abort_on_overflow=1: a final ACK on a full accept queue is 
   CHECK(r.listeners[0].resets_sent == 7);
 }
 
-TEST_CASE("Linux: a final ACK dropped on overflow is retried by the SYN-ACK timer; a cookie ACK is lost", "[world][linux]") {
+TEST_CASE("Linux: a final ACK dropped on overflow is retried by the SYN-ACK timer; a cookie ACK is lost",
+          "[world][linux]") {
   // One worker busy 3 s per connection, backlog 1 (two fit in the accept queue).
   // t=0: #1 is accepted at once. t=1ms: #2 waits in the accept queue. t=2ms: three SYNs
   // together: A and B become requests (the SYN queue holds backlog + 1), C gets a cookie.
@@ -275,7 +283,8 @@ TEST_CASE("Linux: a final ACK dropped on overflow is retried by the SYN-ACK time
   CHECK(r.listeners[0].requests_expired == 0);
 }
 
-TEST_CASE("over a network path, connect latency is the round trip and losses show as retransmissions", "[world][network]") {
+TEST_CASE("over a network path, connect latency is the round trip and losses show as retransmissions",
+          "[world][network]") {
   auto spec = scenario({host("web", Os::kLinux, backlog(128), 4, sim::ConstantDist{sim::milliseconds(1)})},
                        {client("c", Os::kLinux, 0, ConstantArrivals{100})}, sim::seconds(10));
   NetworkSpec net;

@@ -251,8 +251,8 @@ TEST_CASE("narration: a segment sent while its host is down is narrated as lost,
   // One connect every 100 ms to a host cut off on [1 s, 1.5 s) (a host_down fault), no SYN
   // retransmission: the 5 attempts made then lose their SYN. The run lasts 12 s, so the
   // seconds take two digits: " 1.000000000" lines up with "10.000000000".
-  auto spec = scenario({host("web", Os::kLinux, backlog(8), 1)}, {client("c", Os::kLinux, 0, model::ConstantArrivals{10})},
-                       sim::seconds(12));
+  auto spec = scenario({host("web", Os::kLinux, backlog(8), 1)},
+                       {client("c", Os::kLinux, 0, model::ConstantArrivals{10})}, sim::seconds(12));
   spec.clients[0].syn_retries = 0;
   model::FaultSpec f;
   f.kind = model::FaultKind::kHostDown;
@@ -262,7 +262,8 @@ TEST_CASE("narration: a segment sent while its host is down is narrated as lost,
   spec.faults.push_back(f);
   const auto lines = lines_of(narrate(spec, all_steps()));
   CHECK(count_containing(lines, "SYN lost: web is down (host_down)") == 5);
-  CHECK(find_line(lines, "c#10", "SYN lost: web is down (host_down)") == "t= 1.000000000 s  c#10    SYN lost: web is down (host_down)");
+  CHECK(find_line(lines, "c#10", "SYN lost: web is down (host_down)") ==
+        "t= 1.000000000 s  c#10    SYN lost: web is down (host_down)");
   CHECK(count_containing(lines, "t= 1.000000000 s  web     fault (line 0): host down for 500ms") == 1);
   CHECK(find_line(lines, "c#100", "connect() to web:80") == "t=10.000000000 s  c#100   connect() to web:80");
 }
@@ -278,8 +279,8 @@ TEST_CASE("narration: knobs that decided are named with the rule (Linux tcp_conn
           "");
   }
   SECTION("tcp_syncookies=0: a quarter of tcp_max_syn_backlog stays free") {
-    auto spec = scenario({host("web", Os::kLinux, backlog(64), 0)},
-                         {client("storm", Os::kLinux, 0, simultaneous(10))}, sim::seconds(1));
+    auto spec = scenario({host("web", Os::kLinux, backlog(64), 0)}, {client("storm", Os::kLinux, 0, simultaneous(10))},
+                         sim::seconds(1));
     spec.hosts[0].kernel.tcp_syncookies = 0;
     spec.hosts[0].kernel.tcp_max_syn_backlog = 8;
     const auto lines = lines_of(narrate(spec, all_steps()));
@@ -299,11 +300,10 @@ TEST_CASE("narration: knobs that decided are named with the rule (Linux tcp_conn
                     "SYN)") != "");
   }
   SECTION("tcp_abort_on_overflow=1: a final ACK on a full accept queue is answered with RST") {
-    auto spec =
-        scenario({host("web", Os::kLinux, backlog(5), 0)},
-                 {client("early", Os::kLinux, 0, one_by_one(3)),
-                  client("batch", Os::kLinux, 0, simultaneous(6, sim::Time::zero() + sim::milliseconds(100)))},
-                 sim::seconds(2));
+    auto spec = scenario({host("web", Os::kLinux, backlog(5), 0)},
+                         {client("early", Os::kLinux, 0, one_by_one(3)),
+                          client("batch", Os::kLinux, 0, simultaneous(6, sim::Time::zero() + sim::milliseconds(100)))},
+                         sim::seconds(2));
     spec.hosts[0].kernel.tcp_abort_on_overflow = 1;
     const auto lines = lines_of(narrate(spec, all_steps()));
     CHECK(find_line(lines, "web:80",

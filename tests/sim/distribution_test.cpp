@@ -116,8 +116,8 @@ TEST_CASE("exponential durations", "[distribution]") {
 }
 
 TEST_CASE("uniform durations", "[distribution]") {
-  const auto [lo_ns, hi_ns] = GENERATE(table<std::int64_t, std::int64_t>(
-      {{0, 10'000'000}, {1'000'000, 3'000'000}, {2'000'000'000, 2'000'001'000}}));
+  const auto [lo_ns, hi_ns] = GENERATE(
+      table<std::int64_t, std::int64_t>({{0, 10'000'000}, {1'000'000, 3'000'000}, {2'000'000'000, 2'000'001'000}}));
   const std::uint64_t seed = GENERATE(as<std::uint64_t>{}, 1, 2, 3);
   const double a = static_cast<double>(lo_ns) * 1e-9;
   const double b = static_cast<double>(hi_ns) * 1e-9;
@@ -128,9 +128,9 @@ TEST_CASE("uniform durations", "[distribution]") {
 }
 
 TEST_CASE("lognormal durations", "[distribution]") {
-  const sim::LognormalDist dist = GENERATE(
-      sim::LognormalDist::from_mean_stddev(sim::milliseconds(5), sim::milliseconds(2)),
-      sim::LognormalDist::from_mean_stddev(sim::seconds(1), sim::seconds(1)), sim::LognormalDist{-7.0, 0.25});
+  const sim::LognormalDist dist =
+      GENERATE(sim::LognormalDist::from_mean_stddev(sim::milliseconds(5), sim::milliseconds(2)),
+               sim::LognormalDist::from_mean_stddev(sim::seconds(1), sim::seconds(1)), sim::LognormalDist{-7.0, 0.25});
   const std::uint64_t seed = GENERATE(as<std::uint64_t>{}, 1, 2, 3);
   // exp(μ + σZ): mean e^{μ+σ²/2}, variance (e^{σ²}−1)e^{2μ+σ²}, kurtosis
   // e^{4σ²} + 2e^{3σ²} + 3e^{2σ²} − 3 (so μ4 = kurtosis·variance²).
@@ -158,19 +158,16 @@ TEST_CASE("pareto durations", "[distribution]") {
   // skipped for them. Shapes 6 and 8 are checked in full; below 6 the tail makes the
   // normal approximation of s² too slow for n = 200k (one sample alone exceeds the
   // 99.9% bound with probability well above 0.1%).
-  const auto [mean_ms, shape] =
-      GENERATE(table<double, double>({{5.0, 2.5}, {10.0, 3.5}, {5.0, 6.0}, {1.0, 8.0}}));
+  const auto [mean_ms, shape] = GENERATE(table<double, double>({{5.0, 2.5}, {10.0, 3.5}, {5.0, 6.0}, {1.0, 8.0}}));
   const std::uint64_t seed = GENERATE(as<std::uint64_t>{}, 1, 2, 3);
-  const sim::ParetoDist dist =
-      sim::ParetoDist::from_mean_shape(*sim::duration_from_seconds(ms(mean_ms)), shape);
+  const sim::ParetoDist dist = sim::ParetoDist::from_mean_shape(*sim::duration_from_seconds(ms(mean_ms)), shape);
   const double xm = dist.scale.seconds();
   const double a = shape;
   // Pareto I: mean a·xm/(a−1), variance xm²·a/((a−1)²(a−2)), excess kurtosis
   // 6(a³ + a² − 6a − 2)/(a(a−3)(a−4)) for a > 4.
   const double mean = a * xm / (a - 1);
   const double var = xm * xm * a / ((a - 1) * (a - 1) * (a - 2));
-  const double mu4 =
-      a > 4 ? (3 + 6 * (a * a * a + a * a - 6 * a - 2) / (a * (a - 3) * (a - 4))) * var * var : kInf;
+  const double mu4 = a > 4 ? (3 + 6 * (a * a * a + a * a - 6 * a - 2) / (a * (a - 3) * (a - 4))) * var * var : kInf;
   check_distribution(dist, Theory{mean, var, mu4}, seed);
 }
 
@@ -220,7 +217,8 @@ TEST_CASE("empirical durations", "[distribution]") {
 TEST_CASE("degenerate and saturating cases", "[distribution]") {
   RandomStream rng(11);
   SECTION("constant") {
-    for (int i = 0; i < 10; ++i) CHECK(sim::sample(sim::ConstantDist{sim::milliseconds(5)}, rng) == sim::milliseconds(5));
+    for (int i = 0; i < 10; ++i)
+      CHECK(sim::sample(sim::ConstantDist{sim::milliseconds(5)}, rng) == sim::milliseconds(5));
     CHECK(sim::sample(sim::ConstantDist{sim::milliseconds(-5)}, rng) == sim::Duration::zero());
     CHECK(sim::mean_seconds(sim::ConstantDist{sim::milliseconds(5)}) == 0.005);
     CHECK(sim::variance_seconds2(sim::ConstantDist{sim::milliseconds(5)}) == 0.0);

@@ -101,8 +101,8 @@ TEST_CASE("interleaved pushes and pops match a reference model", "[event_queue]"
     // Push with probability 0.55 so the queue grows to a few thousand events, with
     // times from a narrow window after `now` so that ties are frequent.
     if (reference.empty() || rng.below(100) < 55) {
-      const std::int64_t at = monotone ? now + static_cast<std::int64_t>(rng.below(64))
-                                       : static_cast<std::int64_t>(rng.below(2000)) - 1000;
+      const std::int64_t at =
+          monotone ? now + static_cast<std::int64_t>(rng.below(64)) : static_cast<std::int64_t>(rng.below(2000)) - 1000;
       q.push(make_event(at, seq, seq));
       reference.emplace(at, seq);
       ++seq;

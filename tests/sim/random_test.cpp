@@ -20,9 +20,8 @@ using sim::RandomStream;
 
 TEST_CASE("SplitMix64 known answers", "[random]") {
   std::uint64_t state = 1234567;
-  const std::vector<std::uint64_t> expected = {6457827717110365317u, 3203168211198807973u,
-                                               9817491932198370423u, 4593380528125082431u,
-                                               16408922859458223821u};
+  const std::vector<std::uint64_t> expected = {6457827717110365317u, 3203168211198807973u, 9817491932198370423u,
+                                               4593380528125082431u, 16408922859458223821u};
   for (const auto e : expected) CHECK(sim::splitmix64_next(state) == e);
   CHECK(state == 1234567u + 5u * 0x9e3779b97f4a7c15u);
 }
@@ -53,9 +52,8 @@ TEST_CASE("xoshiro256** known answers", "[random]") {
   }
   SECTION("seeded by SplitMix64 from 42") {
     RandomStream rng(42);
-    const std::vector<std::uint64_t> expected = {1546998764402558742u, 6990951692964543102u,
-                                                 12544586762248559009u, 17057574109182124193u,
-                                                 18295552978065317476u, 14199186830065750584u};
+    const std::vector<std::uint64_t> expected = {1546998764402558742u,  6990951692964543102u,  12544586762248559009u,
+                                                 17057574109182124193u, 18295552978065317476u, 14199186830065750584u};
     for (const auto e : expected) CHECK(rng.next_u64() == e);
   }
   SECTION("an entity's stream: seed 42, name \"web:80\"") {
@@ -104,8 +102,8 @@ TEST_CASE("different names and seeds give different streams", "[random]") {
 TEST_CASE("streams of different names are uncorrelated", "[random]") {
   // Under independence the sample correlation r of n pairs has r·√n → N(0, 1), so
   // |r| <= z/√n at the stated confidence. Neighbouring names are the risky case.
-  const auto [name_a, name_b] = GENERATE(table<const char*, const char*>(
-      {{"client/0", "client/1"}, {"web:80", "web:81"}, {"a", "b"}}));
+  const auto [name_a, name_b] =
+      GENERATE(table<const char*, const char*>({{"client/0", "client/1"}, {"web:80", "web:81"}, {"a", "b"}}));
   const std::uint64_t seed = GENERATE(as<std::uint64_t>{}, 1, 99);
   RandomStream a(seed, name_a);
   RandomStream b(seed, name_b);
@@ -152,12 +150,8 @@ TEST_CASE("below(n) is uniform over 0..n-1", "[random]") {
   // Pearson's chi-square over equal-width bins of [0, n) against its critical value.
   // n = 3·2^62 is the case where a plain modulo would be badly biased (the lowest
   // quarter of the range twice as likely) and where Lemire's rejection step matters.
-  const auto [n, bins] = GENERATE(table<std::uint64_t, std::uint64_t>({{1, 1},
-                                                                        {2, 2},
-                                                                        {6, 6},
-                                                                        {7, 7},
-                                                                        {1000, 10},
-                                                                        {3ull << 62, 12}}));
+  const auto [n, bins] =
+      GENERATE(table<std::uint64_t, std::uint64_t>({{1, 1}, {2, 2}, {6, 6}, {7, 7}, {1000, 10}, {3ull << 62, 12}}));
   RandomStream rng(GENERATE(as<std::uint64_t>{}, 5, 6), "below");
   constexpr std::uint64_t kN = 120'000;
   std::vector<std::uint64_t> counts(bins, 0);

@@ -102,5 +102,6 @@ TEST_CASE("past kMaxLanes distinct delays, timers go to the heap", "[timer_lanes
   for (std::int64_t i = n; i >= 1; --i) lanes.set(r, sim::milliseconds(i), at_ms(i), static_cast<std::uint64_t>(i));
   engine.run();
   REQUIRE(r.seen.size() == static_cast<std::size_t>(n));
-  for (std::int64_t i = 1; i <= n; ++i) CHECK(r.seen[static_cast<std::size_t>(i - 1)] == Seen{at_ms(i), static_cast<std::uint64_t>(i)});
+  for (std::int64_t i = 1; i <= n; ++i)
+    CHECK(r.seen[static_cast<std::size_t>(i - 1)] == Seen{at_ms(i), static_cast<std::uint64_t>(i)});
 }

@@ -13,8 +13,8 @@
 #include <memory>
 #include <string>
 
-#include <catch2/catch.hpp>
 #include <stb_image.h>
+#include <catch2/catch.hpp>
 
 namespace {
 

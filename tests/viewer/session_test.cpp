@@ -35,7 +35,8 @@ void require_same_view(const model::Snapshot& a, const model::Snapshot& b) {
     REQUIRE(a.listeners[i].syns_dropped == b.listeners[i].syns_dropped);
   }
   REQUIRE(a.series.rows().size() == b.series.rows().size());
-  for (std::size_t i = 0; i < a.series.rows().size(); ++i) REQUIRE(a.series.rows()[i].values == b.series.rows()[i].values);
+  for (std::size_t i = 0; i < a.series.rows().size(); ++i)
+    REQUIRE(a.series.rows()[i].values == b.series.rows()[i].values);
 }
 
 }  // namespace

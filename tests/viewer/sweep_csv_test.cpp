@@ -87,8 +87,9 @@ TEST_CASE("a grid sweep plots one line per value of the other parameter, sorted 
 }
 
 TEST_CASE("a non-numeric parameter is plotted by category in order of appearance", "[viewer][sweep]") {
-  const auto t = table("hosts.web.os,failure_rate_mean,failure_rate_lo,failure_rate_hi\n"
-                       "windows,0.2,0.1,0.3\nlinux,0.5,0.4,0.6\nfreebsd,nan,0,0\n");
+  const auto t = table(
+      "hosts.web.os,failure_rate_mean,failure_rate_lo,failure_rate_hi\n"
+      "windows,0.2,0.1,0.3\nlinux,0.5,0.4,0.6\nfreebsd,nan,0,0\n");
   const viewer::SweepColumns c = viewer::classify_sweep_columns(t);
   REQUIRE_FALSE(viewer::default_group(t, c, 0));
   const viewer::SweepPlot p = viewer::sweep_plot(t, 0, c.metrics.at(0), std::nullopt);
@@ -99,9 +100,10 @@ TEST_CASE("a non-numeric parameter is plotted by category in order of appearance
   REQUIRE(p.skipped_rows == 1);
 }
 
-TEST_CASE("synstorm sweep's CSV: x is a varied PATH, not the point index or a replication count, and "
-          "the other PATH makes the lines",
-          "[viewer][sweep]") {
+TEST_CASE(
+    "synstorm sweep's CSV: x is a varied PATH, not the point index or a replication count, and "
+    "the other PATH makes the lines",
+    "[viewer][sweep]") {
   // The header of docs/sweeps.md, shortened to two metrics.
   const auto t = table(
       "point,hosts.server.listeners[0].backlog,hosts.server.listeners[0].workers,reps,connect_reps,"

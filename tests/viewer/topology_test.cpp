@@ -24,8 +24,7 @@ const viewer::TopologyNode& node(const viewer::Topology& t, const std::string& n
 
 }  // namespace
 
-TEST_CASE("without a network, client groups join their targets and balancers their backends",
-          "[viewer][topology]") {
+TEST_CASE("without a network, client groups join their targets and balancers their backends", "[viewer][topology]") {
   const model::ScenarioSpec spec = load("flash-crowd-balancer.yaml");
   REQUIRE_FALSE(spec.network);
   const viewer::Topology t = viewer::build_topology(spec);
@@ -49,8 +48,7 @@ TEST_CASE("without a network, client groups join their targets and balancers the
   }
 }
 
-TEST_CASE("with a network, routers sit between by their hop distance and edges are the links",
-          "[viewer][topology]") {
+TEST_CASE("with a network, routers sit between by their hop distance and edges are the links", "[viewer][topology]") {
   const model::ScenarioSpec spec = load("network-latency.yaml");
   REQUIRE(spec.network);
   const viewer::Topology t = viewer::build_topology(spec);
@@ -89,7 +87,8 @@ TEST_CASE("a balancer's edges to its backends carry its groups' open attempts", 
     const auto& from = t.nodes[t.edges[i].a];
     std::uint64_t expected = 0;
     for (std::size_t c = 0; c < spec.clients.size(); ++c) {
-      const bool carried = from.kind == viewer::NodeKind::kClient ? from.index == c : spec.clients[c].balancer == from.index;
+      const bool carried =
+          from.kind == viewer::NodeKind::kClient ? from.index == c : spec.clients[c].balancer == from.index;
       if (carried) expected += s.clients[c].counts.pending;
     }
     REQUIRE(loads[i] == expected);

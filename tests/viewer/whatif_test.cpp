@@ -68,8 +68,8 @@ TEST_CASE("backlog and workers change the chosen listener only", "[viewer][whati
 
 TEST_CASE("a new OS brings its defaults and keeps the knobs the scenario set that it has", "[viewer][whatif]") {
   ScenarioSpec base = two_hosts();
-  base.hosts[0].kernel.somaxconn = 1024;       // every OS has it
-  base.hosts[0].kernel.tcp_syncookies = 0;     // Linux and FreeBSD
+  base.hosts[0].kernel.somaxconn = 1024;           // every OS has it
+  base.hosts[0].kernel.tcp_syncookies = 0;         // Linux and FreeBSD
   base.hosts[0].kernel.tcp_abort_on_overflow = 1;  // Linux only
   viewer::WhatIf w;
   w.listener = 1;  // a:443, host a
