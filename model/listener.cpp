@@ -126,11 +126,15 @@ void Listeners::receive_syn(std::uint32_t slot) {
   }
   if (c.server_state == ServerState::kQueued) return;  // a stale retransmission
   const auto accept_len = static_cast<std::int64_t>(l.accept_queue.size());
-  const SynDecision d = l.personality.on_syn(accept_len, l.syn_queue_len, l.backlog);
+  // The decision with its rule when someone watches; otherwise only its verdict.
+  SynVerdictReason d;
   if (tracer_.on()) {
     TraceEvent e = tracer_.about(TraceKind::kSynDecision, slot);
-    e.syn = d;
+    e.syn = l.personality.on_syn(accept_len, l.syn_queue_len, l.backlog);
+    d = {e.syn.verdict, e.syn.reason};
     tracer_.emit(e);
+  } else {
+    d = l.personality.syn_verdict(accept_len, l.syn_queue_len, l.backlog);
   }
   switch (d.verdict) {
     case SynVerdict::kDrop:
@@ -174,13 +178,16 @@ void Listeners::receive_ack(std::uint32_t slot) {
   const bool has_request = c.server_state == ServerState::kRequest;
   if (!has_request && !c.cookie) return;  // already queued or accepted: a duplicate ACK
   const auto accept_len = static_cast<std::int64_t>(l.accept_queue.size());
-  const AckDecision decision = l.personality.on_final_ack(accept_len, l.backlog);
+  AckVerdict verdict;
   if (tracer_.on()) {
     TraceEvent e = tracer_.about(TraceKind::kAckDecision, slot);
-    e.ack = decision;
+    e.ack = l.personality.on_final_ack(accept_len, l.backlog);
+    verdict = e.ack.verdict;
     tracer_.emit(e);
+  } else {
+    verdict = l.personality.ack_verdict(accept_len, l.backlog);
   }
-  switch (decision.verdict) {
+  switch (verdict) {
     case AckVerdict::kComplete:
       if (has_request) remove_request(l, slot);
       c.cookie = false;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <type_traits>
 
 #include "model/spec.h"
 
@@ -199,9 +200,35 @@ bool holds(std::int64_t value, Compare op, std::int64_t limit) {
   return false;
 }
 
+// Each decision below is written once, as a template over whether it records why: with
+// kRecord it returns every comparison it made and its rule (for whoever watches the run);
+// without, the same code keeps only whether each comparison held, which is all the
+// simulator needs on its hot path when nobody watches.
+struct Held {
+  bool held = false;
+};
+struct NoRule {};
+template <bool kRecord>
+using CheckOf = std::conditional_t<kRecord, Comparison, Held>;
+template <bool kRecord>
+using RuleOf = std::conditional_t<kRecord, Rule, NoRule>;
+struct SynChoice {
+  SynVerdict verdict;
+  SynReason reason;
+  NoRule rule;
+};
+struct AckChoice {
+  AckVerdict verdict;
+  NoRule rule;
+};
+template <bool kRecord>
+using SynOf = std::conditional_t<kRecord, SynDecision, SynChoice>;
+template <bool kRecord>
+using AckOf = std::conditional_t<kRecord, AckDecision, AckChoice>;
+
 // `queue` `quantity` = value, compared with limit `limit` = limit_value.
-Comparison compare(std::string_view queue, std::string_view quantity, std::int64_t value, Compare op,
-                   std::string_view limit, std::int64_t limit_value, std::string_view source) {
+Comparison compare_recorded(std::string_view queue, std::string_view quantity, std::int64_t value, Compare op,
+                            std::string_view limit, std::int64_t limit_value, std::string_view source) {
   Comparison c;
   c.queue = queue;
   c.quantity = quantity;
@@ -214,34 +241,58 @@ Comparison compare(std::string_view queue, std::string_view quantity, std::int64
   return c;
 }
 
+template <bool kRecord>
+CheckOf<kRecord> compare(std::string_view queue, std::string_view quantity, std::int64_t value, Compare op,
+                         std::string_view limit, std::int64_t limit_value, std::string_view source) {
+  if constexpr (kRecord) {
+    return compare_recorded(queue, quantity, value, op, limit, limit_value, source);
+  } else {
+    return Held{holds(value, op, limit_value)};
+  }
+}
+
 // A quantity made of two numbers: left + right or left - right.
-Comparison compare_combined(std::string_view queue, std::string_view quantity, std::int64_t left, char combine,
-                            std::int64_t right, Compare op, std::string_view limit, std::int64_t limit_value,
-                            std::string_view source) {
-  Comparison c = compare(queue, quantity, combine == '+' ? left + right : left - right, op, limit, limit_value, source);
-  c.left = left;
-  c.right = right;
-  c.combine = combine;
+template <bool kRecord>
+CheckOf<kRecord> compare_combined(std::string_view queue, std::string_view quantity, std::int64_t left, char combine,
+                                  std::int64_t right, Compare op, std::string_view limit, std::int64_t limit_value,
+                                  std::string_view source) {
+  CheckOf<kRecord> c =
+      compare<kRecord>(queue, quantity, combine == '+' ? left + right : left - right, op, limit, limit_value, source);
+  if constexpr (kRecord) {
+    c.left = left;
+    c.right = right;
+    c.combine = combine;
+  }
   return c;
 }
 
-Rule rule_of(std::string_view source, KnobCondition knob = {}) {
+Rule recorded_rule(std::string_view source, KnobCondition knob = {}) {
   Rule r;
   r.knob = knob;
   r.source = source;
   return r;
 }
-Rule rule_of(std::string_view source, const Comparison& c, KnobCondition knob = {}) {
-  Rule r = rule_of(source, knob);
+Rule recorded_rule(std::string_view source, const Comparison& c, KnobCondition knob = {}) {
+  Rule r = recorded_rule(source, knob);
   r.compared[0] = c;
   r.count = 1;
   return r;
 }
-Rule rule_of(std::string_view source, const Comparison& first, const Comparison& second) {
-  Rule r = rule_of(source, first);
+Rule recorded_rule(std::string_view source, const Comparison& first, const Comparison& second) {
+  Rule r = recorded_rule(source, first);
   r.compared[1] = second;
   r.count = 2;
   return r;
+}
+
+// The rule of a verdict: its source, the comparisons that decided, the knob that chose.
+template <bool kRecord, class... Parts>
+RuleOf<kRecord> rule_of(std::string_view source, const Parts&... parts) {
+  if constexpr (kRecord) {
+    return recorded_rule(source, parts...);
+  } else {
+    return NoRule{};
+  }
 }
 
 // The first length at which a comparison of a growing length with a fixed limit holds.
@@ -320,40 +371,58 @@ BacklogDecision Personality::listen_decision(std::int64_t requested, std::option
   return d;
 }
 
-Comparison Personality::accept_queue_test(std::int64_t accept_len, std::int64_t backlog) const {
+template <bool kRecord>
+auto Personality::accept_check(std::int64_t accept_len, std::int64_t backlog) const {
   switch (os_) {
     case Os::kLinux:
       // sk_acceptq_is_full: sk_ack_backlog > sk_max_ack_backlog, so backlog + 1 completed
       // connections fit.
-      return compare(kAcceptQueue, "accept", accept_len, Compare::kGreater, "backlog", backlog, kSrcLinuxAcceptFull);
+      return compare<kRecord>(kAcceptQueue, "accept", accept_len, Compare::kGreater, "backlog", backlog,
+                              kSrcLinuxAcceptFull);
     case Os::kFreeBSD:
       // sonewconn / solisten_clone: over = sol_qlen > 3 * sol_qlimit / 2.
-      return compare(kAcceptQueue, "accept", accept_len, Compare::kGreater, "3*backlog/2", 3 * backlog / 2,
-                     kSrcFreeBSDAcceptFull);
+      return compare<kRecord>(kAcceptQueue, "accept", accept_len, Compare::kGreater, "3*backlog/2", 3 * backlog / 2,
+                              kSrcFreeBSDAcceptFull);
     case Os::kWindows:
-      return compare(kAcceptQueue, "accept", accept_len, Compare::kGreaterEqual, "backlog", backlog, kSrcWinsockQueue);
+      return compare<kRecord>(kAcceptQueue, "accept", accept_len, Compare::kGreaterEqual, "backlog", backlog,
+                              kSrcWinsockQueue);
     case Os::kMacOS:
-      return compare(kAcceptQueue, "accept", accept_len, Compare::kGreaterEqual, "backlog", backlog, kSrcMacQueue);
+      return compare<kRecord>(kAcceptQueue, "accept", accept_len, Compare::kGreaterEqual, "backlog", backlog,
+                              kSrcMacQueue);
   }
-  return {};
+  return CheckOf<kRecord>{};
 }
 
-Comparison Personality::syn_queue_test(std::int64_t syn_len, std::int64_t backlog) const {
+template <bool kRecord>
+auto Personality::syn_check(std::int64_t syn_len, std::int64_t backlog) const {
   switch (os_) {
     case Os::kLinux:
       // inet_csk_reqsk_queue_is_full: qlen > backlog since "tcp/dccp: allow a connection
       // when sk_max_ack_backlog is zero" (2025); older kernels used >=.
-      return compare(kSynQueue, "SYN", syn_len, Compare::kGreater, "backlog", backlog, kSrcLinuxSynFull);
+      return compare<kRecord>(kSynQueue, "SYN", syn_len, Compare::kGreater, "backlog", backlog, kSrcLinuxSynFull);
     case Os::kFreeBSD:
       // The syncache is sized on its own (cachelimit), not by the backlog.
-      return compare(kSyncache, "syncache", syn_len, Compare::kGreaterEqual, "syncache_limit", knobs_.syncache_limit,
-                     kSrcSyncache);
+      return compare<kRecord>(kSyncache, "syncache", syn_len, Compare::kGreaterEqual, "syncache_limit",
+                              knobs_.syncache_limit, kSrcSyncache);
     case Os::kWindows:
-      return compare(kSynQueue, "SYN", syn_len, Compare::kGreaterEqual, "backlog", backlog, kSrcWinsockQueue);
+      return compare<kRecord>(kSynQueue, "SYN", syn_len, Compare::kGreaterEqual, "backlog", backlog, kSrcWinsockQueue);
     case Os::kMacOS:
-      return compare(kSynQueue, "SYN", syn_len, Compare::kGreaterEqual, "backlog", backlog, kSrcMacQueue);
+      return compare<kRecord>(kSynQueue, "SYN", syn_len, Compare::kGreaterEqual, "backlog", backlog, kSrcMacQueue);
   }
-  return {};
+  return CheckOf<kRecord>{};
+}
+
+Comparison Personality::accept_queue_test(std::int64_t accept_len, std::int64_t backlog) const {
+  return accept_check<true>(accept_len, backlog);
+}
+bool Personality::accept_queue_full(std::int64_t accept_len, std::int64_t backlog) const {
+  return accept_check<false>(accept_len, backlog).held;
+}
+Comparison Personality::syn_queue_test(std::int64_t syn_len, std::int64_t backlog) const {
+  return syn_check<true>(syn_len, backlog);
+}
+bool Personality::syn_queue_full(std::int64_t syn_len, std::int64_t backlog) const {
+  return syn_check<false>(syn_len, backlog).held;
 }
 
 QueueLimit Personality::accept_limit(std::int64_t backlog) const {
@@ -377,17 +446,21 @@ QueueLimit Personality::syn_limit(std::int64_t backlog) const {
   return {};
 }
 
-SynDecision Personality::on_syn(std::int64_t accept_len, std::int64_t syn_len, std::int64_t backlog) const {
+template <bool kRecord>
+auto Personality::decide_syn(std::int64_t accept_len, std::int64_t syn_len, std::int64_t backlog) const {
+  using Result = SynOf<kRecord>;
   const KnobCondition cookies{"tcp_syncookies", knobs_.tcp_syncookies};
   switch (os_) {
     case Os::kWindows: {
       // Winsock listen page: "If a connection request arrives and the queue is full, the
       // client will receive an error with an indication of WSAECONNREFUSED." The queue of
       // pending connections counts both half-open and completed ones.
-      const Comparison pending = compare_combined(kPendingQueue, "accept + half-open", accept_len, '+', syn_len,
-                                                  Compare::kGreaterEqual, "backlog", backlog, kSrcWinsockQueue);
-      if (pending.held) return {SynVerdict::kRefuse, SynReason::kAcceptQueueFull, rule_of(kSrcWinsockListen, pending)};
-      return {SynVerdict::kQueue, SynReason::kAccepted, rule_of(kSrcWinsockListen, pending)};
+      const CheckOf<kRecord> pending =
+          compare_combined<kRecord>(kPendingQueue, "accept + half-open", accept_len, '+', syn_len,
+                                    Compare::kGreaterEqual, "backlog", backlog, kSrcWinsockQueue);
+      if (pending.held)
+        return Result{SynVerdict::kRefuse, SynReason::kAcceptQueueFull, rule_of<kRecord>(kSrcWinsockListen, pending)};
+      return Result{SynVerdict::kQueue, SynReason::kAccepted, rule_of<kRecord>(kSrcWinsockListen, pending)};
     }
     case Os::kMacOS: {
       // XNU creates the new socket at the SYN (sonewconn in tcp_input), and
@@ -395,89 +468,114 @@ SynDecision Personality::on_syn(std::int64_t accept_len, std::int64_t syn_len, s
       // connections, reaches so_qlimit (kern.ipc.soqlimitcompat=1). The SYN is dropped.
       // (tcp_dropdropablreq, which may evict an old embryonic connection first, is not
       // modelled.)
-      const Comparison pending = compare_combined(kPendingQueue, "accept + half-open", accept_len, '+', syn_len,
-                                                  Compare::kGreaterEqual, "backlog", backlog, kSrcMacQueue);
-      if (pending.held) return {SynVerdict::kDrop, SynReason::kAcceptQueueFull, rule_of(kSrcMacQueue, pending)};
-      return {SynVerdict::kQueue, SynReason::kAccepted, rule_of(kSrcMacQueue, pending)};
+      const CheckOf<kRecord> pending =
+          compare_combined<kRecord>(kPendingQueue, "accept + half-open", accept_len, '+', syn_len,
+                                    Compare::kGreaterEqual, "backlog", backlog, kSrcMacQueue);
+      if (pending.held)
+        return Result{SynVerdict::kDrop, SynReason::kAcceptQueueFull, rule_of<kRecord>(kSrcMacQueue, pending)};
+      return Result{SynVerdict::kQueue, SynReason::kAccepted, rule_of<kRecord>(kSrcMacQueue, pending)};
     }
     case Os::kFreeBSD: {
       // sys/netinet/tcp_syncache.c syncache_add: the listen queue is not looked at for a
       // SYN; the syncache answers, with a cookie once it is full (or always with
       // syncookies_only, our tcp_syncookies=2).
       if (knobs_.tcp_syncookies == 2) {
-        return {SynVerdict::kCookie, SynReason::kCookiesAlways, rule_of(kSrcSyncache, cookies)};
+        return Result{SynVerdict::kCookie, SynReason::kCookiesAlways, rule_of<kRecord>(kSrcSyncache, cookies)};
       }
-      const Comparison cache = syn_queue_test(syn_len, backlog);
+      const CheckOf<kRecord> cache = syn_check<kRecord>(syn_len, backlog);
       if (cache.held) {
         const SynVerdict v = knobs_.tcp_syncookies == 0 ? SynVerdict::kDrop : SynVerdict::kCookie;
-        return {v, SynReason::kSynQueueFull, rule_of(kSrcSyncache, cache, cookies)};
+        return Result{v, SynReason::kSynQueueFull, rule_of<kRecord>(kSrcSyncache, cache, cookies)};
       }
-      return {SynVerdict::kQueue, SynReason::kAccepted, rule_of(kSrcSyncache, cache)};
+      return Result{SynVerdict::kQueue, SynReason::kAccepted, rule_of<kRecord>(kSrcSyncache, cache)};
     }
     case Os::kLinux: break;
   }
   // Linux, net/ipv4/tcp_input.c tcp_conn_request, in the kernel's order.
   bool want_cookie = false;
-  Comparison syn_queue;
+  CheckOf<kRecord> syn_queue{};
   if (knobs_.tcp_syncookies != 2) {
-    syn_queue = syn_queue_test(syn_len, backlog);
+    syn_queue = syn_check<kRecord>(syn_len, backlog);
     if (syn_queue.held) {
       // tcp_syn_flood_action: cookies if enabled, otherwise drop.
       if (knobs_.tcp_syncookies == 0) {
-        return {SynVerdict::kDrop, SynReason::kSynQueueFull, rule_of(kSrcLinuxConnRequest, syn_queue, cookies)};
+        return Result{SynVerdict::kDrop, SynReason::kSynQueueFull,
+                      rule_of<kRecord>(kSrcLinuxConnRequest, syn_queue, cookies)};
       }
       want_cookie = true;
     }
   }
-  const Comparison accept_queue = accept_queue_test(accept_len, backlog);
+  const CheckOf<kRecord> accept_queue = accept_check<kRecord>(accept_len, backlog);
   if (accept_queue.held) {  // LINUX_MIB_LISTENOVERFLOWS
-    return {SynVerdict::kDrop, SynReason::kAcceptQueueFull, rule_of(kSrcLinuxConnRequest, accept_queue)};
+    return Result{SynVerdict::kDrop, SynReason::kAcceptQueueFull, rule_of<kRecord>(kSrcLinuxConnRequest, accept_queue)};
   }
   if (knobs_.tcp_syncookies == 2) {
-    return {SynVerdict::kCookie, SynReason::kCookiesAlways, rule_of(kSrcLinuxConnRequest, cookies)};
+    return Result{SynVerdict::kCookie, SynReason::kCookiesAlways, rule_of<kRecord>(kSrcLinuxConnRequest, cookies)};
   }
   if (want_cookie) {
-    return {SynVerdict::kCookie, SynReason::kSynQueueFull, rule_of(kSrcLinuxConnRequest, syn_queue, cookies)};
+    return Result{SynVerdict::kCookie, SynReason::kSynQueueFull,
+                  rule_of<kRecord>(kSrcLinuxConnRequest, syn_queue, cookies)};
   }
   // "Kill the following clause, if you dislike this way": without syncookies, keep a
   // quarter of tcp_max_syn_backlog free.
   if (knobs_.tcp_syncookies == 0) {
     const std::int64_t max_syn = knobs_.tcp_max_syn_backlog;
-    const Comparison pressure =
-        compare_combined(kSynQueue, "tcp_max_syn_backlog - SYN queue", max_syn, '-', syn_len, Compare::kLess,
-                         "tcp_max_syn_backlog/4", max_syn >> 2, kSrcLinuxConnRequest);
+    const CheckOf<kRecord> pressure =
+        compare_combined<kRecord>(kSynQueue, "tcp_max_syn_backlog - SYN queue", max_syn, '-', syn_len, Compare::kLess,
+                                  "tcp_max_syn_backlog/4", max_syn >> 2, kSrcLinuxConnRequest);
     if (pressure.held) {
-      return {SynVerdict::kDrop, SynReason::kSynBacklogPressure, rule_of(kSrcLinuxConnRequest, pressure, cookies)};
+      return Result{SynVerdict::kDrop, SynReason::kSynBacklogPressure,
+                    rule_of<kRecord>(kSrcLinuxConnRequest, pressure, cookies)};
     }
   }
-  return {SynVerdict::kQueue, SynReason::kAccepted, rule_of(kSrcLinuxConnRequest, syn_queue, accept_queue)};
+  return Result{SynVerdict::kQueue, SynReason::kAccepted,
+                rule_of<kRecord>(kSrcLinuxConnRequest, syn_queue, accept_queue)};
 }
 
-AckDecision Personality::on_final_ack(std::int64_t accept_len, std::int64_t backlog) const {
+template <bool kRecord>
+auto Personality::decide_final_ack(std::int64_t accept_len, std::int64_t backlog) const {
+  using Result = AckOf<kRecord>;
   switch (os_) {
     case Os::kMacOS:
       // The socket was made at the SYN; the ACK only completes it: nothing is compared.
-      return {AckVerdict::kComplete, rule_of(kSrcMacAck)};
+      return Result{AckVerdict::kComplete, rule_of<kRecord>(kSrcMacAck)};
     case Os::kWindows: {
-      const Comparison accept_queue = accept_queue_test(accept_len, backlog);
-      return {accept_queue.held ? AckVerdict::kReset : AckVerdict::kComplete, rule_of(kSrcWinsockQueue, accept_queue)};
+      const CheckOf<kRecord> accept_queue = accept_check<kRecord>(accept_len, backlog);
+      return Result{accept_queue.held ? AckVerdict::kReset : AckVerdict::kComplete,
+                    rule_of<kRecord>(kSrcWinsockQueue, accept_queue)};
     }
     case Os::kFreeBSD: {
       // sys/netinet/tcp_input.c: syncache_expand could not get a socket (sonewconn
       // failed): RST with rst_on_sock_fail, otherwise wait for the client to ACK again.
-      const Comparison accept_queue = accept_queue_test(accept_len, backlog);
-      if (!accept_queue.held) return {AckVerdict::kComplete, rule_of(kSrcFreeBSDExpand, accept_queue)};
-      return {knobs_.rst_on_sock_fail ? AckVerdict::kReset : AckVerdict::kDrop,
-              rule_of(kSrcFreeBSDExpand, accept_queue, {"rst_on_sock_fail", knobs_.rst_on_sock_fail})};
+      const CheckOf<kRecord> accept_queue = accept_check<kRecord>(accept_len, backlog);
+      if (!accept_queue.held) return Result{AckVerdict::kComplete, rule_of<kRecord>(kSrcFreeBSDExpand, accept_queue)};
+      return Result{knobs_.rst_on_sock_fail ? AckVerdict::kReset : AckVerdict::kDrop,
+                    rule_of<kRecord>(kSrcFreeBSDExpand, accept_queue,
+                                     KnobCondition{"rst_on_sock_fail", knobs_.rst_on_sock_fail})};
     }
     case Os::kLinux: break;
   }
-  const Comparison accept_queue = accept_queue_test(accept_len, backlog);
-  if (!accept_queue.held) return {AckVerdict::kComplete, rule_of(kSrcLinuxCheckReq, accept_queue)};
+  const CheckOf<kRecord> accept_queue = accept_check<kRecord>(accept_len, backlog);
+  if (!accept_queue.held) return Result{AckVerdict::kComplete, rule_of<kRecord>(kSrcLinuxCheckReq, accept_queue)};
   // net/ipv4/tcp_minisocks.c tcp_check_req, listen_overflow: with tcp_abort_on_overflow=0
   // the request is marked acked and kept; the SYN-ACK timer retries later.
-  return {knobs_.tcp_abort_on_overflow ? AckVerdict::kReset : AckVerdict::kDrop,
-          rule_of(kSrcLinuxCheckReq, accept_queue, {"tcp_abort_on_overflow", knobs_.tcp_abort_on_overflow})};
+  return Result{knobs_.tcp_abort_on_overflow ? AckVerdict::kReset : AckVerdict::kDrop,
+                rule_of<kRecord>(kSrcLinuxCheckReq, accept_queue,
+                                 KnobCondition{"tcp_abort_on_overflow", knobs_.tcp_abort_on_overflow})};
+}
+
+SynDecision Personality::on_syn(std::int64_t accept_len, std::int64_t syn_len, std::int64_t backlog) const {
+  return decide_syn<true>(accept_len, syn_len, backlog);
+}
+SynVerdictReason Personality::syn_verdict(std::int64_t accept_len, std::int64_t syn_len, std::int64_t backlog) const {
+  const SynChoice c = decide_syn<false>(accept_len, syn_len, backlog);
+  return {c.verdict, c.reason};
+}
+AckDecision Personality::on_final_ack(std::int64_t accept_len, std::int64_t backlog) const {
+  return decide_final_ack<true>(accept_len, backlog);
+}
+AckVerdict Personality::ack_verdict(std::int64_t accept_len, std::int64_t backlog) const {
+  return decide_final_ack<false>(accept_len, backlog).verdict;
 }
 
 std::int64_t backlog_argument(const Personality& p, const BacklogRequest& b) {

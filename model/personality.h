@@ -146,6 +146,10 @@ enum class SynReason : std::uint8_t {
   kSynBacklogPressure,  // Linux without cookies: fewer than tcp_max_syn_backlog/4 slots left
   kCookiesAlways,       // Linux tcp_syncookies=2
 };
+struct SynVerdictReason {
+  SynVerdict verdict = SynVerdict::kQueue;
+  SynReason reason = SynReason::kAccepted;
+};
 struct SynDecision {
   SynVerdict verdict = SynVerdict::kQueue;
   SynReason reason = SynReason::kAccepted;
@@ -205,23 +209,25 @@ class Personality {
     return listen_decision(requested, current).backlog;
   }
 
-  // Whether a listener with `accept_len` completed connections waiting is full.
+  // Whether a listener with `accept_len` completed connections waiting is full: the
+  // comparison made, or (on the simulator's hot path) only its answer.
   Comparison accept_queue_test(std::int64_t accept_len, std::int64_t backlog) const;
-  bool accept_queue_full(std::int64_t accept_len, std::int64_t backlog) const {
-    return accept_queue_test(accept_len, backlog).held;
-  }
+  bool accept_queue_full(std::int64_t accept_len, std::int64_t backlog) const;
   // Whether the half-open (SYN) queue is at its limit.
   Comparison syn_queue_test(std::int64_t syn_len, std::int64_t backlog) const;
-  bool syn_queue_full(std::int64_t syn_len, std::int64_t backlog) const {
-    return syn_queue_test(syn_len, backlog).held;
-  }
+  bool syn_queue_full(std::int64_t syn_len, std::int64_t backlog) const;
 
   // The first length at which accept_queue_full (syn_queue_full) holds for `backlog`.
   QueueLimit accept_limit(std::int64_t backlog) const;
   QueueLimit syn_limit(std::int64_t backlog) const;
 
+  // What happens to a SYN, and to the final ACK of a request, with the rule that decided.
   SynDecision on_syn(std::int64_t accept_len, std::int64_t syn_len, std::int64_t backlog) const;
   AckDecision on_final_ack(std::int64_t accept_len, std::int64_t backlog) const;
+  // The same decisions, made by the same code, without building their rules: what the
+  // simulator asks when nobody watches the run.
+  SynVerdictReason syn_verdict(std::int64_t accept_len, std::int64_t syn_len, std::int64_t backlog) const;
+  AckVerdict ack_verdict(std::int64_t accept_len, std::int64_t backlog) const;
 
   // Server: how many times a half-open request's SYN-ACK is retransmitted before it is
   // forgotten, given the SYN queue's length and how many of its requests are young
@@ -241,6 +247,17 @@ class Personality {
   sim::Time timer_fire_time(sim::Time now, sim::Duration timeout) const;
 
  private:
+  // Each decision is written once, as a template over whether it records its rule
+  // (personality.cpp); the public functions above are its two instantiations.
+  template <bool kRecord>
+  auto accept_check(std::int64_t accept_len, std::int64_t backlog) const;
+  template <bool kRecord>
+  auto syn_check(std::int64_t syn_len, std::int64_t backlog) const;
+  template <bool kRecord>
+  auto decide_syn(std::int64_t accept_len, std::int64_t syn_len, std::int64_t backlog) const;
+  template <bool kRecord>
+  auto decide_final_ack(std::int64_t accept_len, std::int64_t backlog) const;
+
   Os os_;
   KernelKnobs knobs_;
 };

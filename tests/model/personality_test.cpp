@@ -593,3 +593,35 @@ TEST_CASE("records: comparison symbols and their negations", "[personality][reco
   CHECK(model::negated_symbol(model::Compare::kLess) == ">=");
   CHECK(model::negated_symbol(model::Compare::kLessEqual) == ">");
 }
+
+TEST_CASE("records: a decision's verdict is the same with and without its rule", "[personality][record]") {
+  // The simulator asks for the verdict alone unless someone watches the run; both come
+  // from one template in personality.cpp. Over every OS and the knobs that change a
+  // verdict, and a grid of queue lengths around small backlogs, they must agree.
+  for (const Os os : model::all_oses()) {
+    for (const std::int64_t cookies : {0, 1, 2}) {
+      for (const std::int64_t abort : {0, 1}) {
+        auto k = model::default_knobs(os);
+        k.tcp_syncookies = cookies;
+        k.tcp_abort_on_overflow = abort;
+        k.rst_on_sock_fail = abort;
+        k.tcp_max_syn_backlog = 16;  // so that the Linux 3/4 rule is reached on the grid
+        k.syncache_limit = 6;
+        const Personality p(os, k);
+        for (std::int64_t backlog = 0; backlog <= 8; ++backlog) {
+          for (std::int64_t accept = 0; accept <= 14; ++accept) {
+            CHECK(p.accept_queue_full(accept, backlog) == p.accept_queue_test(accept, backlog).held);
+            CHECK(p.syn_queue_full(accept, backlog) == p.syn_queue_test(accept, backlog).held);
+            CHECK(p.ack_verdict(accept, backlog) == p.on_final_ack(accept, backlog).verdict);
+            for (std::int64_t syn = 0; syn <= 14; ++syn) {
+              const model::SynDecision full = p.on_syn(accept, syn, backlog);
+              const model::SynVerdictReason bare = p.syn_verdict(accept, syn, backlog);
+              CHECK(bare.verdict == full.verdict);
+              CHECK(bare.reason == full.reason);
+            }
+          }
+        }
+      }
+    }
+  }
+}
