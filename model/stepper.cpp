@@ -98,6 +98,7 @@ Snapshot Stepper::snapshot() const {
     s.connect_latency.merge(r.connect_latency);
     s.clients.push_back(std::move(c));
   }
+  s.balancers = world_->balancer_results();
   s.series = world_->series();
   return s;
 }

@@ -76,6 +76,9 @@ struct Snapshot {
   // link_down fault.
   std::vector<bool> host_down;
   std::vector<bool> link_down;
+  // Parallel to the spec's balancers: what each did with its backends so far (as RunResults
+  // reports them at the end), with the connections each backend has now.
+  std::vector<BalancerResults> balancers;
   sim::TimeSeries series{{}};  // the sample rows so far (World's columns)
 };
 

@@ -228,6 +228,8 @@ const ClientResults& World::client_results(std::size_t i) const { return impl_->
 
 const sim::TimeSeries& World::series() const { return impl_->sampler.series(); }
 
+std::vector<BalancerResults> World::balancer_results() const { return impl_->balancers.results(); }
+
 bool World::host_down(std::size_t h) const { return impl_->wire.host_down(h); }
 
 bool World::link_down(std::size_t l) const { return impl_->wire.link_down(l); }
