@@ -8,11 +8,15 @@
 
 #include <imgui.h>
 #include <imgui_stdlib.h>
+#define GLFW_INCLUDE_NONE
+#include <GLFW/glfw3.h>
 
 #include "config/loader.h"
 #include "model/personality.h"
 #include "sim/format.h"
 #include "viewer/plot.h"
+#include "viewer/text.h"
+#include "viewer/widgets.h"
 
 namespace viewer::ui {
 
@@ -39,12 +43,6 @@ ImU32 heat(float share) {
     return static_cast<int>(static_cast<float>(a) + (static_cast<float>(b - a) * share));
   };
   return IM_COL32(mix(110, 240), mix(115, 70), mix(125, 50), 255);
-}
-
-std::string with_commas(std::uint64_t v) {
-  std::string digits = std::to_string(v);
-  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(static_cast<std::size_t>(i), ",");
-  return digits;
 }
 
 // A column of a time series as a plot line; values divided by `per` (the interval, for
@@ -115,12 +113,17 @@ std::optional<std::string> FileDialog::draw() {
     for (const DirEntry& e : entries_) {
       const std::string label = e.directory ? e.name + "/" : e.name;
       const std::string full = (dir_ / e.name).string();
-      if (ImGui::Selectable(label.c_str(), !e.directory && path_ == full, ImGuiSelectableFlags_AllowDoubleClick)) {
+      // A click picks a file, a double click opens it: its second press, on the file the
+      // first one picked (not on whatever a folder's listing put under the pointer).
+      const bool picked = !e.directory && path_ == full;
+      const bool clicked = ImGui::Selectable(label.c_str(), picked, ImGuiSelectableFlags_AllowDoubleClick);
+      const bool opened = picked && ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left);
+      if (clicked || opened) {
         if (e.directory) {
           next = dir_ / e.name;
         } else {
           path_ = full;
-          if (ImGui::IsMouseDoubleClicked(0)) chosen = path_;
+          if (opened) chosen = path_;
         }
       }
     }
@@ -131,7 +134,7 @@ std::optional<std::string> FileDialog::draw() {
   const bool typed = ImGui::InputText("##path", &path_, ImGuiInputTextFlags_EnterReturnsTrue);
   if ((ImGui::Button("Open") || typed) && !path_.empty()) chosen = path_;
   ImGui::SameLine();
-  if (ImGui::Button("Cancel")) ImGui::CloseCurrentPopup();
+  if (ImGui::Button("Cancel") || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) ImGui::CloseCurrentPopup();
   if (chosen) ImGui::CloseCurrentPopup();
   ImGui::EndPopup();
   return chosen;
@@ -280,7 +283,45 @@ std::string App::open_sweep(const std::string& path) {
   return err;
 }
 
+void App::set_ui_scale(float scale) {
+  ui_scale_ = std::clamp(scale, kMinScale, kMaxScale);
+  if (!scale_set_) default_scale_ = ui_scale_;
+  scale_set_ = true;
+}
+
+void App::handle_shortcuts() {
+  const ImGuiIO& io = ImGui::GetIO();
+  // Keys belong to the field being typed in, and to an open dialog.
+  if (io.WantTextInput || ImGui::IsPopupOpen(nullptr, ImGuiPopupFlags_AnyPopupId)) return;
+  const auto pressed = [](int glfw_key) { return ImGui::IsKeyPressed(glfw_key); };
+  if (io.KeyCtrl) {
+    // Ctrl+plus (the = key, or the keypad's +), Ctrl+minus, Ctrl+0: steps of 1/8.
+    if (pressed(GLFW_KEY_EQUAL) || pressed(GLFW_KEY_KP_ADD)) set_ui_scale(ui_scale_ + 0.125f);
+    if (pressed(GLFW_KEY_MINUS) || pressed(GLFW_KEY_KP_SUBTRACT)) set_ui_scale(ui_scale_ - 0.125f);
+    if (pressed(GLFW_KEY_0) || pressed(GLFW_KEY_KP_0)) set_ui_scale(default_scale_);
+    return;
+  }
+  if (!session_) return;
+  Session& s = *session_;
+  if (pressed(GLFW_KEY_SPACE)) s.set_playing(!s.playing());
+  if (pressed(GLFW_KEY_HOME)) s.seek(sim::Time::zero());
+  if (pressed(GLFW_KEY_RIGHT)) {
+    // One event; with Shift, one sample interval.
+    if (io.KeyShift) {
+      s.seek(s.now() + s.spec().sample_interval);
+    } else {
+      s.step();
+    }
+  }
+  if (pressed(GLFW_KEY_LEFT)) {
+    // Back one sample interval (a re-run from t = 0 to there).
+    const sim::Duration back = std::min(s.spec().sample_interval, s.now() - sim::Time::zero());
+    s.seek(s.now() - back);
+  }
+}
+
 void App::frame(double wall_seconds) {
+  handle_shortcuts();
   if (session_) session_->tick(wall_seconds);
   const ImGuiIO& io = ImGui::GetIO();
   ImGui::SetNextWindowPos({0, 0});
@@ -341,11 +382,17 @@ void App::draw_controls() {
   ImGui::SameLine();
   ImGui::Text("%s  (%s, seed %s)", s.source().c_str(), s.spec().name.c_str(), std::to_string(s.spec().seed).c_str());
 
-  if (ImGui::Button(s.playing() ? "Pause" : "Play", {4.5f * ImGui::GetFontSize(), 0})) s.set_playing(!s.playing());
+  // At the end, Play plays the run again from t = 0.
+  const char* play = s.playing() ? "Pause" : s.at_end() ? "Replay" : "Play";
+  if (ImGui::Button(play, {4.5f * ImGui::GetFontSize(), 0})) s.set_playing(!s.playing());
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Space: play / pause; at the end, from t = 0 again");
   ImGui::SameLine();
   if (ImGui::Button("Step")) s.step();
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("One event (Right arrow; Shift+Right: one sample interval, Left: back one)");
   ImGui::SameLine();
   if (ImGui::Button("Rewind")) s.seek(sim::Time::zero());
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Home");
   ImGui::SameLine();
   float speed = static_cast<float>(s.speed());
   ImGui::SetNextItemWidth(10.0f * ImGui::GetFontSize());
@@ -355,16 +402,18 @@ void App::draw_controls() {
   if (ImGui::Checkbox("narrate", &narrate)) s.set_narrating(narrate);
   ImGui::SameLine();
   const float duration = static_cast<float>((s.end() - sim::Time::zero()).seconds());
-  ImGui::SetNextItemWidth(-28.0f * ImGui::GetFontSize());
-  ImGui::SliderFloat("##time", &scrub_seconds_, 0.0f, duration, "t = %.3f s");
+  ImGui::SetNextItemWidth(-34.0f * ImGui::GetFontSize());
+  ImGui::SliderFloat("##time", &scrub_seconds_, 0.0f, duration, "%.3f s");
   // Moving back is a re-run from t = 0: done once, when the slider is let go.
   if (ImGui::IsItemDeactivatedAfterEdit()) {
     s.seek(sim::Time::zero() + sim::duration_from_seconds(scrub_seconds_).value_or(sim::Duration::zero()));
   }
   if (!ImGui::IsItemActive()) scrub_seconds_ = static_cast<float>(s.now().seconds());
   ImGui::SameLine();
-  ImGui::Text("of %s   %s events", sim::format_duration(s.end() - sim::Time::zero()).c_str(),
-              with_commas(s.snapshot().events).c_str());
+  // Exact to the nanosecond, as `synstorm explain` prints times: a step moves it.
+  ImGui::Text("t = %s s of %s   %s events%s", sim::format_seconds(s.now()).c_str(),
+              sim::format_duration(s.end() - sim::Time::zero()).c_str(), with_commas(s.snapshot().events).c_str(),
+              s.at_end() ? "   finished" : "");
 }
 
 void App::draw_run() {
@@ -392,32 +441,52 @@ void App::draw_run() {
   ImGui::EndTable();
 }
 
+namespace {
+
+float imgui_text_width(const std::string& text, void*) { return ImGui::CalcTextSize(text.c_str()).x; }
+
+}  // namespace
+
 void App::draw_topology(float height) {
   const Session& s = *session_;
   const model::Snapshot& snap = s.snapshot();
-  ImGui::TextUnformatted(s.spec().network ? "Topology (network links; width and colour: attempts open across them)"
-                                          : "Topology (no network: who connects to whom; colour: attempts open)");
+  ImGui::TextUnformatted(s.spec().network
+                             ? "Topology (network links; width and colour: attempts open across them)"
+                             : "Topology (who connects to whom; colour: attempts open, connections active)");
   const float h = height - ImGui::GetTextLineHeightWithSpacing();
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
   const float w = ImGui::GetContentRegionAvail().x;
   ImGui::InvisibleButton("topology", {w, h});
+  const bool hovered = ImGui::IsItemHovered();
   ImDrawList* dl = ImGui::GetWindowDrawList();
   dl->AddRectFilled(p0, {p0.x + w, p0.y + h}, IM_COL32(20, 22, 27, 255), 3.0f);
+  dl->PushClipRect(p0, {p0.x + w, p0.y + h}, true);
   const float font = ImGui::GetFontSize();
-  const float mx = 3.5f * font, my = 1.2f * font;
-  const auto at = [&](const TopologyNode& n) {
-    return ImVec2{p0.x + mx + n.x * (w - 2 * mx), p0.y + my + n.y * (h - 2.6f * my)};
-  };
 
-  const std::vector<std::uint64_t> loads = edge_loads(topology_, s.spec(), snap);
-  std::uint64_t top = 0;
-  for (const auto l : loads) top = std::max(top, l);
+  const std::vector<EdgeLoad> loads = edge_loads(topology_, s.spec(), snap);
+  std::vector<std::string> texts;
+  std::vector<bool> down(topology_.edges.size());
   for (std::size_t i = 0; i < topology_.edges.size(); ++i) {
     const TopologyEdge& e = topology_.edges[i];
-    const ImVec2 a = at(topology_.nodes[e.a]), b = at(topology_.nodes[e.b]);
-    const float share = top > 0 ? static_cast<float>(loads[i]) / static_cast<float>(top) : 0.0f;
-    const bool down = e.link && *e.link < snap.link_down.size() && snap.link_down[*e.link];
-    if (down) {
+    down[i] = e.link && *e.link < snap.link_down.size() && snap.link_down[*e.link];
+    texts.push_back(edge_text(e, loads[i], down[i]));
+  }
+  std::vector<std::string> names;
+  for (const TopologyNode& n : topology_.nodes) {
+    const bool cut = n.kind == NodeKind::kHost && n.index < snap.host_down.size() && snap.host_down[n.index];
+    names.push_back(cut ? n.name + " DOWN" : n.name);
+  }
+  const GraphLayout g = lay_out(topology_, names, texts, w, h, font, imgui_text_width, nullptr);
+  const auto at = [&](std::size_t node) { return ImVec2{p0.x + g.x[node], p0.y + g.y[node]}; };
+  std::uint64_t top = 0;
+  for (const EdgeLoad& l : loads) top = std::max(top, l.now);
+  const ImVec2 mouse = ImGui::GetIO().MousePos;
+  std::string tooltip;
+  for (std::size_t i = 0; i < topology_.edges.size(); ++i) {
+    const TopologyEdge& e = topology_.edges[i];
+    const ImVec2 a = at(e.a), b = at(e.b);
+    const float share = top > 0 ? static_cast<float>(loads[i].now) / static_cast<float>(top) : 0.0f;
+    if (down[i]) {
       // A link_down fault: dashes, and no traffic crosses it.
       constexpr int kDashes = 14;
       for (int d = 0; d < kDashes; d += 2) {
@@ -428,18 +497,22 @@ void App::draw_topology(float height) {
     } else {
       dl->AddLine(a, b, heat(share), 1.5f + 5.0f * share);
     }
-    std::string label = e.label;
-    if (down) label += std::string(label.empty() ? "" : " ") + "DOWN";
-    if (loads[i] > 0) label += (label.empty() ? "" : " ") + compact(static_cast<double>(loads[i])) + " open";
-    if (!label.empty()) {
-      // Nearer the far end, where edges fanning out of one node are apart.
-      const ImVec2 mid{a.x + (b.x - a.x) * 0.6f, a.y + (b.y - a.y) * 0.6f};
-      const float tw = ImGui::CalcTextSize(label.c_str()).x;
-      dl->AddText({mid.x - tw / 2, mid.y - 1.1f * font}, IM_COL32(220, 220, 220, 255), label.c_str());
+    if (texts[i].empty()) continue;
+    const std::string what = topology_.nodes[e.a].name + " -> " + topology_.nodes[e.b].name + ": " + texts[i];
+    if (const auto& box = g.edge_label[i]) {
+      dl->AddText({p0.x + box->x0, p0.y + box->y0}, IM_COL32(220, 220, 220, 255), texts[i].c_str());
+      if (hovered && mouse.x >= p0.x + box->x0 && mouse.x < p0.x + box->x1 && mouse.y >= p0.y + box->y0 &&
+          mouse.y < p0.y + box->y1)
+        tooltip = what;
     }
+    // Near the middle of an edge, its text (placed or left out for want of room).
+    const ImVec2 mid{(a.x + b.x) / 2, (a.y + b.y) / 2};
+    if (hovered && tooltip.empty() && std::abs(mouse.x - mid.x) < font && std::abs(mouse.y - mid.y) < font)
+      tooltip = what;
   }
-  for (const TopologyNode& n : topology_.nodes) {
-    const ImVec2 c = at(n);
+  for (std::size_t i = 0; i < topology_.nodes.size(); ++i) {
+    const TopologyNode& n = topology_.nodes[i];
+    const ImVec2 c = at(i);
     const float r = 0.6f * font;
     switch (n.kind) {
       case NodeKind::kClient: dl->AddCircleFilled(c, r, IM_COL32(110, 160, 255, 255)); break;
@@ -458,20 +531,22 @@ void App::draw_topology(float height) {
                             : full >= 0.7f ? IM_COL32(240, 165, 50, 255)
                                            : IM_COL32(80, 190, 110, 255);
         if (n.index < snap.host_down.size() && snap.host_down[n.index]) {
-          // A host_down fault: cut off, drawn hollow.
+          // A host_down fault: cut off, drawn hollow, in red.
           dl->AddRect({c.x - r * 1.2f, c.y - r}, {c.x + r * 1.2f, c.y + r}, IM_COL32(230, 70, 60, 255), 3.0f, 0, 2.0f);
-          const char* text = "DOWN";
-          const float dw = ImGui::CalcTextSize(text).x;
-          dl->AddText({c.x - dw / 2, c.y - r - 1.1f * font}, IM_COL32(230, 70, 60, 255), text);
         } else {
           dl->AddRectFilled({c.x - r * 1.2f, c.y - r}, {c.x + r * 1.2f, c.y + r}, color, 3.0f);
         }
         break;
       }
     }
-    const float tw = ImGui::CalcTextSize(n.name.c_str()).x;
-    dl->AddText({c.x - tw / 2, c.y + 0.75f * font}, IM_COL32(230, 230, 230, 255), n.name.c_str());
+    const Box& box = g.node_label[i];
+    const bool cut = names[i].size() != n.name.size();
+    dl->AddText({p0.x + box.x0, p0.y + box.y0}, cut ? IM_COL32(230, 70, 60, 255) : IM_COL32(230, 230, 230, 255),
+                names[i].c_str());
+    if (hovered && std::abs(mouse.x - c.x) < r * 1.5f && std::abs(mouse.y - c.y) < r * 1.5f) tooltip = names[i];
   }
+  dl->PopClipRect();
+  if (!tooltip.empty()) ImGui::SetTooltip("%s", tooltip.c_str());
 }
 
 void App::draw_queues(float height) {
@@ -530,6 +605,8 @@ void App::draw_what_if() {
         if (ImGui::Selectable(name(i).c_str(), i == w.listener) && i != w.listener) {
           // One listener is edited at a time: another starts from its own values.
           changed = w.touches_listener();
+          backlog_draft_.discard();
+          workers_draft_.discard();
           const double scale = w.arrival_scale;
           w = WhatIf{};
           w.listener = i;
@@ -545,19 +622,24 @@ void App::draw_what_if() {
     const std::int64_t written_backlog = ls.backlog.kind == model::BacklogRequest::Kind::kValue ? ls.backlog.value
                                          : w.listener < live.size() ? live[w.listener].backlog
                                                                     : 128;
-    int backlog = static_cast<int>(w.backlog.value_or(written_backlog));
+    const int backlog_max = static_cast<int>(std::max<std::int64_t>(4096, 4 * written_backlog));
     ImGui::SetNextItemWidth(width);
-    ImGui::SliderInt("backlog", &backlog, 0, static_cast<int>(std::max<std::int64_t>(4096, 4 * written_backlog)), "%d",
-                     ImGuiSliderFlags_Logarithmic);
-    if (ImGui::IsItemDeactivatedAfterEdit()) {
-      w.backlog = backlog;
+    if (const auto v =
+            committed_slider("backlog", backlog_draft_, static_cast<int>(w.backlog.value_or(written_backlog)), 0,
+                             backlog_max, ImGuiSliderFlags_Logarithmic)) {
+      w.backlog = *v;
       changed = true;
     }
-    int workers = w.workers.value_or(ls.workers);
+    // What the kernel made of it, and why, when it did not keep it.
+    if (const BacklogOutcome b = backlog_outcome(s.spec(), w.listener); !b.why.empty()) {
+      ImGui::SameLine();
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kTimedOut), "kernel: %s (%s)",
+                         std::to_string(b.backlog).c_str(), b.why.c_str());
+    }
     ImGui::SetNextItemWidth(width);
-    ImGui::SliderInt("workers", &workers, 0, std::max(64, 4 * ls.workers));
-    if (ImGui::IsItemDeactivatedAfterEdit()) {
-      w.workers = workers;
+    if (const auto v = committed_slider("workers", workers_draft_, w.workers.value_or(ls.workers), 0,
+                                        std::max(64, 4 * ls.workers))) {
+      w.workers = *v;
       changed = true;
     }
     const model::Os os = w.os.value_or(host.os);
@@ -572,11 +654,10 @@ void App::draw_what_if() {
       ImGui::EndCombo();
     }
   }
-  float scale = static_cast<float>(w.arrival_scale);
   ImGui::SetNextItemWidth(width);
-  ImGui::SliderFloat("arrival rate x", &scale, 0.1f, 10.0f, "%.2f", ImGuiSliderFlags_Logarithmic);
-  if (ImGui::IsItemDeactivatedAfterEdit()) {
-    w.arrival_scale = std::round(static_cast<double>(scale) * 100) / 100;  // as the slider shows it
+  if (const auto v = committed_slider("arrival rate x", scale_draft_, static_cast<float>(w.arrival_scale), 0.1f, 10.0f,
+                                      "%.2f", ImGuiSliderFlags_Logarithmic)) {
+    w.arrival_scale = std::round(static_cast<double>(*v) * 100) / 100;  // as the slider shows it
     changed = true;
   }
   if (ImGui::Button("As written")) {
@@ -586,7 +667,7 @@ void App::draw_what_if() {
     changed = true;
   }
   what_if_listener_ = w.listener;
-  if (changed) s.set_what_if(w);
+  if (changed) s.set_what_if(without_written_values(base, w));
   ImGui::SameLine();
   if (ImGui::Button("Drop the comparison")) s.clear_comparison();
   ImGui::Text("running: %s", s.label().c_str());

@@ -76,7 +76,8 @@ TEST_CASE("the narration is synstorm explain's, line for line", "[viewer][sessio
   for (std::size_t i = 0; i < lines.size(); ++i) REQUIRE(lines[i] == explained[i]);
 }
 
-TEST_CASE("playback moves speed times the wall seconds and stops at the end", "[viewer][session]") {
+TEST_CASE("playback moves speed times the wall seconds, stops at the end and plays again from there from t = 0",
+          "[viewer][session]") {
   viewer::Session s(load("teaching/backlog-zero.yaml"), "backlog-zero.yaml");
   s.set_speed(2.0);
   s.tick(1.0);
@@ -88,8 +89,14 @@ TEST_CASE("playback moves speed times the wall seconds and stops at the end", "[
   s.tick(100.0);
   REQUIRE(s.at_end());
   REQUIRE_FALSE(s.playing());
+  const std::uint64_t runs = s.runs();
+  // Play at the end plays the run again, from t = 0.
   s.set_playing(true);
-  REQUIRE_FALSE(s.playing());  // nothing left to play
+  REQUIRE(s.playing());
+  REQUIRE(s.now() == sim::Time::zero());
+  REQUIRE(s.runs() == runs + 1);
+  s.tick(0.25);
+  REQUIRE(s.now() == at(sim::milliseconds(500)));
 }
 
 TEST_CASE("a what-if re-runs to the current time and keeps the run before it for comparison", "[viewer][session]") {
