@@ -45,32 +45,34 @@ ImU32 heat(float share) {
   return IM_COL32(mix(110, 240), mix(115, 70), mix(125, 50), 255);
 }
 
-// A column of a time series as a plot line; values divided by `per` (the interval, for
-// counts per second).
-Series column(const sim::TimeSeries& ts, std::string_view name, double per, std::string label, ImU32 color,
-              float thickness = 1.6f) {
+// A column of a time series as a plot line, its rows up to `until`; values divided by
+// `per` (the interval, for counts per second).
+Series column(const sim::TimeSeries& ts, std::string_view name, double per, std::string label, ImU32 color, bool dashed,
+              float thickness = 1.6f, sim::Time until = sim::Time::never()) {
   Series s;
   s.label = std::move(label);
   s.color = color;
   s.thickness = thickness;
+  s.dashed = dashed;
   const auto& cols = ts.columns();
   const auto it = std::find(cols.begin(), cols.end(), name);
   if (it == cols.end()) return s;
   const auto c = static_cast<std::size_t>(it - cols.begin());
   for (const auto& row : ts.rows()) {
+    if (row.at > until) break;
     s.x.push_back(row.at.seconds());
     s.y.push_back(row.values[c] / per);
   }
   return s;
 }
 
-// The run's line and, if there is one, the compared run's beneath it.
+// The run's line and, if there is one, the compared run's beneath it up to the same time.
 void add_with_comparison(std::vector<Series>& out, const Session& session, std::string_view name, double per,
-                         const std::string& label, ImU32 color) {
+                         const std::string& label, ImU32 color, bool dashed = false) {
   if (const auto& cmp = session.comparison()) {
-    out.insert(out.begin(), column(cmp->series, name, per, "", faded(color), 1.0f));
+    out.insert(out.begin(), column(cmp->series, name, per, "", faded(color), dashed, 1.0f, session.now()));
   }
-  out.push_back(column(session.snapshot().series, name, per, label, color));
+  out.push_back(column(session.snapshot().series, name, per, label, color, dashed));
 }
 
 std::string listener_id(const model::ListenerSnapshot& l) { return l.host + ":" + std::to_string(l.port); }
@@ -236,6 +238,10 @@ void SweepView::draw() {
   plot("sweep", title.c_str(), {-1, ImGui::GetContentRegionAvail().y - table_height - ImGui::GetStyle().ItemSpacing.y},
        axes, lines);
   if (sp.skipped_rows > 0) ImGui::Text("%zu rows without a number for this metric are left out", sp.skipped_rows);
+  if (sp.clipped_points > 0) {
+    ImGui::TextDisabled("%zu intervals reach past what %s can be; their bands stop at its range", sp.clipped_points,
+                        m.name.c_str());
+  }
 
   const int ncols = static_cast<int>(std::min<std::size_t>(t.columns.size(), 64));
   if (ImGui::BeginTable("rows", ncols,
@@ -429,8 +435,12 @@ void App::draw_run() {
   ImGui::TableSetupColumn("right", ImGuiTableColumnFlags_WidthStretch, 0.34f);
   ImGui::TableNextRow();
   ImGui::TableSetColumnIndex(0);
-  draw_topology(height * 0.28f);
-  draw_queues(height * 0.44f - gap);
+  // The what-if panel gets the room its controls need (none of them scrolls out of
+  // sight); the queues, which scroll, the rest.
+  const float what_if = 10.5f * ImGui::GetFrameHeightWithSpacing();
+  const float topology = height * 0.28f;
+  draw_topology(topology);
+  draw_queues(std::max(4.0f * ImGui::GetFrameHeightWithSpacing(), height - topology - what_if - gap));
   draw_what_if();
   ImGui::TableSetColumnIndex(1);
   draw_series(height);
@@ -450,9 +460,18 @@ float imgui_text_width(const std::string& text, void*) { return ImGui::CalcTextS
 void App::draw_topology(float height) {
   const Session& s = *session_;
   const model::Snapshot& snap = s.snapshot();
-  ImGui::TextUnformatted(s.spec().network
-                             ? "Topology (network links; width and colour: attempts open across them)"
-                             : "Topology (who connects to whom; colour: attempts open, connections active)");
+  ImGui::TextUnformatted("Topology");
+  ImGui::SameLine();
+  ImGui::TextDisabled("(?)");
+  if (ImGui::IsItemHovered()) {
+    ImGui::SetTooltip("%s", s.spec().network
+                                ? "The network's links; width and colour: the attempts open across each.\n"
+                                  "Hover a node or the middle of an edge for its name and numbers."
+                                : "Who connects to whom. A client group's edge: its attempts open now.\n"
+                                  "A balancer's edge to a backend: connections active now / assigned so far,\n"
+                                  "as the balancer counts them (synstorm run's backend table at the end).\n"
+                                  "Width and colour: the number open or active. Hover for names and numbers.");
+  }
   const float h = height - ImGui::GetTextLineHeightWithSpacing();
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
   const float w = ImGui::GetContentRegionAvail().x;
@@ -702,11 +721,15 @@ void App::draw_series(float height) {
   const auto& listeners = s.snapshot().listeners;
   for (std::size_t i = 0; i < listeners.size(); ++i) {
     const std::string id = listener_id(listeners[i]);
-    add_with_comparison(lines, s, id + ".accept_queue", 1.0, id + " accept", listener_color(i));
-    const ImU32 syn = (listener_color(i) & ~IM_COL32_A_MASK) | IM_COL32(0, 0, 0, 170);
-    add_with_comparison(lines, s, id + ".syn_queue", 1.0, id + " SYN", syn);
+    // The same hue, solid for the accept queue and dashed for the SYN queue: apart on a
+    // projector that washes out transparency.
+    // One legend entry per listener; the title says which line is which queue.
+    add_with_comparison(lines, s, id + ".accept_queue", 1.0, id, listener_color(i));
+    lines.back().hover = id + " accept queue";
+    add_with_comparison(lines, s, id + ".syn_queue", 1.0, "", listener_color(i), true);
+    lines.back().hover = id + " SYN queue";
   }
-  plot("queues", "Queue depth (mean over each interval)", {-1, h}, axes, lines);
+  plot("queues", "Queue depth, mean per interval (solid: accept queue, dashed: SYN queue)", {-1, h}, axes, lines);
 }
 
 void App::draw_outcomes(float height) {
@@ -715,7 +738,7 @@ void App::draw_outcomes(float height) {
   const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollX |
                                 ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingFixedFit;
   if (!ImGui::BeginTable("outcomes", 8, flags, {0, height - ImGui::GetTextLineHeightWithSpacing()})) return;
-  ImGui::TableSetupScrollFreeze(0, 1);
+  ImGui::TableSetupScrollFreeze(1, 1);  // the group's name stays when the counts scroll
   for (const char* h : {"group", "attempts", "established", "accepted", "refused", "timed out", "reset", "open"}) {
     ImGui::TableSetupColumn(h);
   }
@@ -775,8 +798,12 @@ void App::draw_latency(float height) {
   const auto p = [&](double q) { return short_duration(static_cast<double>(h.percentile(q)) / 1e9); };
   ImGui::Text("%s established   p50 %s   p90 %s   p99 %s   max %s", with_commas(h.count()).c_str(), p(0.5).c_str(),
               p(0.9).c_str(), p(0.99).c_str(), p(1.0).c_str());
-  bar_chart("latency", "Connect latency (connect() to established), attempts per bar",
-            {-1, ImGui::GetContentRegionAvail().y}, Bars{latency_.edges, latency_.counts, kAttempts});
+  if (h.count() == 0) {
+    ImGui::TextDisabled("No connection established yet: no latencies to show.");
+  } else {
+    bar_chart("latency", "Connect latency (connect() to established), attempts per bar",
+              {-1, ImGui::GetContentRegionAvail().y}, Bars{latency_.edges, latency_.counts, kAttempts});
+  }
   ImGui::EndChild();
 }
 
@@ -789,17 +816,14 @@ void App::draw_narration() {
   }
   ImGui::Text("Narration (synstorm explain): %s steps, the last %zu", with_commas(tail.total_lines()).c_str(),
               tail.lines().size());
-  if (!ImGui::BeginChild("narration", {0, 0}, true, ImGuiWindowFlags_HorizontalScrollbar)) {
+  if (!ImGui::BeginChild("narration", {0, 0}, true)) {
     ImGui::EndChild();
     return;
   }
-  ImGuiListClipper clipper;
-  clipper.Begin(static_cast<int>(tail.lines().size()));
-  while (clipper.Step()) {
-    for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
-      ImGui::TextUnformatted(tail.lines()[static_cast<std::size_t>(i)].c_str());
-    }
-  }
+  // Wrapped, so that the kernel's reason at the end of a line is read, whatever the width.
+  ImGui::PushTextWrapPos(0.0f);
+  for (const std::string& line : tail.lines()) ImGui::TextUnformatted(line.c_str());
+  ImGui::PopTextWrapPos();
   // Follow the newest line while the run moves.
   if (tail.total_lines() != narration_seen_) {
     ImGui::SetScrollHereY(1.0f);

@@ -239,7 +239,7 @@ std::string edge_text(const TopologyEdge& e, const EdgeLoad& load, bool down) {
   const auto add = [&text](const std::string& part) { text += (text.empty() ? "" : " ") + part; };
   if (down) add("DOWN");
   if (load.kind == EdgeLoad::Kind::kBackend) {
-    if (load.assigned > 0) add(with_commas(load.now) + " active, " + with_commas(load.assigned) + " assigned");
+    if (load.assigned > 0) add(with_commas(load.now) + " / " + with_commas(load.assigned));
   } else if (load.now > 0) {
     add(with_commas(load.now) + " open");
   }

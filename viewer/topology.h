@@ -74,7 +74,8 @@ GraphLayout lay_out(const Topology& t, const std::vector<std::string>& node_text
                     const std::vector<std::string>& edge_texts, float width, float height, float line_height,
                     TextWidth text_width, void* context);
 
-// The text an edge carries: its link label, then "12 open" or "3 active, 1,180 assigned".
+// The text an edge carries: its link label, then "12 open", or for a balancer's backend
+// "3 / 1,180" (active now / assigned so far; the panel's title says so).
 std::string edge_text(const TopologyEdge& e, const EdgeLoad& load, bool down);
 
 }  // namespace viewer

@@ -9,6 +9,7 @@
 #include "config/loader.h"
 #include "model/stepper.h"
 #include "model/world.h"
+#include "viewer/text.h"
 
 namespace {
 
@@ -111,6 +112,8 @@ TEST_CASE("a balancer's edges carry each backend's own connections, as the balan
     REQUIRE(loads[i].now == static_cast<std::uint64_t>(counted.active));
     REQUIRE(loads[i].assigned == counted.assigned);
     by_host[to.name] = loads[i];
+    REQUIRE(viewer::edge_text(t.edges[i], loads[i], false) ==
+            viewer::with_commas(loads[i].now) + " / " + viewer::with_commas(counted.assigned));
   }
   const auto& big = by_host.at("rr-big-1");
   const auto& small = by_host.at("rr-small");
@@ -205,7 +208,7 @@ TEST_CASE("a network's routers and a balancer's backends are laid out apart too"
     const viewer::Topology t = viewer::build_topology(spec);
     std::vector<std::string> names, texts;
     for (const auto& n : t.nodes) names.push_back(n.name);
-    for (const auto& e : t.edges) texts.push_back(e.label.empty() ? "12 active, 1,180 assigned" : e.label);
+    for (const auto& e : t.edges) texts.push_back(e.label.empty() ? "12 / 1,180" : e.label);
     const viewer::GraphLayout g = viewer::lay_out(t, names, texts, 400, 200, 13, proggy_width, nullptr);
     require_apart(t, g, 400, 200);
   }
