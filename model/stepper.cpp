@@ -89,6 +89,7 @@ Snapshot Stepper::snapshot() const {
                      .spoofed = r.spoofed,
                      .spoofed_syns = r.spoofed_syns,
                      .syn_retransmits = r.syn_retransmits,
+                     .segments_lost = world_->segments_lost(i),
                      .connect_latency = r.connect_latency};
     OutcomeCounts& k = c.counts;
     k.pending = k.attempts - (k.accepted + k.refused + k.timed_out + k.reset);

@@ -58,6 +58,7 @@ struct ClientSnapshot {
   bool spoofed = false;
   std::uint64_t spoofed_syns = 0;
   std::uint64_t syn_retransmits = 0;
+  std::uint64_t segments_lost = 0;  // as RunResults counts them: link loss, host_down, link_down
   sim::Histogram connect_latency;
 };
 

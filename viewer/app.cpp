@@ -715,7 +715,14 @@ void App::draw_series(float height) {
   add_with_comparison(lines, s, "refused", interval, "refused", kRefused);
   add_with_comparison(lines, s, "reset", interval, "reset", kReset);
   add_with_comparison(lines, s, "timed_out", interval, "timed out", kTimedOut);
-  plot("failures", "Dropped SYNs and failed attempts per second", {-1, h}, axes, lines);
+  // The sampler keeps no per-interval column for segments the network lost: their count so
+  // far, as `synstorm run` reports it per group, goes in the title.
+  std::uint64_t lost = 0;
+  for (const model::ClientSnapshot& c : s.snapshot().clients) lost += c.segments_lost;
+  const std::string failures =
+      "Dropped SYNs and failed attempts per second" +
+      (lost > 0 ? " (network: " + with_commas(lost) + " segments lost so far)" : std::string());
+  plot("failures", failures.c_str(), {-1, h}, axes, lines);
 
   lines.clear();
   const auto& listeners = s.snapshot().listeners;
