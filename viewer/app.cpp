@@ -28,6 +28,7 @@ constexpr ImU32 kRefused = IM_COL32(235, 85, 70, 255);
 constexpr ImU32 kReset = IM_COL32(210, 110, 230, 255);
 constexpr ImU32 kTimedOut = IM_COL32(245, 165, 60, 255);
 constexpr ImU32 kDropped = IM_COL32(220, 210, 100, 255);
+constexpr ImU32 kLost = IM_COL32(150, 150, 160, 255);
 constexpr ImU32 kListenerColors[] = {IM_COL32(90, 180, 250, 255),  IM_COL32(250, 140, 80, 255),
                                      IM_COL32(140, 220, 120, 255), IM_COL32(230, 110, 200, 255),
                                      IM_COL32(250, 220, 90, 255),  IM_COL32(160, 150, 250, 255)};
@@ -716,13 +717,16 @@ void App::draw_series(float height) {
   add_with_comparison(lines, s, "reset", interval, "reset", kReset);
   add_with_comparison(lines, s, "timed_out", interval, "timed out", kTimedOut);
   // The sampler keeps no per-interval column for segments the network lost: their count so
-  // far, as `synstorm run` reports it per group, goes in the title.
+  // far, as `synstorm run` reports it per group, is a legend entry without a line.
   std::uint64_t lost = 0;
   for (const model::ClientSnapshot& c : s.snapshot().clients) lost += c.segments_lost;
-  const std::string failures =
-      "Dropped SYNs and failed attempts per second" +
-      (lost > 0 ? " (network: " + with_commas(lost) + " segments lost so far)" : std::string());
-  plot("failures", failures.c_str(), {-1, h}, axes, lines);
+  if (lost > 0) {
+    Series note;
+    note.label = with_commas(lost) + " segments lost in the network so far";
+    note.color = kLost;
+    lines.push_back(std::move(note));
+  }
+  plot("failures", "Dropped SYNs and failed attempts per second", {-1, h}, axes, lines);
 
   lines.clear();
   const auto& listeners = s.snapshot().listeners;
@@ -736,7 +740,7 @@ void App::draw_series(float height) {
     add_with_comparison(lines, s, id + ".syn_queue", 1.0, "", listener_color(i), true);
     lines.back().hover = id + " SYN queue";
   }
-  plot("queues", "Queue depth, mean per interval (solid: accept queue, dashed: SYN queue)", {-1, h}, axes, lines);
+  plot("queues", "Queue depth (solid: accept queue, dashed: SYN queue)", {-1, h}, axes, lines);
 }
 
 void App::draw_outcomes(float height) {
