@@ -1,51 +1,37 @@
-// Tests of the what-if sliders (viewer/widgets.h) in a real ImGui context without a window:
-// the mouse and the keyboard reach ImGui as the frame loop delivers them (InputQueue, then
-// apply_input), frame by frame, and each test reads what the slider committed.
+// Tests of the what-if sliders (viewer/widgets.h) in a real ImGui context without a window
+// (tests/viewer/imgui_harness.h): the mouse and the keyboard reach ImGui as the frame loop
+// delivers them, frame by frame, and each test reads what the slider committed.
 #include "viewer/widgets.h"
 
 #include <optional>
 
 #include <catch2/catch.hpp>
-#define GLFW_INCLUDE_NONE
-#include <GLFW/glfw3.h>
+
+#include "tests/viewer/imgui_harness.h"
 
 namespace {
 
-using viewer::InputEvent;
-using Kind = InputEvent::Kind;
-
-// An ImGui context with a built font and the GLFW backend's key map: frames without a
-// renderer (Render() makes draw lists nobody draws).
-class Harness {
+// The what-if workers slider, over a value committed as the app commits it.
+class Harness : public ImGuiHarness {
  public:
-  Harness() : ctx_(ImGui::CreateContext()) {
-    ImGuiIO& io = ImGui::GetIO();
-    io.IniFilename = nullptr;
-    io.DisplaySize = {800, 600};
-    unsigned char* pixels = nullptr;
-    int w = 0, h = 0;
-    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
-    // As imgui_impl_glfw.cpp maps them: ImGui reads io.KeysDown at these GLFW codes.
-    io.KeyMap[ImGuiKey_Enter] = GLFW_KEY_ENTER;
-    io.KeyMap[ImGuiKey_Escape] = GLFW_KEY_ESCAPE;
-    io.KeyMap[ImGuiKey_Backspace] = GLFW_KEY_BACKSPACE;
-    io.KeyMap[ImGuiKey_Tab] = GLFW_KEY_TAB;
-    io.KeyMap[ImGuiKey_A] = GLFW_KEY_A;
-  }
-  ~Harness() { ImGui::DestroyContext(ctx_); }
-  Harness(const Harness&) = delete;
-  Harness& operator=(const Harness&) = delete;
-
-  // One frame: the queue's next events, then the slider over `committed_`.
   void frame() {
-    ImGuiIO& io = ImGui::GetIO();
-    io.DeltaTime = 1.0f / 60;
-    viewer::ui::apply_input(queue.next_frame(), io, buttons_);
-    for (std::size_t b = 0; b < buttons_.size(); ++b) io.MouseDown[b] = buttons_[b];
-    io.MousePos = mouse;
-    ImGui::NewFrame();
+    ImGuiHarness::frame([this] { draw(); });
+  }
+  void settle() {
+    ImGuiHarness::settle([this] { draw(); });
+  }
+  // A point on the slider, `f` of the way along it.
+  ImVec2 along(float f) const { return {lo_.x + (hi_.x - lo_.x) * f, (lo_.y + hi_.y) / 2}; }
+
+  viewer::Draft<int> draft;
+  int committed = 8;
+  int commits = 0;
+  int shown = 0;
+
+ private:
+  void draw() {
     ImGui::SetNextWindowPos({0, 0});
-    ImGui::SetNextWindowSize(io.DisplaySize);
+    ImGui::SetNextWindowSize(ImGui::GetIO().DisplaySize);
     ImGui::Begin("harness", nullptr, ImGuiWindowFlags_NoDecoration);
     ImGui::SetNextItemWidth(400);
     if (const auto v = viewer::ui::committed_slider("workers", draft, committed, 0, 64)) {
@@ -56,32 +42,12 @@ class Harness {
     hi_ = ImGui::GetItemRectMax();
     shown = draft.shown(committed);
     ImGui::End();
-    ImGui::Render();
   }
-  // Frames until every queued event has reached ImGui, and one more.
-  void settle() {
-    do frame();
-    while (!queue.empty());
-    frame();
-  }
-  // A point on the slider, `f` of the way along it.
-  ImVec2 along(float f) const { return {lo_.x + (hi_.x - lo_.x) * f, (lo_.y + hi_.y) / 2}; }
-
-  viewer::InputQueue queue;
-  ImVec2 mouse{-1, -1};
-  viewer::Draft<int> draft;
-  int committed = 8;
-  int commits = 0;
-  int shown = 0;
-
- private:
-  ImGuiContext* ctx_;
-  viewer::ui::MouseButtons buttons_{};
   ImVec2 lo_, hi_;
 };
 
-void click(Harness& h, bool down) { h.queue.push({Kind::kButton, GLFW_MOUSE_BUTTON_LEFT, down}); }
-void key(Harness& h, int code, bool down) { h.queue.push({Kind::kKey, code, down}); }
+void click(Harness& h, bool down) { h.click(down); }
+void key(Harness& h, int code, bool down) { h.key(code, down); }
 
 }  // namespace
 
@@ -133,7 +99,7 @@ TEST_CASE("Ctrl+click, typing and a quick Enter commit the typed value", "[viewe
   // "16" and an Enter tapped faster than a frame, all between two frames.
   for (const char c : {'1', '6'}) {
     key(h, c, true);
-    h.queue.push({Kind::kChar, c, true});
+    h.queue.push({viewer::InputEvent::Kind::kChar, c, true});
     key(h, c, false);
   }
   key(h, GLFW_KEY_ENTER, true);
