@@ -438,7 +438,7 @@ void App::draw_run() {
   ImGui::TableSetColumnIndex(0);
   // The what-if panel gets the room its controls need (none of them scrolls out of
   // sight); the queues, which scroll, the rest.
-  const float what_if = 10.5f * ImGui::GetFrameHeightWithSpacing();
+  const float what_if = 11.5f * ImGui::GetFrameHeightWithSpacing();
   const float topology = height * 0.28f;
   draw_topology(topology);
   draw_queues(std::max(4.0f * ImGui::GetFrameHeightWithSpacing(), height - topology - what_if - gap));
@@ -582,8 +582,15 @@ void App::draw_queues(float height) {
     ImGui::PushID(static_cast<int>(i));
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(listener_color(i)), "%s", listener_id(l).c_str());
     ImGui::SameLine();
-    ImGui::Text("%s, backlog %s%s%s", std::string(model::os_name(l.os)).c_str(), std::to_string(l.backlog).c_str(),
-                l.open ? "" : ", closed", l.stalled ? ", stalled" : "");
+    // Why the backlog is not the one asked for, when listen() at t = 0 gave it.
+    std::string why;
+    if (i < static_listeners(session_->spec()).size()) {
+      const BacklogOutcome b = backlog_outcome(session_->spec(), i);
+      if (!b.why.empty() && b.backlog == l.backlog) why = " (listen(" + std::to_string(b.asked) + "): " + b.why + ")";
+    }
+    ImGui::TextWrapped("%s, backlog %s%s%s%s", std::string(model::os_name(l.os)).c_str(),
+                       std::to_string(l.backlog).c_str(), why.c_str(), l.open ? "" : ", closed",
+                       l.stalled ? ", stalled" : "");
     gauge("accept queue", static_cast<double>(l.accept_len), static_cast<double>(l.accept_limit), bar);
     gauge("SYN queue", static_cast<double>(l.syn_len), static_cast<double>(l.syn_limit), bar);
     gauge("workers busy", l.busy_workers, l.workers, bar);
@@ -652,9 +659,10 @@ void App::draw_what_if() {
     }
     // What the kernel made of it, and why, when it did not keep it.
     if (const BacklogOutcome b = backlog_outcome(s.spec(), w.listener); !b.why.empty()) {
-      ImGui::SameLine();
-      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kTimedOut), "kernel: %s (%s)",
+      ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(kTimedOut));
+      ImGui::TextWrapped("the kernel makes listen(%s) %s: %s", std::to_string(b.asked).c_str(),
                          std::to_string(b.backlog).c_str(), b.why.c_str());
+      ImGui::PopStyleColor();
     }
     ImGui::SetNextItemWidth(width);
     if (const auto v = committed_slider("workers", workers_draft_, w.workers.value_or(ls.workers), 0,
