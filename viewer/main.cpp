@@ -240,6 +240,8 @@ int main(int argc, char** argv) {
   glfwSetWindowFocusCallback(window, ImGui_ImplGlfw_WindowFocusCallback);
   glfwSetCursorEnterCallback(window, ImGui_ImplGlfw_CursorEnterCallback);
   ImGui_ImplOpenGL3_Init("#version 130");
+  // Now, not lazily in the first NewFrame: apply_scale replaces the font texture made here.
+  ImGui_ImplOpenGL3_CreateDeviceObjects();
   if (args.ui_scale) {
     app.set_ui_scale(*args.ui_scale);
   } else {
