@@ -110,7 +110,10 @@ void Balancers::mark_down(const Connection& c) {
 
 std::vector<BalancerResults> Balancers::results() const {
   std::vector<BalancerResults> r;
-  for (const Balancer& b : balancers_) r.push_back(b.out);
+  for (const Balancer& b : balancers_) {
+    r.push_back(b.out);
+    for (std::size_t i = 0; i < b.active.size(); ++i) r.back().backends[i].active = b.active[i];
+  }
   return r;
 }
 

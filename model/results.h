@@ -84,6 +84,7 @@ struct BackendResults {
   std::uint64_t assigned = 0;     // connections sent to it
   std::uint64_t marked_down = 0;  // times a RST from it marked it down
   std::int64_t max_active = 0;    // most connections it had at once, as the balancer counts them
+  std::int64_t active = 0;        // connections it has now (at the end: still assigned)
 };
 
 struct BalancerResults {

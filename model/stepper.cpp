@@ -89,6 +89,7 @@ Snapshot Stepper::snapshot() const {
                      .spoofed = r.spoofed,
                      .spoofed_syns = r.spoofed_syns,
                      .syn_retransmits = r.syn_retransmits,
+                     .segments_lost = world_->segments_lost(i),
                      .connect_latency = r.connect_latency};
     OutcomeCounts& k = c.counts;
     k.pending = k.attempts - (k.accepted + k.refused + k.timed_out + k.reset);
@@ -98,6 +99,7 @@ Snapshot Stepper::snapshot() const {
     s.connect_latency.merge(r.connect_latency);
     s.clients.push_back(std::move(c));
   }
+  s.balancers = world_->balancer_results();
   s.series = world_->series();
   return s;
 }

@@ -58,6 +58,7 @@ struct ClientSnapshot {
   bool spoofed = false;
   std::uint64_t spoofed_syns = 0;
   std::uint64_t syn_retransmits = 0;
+  std::uint64_t segments_lost = 0;  // as RunResults counts them: link loss, host_down, link_down
   sim::Histogram connect_latency;
 };
 
@@ -76,6 +77,9 @@ struct Snapshot {
   // link_down fault.
   std::vector<bool> host_down;
   std::vector<bool> link_down;
+  // Parallel to the spec's balancers: what each did with its backends so far (as RunResults
+  // reports them at the end), with the connections each backend has now.
+  std::vector<BalancerResults> balancers;
   sim::TimeSeries series{{}};  // the sample rows so far (World's columns)
 };
 

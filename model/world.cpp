@@ -226,7 +226,11 @@ World::ListenerState World::listener_state(std::size_t i) const {
 
 const ClientResults& World::client_results(std::size_t i) const { return impl_->clients.results(i); }
 
+std::uint64_t World::segments_lost(std::size_t client) const { return impl_->wire.segments_lost(client); }
+
 const sim::TimeSeries& World::series() const { return impl_->sampler.series(); }
+
+std::vector<BalancerResults> World::balancer_results() const { return impl_->balancers.results(); }
 
 bool World::host_down(std::size_t h) const { return impl_->wire.host_down(h); }
 

@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "model/results.h"
 #include "model/spec.h"
@@ -68,7 +69,9 @@ class World {
   std::size_t listener_count() const;
   ListenerState listener_state(std::size_t i) const;
   const ClientResults& client_results(std::size_t i) const;  // outcomes decided so far
+  std::uint64_t segments_lost(std::size_t client) const;     // ClientResults::segments_lost so far
   const sim::TimeSeries& series() const;                     // the samples taken so far
+  std::vector<BalancerResults> balancer_results() const;     // each backend's counts so far
   // Whether a host_down or link_down fault cuts host `h` (of ScenarioSpec::hosts) or link
   // `l` (of its network's links) off now.
   bool host_down(std::size_t h) const;

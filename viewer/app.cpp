@@ -8,11 +8,15 @@
 
 #include <imgui.h>
 #include <imgui_stdlib.h>
+#define GLFW_INCLUDE_NONE
+#include <GLFW/glfw3.h>
 
 #include "config/loader.h"
 #include "model/personality.h"
 #include "sim/format.h"
 #include "viewer/plot.h"
+#include "viewer/text.h"
+#include "viewer/widgets.h"
 
 namespace viewer::ui {
 
@@ -24,6 +28,7 @@ constexpr ImU32 kRefused = IM_COL32(235, 85, 70, 255);
 constexpr ImU32 kReset = IM_COL32(210, 110, 230, 255);
 constexpr ImU32 kTimedOut = IM_COL32(245, 165, 60, 255);
 constexpr ImU32 kDropped = IM_COL32(220, 210, 100, 255);
+constexpr ImU32 kLost = IM_COL32(150, 150, 160, 255);
 constexpr ImU32 kListenerColors[] = {IM_COL32(90, 180, 250, 255),  IM_COL32(250, 140, 80, 255),
                                      IM_COL32(140, 220, 120, 255), IM_COL32(230, 110, 200, 255),
                                      IM_COL32(250, 220, 90, 255),  IM_COL32(160, 150, 250, 255)};
@@ -41,38 +46,34 @@ ImU32 heat(float share) {
   return IM_COL32(mix(110, 240), mix(115, 70), mix(125, 50), 255);
 }
 
-std::string with_commas(std::uint64_t v) {
-  std::string digits = std::to_string(v);
-  for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(static_cast<std::size_t>(i), ",");
-  return digits;
-}
-
-// A column of a time series as a plot line; values divided by `per` (the interval, for
-// counts per second).
-Series column(const sim::TimeSeries& ts, std::string_view name, double per, std::string label, ImU32 color,
-              float thickness = 1.6f) {
+// A column of a time series as a plot line, its rows up to `until`; values divided by
+// `per` (the interval, for counts per second).
+Series column(const sim::TimeSeries& ts, std::string_view name, double per, std::string label, ImU32 color, bool dashed,
+              float thickness = 1.6f, sim::Time until = sim::Time::never()) {
   Series s;
   s.label = std::move(label);
   s.color = color;
   s.thickness = thickness;
+  s.dashed = dashed;
   const auto& cols = ts.columns();
   const auto it = std::find(cols.begin(), cols.end(), name);
   if (it == cols.end()) return s;
   const auto c = static_cast<std::size_t>(it - cols.begin());
   for (const auto& row : ts.rows()) {
+    if (row.at > until) break;
     s.x.push_back(row.at.seconds());
     s.y.push_back(row.values[c] / per);
   }
   return s;
 }
 
-// The run's line and, if there is one, the compared run's beneath it.
+// The run's line and, if there is one, the compared run's beneath it up to the same time.
 void add_with_comparison(std::vector<Series>& out, const Session& session, std::string_view name, double per,
-                         const std::string& label, ImU32 color) {
+                         const std::string& label, ImU32 color, bool dashed = false) {
   if (const auto& cmp = session.comparison()) {
-    out.insert(out.begin(), column(cmp->series, name, per, "", faded(color), 1.0f));
+    out.insert(out.begin(), column(cmp->series, name, per, "", faded(color), dashed, 1.0f, session.now()));
   }
-  out.push_back(column(session.snapshot().series, name, per, label, color));
+  out.push_back(column(session.snapshot().series, name, per, label, color, dashed));
 }
 
 std::string listener_id(const model::ListenerSnapshot& l) { return l.host + ":" + std::to_string(l.port); }
@@ -115,12 +116,17 @@ std::optional<std::string> FileDialog::draw() {
     for (const DirEntry& e : entries_) {
       const std::string label = e.directory ? e.name + "/" : e.name;
       const std::string full = (dir_ / e.name).string();
-      if (ImGui::Selectable(label.c_str(), !e.directory && path_ == full, ImGuiSelectableFlags_AllowDoubleClick)) {
+      // A click picks a file, a double click opens it: its second press, on the file the
+      // first one picked (not on whatever a folder's listing put under the pointer).
+      const bool picked = !e.directory && path_ == full;
+      const bool clicked = ImGui::Selectable(label.c_str(), picked, ImGuiSelectableFlags_AllowDoubleClick);
+      const bool opened = picked && ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left);
+      if (clicked || opened) {
         if (e.directory) {
           next = dir_ / e.name;
         } else {
           path_ = full;
-          if (ImGui::IsMouseDoubleClicked(0)) chosen = path_;
+          if (opened) chosen = path_;
         }
       }
     }
@@ -131,7 +137,7 @@ std::optional<std::string> FileDialog::draw() {
   const bool typed = ImGui::InputText("##path", &path_, ImGuiInputTextFlags_EnterReturnsTrue);
   if ((ImGui::Button("Open") || typed) && !path_.empty()) chosen = path_;
   ImGui::SameLine();
-  if (ImGui::Button("Cancel")) ImGui::CloseCurrentPopup();
+  if (ImGui::Button("Cancel") || ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Escape))) ImGui::CloseCurrentPopup();
   if (chosen) ImGui::CloseCurrentPopup();
   ImGui::EndPopup();
   return chosen;
@@ -233,6 +239,10 @@ void SweepView::draw() {
   plot("sweep", title.c_str(), {-1, ImGui::GetContentRegionAvail().y - table_height - ImGui::GetStyle().ItemSpacing.y},
        axes, lines);
   if (sp.skipped_rows > 0) ImGui::Text("%zu rows without a number for this metric are left out", sp.skipped_rows);
+  if (sp.clipped_points > 0) {
+    ImGui::TextDisabled("%zu intervals reach past what %s can be; their bands stop at its range", sp.clipped_points,
+                        m.name.c_str());
+  }
 
   const int ncols = static_cast<int>(std::min<std::size_t>(t.columns.size(), 64));
   if (ImGui::BeginTable("rows", ncols,
@@ -280,7 +290,45 @@ std::string App::open_sweep(const std::string& path) {
   return err;
 }
 
+void App::set_ui_scale(float scale) {
+  ui_scale_ = std::clamp(scale, kMinScale, kMaxScale);
+  if (!scale_set_) default_scale_ = ui_scale_;
+  scale_set_ = true;
+}
+
+void App::handle_shortcuts() {
+  const ImGuiIO& io = ImGui::GetIO();
+  // Keys belong to the field being typed in, and to an open dialog.
+  if (io.WantTextInput || ImGui::IsPopupOpen(nullptr, ImGuiPopupFlags_AnyPopupId)) return;
+  const auto pressed = [](int glfw_key) { return ImGui::IsKeyPressed(glfw_key); };
+  if (io.KeyCtrl) {
+    // Ctrl+plus (the = key, or the keypad's +), Ctrl+minus, Ctrl+0: steps of 1/8.
+    if (pressed(GLFW_KEY_EQUAL) || pressed(GLFW_KEY_KP_ADD)) set_ui_scale(ui_scale_ + 0.125f);
+    if (pressed(GLFW_KEY_MINUS) || pressed(GLFW_KEY_KP_SUBTRACT)) set_ui_scale(ui_scale_ - 0.125f);
+    if (pressed(GLFW_KEY_0) || pressed(GLFW_KEY_KP_0)) set_ui_scale(default_scale_);
+    return;
+  }
+  if (!session_) return;
+  Session& s = *session_;
+  if (pressed(GLFW_KEY_SPACE)) s.set_playing(!s.playing());
+  if (pressed(GLFW_KEY_HOME)) s.seek(sim::Time::zero());
+  if (pressed(GLFW_KEY_RIGHT)) {
+    // One event; with Shift, one sample interval.
+    if (io.KeyShift) {
+      s.seek(s.now() + s.spec().sample_interval);
+    } else {
+      s.step();
+    }
+  }
+  if (pressed(GLFW_KEY_LEFT)) {
+    // Back one sample interval (a re-run from t = 0 to there).
+    const sim::Duration back = std::min(s.spec().sample_interval, s.now() - sim::Time::zero());
+    s.seek(s.now() - back);
+  }
+}
+
 void App::frame(double wall_seconds) {
+  handle_shortcuts();
   if (session_) session_->tick(wall_seconds);
   const ImGuiIO& io = ImGui::GetIO();
   ImGui::SetNextWindowPos({0, 0});
@@ -341,11 +389,17 @@ void App::draw_controls() {
   ImGui::SameLine();
   ImGui::Text("%s  (%s, seed %s)", s.source().c_str(), s.spec().name.c_str(), std::to_string(s.spec().seed).c_str());
 
-  if (ImGui::Button(s.playing() ? "Pause" : "Play", {4.5f * ImGui::GetFontSize(), 0})) s.set_playing(!s.playing());
+  // At the end, Play plays the run again from t = 0.
+  const char* play = s.playing() ? "Pause" : s.at_end() ? "Replay" : "Play";
+  if (ImGui::Button(play, {4.5f * ImGui::GetFontSize(), 0})) s.set_playing(!s.playing());
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Space: play / pause; at the end, from t = 0 again");
   ImGui::SameLine();
   if (ImGui::Button("Step")) s.step();
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("One event (Right arrow; Shift+Right: one sample interval, Left: back one)");
   ImGui::SameLine();
   if (ImGui::Button("Rewind")) s.seek(sim::Time::zero());
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Home");
   ImGui::SameLine();
   float speed = static_cast<float>(s.speed());
   ImGui::SetNextItemWidth(10.0f * ImGui::GetFontSize());
@@ -355,16 +409,18 @@ void App::draw_controls() {
   if (ImGui::Checkbox("narrate", &narrate)) s.set_narrating(narrate);
   ImGui::SameLine();
   const float duration = static_cast<float>((s.end() - sim::Time::zero()).seconds());
-  ImGui::SetNextItemWidth(-28.0f * ImGui::GetFontSize());
-  ImGui::SliderFloat("##time", &scrub_seconds_, 0.0f, duration, "t = %.3f s");
+  ImGui::SetNextItemWidth(-34.0f * ImGui::GetFontSize());
+  ImGui::SliderFloat("##time", &scrub_seconds_, 0.0f, duration, "%.3f s");
   // Moving back is a re-run from t = 0: done once, when the slider is let go.
   if (ImGui::IsItemDeactivatedAfterEdit()) {
     s.seek(sim::Time::zero() + sim::duration_from_seconds(scrub_seconds_).value_or(sim::Duration::zero()));
   }
   if (!ImGui::IsItemActive()) scrub_seconds_ = static_cast<float>(s.now().seconds());
   ImGui::SameLine();
-  ImGui::Text("of %s   %s events", sim::format_duration(s.end() - sim::Time::zero()).c_str(),
-              with_commas(s.snapshot().events).c_str());
+  // Exact to the nanosecond, as `synstorm explain` prints times: a step moves it.
+  ImGui::Text("t = %s s of %s   %s events%s", sim::format_seconds(s.now()).c_str(),
+              sim::format_duration(s.end() - sim::Time::zero()).c_str(), with_commas(s.snapshot().events).c_str(),
+              s.at_end() ? "   finished" : "");
 }
 
 void App::draw_run() {
@@ -380,8 +436,12 @@ void App::draw_run() {
   ImGui::TableSetupColumn("right", ImGuiTableColumnFlags_WidthStretch, 0.34f);
   ImGui::TableNextRow();
   ImGui::TableSetColumnIndex(0);
-  draw_topology(height * 0.28f);
-  draw_queues(height * 0.44f - gap);
+  // The what-if panel gets the room its controls need (none of them scrolls out of
+  // sight); the queues, which scroll, the rest.
+  const float what_if = 11.5f * ImGui::GetFrameHeightWithSpacing();
+  const float topology = height * 0.28f;
+  draw_topology(topology);
+  draw_queues(std::max(4.0f * ImGui::GetFrameHeightWithSpacing(), height - topology - what_if - gap));
   draw_what_if();
   ImGui::TableSetColumnIndex(1);
   draw_series(height);
@@ -392,32 +452,61 @@ void App::draw_run() {
   ImGui::EndTable();
 }
 
+namespace {
+
+float imgui_text_width(const std::string& text, void*) { return ImGui::CalcTextSize(text.c_str()).x; }
+
+}  // namespace
+
 void App::draw_topology(float height) {
   const Session& s = *session_;
   const model::Snapshot& snap = s.snapshot();
-  ImGui::TextUnformatted(s.spec().network ? "Topology (network links; width and colour: attempts open across them)"
-                                          : "Topology (no network: who connects to whom; colour: attempts open)");
+  ImGui::TextUnformatted("Topology");
+  ImGui::SameLine();
+  ImGui::TextDisabled("(?)");
+  if (ImGui::IsItemHovered()) {
+    ImGui::SetTooltip("%s", s.spec().network
+                                ? "The network's links; width and colour: the attempts open across each.\n"
+                                  "Hover a node or the middle of an edge for its name and numbers."
+                                : "Who connects to whom. A client group's edge: its attempts open now.\n"
+                                  "A balancer's edge to a backend: connections active now / assigned so far,\n"
+                                  "as the balancer counts them (synstorm run's backend table at the end).\n"
+                                  "Width and colour: the number open or active. Hover for names and numbers.");
+  }
   const float h = height - ImGui::GetTextLineHeightWithSpacing();
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
   const float w = ImGui::GetContentRegionAvail().x;
   ImGui::InvisibleButton("topology", {w, h});
+  const bool hovered = ImGui::IsItemHovered();
   ImDrawList* dl = ImGui::GetWindowDrawList();
   dl->AddRectFilled(p0, {p0.x + w, p0.y + h}, IM_COL32(20, 22, 27, 255), 3.0f);
+  dl->PushClipRect(p0, {p0.x + w, p0.y + h}, true);
   const float font = ImGui::GetFontSize();
-  const float mx = 3.5f * font, my = 1.2f * font;
-  const auto at = [&](const TopologyNode& n) {
-    return ImVec2{p0.x + mx + n.x * (w - 2 * mx), p0.y + my + n.y * (h - 2.6f * my)};
-  };
 
-  const std::vector<std::uint64_t> loads = edge_loads(topology_, s.spec(), snap);
-  std::uint64_t top = 0;
-  for (const auto l : loads) top = std::max(top, l);
+  const std::vector<EdgeLoad> loads = edge_loads(topology_, s.spec(), snap);
+  std::vector<std::string> texts;
+  std::vector<bool> down(topology_.edges.size());
   for (std::size_t i = 0; i < topology_.edges.size(); ++i) {
     const TopologyEdge& e = topology_.edges[i];
-    const ImVec2 a = at(topology_.nodes[e.a]), b = at(topology_.nodes[e.b]);
-    const float share = top > 0 ? static_cast<float>(loads[i]) / static_cast<float>(top) : 0.0f;
-    const bool down = e.link && *e.link < snap.link_down.size() && snap.link_down[*e.link];
-    if (down) {
+    down[i] = e.link && *e.link < snap.link_down.size() && snap.link_down[*e.link];
+    texts.push_back(edge_text(e, loads[i], down[i]));
+  }
+  std::vector<std::string> names;
+  for (const TopologyNode& n : topology_.nodes) {
+    const bool cut = n.kind == NodeKind::kHost && n.index < snap.host_down.size() && snap.host_down[n.index];
+    names.push_back(cut ? n.name + " DOWN" : n.name);
+  }
+  const GraphLayout g = lay_out(topology_, names, texts, w, h, font, imgui_text_width, nullptr);
+  const auto at = [&](std::size_t node) { return ImVec2{p0.x + g.x[node], p0.y + g.y[node]}; };
+  std::uint64_t top = 0;
+  for (const EdgeLoad& l : loads) top = std::max(top, l.now);
+  const ImVec2 mouse = ImGui::GetIO().MousePos;
+  std::string tooltip;
+  for (std::size_t i = 0; i < topology_.edges.size(); ++i) {
+    const TopologyEdge& e = topology_.edges[i];
+    const ImVec2 a = at(e.a), b = at(e.b);
+    const float share = top > 0 ? static_cast<float>(loads[i].now) / static_cast<float>(top) : 0.0f;
+    if (down[i]) {
       // A link_down fault: dashes, and no traffic crosses it.
       constexpr int kDashes = 14;
       for (int d = 0; d < kDashes; d += 2) {
@@ -428,18 +517,22 @@ void App::draw_topology(float height) {
     } else {
       dl->AddLine(a, b, heat(share), 1.5f + 5.0f * share);
     }
-    std::string label = e.label;
-    if (down) label += std::string(label.empty() ? "" : " ") + "DOWN";
-    if (loads[i] > 0) label += (label.empty() ? "" : " ") + compact(static_cast<double>(loads[i])) + " open";
-    if (!label.empty()) {
-      // Nearer the far end, where edges fanning out of one node are apart.
-      const ImVec2 mid{a.x + (b.x - a.x) * 0.6f, a.y + (b.y - a.y) * 0.6f};
-      const float tw = ImGui::CalcTextSize(label.c_str()).x;
-      dl->AddText({mid.x - tw / 2, mid.y - 1.1f * font}, IM_COL32(220, 220, 220, 255), label.c_str());
+    if (texts[i].empty()) continue;
+    const std::string what = topology_.nodes[e.a].name + " -> " + topology_.nodes[e.b].name + ": " + texts[i];
+    if (const auto& box = g.edge_label[i]) {
+      dl->AddText({p0.x + box->x0, p0.y + box->y0}, IM_COL32(220, 220, 220, 255), texts[i].c_str());
+      if (hovered && mouse.x >= p0.x + box->x0 && mouse.x < p0.x + box->x1 && mouse.y >= p0.y + box->y0 &&
+          mouse.y < p0.y + box->y1)
+        tooltip = what;
     }
+    // Near the middle of an edge, its text (placed or left out for want of room).
+    const ImVec2 mid{(a.x + b.x) / 2, (a.y + b.y) / 2};
+    if (hovered && tooltip.empty() && std::abs(mouse.x - mid.x) < font && std::abs(mouse.y - mid.y) < font)
+      tooltip = what;
   }
-  for (const TopologyNode& n : topology_.nodes) {
-    const ImVec2 c = at(n);
+  for (std::size_t i = 0; i < topology_.nodes.size(); ++i) {
+    const TopologyNode& n = topology_.nodes[i];
+    const ImVec2 c = at(i);
     const float r = 0.6f * font;
     switch (n.kind) {
       case NodeKind::kClient: dl->AddCircleFilled(c, r, IM_COL32(110, 160, 255, 255)); break;
@@ -458,20 +551,22 @@ void App::draw_topology(float height) {
                             : full >= 0.7f ? IM_COL32(240, 165, 50, 255)
                                            : IM_COL32(80, 190, 110, 255);
         if (n.index < snap.host_down.size() && snap.host_down[n.index]) {
-          // A host_down fault: cut off, drawn hollow.
+          // A host_down fault: cut off, drawn hollow, in red.
           dl->AddRect({c.x - r * 1.2f, c.y - r}, {c.x + r * 1.2f, c.y + r}, IM_COL32(230, 70, 60, 255), 3.0f, 0, 2.0f);
-          const char* text = "DOWN";
-          const float dw = ImGui::CalcTextSize(text).x;
-          dl->AddText({c.x - dw / 2, c.y - r - 1.1f * font}, IM_COL32(230, 70, 60, 255), text);
         } else {
           dl->AddRectFilled({c.x - r * 1.2f, c.y - r}, {c.x + r * 1.2f, c.y + r}, color, 3.0f);
         }
         break;
       }
     }
-    const float tw = ImGui::CalcTextSize(n.name.c_str()).x;
-    dl->AddText({c.x - tw / 2, c.y + 0.75f * font}, IM_COL32(230, 230, 230, 255), n.name.c_str());
+    const Box& box = g.node_label[i];
+    const bool cut = names[i].size() != n.name.size();
+    dl->AddText({p0.x + box.x0, p0.y + box.y0}, cut ? IM_COL32(230, 70, 60, 255) : IM_COL32(230, 230, 230, 255),
+                names[i].c_str());
+    if (hovered && std::abs(mouse.x - c.x) < r * 1.5f && std::abs(mouse.y - c.y) < r * 1.5f) tooltip = names[i];
   }
+  dl->PopClipRect();
+  if (!tooltip.empty()) ImGui::SetTooltip("%s", tooltip.c_str());
 }
 
 void App::draw_queues(float height) {
@@ -487,8 +582,15 @@ void App::draw_queues(float height) {
     ImGui::PushID(static_cast<int>(i));
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(listener_color(i)), "%s", listener_id(l).c_str());
     ImGui::SameLine();
-    ImGui::Text("%s, backlog %s%s%s", std::string(model::os_name(l.os)).c_str(), std::to_string(l.backlog).c_str(),
-                l.open ? "" : ", closed", l.stalled ? ", stalled" : "");
+    // Why the backlog is not the one asked for, when listen() at t = 0 gave it.
+    std::string why;
+    if (i < static_listeners(session_->spec()).size()) {
+      const BacklogOutcome b = backlog_outcome(session_->spec(), i);
+      if (!b.why.empty() && b.backlog == l.backlog) why = " (listen(" + std::to_string(b.asked) + "): " + b.why + ")";
+    }
+    ImGui::TextWrapped("%s, backlog %s%s%s%s", std::string(model::os_name(l.os)).c_str(),
+                       std::to_string(l.backlog).c_str(), why.c_str(), l.open ? "" : ", closed",
+                       l.stalled ? ", stalled" : "");
     gauge("accept queue", static_cast<double>(l.accept_len), static_cast<double>(l.accept_limit), bar);
     gauge("SYN queue", static_cast<double>(l.syn_len), static_cast<double>(l.syn_limit), bar);
     gauge("workers busy", l.busy_workers, l.workers, bar);
@@ -530,6 +632,8 @@ void App::draw_what_if() {
         if (ImGui::Selectable(name(i).c_str(), i == w.listener) && i != w.listener) {
           // One listener is edited at a time: another starts from its own values.
           changed = w.touches_listener();
+          backlog_draft_.discard();
+          workers_draft_.discard();
           const double scale = w.arrival_scale;
           w = WhatIf{};
           w.listener = i;
@@ -545,19 +649,25 @@ void App::draw_what_if() {
     const std::int64_t written_backlog = ls.backlog.kind == model::BacklogRequest::Kind::kValue ? ls.backlog.value
                                          : w.listener < live.size() ? live[w.listener].backlog
                                                                     : 128;
-    int backlog = static_cast<int>(w.backlog.value_or(written_backlog));
+    const int backlog_max = static_cast<int>(std::max<std::int64_t>(4096, 4 * written_backlog));
     ImGui::SetNextItemWidth(width);
-    ImGui::SliderInt("backlog", &backlog, 0, static_cast<int>(std::max<std::int64_t>(4096, 4 * written_backlog)), "%d",
-                     ImGuiSliderFlags_Logarithmic);
-    if (ImGui::IsItemDeactivatedAfterEdit()) {
-      w.backlog = backlog;
+    if (const auto v =
+            committed_slider("backlog", backlog_draft_, static_cast<int>(w.backlog.value_or(written_backlog)), 0,
+                             backlog_max, ImGuiSliderFlags_Logarithmic)) {
+      w.backlog = *v;
       changed = true;
     }
-    int workers = w.workers.value_or(ls.workers);
+    // What the kernel made of it, and why, when it did not keep it.
+    if (const BacklogOutcome b = backlog_outcome(s.spec(), w.listener); !b.why.empty()) {
+      ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(kTimedOut));
+      ImGui::TextWrapped("the kernel makes listen(%s) %s: %s", std::to_string(b.asked).c_str(),
+                         std::to_string(b.backlog).c_str(), b.why.c_str());
+      ImGui::PopStyleColor();
+    }
     ImGui::SetNextItemWidth(width);
-    ImGui::SliderInt("workers", &workers, 0, std::max(64, 4 * ls.workers));
-    if (ImGui::IsItemDeactivatedAfterEdit()) {
-      w.workers = workers;
+    if (const auto v = committed_slider("workers", workers_draft_, w.workers.value_or(ls.workers), 0,
+                                        std::max(64, 4 * ls.workers))) {
+      w.workers = *v;
       changed = true;
     }
     const model::Os os = w.os.value_or(host.os);
@@ -572,11 +682,10 @@ void App::draw_what_if() {
       ImGui::EndCombo();
     }
   }
-  float scale = static_cast<float>(w.arrival_scale);
   ImGui::SetNextItemWidth(width);
-  ImGui::SliderFloat("arrival rate x", &scale, 0.1f, 10.0f, "%.2f", ImGuiSliderFlags_Logarithmic);
-  if (ImGui::IsItemDeactivatedAfterEdit()) {
-    w.arrival_scale = std::round(static_cast<double>(scale) * 100) / 100;  // as the slider shows it
+  if (const auto v = committed_slider("arrival rate x", scale_draft_, static_cast<float>(w.arrival_scale), 0.1f, 10.0f,
+                                      "%.2f", ImGuiSliderFlags_Logarithmic)) {
+    w.arrival_scale = std::round(static_cast<double>(*v) * 100) / 100;  // as the slider shows it
     changed = true;
   }
   if (ImGui::Button("As written")) {
@@ -586,7 +695,7 @@ void App::draw_what_if() {
     changed = true;
   }
   what_if_listener_ = w.listener;
-  if (changed) s.set_what_if(w);
+  if (changed) s.set_what_if(without_written_values(base, w));
   ImGui::SameLine();
   if (ImGui::Button("Drop the comparison")) s.clear_comparison();
   ImGui::Text("running: %s", s.label().c_str());
@@ -615,17 +724,31 @@ void App::draw_series(float height) {
   add_with_comparison(lines, s, "refused", interval, "refused", kRefused);
   add_with_comparison(lines, s, "reset", interval, "reset", kReset);
   add_with_comparison(lines, s, "timed_out", interval, "timed out", kTimedOut);
+  // The sampler keeps no per-interval column for segments the network lost: their count so
+  // far, as `synstorm run` reports it per group, is a legend entry without a line.
+  std::uint64_t lost = 0;
+  for (const model::ClientSnapshot& c : s.snapshot().clients) lost += c.segments_lost;
+  if (lost > 0) {
+    Series note;
+    note.label = with_commas(lost) + " segments lost in the network so far";
+    note.color = kLost;
+    lines.push_back(std::move(note));
+  }
   plot("failures", "Dropped SYNs and failed attempts per second", {-1, h}, axes, lines);
 
   lines.clear();
   const auto& listeners = s.snapshot().listeners;
   for (std::size_t i = 0; i < listeners.size(); ++i) {
     const std::string id = listener_id(listeners[i]);
-    add_with_comparison(lines, s, id + ".accept_queue", 1.0, id + " accept", listener_color(i));
-    const ImU32 syn = (listener_color(i) & ~IM_COL32_A_MASK) | IM_COL32(0, 0, 0, 170);
-    add_with_comparison(lines, s, id + ".syn_queue", 1.0, id + " SYN", syn);
+    // The same hue, solid for the accept queue and dashed for the SYN queue: apart on a
+    // projector that washes out transparency.
+    // One legend entry per listener; the title says which line is which queue.
+    add_with_comparison(lines, s, id + ".accept_queue", 1.0, id, listener_color(i));
+    lines.back().hover = id + " accept queue";
+    add_with_comparison(lines, s, id + ".syn_queue", 1.0, "", listener_color(i), true);
+    lines.back().hover = id + " SYN queue";
   }
-  plot("queues", "Queue depth (mean over each interval)", {-1, h}, axes, lines);
+  plot("queues", "Queue depth (solid: accept queue, dashed: SYN queue)", {-1, h}, axes, lines);
 }
 
 void App::draw_outcomes(float height) {
@@ -634,7 +757,7 @@ void App::draw_outcomes(float height) {
   const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollX |
                                 ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingFixedFit;
   if (!ImGui::BeginTable("outcomes", 8, flags, {0, height - ImGui::GetTextLineHeightWithSpacing()})) return;
-  ImGui::TableSetupScrollFreeze(0, 1);
+  ImGui::TableSetupScrollFreeze(1, 1);  // the group's name stays when the counts scroll
   for (const char* h : {"group", "attempts", "established", "accepted", "refused", "timed out", "reset", "open"}) {
     ImGui::TableSetupColumn(h);
   }
@@ -694,8 +817,12 @@ void App::draw_latency(float height) {
   const auto p = [&](double q) { return short_duration(static_cast<double>(h.percentile(q)) / 1e9); };
   ImGui::Text("%s established   p50 %s   p90 %s   p99 %s   max %s", with_commas(h.count()).c_str(), p(0.5).c_str(),
               p(0.9).c_str(), p(0.99).c_str(), p(1.0).c_str());
-  bar_chart("latency", "Connect latency (connect() to established), attempts per bar",
-            {-1, ImGui::GetContentRegionAvail().y}, Bars{latency_.edges, latency_.counts, kAttempts});
+  if (h.count() == 0) {
+    ImGui::TextDisabled("No connection established yet: no latencies to show.");
+  } else {
+    bar_chart("latency", "Connect latency (connect() to established), attempts per bar",
+              {-1, ImGui::GetContentRegionAvail().y}, Bars{latency_.edges, latency_.counts, kAttempts});
+  }
   ImGui::EndChild();
 }
 
@@ -708,17 +835,14 @@ void App::draw_narration() {
   }
   ImGui::Text("Narration (synstorm explain): %s steps, the last %zu", with_commas(tail.total_lines()).c_str(),
               tail.lines().size());
-  if (!ImGui::BeginChild("narration", {0, 0}, true, ImGuiWindowFlags_HorizontalScrollbar)) {
+  if (!ImGui::BeginChild("narration", {0, 0}, true)) {
     ImGui::EndChild();
     return;
   }
-  ImGuiListClipper clipper;
-  clipper.Begin(static_cast<int>(tail.lines().size()));
-  while (clipper.Step()) {
-    for (int i = clipper.DisplayStart; i < clipper.DisplayEnd; ++i) {
-      ImGui::TextUnformatted(tail.lines()[static_cast<std::size_t>(i)].c_str());
-    }
-  }
+  // Wrapped, so that the kernel's reason at the end of a line is read, whatever the width.
+  ImGui::PushTextWrapPos(0.0f);
+  for (const std::string& line : tail.lines()) ImGui::TextUnformatted(line.c_str());
+  ImGui::PopTextWrapPos();
   // Follow the newest line while the run moves.
   if (tail.total_lines() != narration_seen_) {
     ImGui::SetScrollHereY(1.0f);

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "viewer/draft.h"
 #include "viewer/files.h"
 #include "viewer/latency_bins.h"
 #include "viewer/session.h"
@@ -74,9 +75,17 @@ class App {
   // Draws the whole window. `wall_seconds` since the previous frame drive playback.
   void frame(double wall_seconds);
 
+  // The size of text and controls (1: ImGui's 13-pixel font), within [kMinScale, kMaxScale].
+  // The frame loop rebuilds the fonts when it changes (Ctrl+plus, Ctrl+minus, Ctrl+0).
+  static constexpr float kMinScale = 0.5f;
+  static constexpr float kMaxScale = 4.0f;
+  float ui_scale() const { return ui_scale_; }
+  void set_ui_scale(float scale);
+
  private:
   enum class Tab { kNone, kRun, kSweep };
 
+  void handle_shortcuts();
   void draw_controls();
   void draw_run();
   void draw_topology(float height);
@@ -88,6 +97,9 @@ class App {
   void draw_narration();
 
   Options options_;
+  float ui_scale_ = 1.0f;
+  float default_scale_ = 1.0f;  // the first one set: Ctrl+0 returns to it
+  bool scale_set_ = false;
   std::unique_ptr<Session> session_;
   Topology topology_;
   SweepView sweep_;
@@ -97,6 +109,9 @@ class App {
   Tab select_tab_ = Tab::kRun;
   float scrub_seconds_ = 0;
   std::size_t what_if_listener_ = 0;  // the what-if panel's listener while none is edited
+  // The what-if sliders' values while held: committed when let go.
+  Draft<int> backlog_draft_, workers_draft_;
+  Draft<float> scale_draft_;
   // The latency chart, recomputed when the histogram changes.
   int latency_group_ = -1;  // -1: all groups
   struct LatencyKey {

@@ -25,6 +25,8 @@
 
 #include "config/units.h"
 #include "viewer/app.h"
+#include "viewer/input_queue.h"
+#include "viewer/widgets.h"
 
 namespace {
 
@@ -39,6 +41,7 @@ struct Args {
   std::string at;
   std::string size = "1600x1000";
   std::optional<std::uint64_t> seed;
+  std::optional<float> ui_scale;
 };
 
 struct Size {
@@ -59,11 +62,50 @@ void glfw_error(int code, const char* description) {
   std::cerr << "synstorm-viewer: GLFW error " << code << ": " << description << "\n";
 }
 
+// Keys and mouse buttons go through an InputQueue (viewer/input_queue.h) so that a key
+// tapped within one frame is seen; characters too, to keep their order with the keys.
+viewer::InputQueue input;
+viewer::ui::MouseButtons mouse_buttons{};
+
+void on_key(GLFWwindow*, int key, int, int action, int) {
+  // ImGui repeats a held key itself (io.KeyRepeatDelay), as the GLFW backend leaves it to.
+  if (action != GLFW_REPEAT) input.push({viewer::InputEvent::Kind::kKey, key, action == GLFW_PRESS});
+}
+void on_char(GLFWwindow*, unsigned c) { input.push({viewer::InputEvent::Kind::kChar, static_cast<int>(c), true}); }
+void on_button(GLFWwindow*, int button, int action, int) {
+  input.push({viewer::InputEvent::Kind::kButton, button, action == GLFW_PRESS});
+}
+
+// The fonts and sizes for a UI scale (1: ImGui's 13-pixel font). Outside a frame.
+void apply_scale(float scale) {
+  ImGuiIO& io = ImGui::GetIO();
+  io.Fonts->Clear();
+  ImFontConfig font;
+  font.SizePixels = 13.0f * scale;
+  io.Fonts->AddFontDefault(&font);
+  ImGui_ImplOpenGL3_DestroyFontsTexture();
+  ImGui_ImplOpenGL3_CreateFontsTexture();
+  ImGuiStyle style;
+  ImGui::StyleColorsDark(&style);
+  style.FrameRounding = 3.0f;
+  style.ScaleAllSizes(scale);
+  ImGui::GetStyle() = style;
+}
+
 // `headless`: no pointer (the X server's would hover a chart and draw its tooltip).
 void render(GLFWwindow* window, viewer::ui::App& app, double wall_seconds, bool headless) {
+  static float applied_scale = 0;
+  if (app.ui_scale() != applied_scale) {
+    applied_scale = app.ui_scale();
+    apply_scale(applied_scale);
+  }
   ImGui_ImplOpenGL3_NewFrame();
   ImGui_ImplGlfw_NewFrame();
-  if (headless) ImGui::GetIO().MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+  ImGuiIO& io = ImGui::GetIO();
+  viewer::ui::apply_input(input.next_frame(), io, mouse_buttons);
+  // The backend polled the buttons; the queue's state is the one that lets no click go.
+  for (std::size_t b = 0; b < mouse_buttons.size(); ++b) io.MouseDown[b] = mouse_buttons[b];
+  if (headless) io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
   ImGui::NewFrame();
   app.frame(wall_seconds);
   ImGui::Render();
@@ -109,6 +151,10 @@ int main(int argc, char** argv) {
   cli.add_option("--at", args.at, "Simulated time to show first, e.g. 10s (needs a scenario)");
   cli.add_option("--size", args.size, "Window size in pixels, WIDTHxHEIGHT")->capture_default_str();
   cli.add_option("--seed", args.seed, "Override the scenario's seed");
+  cli.add_option("--ui-scale", args.ui_scale,
+                 "Size of text and controls (1 = 13-pixel text; default: the monitor's content scale; "
+                 "Ctrl+plus / Ctrl+minus change it, Ctrl+0 resets it)")
+      ->check(CLI::Range(viewer::ui::App::kMinScale, viewer::ui::App::kMaxScale));
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -185,10 +231,25 @@ int main(int argc, char** argv) {
   ImGui::CreateContext();
   ImGuiIO& io = ImGui::GetIO();
   io.IniFilename = nullptr;  // the layout is fixed; write nothing next to the user's files
-  ImGui::StyleColorsDark();
-  ImGui::GetStyle().FrameRounding = 3.0f;
-  ImGui_ImplGlfw_InitForOpenGL(window, true);
+  // Keys, characters and buttons come through the InputQueue; the backend gets the rest.
+  ImGui_ImplGlfw_InitForOpenGL(window, false);
+  glfwSetKeyCallback(window, on_key);
+  glfwSetCharCallback(window, on_char);
+  glfwSetMouseButtonCallback(window, on_button);
+  glfwSetScrollCallback(window, ImGui_ImplGlfw_ScrollCallback);
+  glfwSetWindowFocusCallback(window, ImGui_ImplGlfw_WindowFocusCallback);
+  glfwSetCursorEnterCallback(window, ImGui_ImplGlfw_CursorEnterCallback);
   ImGui_ImplOpenGL3_Init("#version 130");
+  // Now, not lazily in the first NewFrame: apply_scale replaces the font texture made here.
+  ImGui_ImplOpenGL3_CreateDeviceObjects();
+  if (args.ui_scale) {
+    app.set_ui_scale(*args.ui_scale);
+  } else {
+    // What the window system asks for this monitor (GLFW: the DPI over 96, or Xft.dpi).
+    float xs = 1, ys = 1;
+    glfwGetWindowContentScale(window, &xs, &ys);
+    app.set_ui_scale(xs);
+  }
 
   int code = kExitOk;
   if (headless) {
@@ -208,7 +269,8 @@ int main(int argc, char** argv) {
     while (!glfwWindowShouldClose(window)) {
       // Idle without spinning while nothing plays.
       const viewer::Session* s = app.session();
-      if (s && s->playing()) {
+      // Events held back for the next frame are due now as well.
+      if ((s && s->playing()) || !input.empty()) {
         glfwPollEvents();
       } else {
         glfwWaitEventsTimeout(0.25);

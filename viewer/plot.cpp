@@ -82,17 +82,61 @@ struct Frame {
   bool hovered;
 };
 
+// A line from a to b in dashes of `dash` pixels with gaps as long; `phase` (how far along
+// the pattern the line starts) is carried from one segment to the next.
+void dashed_line(ImDrawList* dl, ImVec2 a, ImVec2 b, ImU32 color, float thickness, float dash, float& phase) {
+  const float dx = b.x - a.x, dy = b.y - a.y;
+  const float len = std::sqrt(dx * dx + dy * dy);
+  if (len <= 0) return;
+  // Pattern positions are counted from the segment's start: whole half-periods, so that
+  // rounding can never stall the walk.
+  phase = std::fmod(phase, 2 * dash);
+  const int halves = static_cast<int>(std::ceil((phase + len) / dash));
+  for (int k = static_cast<int>(phase / dash); k < halves; ++k) {
+    const float t0 = std::max(0.0f, static_cast<float>(k) * dash - phase);
+    const float t1 = std::min(len, static_cast<float>(k + 1) * dash - phase);
+    if (k % 2 == 0 && t1 > t0) {
+      dl->AddLine({a.x + dx * t0 / len, a.y + dy * t0 / len}, {a.x + dx * t1 / len, a.y + dy * t1 / len}, color,
+                  thickness);
+    }
+  }
+  phase += len;
+}
+
 // Requires: inside ImGui::PushID(id) (the item's id is the chart's).
-Frame chart_frame(const char* title, ImVec2 size) {
+Frame chart_frame(const char* title, ImVec2 size, std::span<const Series> legend = {}) {
   if (size.x <= 0) size.x = ImGui::GetContentRegionAvail().x;
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
   ImGui::InvisibleButton("##chart", size);
   Frame f{ImGui::GetWindowDrawList(), {}, {}, ImGui::GetFontSize(), ImGui::IsItemHovered()};
-  f.lo = {p0.x + 4.5f * f.font, p0.y + 1.4f * f.font};
-  f.hi = {p0.x + size.x - 0.6f * f.font, p0.y + size.y - 1.3f * f.font};
+  const float right = p0.x + size.x - 0.6f * f.font;
   f.dl->AddRectFilled(p0, add(p0, size), kFrame, 3.0f);
+  const float left = p0.x + 4.5f * f.font;
+  f.dl->AddText({left, p0.y + 0.2f * f.font}, kText, title);
+  // The legend flows after the title, row after row.
+  float x = left + ImGui::CalcTextSize(title).x + 1.2f * f.font;
+  float y = p0.y + 0.2f * f.font;
+  for (const Series& s : legend) {
+    if (s.label.empty()) continue;
+    const float w = 1.1f * f.font + ImGui::CalcTextSize(s.label.c_str()).x;
+    if (x + w > right && x > left) {
+      x = left;
+      y += 1.2f * f.font;
+    }
+    const float mid = y + 0.5f * f.font;
+    if (s.dashed) {
+      float phase = 0;
+      dashed_line(f.dl, {x, mid}, {x + 0.8f * f.font, mid}, s.color, 0.3f * f.font, 0.2f * f.font, phase);
+    } else {
+      f.dl->AddRectFilled({x, mid - 0.2f * f.font}, {x + 0.8f * f.font, mid + 0.2f * f.font}, s.color);
+    }
+    f.dl->AddText({x + 1.1f * f.font, y}, kText, s.label.c_str());
+    x += w + 1.0f * f.font;
+  }
+  f.lo = {left, y + 1.2f * f.font};
+  f.hi = {right, p0.y + size.y - 1.3f * f.font};
+  f.hi.y = std::max(f.hi.y, f.lo.y + f.font);
   f.dl->AddRectFilled(f.lo, f.hi, kInner);
-  f.dl->AddText({f.lo.x, p0.y + 0.2f * f.font}, kText, title);
   return f;
 }
 
@@ -100,7 +144,7 @@ Frame chart_frame(const char* title, ImVec2 size) {
 
 void plot(const char* id, const char* title, ImVec2 size, const Axes& axes, std::span<const Series> series) {
   ImGui::PushID(id);
-  const auto [dl, lo, hi, font, hovered] = chart_frame(title, size);
+  const auto [dl, lo, hi, font, hovered] = chart_frame(title, size, series);
 
   double y_min = 0, y_max = axes.y_floor;
   for (const Series& s : series) {
@@ -174,7 +218,13 @@ void plot(const char* id, const char* title, ImVec2 size, const Axes& axes, std:
     for (std::size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
       if (finite(s.y[i])) points.push_back({sx(s.x[i]), sy(s.y[i])});
     }
-    if (points.size() >= 2) dl->AddPolyline(points.data(), static_cast<int>(points.size()), s.color, 0, s.thickness);
+    if (points.size() >= 2 && s.dashed) {
+      float phase = 0;
+      for (std::size_t i = 0; i + 1 < points.size(); ++i)
+        dashed_line(dl, points[i], points[i + 1], s.color, s.thickness, 0.45f * font, phase);
+    } else if (points.size() >= 2) {
+      dl->AddPolyline(points.data(), static_cast<int>(points.size()), s.color, 0, s.thickness);
+    }
     if (s.markers || points.size() == 1) {
       for (const ImVec2& p : points) dl->AddCircleFilled(p, 2.5f + s.thickness, s.color);
     }
@@ -184,19 +234,6 @@ void plot(const char* id, const char* title, ImVec2 size, const Axes& axes, std:
     dl->AddLine({x, lo.y}, {x, hi.y}, kMarker, 1.5f);
   }
   dl->PopClipRect();
-
-  // Legend, top right.
-  float ly = lo.y + 0.3f * font;
-  for (const Series& s : series) {
-    if (s.label.empty()) continue;
-    const float w = ImGui::CalcTextSize(s.label.c_str()).x;
-    const float lx = hi.x - w - 1.6f * font;
-    dl->AddRectFilled({lx - 0.3f * font, ly - 0.1f * font}, {hi.x - 0.2f * font, ly + 1.1f * font},
-                      IM_COL32(20, 22, 27, 190));
-    dl->AddRectFilled({lx, ly + 0.3f * font}, {lx + 0.8f * font, ly + 0.7f * font}, s.color);
-    dl->AddText({lx + 1.1f * font, ly}, kText, s.label.c_str());
-    ly += 1.2f * font;
-  }
 
   if (hovered) {
     const ImVec2 m = ImGui::GetIO().MousePos;
@@ -208,8 +245,9 @@ void plot(const char* id, const char* title, ImVec2 size, const Axes& axes, std:
         ImGui::Text("x = %s%s", compact(x).c_str(), axes.x_unit.c_str());
       }
       for (const Series& s : series) {
-        if (s.label.empty()) continue;
-        if (const auto v = value_near(s, x)) ImGui::Text("%s: %s", s.label.c_str(), compact(*v).c_str());
+        const std::string& name = s.hover.empty() ? s.label : s.hover;
+        if (name.empty()) continue;
+        if (const auto v = value_near(s, x)) ImGui::Text("%s: %s", name.c_str(), compact(*v).c_str());
       }
       ImGui::EndTooltip();
     }

@@ -21,7 +21,9 @@ struct Series {
   float thickness = 1.5f;
   // A band drawn under the line (a confidence interval); NaN where there is none.
   std::vector<double> lo, hi;
-  bool markers = false;  // a dot at each point (sweeps: few points)
+  bool markers = false;    // a dot at each point (sweeps: few points)
+  bool dashed = false;     // told apart from a line of the same hue without colour
+  std::string hover = {};  // the name in the hover tooltip, if not `label` (both empty: none)
 };
 
 struct Axes {
@@ -33,7 +35,8 @@ struct Axes {
   std::optional<double> marker_x;     // a vertical line (the current time)
 };
 
-// A chart filling `size` (negative width: the available width).
+// A chart filling `size` (negative width: the available width). The legend goes in the
+// header beside the title (on more rows if need be), never over the data.
 void plot(const char* id, const char* title, ImVec2 size, const Axes& axes, std::span<const Series> series);
 
 struct Bars {

@@ -49,6 +49,11 @@ void Session::seek(sim::Time t) {
   refresh();
 }
 
+void Session::set_playing(bool on) {
+  if (on && at_end()) seek(sim::Time::zero());
+  playing_ = on && !at_end();
+}
+
 void Session::tick(double wall_seconds) {
   if (!playing_ || wall_seconds <= 0) return;
   // Whole nanoseconds; at least one, so that a slow speed still moves.

@@ -54,9 +54,9 @@ class Session {
   void seek(sim::Time t);
 
   // Playback: while playing, tick() moves `speed` simulated seconds per wall second and
-  // stops playing at the end.
+  // stops playing at the end. Playing at the end plays the run again from t = 0.
   bool playing() const { return playing_; }
-  void set_playing(bool on) { playing_ = on && !at_end(); }
+  void set_playing(bool on);
   double speed() const { return speed_; }
   void set_speed(double sim_seconds_per_wall_second) { speed_ = sim_seconds_per_wall_second; }
   void tick(double wall_seconds);

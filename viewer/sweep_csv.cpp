@@ -192,6 +192,14 @@ std::optional<std::size_t> default_group(const CsvTable& t, const SweepColumns& 
   return std::nullopt;
 }
 
+MetricRange metric_range(const std::string& name) {
+  const auto ends_with = [&](std::string_view suffix) {
+    return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  if (ends_with("_rate") || ends_with("_fraction")) return {0.0, 1.0};
+  return {0.0, std::numeric_limits<double>::infinity()};
+}
+
 SweepPlot sweep_plot(const CsvTable& t, std::size_t x, const SweepMetric& metric, std::optional<std::size_t> group) {
   SweepPlot plot;
   const bool numeric_x =
@@ -232,7 +240,16 @@ SweepPlot sweep_plot(const CsvTable& t, std::size_t x, const SweepMetric& metric
       p.lo = *mean - hw;
       p.hi = *mean + hw;
     }
-    if (!std::isfinite(p.lo) || !std::isfinite(p.hi)) p.lo = p.hi = kNaN;
+    if (!std::isfinite(p.lo) || !std::isfinite(p.hi)) {
+      p.lo = p.hi = kNaN;
+    } else {
+      // A symmetric interval (mean ± t·s/√n) can cross the metric's own bounds; nothing
+      // outside them is possible.
+      const MetricRange range = metric_range(metric.name);
+      if (p.lo < range.lo || p.hi > range.hi) ++plot.clipped_points;
+      p.lo = std::clamp(p.lo, range.lo, range.hi);
+      p.hi = std::clamp(p.hi, range.lo, range.hi);
+    }
     points[group_index.at(group ? r[*group] : std::string())].push_back(p);
   }
   for (std::size_t g = 0; g < points.size(); ++g) {

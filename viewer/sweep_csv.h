@@ -70,7 +70,16 @@ struct SweepPlot {
   std::vector<SweepCurve> curves;
   std::vector<std::string> x_labels;  // set for a categorical x
   std::size_t skipped_rows = 0;       // rows whose mean (or numeric x) is not a number
+  std::size_t clipped_points = 0;     // intervals cut at the metric's range (metric_range)
 };
+
+// The values a metric can take: a share (`*_rate`, `*_fraction`) lies in [0, 1]; every
+// other metric of a sweep (counts, latencies in ms) is at least 0 (docs/sweeps.md). A
+// band is drawn within this range.
+struct MetricRange {
+  double lo = 0, hi = 0;
+};
+MetricRange metric_range(const std::string& name);
 SweepPlot sweep_plot(const CsvTable& t, std::size_t x, const SweepMetric& metric, std::optional<std::size_t> group);
 
 }  // namespace viewer

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "sim/format.h"
+#include "viewer/text.h"
 
 namespace viewer {
 
@@ -127,24 +128,122 @@ class Builder {
 
 Topology build_topology(const model::ScenarioSpec& spec) { return Builder(spec).build(); }
 
-std::vector<std::uint64_t> edge_loads(const Topology& t, const model::ScenarioSpec& spec, const model::Snapshot& s) {
-  std::vector<std::uint64_t> loads(t.edges.size(), 0);
+std::vector<EdgeLoad> edge_loads(const Topology& t, const model::ScenarioSpec& spec, const model::Snapshot& s) {
+  std::vector<EdgeLoad> loads(t.edges.size());
   for (std::size_t i = 0; i < t.edges.size(); ++i) {
     const TopologyEdge& e = t.edges[i];
     if (e.link) {
-      if (*e.link < s.link_load.size()) loads[i] = s.link_load[*e.link];
+      if (*e.link < s.link_load.size()) loads[i].now = s.link_load[*e.link];
       continue;
     }
     const TopologyNode& from = t.nodes[e.a];
+    const TopologyNode& to = t.nodes[e.b];
     if (from.kind == NodeKind::kClient) {
-      if (from.index < s.clients.size()) loads[i] = s.clients[from.index].counts.pending;
-    } else if (from.kind == NodeKind::kBalancer) {
-      for (std::size_t c = 0; c < spec.clients.size() && c < s.clients.size(); ++c) {
-        if (spec.clients[c].balancer == from.index) loads[i] += s.clients[c].counts.pending;
+      if (from.index < s.clients.size()) loads[i].now = s.clients[from.index].counts.pending;
+    } else if (from.kind == NodeKind::kBalancer && from.index < s.balancers.size()) {
+      // The backends on this host (one edge per host, whatever its ports).
+      loads[i].kind = EdgeLoad::Kind::kBackend;
+      const std::vector<model::BackendRef>& refs = spec.balancers[from.index].backends;
+      const std::vector<model::BackendResults>& counted = s.balancers[from.index].backends;
+      for (std::size_t b = 0; b < refs.size() && b < counted.size(); ++b) {
+        if (refs[b].host != to.index) continue;
+        loads[i].now += static_cast<std::uint64_t>(std::max<std::int64_t>(0, counted[b].active));
+        loads[i].assigned += counted[b].assigned;
       }
     }
   }
   return loads;
+}
+
+GraphLayout lay_out(const Topology& t, const std::vector<std::string>& node_texts,
+                    const std::vector<std::string>& edge_texts, float width, float height, float line_height,
+                    TextWidth text_width, void* context) {
+  GraphLayout g;
+  const std::size_t n = t.nodes.size();
+  g.x.resize(n);
+  g.y.resize(n);
+  g.node_label.resize(n);
+  g.edge_label.resize(t.edges.size());
+  const float r = 0.6f * line_height;
+  const float pad = 0.3f * line_height;
+  std::vector<float> label_w(n);
+  for (std::size_t i = 0; i < n && i < node_texts.size(); ++i) label_w[i] = text_width(node_texts[i], context);
+
+  // Nodes per column (same x), to see whether names fit under them.
+  std::map<float, std::size_t> per_column;
+  for (const TopologyNode& node : t.nodes) ++per_column[node.x];
+  std::size_t crowded = 0;
+  for (const auto& [x, count] : per_column) crowded = std::max(crowded, count);
+  const float usable = height - 2 * pad;
+  // Under each node: the node and a line of text; beside it: one line, or the node.
+  const bool beside = static_cast<float>(crowded) * (2 * r + line_height + 2 * pad) > usable;
+  float left = 3.5f * line_height, right = 3.5f * line_height;
+  if (beside) {
+    left = right = r + 2 * pad;
+    for (std::size_t i = 0; i < n; ++i) {
+      float& side = t.nodes[i].kind == NodeKind::kClient ? left : right;
+      side = std::max(side, label_w[i] + r + 3 * pad);
+    }
+  }
+  const float top = pad + r, bottom = beside ? pad + r : pad + r + line_height;
+  for (std::size_t i = 0; i < n; ++i) {
+    g.x[i] = left + t.nodes[i].x * std::max(0.0f, width - left - right);
+    // y in (0, 1): the first and last rows keep their distance from the edges.
+    g.y[i] = top + t.nodes[i].y * std::max(0.0f, height - top - bottom);
+  }
+  std::vector<Box> taken;  // node shapes and the labels placed so far
+  for (std::size_t i = 0; i < n; ++i) {
+    taken.push_back({g.x[i] - 1.2f * r, g.y[i] - r, g.x[i] + 1.2f * r, g.y[i] + r});
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    const float w = label_w[i];
+    Box b;
+    if (!beside) {
+      b = {g.x[i] - w / 2, g.y[i] + r + 0.1f * line_height, g.x[i] + w / 2, g.y[i] + r + 1.1f * line_height};
+    } else if (t.nodes[i].kind == NodeKind::kClient) {
+      b = {g.x[i] - 1.2f * r - pad - w, g.y[i] - line_height / 2, g.x[i] - 1.2f * r - pad, g.y[i] + line_height / 2};
+    } else {
+      b = {g.x[i] + 1.2f * r + pad, g.y[i] - line_height / 2, g.x[i] + 1.2f * r + pad + w, g.y[i] + line_height / 2};
+    }
+    g.node_label[i] = b;
+    taken.push_back(b);
+  }
+  // Edge texts: the middle of the edge first, then further along either way, on the
+  // line or just above it.
+  constexpr float kAlong[] = {0.5f, 0.62f, 0.38f, 0.74f, 0.26f, 0.84f, 0.16f};
+  for (std::size_t e = 0; e < t.edges.size() && e < edge_texts.size(); ++e) {
+    if (edge_texts[e].empty()) continue;
+    const float w = text_width(edge_texts[e], context);
+    const TopologyEdge& edge = t.edges[e];
+    for (const float f : kAlong) {
+      const float cx = g.x[edge.a] + (g.x[edge.b] - g.x[edge.a]) * f;
+      const float cy = g.y[edge.a] + (g.y[edge.b] - g.y[edge.a]) * f;
+      bool placed = false;
+      for (const float dy : {-line_height, -line_height / 2}) {
+        const Box b{cx - w / 2, cy + dy, cx + w / 2, cy + dy + line_height};
+        const bool inside = b.x0 >= 0 && b.y0 >= 0 && b.x1 <= width && b.y1 <= height;
+        if (!inside || std::any_of(taken.begin(), taken.end(), [&](const Box& o) { return o.overlaps(b); })) continue;
+        g.edge_label[e] = b;
+        taken.push_back(b);
+        placed = true;
+        break;
+      }
+      if (placed) break;
+    }
+  }
+  return g;
+}
+
+std::string edge_text(const TopologyEdge& e, const EdgeLoad& load, bool down) {
+  std::string text = e.label;
+  const auto add = [&text](const std::string& part) { text += (text.empty() ? "" : " ") + part; };
+  if (down) add("DOWN");
+  if (load.kind == EdgeLoad::Kind::kBackend) {
+    if (load.assigned > 0) add(with_commas(load.now) + " / " + with_commas(load.assigned));
+  } else if (load.now > 0) {
+    add(with_commas(load.now) + " open");
+  }
+  return text;
 }
 
 }  // namespace viewer

@@ -41,9 +41,41 @@ struct Topology {
 
 Topology build_topology(const model::ScenarioSpec& spec);
 
-// Per edge, the attempts open now on routes across it: a link's Snapshot::link_load, or for
-// an implicit edge the open attempts of the groups it carries (all of a balancer's groups
-// on each of its backend edges, as Snapshot::link_load counts them).
-std::vector<std::uint64_t> edge_loads(const Topology& t, const model::ScenarioSpec& spec, const model::Snapshot& s);
+// What crosses an edge now. A link's load is Snapshot::link_load (the open attempts of the
+// groups routed across it); a client group's edge to its target carries the group's open
+// attempts; a balancer's edge to a host carries what the balancer itself counts for its
+// backends on that host (Snapshot::balancers: connections it has now, and has assigned so
+// far, the numbers `synstorm run` reports at the end), never the group's share of a guess.
+struct EdgeLoad {
+  enum class Kind : std::uint8_t { kOpenAttempts, kBackend } kind = Kind::kOpenAttempts;
+  std::uint64_t now = 0;       // open attempts, or the backend's active connections
+  std::uint64_t assigned = 0;  // kBackend: connections the balancer sent it so far
+};
+std::vector<EdgeLoad> edge_loads(const Topology& t, const model::ScenarioSpec& spec, const model::Snapshot& s);
+
+// The graph drawn in a panel of `width` x `height` pixels, with every label where it
+// overlaps no other label and no node. A column whose nodes are too close for a name
+// under each node gets its names beside the nodes (client groups' to their left, the
+// others' to their right), with the margins widened to hold them. An edge's text goes at
+// the first of a few places along the edge where it fits; where none fits it is left out
+// (the panel's tooltips still give it). Text is measured by `text_width` and is
+// `line_height` tall; nodes are drawn with radius 0.6 * line_height.
+struct Box {
+  float x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+  bool overlaps(const Box& o) const { return x0 < o.x1 && o.x0 < x1 && y0 < o.y1 && o.y0 < y1; }
+};
+struct GraphLayout {
+  std::vector<float> x, y;                     // node centres, per node
+  std::vector<Box> node_label;                 // per node
+  std::vector<std::optional<Box>> edge_label;  // per edge; none: left out (or no text)
+};
+using TextWidth = float (*)(const std::string&, void* context);
+GraphLayout lay_out(const Topology& t, const std::vector<std::string>& node_texts,
+                    const std::vector<std::string>& edge_texts, float width, float height, float line_height,
+                    TextWidth text_width, void* context);
+
+// The text an edge carries: its link label, then "12 open", or for a balancer's backend
+// "3 / 1,180" (active now / assigned so far; the panel's title says so).
+std::string edge_text(const TopologyEdge& e, const EdgeLoad& load, bool down);
 
 }  // namespace viewer

@@ -91,6 +91,41 @@ WhatIfSpec apply_what_if(const model::ScenarioSpec& spec, const WhatIf& w) {
   return out;
 }
 
+WhatIf without_written_values(const model::ScenarioSpec& spec, WhatIf w) {
+  if (w.touches_listener()) {
+    const std::vector<ListenerRef> refs = static_listeners(spec);
+    assert(w.listener < refs.size());
+    const model::HostSpec& host = spec.hosts[refs[w.listener].host];
+    const model::ListenerSpec& l = host.listeners[refs[w.listener].listener];
+    if (w.backlog && l.backlog.kind == model::BacklogRequest::Kind::kValue && l.backlog.value == *w.backlog)
+      w.backlog.reset();
+    if (w.workers && *w.workers == l.workers) w.workers.reset();
+    if (w.os && *w.os == host.os) w.os.reset();
+  }
+  return w;
+}
+
+BacklogOutcome backlog_outcome(const model::ScenarioSpec& spec, std::size_t listener) {
+  const ListenerRef ref = static_listeners(spec).at(listener);
+  const model::HostSpec& host = spec.hosts[ref.host];
+  const model::Personality p(host.os, host.kernel);
+  const model::BacklogDecision d =
+      p.listen_decision(model::backlog_argument(p, host.listeners[ref.listener].backlog), std::nullopt);
+  const std::string somaxconn = std::to_string(host.kernel.somaxconn);
+  BacklogOutcome out{d.requested, d.backlog, {}};
+  switch (d.rule) {
+    case model::BacklogRule::kAsRequested: break;
+    case model::BacklogRule::kClampedToSomaxconn: out.why = "clamped to somaxconn " + somaxconn; break;
+    case model::BacklogRule::kSomaxconnConstant: out.why = "SOMAXCONN means somaxconn " + somaxconn; break;
+    case model::BacklogRule::kHintRange: out.why = "SOMAXCONN_HINT(n) clamped to its range"; break;
+    case model::BacklogRule::kLegalRange:
+      out.why = "clamped to the legal range [1, somaxconn " + somaxconn + "]";
+      break;
+    case model::BacklogRule::kUnchangedOnRelisten: out.why = "kept by a listen() on a listening socket"; break;
+  }
+  return out;
+}
+
 std::string describe_what_if(const model::ScenarioSpec& spec, const WhatIf& w) {
   if (w.empty()) return "as written";
   std::string s;

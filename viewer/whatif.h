@@ -47,6 +47,20 @@ struct WhatIfSpec {
 // when the edit touches a listener or its host; arrival_scale >= 0.
 WhatIfSpec apply_what_if(const model::ScenarioSpec& spec, const WhatIf& w);
 
+// The edit without the values the scenario already says (16 workers on a listener of 16
+// is no edit): committing a slider at the written value leaves the run as written.
+WhatIf without_written_values(const model::ScenarioSpec& spec, WhatIf w);
+
+// What listen() made of a static listener's backlog (index into static_listeners(spec)):
+// the backlog the listener's own kernel gives, and why in the kernel's words when it did
+// not keep the number asked for ("clamped to somaxconn 128"; empty when it kept it).
+struct BacklogOutcome {
+  std::int64_t asked = 0;  // the argument listen() received
+  std::int64_t backlog = 0;
+  std::string why;
+};
+BacklogOutcome backlog_outcome(const model::ScenarioSpec& spec, std::size_t listener);
+
 // "web:80 backlog 256, 16 workers, windows; arrivals x1.5", or "as written" for no edit.
 std::string describe_what_if(const model::ScenarioSpec& spec, const WhatIf& w);
 

@@ -100,3 +100,37 @@ TEST_CASE("the headless screenshot of a sweep draws the metric's lines", "[viewe
   CHECK(c.has(90, 180, 250));
   CHECK(c.has(250, 140, 80));
 }
+
+namespace {
+
+// The height of the window's first button ("Open scenario..."), in pixels: the run of
+// pixels unlike the window's background down the column `x`, from the first one.
+int first_button_height(const char* path, int x) {
+  const Image img = load_png(path);
+  INFO(path);
+  REQUIRE(img.pixels);
+  const auto pixel = [&](int y) {
+    const unsigned char* p = img.pixels.get() + (static_cast<std::size_t>(y) * img.width + x) * 3;
+    return (std::uint32_t{p[0]} << 16) | (std::uint32_t{p[1]} << 8) | p[2];
+  };
+  const std::uint32_t background = pixel(1);
+  int y = 1;
+  while (y < img.height && pixel(y) == background) ++y;
+  const int top = y;
+  while (y < img.height && pixel(y) != background) ++y;
+  return y - top;
+}
+
+}  // namespace
+
+TEST_CASE("a UI scale of 2 (--ui-scale 2) doubles the text and the controls", "[viewer][screenshot]") {
+  // A button is its text (ImGui's 13-pixel font at scale 1) and the frame padding above and
+  // below (3 pixels each): 19 pixels, times the scale. The column is 2 scaled pixels inside
+  // the button's left edge (at the window padding, 8 scaled pixels), before its text.
+  const int one = first_button_height(VIEWER_SCALE1_PNG, 10);
+  const int two = first_button_height(VIEWER_SCALE2_PNG, 20);
+  CHECK(one >= 18);
+  CHECK(one <= 20);
+  CHECK(two >= 37);
+  CHECK(two <= 39);
+}

@@ -126,3 +126,25 @@ TEST_CASE(
   REQUIRE(p.curves[1].x == std::vector<double>{1, 4});
   REQUIRE(std::isnan(p.curves[1].hi[1]));
 }
+
+TEST_CASE("a confidence band stops at the metric's range: a latency at 0, a rate at 0 and 1", "[viewer][sweep]") {
+  // Three replications: the half-width t(0.975, 2)·s/√3 = 4.30·s/√3 is wider than the mean
+  // when the spread is large, but a latency is never below 0 nor a rate above 1.
+  const auto t = table(
+      "backlog,connect_p99_ms_mean,connect_p99_ms_ci95,failure_rate_mean,failure_rate_ci95\n"
+      "8,300,1400,0.9,0.3\n16,200,100,0.5,0.1\n");
+  const viewer::SweepColumns c = viewer::classify_sweep_columns(t);
+  REQUIRE(c.metrics.size() == 2);
+  const viewer::SweepPlot latency = viewer::sweep_plot(t, 0, c.metrics[0], std::nullopt);
+  REQUIRE(latency.curves[0].lo == std::vector<double>{0, 100});
+  REQUIRE(latency.curves[0].hi == std::vector<double>{1700, 300});
+  REQUIRE(latency.clipped_points == 1);
+  const viewer::SweepPlot rate = viewer::sweep_plot(t, 0, c.metrics[1], std::nullopt);
+  REQUIRE(rate.curves[0].lo[0] == Approx(0.6));
+  REQUIRE(rate.curves[0].hi[0] == 1.0);
+  REQUIRE(rate.curves[0].lo[1] == Approx(0.4));
+  REQUIRE(rate.curves[0].hi[1] == Approx(0.6));
+  REQUIRE(rate.clipped_points == 1);
+  CHECK(viewer::metric_range("accept_full_fraction").hi == 1.0);
+  CHECK(std::isinf(viewer::metric_range("attempts").hi));
+}

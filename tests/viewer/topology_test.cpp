@@ -1,10 +1,15 @@
 // Tests of viewer::build_topology and edge_loads.
 #include "viewer/topology.h"
 
+#include <map>
+#include <string>
+
 #include <catch2/catch.hpp>
 
 #include "config/loader.h"
 #include "model/stepper.h"
+#include "model/world.h"
+#include "viewer/text.h"
 
 namespace {
 
@@ -69,28 +74,142 @@ TEST_CASE("edge loads are the open attempts routed across each edge", "[viewer][
   const viewer::Topology t = viewer::build_topology(spec);
   const auto loads = viewer::edge_loads(t, spec, s);
   REQUIRE(loads.size() == t.edges.size());
-  for (std::size_t i = 0; i < loads.size(); ++i) REQUIRE(loads[i] == s.link_load[*t.edges[i].link]);
+  for (std::size_t i = 0; i < loads.size(); ++i) REQUIRE(loads[i].now == s.link_load[*t.edges[i].link]);
   std::uint64_t open = 0;
   for (const auto& c : s.clients) open += c.counts.pending;
   REQUIRE(open > 0);  // 300/s, 31 ms round trips: some are always in flight
-  REQUIRE(loads[0] == open);
+  REQUIRE(loads[0].now == open);
+  REQUIRE(viewer::edge_text(t.edges[0], loads[0], false) == "15ms " + std::to_string(open) + " open");
 }
 
-TEST_CASE("a balancer's edges to its backends carry its groups' open attempts", "[viewer][topology]") {
+TEST_CASE("a balancer's edges carry each backend's own connections, as the balancer counted them",
+          "[viewer][topology]") {
+  // Round robin over two 16-worker backends and a 4-worker one: at the crowd's peak each
+  // gets a third of the connections, and the small one, serving at a quarter of the rate,
+  // holds many more of them at once than the big ones.
   const model::ScenarioSpec spec = load("flash-crowd-balancer.yaml");
   model::Stepper run(spec);
-  run.advance_to(sim::Time::zero() + sim::seconds(12));
+  run.advance_to(sim::Time::zero() + sim::seconds(15));
   const model::Snapshot s = run.snapshot();
   const viewer::Topology t = viewer::build_topology(spec);
   const auto loads = viewer::edge_loads(t, spec, s);
+  std::map<std::string, viewer::EdgeLoad> by_host;
   for (std::size_t i = 0; i < t.edges.size(); ++i) {
     const auto& from = t.nodes[t.edges[i].a];
-    std::uint64_t expected = 0;
-    for (std::size_t c = 0; c < spec.clients.size(); ++c) {
-      const bool carried =
-          from.kind == viewer::NodeKind::kClient ? from.index == c : spec.clients[c].balancer == from.index;
-      if (carried) expected += s.clients[c].counts.pending;
+    const auto& to = t.nodes[t.edges[i].b];
+    if (from.kind == viewer::NodeKind::kClient) {
+      REQUIRE(loads[i].kind == viewer::EdgeLoad::Kind::kOpenAttempts);
+      REQUIRE(loads[i].now == s.clients[from.index].counts.pending);
+      continue;
     }
-    REQUIRE(loads[i] == expected);
+    REQUIRE(from.kind == viewer::NodeKind::kBalancer);
+    REQUIRE(loads[i].kind == viewer::EdgeLoad::Kind::kBackend);
+    // One backend per host here: the edge's numbers are that backend's.
+    const auto& backends = spec.balancers[from.index].backends;
+    std::size_t b = 0;
+    while (backends[b].host != to.index) ++b;
+    const model::BackendResults& counted = s.balancers[from.index].backends[b];
+    REQUIRE(loads[i].now == static_cast<std::uint64_t>(counted.active));
+    REQUIRE(loads[i].assigned == counted.assigned);
+    by_host[to.name] = loads[i];
+    REQUIRE(viewer::edge_text(t.edges[i], loads[i], false) ==
+            viewer::with_commas(loads[i].now) + " / " + viewer::with_commas(counted.assigned));
+  }
+  const auto& big = by_host.at("rr-big-1");
+  const auto& small = by_host.at("rr-small");
+  // Round robin: assignments differ by at most one.
+  REQUIRE(big.assigned + 1 >= small.assigned);
+  REQUIRE(small.assigned + 1 >= big.assigned);
+  REQUIRE(small.now > 2 * big.now);
+  // Not the whole group's open attempts on every edge.
+  REQUIRE(big.now < s.clients[0].counts.pending);
+}
+
+TEST_CASE("at the end, a balancer edge's assigned count is the one `synstorm run` reports", "[viewer][topology]") {
+  const model::ScenarioSpec spec = load("flash-crowd-balancer.yaml");
+  model::Stepper run(spec);
+  run.advance_to(run.end());
+  const model::Snapshot s = run.snapshot();
+  const model::RunResults r = model::run_scenario(spec);
+  REQUIRE(s.balancers.size() == r.balancers.size());
+  for (std::size_t b = 0; b < r.balancers.size(); ++b) {
+    REQUIRE(s.balancers[b].backends.size() == r.balancers[b].backends.size());
+    for (std::size_t k = 0; k < r.balancers[b].backends.size(); ++k) {
+      REQUIRE(s.balancers[b].backends[k].assigned == r.balancers[b].backends[k].assigned);
+      REQUIRE(s.balancers[b].backends[k].max_active == r.balancers[b].backends[k].max_active);
+    }
+  }
+}
+
+namespace {
+
+// ImGui's default font (ProggyClean, 13 pixels) is 7 pixels per character.
+float proggy_width(const std::string& text, void*) { return 7.0f * static_cast<float>(text.size()); }
+
+void require_apart(const viewer::Topology& t, const viewer::GraphLayout& g, float width, float height) {
+  std::vector<viewer::Box> boxes;
+  for (std::size_t i = 0; i < t.nodes.size(); ++i) {
+    const float r = 0.6f * 13;
+    boxes.push_back({g.x[i] - 1.2f * r, g.y[i] - r, g.x[i] + 1.2f * r, g.y[i] + r});
+    boxes.push_back(g.node_label[i]);
+  }
+  for (const auto& b : g.edge_label) {
+    if (b) boxes.push_back(*b);
+  }
+  for (std::size_t i = 0; i < boxes.size(); ++i) {
+    INFO("box " << i << ": " << boxes[i].x0 << "," << boxes[i].y0 << " .. " << boxes[i].x1 << "," << boxes[i].y1);
+    REQUIRE(boxes[i].x0 >= 0);
+    REQUIRE(boxes[i].y0 >= 0);
+    REQUIRE(boxes[i].x1 <= width);
+    REQUIRE(boxes[i].y1 <= height);
+    // A node's own label touches nothing either (boxes 2k and 2k+1 are a node and its name).
+    for (std::size_t j = i + 1; j < boxes.size(); ++j) {
+      INFO("and box " << j << ": " << boxes[j].x0 << "," << boxes[j].y0 << " .. " << boxes[j].x1 << "," << boxes[j].y1);
+      REQUIRE_FALSE(boxes[i].overlaps(boxes[j]));
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("eight client groups in a small panel: no label overlaps another or a node", "[viewer][topology]") {
+  // os-compare.yaml: 8 client groups, 4 hosts; at t = 6 s every group has attempts open.
+  // The panel is the topology's at 1024x700 (about 290 x 160 pixels).
+  const model::ScenarioSpec spec = load("os-compare.yaml");
+  model::Stepper run(spec);
+  run.advance_to(sim::Time::zero() + sim::seconds(6));
+  const model::Snapshot s = run.snapshot();
+  const viewer::Topology t = viewer::build_topology(spec);
+  const auto loads = viewer::edge_loads(t, spec, s);
+  std::vector<std::string> names, texts;
+  for (const auto& n : t.nodes) names.push_back(n.name);
+  for (std::size_t i = 0; i < t.edges.size(); ++i) texts.push_back(viewer::edge_text(t.edges[i], loads[i], false));
+  std::size_t with_text = 0;
+  for (const auto& text : texts) with_text += text.empty() ? 0 : 1;
+  REQUIRE(with_text >= 4);
+  for (const auto& [w, h] : {std::pair{290.0f, 160.0f}, std::pair{600.0f, 300.0f}, std::pair{1200.0f, 500.0f}}) {
+    INFO(w << " x " << h);
+    const viewer::GraphLayout g = viewer::lay_out(t, names, texts, w, h, 13, proggy_width, nullptr);
+    require_apart(t, g, w, h);
+    // Every node keeps its whole name.
+    for (std::size_t i = 0; i < t.nodes.size(); ++i)
+      REQUIRE(g.node_label[i].x1 - g.node_label[i].x0 == proggy_width(names[i], nullptr));
+    if (w >= 600) {
+      // With room, every edge's count is shown.
+      for (std::size_t i = 0; i < texts.size(); ++i) REQUIRE(g.edge_label[i].has_value() == !texts[i].empty());
+    }
+  }
+}
+
+TEST_CASE("a network's routers and a balancer's backends are laid out apart too", "[viewer][topology]") {
+  for (const char* file : {"network-latency.yaml", "flash-crowd-balancer.yaml"}) {
+    INFO(file);
+    const model::ScenarioSpec spec = load(file);
+    const viewer::Topology t = viewer::build_topology(spec);
+    std::vector<std::string> names, texts;
+    for (const auto& n : t.nodes) names.push_back(n.name);
+    for (const auto& e : t.edges) texts.push_back(e.label.empty() ? "12 / 1,180" : e.label);
+    const viewer::GraphLayout g = viewer::lay_out(t, names, texts, 400, 200, 13, proggy_width, nullptr);
+    require_apart(t, g, 400, 200);
   }
 }

@@ -108,3 +108,46 @@ TEST_CASE("no edit is the scenario as written", "[viewer][whatif]") {
   REQUIRE(std::get<PoissonArrivals>(s.clients[0].arrivals).rate_per_s == 100);
   REQUIRE(viewer::describe_what_if(two_hosts(), none) == "as written");
 }
+
+TEST_CASE("a slider committed at the written value is no edit", "[viewer][whatif]") {
+  const ScenarioSpec base = two_hosts();
+  viewer::WhatIf w;
+  w.listener = 0;  // a:80, backlog 128, 8 workers, Linux
+  w.workers = 8;
+  w.backlog = 128;
+  w.os = Os::kLinux;
+  const viewer::WhatIf none = viewer::without_written_values(base, w);
+  CHECK(none.empty());
+  CHECK(viewer::describe_what_if(base, none) == "as written");
+  w.workers = 16;
+  const viewer::WhatIf workers = viewer::without_written_values(base, w);
+  CHECK(workers.workers == 16);
+  CHECK_FALSE(workers.backlog);
+  CHECK_FALSE(workers.os);
+  CHECK(viewer::describe_what_if(base, workers) == "a:80 16 workers");
+  // listen(SOMAXCONN) is not listen(128), even where SOMAXCONN gives 128.
+  viewer::WhatIf somaxconn;
+  somaxconn.listener = 1;
+  somaxconn.backlog = 4096;
+  CHECK(viewer::without_written_values(base, somaxconn).backlog == 4096);
+}
+
+TEST_CASE("the backlog the kernel gives, and why, in its own words", "[viewer][whatif]") {
+  ScenarioSpec base = two_hosts();
+  viewer::WhatIf w;
+  w.listener = 0;
+  w.backlog = 1024;
+  w.os = Os::kFreeBSD;
+  // FreeBSD: solisten_proto clamps a backlog above kern.ipc.somaxconn (128 by default,
+  // sys/sys/socket.h SOMAXCONN) to it.
+  const ScenarioSpec freebsd = viewer::apply_what_if(base, w).spec;
+  const viewer::BacklogOutcome clamped = viewer::backlog_outcome(freebsd, 0);
+  CHECK(clamped.asked == 1024);
+  CHECK(clamped.backlog == 128);
+  CHECK(clamped.why == "clamped to somaxconn 128");
+  // Linux 5.4+: net.core.somaxconn 4096 keeps 1024.
+  w.os.reset();
+  const viewer::BacklogOutcome kept = viewer::backlog_outcome(viewer::apply_what_if(base, w).spec, 0);
+  CHECK(kept.backlog == 1024);
+  CHECK(kept.why.empty());
+}
