@@ -36,6 +36,7 @@ struct Sink {
     std::vector<std::string> notes;
   };
   std::vector<Done> experiments;
+  std::vector<std::string> skips;
   Env env;
 
   static Sink& get() {
@@ -99,6 +100,11 @@ struct Sink {
       }
     }
     out << "\n";
+    if (!skips.empty()) {
+      out << "## Not checked in this run\n\n";
+      for (const auto& w : skips) out << "- " << w << "\n";
+      out << "\n";
+    }
     for (const auto& e : experiments) {
       if (e.histograms.empty() && e.notes.empty()) continue;
       out << "## " << e.id << ": " << e.title << "\n\n";
@@ -181,6 +187,21 @@ void Experiment::histogram(const std::string& what, const std::vector<std::int64
 }
 
 void Experiment::note(const std::string& text) { notes_.push_back(text); }
+
+bool required() {
+  const char* v = std::getenv("SYNSTORM_KERNEL_REQUIRED");
+  return v && std::string(v) == "1";
+}
+
+void skip(const std::string& what) {
+  if (required()) {
+    FAIL("SYNSTORM_KERNEL_REQUIRED=1, but this test could not do its work: " << what);
+  }
+  WARN("SKIPPED: " << what);
+  Sink::get().skips.push_back(what);
+}
+
+const std::vector<std::string>& skipped() { return Sink::get().skips; }
 
 void environment(const Observation& o) {
   Env& env = Sink::get().env;

@@ -59,4 +59,17 @@ class Experiment {
 // What the report says about the machine: taken from the first observation.
 void environment(const Observation& o);
 
+// The exit code of a test binary whose tests passed but did not all do their work
+// (ctest's SKIP_RETURN_CODE, tests/kernel/CMakeLists.txt).
+constexpr int kSkipExitCode = 77;
+// The test cannot do some or all of its work here; `what` names what was missing and what
+// went unchecked. The binary then exits with kSkipExitCode (main.cpp), so ctest says
+// "skipped", not "passed". With SYNSTORM_KERNEL_REQUIRED=1 in the environment (.ci/run),
+// where the machine is known to be able, it is a failure instead.
+void skip(const std::string& what);
+// SYNSTORM_KERNEL_REQUIRED=1: every kernel test must do all its work here.
+bool required();
+// Every skip of this process, in order.
+const std::vector<std::string>& skipped();
+
 }  // namespace kernel::report
