@@ -48,7 +48,7 @@ Plan plan(const cli::PlanOptions& o) {
 }
 
 // A Windows listener with zero latency, Poisson arrivals, exponential service, no SYN
-// retransmissions and no retries: M/M/c/(c+K) with K = backlog (DESIGN.md, "Anchors").
+// retransmissions and no retries: M/M/c/(c+K) with K = backlog (README, "Checked against theory").
 std::string write_mmck(const std::string& name, double rate, double service_ms, int workers) {
   const fs::path dir = fs::path(SYNSTORM_BINARY_DIR) / "plan-tests";
   fs::create_directories(dir);
