@@ -113,6 +113,22 @@ std::string ms1(std::int64_t ns) {
 
 int whole_seconds(std::int64_t ns) { return static_cast<int>((ns + kS - 1) / kS); }
 
+// A band derived from measurements: the largest |kernel - synstorm| over the runs recorded
+// in tests/kernel/series.tsv (scripts/fidelity-series.sh; 20 runs on the 2-CPU machine at
+// load 9 to 11, docs/fidelity.md "Recorded spread"), plus a margin for what the record may
+// not hold, justified where the band is used.
+struct Band {
+  std::int64_t recorded;
+  std::int64_t margin;
+  std::string why;
+};
+
+void within(report::Experiment& r, const std::string& parameter, std::int64_t kernel, std::int64_t synstorm,
+            const Band& b) {
+  r.within(parameter, kernel, synstorm, b.recorded + b.margin,
+           "recorded " + std::to_string(b.recorded) + " + margin " + std::to_string(b.margin) + ": " + b.why);
+}
+
 // (a) listen(b), never accepting, 40 connects one by one.
 void backlog_never_accepting(int b) {
   Experiment x;
@@ -124,7 +140,7 @@ void backlog_never_accepting(int b) {
   const auto o = observe(x);
   if (!o) return;
   const Simulated s = play(x, *o);
-  const std::int64_t fit = b + 1;  // DESIGN.md: the accept queue is full when len > backlog
+  const std::int64_t fit = b + 1;  // sk_acceptq_is_full: the accept queue is full when len > backlog
 
   report::Experiment r("(a) listen(" + std::to_string(b) + ")",
                        "never accepting, 40 connects one by one, observed 2.5 s");
@@ -218,26 +234,35 @@ TEST_CASE("kernel: slow acceptor and a burst, listen(8), accept every 20 ms, 100
   const auto& l = s.listener();
 
   report::Experiment r("(b) burst", "listen(8), one worker accepting every 20 ms, 100 connects one by one, 12 s");
-  // DESIGN.md: every client sees connect() succeed within 2 s. The SYNs dropped on the
+  // Every client sees connect() succeed within 2 s. The SYNs dropped on the
   // full accept queue are retransmitted after 1 s; their timers share one timer-wheel slot,
   // so they arrive as one batch, all pass the accept-queue check (it is not full when they
-  // arrive) and get SYN-ACKs, most of them cookies. The band: whether the first burst
-  // leaves 9 or 10 in the queue is a race between the server thread's wake-up and the
-  // connect loop, and a burst that straddles a wheel-slot boundary splits into two batches.
-  r.within("connects completed within 2 s", i64(o->connected_by(2 * kS)), s.established_by(2 * kS), 5,
-           "wake-up race of the server thread, wheel-slot phase");
-  r.within("connects completed within 12 s", i64(o->count(ClientEnd::kConnected)), i64(k.established), 5, "as above");
-  // DESIGN.md: the server accepts only about 20: the batch's final ACKs find the accept
+  // arrive) and get SYN-ACKs, most of them cookies.
+  // Bands: over the 20 recorded runs every client connected within 2 s on both sides, and
+  // the other figures differed by at most 1 to 3 (whether the first burst leaves 9 or 10
+  // queued is a race between the server thread's wake-up and the connect loop). The margin
+  // is the one case the record lacks: a batch that straddles a wheel-slot boundary arrives
+  // as two, and the second finds the 9-slot accept queue (backlog + 1) emptied again, so
+  // up to 9 more are accepted, 9 fewer cookied and 9 fewer ACKs dropped (one run of 15
+  // seen by the audit of issue 19: accepted 28 against 20, cookies 72 against 81). It
+  // leaves no room for the connects, which no batch split delays past 2 s. Removing the
+  // wheel rounding moves every one of these rows by 30 to 250 (docs/fidelity.md).
+  const std::string straddle = "a batch split across two wheel slots refills the 9-slot accept queue once";
+  within(r, "connects completed within 2 s", i64(o->connected_by(2 * kS)), s.established_by(2 * kS),
+         {0, 0, "every client connected within 2 s in every recorded run"});
+  within(r, "connects completed within 12 s", i64(o->count(ClientEnd::kConnected)), i64(k.established),
+         {0, 0, "as above"});
+  // The server accepts only about 20: the batch's final ACKs find the accept
   // queue full and are dropped, and cookie connections are forgotten for good.
-  r.within("accepted within 12 s", i64(o->accepts_ns.size()), i64(k.accepted), 5,
-           "first burst leaves 9 or 10 queued, the batch 9 or 10 (how soon the server thread wakes)");
-  r.within("clients connected but never accepted", i64(o->count(ClientEnd::kConnected)) - i64(o->accepts_ns.size()),
-           i64(k.established) - i64(k.accepted), 5, "as above");
+  within(r, "accepted within 12 s", i64(o->accepts_ns.size()), i64(k.accepted), {2, 9, straddle});
+  // The README's headline effect (`reset` in synstorm's outcomes).
+  within(r, "clients connected but never accepted", i64(o->count(ClientEnd::kConnected)) - i64(o->accepts_ns.size()),
+         i64(k.established) - i64(k.accepted), {2, 9, straddle});
   if (counters_exact(*o, "SyncookiesSent, ListenOverflows")) {
-    r.within("SYN cookies sent (SyncookiesSent)", o->counters.syncookies_sent, i64(l.syncookies_sent), 5,
-             "the SYN-queue share of the batch moves with the accept race");
-    r.within("ListenOverflows", o->counters.listen_overflows, i64(l.listen_overflows), 5,
-             "dropped SYNs + dropped ACKs; moves with the accept race");
+    within(r, "SYN cookies sent (SyncookiesSent)", o->counters.syncookies_sent, i64(l.syncookies_sent),
+           {1, 9, straddle});
+    within(r, "ListenOverflows", o->counters.listen_overflows, i64(l.listen_overflows),
+           {3, 9, "dropped SYNs + dropped ACKs; " + straddle});
   }
   r.shown("SYN retransmissions", std::to_string(o->counters.retrans_segs),
           std::to_string(s.client().syn_retransmits + l.synacks_retransmitted), "kernel: RetransSegs");
@@ -285,19 +310,26 @@ TEST_CASE("kernel: steady overload, listen(16), accept every 10 ms, 200 connects
   // Bands: the kernel's timer wheel fires retransmissions in 32 ms slots whose phase
   // relative to the first connect() is arbitrary (synstorm's start at t = 0), and the
   // server thread's wake-up latency varies from one accept to the next around the mean
-  // that synstorm's worker gets. Runs on this machine differ from one another by about 5;
-  // 20 connects (5% of the 400) leaves room for a loaded CI machine and is still far below
-  // the differences a wrong rule makes (70 or more).
-  const std::int64_t band = 20;
+  // that synstorm's worker gets. Over the 20 recorded runs, at load 9 to 11 on 2 CPUs, the
+  // realised server period ranged from 10.3 to 14.9 ms, the kernel accepted 231 to 325 and
+  // synstorm followed it within 30 (its largest gap, in a run whose period was 13.2 ms and
+  // whose paced connect()s ran 38 ms late); the time buckets within 9. The margin, half the
+  // recorded gap, is for a machine more loaded still; the record is itself the worst case
+  // CI should see. A wrong SYN schedule (no linear timeouts) moves accepted by 50 and the
+  // [1, 3) and [3, 7) buckets by 51 and 52: still caught (docs/fidelity.md).
   const std::string why = "wheel-slot phase, server wake-up jitter";
-  r.within("accepted within 8 s", i64(o->accepts_ns.size()), i64(k.accepted), band, why);
-  r.within("connects completed within 8 s", i64(o->count(ClientEnd::kConnected)), i64(k.established), band, why);
-  r.within("connect succeeded in [0, 1) s after its connect()", i64(o->connected_after_call(0, kS)),
-           s.connected_after_call(0, kS), band, why);
-  r.within("connect succeeded in [1, 3) s after its connect()", i64(o->connected_after_call(kS, 3 * kS)),
-           s.connected_after_call(kS, 3 * kS), band, why);
-  r.within("connect succeeded in [3, 7) s after its connect()", i64(o->connected_after_call(3 * kS, 7 * kS)),
-           s.connected_after_call(3 * kS, 7 * kS), band, why);
+  within(r, "accepted within 8 s", i64(o->accepts_ns.size()), i64(k.accepted), {30, 15, why});
+  // The README's headline effect (`reset` in synstorm's outcomes).
+  within(r, "clients connected but never accepted", i64(o->count(ClientEnd::kConnected)) - i64(o->accepts_ns.size()),
+         i64(k.established) - i64(k.accepted), {30, 15, why});
+  within(r, "connects completed within 8 s", i64(o->count(ClientEnd::kConnected)), i64(k.established),
+         {0, 0, "all 400 connected in every recorded run"});
+  within(r, "connect succeeded in [0, 1) s after its connect()", i64(o->connected_after_call(0, kS)),
+         s.connected_after_call(0, kS), {9, 5, why});
+  within(r, "connect succeeded in [1, 3) s after its connect()", i64(o->connected_after_call(kS, 3 * kS)),
+         s.connected_after_call(kS, 3 * kS), {9, 5, why});
+  within(r, "connect succeeded in [3, 7) s after its connect()", i64(o->connected_after_call(3 * kS, 7 * kS)),
+         s.connected_after_call(3 * kS, 7 * kS), {8, 4, why});
   if (o->isolated) {
     r.shown("ListenOverflows", std::to_string(o->counters.listen_overflows), std::to_string(l.listen_overflows),
             "dropped SYNs + dropped ACKs");

@@ -28,7 +28,8 @@ class Experiment {
   // |kernel - synstorm| <= band; `why` says where the band comes from.
   bool within(const std::string& parameter, std::int64_t kernel, std::int64_t synstorm, std::int64_t band,
               const std::string& why);
-  // The kernel alone against a documented fact (DESIGN.md), and synstorm against the same.
+  // The kernel alone against a fact of the kernel's own code (cited where the test states it), and synstorm against the
+  // same.
   bool fact(const std::string& parameter, std::int64_t kernel, std::int64_t synstorm, std::int64_t expected);
   // Shown in the table, not checked (e.g. a counter other processes may also move).
   void shown(const std::string& parameter, const std::string& kernel, const std::string& synstorm,
