@@ -105,8 +105,11 @@ TEST_CASE("an interrupted sweep writes the points it finished, and --resume comp
     return s;
   };
 
-  // The reference: the same sweep, uninterrupted.
+  // The reference: the same sweep, uninterrupted, timed: the interruption below comes
+  // half-way through it, whatever the build's speed (a sanitizer build is ten times slower).
+  const auto started = std::chrono::steady_clock::now();
   const auto full = synstorm(shell(args("full")));
+  const auto full_time = std::chrono::steady_clock::now() - started;
   INFO(full.err);
   REQUIRE(full.exit_code == 0);
 
@@ -114,13 +117,13 @@ TEST_CASE("an interrupted sweep writes the points it finished, and --resume comp
   fs::remove(dir / "part.json");
   const pid_t pid = spawn(args("part"), dir / "part.err");
   // The worker thread exists once the points are loaded and the handlers installed; give
-  // it time to finish some replications, then interrupt.
+  // it half the uninterrupted sweep's time to finish some points, then interrupt.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (thread_count(pid) < 2 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   REQUIRE(thread_count(pid) >= 2);
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  std::this_thread::sleep_for(full_time / 2);
   REQUIRE(::kill(pid, SIGINT) == 0);
   const int code = wait_exit_code(pid);
   const std::string err = slurp(dir / "part.err");
