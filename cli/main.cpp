@@ -216,7 +216,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(std::uint64_t{1}, std::numeric_limits<std::uint64_t>::max()));
   run_cmd
       ->add_option("--max-inflight", run_options.max_inflight,
-                   "Stop when more connections than this are in flight at once (default: half the memory at " +
+                   "Stop when more connections than this are in flight at once (default here: " +
+                       std::to_string(default_max_inflight()) + ", half the memory at " +
                        std::to_string(kBytesPerInflight) + " bytes each); exit 4")
       ->check(CLI::Range(std::uint64_t{1}, std::numeric_limits<std::uint64_t>::max()));
 

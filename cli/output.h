@@ -15,7 +15,7 @@ namespace cli {
 // The digest as users see it: 16 lower-case hex digits.
 std::string digest_hex(std::uint64_t digest);
 
-// The JSON document of DESIGN.md ("Outcomes and metrics"). Keys are sorted, numbers are
+// The JSON document of the README's "Outcomes and what is reported". Keys are sorted, numbers are
 // printed in shortest round-trip form: the same run gives the same bytes.
 nlohmann::json results_json(const model::RunResults& r);
 

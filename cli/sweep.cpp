@@ -260,6 +260,9 @@ std::optional<Runs> root_checks(const SweepOptions& o, const Study& study, const
         << "; run the same command as before, or start afresh without --resume\n";
     return std::nullopt;
   }
+  const auto done = std::count_if(runs.begin(), runs.end(), [](const auto& r) { return r.has_value(); });
+  err << "synstorm: --resume: " << done << " of " << runs.size() << " points already done in " << o.json_path
+      << "; running the rest\n";
   return runs;
 }
 

@@ -27,5 +27,8 @@ if [[ ! -s "$tmp" ]]; then
   exit 1
 fi
 mv "$tmp" "$out"
+if ((status == 77)); then
+  echo "fidelity.sh: wrote $out, but some checks were skipped (see its \"Not checked\" section); run as root" >&2
+fi
 echo "fidelity.sh: wrote $out (tests exit status $status)"
 exit "$status"

@@ -2,7 +2,7 @@
 //
 // `Duration` is a span and `Time` an instant since the start of a run; both hold an
 // int64 count of nanoseconds and never a floating-point number, so that event order
-// and every output are exact and identical on every machine (DESIGN.md, "Time").
+// and every output are exact and identical on every machine (README, "Determinism").
 // Arithmetic saturates: anything past the representable range becomes
 // Duration::infinite() / Time::never(), which compare greater than every finite value.
 #pragma once

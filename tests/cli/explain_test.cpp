@@ -32,7 +32,7 @@ std::vector<std::string> lines_of(const std::string& text) {
   return lines;
 }
 
-// DESIGN.md's loopback experiment: listen(5), never accept, 40 connects one by one.
+// The loopback experiment of docs/fidelity.md, (a): listen(5), never accept, 40 connects one by one.
 model::ScenarioSpec never_accepting(Os os) {
   return scenario({host("web", os, backlog(5), 0)}, {client("storm", os, 0, one_by_one(40))}, sim::seconds(3));
 }

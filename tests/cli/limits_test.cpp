@@ -100,6 +100,23 @@ TEST_CASE("max-inflight ends the run when too many connections are open at once,
   CHECK(j["totals"]["pending"].get<int>() >= 1000);
 }
 
+TEST_CASE("the default --max-inflight is half the machine's memory at 512 bytes per connection", "[e2e][limits]") {
+  // The machine's memory as the kernel reports it (/proc/meminfo, MemTotal in KiB), not as
+  // the program computes it; `synstorm run --help` states the default it will use.
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  std::uint64_t kib = 0;
+  while (meminfo >> key && key != "MemTotal:") meminfo.ignore(1 << 10, '\n');
+  REQUIRE(key == "MemTotal:");
+  REQUIRE(meminfo >> kib);
+  REQUIRE(kib > 0);
+  const std::uint64_t expected = kib * 1024 / 2 / 512;
+  const auto r = synstorm("run --help");
+  CHECK(r.exit_code == 0);
+  INFO(r.out);
+  CHECK(r.out.find("(default here: " + std::to_string(expected) + ", half the memory") != std::string::npos);
+}
+
 TEST_CASE("SIGINT or SIGTERM stops a run at an event boundary: partial results, interrupted, exit 130",
           "[e2e][limits]") {
   const int sig = GENERATE(SIGINT, SIGTERM);

@@ -12,7 +12,7 @@ TEST_CASE("digests print as 16 hex digits", "[output]") {
   CHECK(cli::digest_hex(~0ULL) == "ffffffffffffffff");
 }
 
-TEST_CASE("the JSON document carries the keys DESIGN.md promises", "[output]") {
+TEST_CASE("the JSON document carries the keys the README promises", "[output]") {
   model::RunResults r;
   r.scenario = "s";
   r.seed = 3;

@@ -48,7 +48,7 @@ Plan plan(const cli::PlanOptions& o) {
 }
 
 // A Windows listener with zero latency, Poisson arrivals, exponential service, no SYN
-// retransmissions and no retries: M/M/c/(c+K) with K = backlog (DESIGN.md, "Anchors").
+// retransmissions and no retries: M/M/c/(c+K) with K = backlog (README, "Checked against theory").
 std::string write_mmck(const std::string& name, double rate, double service_ms, int workers) {
   const fs::path dir = fs::path(SYNSTORM_BINARY_DIR) / "plan-tests";
   fs::create_directories(dir);
@@ -149,10 +149,23 @@ TEST_CASE("plan gives the same bytes for -j 1 and -j 2, and says when it cannot 
   INFO(one.out << one.err);
   REQUIRE(one.exit_code == 0);
   CHECK(one.out == two.out);
+  // B(4) = 0.00185 is half the target and B(2) = 0.00744 twice it: 30 replications of
+  // 50 000 attempts decide both, whatever the seed. Only B(3), a hair above the target,
+  // is a coin toss: the plan finds it too high (answer 4, correct) or cannot tell
+  // (undecided between 3 and 4). That holds for every seed; which of the two a seed
+  // gives does not (8 of 20 seeds answer 4).
+  REQUIRE(sim_test::mmck(500, 1000.0 / 8, 8, 3).blocking > 0.0037);
+  REQUIRE(sim_test::mmck(500, 1000.0 / 8, 8, 4).blocking < 0.0037 / 2);
+  REQUIRE(sim_test::mmck(500, 1000.0 / 8, 8, 2).blocking > 0.0037 * 2);
   const std::string answer = last_line(one.out);
-  CHECK_THAT(answer, Catch::StartsWith("undecided: the smallest hosts.server.listeners[0].backlog meeting "
-                                       "refusal_rate<=0.0037 is between 3 and 4"));
-  CHECK_THAT(one.out, Catch::Contains("30 replications): undecided"));
+  const bool four = answer == "answer: hosts.server.listeners[0].backlog=4";
+  const bool undecided = answer.rfind(
+                             "undecided: the smallest hosts.server.listeners[0].backlog meeting "
+                             "refusal_rate<=0.0037 is between 3 and 4",
+                             0) == 0;
+  INFO(answer);
+  CHECK((four || undecided));
+  if (undecided) CHECK_THAT(one.out, Catch::Contains("30 replications): undecided"));
 }
 
 TEST_CASE("plan with --maximize finds the largest rate, and reports none when nothing meets", "[plan]") {

@@ -105,8 +105,11 @@ TEST_CASE("an interrupted sweep writes the points it finished, and --resume comp
     return s;
   };
 
-  // The reference: the same sweep, uninterrupted.
+  // The reference: the same sweep, uninterrupted, timed: the interruption below comes
+  // half-way through it, whatever the build's speed (a sanitizer build is ten times slower).
+  const auto started = std::chrono::steady_clock::now();
   const auto full = synstorm(shell(args("full")));
+  const auto full_time = std::chrono::steady_clock::now() - started;
   INFO(full.err);
   REQUIRE(full.exit_code == 0);
 
@@ -114,13 +117,13 @@ TEST_CASE("an interrupted sweep writes the points it finished, and --resume comp
   fs::remove(dir / "part.json");
   const pid_t pid = spawn(args("part"), dir / "part.err");
   // The worker thread exists once the points are loaded and the handlers installed; give
-  // it time to finish some replications, then interrupt.
+  // it half the uninterrupted sweep's time to finish some points, then interrupt.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (thread_count(pid) < 2 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   REQUIRE(thread_count(pid) >= 2);
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  std::this_thread::sleep_for(full_time / 2);
   REQUIRE(::kill(pid, SIGINT) == 0);
   const int code = wait_exit_code(pid);
   const std::string err = slurp(dir / "part.err");
@@ -136,6 +139,8 @@ TEST_CASE("an interrupted sweep writes the points it finished, and --resume comp
   const int done = std::stoi(json.substr(done_at + 15));
   INFO(done << " points done before the interruption");
   CHECK(done < 16);
+  // Without a finished point the resume below would prove nothing: it would run them all.
+  REQUIRE(done >= 1);
   CHECK(lines(csv) == static_cast<std::size_t>(done) + 1);  // the header and the finished points
   // The finished points are exactly those of the full sweep.
   CHECK(slurp(dir / "full.csv").rfind(csv, 0) == 0);
@@ -172,6 +177,8 @@ TEST_CASE("an interrupted sweep writes the points it finished, and --resume comp
   const auto r = synstorm(shell(resumed));
   INFO(r.err);
   CHECK(r.exit_code == 0);
+  // It reused the finished points rather than running them again.
+  CHECK_THAT(r.err, Catch::Contains("--resume: " + std::to_string(done) + " of 16 points already done"));
   CHECK(slurp(dir / "part.csv") == slurp(dir / "full.csv"));
   CHECK(slurp(dir / "part.json") == slurp(dir / "full.json"));
 }

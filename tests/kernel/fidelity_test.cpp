@@ -1,10 +1,12 @@
 // Checked against the real kernel: connection storms on 127.0.0.1, measured, then played
 // by synstorm's Linux personality with the same parameters, and compared — exactly where
-// the kernel is exact, within a stated band where scheduling decides (DESIGN.md,
-// "Anchors"). Every comparison is printed and, with SYNSTORM_FIDELITY_REPORT=path, written
-// as docs/fidelity.md (scripts/fidelity.sh). A kernel that behaves differently from the
-// model fails here with both sides printed; it is never skipped. Only an environment that
-// cannot run an experiment at all (no sockets, no descriptors) skips, with a warning.
+// the kernel is exact, within a band measured from repeated runs where scheduling decides
+// (docs/fidelity.md). Every comparison is printed and, with SYNSTORM_FIDELITY_REPORT=path,
+// written as docs/fidelity.md (scripts/fidelity.sh). A kernel that behaves differently
+// from the model fails here with both sides printed. A test that cannot do its work (no
+// sockets, too few descriptors, no network namespace for the counter checks) reports a
+// ctest skip naming what was missing (report::skip), never a pass; CI, which can, sets
+// SYNSTORM_KERNEL_REQUIRED=1 and a skip fails there.
 //
 // Bounds: at most 400 connects and 12 s per experiment, 127.0.0.1 only, about 36 s for
 // the whole label; every descriptor is closed and no sysctl is written.
@@ -24,21 +26,28 @@ namespace {
 constexpr std::int64_t kMs = 1'000'000;
 constexpr std::int64_t kS = 1'000'000'000;
 
-// Runs the kernel side. nullopt (with a warning) only when the environment cannot.
+// Runs the kernel side. nullopt, with the test reported skipped, only when the
+// environment cannot.
 std::optional<Observation> observe(const Experiment& x) {
   try {
     Observation o = run(x);
     report::environment(o);
-    if (!o.isolated) {
-      WARN("no fresh network namespace (" << o.isolation_note
-                                          << "): the host's sysctls apply and TCP counters are lower bounds; "
-                                             "counter comparisons are shown, not checked");
-    }
+    // Where the tests are required (CI, as root), the namespace is part of the work.
+    if (!o.isolated && report::required()) report::skip("no fresh network namespace: " + o.isolation_note);
     return o;
   } catch (const EnvironmentError& e) {
-    WARN("this environment cannot run the experiment: " << e.what);
+    report::skip("this environment cannot run the experiment: " + e.what);
     return std::nullopt;
   }
+}
+
+// Whether the TCP counters count this experiment alone; if not, the test is reported
+// skipped, naming the counter checks (`which`) that did not run.
+bool counters_exact(const Observation& o, const std::string& which) {
+  if (o.isolated) return true;
+  report::skip("no fresh network namespace (" + o.isolation_note +
+               "): the TCP counters are the host's, so these checks did not run: " + which);
+  return false;
 }
 
 // The spacing of the simulated connect() calls. A loop of connect() calls on loopback
@@ -104,6 +113,22 @@ std::string ms1(std::int64_t ns) {
 
 int whole_seconds(std::int64_t ns) { return static_cast<int>((ns + kS - 1) / kS); }
 
+// A band derived from measurements: the largest |kernel - synstorm| over the runs recorded
+// in tests/kernel/series.tsv (scripts/fidelity-series.sh; 20 runs on the 2-CPU machine at
+// load 9 to 11, docs/fidelity.md "Recorded spread"), plus a margin for what the record may
+// not hold, justified where the band is used.
+struct Band {
+  std::int64_t recorded;
+  std::int64_t margin;
+  std::string why;
+};
+
+void within(report::Experiment& r, const std::string& parameter, std::int64_t kernel, std::int64_t synstorm,
+            const Band& b) {
+  r.within(parameter, kernel, synstorm, b.recorded + b.margin,
+           "recorded " + std::to_string(b.recorded) + " + margin " + std::to_string(b.margin) + ": " + b.why);
+}
+
 // (a) listen(b), never accepting, 40 connects one by one.
 void backlog_never_accepting(int b) {
   Experiment x;
@@ -115,7 +140,7 @@ void backlog_never_accepting(int b) {
   const auto o = observe(x);
   if (!o) return;
   const Simulated s = play(x, *o);
-  const std::int64_t fit = b + 1;  // DESIGN.md: the accept queue is full when len > backlog
+  const std::int64_t fit = b + 1;  // sk_acceptq_is_full: the accept queue is full when len > backlog
 
   report::Experiment r("(a) listen(" + std::to_string(b) + ")",
                        "never accepting, 40 connects one by one, observed 2.5 s");
@@ -148,9 +173,6 @@ TEST_CASE("kernel: listen(16) never accepting, 40 connects one by one: exactly 1
   backlog_never_accepting(16);
 }
 
-// : synstorm's Linux client still doubles its SYN timeout from the first
-// retransmission, which this kernel (tcp_syn_linear_timeouts=4) does not; the lead fixes
-// the model, then removes the tag here and on the steady-overload case.
 TEST_CASE("kernel: SYN retransmission schedule, listen(0), never accepting, 20 connects, 5.5 s", "[kernel][schedule]") {
   Experiment x;
   x.backlog = 0;
@@ -172,7 +194,7 @@ TEST_CASE("kernel: SYN retransmission schedule, listen(0), never accepting, 20 c
   for (const auto& c : o->clients)
     if (c.end == ClientEnd::kInProgress) retransmits += std::max(0, c.retransmits);
   r.exact("SYN retransmissions of the 19 waiting clients", retransmits, i64(s.client().syn_retransmits));
-  if (o->isolated) {
+  if (counters_exact(*o, "ListenOverflows, RetransSegs")) {
     r.exact("ListenOverflows (every SYN dropped on the full queue)", o->counters.listen_overflows,
             i64(l.listen_overflows));
     r.exact("RetransSegs", o->counters.retrans_segs, i64(s.client().syn_retransmits + l.synacks_retransmitted));
@@ -194,10 +216,8 @@ TEST_CASE("kernel: SYN retransmission schedule, listen(0), never accepting, 20 c
     r.note("synstorm disagrees: by 5.5 s each waiting client has retransmitted its SYN " +
            std::to_string(retransmits / std::max<std::int64_t>(1, in_syn_sent(*o))) + " times in the kernel and " +
            std::to_string(i64(s.client().syn_retransmits) / std::max<std::int64_t>(1, s.in_progress())) +
-           " times in synstorm, whose Linux client doubles its SYN timeout from the first retransmission. Every "
-           "comparison that depends on when refused SYNs come back (ListenOverflows in (a), the [1, 3) and [3, 7) "
-           "buckets and the accepted count in (c)) inherits this. Until the model follows the kernel, (a2) and (c) "
-           "are tagged : their disagreements are printed and reported here but do not fail CI.");
+           " times in synstorm. Every comparison that depends on when refused SYNs come back (ListenOverflows in "
+           "(a), the [1, 3) and [3, 7) buckets and the accepted count in (c)) inherits this.");
   }
 }
 
@@ -214,26 +234,35 @@ TEST_CASE("kernel: slow acceptor and a burst, listen(8), accept every 20 ms, 100
   const auto& l = s.listener();
 
   report::Experiment r("(b) burst", "listen(8), one worker accepting every 20 ms, 100 connects one by one, 12 s");
-  // DESIGN.md: every client sees connect() succeed within 2 s. The SYNs dropped on the
+  // Every client sees connect() succeed within 2 s. The SYNs dropped on the
   // full accept queue are retransmitted after 1 s; their timers share one timer-wheel slot,
   // so they arrive as one batch, all pass the accept-queue check (it is not full when they
-  // arrive) and get SYN-ACKs, most of them cookies. The band: whether the first burst
-  // leaves 9 or 10 in the queue is a race between the server thread's wake-up and the
-  // connect loop, and a burst that straddles a wheel-slot boundary splits into two batches.
-  r.within("connects completed within 2 s", i64(o->connected_by(2 * kS)), s.established_by(2 * kS), 5,
-           "wake-up race of the server thread, wheel-slot phase");
-  r.within("connects completed within 12 s", i64(o->count(ClientEnd::kConnected)), i64(k.established), 5, "as above");
-  // DESIGN.md: the server accepts only about 20: the batch's final ACKs find the accept
+  // arrive) and get SYN-ACKs, most of them cookies.
+  // Bands: over the 20 recorded runs every client connected within 2 s on both sides, and
+  // the other figures differed by at most 1 to 3 (whether the first burst leaves 9 or 10
+  // queued is a race between the server thread's wake-up and the connect loop). The margin
+  // is the one case the record lacks: a batch that straddles a wheel-slot boundary arrives
+  // as two, and the second finds room in the accept queue again (at most its 9 slots,
+  // backlog + 1), so up to 9 more are accepted, cookied or dropped differently (one run of 15
+  // seen by the audit of issue 19: accepted 28 against 20, cookies 72 against 81). It
+  // leaves no room for the connects, which no batch split delays past 2 s. Removing the
+  // wheel rounding moves every one of these rows by 30 to 250 (docs/fidelity.md).
+  const std::string straddle = "a batch split across two wheel slots finds the 9-slot accept queue with room twice";
+  within(r, "connects completed within 2 s", i64(o->connected_by(2 * kS)), s.established_by(2 * kS),
+         {0, 0, "every client connected within 2 s in every recorded run"});
+  within(r, "connects completed within 12 s", i64(o->count(ClientEnd::kConnected)), i64(k.established),
+         {0, 0, "as above"});
+  // The server accepts only about 20: the batch's final ACKs find the accept
   // queue full and are dropped, and cookie connections are forgotten for good.
-  r.within("accepted within 12 s", i64(o->accepts_ns.size()), i64(k.accepted), 5,
-           "first burst leaves 9 or 10 queued, the batch 9 or 10 (how soon the server thread wakes)");
-  r.within("clients connected but never accepted", i64(o->count(ClientEnd::kConnected)) - i64(o->accepts_ns.size()),
-           i64(k.established) - i64(k.accepted), 5, "as above");
-  if (o->isolated) {
-    r.within("SYN cookies sent (SyncookiesSent)", o->counters.syncookies_sent, i64(l.syncookies_sent), 5,
-             "the SYN-queue share of the batch moves with the accept race");
-    r.within("ListenOverflows", o->counters.listen_overflows, i64(l.listen_overflows), 5,
-             "dropped SYNs + dropped ACKs; moves with the accept race");
+  within(r, "accepted within 12 s", i64(o->accepts_ns.size()), i64(k.accepted), {2, 9, straddle});
+  // The README's headline effect (`reset` in synstorm's outcomes).
+  within(r, "clients connected but never accepted", i64(o->count(ClientEnd::kConnected)) - i64(o->accepts_ns.size()),
+         i64(k.established) - i64(k.accepted), {2, 9, straddle});
+  if (counters_exact(*o, "SyncookiesSent, ListenOverflows")) {
+    within(r, "SYN cookies sent (SyncookiesSent)", o->counters.syncookies_sent, i64(l.syncookies_sent),
+           {1, 9, straddle});
+    within(r, "ListenOverflows", o->counters.listen_overflows, i64(l.listen_overflows),
+           {3, 9, "dropped SYNs + dropped ACKs; " + straddle});
   }
   r.shown("SYN retransmissions", std::to_string(o->counters.retrans_segs),
           std::to_string(s.client().syn_retransmits + l.synacks_retransmitted), "kernel: RetransSegs");
@@ -263,7 +292,6 @@ TEST_CASE("kernel: slow acceptor and a burst, listen(8), accept every 20 ms, 100
          "those clients hold connections the server never accepts.");
 }
 
-//  until the Linux SYN schedule is fixed (see the schedule case above).
 TEST_CASE("kernel: steady overload, listen(16), accept every 10 ms, 200 connects per second for 2 s, 8 s",
           "[kernel][steady]") {
   Experiment x;
@@ -282,19 +310,26 @@ TEST_CASE("kernel: steady overload, listen(16), accept every 10 ms, 200 connects
   // Bands: the kernel's timer wheel fires retransmissions in 32 ms slots whose phase
   // relative to the first connect() is arbitrary (synstorm's start at t = 0), and the
   // server thread's wake-up latency varies from one accept to the next around the mean
-  // that synstorm's worker gets. Runs on this machine differ from one another by about 5;
-  // 20 connects (5% of the 400) leaves room for a loaded CI machine and is still far below
-  // the differences a wrong rule makes (70 or more).
-  const std::int64_t band = 20;
+  // that synstorm's worker gets. Over the 20 recorded runs, at load 9 to 11 on 2 CPUs, the
+  // realised server period ranged from 10.3 to 14.9 ms, the kernel accepted 231 to 325 and
+  // synstorm followed it within 30 (its largest gap, in a run whose period was 13.2 ms and
+  // whose paced connect()s ran 38 ms late); the time buckets within 9. The margin, half the
+  // recorded gap, is for a machine more loaded still; the record is itself the worst case
+  // CI should see. A wrong SYN schedule (no linear timeouts) moves accepted by 50 and the
+  // [1, 3) and [3, 7) buckets by 51 and 52: still caught (docs/fidelity.md).
   const std::string why = "wheel-slot phase, server wake-up jitter";
-  r.within("accepted within 8 s", i64(o->accepts_ns.size()), i64(k.accepted), band, why);
-  r.within("connects completed within 8 s", i64(o->count(ClientEnd::kConnected)), i64(k.established), band, why);
-  r.within("connect succeeded in [0, 1) s after its connect()", i64(o->connected_after_call(0, kS)),
-           s.connected_after_call(0, kS), band, why);
-  r.within("connect succeeded in [1, 3) s after its connect()", i64(o->connected_after_call(kS, 3 * kS)),
-           s.connected_after_call(kS, 3 * kS), band, why);
-  r.within("connect succeeded in [3, 7) s after its connect()", i64(o->connected_after_call(3 * kS, 7 * kS)),
-           s.connected_after_call(3 * kS, 7 * kS), band, why);
+  within(r, "accepted within 8 s", i64(o->accepts_ns.size()), i64(k.accepted), {30, 15, why});
+  // The README's headline effect (`reset` in synstorm's outcomes).
+  within(r, "clients connected but never accepted", i64(o->count(ClientEnd::kConnected)) - i64(o->accepts_ns.size()),
+         i64(k.established) - i64(k.accepted), {30, 15, why});
+  within(r, "connects completed within 8 s", i64(o->count(ClientEnd::kConnected)), i64(k.established),
+         {0, 0, "all 400 connected in every recorded run"});
+  within(r, "connect succeeded in [0, 1) s after its connect()", i64(o->connected_after_call(0, kS)),
+         s.connected_after_call(0, kS), {9, 5, why});
+  within(r, "connect succeeded in [1, 3) s after its connect()", i64(o->connected_after_call(kS, 3 * kS)),
+         s.connected_after_call(kS, 3 * kS), {9, 5, why});
+  within(r, "connect succeeded in [3, 7) s after its connect()", i64(o->connected_after_call(3 * kS, 7 * kS)),
+         s.connected_after_call(3 * kS, 7 * kS), {8, 4, why});
   if (o->isolated) {
     r.shown("ListenOverflows", std::to_string(o->counters.listen_overflows), std::to_string(l.listen_overflows),
             "dropped SYNs + dropped ACKs");

@@ -1,6 +1,6 @@
 // Anchor: a Windows listener with zero latency, no SYN retransmissions, no application
 // retries, Poisson arrivals and exponential service is an M/M/c/(c+K) loss system with
-// c = workers and K = backlog (DESIGN.md, "Anchors"). Its blocking probability, mean queue
+// c = workers and K = backlog (README, "Checked against theory"). Its blocking probability, mean queue
 // length and mean wait are known exactly; the simulation must agree within a confidence
 // interval computed from independent replications.
 #include <cmath>

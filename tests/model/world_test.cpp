@@ -20,7 +20,7 @@ const ClientResults& group(const RunResults& r, const std::string& name) {
 
 TEST_CASE("Linux listen(5), never accepting, 40 connects: exactly 6 complete (loopback observation)",
           "[world][linux]") {
-  // DESIGN.md: on a real Linux 6.x kernel, 6 connects complete and 34 stay in SYN_SENT.
+  // docs/fidelity.md, (a) listen(5): on a real Linux 6.x kernel, 6 connects complete and 34 stay in SYN_SENT.
   const auto r = run_scenario(scenario({host("web", Os::kLinux, backlog(5), 0)},
                                        {client("storm", Os::kLinux, 0, one_by_one(40))}, sim::seconds(10)));
   const auto& c = group(r, "storm");

@@ -1,0 +1,92 @@
+// The README's claims about the bundled scenarios, asserted as properties.
+//
+// tests/golden/ pins every scenario's whole output, but scripts/update-golden.sh
+// regenerates it, and a regeneration would re-bless a run that no longer does what the
+// README says. Each test here names the README statement it protects (the "Scenarios"
+// table) and checks it on the bundled file, as shipped, with its own seed. When one
+// fails, the model or the README is wrong: fix one of them, not the test.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <string>
+
+#include "config/loader.h"
+#include "model/world.h"
+
+namespace {
+
+model::RunResults run_bundled(const std::string& name) {
+  const std::string path = std::string(SYNSTORM_SOURCE_DIR) + "/scenarios/" + name;
+  const config::LoadResult loaded = config::load_scenario_file(path);
+  INFO("loading " << path);
+  REQUIRE(loaded.ok());
+  return model::run_scenario(*loaded.spec);
+}
+
+const model::ClientResults& client(const model::RunResults& r, const std::string& name) {
+  for (const auto& c : r.clients)
+    if (c.name == name) return c;
+  FAIL("no client group " << name);
+  throw;  // unreachable: FAIL throws
+}
+
+const model::ListenerResults& listener(const model::RunResults& r, const std::string& host) {
+  for (const auto& l : r.listeners)
+    if (l.host == host) return l;
+  FAIL("no listener on " << host);
+  throw;
+}
+
+// A share as the README writes it: a whole percentage, rounded.
+long percent(std::uint64_t part, std::uint64_t whole) {
+  return std::lround(100.0 * static_cast<double>(part) / static_cast<double>(whole));
+}
+
+}  // namespace
+
+TEST_CASE("README, retry-storm: exponential backoff without jitter: 95% end reset; full jitter: all accepted",
+          "[claims]") {
+  const model::RunResults r = run_bundled("retry-storm.yaml");
+  // 3000 clients per group (the burst at 10 s), each ending in exactly one outcome.
+  const auto& plain = client(r, "plain-reconnect");
+  CHECK(plain.counts.established == 3000);
+  CHECK(percent(plain.counts.reset, 3000) == 95);
+  const auto& jitter = client(r, "jitter-reconnect");
+  CHECK(jitter.counts.accepted == 3000);
+  CHECK(jitter.counts.reset == 0);
+  CHECK(jitter.counts.timed_out == 0);
+  CHECK(jitter.counts.pending == 0);
+}
+
+TEST_CASE("README, flash-crowd-balancer: round robin overflows the small backend, least connections does not",
+          "[claims]") {
+  const model::RunResults r = run_bundled("flash-crowd-balancer.yaml");
+  CHECK(listener(r, "rr-small").listen_overflows > 0);
+  CHECK(listener(r, "lc-small").listen_overflows == 0);
+  // "nothing fails" behind least connections; round robin's overflow costs clients.
+  const auto& lc = client(r, "crowd-lc").counts;
+  CHECK(lc.accepted + lc.pending == lc.attempts);
+  CHECK(client(r, "crowd-rr").counts.reset > 0);
+}
+
+TEST_CASE("README, replay: the crowd overflows the accept queue and 6% of the clients end reset", "[claims]") {
+  const model::RunResults r = run_bundled("replay.yaml");
+  const auto& c = client(r, "captured").counts;
+  CHECK(listener(r, "web").listen_overflows > 0);
+  CHECK(percent(c.reset, c.attempts) == 6);
+}
+
+TEST_CASE("README, outage: SYNs sent into the cut are lost, and retransmissions bring them in 1 to 3 s late",
+          "[claims]") {
+  const model::RunResults r = run_bundled("outage.yaml");
+  // web-a's uplink is down on [10 s, 13 s). An attempt made in the cut is lost, and its
+  // retransmissions (1 s apart, Linux's linear timeouts) get it in 1 to 3 s after its
+  // connect(): at most the 3 s cut, plus the path's 21 ms round trip, plus the timer
+  // wheel's rounding of its at most 3 retransmissions (32 ms each at HZ=250).
+  const auto& a = client(r, "browsers-a");
+  CHECK(a.segments_lost > 0);
+  CHECK(a.counts.refused + a.counts.timed_out + a.counts.reset == 0);  // no attempt fails
+  CHECK(a.connect_latency.max() >= 1'000'000'000);
+  CHECK(a.connect_latency.max() <= 3'000'000'000 + 21'000'000 + 3 * 32'000'000);
+  // The attempts made before the cut are not late: the median is the round trip.
+  CHECK(a.connect_latency.percentile(0.5) < 1'000'000'000);
+}
