@@ -17,9 +17,9 @@ namespace model {
 
 enum class Outcome : std::uint8_t {
   kAccepted,  // the server application accepted it
-  kRefused,   // RST to the SYN (or to the final ACK with tcp_abort_on_overflow)
+  kRefused,   // RST to the SYN: connect() failed with ECONNREFUSED
   kTimedOut,  // no answer before the client gave up
-  kReset,     // the client believed it was connected; the server dropped it
+  kReset,     // connect() succeeded; the server then reset (RST) or forgot the connection
   kPending,   // still open when the run ended
 };
 std::string_view outcome_name(Outcome o);

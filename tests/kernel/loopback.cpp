@@ -381,6 +381,22 @@ Observation run(const Experiment& x) {
   } else {
     o.isolation_note = "isolation not asked for";
   }
+  if (!x.sysctls.empty()) {
+    // Per-namespace sysctls only, and only in a namespace of our own.
+    if (!o.isolated) {
+      throw EnvironmentError{"the experiment sets sysctls, which needs a fresh network namespace (" +
+                             o.isolation_note + ")"};
+    }
+    for (const auto& [name, value] : x.sysctls) {
+      const std::string path = "/proc/sys/" + name;
+      std::ofstream out(path);
+      out << value;
+      out.close();
+      if (!out || read_integer_file(path.c_str()) != value) {
+        throw EnvironmentError{"cannot set " + name + "=" + std::to_string(value) + " in the experiment's namespace"};
+      }
+    }
+  }
   o.sysctls = read_sysctls();
 
   Fd listener(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));

@@ -11,12 +11,14 @@
 // experiment runs in a fresh one: its TCP counters count only this experiment and its
 // sysctls are the kernel's defaults, untouched by the host's configuration. Otherwise it
 // runs in the current namespace and the counters are lower bounds (other processes share
-// them). Nothing here ever writes a sysctl of the host.
+// them). Nothing here ever writes a sysctl of the host: an experiment's own sysctls are
+// written in its fresh namespace, which disappears with it.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace kernel {
@@ -83,6 +85,10 @@ struct Experiment {
   std::optional<std::int64_t> accept_interval_ns;
   std::int64_t observe_ns = 0;  // how long to watch, from the first connect() call
   bool isolate = true;          // run in a fresh network namespace when possible
+  // Sysctls written in the experiment's own network namespace before it starts (a path
+  // under /proc/sys, such as "net/ipv4/tcp_syn_retries", and its value). Only ever in a
+  // fresh namespace: without one the experiment cannot run (EnvironmentError).
+  std::vector<std::pair<std::string, std::int64_t>> sysctls;
 };
 
 // What became of one client by the end of the observation window.

@@ -119,7 +119,8 @@ TEST_CASE("narration: a simultaneous Linux batch gets SYN cookies whose ACKs are
                   "SYN from storm#7 answered with a SYN cookie, no state kept: SYN queue full (6 > backlog 5)") != "");
   CHECK(find_line(lines, "web:80", "SYN-ACK (carrying a SYN cookie) -> storm#7") != "");
   CHECK(find_line(lines, "web:80",
-                  "final ACK from storm#7 dropped: accept queue full (6 > backlog 5); it answered a SYN cookie") != "");
+                  "final ACK from storm#7 dropped without RST: accept queue full (6 > backlog 5); it answered a SYN "
+                  "cookie, so the server keeps nothing") != "");
   CHECK(find_line(lines, "storm#7", "outcome: reset (the client believes it is connected; the server dropped it)") !=
         "");
   CHECK(count_containing(lines, "outcome: reset") == 34);
@@ -167,7 +168,9 @@ TEST_CASE("narration: FreeBSD rules read as FreeBSD's, not Linux's", "[narration
   CHECK(find_line(lines, "bsd:80",
                   "final ACK from storm#8 answered with RST: accept queue full (7 > 3*backlog/2 = 6) "
                   "and rst_on_sock_fail=1") != "");
-  CHECK(find_line(lines, "storm#8", "outcome: refused (the server answered the final ACK with RST)") != "");
+  CHECK(find_line(lines, "storm#8",
+                  "outcome: reset (connect() had succeeded; the server answered the final ACK with RST: the next "
+                  "call on the socket fails with ECONNRESET)") != "");
 }
 
 TEST_CASE("narration: a filter on one attempt shows that attempt's story only", "[narration]") {
