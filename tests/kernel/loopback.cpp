@@ -384,8 +384,8 @@ Observation run(const Experiment& x) {
   if (!x.sysctls.empty()) {
     // Per-namespace sysctls only, and only in a namespace of our own.
     if (!o.isolated) {
-      throw EnvironmentError{"the experiment sets sysctls, which needs a fresh network namespace (" +
-                             o.isolation_note + ")"};
+      throw EnvironmentError{"the experiment sets sysctls, which needs a fresh network namespace (" + o.isolation_note +
+                             ")"};
     }
     for (const auto& [name, value] : x.sysctls) {
       const std::string path = "/proc/sys/" + name;

@@ -26,8 +26,7 @@ std::vector<std::int64_t> column_per_row(const sim::TimeSeries& ts, const std::s
 std::int64_t Simulated::in_progress() const {
   const auto& k = client().counts;
   // Attempts whose client never saw connect() succeed and that did not end otherwise.
-  // (Established attempts end as accepted, reset, pending; an established attempt is
-  // refused only with tcp_abort_on_overflow=1, which the experiments never have.)
+  // (Established attempts end as accepted, reset or pending, never refused.)
   return static_cast<std::int64_t>(k.attempts) - static_cast<std::int64_t>(k.established) -
          static_cast<std::int64_t>(k.refused) - static_cast<std::int64_t>(k.timed_out);
 }
@@ -92,7 +91,13 @@ Simulated simulate(const Experiment& x, const Realised& as_run) {
   // connect() i at i * gap: BurstArrivals spreads `count` evenly over [at, at + over).
   client.arrivals =
       model::BurstArrivals{x.connects, sim::Time::zero(), sim::Duration::from_ns(as_run.connect_gap_ns * x.connects)};
-  if (sysctls.tcp_syn_retries >= 0) client.syn_retries = static_cast<int>(sysctls.tcp_syn_retries);
+  // The client's own kernel: the same namespace's sysctls, read as a client group's
+  // `kernel:` map (both ends of a loopback experiment share them).
+  model::KernelKnobs client_knobs = model::default_knobs(Os::kLinux);
+  set(client_knobs.tcp_syn_retries, sysctls.tcp_syn_retries);
+  set(client_knobs.tcp_syn_linear_timeouts, sysctls.tcp_syn_linear_timeouts);
+  if (as_run.hz > 0) client_knobs.hz = as_run.hz;
+  client.kernel = client_knobs;
 
   Simulated s;
   s.spec.name = "kernel-fidelity";
