@@ -188,7 +188,8 @@ TEST_CASE("kernel: SYN retransmission schedule, listen(0), never accepting, 20 c
            " (Linux 6.5, commit ccce324dabfe \"tcp: make the first N SYN RTO backoffs linear\"): the first " +
            std::to_string(o->sysctls.tcp_syn_linear_timeouts + 1) +
            " SYN retransmission timeouts are all the initial RTO (1 s), doubling only after, and connect() gives up "
-           "after tcp_syn_retries + tcp_syn_linear_timeouts retransmissions.");
+           "after tcp_syn_retries + tcp_syn_linear_timeouts retransmissions or, if first, at tcp_model_timeout "
+           "(see (d)).");
   }
   if (retransmits != i64(s.client().syn_retransmits)) {
     r.note("synstorm disagrees: by 5.5 s each waiting client has retransmitted its SYN " +

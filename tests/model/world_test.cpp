@@ -335,3 +335,29 @@ TEST_CASE("over a network path, connect latency is the round trip and losses sho
     CHECK(l.counts.balanced());
   }
 }
+
+TEST_CASE("a client group's own kernel knobs reach its connects; a host's never do", "[world][linux]") {
+  // listen(0), never accepting: the first connection fills the accept queue, every later
+  // SYN is dropped (tcp_conn_request). With tcp_syn_retries=1 the clients' time bound is
+  // tcp_model_timeout(1, 1 s) = 3 s: retransmissions at 1 and 2 s, giving up when the
+  // timer fires at 3 s (tcp_write_timeout), though the count (1 + 4 linear) is not used up.
+  auto spec =
+      scenario({host("web", Os::kLinux, backlog(0), 0)}, {client("c", Os::kLinux, 0, one_by_one(3))}, sim::seconds(5));
+  SECTION("the group's kernel: map") {
+    auto knobs = model::default_knobs(Os::kLinux);
+    knobs.tcp_syn_retries = 1;
+    spec.clients[0].kernel = knobs;
+    const auto r = run_scenario(spec);
+    const auto& c = group(r, "c");
+    CHECK(c.counts.established == 1);
+    CHECK(c.counts.timed_out == 2);
+    CHECK(c.syn_retransmits == 2 * 2);
+  }
+  SECTION("the host's map: the clients keep their defaults (1..5 s retransmissions, no give-up by 5 s)") {
+    spec.hosts[0].kernel.tcp_syn_retries = 1;
+    const auto r = run_scenario(spec);
+    const auto& c = group(r, "c");
+    CHECK(c.counts.timed_out == 0);
+    CHECK(c.counts.pending == 3);  // the accepted-never one and the two still trying
+  }
+}
