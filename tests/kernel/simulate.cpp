@@ -95,7 +95,8 @@ Simulated simulate(const Experiment& x, const Realised& as_run) {
   // `kernel:` map (both ends of a loopback experiment share them).
   model::KernelKnobs client_knobs = model::default_knobs(Os::kLinux);
   set(client_knobs.tcp_syn_retries, sysctls.tcp_syn_retries);
-  set(client_knobs.tcp_syn_linear_timeouts, sysctls.tcp_syn_linear_timeouts);
+  // Absent (-1): a kernel before 6.5, which has no linear timeouts.
+  client_knobs.tcp_syn_linear_timeouts = std::max<std::int64_t>(0, sysctls.tcp_syn_linear_timeouts);
   if (as_run.hz > 0) client_knobs.hz = as_run.hz;
   client.kernel = client_knobs;
 
