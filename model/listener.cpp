@@ -204,7 +204,10 @@ void Listeners::receive_ack(std::uint32_t slot) {
       pool_.release_if_idle(slot);
       return;
     case AckVerdict::kReset:
+      // tcp_v4_syn_recv_sock counts the overflow (LINUX_MIB_LISTENOVERFLOWS) before
+      // tcp_check_req decides on the RST.
       ++l.out.resets_sent;
+      ++l.out.listen_overflows;
       if (has_request) remove_request(l, slot);
       c.cookie = false;
       wire_.send(slot, Segment::kRst);

@@ -113,4 +113,40 @@ Simulated simulate(const Experiment& x, const Realised& as_run) {
   return s;
 }
 
+Simulated simulate(const HeldRequests& x, const Sysctls& sysctls) {
+  using model::Os;
+  model::HostSpec host;
+  host.name = "server";
+  host.os = Os::kLinux;
+  host.kernel = model::default_knobs(Os::kLinux);
+  if (sysctls.tcp_abort_on_overflow >= 0) host.kernel.tcp_abort_on_overflow = sysctls.tcp_abort_on_overflow;
+  if (sysctls.tcp_syncookies >= 0) host.kernel.tcp_syncookies = sysctls.tcp_syncookies;
+  if (sysctls.somaxconn >= 0) host.kernel.somaxconn = sysctls.somaxconn;
+  model::ListenerSpec l;
+  l.port = 80;
+  l.backlog = {model::BacklogRequest::Kind::kValue, x.backlog};
+  host.listeners.push_back(l);
+  const auto group = [](std::string name, model::BurstArrivals arrivals) {
+    model::ClientSpec c;
+    c.name = std::move(name);
+    c.os = Os::kLinux;
+    c.target_host = 0;
+    c.target_port = 80;
+    c.arrivals = arrivals;
+    return c;
+  };
+  Simulated s;
+  s.spec.name = "kernel-held-requests";
+  s.spec.duration = sim::milliseconds(300);
+  s.spec.sample_interval = s.spec.duration;
+  s.spec.hosts.push_back(host);
+  if (x.queued > 0) {
+    s.spec.clients.push_back(group("queued", {x.queued, sim::Time::zero(), sim::milliseconds(5 * x.queued)}));
+  }
+  s.spec.clients.push_back(
+      group("held", {x.held, sim::Time::zero() + sim::milliseconds(5 * x.queued + 50), sim::Duration::zero()}));
+  s.results = model::run_scenario(s.spec);
+  return s;
+}
+
 }  // namespace kernel
