@@ -68,6 +68,7 @@ struct ExplainArgs {
 std::optional<model::ScenarioSpec> load(const std::string& file) {
   config::LoadResult r = config::load_scenario_file(file);
   for (const auto& d : r.errors) std::cerr << config::format(d) << "\n";
+  for (const auto& d : r.warnings) std::cerr << config::format(d) << "\n";
   if (!r.ok()) {
     std::cerr << "synstorm: " << r.errors.size() << (r.errors.size() == 1 ? " error" : " errors") << " in " << file
               << "; nothing was run\n";

@@ -5,7 +5,7 @@ namespace config {
 std::string format(const Diagnostic& d) {
   std::string out = d.file;
   if (d.line > 0) out += ":" + std::to_string(d.line) + ":" + std::to_string(d.column);
-  out += ": error: ";
+  out += d.warning ? ": warning: " : ": error: ";
   if (!d.path.empty()) out += d.path + ": ";
   out += d.message;
   return out;

@@ -16,9 +16,11 @@ struct Diagnostic {
   int column = 0;    // 1-based; 0 with line 0
   std::string path;  // the key path, "" for the file as a whole
   std::string message;
+  // A warning does not stop a run: something in the file can have no effect.
+  bool warning = false;
 };
 
-// "FILE:LINE:COL: error: PATH: MESSAGE", leaving out "PATH: " when the path is empty and
+// "FILE:LINE:COL: error: PATH: MESSAGE" ("warning:" for a warning), leaving out "PATH: " when the path is empty and
 // "LINE:COL:" when there is no position — the form compilers use, so editors can jump to it.
 std::string format(const Diagnostic& d);
 

@@ -83,6 +83,7 @@ LoadResult load_scenario(std::string_view yaml_text, const std::string& display_
   std::vector<Diagnostic> internal = std::move(result.errors);
   result.errors = sink.take_sorted();
   result.errors.insert(result.errors.end(), internal.begin(), internal.end());
+  result.warnings = sink.take_warnings();
   if (!result.errors.empty()) result.spec.reset();
   return result;
 }

@@ -47,6 +47,7 @@ inline constexpr std::size_t kMaxDiagnostics = 100;
 struct LoadResult {
   std::optional<model::ScenarioSpec> spec;  // set iff errors is empty
   std::vector<Diagnostic> errors;
+  std::vector<Diagnostic> warnings;  // things that can have no effect; the spec is still set
   bool ok() const { return spec.has_value(); }
 };
 

@@ -42,7 +42,7 @@ Clients::Clients(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLanes&
     g.spec = &cs;
     g.population = std::get_if<ClosedLoopArrivals>(&cs.arrivals);
     if (g.population) g.chains.resize(static_cast<std::size_t>(g.population->users));
-    g.personality = Personality(cs.os, default_knobs(cs.os));
+    g.personality = client_personality(cs);
     g.syn_schedule = g.personality.syn_schedule(cs.syn_retries);
     g.arrivals = ArrivalProcess(cs.arrivals);
     g.arrival_rng = sim::RandomStream(spec.seed, "client/" + cs.name + "/arrivals");
@@ -182,10 +182,11 @@ void Clients::receive_rst(std::uint32_t slot) {
                pack_timer(slot, c.generation, TimerKind::kRstRetry));
     return;
   }
-  // A RST to a SYN is "connection refused"; a RST to the final ACK (Linux
-  // tcp_abort_on_overflow, FreeBSD rst_on_sock_fail) counts as refused too: the server
-  // turned the connection away.
-  settle(slot, Outcome::kRefused);
+  // A RST in SYN_SENT is "connection refused" (tcp_reset: ECONNREFUSED). A client that
+  // has sent its final ACK is ESTABLISHED: connect() has succeeded, and a RST now (Linux
+  // tcp_abort_on_overflow, FreeBSD rst_on_sock_fail, a socket closed since the SYN) is
+  // ECONNRESET on its next call: the connection was reset, not refused.
+  settle(slot, c.client_state == ClientState::kEstablished ? Outcome::kReset : Outcome::kRefused);
   pool_.release_if_idle(slot);
 }
 
@@ -195,7 +196,9 @@ void Clients::on_timer(std::uint32_t slot, TimerKind kind) {
     case TimerKind::kSynRetransmit: {
       if (c.client_state != ClientState::kSynSent || engine_.now() != c.syn_timer_due) return;
       Group& g = groups_[c.client];
-      if (c.syn_transmissions > g.syn_schedule.retries) {
+      // Checked before retransmitting (tcp_retransmit_timer -> tcp_write_timeout), with
+      // the time measured from the first SYN, which connect() sent.
+      if (g.syn_schedule.give_up(c.syn_transmissions - 1, engine_.now() - c.started) != SynGiveUp::kNo) {
         gives_up(slot);
       } else {
         ++g.out.syn_retransmits;

@@ -178,14 +178,15 @@ void Listeners::receive_ack(std::uint32_t slot) {
   const bool has_request = c.server_state == ServerState::kRequest;
   if (!has_request && !c.cookie) return;  // already queued or accepted: a duplicate ACK
   const auto accept_len = static_cast<std::int64_t>(l.accept_queue.size());
+  const AckPath path = has_request ? AckPath::kRequest : AckPath::kCookie;
   AckVerdict verdict;
   if (tracer_.on()) {
     TraceEvent e = tracer_.about(TraceKind::kAckDecision, slot);
-    e.ack = l.personality.on_final_ack(accept_len, l.backlog);
+    e.ack = l.personality.on_final_ack(path, accept_len, l.backlog);
     verdict = e.ack.verdict;
     tracer_.emit(e);
   } else {
-    verdict = l.personality.ack_verdict(accept_len, l.backlog);
+    verdict = l.personality.ack_verdict(path, accept_len, l.backlog);
   }
   switch (verdict) {
     case AckVerdict::kComplete:
@@ -194,19 +195,26 @@ void Listeners::receive_ack(std::uint32_t slot) {
       enqueue(l, slot);
       return;
     case AckVerdict::kDrop:
+      // The request stays (Linux marks it acked): its SYN-ACK timer will try again.
+      assert(has_request);
       ++l.out.acks_dropped;
       ++l.out.listen_overflows;
-      // A request stays (Linux marks it acked): its SYN-ACK timer will try again.
-      if (!has_request) {
-        // A cookie's ACK: no request exists to retry, and the server forgets it. The
-        // client holds a connection the server never had.
-        c.cookie = false;
-        if (c.client_state == ClientState::kEstablished) clients_.settle(slot, Outcome::kReset);
-        pool_.release_if_idle(slot);
-      }
+      return;
+    case AckVerdict::kForget:
+      // Nothing stays on the server (a cookie's ACK, or a syncache entry consumed by the
+      // attempt): the client holds a connection the server never had.
+      ++l.out.acks_dropped;
+      ++l.out.listen_overflows;
+      if (has_request) remove_request(l, slot);
+      c.cookie = false;
+      if (c.client_state == ClientState::kEstablished) clients_.settle(slot, Outcome::kReset);
+      pool_.release_if_idle(slot);
       return;
     case AckVerdict::kReset:
+      // tcp_v4_syn_recv_sock counts the overflow (LINUX_MIB_LISTENOVERFLOWS) before
+      // tcp_check_req decides on the RST.
       ++l.out.resets_sent;
+      ++l.out.listen_overflows;
       if (has_request) remove_request(l, slot);
       c.cookie = false;
       wire_.send(slot, Segment::kRst);

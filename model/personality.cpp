@@ -24,37 +24,38 @@ constexpr std::int64_t kMs = 1'000'000;
 constexpr std::int64_t kHour = 3600LL * 1'000'000'000;
 
 using K = KnobInfo::Kind;
+using S = KnobInfo::Side;
 const std::array<KnobInfo, 15> kKnobs = {{
-    {"somaxconn", K::kInteger, &KernelKnobs::somaxconn, nullptr, 0, 65535, kAll,
+    {"somaxconn", K::kInteger, S::kListener, &KernelKnobs::somaxconn, nullptr, 0, 65535, kAll,
      "Linux net.core.somaxconn, BSD kern.ipc.somaxconn / soacceptqueue: listen() clamps its backlog to it; "
      "Windows: the backlog listen(SOMAXCONN) gives, also the cap on plain values"},
-    {"tcp_syncookies", K::kInteger, &KernelKnobs::tcp_syncookies, nullptr, 0, 2, kLinux | kFreeBSD,
+    {"tcp_syncookies", K::kInteger, S::kListener, &KernelKnobs::tcp_syncookies, nullptr, 0, 2, kLinux | kFreeBSD,
      "0 never, 1 when the SYN queue (FreeBSD: syncache) is full, 2 always"},
-    {"tcp_abort_on_overflow", K::kInteger, &KernelKnobs::tcp_abort_on_overflow, nullptr, 0, 1, kLinux,
+    {"tcp_abort_on_overflow", K::kInteger, S::kListener, &KernelKnobs::tcp_abort_on_overflow, nullptr, 0, 1, kLinux,
      "1: answer a final ACK that finds the accept queue full with RST"},
-    {"tcp_max_syn_backlog", K::kInteger, &KernelKnobs::tcp_max_syn_backlog, nullptr, 1, 1 << 30, kLinux,
+    {"tcp_max_syn_backlog", K::kInteger, S::kListener, &KernelKnobs::tcp_max_syn_backlog, nullptr, 1, 1 << 30, kLinux,
      "half-open requests kept when syncookies are off"},
-    {"tcp_syn_retries", K::kInteger, &KernelKnobs::tcp_syn_retries, nullptr, 0, 127, kAll,
+    {"tcp_syn_retries", K::kInteger, S::kClient, &KernelKnobs::tcp_syn_retries, nullptr, 0, 127, kAll,
      "SYN retransmissions before connect() gives up (Windows TcpMaxConnectRetransmissions)"},
-    {"tcp_syn_linear_timeouts", K::kInteger, &KernelKnobs::tcp_syn_linear_timeouts, nullptr, 0, 255, kLinux,
+    {"tcp_syn_linear_timeouts", K::kInteger, S::kClient, &KernelKnobs::tcp_syn_linear_timeouts, nullptr, 0, 255, kLinux,
      "Linux >= 6.5: SYN retransmissions made at the initial timeout before backing off (0: older kernels)"},
-    {"tcp_synack_retries", K::kInteger, &KernelKnobs::tcp_synack_retries, nullptr, 0, 255, kLinux | kBsd,
+    {"tcp_synack_retries", K::kInteger, S::kListener, &KernelKnobs::tcp_synack_retries, nullptr, 0, 255, kLinux | kBsd,
      "SYN-ACK retransmissions for a request before it is forgotten (FreeBSD syncache.rexmtlimit)"},
-    {"syn_rto_initial", K::kDuration, nullptr, &KernelKnobs::syn_rto_initial, kMs, kHour, kAll,
+    {"syn_rto_initial", K::kDuration, S::kBoth, nullptr, &KernelKnobs::syn_rto_initial, kMs, kHour, kAll,
      "first SYN and SYN-ACK retransmission timeout"},
-    {"rto_max", K::kDuration, nullptr, &KernelKnobs::rto_max, kMs, kHour, kAll,
+    {"rto_max", K::kDuration, S::kBoth, nullptr, &KernelKnobs::rto_max, kMs, kHour, kAll,
      "retransmission timeouts grow up to this"},
-    {"tcp_keepinit", K::kDuration, nullptr, &KernelKnobs::keepinit, kMs, kHour, kBsd,
+    {"tcp_keepinit", K::kDuration, S::kBoth, nullptr, &KernelKnobs::keepinit, kMs, kHour, kBsd,
      "net.inet.tcp.keepinit: a connection not established by then is dropped"},
-    {"syncache_limit", K::kInteger, &KernelKnobs::syncache_limit, nullptr, 1, 1 << 30, kFreeBSD,
+    {"syncache_limit", K::kInteger, S::kListener, &KernelKnobs::syncache_limit, nullptr, 1, 1 << 30, kFreeBSD,
      "net.inet.tcp.syncache.cachelimit: half-open entries kept"},
-    {"rst_on_sock_fail", K::kInteger, &KernelKnobs::rst_on_sock_fail, nullptr, 0, 1, kFreeBSD,
+    {"rst_on_sock_fail", K::kInteger, S::kListener, &KernelKnobs::rst_on_sock_fail, nullptr, 0, 1, kFreeBSD,
      "net.inet.tcp.syncache.rst_on_sock_fail: RST a final ACK that finds the listen queue full"},
-    {"connect_response_retransmissions", K::kInteger, &KernelKnobs::connect_response_retransmissions, nullptr, 0, 255,
-     kWindows, "TcpMaxConnectResponseRetransmissions: SYN re-sends after a RST"},
-    {"rst_retry_interval", K::kDuration, nullptr, &KernelKnobs::rst_retry_interval, kMs, kHour, kWindows,
+    {"connect_response_retransmissions", K::kInteger, S::kClient, &KernelKnobs::connect_response_retransmissions,
+     nullptr, 0, 255, kWindows, "TcpMaxConnectResponseRetransmissions: SYN re-sends after a RST"},
+    {"rst_retry_interval", K::kDuration, S::kClient, nullptr, &KernelKnobs::rst_retry_interval, kMs, kHour, kWindows,
      "wait before re-sending a SYN that was answered by RST"},
-    {"hz", K::kInteger, &KernelKnobs::hz, nullptr, 100, 1000, kLinux,
+    {"hz", K::kInteger, S::kBoth, &KernelKnobs::hz, nullptr, 100, 1000, kLinux,
      "CONFIG_HZ: the tick of the timer wheel that rounds retransmission timers"},
 }};
 
@@ -158,6 +159,24 @@ sim::Duration SynRetransmitSchedule::offset(int k) const {
   return total;
 }
 
+SynGiveUp SynRetransmitSchedule::give_up(int retransmissions, sim::Duration elapsed) const {
+  // tcp_write_timeout: expired = icsk_retransmits >= tcp_syn_retries + linear timeouts;
+  // if not, retransmits_timed_out: false before the first retransmission, else whether
+  // the time since retrans_stamp (the first SYN) reached tcp_model_timeout.
+  if (retransmissions >= retries) return SynGiveUp::kCount;
+  if (retransmissions > 0 && elapsed >= time_bound) return SynGiveUp::kTime;
+  return SynGiveUp::kNo;
+}
+
+sim::Duration SynRetransmitSchedule::give_up_after() const {
+  // The timer fires offset(k) after the first SYN, with k - 1 retransmissions made.
+  for (int k = 1;; ++k) {
+    const sim::Duration at = offset(k);
+    if (at >= deadline) return deadline;
+    if (give_up(k - 1, at) != SynGiveUp::kNo) return at;
+  }
+}
+
 std::int64_t Personality::somaxconn_constant() const {
   switch (os_) {
     case Os::kWindows: return kWinsockSomaxconn;
@@ -219,6 +238,7 @@ struct SynChoice {
 };
 struct AckChoice {
   AckVerdict verdict;
+  AckPath path;
   NoRule rule;
 };
 template <bool kRecord>
@@ -318,7 +338,10 @@ constexpr std::string_view kSrcLinuxSynFull = "include/net/inet_connection_sock.
 constexpr std::string_view kSrcSyncache = "sys/netinet/tcp_syncache.c syncache_add (cachelimit)";
 constexpr std::string_view kSrcLinuxConnRequest = "net/ipv4/tcp_input.c tcp_conn_request";
 constexpr std::string_view kSrcLinuxCheckReq = "net/ipv4/tcp_minisocks.c tcp_check_req (listen_overflow)";
-constexpr std::string_view kSrcFreeBSDExpand = "sys/netinet/tcp_syncache.c syncache_expand (sonewconn failed)";
+constexpr std::string_view kSrcLinuxCookieCheck =
+    "net/ipv4/syncookies.c cookie_v4_check -> tcp_get_cookie_sock (tcp_v4_syn_recv_sock: accept queue full)";
+constexpr std::string_view kSrcFreeBSDExpand =
+    "sys/netinet/tcp_syncache.c syncache_expand (syncache_socket: sonewconn failed), tcp_input.c rst_on_sock_fail";
 constexpr std::string_view kSrcMacAck = "XNU bsd/netinet/tcp_input.c: the socket was made at the SYN (sonewconn)";
 
 }  // namespace
@@ -533,33 +556,48 @@ auto Personality::decide_syn(std::int64_t accept_len, std::int64_t syn_len, std:
 }
 
 template <bool kRecord>
-auto Personality::decide_final_ack(std::int64_t accept_len, std::int64_t backlog) const {
+auto Personality::decide_final_ack(AckPath path, std::int64_t accept_len, std::int64_t backlog) const {
   using Result = AckOf<kRecord>;
   switch (os_) {
     case Os::kMacOS:
       // The socket was made at the SYN; the ACK only completes it: nothing is compared.
-      return Result{AckVerdict::kComplete, rule_of<kRecord>(kSrcMacAck)};
+      // (XNU has no SYN cookies: every ACK finds its embryonic socket.)
+      return Result{AckVerdict::kComplete, path, rule_of<kRecord>(kSrcMacAck)};
     case Os::kWindows: {
       const CheckOf<kRecord> accept_queue = accept_check<kRecord>(accept_len, backlog);
-      return Result{accept_queue.held ? AckVerdict::kReset : AckVerdict::kComplete,
+      return Result{accept_queue.held ? AckVerdict::kReset : AckVerdict::kComplete, path,
                     rule_of<kRecord>(kSrcWinsockQueue, accept_queue)};
     }
     case Os::kFreeBSD: {
-      // sys/netinet/tcp_input.c: syncache_expand could not get a socket (sonewconn
-      // failed): RST with rst_on_sock_fail, otherwise wait for the client to ACK again.
+      // sys/netinet/tcp_syncache.c syncache_expand takes a syncache entry out of its bucket
+      // (or rebuilds a cookie's) before syncache_socket asks sonewconn for a socket, and
+      // frees it whether or not one came: both paths end alike. tcp_input.c then answers
+      // RST when tcp_sc_rst_sock_fail is set, else drops the ACK, with nothing kept.
       const CheckOf<kRecord> accept_queue = accept_check<kRecord>(accept_len, backlog);
-      if (!accept_queue.held) return Result{AckVerdict::kComplete, rule_of<kRecord>(kSrcFreeBSDExpand, accept_queue)};
-      return Result{knobs_.rst_on_sock_fail ? AckVerdict::kReset : AckVerdict::kDrop,
+      if (!accept_queue.held) {
+        return Result{AckVerdict::kComplete, path, rule_of<kRecord>(kSrcFreeBSDExpand, accept_queue)};
+      }
+      return Result{knobs_.rst_on_sock_fail ? AckVerdict::kReset : AckVerdict::kForget, path,
                     rule_of<kRecord>(kSrcFreeBSDExpand, accept_queue,
                                      KnobCondition{"rst_on_sock_fail", knobs_.rst_on_sock_fail})};
     }
     case Os::kLinux: break;
   }
   const CheckOf<kRecord> accept_queue = accept_check<kRecord>(accept_len, backlog);
-  if (!accept_queue.held) return Result{AckVerdict::kComplete, rule_of<kRecord>(kSrcLinuxCheckReq, accept_queue)};
+  if (path == AckPath::kCookie) {
+    // net/ipv4/syncookies.c cookie_v4_check -> tcp_get_cookie_sock ->
+    // tcp_v4_syn_recv_sock, which fails on a full accept queue (sk_acceptq_is_full):
+    // the child is NULL, tcp_v4_do_rcv discards the ACK. tcp_abort_on_overflow is read
+    // only in tcp_check_req, which a cookie never reaches: no RST, whatever its value.
+    if (!accept_queue.held)
+      return Result{AckVerdict::kComplete, path, rule_of<kRecord>(kSrcLinuxCookieCheck, accept_queue)};
+    return Result{AckVerdict::kForget, path, rule_of<kRecord>(kSrcLinuxCookieCheck, accept_queue)};
+  }
+  if (!accept_queue.held) return Result{AckVerdict::kComplete, path, rule_of<kRecord>(kSrcLinuxCheckReq, accept_queue)};
   // net/ipv4/tcp_minisocks.c tcp_check_req, listen_overflow: with tcp_abort_on_overflow=0
-  // the request is marked acked and kept; the SYN-ACK timer retries later.
-  return Result{knobs_.tcp_abort_on_overflow ? AckVerdict::kReset : AckVerdict::kDrop,
+  // the request is marked acked and kept; the SYN-ACK timer retries later. With 1,
+  // embryonic_reset: RST, and the request is dropped.
+  return Result{knobs_.tcp_abort_on_overflow ? AckVerdict::kReset : AckVerdict::kDrop, path,
                 rule_of<kRecord>(kSrcLinuxCheckReq, accept_queue,
                                  KnobCondition{"tcp_abort_on_overflow", knobs_.tcp_abort_on_overflow})};
 }
@@ -571,11 +609,11 @@ SynVerdictReason Personality::syn_verdict(std::int64_t accept_len, std::int64_t 
   const SynChoice c = decide_syn<false>(accept_len, syn_len, backlog);
   return {c.verdict, c.reason};
 }
-AckDecision Personality::on_final_ack(std::int64_t accept_len, std::int64_t backlog) const {
-  return decide_final_ack<true>(accept_len, backlog);
+AckDecision Personality::on_final_ack(AckPath path, std::int64_t accept_len, std::int64_t backlog) const {
+  return decide_final_ack<true>(path, accept_len, backlog);
 }
-AckVerdict Personality::ack_verdict(std::int64_t accept_len, std::int64_t backlog) const {
-  return decide_final_ack<false>(accept_len, backlog).verdict;
+AckVerdict Personality::ack_verdict(AckPath path, std::int64_t accept_len, std::int64_t backlog) const {
+  return decide_final_ack<false>(path, accept_len, backlog).verdict;
 }
 
 std::int64_t backlog_argument(const Personality& p, const BacklogRequest& b) {
@@ -611,21 +649,53 @@ sim::Duration Personality::synack_timeout(int k) const {
   return std::min(knobs_.syn_rto_initial * (std::int64_t{1} << shift), knobs_.rto_max);
 }
 
+namespace {
+
+// net/ipv4/tcp_timer.c tcp_model_timeout: how long `boundary` retransmissions take when
+// the timeout starts at rto_base and doubles up to rto_max:
+// linear_backoff_thresh = ilog2(TCP_RTO_MAX / rto_base); below it (2^(boundary+1) - 1)
+// timeouts of rto_base, past it rto_max for each further retransmission.
+sim::Duration model_timeout(std::int64_t boundary, sim::Duration rto_base, sim::Duration rto_max) {
+  const std::int64_t ratio = rto_max.ns() / std::max<std::int64_t>(1, rto_base.ns());
+  std::int64_t thresh = 0;
+  while ((ratio >> (thresh + 1)) > 0) ++thresh;  // ilog2
+  if (boundary <= thresh) return rto_base * ((std::int64_t{2} << boundary) - 1);
+  return rto_base * ((std::int64_t{2} << thresh) - 1) + rto_max * (boundary - thresh);
+}
+
+}  // namespace
+
 SynRetransmitSchedule Personality::syn_schedule(std::optional<int> syn_retries_override) const {
   SynRetransmitSchedule s;
   s.initial = knobs_.syn_rto_initial;
   s.max = knobs_.rto_max;
-  // tcp_write_timeout: a SYN_SENT socket expires after tcp_syn_retries +
-  // tcp_syn_linear_timeouts retransmissions. A scenario's syn_retries is the total.
-  const int linear = static_cast<int>(knobs_.tcp_syn_linear_timeouts);
-  s.retries = syn_retries_override ? *syn_retries_override : static_cast<int>(knobs_.tcp_syn_retries) + linear;
-  s.linear = syn_retries_override ? std::min(linear, *syn_retries_override) : linear;
+  const int syn_retries = static_cast<int>(knobs_.tcp_syn_retries);
+  s.retries = syn_retries_override.value_or(syn_retries);
   s.deadline = knobs_.keepinit;
-  if (os_ == Os::kFreeBSD || os_ == Os::kMacOS) s.backoff = kBsdSynBackoff;
-  if (os_ == Os::kWindows) {
-    s.rst_retries =
-        syn_retries_override ? *syn_retries_override : static_cast<int>(knobs_.connect_response_retransmissions);
-    s.rst_interval = knobs_.rst_retry_interval;
+  switch (os_) {
+    case Os::kLinux: {
+      // tcp_write_timeout: a SYN_SENT socket may make tcp_syn_retries +
+      // tcp_syn_linear_timeouts retransmissions, but the time bound (retransmits_timed_out,
+      // rto_base = tcp_timeout_init) is tcp_syn_retries' alone. A scenario's syn_retries
+      // is the total count; the bound stays the knob's.
+      const int linear = static_cast<int>(knobs_.tcp_syn_linear_timeouts);
+      s.retries = syn_retries_override.value_or(syn_retries + linear);
+      s.linear = std::min(linear, s.retries);
+      s.time_bound = model_timeout(syn_retries, knobs_.syn_rto_initial, knobs_.rto_max);
+      break;
+    }
+    case Os::kFreeBSD:
+    case Os::kMacOS:
+      // tcp_timer_rexmt: t_rxtshift > TCP_MAXRXTSHIFT drops; the keep timer armed at
+      // connect with TP_KEEPINIT (tcp_timer_keep: not yet established) ends it first.
+      s.backoff = kBsdSynBackoff;
+      break;
+    case Os::kWindows:
+      // TcpMaxConnectRetransmissions counts retransmissions; no time bound of its own.
+      s.rst_retries =
+          syn_retries_override ? *syn_retries_override : static_cast<int>(knobs_.connect_response_retransmissions);
+      s.rst_interval = knobs_.rst_retry_interval;
+      break;
   }
   return s;
 }

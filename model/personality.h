@@ -53,10 +53,13 @@ struct KernelKnobs {
 KernelKnobs default_knobs(Os os);
 
 // The `kernel:` map's entries: one row per knob, read by config/ for validation and by
-// documentation. `oses` lists the personalities the knob means something to.
+// documentation. `os_mask` lists the personalities the knob means something to, `side`
+// which end of a handshake reads it: a host's listeners, a client group's connecting
+// sockets, or both.
 struct KnobInfo {
   std::string_view name;
   enum class Kind : std::uint8_t { kInteger, kDuration } kind;
+  enum class Side : std::uint8_t { kListener, kClient, kBoth } side;
   std::int64_t KernelKnobs::*integer = nullptr;
   sim::Duration KernelKnobs::*duration = nullptr;
   std::int64_t min = 0;  // for durations: nanoseconds
@@ -65,6 +68,8 @@ struct KnobInfo {
   std::string_view doc;
 
   bool applies_to(Os os) const { return (os_mask >> static_cast<unsigned>(os)) & 1u; }
+  bool read_by_listener() const { return side != Side::kClient; }
+  bool read_by_client() const { return side != Side::kListener; }
 };
 std::span<const KnobInfo> knob_table();
 
@@ -156,21 +161,37 @@ struct SynDecision {
   Rule rule;
 };
 
-// What the listening host does with the client's final ACK of a request it holds.
+// Which state a final ACK finds on the listening host: the path it takes in the kernel.
+enum class AckPath : std::uint8_t {
+  kRequest,  // a request kept since the SYN (Linux request sock, FreeBSD syncache entry, XNU embryonic socket)
+  kCookie,   // no state: the ACK answers a SYN cookie, which the kernel validates and rebuilds
+};
+
+// What the listening host does with the client's final ACK.
 enum class AckVerdict : std::uint8_t {
   kComplete,  // the connection enters the accept queue
   kDrop,      // accept queue full: ignore the ACK, keep the request, retransmit SYN-ACK later
-  kReset,     // accept queue full and abort_on_overflow: RST
+  kForget,    // accept queue full: ignore the ACK and keep nothing (no RST): the client believes it is connected
+  kReset,     // accept queue full: RST (Linux tcp_abort_on_overflow, FreeBSD rst_on_sock_fail)
 };
 struct AckDecision {
   AckVerdict verdict = AckVerdict::kComplete;
+  AckPath path = AckPath::kRequest;
   Rule rule;
+};
+
+// Why a client's connect() ends when its SYN retransmission timer fires.
+enum class SynGiveUp : std::uint8_t {
+  kNo,     // retransmit the SYN
+  kCount,  // the retransmissions are used up
+  kTime,   // Linux: the time bound since the first SYN has passed (retransmits_timed_out)
 };
 
 // When a client retransmits its SYN: after rto(0), then rto(1) more, ...: the initial
 // timeout times a backoff multiplier (doubling, or the BSD tcp_syn_backoff table) up to
-// `max`. connect() fails after `retries` retransmissions and one more timeout, or at
-// `deadline` (BSD keepinit), whichever comes first.
+// `max`. Each time the timer fires, before it retransmits, connect() fails if `retries`
+// retransmissions have been made or (Linux) `time_bound` has passed since the first SYN;
+// it also fails at `deadline` (BSD keepinit), a timer of its own.
 struct SynRetransmitSchedule {
   sim::Duration initial;
   sim::Duration max;
@@ -179,6 +200,10 @@ struct SynRetransmitSchedule {
   // Linux >= 6.5 (tcp_syn_linear_timeouts): this many retransmissions keep the initial
   // timeout before doubling starts.
   int linear = 0;
+  // Linux net/ipv4/tcp_timer.c retransmits_timed_out: tcp_model_timeout(tcp_syn_retries,
+  // initial RTO), the time `tcp_syn_retries` doubling timeouts would take. Linear timeouts
+  // do not extend it. Infinite elsewhere.
+  sim::Duration time_bound = sim::Duration::infinite();
   sim::Duration deadline = sim::Duration::infinite();
   // Windows: after a RST to its SYN the client re-sends the SYN this many times, each
   // after `rst_interval`, before connect() fails with WSAECONNREFUSED.
@@ -187,9 +212,14 @@ struct SynRetransmitSchedule {
 
   // The timeout that follows transmission k (0 = the first SYN).
   sim::Duration rto(int k) const;
-  // Time from connect() to the k-th retransmission (k >= 1), or to giving up (k = retries + 1).
+  // Time from connect() to the k-th retransmission (k >= 1), as the timeouts add up.
   sim::Duration offset(int k) const;
-  sim::Duration give_up_after() const { return std::min(offset(retries + 1), deadline); }
+  // The timer fires `elapsed` after the first SYN, `retransmissions` made: give up?
+  // (net/ipv4/tcp_timer.c tcp_write_timeout, called by tcp_retransmit_timer before it
+  // retransmits.)
+  SynGiveUp give_up(int retransmissions, sim::Duration elapsed) const;
+  // Time from connect() to its failure when nothing answers (timers firing on time).
+  sim::Duration give_up_after() const;
 };
 
 class Personality {
@@ -223,11 +253,13 @@ class Personality {
 
   // What happens to a SYN, and to the final ACK of a request, with the rule that decided.
   SynDecision on_syn(std::int64_t accept_len, std::int64_t syn_len, std::int64_t backlog) const;
-  AckDecision on_final_ack(std::int64_t accept_len, std::int64_t backlog) const;
+  // The final ACK of a connection, arriving on `path`, finds `accept_len` completed
+  // connections waiting.
+  AckDecision on_final_ack(AckPath path, std::int64_t accept_len, std::int64_t backlog) const;
   // The same decisions, made by the same code, without building their rules: what the
   // simulator asks when nobody watches the run.
   SynVerdictReason syn_verdict(std::int64_t accept_len, std::int64_t syn_len, std::int64_t backlog) const;
-  AckVerdict ack_verdict(std::int64_t accept_len, std::int64_t backlog) const;
+  AckVerdict ack_verdict(AckPath path, std::int64_t accept_len, std::int64_t backlog) const;
 
   // Server: how many times a half-open request's SYN-ACK is retransmitted before it is
   // forgotten, given the SYN queue's length and how many of its requests are young
@@ -236,8 +268,10 @@ class Personality {
   // The timeout before SYN-ACK retransmission k + 1 (k retransmissions made so far).
   sim::Duration synack_timeout(int k) const;
 
-  // Client side. `syn_retries_override` replaces tcp_syn_retries (and the Windows
-  // re-sends after RST) when set.
+  // Client side. `syn_retries_override` (a scenario's `syn_retries:`) replaces the total
+  // number of SYN retransmissions (on Linux tcp_syn_retries + tcp_syn_linear_timeouts;
+  // on Windows also the re-sends after RST). It does not move Linux's time bound, which
+  // is tcp_syn_retries' (the knob's).
   SynRetransmitSchedule syn_schedule(std::optional<int> syn_retries_override) const;
 
   // When a retransmission timer armed at `now` for `timeout` really fires. Linux timers
@@ -256,7 +290,7 @@ class Personality {
   template <bool kRecord>
   auto decide_syn(std::int64_t accept_len, std::int64_t syn_len, std::int64_t backlog) const;
   template <bool kRecord>
-  auto decide_final_ack(std::int64_t accept_len, std::int64_t backlog) const;
+  auto decide_final_ack(AckPath path, std::int64_t accept_len, std::int64_t backlog) const;
 
   Os os_;
   KernelKnobs knobs_;

@@ -17,9 +17,9 @@ namespace model {
 
 enum class Outcome : std::uint8_t {
   kAccepted,  // the server application accepted it
-  kRefused,   // RST to the SYN (or to the final ACK with tcp_abort_on_overflow)
+  kRefused,   // RST to the SYN: connect() failed with ECONNREFUSED
   kTimedOut,  // no answer before the client gave up
-  kReset,     // the client believed it was connected; the server dropped it
+  kReset,     // connect() succeeded; the server then reset (RST) or forgot the connection
   kPending,   // still open when the run ended
 };
 std::string_view outcome_name(Outcome o);
@@ -65,7 +65,9 @@ struct ListenerResults {
   std::int64_t backlog = 0;  // the limit the kernel uses after listen()
   std::uint64_t syns_received = 0;
   std::uint64_t syns_dropped = 0;      // every silently dropped SYN
-  std::uint64_t listen_overflows = 0;  // of those, dropped because the accept queue was full
+  // SYNs dropped because the accept queue was full, and final ACKs that found it full
+  // (dropped or answered with RST): Linux ListenOverflows
+  std::uint64_t listen_overflows = 0;
   std::uint64_t syncookies_sent = 0;
   std::uint64_t synacks_retransmitted = 0;
   std::uint64_t acks_dropped = 0;  // final ACKs that found the accept queue full

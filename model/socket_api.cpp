@@ -27,6 +27,7 @@ std::string_view error_name(SocketError e, Os os) {
 }
 
 std::string_view connect_refused_error(Os os) { return os == Os::kWindows ? "WSAECONNREFUSED" : "ECONNREFUSED"; }
+std::string_view connect_reset_error(Os os) { return os == Os::kWindows ? "WSAECONNRESET" : "ECONNRESET"; }
 
 SocketTable::SocketTable(Personality personality, std::int64_t max_sockets, std::int64_t max_buffers)
     : personality_(personality), max_sockets_(max_sockets), max_buffers_(max_buffers) {}

@@ -43,6 +43,8 @@ std::string_view error_name(SocketError e, Os os);
 // it: "WSAECONNREFUSED" / "ECONNREFUSED". (Not a SocketError: no socket call of a script
 // returns it; it ends a client's attempt.)
 std::string_view connect_refused_error(Os os);
+// The error a reset connection reports: ECONNRESET, WSAECONNRESET.
+std::string_view connect_reset_error(Os os);
 
 enum class SocketType : std::uint8_t { kStream, kDgram };
 

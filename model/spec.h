@@ -142,10 +142,19 @@ struct ClientSpec {
   // calls: its attempts and outcomes stay zero and it counts `spoofed_syns` instead.
   bool spoofed = false;
   ArrivalSpec arrivals;
-  std::optional<int> syn_retries;  // overrides the OS's number of SYN retransmissions
+  // The group's own kernel: its OS's defaults with the overrides of its `kernel:` map
+  // (only the knobs a client reads, KnobInfo::Side); nullopt: the defaults.
+  std::optional<KernelKnobs> kernel;
+  // The socket's own SYN retransmission count (Linux TCP_SYNCNT): replaces tcp_syn_retries.
+  std::optional<int> syn_retries;
   sim::Duration connect_timeout = sim::Duration::infinite();
   RetrySpec retry;
 };
+
+// The personality whose client-side rules a group follows.
+inline Personality client_personality(const ClientSpec& c) {
+  return Personality(c.os, c.kernel ? *c.kernel : default_knobs(c.os));
+}
 
 // One step of a scenario's script: a socket call made on a host at a given time, inside
 // the same simulation as the client groups (a script can listen, then a storm hits it).

@@ -128,6 +128,7 @@ struct Attempt {
   sim::Time since;                         // entered the SYN queue, then the accept queue
   std::uint32_t synack_retransmissions = 0;
   std::uint32_t rst_resends = 0;
+  int syn_transmissions = 0;  // SYNs sent, re-sends after RST included
   Held held = Held::kNothing;
   bool synack_due = false;  // a SYN decision just asked for a SYN-ACK
   bool rst_due = false;     // a decision just asked for a RST
@@ -174,7 +175,7 @@ class Narrator final : public model::TraceObserver {
     for (const auto& h : spec.hosts) personalities_.emplace_back(h.os, h.kernel);
     for (const auto& cs : spec.clients) {
       // The client's retransmission behaviour, built exactly as World builds it.
-      const Personality p(cs.os, model::default_knobs(cs.os));
+      const Personality p = model::client_personality(cs);
       ClientInfo c;
       c.name = cs.name;
       c.os = cs.os;
@@ -398,7 +399,10 @@ class Narrator final : public model::TraceObserver {
         return;
       case TraceKind::kSend:
         switch (e.segment) {
-          case SegmentKind::kSyn: a.resend_due = false; return;
+          case SegmentKind::kSyn:
+            a.resend_due = false;
+            a.syn_transmissions = e.transmission;
+            return;
           case SegmentKind::kSynAck:
             if (!a.synack_due) ++a.synack_retransmissions;
             a.synack_due = false;
@@ -406,6 +410,7 @@ class Narrator final : public model::TraceObserver {
           case SegmentKind::kAck: a.acked = true; return;
           case SegmentKind::kRst:
             a.rst_due = false;
+            if (a.established) a.ack_reset = true;  // a RST after connect() succeeded: a reset
             // A RST to a SYN (a refusal, or a port nothing listens on): a Windows client
             // sends the SYN again a few times before connect() fails.
             if (!a.established && will_resend_after_rst(e, a)) {
@@ -438,9 +443,8 @@ class Narrator final : public model::TraceObserver {
             a.held = Held::kQueued;
             a.since = e.at;
             return;
-          case AckVerdict::kDrop:
-            if (a.held == Held::kCookie) a.held = Held::kNothing;
-            return;
+          case AckVerdict::kDrop: return;  // the request stays
+          case AckVerdict::kForget: a.held = Held::kNothing; return;
           case AckVerdict::kReset:
             a.held = Held::kNothing;
             a.ack_reset = true;
@@ -475,7 +479,7 @@ class Narrator final : public model::TraceObserver {
         if (e.syn.verdict == SynVerdict::kRefuse) s += after_refusal(e, before);
         return s;
       }
-      case TraceKind::kAckDecision: return describe_ack(e, before);
+      case TraceKind::kAckDecision: return describe_ack(e);
       case TraceKind::kEstablished: return "connect() succeeded after " + sim::format_duration(e.at - a.started);
       case TraceKind::kRequestExpired: {
         std::string s = "forgets the half-open request from " + attempt_id(e);
@@ -556,8 +560,15 @@ class Narrator final : public model::TraceObserver {
     const ClientInfo& c = clients_[e.client];
     const sim::Time deadline = a.started + c.deadline;
     if (deadline <= e.next_retransmit) return "; the client's connect() times out at " + when(deadline);
-    if (e.transmission > c.schedule.retries) {
-      return "; no retransmissions left: the client gives up at " + when(e.next_retransmit);
+    switch (c.schedule.give_up(e.transmission - 1, e.next_retransmit - a.started)) {
+      case model::SynGiveUp::kNo: break;
+      case model::SynGiveUp::kCount:
+        return "; no retransmissions left: the client gives up at " + when(e.next_retransmit);
+      case model::SynGiveUp::kTime:
+        return "; by then " + sim::format_duration(c.schedule.time_bound) +
+               " (tcp_syn_retries' time bound, tcp_model_timeout) will have passed since the first SYN: the client "
+               "gives up at " +
+               when(e.next_retransmit);
     }
     return "; client retransmits at " + when(e.next_retransmit);
   }
@@ -577,10 +588,10 @@ class Narrator final : public model::TraceObserver {
   // The error connect() reports for a RST to its SYN, as the client's OS names it.
   static std::string refused_error(const ClientInfo& c) { return std::string(model::connect_refused_error(c.os)); }
 
-  std::string describe_ack(const TraceEvent& e, const Attempt& before) const {
+  std::string describe_ack(const TraceEvent& e) const {
     const AckDecision& d = e.ack;
     const std::string from = "final ACK from " + attempt_id(e);
-    const bool cookie = before.held == Held::kCookie;
+    const bool cookie = d.path == model::AckPath::kCookie;
     switch (d.verdict) {
       case AckVerdict::kComplete: {
         std::string s =
@@ -591,12 +602,13 @@ class Narrator final : public model::TraceObserver {
         return s + " (" + not_full_text(decisive(d.rule)) + ")";
       }
       case AckVerdict::kDrop:
-        if (cookie) {
-          return from + " dropped: " + full_text(decisive(d.rule)) +
-                 "; it answered a SYN cookie, so the server keeps nothing: the connection is lost";
-        }
         return from + " dropped: " + full_text(decisive(d.rule)) +
                "; the request stays, SYN-ACK will be retransmitted (until its retries run out)";
+      case AckVerdict::kForget:
+        return from + " dropped without RST: " + full_text(decisive(d.rule)) + and_knob(d.rule.knob) +
+               (cookie ? "; it answered a SYN cookie, so the server keeps nothing"
+                       : "; the request was used up by the attempt, so the server keeps nothing") +
+               ": the client believes it is connected (" + std::string(d.rule.source) + ")";
       case AckVerdict::kReset:
         return from + " answered with RST: " + full_text(decisive(d.rule)) + and_knob(d.rule.knob);
     }
@@ -610,25 +622,33 @@ class Narrator final : public model::TraceObserver {
       case model::Outcome::kAccepted:
         s += "accept() took it after " + sim::format_duration(e.at - a.since) + " in the accept queue";
         break;
-      case model::Outcome::kRefused:
-        if (a.ack_reset) {
-          s += "the server answered the final ACK with RST";
-        } else {
-          s += "RST to its SYN: connect() fails with " + refused_error(c);
-        }
-        break;
+      case model::Outcome::kRefused: s += "RST to its SYN: connect() fails with " + refused_error(c); break;
       case model::Outcome::kTimedOut: {
         const sim::Duration elapsed = e.at - a.started;
         if (elapsed == c.deadline) {
           s += c.deadline == c.connect_timeout ? "connect_timeout " : "keepinit ";
           s += sim::format_duration(c.deadline) + " passed without an answer";
         } else {
-          s += "no answer to its SYN or its " + num(std::int64_t{c.schedule.retries}) +
-               " retransmissions: the client gave up";
+          const int retransmissions = a.syn_transmissions - 1;
+          s += "no answer to its SYN or its " + num(std::int64_t{retransmissions}) + " retransmissions: ";
+          if (c.schedule.give_up(retransmissions, elapsed) == model::SynGiveUp::kTime) {
+            s += "tcp_syn_retries' time bound (" + sim::format_duration(c.schedule.time_bound) +
+                 " since the first SYN) had passed when the timer fired: the client gave up";
+          } else {
+            s += "the client gave up";
+          }
         }
         break;
       }
-      case model::Outcome::kReset: s += "the client believes it is connected; the server dropped it"; break;
+      case model::Outcome::kReset:
+        if (a.ack_reset) {
+          s += "connect() had succeeded; the server answered the final ACK with RST: the next call on the socket "
+               "fails with " +
+               std::string(model::connect_reset_error(c.os));
+        } else {
+          s += "the client believes it is connected; the server dropped it";
+        }
+        break;
       case model::Outcome::kPending: s += "still open when the run ended"; break;
     }
     return s + ")";

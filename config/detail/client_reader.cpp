@@ -17,8 +17,8 @@ namespace {
 
 using model::Os;
 
-constexpr std::string_view kClientKeys[] = {"os",          "target",          "spoofed", "arrivals",
-                                            "syn_retries", "connect_timeout", "retry"};
+constexpr std::string_view kClientKeys[] = {"os",       "kernel",      "target",          "spoofed",
+                                            "arrivals", "syn_retries", "connect_timeout", "retry"};
 constexpr std::string_view kRetryKeys[] = {"policy", "max", "backoff", "factor", "jitter", "cap", "give_up"};
 
 // Retry policies, indexed by model::RetryPolicy's value.
@@ -50,6 +50,7 @@ struct SpoofedExclusion {
 };
 constexpr SpoofedExclusion kNotForSpoofed[] = {
     {"syn_retries", "its forged SYNs are sent once from addresses that never answer: nothing retransmits them"},
+    {"kernel", "its forged SYNs are sent once from addresses that never answer: no client kernel reads a knob"},
     {"connect_timeout", "it makes no connect() calls, so none can time out"},
     {"retry", "it makes no connect() calls, so none can be retried"},
 };
@@ -148,7 +149,9 @@ model::ClientSpec read_client(ScenarioDraft& draft, const MapReader::Entry& entr
   MapReader m(sink, entry.value, kClientKeys);
   if (!m.is_map()) return client;
   if (const auto f = m.get("spoofed")) client.spoofed = read_bool(sink, *f).value_or(false);
-  if (const auto f = m.get("os")) client.os = read_os(sink, *f).value_or(Os::kLinux);
+  std::optional<Os> os = Os::kLinux;
+  if (const auto f = m.get("os")) os = read_os(sink, *f);
+  client.os = os.value_or(Os::kLinux);
   if (const auto f = m.require("target")) draft.refs.resolve_target(*f, index, client);
   if (const auto f = m.require("arrivals")) {
     if (const auto arrivals = read_arrivals(draft, *f)) {
@@ -173,6 +176,11 @@ model::ClientSpec read_client(ScenarioDraft& draft, const MapReader::Entry& entr
   if (client.spoofed) {
     reject_for_spoofed(sink, m);
     return client;
+  }
+  if (const auto f = m.get("kernel")) {
+    model::KernelKnobs knobs = model::default_knobs(client.os);
+    read_kernel(sink, *f, os, KernelReader::kClient, knobs);
+    client.kernel = knobs;
   }
   if (const auto f = m.get("syn_retries")) {
     if (const auto v = read_integer(sink, *f, 0, kMaxSynRetries)) client.syn_retries = static_cast<int>(*v);

@@ -44,10 +44,13 @@ std::string oses_of(const model::KnobInfo& knob) {
   return out;
 }
 
-// `os` is nullopt when the host's os was invalid: values are still checked, applicability not.
-void read_kernel(DiagnosticSink& sink, const Field& f, std::optional<Os> os, model::KernelKnobs& knobs) {
+}  // namespace
+
+void read_kernel(DiagnosticSink& sink, const Field& f, std::optional<Os> os, KernelReader reader,
+                 model::KernelKnobs& knobs) {
   const MapReader kernel = MapReader::of_names(sink, f);
   const std::vector<std::string_view> names = knob_names();
+  const std::string_view owner = reader == KernelReader::kHost ? " hosts" : " clients";
   for (const MapReader::Entry& entry : kernel.entries()) {
     const model::KnobInfo* knob = find_knob(entry.key);
     if (knob == nullptr) {
@@ -61,8 +64,23 @@ void read_kernel(DiagnosticSink& sink, const Field& f, std::optional<Os> os, mod
     if (os && !knob->applies_to(*os)) {
       sink.error(entry.key_mark, entry.value.path,
                  "knob " + quote(knob->name) + " does not apply to " + std::string(model::os_name(*os)) +
-                     " hosts (it applies to: " + oses_of(*knob) + ")");
+                     std::string(owner) + " (it applies to: " + oses_of(*knob) + ")");
       continue;
+    }
+    if (reader == KernelReader::kClient && !knob->read_by_client()) {
+      sink.error(entry.key_mark, entry.value.path,
+                 "knob " + quote(knob->name) +
+                     " is read by the listening side only: it means nothing to a client group (set it in the "
+                     "kernel: map of the host that listens)");
+      continue;
+    }
+    if (reader == KernelReader::kHost && !knob->read_by_listener()) {
+      // A host's knobs reach its listeners; a script's connect() sends no SYN in this
+      // model, so nothing on a host reads a client-side knob.
+      sink.warning(entry.key_mark, entry.value.path,
+                   "knob " + quote(knob->name) +
+                       " is read by connecting sockets only, and a host makes no connections here (a script's "
+                       "connect() sends no SYN): it has no effect; set it in a client group's kernel: map");
     }
     switch (knob->kind) {
       case model::KnobInfo::Kind::kInteger:
@@ -76,6 +94,8 @@ void read_kernel(DiagnosticSink& sink, const Field& f, std::optional<Os> os, mod
     }
   }
 }
+
+namespace {
 
 // Host number `index` (registered with draft.refs).
 model::HostSpec read_host(ScenarioDraft& draft, const MapReader::Entry& entry, std::size_t index) {
@@ -92,7 +112,7 @@ model::HostSpec read_host(ScenarioDraft& draft, const MapReader::Entry& entry, s
   host.os = os.value_or(Os::kLinux);
   if (os) draft.refs.set_os_known(index);
   host.kernel = model::default_knobs(host.os);
-  if (const auto f = m.get("kernel")) read_kernel(sink, *f, os, host.kernel);
+  if (const auto f = m.get("kernel")) read_kernel(sink, *f, os, KernelReader::kHost, host.kernel);
   if (const auto f = m.get("max_sockets")) {
     if (const auto v = read_integer(sink, *f, 1)) host.max_sockets = *v;
   }

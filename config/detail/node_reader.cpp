@@ -130,6 +130,20 @@ void DiagnosticSink::error_in_other_file(const YAML::Mark& anchor, Diagnostic d)
   order_.emplace_back(to_one_based(anchor.line), to_one_based(anchor.column));
 }
 
+void DiagnosticSink::warning(const YAML::Mark& mark, std::string path, std::string message) {
+  Diagnostic d{file_, to_one_based(mark.line), to_one_based(mark.column), std::move(path), std::move(message)};
+  d.warning = true;
+  warnings_.push_back(std::move(d));
+}
+
+std::vector<Diagnostic> DiagnosticSink::take_warnings() {
+  std::vector<Diagnostic> out = std::move(warnings_);
+  std::stable_sort(out.begin(), out.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::pair(a.line, a.column) < std::pair(b.line, b.column);
+  });
+  return out;
+}
+
 std::vector<Diagnostic> DiagnosticSink::take_sorted() {
   std::vector<std::size_t> index(diagnostics_.size());
   for (std::size_t i = 0; i < index.size(); ++i) index[i] = i;

@@ -39,11 +39,16 @@ class DiagnosticSink {
   // its own position, and is listed with the scenario's problems at `anchor`, the key that
   // names the file.
   void error_in_other_file(const YAML::Mark& anchor, Diagnostic d);
+  // Something that can have no effect: reported, but the file still loads. Warnings do
+  // not count towards kMaxDiagnostics.
+  void warning(const YAML::Mark& mark, std::string path, std::string message);
   std::size_t count() const { return diagnostics_.size() + (stopped_ ? 1 : 0); }
   const std::string& file() const { return file_; }
   // The diagnostics in file order (line, then column; ties in the order reported), and
   // last, when reading stopped at the limit, one without position that says so.
   std::vector<Diagnostic> take_sorted();
+  // The warnings, in file order.
+  std::vector<Diagnostic> take_warnings();
 
  private:
   void stop_when_full();
@@ -52,6 +57,7 @@ class DiagnosticSink {
   bool stopped_ = false;  // a problem past kMaxDiagnostics was reported
   std::vector<Diagnostic> diagnostics_;
   std::vector<std::pair<int, int>> order_;  // parallel: the (line, column) each is listed at
+  std::vector<Diagnostic> warnings_;
 };
 
 // A node together with where to point at it and how to name it.

@@ -74,6 +74,24 @@ TEST_CASE("`synstorm check` accepts every bundled scenario", "[e2e]") {
   }
 }
 
+TEST_CASE("a knob that can have no effect is a warning with file:line:column; the exit code stays 0", "[e2e]") {
+  fs::create_directories(kScratch);
+  const fs::path file = kScratch / "warn.yaml";
+  {
+    std::ofstream f(file);
+    f << "duration: 1s\nhosts:\n  web:\n    kernel: {tcp_syn_retries: 2}\n"
+         "    listeners: [{port: 80, backlog: 5, workers: 1, service: {dist: constant, value: 1ms}}]\n"
+         "clients:\n  c: {target: web:80, arrivals: {process: burst, count: 3}}\n";
+  }
+  const std::string where = file.string() + ":4:14: warning: hosts.web.kernel.tcp_syn_retries:";
+  for (const char* command : {"check ", "run --quiet "}) {
+    const auto r = synstorm(command + quote(file.string()));
+    INFO(command << "\n" << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.err.find(where) != std::string::npos);
+  }
+}
+
 TEST_CASE("another seed gives another digest", "[e2e][determinism]") {
   const std::string file = quote((kSource / "scenarios" / "steady.yaml").string());
   const auto a = synstorm("run " + file + " --quiet");

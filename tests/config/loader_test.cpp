@@ -377,13 +377,102 @@ TEST_CASE("kernel knobs are checked against the knob table", "[loader]") {
   }
 }
 
+TEST_CASE("a client group's kernel: map takes the knobs a client reads", "[loader]") {
+  const auto with_client = [](const std::string& client_fields, const std::string& host_fields = "") {
+    return load("duration: 10s\nhosts:\n  web:\n" + host_fields +
+                "    listeners: [{port: 80, backlog: 1, workers: 0}]\nclients:\n  c:\n    target: web:80\n"
+                "    arrivals: {process: burst, count: 1}\n" +
+                client_fields);
+  };
+  SECTION("each client-side knob is applied on top of the group's OS defaults") {
+    for (const model::KnobInfo& knob : model::knob_table()) {
+      if (!knob.read_by_client()) continue;
+      for (const model::Os os : model::all_oses()) {
+        if (!knob.applies_to(os)) continue;
+        const bool is_integer = knob.kind == model::KnobInfo::Kind::kInteger;
+        const std::string value = is_integer ? std::to_string(knob.min) : std::to_string(knob.min) + "ns";
+        const auto r = with_client("    os: " + std::string(model::os_name(os)) + "\n    kernel: {" +
+                                   std::string(knob.name) + ": " + value + "}\n");
+        INFO(knob.name << " on " << model::os_name(os) << "\n" << all_messages(r));
+        REQUIRE(r.ok());
+        REQUIRE(r.spec->clients[0].kernel);
+        const model::KernelKnobs& k = *r.spec->clients[0].kernel;
+        if (is_integer) {
+          CHECK(k.*(knob.integer) == knob.min);
+        } else {
+          CHECK((k.*(knob.duration)).ns() == knob.min);
+        }
+        CHECK(r.warnings.empty());
+      }
+    }
+  }
+  SECTION("without a kernel: map the group has its OS's defaults") {
+    const auto r = with_client("    os: windows\n");
+    REQUIRE(r.ok());
+    CHECK_FALSE(r.spec->clients[0].kernel);
+    CHECK(model::client_personality(r.spec->clients[0]).knobs().tcp_syn_retries == 2);
+  }
+  SECTION("a listener-side knob on a client is an error naming it") {
+    for (const model::KnobInfo& knob : model::knob_table()) {
+      if (knob.read_by_client() || !knob.applies_to(model::Os::kLinux)) continue;
+      const bool is_integer = knob.kind == model::KnobInfo::Kind::kInteger;
+      const std::string value = is_integer ? std::to_string(knob.min) : std::to_string(knob.min) + "ns";
+      const auto r = with_client("    kernel: {" + std::string(knob.name) + ": " + value + "}\n");
+      INFO(knob.name);
+      REQUIRE(r.errors.size() == 1);
+      CHECK(r.errors[0].path == "clients.c.kernel." + std::string(knob.name));
+      CHECK(r.errors[0].line == 9);
+      CHECK_THAT(r.errors[0].message,
+                 Catch::Contains("knob \"" + std::string(knob.name) + "\" is read by the listening side only"));
+    }
+  }
+  SECTION("a knob for another OS names the OSes it applies to") {
+    const auto r = with_client("    os: windows\n    kernel: {tcp_syn_linear_timeouts: 2}\n");
+    REQUIRE(r.errors.size() == 1);
+    CHECK_THAT(r.errors[0].message, Catch::Contains("does not apply to windows clients (it applies to: linux)"));
+  }
+  SECTION("a client-side knob on a host is a warning at its key; the file still loads") {
+    const auto r = with_client("", "    kernel:\n      tcp_syn_retries: 2\n");
+    INFO(all_messages(r));
+    REQUIRE(r.ok());
+    REQUIRE(r.warnings.size() == 1);
+    const config::Diagnostic& w = r.warnings[0];
+    CHECK(w.warning);
+    CHECK(w.path == "hosts.web.kernel.tcp_syn_retries");
+    CHECK(w.line == 5);
+    CHECK(w.column == 7);
+    CHECK_THAT(config::format(w),
+               Catch::StartsWith("test.yaml:5:7: warning: hosts.web.kernel.tcp_syn_retries: knob \"tcp_syn_retries\" "
+                                 "is read by connecting sockets only"));
+    // The host's value reaches no client: the group keeps its own OS's defaults.
+    CHECK(model::client_personality(r.spec->clients[0]).knobs().tcp_syn_retries == 6);
+  }
+  SECTION("knobs read by both sides are no warning on a host") {
+    const auto r = with_client("", "    kernel: {syn_rto_initial: 2s, hz: 1000}\n");
+    REQUIRE(r.ok());
+    CHECK(r.warnings.empty());
+  }
+  SECTION("a spoofed group takes no kernel: map") {
+    const auto r = with_client("    spoofed: true\n    kernel: {tcp_syn_retries: 2}\n");
+    REQUIRE(r.errors.size() == 1);
+    CHECK_THAT(r.errors[0].message, Catch::Contains("a spoofed client takes no kernel"));
+  }
+}
+
 TEST_CASE("docs/scenario-format.md documents every kernel knob", "[loader][docs]") {
   std::ifstream in(std::filesystem::path(SYNSTORM_SOURCE_DIR) / "docs" / "scenario-format.md");
   REQUIRE(in);
   const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   for (const model::KnobInfo& knob : model::knob_table()) {
     INFO(knob.name);
-    CHECK(doc.find("| `" + std::string(knob.name) + "` |") != std::string::npos);
+    const std::size_t row = doc.find("| `" + std::string(knob.name) + "` |");
+    REQUIRE(row != std::string::npos);
+    // Its row says which side reads it.
+    const std::string line = doc.substr(row, doc.find('\n', row) - row);
+    const char* side = knob.side == model::KnobInfo::Side::kListener ? "| listener |"
+                       : knob.side == model::KnobInfo::Side::kClient ? "| client |"
+                                                                     : "| both |";
+    CHECK(line.find(side) != std::string::npos);
   }
 }
 

@@ -210,7 +210,8 @@ TEST_CASE("kernel: SYN retransmission schedule, listen(0), never accepting, 20 c
            " (Linux 6.5, commit ccce324dabfe \"tcp: make the first N SYN RTO backoffs linear\"): the first " +
            std::to_string(o->sysctls.tcp_syn_linear_timeouts + 1) +
            " SYN retransmission timeouts are all the initial RTO (1 s), doubling only after, and connect() gives up "
-           "after tcp_syn_retries + tcp_syn_linear_timeouts retransmissions.");
+           "after tcp_syn_retries + tcp_syn_linear_timeouts retransmissions or, if first, at tcp_model_timeout "
+           "(see (d)).");
   }
   if (retransmits != i64(s.client().syn_retransmits)) {
     r.note("synstorm disagrees: by 5.5 s each waiting client has retransmitted its SYN " +
@@ -354,4 +355,182 @@ TEST_CASE("kernel: steady overload, listen(16), accept every 10 ms, 200 connects
       std::to_string(i64(o->count(ClientEnd::kConnected)) - i64(o->accepts_ns.size())) + " in the kernel, " +
       std::to_string(i64(k.established) - i64(k.accepted)) +
       " in synstorm). When a retransmitted SYN comes back decides the [1, 3) and [3, 7) buckets.");
+}
+
+namespace {
+
+// (d) connect() on a listener whose accept queue is full: every later SYN is dropped
+// (tcp_conn_request, sk_acceptq_is_full), so the clients retransmit until they give up.
+// Linux gives up at tcp_write_timeout's first expiry: tcp_syn_retries +
+// tcp_syn_linear_timeouts retransmissions, or tcp_model_timeout(tcp_syn_retries, 1 s) =
+// (2^(n+1) - 1) s since the first SYN, whichever the timer meets first.
+void syn_give_up(int syn_retries) {
+  const std::int64_t bound = ((std::int64_t{2} << syn_retries) - 1) * kS;  // tcp_model_timeout
+  Experiment x;
+  x.backlog = 0;  // one connection fills the accept queue
+  x.connects = 4;
+  x.observe_ns = bound + 600 * kMs;
+  x.sysctls = {{"net/ipv4/tcp_syn_retries", syn_retries}};
+  const auto o = observe(x);
+  if (!o) return;
+  const Simulated s = play(x, *o);
+  const std::string n = std::to_string(syn_retries);
+  report::Experiment r("(d) give-up, tcp_syn_retries=" + n,
+                       "listen(0), never accepting, 4 connects; net.ipv4.tcp_syn_retries=" + n +
+                           " in the experiment's namespace, observed " + ms1(x.observe_ns));
+  // The time bound decides: just before it nobody has given up, just after it all three
+  // waiting clients have. synstorm plays the experiment cut at each instant.
+  const std::int64_t before = bound - 150 * kMs, after = bound + 300 * kMs;
+  const auto kernel_timed_out_by = [&](std::int64_t t) {
+    std::int64_t k = 0;
+    for (const auto& c : o->clients) k += c.end == ClientEnd::kTimedOut && c.end_ns <= t ? 1 : 0;
+    return k;
+  };
+  const auto synstorm_timed_out_by = [&](std::int64_t t) {
+    Experiment cut = x;
+    cut.observe_ns = t;
+    return i64(play(cut, *o).client().counts.timed_out);
+  };
+  r.fact("connects completed", i64(o->count(ClientEnd::kConnected)), i64(s.client().counts.established), 1);
+  r.fact("ETIMEDOUT by " + ms1(before) + " (tcp_model_timeout - 150 ms)", kernel_timed_out_by(before),
+         synstorm_timed_out_by(before), 0);
+  r.fact("ETIMEDOUT by " + ms1(after) + " (tcp_model_timeout + 300 ms)", kernel_timed_out_by(after),
+         synstorm_timed_out_by(after), 3);
+  // Per socket, from TCP_INFO after the error: the retransmissions made before giving up.
+  std::int64_t retransmits = 0;
+  std::int64_t give_up_sum = 0, gave_up = 0;
+  for (const auto& c : o->clients) {
+    if (c.end != ClientEnd::kTimedOut) continue;
+    retransmits += std::max(0, c.retransmits);
+    give_up_sum += c.end_ns - c.connect_ns;
+    ++gave_up;
+  }
+  r.exact("SYN retransmissions of the clients that gave up", retransmits, i64(s.client().syn_retransmits));
+  const auto schedule = model::client_personality(s.spec.clients.front()).syn_schedule(std::nullopt);
+  r.shown("time from connect() to ETIMEDOUT", gave_up ? ms1(give_up_sum / gave_up) : "—",
+          ms1(schedule.give_up_after().ns()) + " + timer-wheel rounding",
+          "tcp_model_timeout = " + std::to_string(bound / kS) + " s");
+  r.note(
+      "Linux net/ipv4/tcp_timer.c: tcp_write_timeout expires a SYN_SENT socket after tcp_syn_retries + "
+      "tcp_syn_linear_timeouts = " +
+      std::to_string(syn_retries + std::max<std::int64_t>(0, o->sysctls.tcp_syn_linear_timeouts)) +
+      " retransmissions, or when retransmits_timed_out finds tcp_model_timeout(tcp_syn_retries, 1 s) = " +
+      std::to_string(bound / kS) +
+      " s passed since the first SYN, checked when the retransmission timer fires. Linear timeouts do not "
+      "extend the bound, so with them the time bound, not the count, ends connect().");
+}
+
+}  // namespace
+
+TEST_CASE("kernel: connect() gives up at tcp_model_timeout, tcp_syn_retries=2 (7 s), 7.6 s", "[kernel][give-up]") {
+  syn_give_up(2);
+}
+TEST_CASE("kernel: connect() gives up at tcp_model_timeout, tcp_syn_retries=1 (3 s), 3.6 s", "[kernel][give-up]") {
+  syn_give_up(1);
+}
+
+// (e) tcp_abort_on_overflow=1 against a burst that overflows the SYN queue: the requests
+// held in the SYN queue take tcp_check_req, which reads the knob; the cookies take
+// cookie_v4_check -> tcp_get_cookie_sock -> tcp_v4_syn_recv_sock, which fails on the full
+// accept queue and drops the ACK, no RST. A RST reaches a client that is already
+// ESTABLISHED: ECONNRESET, never ECONNREFUSED.
+TEST_CASE("kernel: tcp_abort_on_overflow=1, listen(4), accept every 300 ms, 50 connects, 2.5 s", "[kernel][abort]") {
+  Experiment x;
+  x.backlog = 4;
+  x.connects = 50;
+  x.accept_interval_ns = 300 * kMs;
+  x.observe_ns = 2500 * kMs;
+  x.sysctls = {{"net/ipv4/tcp_abort_on_overflow", 1}};
+  const auto o = observe(x);
+  if (!o) return;
+  const Simulated s = play(x, *o);
+  const auto& k = s.client().counts;
+  const auto& l = s.listener();
+  report::Experiment r("(e) abort_on_overflow",
+                       "listen(4), one worker accepting every 300 ms, 50 connects one by one, "
+                       "net.ipv4.tcp_abort_on_overflow=1 in the experiment's namespace, 2.5 s");
+  // A RST to a final ACK reaches an ESTABLISHED client: the kernel reports ECONNRESET.
+  r.exact("refused (ECONNREFUSED)", i64(o->count(ClientEnd::kRefused)), i64(k.refused));
+  if (o->isolated) {
+    // Which of the few held requests' ACKs meet a full queue races the server thread's
+    // wake-up: a few, never the ~40 cookies.
+    r.within("RSTs sent (OutRsts)", o->counters.out_rsts, i64(l.resets_sent), 3,
+             "held requests whose ACK races the accept; cookies never get one");
+    r.within("SYN cookies sent (SyncookiesSent)", o->counters.syncookies_sent, i64(l.syncookies_sent), 3,
+             "the SYN queue's share of the burst moves with the accept race");
+  }
+  r.within("accepted within 2.5 s", i64(o->accepts_ns.size()), i64(k.accepted), 2, "server wake-up");
+  r.within("connect() succeeded", i64(o->count(ClientEnd::kConnected) + o->count(ClientEnd::kReset)),
+           i64(k.established), 3, "a client whose RST came before epoll saw it is counted reset");
+  r.shown("ECONNRESET seen by 2.5 s", std::to_string(o->count(ClientEnd::kReset)),
+          std::to_string(k.reset) + " reset (RST, or cookie ACK dropped)",
+          "the kernel's cookie clients never learn; synstorm counts them reset");
+  r.note(
+      "Kernel: the burst's first SYNs become requests in the SYN queue, the rest SYN cookies. The cookies' "
+      "final ACKs find the accept queue full and are dropped by tcp_v4_syn_recv_sock without RST, whatever "
+      "tcp_abort_on_overflow says (the knob is read only in tcp_check_req); those clients hold connections the "
+      "server never had. Only a held request whose ACK meets the full queue is answered by RST, and its "
+      "client, already ESTABLISHED, gets ECONNRESET, not ECONNREFUSED.");
+}
+
+namespace {
+
+// (f) Held requests whose final ACK meets a full accept queue, made deterministic with
+// TCP_DEFER_ACCEPT (see loopback.h): listen(5), 3 connections completed first, then 6
+// requests held and completed together; the accept queue (full above 5) takes 3 of them.
+// tcp_check_req's listen_overflow: tcp_abort_on_overflow=1 answers the other 3 with RST,
+// to clients that are ESTABLISHED: ECONNRESET, never ECONNREFUSED; with 0 the request is
+// kept and nothing is sent.
+void held_requests(int abort_on_overflow) {
+  HeldRequests x;
+  x.backlog = 5;
+  x.queued = 3;
+  x.held = 6;
+  x.sysctls = {{"net/ipv4/tcp_abort_on_overflow", abort_on_overflow}};
+  HeldObservation o;
+  try {
+    o = run(x);
+  } catch (const EnvironmentError& e) {
+    WARN("this environment cannot run the experiment: " << e.what);
+    return;
+  }
+  const Simulated s = simulate(x, o.sysctls);
+  const auto& held = s.results.clients.at(1).counts;
+  const auto count = [](const std::vector<ClientEnd>& ends, ClientEnd e) {
+    return i64(std::count(ends.begin(), ends.end(), e));
+  };
+  const std::string knob = "tcp_abort_on_overflow=" + std::to_string(abort_on_overflow);
+  report::Experiment r("(f) held requests, " + knob,
+                       "listen(5) with TCP_DEFER_ACCEPT, never accepting: 3 connections completed, then 6 requests "
+                       "held and completed at once; net.ipv4." +
+                           knob + " in the experiment's namespace");
+  const std::int64_t overflow = 3;  // 3 + 6 - (backlog + 1)
+  r.fact("held clients refused (ECONNREFUSED)", count(o.held_ends, ClientEnd::kRefused), i64(held.refused), 0);
+  r.fact("held clients reset (ECONNRESET)", count(o.held_ends, ClientEnd::kReset), i64(held.reset),
+         abort_on_overflow ? overflow : 0);
+  r.fact("RSTs sent (OutRsts)", o.counters.out_rsts, i64(s.listener().resets_sent), abort_on_overflow ? overflow : 0);
+  if (abort_on_overflow) {
+    r.fact("ListenOverflows", o.counters.listen_overflows, i64(s.listener().listen_overflows), overflow);
+  } else {
+    // A kept request's client retransmits its byte after its RTO (200 ms and up), and each
+    // retransmission overflows again: the count depends on how long the run waits.
+    r.shown("ListenOverflows", std::to_string(o.counters.listen_overflows),
+            std::to_string(s.listener().listen_overflows), "the clients' data retransmissions add to it");
+  }
+  r.note(
+      "Linux net/ipv4/tcp_minisocks.c tcp_check_req: the request's completing segment finds the accept queue "
+      "full (tcp_v4_syn_recv_sock fails), listen_overflow: with tcp_abort_on_overflow=0 the request is marked "
+      "acked and kept, with 1 embryonic_reset answers RST. The client sent its final ACK when connect() "
+      "returned: it is ESTABLISHED, and the RST is ECONNRESET (tcp_reset), a reset, not a refusal.");
+}
+
+}  // namespace
+
+TEST_CASE("kernel: a held request's final ACK on a full queue, tcp_abort_on_overflow=1: RST, ECONNRESET",
+          "[kernel][abort]") {
+  held_requests(1);
+}
+TEST_CASE("kernel: a held request's final ACK on a full queue, tcp_abort_on_overflow=0: kept, no RST",
+          "[kernel][abort]") {
+  held_requests(0);
 }

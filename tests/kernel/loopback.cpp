@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -161,6 +162,19 @@ void ensure_fd_limit(std::size_t needed) {
   if (::setrlimit(RLIMIT_NOFILE, &rl) != 0) {
     throw EnvironmentError{"cannot raise RLIMIT_NOFILE to " + std::to_string(needed) + " descriptors (" +
                            std::strerror(errno) + "); run with ulimit -n " + std::to_string(needed)};
+  }
+}
+
+// Writes sysctls of the current (fresh) namespace, checking each took.
+void write_sysctls(const std::vector<std::pair<std::string, std::int64_t>>& sysctls) {
+  for (const auto& [name, value] : sysctls) {
+    const std::string path = "/proc/sys/" + name;
+    std::ofstream out(path);
+    out << value;
+    out.close();
+    if (!out || read_integer_file(path.c_str()) != value) {
+      throw EnvironmentError{"cannot set " + name + "=" + std::to_string(value) + " in the experiment's namespace"};
+    }
   }
 }
 
@@ -381,6 +395,14 @@ Observation run(const Experiment& x) {
   } else {
     o.isolation_note = "isolation not asked for";
   }
+  if (!x.sysctls.empty()) {
+    // Per-namespace sysctls only, and only in a namespace of our own.
+    if (!o.isolated) {
+      throw EnvironmentError{"the experiment sets sysctls, which needs a fresh network namespace (" + o.isolation_note +
+                             ")"};
+    }
+    write_sysctls(x.sysctls);
+  }
   o.sysctls = read_sysctls();
 
   Fd listener(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
@@ -501,6 +523,85 @@ Observation run(const Experiment& x) {
   listener.reset(-1);
   ep.reset(-1);
   return o;  // `ns` returns this thread to its original namespace here
+}
+
+namespace {
+
+void pause_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+
+ClientEnd end_of(int fd) {
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+  switch (err) {
+    case 0: return ClientEnd::kConnected;
+    case ECONNREFUSED: return ClientEnd::kRefused;
+    case ETIMEDOUT: return ClientEnd::kTimedOut;
+    case ECONNRESET: return ClientEnd::kReset;
+    default: return ClientEnd::kOtherError;
+  }
+}
+
+}  // namespace
+
+HeldObservation run(const HeldRequests& x) {
+  if (x.queued < 0 || x.held < 1 || x.queued + x.held > 64) throw EnvironmentError{"1 to 64 clients"};
+  ensure_fd_limit(static_cast<std::size_t>(x.queued + x.held) + 64);
+  std::string why;
+  const auto ns = FreshNetns::enter(why);
+  if (!ns) throw EnvironmentError{"this experiment sets sysctls, which needs a fresh network namespace (" + why + ")"};
+  write_sysctls(x.sysctls);
+  HeldObservation o;
+  o.sysctls = read_sysctls();
+
+  Fd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (listener.get() < 0) throw EnvironmentError{errno_text("socket")};
+  // tcp_check_req drops a bare final ACK while num_timeout < rskq_defer_accept.
+  const int defer_s = 30;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (::setsockopt(listener.get(), IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_s, sizeof defer_s) != 0 ||
+      ::bind(listener.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
+      ::listen(listener.get(), x.backlog) != 0) {
+    throw EnvironmentError{errno_text("TCP_DEFER_ACCEPT/bind/listen on 127.0.0.1")};
+  }
+  const Counters before = read_counters();
+  // A blocking connect() returns when the SYN-ACK has come: the client is ESTABLISHED,
+  // the server holds a request (its final ACK was ignored).
+  const auto connect_one = [&]() {
+    Fd c(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    const timeval tv{2, 0};
+    if (c.get() < 0 || ::setsockopt(c.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0 ||
+        ::connect(c.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+      throw EnvironmentError{errno_text("connect (held-request experiment)")};
+    }
+    return c;
+  };
+  const auto send_byte = [](const Fd& c) {
+    const char byte = 'x';
+    if (::send(c.get(), &byte, 1, MSG_NOSIGNAL) != 1) throw EnvironmentError{errno_text("send")};
+  };
+  std::vector<Fd> queued, held;
+  for (int i = 0; i < x.queued; ++i) {
+    queued.push_back(connect_one());
+    send_byte(queued.back());  // completes the request: it joins the accept queue
+    pause_ms(5);
+  }
+  for (int i = 0; i < x.held; ++i) {
+    held.push_back(connect_one());
+    pause_ms(5);
+  }
+  for (const Fd& c : held) send_byte(c);
+  pause_ms(100);  // loopback delivers at once; the RSTs, if any, have come (before any 200 ms RTO)
+  o.counters = read_counters() - before;
+  for (const Fd& c : queued) o.queued_ends.push_back(end_of(c.get()));
+  for (const Fd& c : held) o.held_ends.push_back(end_of(c.get()));
+  for (auto& c : queued) abort_close(c);
+  for (auto& c : held) abort_close(c);
+  return o;
 }
 
 }  // namespace kernel

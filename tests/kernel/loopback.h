@@ -11,12 +11,14 @@
 // experiment runs in a fresh one: its TCP counters count only this experiment and its
 // sysctls are the kernel's defaults, untouched by the host's configuration. Otherwise it
 // runs in the current namespace and the counters are lower bounds (other processes share
-// them). Nothing here ever writes a sysctl of the host.
+// them). Nothing here ever writes a sysctl of the host: an experiment's own sysctls are
+// written in its fresh namespace, which disappears with it.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace kernel {
@@ -83,6 +85,10 @@ struct Experiment {
   std::optional<std::int64_t> accept_interval_ns;
   std::int64_t observe_ns = 0;  // how long to watch, from the first connect() call
   bool isolate = true;          // run in a fresh network namespace when possible
+  // Sysctls written in the experiment's own network namespace before it starts (a path
+  // under /proc/sys, such as "net/ipv4/tcp_syn_retries", and its value). Only ever in a
+  // fresh namespace: without one the experiment cannot run (EnvironmentError).
+  std::vector<std::pair<std::string, std::int64_t>> sysctls;
 };
 
 // What became of one client by the end of the observation window.
@@ -135,6 +141,28 @@ struct Observation {
 
 // Runs one experiment. Throws EnvironmentError when the environment cannot run it.
 Observation run(const Experiment& experiment);
+
+// Requests held in the SYN queue whose final ACKs meet a full accept queue, made
+// deterministic: the listener has TCP_DEFER_ACCEPT, so a bare final ACK leaves the
+// request in the SYN queue (tcp_check_req) and the client's first data byte completes it
+// when the experiment says. `queued` clients connect and send a byte one after the other
+// (their connections fill the accept queue in part); then `held` clients connect
+// (requests held), then all of them send a byte at once. Nobody accepts. Runs only in a
+// fresh network namespace, where `sysctls` are set.
+struct HeldRequests {
+  int backlog = 0;
+  int queued = 0;
+  int held = 0;
+  std::vector<std::pair<std::string, std::int64_t>> sysctls;
+};
+struct HeldObservation {
+  Sysctls sysctls;
+  Counters counters;                   // after - before, in the experiment's namespace
+  std::vector<ClientEnd> queued_ends;  // as SO_ERROR says after the last byte was sent
+  std::vector<ClientEnd> held_ends;
+};
+// Throws EnvironmentError when the environment cannot run it.
+HeldObservation run(const HeldRequests& x);
 
 // Counts of `times_ns` per [k s, (k+1) s), for k = 0 .. seconds-1 (later ones go last).
 std::vector<std::int64_t> per_second(const std::vector<std::int64_t>& times_ns, int seconds);

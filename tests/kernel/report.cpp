@@ -163,7 +163,7 @@ struct Sink {
         << ::sysconf(_SC_NPROCESSORS_ONLN) << " CPUs, measured " << date << "\n"
         << "- isolation: "
         << (env.first.isolated ? "every experiment in a fresh network namespace (its counters count only it; its "
-                                 "sysctls are the kernel's defaults)"
+                                 "sysctls are the kernel's defaults, except those an experiment's title says it sets)"
                                : "none (" + env.first.isolation_note + "): counters are lower bounds")
         << "\n"
         << "- sysctls: somaxconn=" << s.somaxconn << ", tcp_syncookies=" << s.tcp_syncookies
@@ -207,6 +207,14 @@ struct Sink {
         out << "\n\n";
       }
     }
+    out << "## Known difference: when the server thread wakes\n\n"
+        << "synstorm's idle worker calls accept() in the same simulated instant as the final ACK that\n"
+        << "completes a connection. The real server thread is woken by that softirq and runs some\n"
+        << "microseconds later, after the rest of the burst's segments have been processed. Where a burst\n"
+        << "and an accept race, the two sides may differ by one or two connections (which final ACK finds\n"
+        << "the queue full, how many SYN cookies the burst gets): that is what the ±n bands on those rows\n"
+        << "allow for. synstorm models no accept wake-up latency; no experiment here isolates it, so\n"
+        << "the difference is documented rather than fitted.\n";
   }
 };
 

@@ -26,8 +26,7 @@ std::vector<std::int64_t> column_per_row(const sim::TimeSeries& ts, const std::s
 std::int64_t Simulated::in_progress() const {
   const auto& k = client().counts;
   // Attempts whose client never saw connect() succeed and that did not end otherwise.
-  // (Established attempts end as accepted, reset, pending; an established attempt is
-  // refused only with tcp_abort_on_overflow=1, which the experiments never have.)
+  // (Established attempts end as accepted, reset or pending, never refused.)
   return static_cast<std::int64_t>(k.attempts) - static_cast<std::int64_t>(k.established) -
          static_cast<std::int64_t>(k.refused) - static_cast<std::int64_t>(k.timed_out);
 }
@@ -92,7 +91,14 @@ Simulated simulate(const Experiment& x, const Realised& as_run) {
   // connect() i at i * gap: BurstArrivals spreads `count` evenly over [at, at + over).
   client.arrivals =
       model::BurstArrivals{x.connects, sim::Time::zero(), sim::Duration::from_ns(as_run.connect_gap_ns * x.connects)};
-  if (sysctls.tcp_syn_retries >= 0) client.syn_retries = static_cast<int>(sysctls.tcp_syn_retries);
+  // The client's own kernel: the same namespace's sysctls, read as a client group's
+  // `kernel:` map (both ends of a loopback experiment share them).
+  model::KernelKnobs client_knobs = model::default_knobs(Os::kLinux);
+  set(client_knobs.tcp_syn_retries, sysctls.tcp_syn_retries);
+  // Absent (-1): a kernel before 6.5, which has no linear timeouts.
+  client_knobs.tcp_syn_linear_timeouts = std::max<std::int64_t>(0, sysctls.tcp_syn_linear_timeouts);
+  if (as_run.hz > 0) client_knobs.hz = as_run.hz;
+  client.kernel = client_knobs;
 
   Simulated s;
   s.spec.name = "kernel-fidelity";
@@ -104,6 +110,42 @@ Simulated simulate(const Experiment& x, const Realised& as_run) {
   s.results = model::run_scenario(s.spec);
   s.established_per_second = column_per_row(s.results.timeseries, "established");
   s.accepted_per_second = column_per_row(s.results.timeseries, "accepted");
+  return s;
+}
+
+Simulated simulate(const HeldRequests& x, const Sysctls& sysctls) {
+  using model::Os;
+  model::HostSpec host;
+  host.name = "server";
+  host.os = Os::kLinux;
+  host.kernel = model::default_knobs(Os::kLinux);
+  if (sysctls.tcp_abort_on_overflow >= 0) host.kernel.tcp_abort_on_overflow = sysctls.tcp_abort_on_overflow;
+  if (sysctls.tcp_syncookies >= 0) host.kernel.tcp_syncookies = sysctls.tcp_syncookies;
+  if (sysctls.somaxconn >= 0) host.kernel.somaxconn = sysctls.somaxconn;
+  model::ListenerSpec l;
+  l.port = 80;
+  l.backlog = {model::BacklogRequest::Kind::kValue, x.backlog};
+  host.listeners.push_back(l);
+  const auto group = [](std::string name, model::BurstArrivals arrivals) {
+    model::ClientSpec c;
+    c.name = std::move(name);
+    c.os = Os::kLinux;
+    c.target_host = 0;
+    c.target_port = 80;
+    c.arrivals = arrivals;
+    return c;
+  };
+  Simulated s;
+  s.spec.name = "kernel-held-requests";
+  s.spec.duration = sim::milliseconds(300);
+  s.spec.sample_interval = s.spec.duration;
+  s.spec.hosts.push_back(host);
+  if (x.queued > 0) {
+    s.spec.clients.push_back(group("queued", {x.queued, sim::Time::zero(), sim::milliseconds(5 * x.queued)}));
+  }
+  s.spec.clients.push_back(
+      group("held", {x.held, sim::Time::zero() + sim::milliseconds(5 * x.queued + 50), sim::Duration::zero()}));
+  s.results = model::run_scenario(s.spec);
   return s;
 }
 

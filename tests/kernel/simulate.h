@@ -39,4 +39,9 @@ struct Realised {
 };
 Simulated simulate(const Experiment& x, const Realised& as_run);
 
+// The held-request experiment: group "queued" connects one by one, then group "held"
+// all at once (every SYN of an instant is taken before any final ACK, as TCP_DEFER_ACCEPT
+// makes it in the kernel); results.clients[1] is "held".
+Simulated simulate(const HeldRequests& x, const Sysctls& sysctls);
+
 }  // namespace kernel

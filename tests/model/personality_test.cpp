@@ -6,9 +6,11 @@
 
 #include "model/spec.h"
 
+using model::AckPath;
 using model::AckVerdict;
 using model::Os;
 using model::Personality;
+using model::SynGiveUp;
 using model::SynReason;
 using model::SynVerdict;
 
@@ -97,10 +99,10 @@ TEST_CASE("Linux SYN handling follows tcp_conn_request's order (net/ipv4/tcp_inp
 }
 
 TEST_CASE("Linux final ACK on a full accept queue (tcp_minisocks.c tcp_check_req)", "[personality][linux]") {
-  CHECK(kLinux.on_final_ack(5, 5).verdict == AckVerdict::kComplete);
-  CHECK(kLinux.on_final_ack(6, 5).verdict == AckVerdict::kDrop);
+  CHECK(kLinux.on_final_ack(AckPath::kRequest, 5, 5).verdict == AckVerdict::kComplete);
+  CHECK(kLinux.on_final_ack(AckPath::kRequest, 6, 5).verdict == AckVerdict::kDrop);
   const auto abort = linux_with([](model::KernelKnobs& k) { k.tcp_abort_on_overflow = 1; });
-  CHECK(abort.on_final_ack(6, 5).verdict == AckVerdict::kReset);
+  CHECK(abort.on_final_ack(AckPath::kRequest, 6, 5).verdict == AckVerdict::kReset);
 }
 
 TEST_CASE("Linux 6.5+ client SYN retransmissions at 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s, giving up at 131 s",
@@ -120,10 +122,12 @@ TEST_CASE("Linux 6.5+ client SYN retransmissions at 1, 2, 3, 4, 5, 7, 11, 19, 35
     for (int k = 1; k <= 6; ++k) CHECK(o.offset(k) == sim::seconds(before[k - 1]));
     CHECK(o.give_up_after() == sim::seconds(127));
   }
-  SECTION("syn_retries sets the total number of retransmissions") {
+  SECTION("syn_retries sets the total number of retransmissions; the time bound stays tcp_syn_retries'") {
     CHECK(kLinux.syn_schedule(0).give_up_after() == sim::seconds(1));
     CHECK(kLinux.syn_schedule(2).give_up_after() == sim::seconds(3));
     CHECK(kLinux.syn_schedule(6).give_up_after() == sim::seconds(11));  // 1+1+1+1+1+2+4
+    CHECK(kLinux.syn_schedule(12).time_bound == sim::seconds(127));
+    CHECK(kLinux.syn_schedule(12).give_up_after() == sim::seconds(131));  // at 131 s, 127 s have passed
   }
   SECTION("timeouts stop doubling at TCP_RTO_MAX (120 s)") {
     const auto old = linux_with([](model::KernelKnobs& k) { k.tcp_syn_linear_timeouts = 0; });
@@ -132,6 +136,95 @@ TEST_CASE("Linux 6.5+ client SYN retransmissions at 1, 2, 3, 4, 5, 7, 11, 19, 35
     CHECK(many.rto(7) == sim::seconds(120));
     CHECK(many.rto(9) == sim::seconds(120));
     CHECK(kLinux.syn_schedule(14).rto(12) == sim::seconds(120));
+  }
+}
+
+TEST_CASE("Linux connect() gives up on a time bound as well as a count (tcp_timer.c tcp_write_timeout)",
+          "[personality][linux]") {
+  // tcp_write_timeout: expired when icsk_retransmits >= tcp_syn_retries +
+  // tcp_syn_linear_timeouts, or when retransmits_timed_out(sk, tcp_syn_retries, 0): the time
+  // since the first SYN reaches tcp_model_timeout(tcp_syn_retries, TCP_TIMEOUT_INIT) =
+  // (2^(n+1) - 1) s for n <= ilog2(TCP_RTO_MAX / 1 s) = 6. Checked when the retransmission
+  // timer fires, before it retransmits.
+  const auto with = [](int retries, int linear) {
+    auto k = model::default_knobs(Os::kLinux);
+    k.tcp_syn_retries = retries;
+    k.tcp_syn_linear_timeouts = linear;
+    return Personality(Os::kLinux, k);
+  };
+  SECTION("tcp_syn_retries=2, linear 4: 5 retransmissions (1..5 s), gives up at 7 s (measured: 7.1 s)") {
+    const auto s = with(2, 4).syn_schedule(std::nullopt);
+    CHECK(s.time_bound == sim::seconds(7));
+    CHECK(s.retries == 6);
+    for (int k = 1; k <= 5; ++k) CHECK(s.give_up(k - 1, s.offset(k)) == SynGiveUp::kNo);
+    CHECK(s.offset(6) == sim::seconds(7));
+    CHECK(s.give_up(5, s.offset(6)) == SynGiveUp::kTime);
+    CHECK(s.give_up_after() == sim::seconds(7));
+  }
+  SECTION("tcp_syn_retries=1, linear 4: gives up at 3 s after 2 retransmissions") {
+    const auto s = with(1, 4).syn_schedule(std::nullopt);
+    CHECK(s.time_bound == sim::seconds(3));
+    CHECK(s.give_up(1, sim::seconds(2)) == SynGiveUp::kNo);
+    CHECK(s.give_up(2, sim::seconds(3)) == SynGiveUp::kTime);
+    CHECK(s.give_up_after() == sim::seconds(3));
+  }
+  SECTION("tcp_syn_retries=2, linear 0: the count and the bound meet at 7 s") {
+    const auto s = with(2, 0).syn_schedule(std::nullopt);
+    CHECK(s.give_up(2, sim::seconds(7)) == SynGiveUp::kCount);
+    CHECK(s.give_up_after() == sim::seconds(7));
+  }
+  SECTION("no time bound before the first retransmission (retransmits_timed_out)") {
+    const auto s = with(1, 4).syn_schedule(std::nullopt);
+    CHECK(s.give_up(0, sim::seconds(100)) == SynGiveUp::kNo);
+  }
+  SECTION("the bound is measured when the timer fires: a late timer gives up at its firing") {
+    const auto s = with(2, 4).syn_schedule(std::nullopt);
+    CHECK(s.give_up(5, sim::seconds(7) - sim::Duration::from_ns(1)) == SynGiveUp::kNo);
+    CHECK(s.give_up(5, sim::seconds(7) + sim::milliseconds(32)) == SynGiveUp::kTime);
+  }
+  SECTION("past ilog2(TCP_RTO_MAX / rto_base) each retransmission adds TCP_RTO_MAX") {
+    const auto s = with(8, 0).syn_schedule(std::nullopt);
+    CHECK(s.time_bound == sim::seconds(127 + 2 * 120));
+  }
+  SECTION("the other OSes count only; the BSDs' keepinit is a timer of its own") {
+    for (Os os : {Os::kWindows, Os::kFreeBSD, Os::kMacOS}) {
+      CHECK(Personality(os, model::default_knobs(os)).syn_schedule(std::nullopt).time_bound.is_infinite());
+    }
+  }
+}
+
+TEST_CASE("A cookie's final ACK never reads tcp_abort_on_overflow (syncookies.c cookie_v4_check)",
+          "[personality][linux]") {
+  // cookie_v4_check -> tcp_get_cookie_sock -> tcp_v4_syn_recv_sock, which returns NULL on
+  // a full accept queue: tcp_v4_do_rcv discards the ACK, no RST. tcp_abort_on_overflow is
+  // read only by tcp_check_req, for a request held in the SYN queue.
+  for (int abort_on_overflow : {0, 1}) {
+    auto k = model::default_knobs(Os::kLinux);
+    k.tcp_abort_on_overflow = abort_on_overflow;
+    const Personality p(Os::kLinux, k);
+    INFO("tcp_abort_on_overflow=" << abort_on_overflow);
+    const auto full = p.on_final_ack(AckPath::kCookie, 6, 5);
+    CHECK(full.verdict == AckVerdict::kForget);
+    CHECK(full.path == AckPath::kCookie);
+    CHECK(full.rule.source.find("cookie_v4_check") != std::string_view::npos);
+    CHECK(full.rule.knob.name.empty());
+    CHECK(p.on_final_ack(AckPath::kCookie, 5, 5).verdict == AckVerdict::kComplete);
+    CHECK(p.on_final_ack(AckPath::kRequest, 6, 5).verdict ==
+          (abort_on_overflow ? AckVerdict::kReset : AckVerdict::kDrop));
+  }
+}
+
+TEST_CASE("FreeBSD: entries and cookies take the same path (tcp_syncache.c syncache_expand)",
+          "[personality][freebsd]") {
+  // syncache_expand takes the entry out of its bucket (or rebuilds the cookie's) before
+  // syncache_socket, and frees it whether or not sonewconn gave a socket; tcp_input.c
+  // then sends RST if tcp_sc_rst_sock_fail, else drops the ACK: nothing is kept either way.
+  for (AckPath path : {AckPath::kRequest, AckPath::kCookie}) {
+    auto k = model::default_knobs(Os::kFreeBSD);
+    CHECK(Personality(Os::kFreeBSD, k).on_final_ack(path, 16, 10).verdict == AckVerdict::kReset);
+    k.rst_on_sock_fail = 0;
+    CHECK(Personality(Os::kFreeBSD, k).on_final_ack(path, 16, 10).verdict == AckVerdict::kForget);
+    CHECK(Personality(Os::kFreeBSD, k).on_final_ack(path, 15, 10).verdict == AckVerdict::kComplete);
   }
 }
 
@@ -203,10 +296,10 @@ TEST_CASE("FreeBSD overflows when qlen > 3*backlog/2 (uipc_socket.c sonewconn)",
   CHECK(p.accept_queue_full(16, 10));
   CHECK_FALSE(p.accept_queue_full(1, 1));  // 3*1/2 = 1: two fit
   CHECK(p.accept_queue_full(2, 1));
-  CHECK(p.on_final_ack(16, 10).verdict == AckVerdict::kReset);  // rst_on_sock_fail=1
+  CHECK(p.on_final_ack(AckPath::kRequest, 16, 10).verdict == AckVerdict::kReset);  // rst_on_sock_fail=1
   auto k = model::default_knobs(Os::kFreeBSD);
   k.rst_on_sock_fail = 0;
-  CHECK(Personality(Os::kFreeBSD, k).on_final_ack(16, 10).verdict == AckVerdict::kDrop);
+  CHECK(Personality(Os::kFreeBSD, k).on_final_ack(AckPath::kRequest, 16, 10).verdict == AckVerdict::kForget);
 }
 
 TEST_CASE("FreeBSD's syncache answers SYNs whatever the listen queue (tcp_syncache.c syncache_add)",
@@ -227,7 +320,7 @@ TEST_CASE("macOS fails a SYN when incomplete + complete >= backlog (XNU sonewcon
   CHECK(p.on_syn(2, 2, 5).verdict == SynVerdict::kQueue);
   CHECK(p.on_syn(3, 2, 5).verdict == SynVerdict::kDrop);
   CHECK(p.on_syn(0, 5, 5).verdict == SynVerdict::kDrop);
-  CHECK(p.on_final_ack(100, 5).verdict == AckVerdict::kComplete);  // the socket exists since the SYN
+  CHECK(p.on_final_ack(AckPath::kRequest, 100, 5).verdict == AckVerdict::kComplete);  // the socket exists since the SYN
 }
 
 TEST_CASE("BSD clients back off on tcp_syn_backoff and give up at keepinit", "[personality][freebsd][macos]") {
@@ -453,34 +546,34 @@ TEST_CASE("records: FreeBSD SYN verdicts name the syncache and tcp_syncookies", 
 
 TEST_CASE("records: final-ACK verdicts name the accept-queue test and the knob", "[personality][record]") {
   SECTION("Linux: tcp_check_req, tcp_abort_on_overflow decides drop or RST") {
-    const auto drop = kLinux.on_final_ack(6, 5);
+    const auto drop = kLinux.on_final_ack(AckPath::kRequest, 6, 5);
     CHECK(cites(drop.rule.source, "net/ipv4/tcp_minisocks.c tcp_check_req"));
     REQUIRE(drop.rule.comparisons().size() == 1);
     CHECK(drop.rule.comparisons()[0].held);
     CHECK(drop.rule.knob.name == "tcp_abort_on_overflow");
     CHECK(drop.rule.knob.value == 0);
     const auto abort = linux_with([](model::KernelKnobs& k) { k.tcp_abort_on_overflow = 1; });
-    CHECK(abort.on_final_ack(6, 5).rule.knob.value == 1);
-    const auto ok = kLinux.on_final_ack(5, 5);
+    CHECK(abort.on_final_ack(AckPath::kRequest, 6, 5).rule.knob.value == 1);
+    const auto ok = kLinux.on_final_ack(AckPath::kRequest, 5, 5);
     REQUIRE(ok.rule.comparisons().size() == 1);
     CHECK_FALSE(ok.rule.comparisons()[0].held);
     CHECK(ok.rule.knob.name.empty());
   }
   SECTION("FreeBSD: syncache_expand, rst_on_sock_fail decides") {
-    const auto d = kFreeBSD.on_final_ack(16, 10);
+    const auto d = kFreeBSD.on_final_ack(AckPath::kRequest, 16, 10);
     CHECK(cites(d.rule.source, "syncache_expand"));
     CHECK(d.rule.comparisons()[0].limit == "3*backlog/2");
     CHECK(d.rule.knob.name == "rst_on_sock_fail");
     CHECK(d.rule.knob.value == 1);
   }
   SECTION("Windows: a full queue resets; no knob") {
-    const auto d = kWindows.on_final_ack(5, 5);
+    const auto d = kWindows.on_final_ack(AckPath::kRequest, 5, 5);
     CHECK(d.verdict == AckVerdict::kReset);
     CHECK(d.rule.comparisons()[0].held);
     CHECK(d.rule.knob.name.empty());
   }
   SECTION("macOS: nothing is compared at the ACK (the socket was made at the SYN)") {
-    const auto d = kMacOS.on_final_ack(100, 5);
+    const auto d = kMacOS.on_final_ack(AckPath::kRequest, 100, 5);
     CHECK(d.rule.comparisons().empty());
     CHECK(cites(d.rule.source, "XNU"));
   }
@@ -500,7 +593,7 @@ TEST_CASE("records: the decisive comparison agrees with the verdict over a grid"
     } else if (!compared.empty()) {
       CHECK(compared.back().held);
     }
-    const auto a = p.on_final_ack(len, 5);
+    const auto a = p.on_final_ack(AckPath::kRequest, len, 5);
     if (!a.rule.comparisons().empty()) {
       CHECK(a.rule.comparisons()[0].held == (a.verdict != AckVerdict::kComplete));
       CHECK(a.rule.comparisons()[0].value == len);
@@ -612,7 +705,9 @@ TEST_CASE("records: a decision's verdict is the same with and without its rule",
           for (std::int64_t accept = 0; accept <= 14; ++accept) {
             CHECK(p.accept_queue_full(accept, backlog) == p.accept_queue_test(accept, backlog).held);
             CHECK(p.syn_queue_full(accept, backlog) == p.syn_queue_test(accept, backlog).held);
-            CHECK(p.ack_verdict(accept, backlog) == p.on_final_ack(accept, backlog).verdict);
+            for (const model::AckPath path : {model::AckPath::kRequest, model::AckPath::kCookie}) {
+              CHECK(p.ack_verdict(path, accept, backlog) == p.on_final_ack(path, accept, backlog).verdict);
+            }
             for (std::int64_t syn = 0; syn <= 14; ++syn) {
               const model::SynDecision full = p.on_syn(accept, syn, backlog);
               const model::SynVerdictReason bare = p.syn_verdict(accept, syn, backlog);

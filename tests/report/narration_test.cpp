@@ -119,7 +119,8 @@ TEST_CASE("narration: a simultaneous Linux batch gets SYN cookies whose ACKs are
                   "SYN from storm#7 answered with a SYN cookie, no state kept: SYN queue full (6 > backlog 5)") != "");
   CHECK(find_line(lines, "web:80", "SYN-ACK (carrying a SYN cookie) -> storm#7") != "");
   CHECK(find_line(lines, "web:80",
-                  "final ACK from storm#7 dropped: accept queue full (6 > backlog 5); it answered a SYN cookie") != "");
+                  "final ACK from storm#7 dropped without RST: accept queue full (6 > backlog 5); it answered a SYN "
+                  "cookie, so the server keeps nothing") != "");
   CHECK(find_line(lines, "storm#7", "outcome: reset (the client believes it is connected; the server dropped it)") !=
         "");
   CHECK(count_containing(lines, "outcome: reset") == 34);
@@ -167,7 +168,9 @@ TEST_CASE("narration: FreeBSD rules read as FreeBSD's, not Linux's", "[narration
   CHECK(find_line(lines, "bsd:80",
                   "final ACK from storm#8 answered with RST: accept queue full (7 > 3*backlog/2 = 6) "
                   "and rst_on_sock_fail=1") != "");
-  CHECK(find_line(lines, "storm#8", "outcome: refused (the server answered the final ACK with RST)") != "");
+  CHECK(find_line(lines, "storm#8",
+                  "outcome: reset (connect() had succeeded; the server answered the final ACK with RST: the next "
+                  "call on the socket fails with ECONNRESET)") != "");
 }
 
 TEST_CASE("narration: a filter on one attempt shows that attempt's story only", "[narration]") {
@@ -309,7 +312,37 @@ TEST_CASE("narration: knobs that decided are named with the rule (Linux tcp_conn
     CHECK(find_line(lines, "web:80",
                     "final ACK from batch#4 answered with RST: accept queue full (6 > backlog 5) and "
                     "tcp_abort_on_overflow=1") != "");
+    CHECK(find_line(lines, "batch#4",
+                    "outcome: reset (connect() had succeeded; the server answered the final ACK with RST") != "");
   }
+  SECTION("tcp_abort_on_overflow=1 is not read for a cookie's final ACK (cookie_v4_check)") {
+    auto spec = scenario({host("web", Os::kLinux, backlog(5), 0)}, {client("storm", Os::kLinux, 0, simultaneous(10))},
+                         sim::seconds(1));
+    spec.hosts[0].kernel.tcp_abort_on_overflow = 1;
+    const auto lines = lines_of(narrate(spec, all_steps()));
+    const std::string line = find_line(lines, "web:80", "final ACK from storm#7 dropped without RST");
+    CHECK(line.find("it answered a SYN cookie") != std::string::npos);
+    CHECK(line.find("cookie_v4_check") != std::string::npos);
+    CHECK(line.find("tcp_abort_on_overflow") == std::string::npos);
+    CHECK(count_containing(lines, "answered with RST") == 0);
+  }
+}
+
+TEST_CASE("narration: a Linux client gives up at tcp_syn_retries' time bound (tcp_write_timeout)", "[narration]") {
+  // listen(5), never accepting; the clients' tcp_syn_retries=1: bound 3 s, before the
+  // 1 + 4 linear retransmissions are used up.
+  auto spec = never_accepting(Os::kLinux);
+  spec.duration = sim::seconds(5);
+  auto knobs = model::default_knobs(Os::kLinux);
+  knobs.tcp_syn_retries = 1;
+  spec.clients[0].kernel = knobs;
+  const auto lines = lines_of(narrate(spec, all_steps()));
+  CHECK(find_line(lines, "web:80",
+                  "SYN from storm#7 dropped: accept queue full (6 > backlog 5); by then 3s (tcp_syn_retries' time "
+                  "bound, tcp_model_timeout) will have passed since the first SYN: the client gives up at") != "");
+  CHECK(find_line(lines, "storm#7",
+                  "outcome: timed_out (no answer to its SYN or its 2 retransmissions: tcp_syn_retries' time bound (3s "
+                  "since the first SYN) had passed when the timer fired") != "");
 }
 
 TEST_CASE("narration: macOS counts half-open and complete together and compares nothing at the ACK",
