@@ -2,6 +2,7 @@
 
 #include <exception>
 #include <iostream>
+#include <limits>
 
 #include "cli/exit_codes.h"
 #include "cli/metrics.h"
@@ -30,6 +31,16 @@ int guarded(const Options& options, Run run) {
 
 }  // namespace
 
+const CLI::Validator& output_path_check() {
+  static const CLI::Validator check(
+      [](std::string& v) {
+        return v.empty() ? std::string("expected a file name, or - for standard output; got an empty name")
+                         : std::string();
+      },
+      "FILE|-");
+  return check;
+}
+
 CLI::App* add_sweep_command(CLI::App& app, SweepOptions& o) {
   CLI::App* cmd = app.add_subcommand(
       "sweep", "Run a grid of scenario variants, each replicated; write mean and 95% CI of each metric per point");
@@ -40,8 +51,16 @@ CLI::App* add_sweep_command(CLI::App& app, SweepOptions& o) {
       ->allow_extra_args(false);
   cmd->add_option("--reps", o.reps, "Replications per point")->capture_default_str()->check(CLI::Range(1u, 1000000u));
   cmd->add_option("-j,--jobs", o.jobs, "Threads per process")->capture_default_str()->check(CLI::Range(1u, 1024u));
-  cmd->add_option("--out", o.csv_path, "CSV file: one row per point (docs/sweeps.md)")->required();
-  cmd->add_option("--json", o.json_path, "JSON file: the same plus every replication's values (needed by --resume)");
+  cmd->add_option("--out", o.csv_path, "CSV file: one row per point (docs/sweeps.md); - for standard output")
+      ->required()
+      ->check(output_path_check());
+  cmd->add_option("--json", o.json_path,
+                  "JSON file: the same plus every replication's values (needed by --resume); - for standard output")
+      ->check(output_path_check());
+  cmd->add_option("--max-inflight", o.max_inflight,
+                  "Stop a replication with more connections than this in flight at once (default: half the memory "
+                  "shared between the -j threads); its point is reported as cut short, exit 4")
+      ->check(CLI::Range(std::uint64_t{1}, std::numeric_limits<std::uint64_t>::max()));
   cmd->add_flag("--resume", o.resume, "Run only the points missing from --json's file (an interrupted sweep's)");
   cmd->add_flag_callback(
       "--no-progress", [&o] { o.progress = false; }, "No progress bar (there is none when stderr is not a terminal)");
@@ -64,6 +83,10 @@ CLI::App* add_plan_command(CLI::App& app, PlanOptions& o) {
       ->capture_default_str();
   cmd->add_option("--max-reps", o.max_reps, "At most this many replications per value")->capture_default_str();
   cmd->add_option("-j,--jobs", o.jobs, "Threads per process")->capture_default_str()->check(CLI::Range(1u, 1024u));
+  cmd->add_option("--max-inflight", o.max_inflight,
+                  "Stop a replication with more connections than this in flight at once (default: half the memory "
+                  "shared between the -j threads); the plan then ends with exit 4")
+      ->check(CLI::Range(std::uint64_t{1}, std::numeric_limits<std::uint64_t>::max()));
   cmd->footer("Metrics: " + metric_names() + ".");
   return cmd;
 }

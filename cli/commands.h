@@ -9,6 +9,10 @@
 
 namespace cli {
 
+// For every output flag: a file name, or "-" for standard output; "" is refused (an empty
+// name is a mistake, never a way to say "no output").
+const CLI::Validator& output_path_check();
+
 CLI::App* add_sweep_command(CLI::App& app, SweepOptions& options);
 CLI::App* add_plan_command(CLI::App& app, PlanOptions& options);
 

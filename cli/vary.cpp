@@ -194,7 +194,9 @@ std::vector<Point> expand_grid(std::span<const Vary> varies) {
     for (const Point& p : points) {
       for (const std::string& value : v.values) {
         Point q = p;
-        q.push_back(config::Override{v.path, value, "--vary " + v.argument});
+        // The origin names this value alone: the whole argument in every point would make
+        // the grid's memory grow with the square of a long value list.
+        q.push_back(config::Override{v.path, value, "--vary " + v.path + "=" + value});
         next.push_back(std::move(q));
       }
     }

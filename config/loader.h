@@ -47,6 +47,9 @@ inline constexpr std::size_t kMaxDiagnostics = 100;
 struct LoadResult {
   std::optional<model::ScenarioSpec> spec;  // set iff errors is empty
   std::vector<Diagnostic> errors;
+  // Every file the load read, as opened: the scenario file first, then each trace. An
+  // output must never be one of them (cli/output.h).
+  std::vector<std::string> inputs;
   bool ok() const { return spec.has_value(); }
 };
 

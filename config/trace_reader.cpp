@@ -1,7 +1,6 @@
 #include "config/trace_reader.h"
 
 #include <pcap/pcap.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -11,6 +10,7 @@
 #include <memory>
 #include <system_error>
 
+#include "config/input_file.h"
 #include "config/suggest.h"
 #include "config/units.h"
 #include "sim/format.h"
@@ -21,14 +21,16 @@ namespace {
 
 constexpr std::size_t kMaxIdsListed = 50;
 
-struct FileCloser {
-  void operator()(std::FILE* f) const { std::fclose(f); }
-};
-using File = std::unique_ptr<std::FILE, FileCloser>;
+using File = FileHandle;
+
+File open_readable(const std::string& path, std::string& error) {
+  std::optional<InputFile> in = open_input(path, kMaxTraceBytes, error);
+  return in ? std::move(in->file) : nullptr;
+}
 
 std::string errno_text(int error) { return std::error_code(error, std::generic_category()).message(); }
 
-std::string too_large() { return "larger than the limit of " + std::to_string(kMaxTraceBytes >> 30) + " GiB"; }
+std::string too_large() { return "larger than the limit of " + byte_limit_text(kMaxTraceBytes); }
 
 // `ns` nanoseconds since the start, multiplied by `scale`; nullopt past the last instant.
 // Requires: ns >= 0, scale > 0.
@@ -192,40 +194,6 @@ std::optional<std::int64_t> CsvTraceParser::read_time(const CsvField& f) {
     return std::nullopt;
   }
   return d.value->ns();
-}
-
-// Opens `path` for reading and makes sure it can be read (fopen alone accepts a directory)
-// and read to its end: a regular file of at most kMaxTraceBytes. A device or a pipe may
-// never end (/dev/zero) or never answer (a FIFO nobody writes to).
-File open_readable(const std::string& path, std::string& error) {
-  File f(std::fopen(path.c_str(), "rb"));
-  if (!f) {
-    error = errno_text(errno);
-    return nullptr;
-  }
-  struct stat st {};
-  if (::fstat(::fileno(f.get()), &st) != 0) {
-    error = errno_text(errno);
-    return nullptr;
-  }
-  if (S_ISDIR(st.st_mode)) {
-    error = errno_text(EISDIR);
-    return nullptr;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    error = "not a regular file (a trace is read to its end, and a device or a pipe may have none)";
-    return nullptr;
-  }
-  if (static_cast<std::uint64_t>(st.st_size) > kMaxTraceBytes) {
-    error = too_large();
-    return nullptr;
-  }
-  if (std::fgetc(f.get()) == EOF && std::ferror(f.get())) {
-    error = errno_text(errno);
-    return nullptr;
-  }
-  std::rewind(f.get());
-  return f;
 }
 
 std::string link_type_name(pcap_t* capture) {

@@ -9,7 +9,9 @@
 // up, as a kernel's timer wheel runs a tick's timers together.
 //
 // What an entry's `arg` means is the caller's; a StaleFilter says which entries belong to
-// something gone for good, so that a lane drops them unrun instead of keeping them queued.
+// something gone for good, so that a lane drops them unrun instead of keeping them queued:
+// a lane's memory is bounded by about twice its live entries, however far ahead its
+// delay, and dropping never changes which events run or when.
 #pragma once
 
 #include <cstddef>
@@ -56,8 +58,13 @@ class TimerLanes {
     Duration delay;
     std::deque<std::pair<Time, std::uint64_t>> due;  // (due, arg), non-decreasing
     bool armed = false;
+    // When `due` reaches this size, every stale entry in it is dropped (amortised O(1) per
+    // set: the next sweep waits until the lane has doubled).
+    std::size_t compact_at = kCompactSlack;
     void handle(Engine& engine, std::uint64_t) override;
+    void drop_stale();
   };
+  static constexpr std::size_t kCompactSlack = 64;
 
   Engine& engine_;
   const StaleFilter& filter_;

@@ -70,6 +70,7 @@ std::optional<model::ArrivalSpec> read_trace_arrivals(ScenarioDraft& draft, MapR
   const std::string path = (name.is_absolute() || draft.base_dir.empty() ? name : draft.base_dir / name).string();
   TraceRead trace = csv ? read_csv_trace(path, CsvTraceOptions{id, time_scale})
                         : read_pcap_trace(path, PcapTraceOptions{static_cast<int>(port.value_or(0)), time_scale});
+  sink.note_input(path);
   if (trace.unreadable) {
     sink.error(file_field.mark, file_field.path,
                "cannot read the trace " + quote_path(path) + ": " + *trace.unreadable);

@@ -162,7 +162,7 @@ TEST_CASE("a grid is the nested loops of the --vary arguments in order", "[sweep
   CHECK(cli::describe_point(grid[0]) == "a=1, b=x");
   CHECK(cli::describe_point(grid[1]) == "a=1, b=y");
   CHECK(cli::describe_point(grid[3]) == "a=2, b=x");
-  CHECK(grid[5][0].origin == "--vary a=1,2");
+  CHECK(grid[5][0].origin == "--vary a=2");
   CHECK(cli::expand_grid({}).size() == 1);
 }
 
@@ -222,7 +222,7 @@ TEST_CASE("a bad --vary is an exit-2 error naming it, and nothing is written", "
     const auto r = sweep(file, {"hosts.server.listeners[0].backlog=8,abc"}, 2, 1, "bad");
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.err, Catch::Contains("bad-vary.yaml:9:31: error: hosts.server.listeners[0].backlog:") &&
-                          Catch::Contains("(set by --vary hosts.server.listeners[0].backlog=8,abc)") &&
+                          Catch::Contains("(set by --vary hosts.server.listeners[0].backlog=abc)") &&
                           Catch::Contains("1 of 2 points cannot be loaded"));
   }
   SECTION("a bad path") {
