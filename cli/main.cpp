@@ -6,12 +6,15 @@
 // (the run's outputs are written; stderr names each expected and actual result), 4 the run
 // was cut short by --max-events or --max-inflight, 130 interrupted by SIGINT or SIGTERM
 // (in both cases the outputs are written, marked "complete": false).
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -25,6 +28,7 @@
 #include "cli/output_files.h"
 #include "cli/replicate.h"
 #include "config/loader.h"
+#include "config/suggest.h"
 #include "model/world.h"
 #include "sim/format.h"
 
@@ -210,7 +214,8 @@ int main(int argc, char** argv) {
   RunOptions run_options;
   CLI::App* run_cmd = app.add_subcommand("run", "Run a scenario and print its results");
   run_cmd->add_option("file", run_options.file, "Scenario file (YAML)")->required();
-  run_cmd->add_option("--seed", run_options.seed, "Override the scenario's seed");
+  run_cmd->add_option("--seed", run_options.seed, "Override the scenario's seed")
+      ->check(cli::unsigned_check(0, std::numeric_limits<std::uint64_t>::max()));
   run_cmd->add_option("--json", run_options.json_path, "Write the full results as JSON (- for standard output)")
       ->check(cli::output_path_check());
   run_cmd
@@ -221,12 +226,12 @@ int main(int argc, char** argv) {
   run_cmd
       ->add_option("--max-events", run_options.max_events,
                    "Stop after this many events; the results are marked cut short (exit 4)")
-      ->check(CLI::Range(std::uint64_t{1}, std::numeric_limits<std::uint64_t>::max()));
+      ->check(cli::unsigned_check(1, std::numeric_limits<std::uint64_t>::max()));
   run_cmd
       ->add_option("--max-inflight", run_options.max_inflight,
                    "Stop when more connections than this are in flight at once (default: half the memory at " +
                        std::to_string(cli::kBytesPerInflight) + " bytes each); exit 4")
-      ->check(CLI::Range(std::uint64_t{1}, std::numeric_limits<std::uint64_t>::max()));
+      ->check(cli::unsigned_check(1, std::numeric_limits<std::uint64_t>::max()));
 
   std::string check_file;
   CLI::App* check_cmd = app.add_subcommand("check", "Validate a scenario without running it");
@@ -246,13 +251,25 @@ int main(int argc, char** argv) {
   explain_cmd->add_option("--connection", explain_args.connection,
                           "Only this attempt, e.g. storm#17 (client group#attempt)");
   explain_cmd->add_option("--host", explain_args.host, "Only this host's listeners and the attempts aimed at it");
-  explain_cmd->add_option("--seed", explain_args.seed, "Override the scenario's seed");
+  explain_cmd->add_option("--seed", explain_args.seed, "Override the scenario's seed")
+      ->check(cli::unsigned_check(0, std::numeric_limits<std::uint64_t>::max()));
 
   cli::SweepOptions sweep_options;
   CLI::App* sweep_cmd = cli::add_sweep_command(app, sweep_options);
   cli::PlanOptions plan_options;
   CLI::App* plan_cmd = cli::add_plan_command(app, plan_options);
 
+  // A first argument that is no option and no subcommand is a mistyped subcommand: name
+  // the nearest one (CLI11 alone would only say that one is required).
+  if (argc > 1 && argv[1][0] != '-') {
+    const std::string typed = argv[1];
+    std::vector<std::string_view> names;
+    for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+    if (std::find(names.begin(), names.end(), typed) == names.end()) {
+      std::cerr << "synstorm: no command " << config::quote(typed) << config::suggestion_suffix(typed, names) << "\n";
+      return kExitBadInput;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

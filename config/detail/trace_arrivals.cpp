@@ -94,7 +94,11 @@ std::optional<model::ArrivalSpec> read_trace_arrivals(ScenarioDraft& draft, MapR
       if (!match.empty()) {
         message += "; did you mean " + quote(match) + "?";
       } else {
-        message += ids.empty() ? " (no line has an id)" : " (ids in the file: " + join(ids) + ")";
+        // Ids are the file's text: each cut short, and the list too.
+        std::vector<std::string> quoted;
+        for (const std::string_view i : ids) quoted.push_back(quote(i));
+        const std::vector<std::string_view> shown_ids(quoted.begin(), quoted.end());
+        message += ids.empty() ? " (no line has an id)" : " (ids in the file: " + join_some(shown_ids, 10) + ")";
       }
       sink.error(idf.mark, idf.path, message);
     } else {
