@@ -30,6 +30,12 @@ void TimerLanes::set(EventHandler& target, Duration delay, Time at, std::uint64_
   }
 }
 
+std::size_t TimerLanes::queued() const {
+  std::size_t n = 0;
+  for (const auto& l : lanes_) n += l->due.size();
+  return n;
+}
+
 // The entries that can only do nothing go, so that a lane holds about what is live: a
 // long delay (connect_timeout: 1h) would otherwise keep every cancelled timer of the hour.
 // The last entry stays whatever it is: whether the lane is empty, and the due time a new

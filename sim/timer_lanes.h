@@ -51,6 +51,9 @@ class TimerLanes {
   // arrive out of order anyway, it goes to the engine's heap: never wrong, only slower.
   void set(EventHandler& target, Duration delay, Time at, std::uint64_t arg);
 
+  // Entries held in all lanes (live and not yet dropped stale ones).
+  std::size_t queued() const;
+
  private:
   struct Lane final : EventHandler {
     const StaleFilter* filter = nullptr;
