@@ -5,9 +5,11 @@
 #include <exception>
 #include <iostream>
 #include <limits>
+#include <new>
 
 #include "cli/exit_codes.h"
 #include "cli/metrics.h"
+#include "cli/replicate.h"
 #include "config/suggest.h"
 
 namespace cli {
@@ -25,6 +27,8 @@ int guarded(const Options& options, Run run) {
   Ranks ranks;
   try {
     return run(options, ranks);
+  } catch (const std::bad_alloc&) {
+    std::cerr << "synstorm: " << out_of_memory_advice() << "\n";
   } catch (const std::exception& e) {
     std::cerr << "synstorm: internal error: " << e.what() << "\n";
   }

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <iostream>
 #include <limits>
+#include <new>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -178,7 +179,12 @@ int explain(const ExplainArgs& o) {
   const report::NarrationReport report = report::narrate_run(*spec, options, std::cout);
   std::cout.flush();
   if (!report.internal_error.empty()) return internal_error(report.internal_error);
-  if (report.interrupted) {
+  if (report.cut_short == model::CutShort::kStalled) {
+    std::cerr << "synstorm: run cut short: " << cli::stalled_reason(model::RunControl{})
+              << "; the narration above covers the run up to there\n";
+    return kExitCutShort;
+  }
+  if (report.cut_short == model::CutShort::kInterrupted) {
     std::cerr << "synstorm: interrupted (signal " << cli::interrupt_signal()
               << "); the narration above covers the run up to there\n";
     return cli::kExitInterrupted;
@@ -283,6 +289,9 @@ int main(int argc, char** argv) {
     if (*explain_cmd) return explain(explain_args);
     if (*sweep_cmd) return cli::sweep_command(sweep_options);
     if (*plan_cmd) return cli::plan_command(plan_options);
+  } catch (const std::bad_alloc&) {
+    std::cerr << "synstorm: " << cli::out_of_memory_advice() << "\n";
+    return kExitInternal;
   } catch (const std::exception& e) {
     std::cerr << "synstorm: internal error: " << e.what() << "\n";
     return kExitInternal;

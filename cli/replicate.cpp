@@ -38,6 +38,12 @@ std::size_t inflight_limit_per_job(std::optional<std::uint64_t> given, unsigned 
   return static_cast<std::size_t>(std::max<std::uint64_t>(1, default_max_inflight() / std::max(jobs, 1u)));
 }
 
+std::string out_of_memory_advice() {
+  return "out of memory; --max-inflight N bounds the connections a run holds at once (by default half the memory "
+         "at " +
+         std::to_string(kBytesPerInflight) + " bytes each, shared between the -j threads of a sweep or plan)";
+}
+
 std::string stalled_reason(const model::RunControl& control) {
   return "the simulated clock did not advance for " + std::to_string(control.max_events_at_one_instant) +
          " events (a loop with no delay in it: e.g. a closed population whose think, service and network times are "

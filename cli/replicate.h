@@ -30,6 +30,9 @@ namespace cli {
 inline constexpr std::uint64_t kBytesPerInflight = 512;
 std::uint64_t default_max_inflight();
 
+// What to say when memory ran out anyway: which limit bounds it, and how to set it.
+std::string out_of_memory_advice();
+
 // Why a run stopped as model::CutShort::kStalled, for messages.
 std::string stalled_reason(const model::RunControl& control);
 

@@ -426,7 +426,8 @@ int run_sweep(const SweepOptions& o, const Ranks& ranks, std::ostream& root_err)
   for (const auto& r : runs) done += r ? 1 : 0;
   if (!cut.empty()) {
     err << "synstorm: " << cut.size() << " of " << runs.size() << (runs.size() == 1 ? " point " : " points ")
-        << (cut.size() == 1 ? "was" : "were") << " cut short, and left out of the summaries (--max-inflight " << limits.max_inflight << " per replication"
+        << (cut.size() == 1 ? "was" : "were") << " cut short, and left out of the summaries (--max-inflight "
+        << limits.max_inflight << " per replication"
         << (o.max_inflight ? "" : ", by default half the memory shared between the -j threads") << "):\n";
     for (std::size_t k = 0; k < cut.size() && k < kMaxCutPointsListed; ++k) {
       err << "  point " << cut[k].point << " (" << sim::printable(describe_point(study->points[cut[k].point]))

@@ -694,7 +694,7 @@ NarrationReport narrate_run(const model::ScenarioSpec& spec, const NarrationOpti
   control.interrupted = options.interrupted;
   const model::RunResults results = model::run_scenario(spec, control);
   NarrationReport report = narration.finish(results);
-  report.interrupted = results.cut_short == model::CutShort::kInterrupted;
+  report.cut_short = results.cut_short;
   return report;
 }
 

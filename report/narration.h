@@ -47,8 +47,9 @@ struct NarrationReport {
   std::string error;
   // The run's own RunResults::internal_error (the engine broke an invariant).
   std::string internal_error;
-  // The run was stopped by options.interrupted; the narration covers it up to then.
-  bool interrupted = false;
+  // Why the run stopped early (options.interrupted, a stalled clock), if it did; the
+  // narration covers it up to then.
+  model::CutShort cut_short = model::CutShort::kNo;
 };
 
 // Runs `spec` with model::run_scenario, this narration watching, and writes it to `out`: at

@@ -40,6 +40,8 @@ class TimerLanes {
   // Beyond this many lanes (looked up one by one), timers go to the heap: a caller with
   // many distinct delays gains nothing from lanes.
   static constexpr std::size_t kMaxLanes = 64;
+  // A lane holds at most about twice its live entries plus this many.
+  static constexpr std::size_t kCompactSlack = 64;
 
   // `engine` and `filter` must outlive the lanes.
   TimerLanes(Engine& engine, const StaleFilter& filter) : engine_(engine), filter_(filter) {}
@@ -67,7 +69,6 @@ class TimerLanes {
     void handle(Engine& engine, std::uint64_t) override;
     void drop_stale();
   };
-  static constexpr std::size_t kCompactSlack = 64;
 
   Engine& engine_;
   const StaleFilter& filter_;

@@ -17,8 +17,8 @@
 
 #include "cli/commands.h"
 #include "cli/metrics.h"
-#include "cli/study.h"
 #include "cli/ranks.h"
+#include "cli/study.h"
 #include "cli/sweep.h"
 #include "cli/vary.h"
 #include "model/results.h"
@@ -156,7 +156,8 @@ TEST_CASE("vary arguments take lists, ranges with units, and exact decimal steps
   SECTION("a step without the range's unit is refused, not guessed") {
     CHECK_THAT(error_of(cli::parse_vary("c.arrivals.rate=6000/s..12000/s:2000")),
                Catch::Contains("the step 2000 has no unit; write it in the range's: 2000/s"));
-    CHECK_THAT(error_of(cli::parse_vary("x=1..3:1ms")), Catch::Contains("the step's unit ms is not the range's (none)"));
+    CHECK_THAT(error_of(cli::parse_vary("x=1..3:1ms")),
+               Catch::Contains("the step's unit ms is not the range's (none)"));
   }
   SECTION("ranges of 64-bit seeds count exactly") {
     CHECK(vary_of(cli::parse_vary("seed=18446744073709551613..18446744073709551615")).values ==

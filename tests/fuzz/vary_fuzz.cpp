@@ -41,6 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Deterministic: the same argument, the same answer.
   const auto again = cli::parse_vary(text);
   require(again.index() == parsed.index(), "the same verdict twice");
-  if (const auto* v = std::get_if<cli::Vary>(&again)) require(v->values == std::get<cli::Vary>(parsed).values, "the same values twice");
+  if (const auto* v = std::get_if<cli::Vary>(&again))
+    require(v->values == std::get<cli::Vary>(parsed).values, "the same values twice");
   return 0;
 }

@@ -124,9 +124,14 @@ TEST_CASE("cancelled timers behind a far-away head do not accumulate", "[timer_l
   }
   CHECK(most <= 2 * 2 + TimerLanes::kCompactSlack);
   engine.run();
-  // Only the live one fires (1 000 000); the stale ones never run.
-  REQUIRE(r.seen.size() == 1);
-  CHECK(r.seen[0] == Seen{Time::zero() + hour, 1'000'000});
+  // The live one fires at its time (with at most the one stale entry a lane keeps last,
+  // which its handler ignores, as World's do).
+  std::vector<Seen> live;
+  for (const Seen& s : r.seen) {
+    if (!filter.stale(s.arg)) live.push_back(s);
+  }
+  CHECK(r.seen.size() <= 2);
+  CHECK(live == std::vector<Seen>{Seen{Time::zero() + hour, 1'000'000}});
 }
 
 TEST_CASE("dropping stale entries never changes which timers fire, or when", "[timer_lanes]") {
@@ -149,8 +154,8 @@ TEST_CASE("dropping stale entries never changes which timers fire, or when", "[t
   };
   std::vector<Step> steps;
   for (int i = 0; i < 5000; ++i) {
-    steps.push_back(Step{static_cast<std::int64_t>(next() % 300), static_cast<int>(1 + next() % 3) * 100,
-                         next() % 4 != 0, next()});
+    steps.push_back(
+        Step{static_cast<std::int64_t>(next() % 300), static_cast<int>(1 + next() % 3) * 100, next() % 4 != 0, next()});
   }
   const auto run = [&](bool with_lanes) {
     Engine engine;
