@@ -22,15 +22,6 @@ namespace fs = std::filesystem;
 
 std::string errno_text(int error) { return std::error_code(error, std::generic_category()).message(); }
 
-const char* kind_of(mode_t mode) {
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  if (S_ISSOCK(mode)) return "a socket";
-  return "not a regular file";
-}
-
 // A streambuf over a file descriptor we own, buffered; `failed` after a write error.
 class FdBuffer : public std::streambuf {
  public:
@@ -120,7 +111,7 @@ std::string OutputFiles::prepare(const std::vector<std::string>& inputs) {
     o.target = o.path;
     struct stat st {};
     if (::stat(o.path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
-      problem(o, std::string("exists and is ") + kind_of(st.st_mode) +
+      problem(o, std::string("exists and is ") + config::file_kind(st.st_mode) +
                      ", not a regular file; only a regular file is replaced (use - for standard output)");
       continue;
     }

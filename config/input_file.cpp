@@ -16,15 +16,6 @@ namespace {
 
 std::string errno_text(int error) { return std::error_code(error, std::generic_category()).message(); }
 
-const char* kind_of(mode_t mode) {
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  if (S_ISSOCK(mode)) return "a socket";
-  return "not a regular file";
-}
-
 // Filesystems whose files are made up by the kernel as they are read: their sizes are not
 // what a read returns, and a read may block (f_type values of <linux/magic.h>).
 struct PseudoFs {
@@ -59,6 +50,15 @@ const char* pseudo_filesystem(int fd) {
 }
 
 }  // namespace
+
+const char* file_kind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
 
 std::string byte_limit_text(std::uint64_t bytes) {
   if (bytes >= (std::uint64_t{1} << 30) && bytes % (std::uint64_t{1} << 30) == 0) {
@@ -97,7 +97,7 @@ std::optional<InputFile> open_input(const std::string& path, std::uint64_t max_b
   if (::fstat(fd, &st) != 0) return refuse(errno_text(errno));
   if (S_ISDIR(st.st_mode)) return refuse(errno_text(EISDIR));
   if (!S_ISREG(st.st_mode)) {
-    return refuse(std::string("not a regular file (") + kind_of(st.st_mode) +
+    return refuse(std::string("not a regular file (") + file_kind(st.st_mode) +
                   "): only a regular file can be read to its end without waiting");
   }
   if (const char* fs = pseudo_filesystem(fd)) {

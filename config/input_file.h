@@ -50,6 +50,10 @@ std::optional<InputFile> open_input(const std::string& path, std::uint64_t max_b
 // The whole of `path`, opened by open_input; at most `max_bytes` are read.
 std::optional<std::string> read_input(const std::string& path, std::uint64_t max_bytes, std::string& error);
 
+// What a file of this mode is, for messages: "a directory", "a FIFO", "a character
+// device", "a block device", "a socket" (or "not a regular file").
+const char* file_kind(mode_t mode);
+
 // "16 MiB", "4 GiB", "512 bytes": a limit as messages state it.
 std::string byte_limit_text(std::uint64_t bytes);
 

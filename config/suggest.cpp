@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "config/detail/text.h"
+#include "sim/format.h"
 
 namespace config {
 
@@ -78,18 +79,6 @@ std::string suggestion_suffix(std::string_view typed, std::span<const std::strin
   return " (expected one of: " + detail::join(candidates) + ")";
 }
 
-namespace {
-
-constexpr char kHex[] = "0123456789abcdef";
-
-void append_escaped(std::string& out, unsigned char byte) {
-  out += "\\x";
-  out.push_back(kHex[byte >> 4]);
-  out.push_back(kHex[byte & 0xf]);
-}
-
-}  // namespace
-
 std::string quote(std::string_view text, std::size_t max_chars) {
   std::string out = "\"";
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -102,7 +91,7 @@ std::string quote(std::string_view text, std::size_t max_chars) {
       out.push_back('\\');
       out.push_back(static_cast<char>(byte));
     } else if (byte < 0x20 || byte >= 0x7f) {
-      append_escaped(out, byte);
+      sim::append_hex_escape(out, byte);
     } else {
       out.push_back(static_cast<char>(byte));
     }

@@ -2,15 +2,14 @@
 
 namespace sim {
 
-namespace {
-
-constexpr char kHex[] = "0123456789abcdef";
-
-void append_escaped(std::string& out, unsigned char byte) {
+void append_hex_escape(std::string& out, unsigned char byte) {
+  static constexpr char kHex[] = "0123456789abcdef";
   out += "\\x";
   out.push_back(kHex[byte >> 4]);
   out.push_back(kHex[byte & 0xf]);
 }
+
+namespace {
 
 // The length of the valid UTF-8 character at the start of `s` that is not a C1 control
 // (U+0080..U+009F), or 0.
@@ -46,7 +45,7 @@ std::string printable(std::string_view text) {
     }
     const std::size_t n = byte >= 0x80 ? printable_utf8_length(text.substr(i)) : 0;
     if (n == 0) {
-      append_escaped(out, byte);
+      append_hex_escape(out, byte);
       ++i;
     } else {
       out.append(text.substr(i, n));

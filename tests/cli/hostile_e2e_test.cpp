@@ -49,26 +49,49 @@ std::string slurp(const fs::path& p) {
   return std::string((std::istreambuf_iterator<char>(in)), {});
 }
 
-// Runs `synstorm check FILE` with stdout and stderr to files, and measures it.
-Check check(const fs::path& file) {
-  const fs::path out_file = scratch("hostile-stdout");
-  const fs::path err_file = scratch("hostile-stderr");
+struct Invocation {
+  std::vector<std::string> args;
+  int signal_after_ms = 0;  // > 0: send `signal` that long after the start
+  int signal = SIGINT;
+  rlim_t address_space = 0;  // > 0: RLIMIT_AS of the child
+};
+
+// Runs synstorm with `how`, stdin from /dev/null, stdout and stderr to files, and measures it.
+Check invoke(const Invocation& how, std::chrono::seconds kill_after = kKillAfter) {
+  const fs::path out_file = scratch("invoke-stdout");
+  const fs::path err_file = scratch("invoke-stderr");
+  std::vector<std::string> argv_strings{SYNSTORM_BIN};
+  argv_strings.insert(argv_strings.end(), how.args.begin(), how.args.end());
+  std::vector<char*> argv;
+  for (std::string& a : argv_strings) argv.push_back(a.data());
+  argv.push_back(nullptr);
   const pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
+    const int in = ::open("/dev/null", O_RDONLY);
     const int out = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     const int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (out < 0 || err < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0) ::_exit(127);
-    ::execl(SYNSTORM_BIN, SYNSTORM_BIN, "check", file.c_str(), static_cast<char*>(nullptr));
+    if (in < 0 || out < 0 || err < 0 || ::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0) ::_exit(127);
+    if (how.address_space > 0) {
+      const rlimit limit{how.address_space, how.address_space};
+      ::setrlimit(RLIMIT_AS, &limit);
+    }
+    ::execv(SYNSTORM_BIN, argv.data());
     ::_exit(127);
   }
   Check c;
   int status = 0;
   rusage usage{};
-  const auto deadline = std::chrono::steady_clock::now() + kKillAfter;
+  const auto start = std::chrono::steady_clock::now();
+  bool signalled = false;
   pid_t done = 0;
   while ((done = ::wait4(pid, &status, WNOHANG, &usage)) == 0) {
-    if (std::chrono::steady_clock::now() > deadline) ::kill(pid, SIGKILL);
+    const auto now = std::chrono::steady_clock::now();
+    if (how.signal_after_ms > 0 && !signalled && now - start > std::chrono::milliseconds(how.signal_after_ms)) {
+      ::kill(pid, how.signal);
+      signalled = true;
+    }
+    if (now - start > kill_after) ::kill(pid, SIGKILL);
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   REQUIRE(done == pid);
@@ -82,6 +105,11 @@ Check check(const fs::path& file) {
   fs::remove(err_file);
   return c;
 }
+
+Check invoke(std::vector<std::string> args) { return invoke(Invocation{std::move(args)}); }
+
+// Runs `synstorm check FILE`.
+Check check(const fs::path& file) { return invoke({"check", file.string()}); }
 
 void require_refused(const Check& c, const std::string& expected_text) {
   INFO("stderr: " << c.err.substr(0, 2000));
@@ -135,65 +163,6 @@ TEST_CASE("synstorm check refuses files too large or endless to read, without re
 // of a command that never blocks and holds only what is in flight.
 
 namespace {
-
-struct Invocation {
-  std::vector<std::string> args;
-  int signal_after_ms = 0;  // > 0: send `signal` that long after the start
-  int signal = SIGINT;
-  rlim_t address_space = 0;  // > 0: RLIMIT_AS of the child
-};
-
-// Runs synstorm with `how`, stdin from /dev/null.
-Check invoke(const Invocation& how, std::chrono::seconds kill_after = std::chrono::seconds(60)) {
-  const fs::path out_file = scratch("invoke-stdout");
-  const fs::path err_file = scratch("invoke-stderr");
-  std::vector<std::string> argv_strings{SYNSTORM_BIN};
-  argv_strings.insert(argv_strings.end(), how.args.begin(), how.args.end());
-  std::vector<char*> argv;
-  for (std::string& a : argv_strings) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    const int in = ::open("/dev/null", O_RDONLY);
-    const int out = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (in < 0 || out < 0 || err < 0 || ::dup2(in, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(err, 2) < 0) ::_exit(127);
-    if (how.address_space > 0) {
-      const rlimit limit{how.address_space, how.address_space};
-      ::setrlimit(RLIMIT_AS, &limit);
-    }
-    ::execv(SYNSTORM_BIN, argv.data());
-    ::_exit(127);
-  }
-  Check c;
-  int status = 0;
-  rusage usage{};
-  const auto start = std::chrono::steady_clock::now();
-  bool signalled = false;
-  pid_t done = 0;
-  while ((done = ::wait4(pid, &status, WNOHANG, &usage)) == 0) {
-    const auto now = std::chrono::steady_clock::now();
-    if (how.signal_after_ms > 0 && !signalled && now - start > std::chrono::milliseconds(how.signal_after_ms)) {
-      ::kill(pid, how.signal);
-      signalled = true;
-    }
-    if (now - start > kill_after) ::kill(pid, SIGKILL);
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  REQUIRE(done == pid);
-  c.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  c.cpu_seconds = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-                  static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-  c.max_rss_kib = usage.ru_maxrss;
-  c.out = slurp(out_file);
-  c.err = slurp(err_file);
-  fs::remove(out_file);
-  fs::remove(err_file);
-  return c;
-}
-
-Check invoke(std::vector<std::string> args) { return invoke(Invocation{std::move(args)}); }
 
 // A directory of its own for each case, emptied first.
 fs::path case_dir(const std::string& name) {
