@@ -1,11 +1,13 @@
 // synstorm — the command line: run a scenario, check one, or explain one step by step;
 // sweep a scenario's settings or plan one against a target (cli/sweep.h, cli/plan.h).
 //
-// Exit codes: 0 ok, 2 bad input (scenario or arguments; the error on stderr and nothing
-// written), 1 internal error, 3 a script step did not give the result its `expect` names
-// (the run's outputs are written; stderr names each expected and actual result), 4 the run
-// was cut short by --max-events or --max-inflight, 130 interrupted by SIGINT or SIGTERM
-// (in both cases the outputs are written, marked "complete": false).
+// Exit codes: 0 ok, 2 bad input (scenario, a file it names, arguments or an output path;
+// the error on stderr, nothing run and no file created), 1 internal error (or an output
+// that could not be written after the run), 3 a script step did not give the result its
+// `expect` names (the run's outputs are written; stderr names each expected and actual
+// result), 4 the run was cut short by --max-events, --max-inflight or a stalled clock,
+// 130 interrupted by SIGINT or SIGTERM (in both cases the outputs are written, marked
+// "complete": false).
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
