@@ -30,6 +30,22 @@ constexpr double kMaxCpuSeconds = 20.0;
 constexpr long kMaxRssKib = 1024 * 1024;  // 1 GiB
 constexpr auto kKillAfter = std::chrono::seconds(120);
 
+// Under AddressSanitizer a run is several times slower and its peak memory includes the
+// shadow and the quarantine of freed blocks: the tight bounds below are for plain builds.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+#else
+constexpr bool kSanitized = false;
+#endif
+// The peak memory of a command that holds only what is in flight (a plain build).
+constexpr long kTightRssKib = kSanitized ? kMaxRssKib : 256 * 1024;
+
 struct Check {
   int exit_code = -1;  // -1: killed by a signal (or by us, after kKillAfter)
   std::string out;
@@ -218,18 +234,6 @@ bool no_raw_control(const std::string& s) {
   return true;
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
-
 }  // namespace
 
 TEST_CASE("liveness: no input blocks, whatever it is", "[e2e][hostile][liveness]") {
@@ -297,7 +301,7 @@ TEST_CASE("liveness: signals are honoured by explain and while a sweep loads its
                           SIGINT});
     expect(c, 130, "while loading point");
     CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(30));
-    CHECK(c.max_rss_kib < 256 * 1024);
+    CHECK(c.max_rss_kib < kTightRssKib);
     CHECK_FALSE(fs::exists(dir / "o.csv"));
   }
 }
@@ -414,17 +418,25 @@ TEST_CASE("memory: bounded by what is in flight", "[e2e][hostile][memory]") {
     CHECK(c.cpu_seconds < 10);
   }
   SECTION("a clock that stops is detected: exit 4 with the reason") {
+    if (kSanitized) {
+      WARN("skipped: 10^8 events take longer than the deadline under AddressSanitizer");
+      return;
+    }
     write(dir / "s.yaml", replaced(scenario("{process: closed, users: 10, think: {dist: constant, value: 0s}}"),
                                    "value: 1ms", "value: 0s"));
     const Check c = invoke({"run", (dir / "s.yaml").string(), "-q"});
     expect(c, 4, "the simulated clock did not advance");
-    CHECK(c.max_rss_kib < 256 * 1024);
+    CHECK(c.max_rss_kib < kTightRssKib);
   }
   SECTION("a time series too long to hold is an error check reports") {
     write(dir / "s.yaml", scenario("{process: poisson, rate: 10/s}", "", "sample_interval: 1ns\n", "10s"));
     expect(invoke({"check", (dir / "s.yaml").string()}), 2, "rows of time series (the limit); use at least 10us");
   }
   SECTION("cancelled timers of an hour-long connect timeout do not pile up") {
+    if (kSanitized) {
+      WARN("skipped: AddressSanitizer's quarantine of freed memory hides a difference of a few MB");
+      return;
+    }
     // 600 000 attempts that each end within milliseconds: the hour-long timeouts they
     // cancel must not stay queued (before: ~16 bytes each).
     const auto rss = [&](const std::string& timeout) {
