@@ -5,9 +5,9 @@ namespace cli {
 
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitInternal = 1;
-inline constexpr int kExitBadInput = 2;           // the scenario or the arguments; nothing was run or written
+inline constexpr int kExitBadInput = 2;           // the inputs, arguments or outputs; nothing was run or written
 inline constexpr int kExitExpectationFailed = 3;  // a script's `expect:` did not hold
-inline constexpr int kExitCutShort = 4;           // --max-events or --max-inflight ended the run early
+inline constexpr int kExitCutShort = 4;           // --max-events, --max-inflight or a stalled clock ended it early
 inline constexpr int kExitInterrupted = 130;      // 128 + SIGINT, what shells report
 
 }  // namespace cli

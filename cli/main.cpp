@@ -1,17 +1,23 @@
 // synstorm — the command line: run a scenario, check one, or explain one step by step;
 // sweep a scenario's settings or plan one against a target (cli/sweep.h, cli/plan.h).
 //
-// Exit codes: 0 ok, 2 bad input (scenario or arguments; the error on stderr and nothing
-// written), 1 internal error, 3 a script step did not give the result its `expect` names
-// (the run's outputs are written; stderr names each expected and actual result), 4 the run
-// was cut short by --max-events or --max-inflight, 130 interrupted by SIGINT or SIGTERM
-// (in both cases the outputs are written, marked "complete": false).
+// Exit codes: 0 ok, 2 bad input (scenario, a file it names, arguments or an output path;
+// the error on stderr, nothing run and no file created), 1 internal error (or an output
+// that could not be written after the run), 3 a script step did not give the result its
+// `expect` names (the run's outputs are written; stderr names each expected and actual
+// result), 4 the run was cut short by --max-events, --max-inflight or a stalled clock,
+// 130 interrupted by SIGINT or SIGTERM (in both cases the outputs are written, marked
+// "complete": false).
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <limits>
+#include <new>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -22,7 +28,10 @@
 #include "cli/explain.h"
 #include "cli/interrupt.h"
 #include "cli/output.h"
+#include "cli/output_files.h"
+#include "cli/replicate.h"
 #include "config/loader.h"
+#include "config/suggest.h"
 #include "model/world.h"
 #include "sim/format.h"
 
@@ -33,18 +42,6 @@ using cli::kExitCutShort;
 using cli::kExitExpectationFailed;
 using cli::kExitInternal;
 using cli::kExitOk;
-
-// Memory one connection in flight costs at most, all included: its pooled state, its
-// pending timer and segment events, its share of the queues (measured: bench/, issue
-// notes). The default --max-inflight lets them use half of the machine's memory.
-constexpr std::uint64_t kBytesPerInflight = 512;
-
-std::uint64_t default_max_inflight() {
-  const long pages = ::sysconf(_SC_PHYS_PAGES);
-  const long page_size = ::sysconf(_SC_PAGE_SIZE);
-  if (pages <= 0 || page_size <= 0) return 1'000'000;  // unknown: a conservative million
-  return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size) / 2 / kBytesPerInflight;
-}
 
 struct RunOptions {
   std::string file;
@@ -64,26 +61,30 @@ struct ExplainArgs {
   std::optional<std::string> host;
 };
 
-// Loads and validates a scenario; prints every problem. nullopt on bad input.
-std::optional<model::ScenarioSpec> load(const std::string& file) {
+// Loads and validates a scenario; prints every problem. nullopt on bad input. `inputs`
+// (if given) receives every file the load read.
+std::optional<model::ScenarioSpec> load(const std::string& file, std::vector<std::string>* inputs = nullptr) {
   config::LoadResult r = config::load_scenario_file(file);
   for (const auto& d : r.errors) std::cerr << config::format(d) << "\n";
   for (const auto& d : r.warnings) std::cerr << config::format(d) << "\n";
   if (!r.ok()) {
-    std::cerr << "synstorm: " << r.errors.size() << (r.errors.size() == 1 ? " error" : " errors") << " in " << file
-              << "; nothing was run\n";
+    std::cerr << "synstorm: " << r.errors.size() << (r.errors.size() == 1 ? " error" : " errors") << " in "
+              << sim::printable(file) << "; nothing was run\n";
     return std::nullopt;
   }
+  if (inputs) *inputs = std::move(r.inputs);
   return std::move(r.spec);
 }
 
-// An output path is usable if its directory exists; checked before the run so that a
-// long run never ends in "cannot write".
-bool output_path_ok(const std::string& path, const char* flag) {
-  if (path.empty()) return true;
-  const std::string problem = cli::output_path_problem(path);
-  if (!problem.empty()) std::cerr << "synstorm: " << flag << " " << path << ": " << problem << "\n";
-  return problem.empty();
+// Prints each line of `problems` after "synstorm: "; true when there were none.
+bool report_problems(const std::string& problems) {
+  std::size_t begin = 0;
+  while (begin < problems.size()) {
+    const std::size_t end = problems.find('\n', begin);
+    std::cerr << "synstorm: " << problems.substr(begin, end - begin) << "\n";
+    begin = end == std::string::npos ? problems.size() : end + 1;
+  }
+  return problems.empty();
 }
 
 // The engine broke one of its own invariants (RunResults::internal_error): nothing it
@@ -94,41 +95,37 @@ int internal_error(const std::string& what) {
 }
 
 int run(const RunOptions& o) {
-  if (!output_path_ok(o.json_path, "--json") || !output_path_ok(o.timeseries_path, "--timeseries")) {
-    return kExitBadInput;
-  }
-  auto spec = load(o.file);
+  std::vector<std::string> inputs;
+  auto spec = load(o.file, &inputs);
   if (!spec) return kExitBadInput;
   if (o.seed) spec->seed = *o.seed;
+  // Every output is checked and created before the run, so that none is half-made and a
+  // long run never ends in "cannot write".
+  cli::OutputFiles outputs;
+  outputs.add("--json", o.json_path);
+  outputs.add("--timeseries", o.timeseries_path);
+  if (!report_problems(outputs.prepare(inputs))) return kExitBadInput;
 
   model::RunControl control;
   control.max_events = o.max_events.value_or(UINT64_MAX);
-  control.max_inflight = static_cast<std::size_t>(o.max_inflight.value_or(default_max_inflight()));
+  control.max_inflight = static_cast<std::size_t>(o.max_inflight.value_or(cli::default_max_inflight()));
   control.interrupted = &cli::interrupted;
   cli::install_interrupt_handlers();
   const model::RunResults results = model::run_scenario(*spec, control);
   if (!results.internal_error.empty()) return internal_error(results.internal_error);
 
-  if (!o.json_path.empty()) {
-    const std::string err = cli::write_file_atomically(
-        o.json_path, [&](std::ostream& f) { f << cli::results_json(results).dump(2) << "\n"; });
-    if (!err.empty()) {
-      std::cerr << "synstorm: " << err << "\n";
-      return kExitBadInput;
-    }
-  }
-  if (!o.timeseries_path.empty()) {
-    const std::string err =
-        cli::write_file_atomically(o.timeseries_path, [&](std::ostream& f) { results.timeseries.write_csv(f); });
-    if (!err.empty()) {
-      std::cerr << "synstorm: " << err << "\n";
-      return kExitBadInput;
-    }
-  }
+  std::string problem =
+      outputs.write("--json", [&](std::ostream& f) { f << cli::results_json(results).dump(2) << "\n"; });
+  if (problem.empty())
+    problem = outputs.write("--timeseries", [&](std::ostream& f) { results.timeseries.write_csv(f); });
+  if (problem.empty()) problem = outputs.commit();
+  if (!report_problems(problem)) return kExitInternal;
+  // With an output on standard output, the summary goes to stderr, out of its way.
+  std::ostream& summary = outputs.any_to_stdout() ? std::cerr : std::cout;
   if (o.quiet) {
-    std::cout << "digest " << cli::digest_hex(results.digest) << "\n";
+    summary << "digest " << cli::digest_hex(results.digest) << "\n";
   } else {
-    cli::print_summary(std::cout, results);
+    cli::print_summary(summary, results);
   }
   const std::string at = "t=" + sim::format_seconds(results.end) + " s";
   switch (results.cut_short) {
@@ -142,8 +139,12 @@ int run(const RunOptions& o) {
                 << " connections in flight at once (--max-inflight"
                 << (o.max_inflight
                         ? ""
-                        : ", by default half the memory at " + std::to_string(kBytesPerInflight) + " bytes each")
+                        : ", by default half the memory at " + std::to_string(cli::kBytesPerInflight) + " bytes each")
                 << "); the results cover the run up to there\n";
+      return kExitCutShort;
+    case model::CutShort::kStalled:
+      std::cerr << "synstorm: run cut short at " << at << ": " << cli::stalled_reason(control)
+                << "; the results cover the run up to there\n";
       return kExitCutShort;
     case model::CutShort::kInterrupted:
       std::cerr << "synstorm: interrupted at " << at << " (signal " << cli::interrupt_signal()
@@ -153,8 +154,9 @@ int run(const RunOptions& o) {
   if (!results.expectations_met()) {
     for (const auto& st : results.script) {
       if (st.met()) continue;
-      std::cerr << o.file << ":" << st.line << ": " << st.host << " " << st.call << "() returned " << st.result
-                << ", expected " << st.expected << "\n";
+      std::cerr << sim::printable(o.file + ":" + std::to_string(st.line) + ": " + st.host + " " + st.call +
+                                  "() returned " + st.result + ", expected " + st.expected)
+                << "\n";
     }
     return kExitExpectationFailed;
   }
@@ -173,9 +175,23 @@ int explain(const ExplainArgs& o) {
   report::NarrationOptions options;
   options.filter = std::get<report::NarrationFilter>(filter);
   options.limit = static_cast<std::uint64_t>(o.limit);
+  // As a run: a signal stops the narration at the next poll, what was printed is flushed,
+  // and the command exits 130.
+  options.interrupted = &cli::interrupted;
+  cli::install_interrupt_handlers();
   const report::NarrationReport report = report::narrate_run(*spec, options, std::cout);
   std::cout.flush();
   if (!report.internal_error.empty()) return internal_error(report.internal_error);
+  if (report.cut_short == model::CutShort::kStalled) {
+    std::cerr << "synstorm: run cut short: " << cli::stalled_reason(model::RunControl{})
+              << "; the narration above covers the run up to there\n";
+    return kExitCutShort;
+  }
+  if (report.cut_short == model::CutShort::kInterrupted) {
+    std::cerr << "synstorm: interrupted (signal " << cli::interrupt_signal()
+              << "); the narration above covers the run up to there\n";
+    return cli::kExitInterrupted;
+  }
   if (!report.error.empty()) {
     std::cerr << "synstorm: " << report.error << "\n";
     return kExitBadInput;
@@ -207,20 +223,25 @@ int main(int argc, char** argv) {
   RunOptions run_options;
   CLI::App* run_cmd = app.add_subcommand("run", "Run a scenario and print its results");
   run_cmd->add_option("file", run_options.file, "Scenario file (YAML)")->required();
-  run_cmd->add_option("--seed", run_options.seed, "Override the scenario's seed");
-  run_cmd->add_option("--json", run_options.json_path, "Write the full results as JSON");
-  run_cmd->add_option("--timeseries", run_options.timeseries_path, "Write the per-interval time series as CSV");
+  run_cmd->add_option("--seed", run_options.seed, "Override the scenario's seed")
+      ->check(cli::unsigned_check(0, std::numeric_limits<std::uint64_t>::max()));
+  run_cmd->add_option("--json", run_options.json_path, "Write the full results as JSON (- for standard output)")
+      ->check(cli::output_path_check());
+  run_cmd
+      ->add_option("--timeseries", run_options.timeseries_path,
+                   "Write the per-interval time series as CSV (- for standard output)")
+      ->check(cli::output_path_check());
   run_cmd->add_flag("--quiet,-q", run_options.quiet, "Print only the digest");
   run_cmd
       ->add_option("--max-events", run_options.max_events,
                    "Stop after this many events; the results are marked cut short (exit 4)")
-      ->check(CLI::Range(std::uint64_t{1}, std::numeric_limits<std::uint64_t>::max()));
+      ->check(cli::unsigned_check(1, std::numeric_limits<std::uint64_t>::max()));
   run_cmd
       ->add_option("--max-inflight", run_options.max_inflight,
                    "Stop when more connections than this are in flight at once (default here: " +
-                       std::to_string(default_max_inflight()) + ", half the memory at " +
-                       std::to_string(kBytesPerInflight) + " bytes each); exit 4")
-      ->check(CLI::Range(std::uint64_t{1}, std::numeric_limits<std::uint64_t>::max()));
+                       std::to_string(cli::default_max_inflight()) + ", half the memory at " +
+                       std::to_string(cli::kBytesPerInflight) + " bytes each); exit 4")
+      ->check(cli::unsigned_check(1, std::numeric_limits<std::uint64_t>::max()));
 
   std::string check_file;
   CLI::App* check_cmd = app.add_subcommand("check", "Validate a scenario without running it");
@@ -240,13 +261,25 @@ int main(int argc, char** argv) {
   explain_cmd->add_option("--connection", explain_args.connection,
                           "Only this attempt, e.g. storm#17 (client group#attempt)");
   explain_cmd->add_option("--host", explain_args.host, "Only this host's listeners and the attempts aimed at it");
-  explain_cmd->add_option("--seed", explain_args.seed, "Override the scenario's seed");
+  explain_cmd->add_option("--seed", explain_args.seed, "Override the scenario's seed")
+      ->check(cli::unsigned_check(0, std::numeric_limits<std::uint64_t>::max()));
 
   cli::SweepOptions sweep_options;
   CLI::App* sweep_cmd = cli::add_sweep_command(app, sweep_options);
   cli::PlanOptions plan_options;
   CLI::App* plan_cmd = cli::add_plan_command(app, plan_options);
 
+  // A first argument that is no option and no subcommand is a mistyped subcommand: name
+  // the nearest one (CLI11 alone would only say that one is required).
+  if (argc > 1 && argv[1][0] != '-') {
+    const std::string typed = argv[1];
+    std::vector<std::string_view> names;
+    for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+    if (std::find(names.begin(), names.end(), typed) == names.end()) {
+      std::cerr << "synstorm: no command " << config::quote(typed) << config::suggestion_suffix(typed, names) << "\n";
+      return kExitBadInput;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -260,6 +293,9 @@ int main(int argc, char** argv) {
     if (*explain_cmd) return explain(explain_args);
     if (*sweep_cmd) return cli::sweep_command(sweep_options);
     if (*plan_cmd) return cli::plan_command(plan_options);
+  } catch (const std::bad_alloc&) {
+    std::cerr << "synstorm: " << cli::out_of_memory_advice() << "\n";
+    return kExitInternal;
   } catch (const std::exception& e) {
     std::cerr << "synstorm: internal error: " << e.what() << "\n";
     return kExitInternal;

@@ -1,11 +1,7 @@
 #include "cli/output.h"
 
-#include <unistd.h>
-#include <cerrno>
+#include <algorithm>
 #include <cstdio>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <iomanip>
 #include <sstream>
 
@@ -134,7 +130,8 @@ nlohmann::json results_json(const model::RunResults& r) {
   return j;
 }
 
-void print_summary(std::ostream& out, const model::RunResults& r) {
+void print_summary(std::ostream& terminal, const model::RunResults& r) {
+  std::ostringstream out;
   out << "scenario " << r.scenario << "  seed " << r.seed << "  simulated " << sim::format_number(r.end.seconds())
       << " s  events " << r.events << "\n\n";
 
@@ -195,35 +192,14 @@ void print_summary(std::ostream& out, const model::RunResults& r) {
     }
   }
   out << "\ndigest " << digest_hex(r.digest) << "\n";
-}
-
-std::string write_file_atomically(const std::string& path, const std::function<void(std::ostream&)>& write) {
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) return "cannot write " + path + ": " + std::strerror(errno);
-    write(f);
-    f.flush();
-    if (!f) {
-      std::remove(tmp.c_str());
-      return "cannot write " + path + ": " + std::strerror(errno);
-    }
+  // Names come from the scenario: no control character of theirs reaches the terminal.
+  const std::string text = out.str();
+  std::size_t begin = 0;
+  while (begin < text.size()) {
+    const std::size_t end = std::min(text.find('\n', begin), text.size());
+    terminal << sim::printable(std::string_view(text).substr(begin, end - begin)) << "\n";
+    begin = end + 1;
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string err = std::strerror(errno);
-    std::remove(tmp.c_str());
-    return "cannot write " + path + ": " + err;
-  }
-  return "";
-}
-
-std::string output_path_problem(const std::string& path) {
-  const std::filesystem::path p(path);
-  const auto dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) return "directory " + dir.string() + " does not exist";
-  if (std::filesystem::is_directory(p, ec)) return "is a directory";
-  return "";
 }
 
 }  // namespace cli

@@ -78,7 +78,8 @@ class Search {
     const std::size_t c = candidate(pos);
     if (const auto it = probes_.find(c); it != probes_.end()) return it->second.verdict;
     std::vector<std::string> printed;
-    const std::optional<model::ScenarioSpec> spec = load_point(study_, c, err_, printed);
+    std::vector<std::string> inputs;
+    const std::optional<model::ScenarioSpec> spec = load_point(study_, c, err_, printed, inputs);
     if (!spec) {
       status_ = kExitBadInput;
       return std::nullopt;
@@ -92,10 +93,24 @@ class Search {
       for (const std::uint64_t seed : replication_seeds(spec->seed, study_.points[c], first, count)) {
         batch.push_back(Replication{0, seed});
       }
-      const std::vector<ReplicationResult> results = run_replications(std::span(&*spec, 1), batch, o_.jobs, ranks_);
+      const ReplicationLimits limits{inflight_limit_per_job(o_.max_inflight, o_.jobs)};
+      const std::vector<ReplicationResult> results =
+          run_replications(std::span(&*spec, 1), batch, o_.jobs, ranks_, limits);
       for (const ReplicationResult& r : results) {
         if (!r.done) {
           status_ = kExitInterrupted;
+          return std::nullopt;
+        }
+        if (r.cut_short != model::CutShort::kNo) {
+          err_ << "synstorm: a replication of " << sim::printable(describe_point(study_.points[c]))
+               << " was cut short ("
+               << (r.cut_short == model::CutShort::kStalled
+                       ? stalled_reason(model::RunControl{})
+                       : "more than " + std::to_string(limits.max_inflight) + " connections in flight (--max-inflight" +
+                             (o_.max_inflight ? "" : ", by default half the memory shared between the -j threads") +
+                             ")")
+               << "): no verdict can be drawn from it\n";
+          status_ = kExitCutShort;
           return std::nullopt;
         }
         samples.push_back(r.values[target_.metric]);
@@ -275,10 +290,15 @@ int run_plan(const PlanOptions& o, const Ranks& ranks, std::ostream& root_out, s
   // A bad value should stop the plan before it runs, not halfway: every listed value is
   // loaded now, and a range's two ends (its values differ only in their digits).
   std::vector<std::string> printed;
+  std::vector<std::string> inputs;
   bool loads = true;
   for (std::size_t i = 0; i < study->points.size(); ++i) {
     if (v.is_range && i != 0 && i + 1 != study->points.size()) continue;
-    loads = load_point(*study, i, err, printed).has_value() && loads;
+    if (interrupted()) {
+      err << "synstorm: interrupted (signal " << interrupt_signal() << ") while loading the values; nothing was run\n";
+      return kExitInterrupted;
+    }
+    loads = load_point(*study, i, err, printed, inputs).has_value() && loads;
   }
   if (!agreed(loads, ranks.all(loads), err)) return kExitBadInput;
 

@@ -35,6 +35,7 @@ struct PlanOptions {
   std::uint32_t batch = 10;      // --reps: replications added per round
   std::uint32_t max_reps = 160;  // --max-reps: the cap per value
   unsigned jobs = 1;
+  std::optional<std::uint64_t> max_inflight;  // as for sweep
 };
 
 struct Target {

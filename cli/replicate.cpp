@@ -6,9 +6,13 @@
 #include <chrono>
 #include <condition_variable>
 #include <exception>
+#include <iostream>
 #include <mutex>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
+
+#include <unistd.h>
 
 #include "cli/interrupt.h"
 #include "model/world.h"
@@ -17,14 +21,39 @@ namespace cli {
 
 namespace {
 
-// A result on the wire: its index, done, digest, then the metrics' bits.
-constexpr std::size_t kWords = 3 + kMetricCount;
+// A result on the wire: its index, done, how it was cut short, digest, then the metrics' bits.
+constexpr std::size_t kWords = 4 + kMetricCount;
 
 }  // namespace
 
+std::uint64_t default_max_inflight() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES);
+  const long page_size = ::sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page_size <= 0) return 1'000'000;  // unknown: a conservative million
+  return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page_size) / 2 / kBytesPerInflight;
+}
+
+std::size_t inflight_limit_per_job(std::optional<std::uint64_t> given, unsigned jobs) {
+  if (given) return static_cast<std::size_t>(*given);
+  return static_cast<std::size_t>(std::max<std::uint64_t>(1, default_max_inflight() / std::max(jobs, 1u)));
+}
+
+std::string out_of_memory_advice() {
+  return "out of memory; --max-inflight N bounds the connections a run holds at once (by default half the memory "
+         "at " +
+         std::to_string(kBytesPerInflight) + " bytes each, shared between the -j threads of a sweep or plan)";
+}
+
+std::string stalled_reason(const model::RunControl& control) {
+  return "the simulated clock did not advance for " + std::to_string(control.max_events_at_one_instant) +
+         " events (a loop with no delay in it: e.g. a closed population whose think, service and network times are "
+         "all zero)";
+}
+
 std::vector<ReplicationResult> run_replications(std::span<const model::ScenarioSpec> specs,
                                                 std::span<const Replication> replications, unsigned jobs,
-                                                const Ranks& ranks, const ProgressFn& progress) {
+                                                const Ranks& ranks, const ReplicationLimits& limits,
+                                                const ProgressFn& progress) {
   std::vector<std::size_t> mine;
   for (std::size_t k = static_cast<std::size_t>(ranks.rank()); k < replications.size();
        k += static_cast<std::size_t>(ranks.size())) {
@@ -41,6 +70,7 @@ std::vector<ReplicationResult> run_replications(std::span<const model::ScenarioS
 
   model::RunControl control;
   control.interrupted = &cli::interrupted;
+  control.max_inflight = limits.max_inflight;
   const auto work = [&] {
     try {
       while (!cli::interrupted()) {
@@ -51,7 +81,9 @@ std::vector<ReplicationResult> run_replications(std::span<const model::ScenarioS
         spec.seed = job.seed;
         const model::RunResults r = model::run_scenario(spec, control);
         if (!r.internal_error.empty()) throw std::runtime_error(r.internal_error);  // reported as internal
-        if (r.cut_short == model::CutShort::kNo) local[i] = ReplicationResult{true, r.digest, measure(r)};
+        if (r.cut_short != model::CutShort::kInterrupted) {
+          local[i] = ReplicationResult{true, r.cut_short, r.digest, measure(r)};
+        }
         const std::lock_guard lock(mutex);
         ++finished;
         changed.notify_all();
@@ -68,8 +100,31 @@ std::vector<ReplicationResult> run_replications(std::span<const model::ScenarioS
 
   const std::size_t threads = std::min<std::size_t>(std::max(jobs, 1u), std::max<std::size_t>(mine.size(), 1));
   std::vector<std::thread> pool;
-  running = threads;
-  for (std::size_t t = 0; t < threads; ++t) pool.emplace_back(work);
+  {
+    // Counted as running before it starts, so that the wait below cannot end early.
+    const std::lock_guard lock(mutex);
+    running = threads;
+  }
+  for (std::size_t t = 0; t < threads; ++t) {
+    try {
+      pool.emplace_back(work);
+    } catch (const std::system_error& e) {
+      // Thread creation can fail (a process or memory limit): go on with the threads we
+      // have, or on this one. The results do not depend on how many there are.
+      std::cerr << "synstorm: could start only " << t << " of " << threads << " threads (" << e.what() << "); "
+                << (t == 0 ? "running on one" : "going on with those") << "\n";
+      const std::lock_guard lock(mutex);
+      running -= threads - t;
+      break;
+    }
+  }
+  if (pool.empty()) {
+    {
+      const std::lock_guard lock(mutex);
+      ++running;
+    }
+    work();
+  }
   {
     std::unique_lock lock(mutex);
     while (running > 0) {
@@ -91,6 +146,7 @@ std::vector<ReplicationResult> run_replications(std::span<const model::ScenarioS
   for (std::size_t i = 0; i < mine.size(); ++i) {
     words.push_back(mine[i]);
     words.push_back(local[i].done ? 1 : 0);
+    words.push_back(static_cast<std::uint64_t>(local[i].cut_short));
     words.push_back(local[i].digest);
     for (const double v : local[i].values) words.push_back(std::bit_cast<std::uint64_t>(v));
   }
@@ -99,8 +155,9 @@ std::vector<ReplicationResult> run_replications(std::span<const model::ScenarioS
   for (std::size_t w = 0; w + kWords <= all.size(); w += kWords) {
     ReplicationResult& r = results[static_cast<std::size_t>(all[w])];
     r.done = all[w + 1] != 0;
-    r.digest = all[w + 2];
-    for (std::size_t m = 0; m < kMetricCount; ++m) r.values[m] = std::bit_cast<double>(all[w + 3 + m]);
+    r.cut_short = static_cast<model::CutShort>(all[w + 2]);
+    r.digest = all[w + 3];
+    for (std::size_t m = 0; m < kMetricCount; ++m) r.values[m] = std::bit_cast<double>(all[w + 4 + m]);
   }
   return results;
 }

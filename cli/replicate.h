@@ -11,14 +11,30 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "cli/metrics.h"
 #include "cli/ranks.h"
+#include "model/results.h"
 #include "model/spec.h"
+#include "model/world.h"
 
 namespace cli {
+
+// Memory one connection in flight costs at most, all included: its pooled state, its
+// pending timer and segment events, its share of the queues (measured: bench/, issue
+// notes). The default in-flight limit lets them use half of the machine's memory.
+inline constexpr std::uint64_t kBytesPerInflight = 512;
+std::uint64_t default_max_inflight();
+
+// What to say when memory ran out anyway: which limit bounds it, and how to set it.
+std::string out_of_memory_advice();
+
+// Why a run stopped as model::CutShort::kStalled, for messages.
+std::string stalled_reason(const model::RunControl& control);
 
 struct Replication {
   std::size_t spec;    // index into the specs
@@ -27,9 +43,21 @@ struct Replication {
 
 struct ReplicationResult {
   bool done = false;  // false: not run, or stopped, because of an interruption
+  // Set with done: the run stopped at a limit (--max-inflight, a stalled clock); its values
+  // cover it up to there and are not to be summarised with complete runs.
+  model::CutShort cut_short = model::CutShort::kNo;
   std::uint64_t digest = 0;
   MetricValues values{};
 };
+
+// What every replication is run with; the in-flight limit applies to each one.
+struct ReplicationLimits {
+  std::size_t max_inflight = SIZE_MAX;
+};
+
+// The in-flight limit of each replication when `jobs` run at once in this process:
+// `given` if the user gave one, else the default shared between them.
+std::size_t inflight_limit_per_job(std::optional<std::uint64_t> given, unsigned jobs);
 
 // Called on the main thread a few times a second with how many of this rank's
 // replications are done, out of how many.
@@ -37,9 +65,11 @@ using ProgressFn = std::function<void(std::size_t done, std::size_t total)>;
 
 // Runs every replication unless interrupted (cli/interrupt.h): then no new one starts,
 // running ones stop at their next poll, and those are returned with done == false.
-// Requires: jobs >= 1.
+// When fewer threads than `jobs` can be created, it goes on with those it has (saying so
+// on stderr), on the calling thread if none. Requires: jobs >= 1.
 std::vector<ReplicationResult> run_replications(std::span<const model::ScenarioSpec> specs,
                                                 std::span<const Replication> replications, unsigned jobs,
-                                                const Ranks& ranks, const ProgressFn& progress = {});
+                                                const Ranks& ranks, const ReplicationLimits& limits,
+                                                const ProgressFn& progress = {});
 
 }  // namespace cli

@@ -5,6 +5,12 @@
 
 namespace cli {
 
+bool paths_overlap(std::string_view a, std::string_view b) {
+  if (a.size() > b.size()) std::swap(a, b);
+  if (!b.starts_with(a)) return false;
+  return b.size() == a.size() || b[a.size()] == '.' || b[a.size()] == '[';
+}
+
 std::optional<Study> prepare_study(const std::string& file, std::span<const std::string> vary_arguments,
                                    std::ostream& err) {
   bool ok = true;
@@ -17,10 +23,12 @@ std::optional<Study> prepare_study(const std::string& file, std::span<const std:
       continue;
     }
     Vary v = std::get<Vary>(std::move(parsed));
-    const auto same = std::find_if(varies.begin(), varies.end(), [&](const Vary& w) { return w.path == v.path; });
+    const auto same =
+        std::find_if(varies.begin(), varies.end(), [&](const Vary& w) { return paths_overlap(w.path, v.path); });
     if (same != varies.end()) {
-      err << "synstorm: --vary " << v.argument << ": " << v.path << " is already varied by --vary " << same->argument
-          << "\n";
+      err << "synstorm: --vary " << v.argument << ": " << v.path
+          << (same->path == v.path ? " is already varied by --vary " : " overlaps what is varied by --vary ")
+          << same->argument << " (the result would depend on their order)\n";
       ok = false;
       continue;
     }
@@ -37,8 +45,11 @@ std::optional<Study> prepare_study(const std::string& file, std::span<const std:
 }
 
 std::optional<model::ScenarioSpec> load_point(const Study& study, std::size_t point, std::ostream& err,
-                                              std::vector<std::string>& printed) {
+                                              std::vector<std::string>& printed, std::vector<std::string>& inputs) {
   config::LoadResult r = study.source.load(study.points[point]);
+  for (std::string& in : r.inputs) {
+    if (std::find(inputs.begin(), inputs.end(), in) == inputs.end()) inputs.push_back(std::move(in));
+  }
   if (r.ok()) return std::move(r.spec);
   for (const config::Diagnostic& d : r.errors) {
     std::string line = config::format(d);

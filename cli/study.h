@@ -7,6 +7,7 @@
 #include <ostream>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cli/vary.h"
@@ -21,16 +22,21 @@ struct Study {
   std::vector<Point> points;  // the grid, in order
 };
 
-// Reads the scenario and parses the --vary arguments (a path given twice is an error).
+// Whether two canonical override paths overlap: the same, or one inside the other
+// ("a.b" and "a.b.c", "a.b" and "a.b[0]"; not "a.b" and "a.bc").
+bool paths_overlap(std::string_view a, std::string_view b);
+
+// Reads the scenario and parses the --vary arguments (a path given twice, or two that
+// overlap, is an error).
 // Prints every problem to `err`; nullopt then.
 std::optional<Study> prepare_study(const std::string& file, std::span<const std::string> vary_arguments,
                                    std::ostream& err);
 
 // The scenario with the point's overrides applied, or nullopt after printing its problems
 // to `err` (each distinct message once per `printed`, so a bad value shared by many points
-// is reported once).
+// is reported once). The files it read that `inputs` does not list yet are added to it.
 std::optional<model::ScenarioSpec> load_point(const Study& study, std::size_t point, std::ostream& err,
-                                              std::vector<std::string>& printed);
+                                              std::vector<std::string>& printed, std::vector<std::string>& inputs);
 
 // For a check that passed here (`here_ok`) but not on every rank (`all_ok` false): says so
 // on `err`, since only rank 0 prints. Returns all_ok.

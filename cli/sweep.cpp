@@ -14,9 +14,11 @@
 #include "cli/interrupt.h"
 #include "cli/metrics.h"
 #include "cli/output.h"
+#include "cli/output_files.h"
 #include "cli/progress.h"
 #include "cli/replicate.h"
 #include "cli/study.h"
+#include "config/input_file.h"
 #include "sim/format.h"
 
 namespace cli {
@@ -25,6 +27,8 @@ namespace {
 
 constexpr std::string_view kFormat = "synstorm-sweep/1";
 constexpr double kConfidence = 0.95;
+// The largest --resume file read (a sweep's JSON); a larger one is refused.
+constexpr std::uint64_t kMaxResumeBytes = std::uint64_t{4} << 30;
 
 // Every replication of one point, all of them done.
 struct PointRuns {
@@ -34,6 +38,15 @@ struct PointRuns {
 };
 
 using Runs = std::vector<std::optional<PointRuns>>;  // per point; nullopt: not done
+
+// A point some of whose replications stopped at a limit (the first one's reason).
+struct CutPoint {
+  std::size_t point;
+  model::CutShort why;
+  std::uint32_t replications;  // how many of the point's were cut short
+};
+// The cut-short points stderr lists by name; the JSON lists them all.
+constexpr std::size_t kMaxCutPointsListed = 20;
 
 std::vector<double> column(const PointRuns& runs, std::size_t metric) {
   std::vector<double> values;
@@ -86,7 +99,8 @@ nlohmann::json point_json(std::size_t index, const Point& point, const PointRuns
           {"summary", std::move(summary)}};
 }
 
-nlohmann::json sweep_json(const SweepOptions& o, const Study& study, const Runs& runs, bool interrupted) {
+nlohmann::json sweep_json(const SweepOptions& o, const Study& study, const Runs& runs, const std::vector<CutPoint>& cut,
+                          bool interrupted) {
   nlohmann::json j;
   j["format"] = kFormat;
   j["scenario_file"] = o.file;
@@ -105,6 +119,20 @@ nlohmann::json sweep_json(const SweepOptions& o, const Study& study, const Runs&
   }
   j["points_done"] = points.size();
   j["points"] = std::move(points);
+  // Present only when some point was stopped at a limit, so that a complete sweep's
+  // document is as it always was.
+  if (!cut.empty()) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const CutPoint& c : cut) {
+      nlohmann::json values = nlohmann::json::object();
+      for (const config::Override& ov : study.points[c.point]) values[ov.path] = ov.value;
+      list.push_back({{"point", c.point},
+                      {"values", std::move(values)},
+                      {"cut_short", std::string(model::cut_short_name(c.why))},
+                      {"replications_cut_short", c.replications}});
+    }
+    j["points_cut_short"] = std::move(list);
+  }
   return j;
 }
 
@@ -174,11 +202,12 @@ void write_csv(std::ostream& out, const Study& study, const Runs& runs) {
 // used. `seeds[p]`: point p's scenario seed.
 std::string read_resume(const std::string& path, const SweepOptions& o, const Study& study,
                         const std::vector<std::uint64_t>& seeds, Runs& runs) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return "cannot read it";
+  std::string error;
+  const std::optional<std::string> text = config::read_input(path, kMaxResumeBytes, error);
+  if (!text) return "cannot read it: " + error;
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(in);
+    j = nlohmann::json::parse(*text);
   } catch (const nlohmann::json::exception& e) {
     return std::string("it is not JSON (") + e.what() + ")";
   }
@@ -229,28 +258,31 @@ std::string read_resume(const std::string& path, const SweepOptions& o, const St
 
 // ---- the sweep ----
 
-bool paths_ok(const SweepOptions& o, std::ostream& err) {
-  bool ok = true;
-  for (const auto& [flag, path] : {std::pair{"--out", &o.csv_path}, std::pair{"--json", &o.json_path}}) {
-    if (path->empty()) continue;
-    const std::string problem = output_path_problem(*path);
-    if (!problem.empty()) {
-      err << "synstorm: " << flag << " " << *path << ": " << problem << "\n";
-      ok = false;
-    }
+// Prints each line of `problems` after "synstorm: "; true when there were none.
+bool report(const std::string& problems, std::ostream& err) {
+  std::size_t begin = 0;
+  while (begin < problems.size()) {
+    const std::size_t end = problems.find('\n', begin);
+    err << "synstorm: " << problems.substr(begin, end - begin) << "\n";
+    begin = end == std::string::npos ? problems.size() : end + 1;
   }
-  return ok;
+  return problems.empty();
 }
 
 // Rank 0's checks of the outputs and the resume file; the points found done there.
 // nullopt after printing a problem.
 std::optional<Runs> root_checks(const SweepOptions& o, const Study& study, const std::vector<std::uint64_t>& seeds,
-                                std::ostream& err) {
-  if (!paths_ok(o, err)) return std::nullopt;
+                                const std::vector<std::string>& inputs, OutputFiles& outputs, std::ostream& err) {
+  outputs.add("--out", o.csv_path);
+  outputs.add("--json", o.json_path);
+  if (!report(outputs.prepare(inputs), err)) return std::nullopt;
   Runs runs(study.points.size());
   if (!o.resume) return runs;
-  std::error_code ec;
-  if (!std::filesystem::exists(o.json_path, ec)) {
+  if (o.json_path == "-") {
+    err << "synstorm: --resume reads --json's file; standard output (-) cannot be resumed from\n";
+    return std::nullopt;
+  }
+  if (!config::file_id(o.json_path)) {
     err << "synstorm: --resume: " << o.json_path << " does not exist yet; starting from the first point\n";
     return runs;
   }
@@ -292,10 +324,16 @@ int run_sweep(const SweepOptions& o, const Ranks& ranks, std::ostream& root_err)
   std::vector<model::ScenarioSpec> specs;
   specs.reserve(study->points.size());
   std::vector<std::string> printed;
+  std::vector<std::string> inputs;
   std::size_t bad = 0;
   std::optional<std::size_t> first_bad;
   for (std::size_t p = 0; p < study->points.size(); ++p) {
-    auto spec = load_point(*study, p, err, printed);
+    if (interrupted()) {
+      err << "synstorm: interrupted (signal " << interrupt_signal() << ") while loading point " << p << " of "
+          << study->points.size() << "; nothing was run or written\n";
+      return kExitInterrupted;
+    }
+    auto spec = load_point(*study, p, err, printed, inputs);
     if (spec) {
       specs.push_back(std::move(*spec));
     } else {
@@ -316,9 +354,10 @@ int run_sweep(const SweepOptions& o, const Ranks& ranks, std::ostream& root_err)
   // Rank 0 checks the outputs and reads the resume file; every rank learns which points
   // are left to run.
   Runs runs(study->points.size());
+  OutputFiles outputs;
   std::vector<std::uint64_t> verdict;  // {ok, points already done...}
   if (ranks.is_root()) {
-    std::optional<Runs> found = root_checks(o, *study, seeds, err);
+    std::optional<Runs> found = root_checks(o, *study, seeds, inputs, outputs, err);
     verdict.push_back(found ? 1 : 0);
     if (found) {
       runs = std::move(*found);
@@ -343,41 +382,65 @@ int run_sweep(const SweepOptions& o, const Ranks& ranks, std::ostream& root_err)
   }
 
   ProgressBar bar(ranks.size() > 1 ? "sweep (rank 0's share)" : "sweep", o.progress && ranks.is_root());
-  const std::vector<ReplicationResult> results = run_replications(
-      specs, replications, o.jobs, ranks, [&](std::size_t done, std::size_t total) { bar.update(done, total); });
+  const ReplicationLimits limits{inflight_limit_per_job(o.max_inflight, o.jobs)};
+  const std::vector<ReplicationResult> results =
+      run_replications(specs, replications, o.jobs, ranks, limits,
+                       [&](std::size_t done, std::size_t total) { bar.update(done, total); });
   bar.finish();
 
   bool interrupted = false;
+  std::vector<CutPoint> cut;
   for (std::size_t t = 0; t < todo.size(); ++t) {
     PointRuns r;
     bool complete = true;
+    std::optional<CutPoint> cut_here;
     for (std::uint32_t k = 0; k < o.reps; ++k) {
       const Replication& job = replications[t * o.reps + k];
       const ReplicationResult& res = results[t * o.reps + k];
       complete = complete && res.done;
+      if (res.done && res.cut_short != model::CutShort::kNo) {
+        if (!cut_here) cut_here = CutPoint{todo[t], res.cut_short, 0};
+        ++cut_here->replications;
+      }
       r.seeds.push_back(job.seed);
       r.digests.push_back(res.digest);
       r.samples.push_back(res.values);
     }
-    if (complete) {
-      runs[todo[t]] = std::move(r);
-    } else {
+    if (!complete) {
       interrupted = true;
+    } else if (cut_here) {
+      // A run stopped at a limit covers only part of the scenario: its point is reported
+      // as cut short, not summarised (and --resume runs it again).
+      cut.push_back(*cut_here);
+    } else {
+      runs[todo[t]] = std::move(r);
     }
   }
   if (!ranks.is_root()) return interrupted ? kExitInterrupted : kExitOk;
 
-  std::string problem = write_file_atomically(o.csv_path, [&](std::ostream& f) { write_csv(f, *study, runs); });
-  if (problem.empty() && !o.json_path.empty()) {
-    problem = write_file_atomically(
-        o.json_path, [&](std::ostream& f) { f << sweep_json(o, *study, runs, interrupted).dump(2) << "\n"; });
+  std::string problem = outputs.write("--out", [&](std::ostream& f) { write_csv(f, *study, runs); });
+  if (problem.empty()) {
+    problem = outputs.write(
+        "--json", [&](std::ostream& f) { f << sweep_json(o, *study, runs, cut, interrupted).dump(2) << "\n"; });
   }
-  if (!problem.empty()) {
-    err << "synstorm: " << problem << "\n";
-    return kExitInternal;
-  }
+  if (problem.empty()) problem = outputs.commit();
+  if (!report(problem, err)) return kExitInternal;
   std::size_t done = 0;
   for (const auto& r : runs) done += r ? 1 : 0;
+  if (!cut.empty()) {
+    err << "synstorm: " << cut.size() << " of " << runs.size() << (runs.size() == 1 ? " point " : " points ")
+        << (cut.size() == 1 ? "was" : "were") << " cut short, and left out of the summaries (--max-inflight "
+        << limits.max_inflight << " per replication"
+        << (o.max_inflight ? "" : ", by default half the memory shared between the -j threads") << "):\n";
+    for (std::size_t k = 0; k < cut.size() && k < kMaxCutPointsListed; ++k) {
+      err << "  point " << cut[k].point << " (" << sim::printable(describe_point(study->points[cut[k].point]))
+          << "): " << cut[k].replications << " of " << o.reps << " replications stopped: "
+          << (cut[k].why == model::CutShort::kStalled ? stalled_reason(model::RunControl{})
+                                                      : std::string(model::cut_short_name(cut[k].why)))
+          << "\n";
+    }
+    if (cut.size() > kMaxCutPointsListed) err << "  ... and " << cut.size() - kMaxCutPointsListed << " more\n";
+  }
   if (interrupted) {
     err << "synstorm: sweep interrupted: " << done << " of " << runs.size() << " points done, written to "
         << outputs_text(o);
@@ -387,7 +450,7 @@ int run_sweep(const SweepOptions& o, const Ranks& ranks, std::ostream& root_err)
   }
   err << "synstorm: sweep of " << runs.size() << (runs.size() == 1 ? " point" : " points") << " x " << o.reps
       << (o.reps == 1 ? " replication" : " replications") << " written to " << outputs_text(o) << "\n";
-  return kExitOk;
+  return cut.empty() ? kExitOk : kExitCutShort;
 }
 
 }  // namespace cli

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -28,9 +29,13 @@ struct SweepOptions {
   std::string json_path;  // --json; "" for none
   bool resume = false;
   bool progress = true;  // a progress bar when stderr is a terminal
+  // --max-inflight, per replication; unset: half the memory shared between the -j threads.
+  std::optional<std::uint64_t> max_inflight;
 };
 
-// Runs the sweep and returns the exit code (0, 2 bad input, 130 interrupted). Collective
+// Runs the sweep and returns the exit code (0, 2 bad input, 4 some point cut short by a
+// limit (listed on `err` and in the JSON's "points_cut_short"; left out of the summaries),
+// 130 interrupted). Collective
 // over `ranks`; only rank 0 prints to `err` and writes files.
 int run_sweep(const SweepOptions& options, const Ranks& ranks, std::ostream& err);
 

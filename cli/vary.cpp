@@ -41,25 +41,33 @@ std::vector<std::string_view> split_values(std::string_view text) {
   return parts;
 }
 
+// Wide enough for every unsigned 64-bit integer (a seed) at kMaxScale decimals, and for
+// aligning two such numbers' scales: 10^26 * 10^6 < 2^127.
+__extension__ typedef __int128 Wide;
+
 // An exact decimal: mantissa * 10^-scale, with the unit written after it.
 struct Decimal {
-  std::int64_t mantissa = 0;
+  Wide mantissa = 0;
   int scale = 0;
   std::string unit;
 };
 
-// Small enough that aligning two decimals' scales cannot overflow: 10^12 * 10^6 < 2^63.
 constexpr int kMaxScale = 6;
-constexpr std::int64_t kMaxMantissa = 1'000'000'000'000;
+constexpr int kMaxDigits = 26;  // in all, before and after the point
 
-std::optional<Decimal> parse_decimal(std::string_view text) {
+// Why a number cannot be a range's end or step ("" when it was not a number at all).
+struct NotDecimal {
+  std::string why;
+};
+
+std::variant<Decimal, NotDecimal> parse_decimal(std::string_view text) {
   Decimal d;
   std::size_t i = 0;
   const bool negative = i < text.size() && text[i] == '-';
   if (negative) ++i;
   const std::size_t digits_start = i;
-  std::int64_t m = 0;
-  bool any = false;
+  Wide m = 0;
+  int digits = 0;
   bool point = false;
   for (; i < text.size(); ++i) {
     const char c = text[i];
@@ -68,29 +76,40 @@ std::optional<Decimal> parse_decimal(std::string_view text) {
       continue;
     }
     if (c < '0' || c > '9') break;
-    if (m >= kMaxMantissa / 10 || (point && d.scale >= kMaxScale)) return std::nullopt;
+    if (point && d.scale >= kMaxScale) {
+      return NotDecimal{"has more than " + std::to_string(kMaxScale) + " digits after the point"};
+    }
+    if (++digits > kMaxDigits) return NotDecimal{"has more than " + std::to_string(kMaxDigits) + " digits"};
     m = m * 10 + (c - '0');
-    any = true;
     if (point) ++d.scale;
   }
-  if (!any || i == digits_start) return std::nullopt;
+  if (digits == 0 || i == digits_start) return NotDecimal{};
   d.mantissa = negative ? -m : m;
   d.unit = std::string(text.substr(i));
   if (!d.unit.empty() && (d.unit.front() == '.' || (d.unit.front() >= '0' && d.unit.front() <= '9'))) {
-    return std::nullopt;
+    return NotDecimal{};
   }
   return d;
 }
 
-std::int64_t pow10(int n) {
-  std::int64_t p = 1;
+Wide pow10(int n) {
+  Wide p = 1;
   for (int i = 0; i < n; ++i) p *= 10;
   return p;
 }
 
+std::string wide_digits(Wide v) {  // Requires: v >= 0
+  std::string out;
+  do {
+    out.insert(out.begin(), static_cast<char>('0' + static_cast<int>(v % 10)));
+    v /= 10;
+  } while (v > 0);
+  return out;
+}
+
 // `mantissa` at `scale` decimals, without trailing zeros: "0.25", "3", "-1.5".
-std::string render_decimal(std::int64_t mantissa, int scale) {
-  std::string digits = std::to_string(mantissa < 0 ? -mantissa : mantissa);
+std::string render_decimal(Wide mantissa, int scale) {
+  std::string digits = wide_digits(mantissa < 0 ? -mantissa : mantissa);
   if (scale > 0) {
     if (digits.size() <= static_cast<std::size_t>(scale)) {
       digits.insert(0, static_cast<std::size_t>(scale) + 1 - digits.size(), '0');
@@ -115,37 +134,54 @@ std::optional<std::variant<std::vector<std::string>, std::string>> parse_range(s
     rest = rest.substr(0, colon);
   }
   const std::string_view hi_text = trim(rest);
-  const auto lo = parse_decimal(lo_text);
-  const auto hi = parse_decimal(hi_text);
-  if (!lo || !hi) return std::nullopt;  // "a..b" that is not numeric: a plain value
   using Result = std::variant<std::vector<std::string>, std::string>;
+  const auto lo_parsed = parse_decimal(lo_text);
+  const auto hi_parsed = parse_decimal(hi_text);
+  const auto* lo = std::get_if<Decimal>(&lo_parsed);
+  const auto* hi = std::get_if<Decimal>(&hi_parsed);
+  // A number too long to count in is a range all the same: say so, never take it as a
+  // plain value.
+  for (const auto& [end_text, parsed] : {std::pair{lo_text, &lo_parsed}, std::pair{hi_text, &hi_parsed}}) {
+    if (const auto* n = std::get_if<NotDecimal>(parsed); n && !n->why.empty()) {
+      return Result{"the range's end " + std::string(end_text) + " " + n->why + ": too long to count in"};
+    }
+  }
+  if (!lo || !hi) return std::nullopt;  // "a..b" that is not numeric: a plain value
   if (lo->unit != hi->unit) {
     return Result{"the range's ends have different units (" + std::string(lo_text) + ", " + std::string(hi_text) + ")"};
   }
   Decimal step{1, 0, lo->unit};
   if (!step_text.empty()) {
-    const auto s = parse_decimal(step_text);
-    if (!s) return Result{"the step " + std::string(step_text) + " is not a number"};
-    if (!s->unit.empty() && s->unit != lo->unit) {
-      return Result{"the step's unit " + s->unit + " is not the range's (" + lo->unit + ")"};
+    const auto parsed = parse_decimal(step_text);
+    if (const auto* n = std::get_if<NotDecimal>(&parsed)) {
+      return Result{"the step " + std::string(step_text) + " " + (n->why.empty() ? "is not a number" : n->why)};
     }
-    step = *s;
+    const Decimal& st = std::get<Decimal>(parsed);
+    if (st.unit.empty() && !lo->unit.empty()) {
+      return Result{"the step " + std::string(step_text) +
+                    " has no unit; write it in the range's: " + std::string(step_text) + lo->unit};
+    }
+    if (st.unit != lo->unit) {
+      return Result{"the step's unit " + st.unit + " is not the range's (" +
+                    (lo->unit.empty() ? std::string("none") : lo->unit) + ")"};
+    }
+    step = st;
   }
   if (step.mantissa <= 0) return Result{"the step must be > 0"};
   const int scale = std::max({lo->scale, hi->scale, step.scale});
-  const std::int64_t a = lo->mantissa * pow10(scale - lo->scale);
-  const std::int64_t b = hi->mantissa * pow10(scale - hi->scale);
-  const std::int64_t s = step.mantissa * pow10(scale - step.scale);
+  const Wide a = lo->mantissa * pow10(scale - lo->scale);
+  const Wide b = hi->mantissa * pow10(scale - hi->scale);
+  const Wide s = step.mantissa * pow10(scale - step.scale);
   if (a > b)
     return Result{"the range runs from " + std::string(lo_text) + " down to " + std::string(hi_text) +
                   "; write it from the smaller value (LO..HI)"};
-  const std::int64_t count = (b - a) / s + 1;
-  if (count > static_cast<std::int64_t>(kMaxVaryValues)) {
-    return Result{"the range has " + std::to_string(count) + " values; at most " + std::to_string(kMaxVaryValues)};
+  const Wide count = (b - a) / s + 1;
+  if (count > static_cast<Wide>(kMaxVaryValues)) {
+    return Result{"the range has " + wide_digits(count) + " values; at most " + std::to_string(kMaxVaryValues)};
   }
   std::vector<std::string> values;
   values.reserve(static_cast<std::size_t>(count));
-  for (std::int64_t k = 0; k < count; ++k) values.push_back(render_decimal(a + k * s, scale) + lo->unit);
+  for (Wide k = 0; k < count; ++k) values.push_back(render_decimal(a + k * s, scale) + lo->unit);
   return Result{std::move(values)};
 }
 
@@ -194,7 +230,9 @@ std::vector<Point> expand_grid(std::span<const Vary> varies) {
     for (const Point& p : points) {
       for (const std::string& value : v.values) {
         Point q = p;
-        q.push_back(config::Override{v.path, value, "--vary " + v.argument});
+        // The origin names this value alone: the whole argument in every point would make
+        // the grid's memory grow with the square of a long value list.
+        q.push_back(config::Override{v.path, value, "--vary " + v.path + "=" + value});
         next.push_back(std::move(q));
       }
     }

@@ -1,5 +1,7 @@
 #include "config/diagnostic.h"
 
+#include "sim/format.h"
+
 namespace config {
 
 std::string format(const Diagnostic& d) {
@@ -8,7 +10,8 @@ std::string format(const Diagnostic& d) {
   out += d.warning ? ": warning: " : ": error: ";
   if (!d.path.empty()) out += d.path + ": ";
   out += d.message;
-  return out;
+  // Names, ids and paths in a message come from inputs: nothing in them reaches a terminal raw.
+  return sim::printable(out);
 }
 
 }  // namespace config

@@ -22,6 +22,7 @@ struct Diagnostic {
 
 // "FILE:LINE:COL: error: PATH: MESSAGE" ("warning:" for a warning), leaving out "PATH: " when the path is empty and
 // "LINE:COL:" when there is no position — the form compilers use, so editors can jump to it.
+// Control characters from the inputs are escaped (sim::printable).
 std::string format(const Diagnostic& d);
 
 }  // namespace config

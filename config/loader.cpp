@@ -11,46 +11,9 @@
 #include "config/detail/load.h"
 #include "config/detail/node_reader.h"
 #include "config/detail/scenario_reader.h"
+#include "config/input_file.h"
 
 namespace config {
-
-namespace {
-
-struct FileCloser {
-  void operator()(std::FILE* f) const { std::fclose(f); }
-};
-
-}  // namespace
-
-namespace detail {
-
-std::optional<std::string> read_whole_file(const std::string& path, std::string& error) {
-  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
-  if (!file) {
-    error = std::error_code(errno, std::generic_category()).message();
-    return std::nullopt;
-  }
-  std::string text;
-  char buffer[1 << 16];
-  std::size_t n = 0;
-  // One byte past the limit tells a file that is too large, without reading the rest (it
-  // may be endless: /dev/zero).
-  while (text.size() <= kMaxScenarioBytes && (n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) {
-    text.append(buffer, std::min(n, kMaxScenarioBytes + 1 - text.size()));
-  }
-  if (std::ferror(file.get())) {
-    // fopen succeeds on a directory; the read is what fails (EISDIR).
-    error = std::error_code(errno, std::generic_category()).message();
-    return std::nullopt;
-  }
-  if (text.size() > kMaxScenarioBytes) {
-    error = "larger than the limit of " + std::to_string(kMaxScenarioBytes >> 20) + " MiB";
-    return std::nullopt;
-  }
-  return text;
-}
-
-}  // namespace detail
 
 namespace {
 
@@ -80,6 +43,7 @@ LoadResult load_scenario(std::string_view yaml_text, const std::string& display_
     result.errors.push_back(Diagnostic{display_name, 0, 0, "", "internal error while loading"});
   }
   // (Not through the sink, which may be full.)
+  result.inputs = sink.inputs();
   std::vector<Diagnostic> internal = std::move(result.errors);
   result.errors = sink.take_sorted();
   result.errors.insert(result.errors.end(), internal.begin(), internal.end());
@@ -97,13 +61,15 @@ LoadResult load_scenario_text(std::string_view yaml_text, const std::string& dis
 
 LoadResult load_scenario_file(const std::string& path) {
   std::string error;
-  const std::optional<std::string> text = detail::read_whole_file(path, error);
+  const std::optional<std::string> text = read_input(path, kMaxScenarioBytes, error);
   if (!text) {
     LoadResult result;
     result.errors.push_back(Diagnostic{path, 0, 0, "", "cannot read the scenario file: " + error});
     return result;
   }
-  return detail::load_scenario(*text, path, std::filesystem::path(path).parent_path());
+  LoadResult result = detail::load_scenario(*text, path, std::filesystem::path(path).parent_path());
+  result.inputs.insert(result.inputs.begin(), path);
+  return result;
 }
 
 }  // namespace config

@@ -40,6 +40,9 @@ inline constexpr std::size_t kMaxKeyLength = 1024;
 // shortest-path searches: (client groups + balancers) x (nodes + links) of the network.
 inline constexpr std::uint64_t kMaxRoutes = 1'000'000;
 inline constexpr std::uint64_t kMaxRoutingWork = 10'000'000;
+// The most rows a run's time series may have (duration / sample_interval, each row kept
+// in memory until the run ends, a few hundred bytes with many listeners).
+inline constexpr std::int64_t kMaxTimeSeriesRows = 1'000'000;
 // The most problems reported for one file; reading stops there, with a last diagnostic
 // saying so.
 inline constexpr std::size_t kMaxDiagnostics = 100;
@@ -48,6 +51,9 @@ struct LoadResult {
   std::optional<model::ScenarioSpec> spec;  // set iff errors is empty
   std::vector<Diagnostic> errors;
   std::vector<Diagnostic> warnings;  // things that can have no effect; the spec is still set
+  // Every file the load read, as opened: the scenario file first, then each trace. An
+  // output must never be one of them (cli/output.h).
+  std::vector<std::string> inputs;
   bool ok() const { return spec.has_value(); }
 };
 

@@ -8,6 +8,7 @@
 #include "config/detail/node_reader.h"
 #include "config/detail/scenario_reader.h"
 #include "config/detail/text.h"
+#include "config/input_file.h"
 #include "config/suggest.h"
 #include "sim/random.h"
 
@@ -207,9 +208,10 @@ std::optional<std::string> canonical_override_path(std::string_view path, std::s
 ScenarioSource ScenarioSource::from_file(const std::string& path) {
   ScenarioSource s;
   s.display_name_ = path;
+  s.file_path_ = path;
   s.base_dir_ = std::filesystem::path(path).parent_path().string();
   std::string error;
-  if (auto text = detail::read_whole_file(path, error)) {
+  if (auto text = read_input(path, kMaxScenarioBytes, error)) {
     s.text_ = std::move(*text);
   } else {
     s.read_error_ = error.empty() ? std::string("unknown error") : error;
@@ -239,6 +241,7 @@ LoadResult ScenarioSource::load(std::span<const Override> overrides) const {
     return true;
   };
   LoadResult result = detail::load_scenario(text_, display_name_, base_dir_, edit);
+  if (!file_path_.empty()) result.inputs.insert(result.inputs.begin(), file_path_);
   // Name the override behind each problem in a value it set (the most specific one).
   for (Diagnostic& d : result.errors) {
     const Override* setter = nullptr;

@@ -28,7 +28,7 @@ namespace config {
 struct Override {
   std::string path;    // "hosts.web.listeners[0].backlog"
   std::string value;   // YAML text
-  std::string origin;  // where the user wrote it, for messages: "--vary hosts.web.os=linux,windows"
+  std::string origin;  // where the user wrote it, for messages: "--vary hosts.web.os=windows"
 };
 
 // The canonical spelling of an override path (the loader's: `a.b[0].c`, no spaces), or
@@ -60,6 +60,7 @@ class ScenarioSource {
   std::string text_;
   std::string read_error_;  // non-empty: the file could not be read
   std::string base_dir_;
+  std::string file_path_;  // the file the text was read from; "" for text
 };
 
 }  // namespace config

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "config/detail/text.h"
+#include "sim/format.h"
 
 namespace config {
 
@@ -79,7 +80,6 @@ std::string suggestion_suffix(std::string_view typed, std::span<const std::strin
 }
 
 std::string quote(std::string_view text, std::size_t max_chars) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out = "\"";
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (i == max_chars) {
@@ -91,9 +91,7 @@ std::string quote(std::string_view text, std::size_t max_chars) {
       out.push_back('\\');
       out.push_back(static_cast<char>(byte));
     } else if (byte < 0x20 || byte >= 0x7f) {
-      out += "\\x";
-      out.push_back(kHex[byte >> 4]);
-      out.push_back(kHex[byte & 0xf]);
+      sim::append_hex_escape(out, byte);
     } else {
       out.push_back(static_cast<char>(byte));
     }

@@ -1,7 +1,6 @@
 #include "config/trace_reader.h"
 
 #include <pcap/pcap.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -11,6 +10,7 @@
 #include <memory>
 #include <system_error>
 
+#include "config/input_file.h"
 #include "config/suggest.h"
 #include "config/units.h"
 #include "sim/format.h"
@@ -21,14 +21,16 @@ namespace {
 
 constexpr std::size_t kMaxIdsListed = 50;
 
-struct FileCloser {
-  void operator()(std::FILE* f) const { std::fclose(f); }
-};
-using File = std::unique_ptr<std::FILE, FileCloser>;
+using File = FileHandle;
+
+File open_readable(const std::string& path, std::string& error) {
+  std::optional<InputFile> in = open_input(path, kMaxTraceBytes, error);
+  return in ? std::move(in->file) : nullptr;
+}
 
 std::string errno_text(int error) { return std::error_code(error, std::generic_category()).message(); }
 
-std::string too_large() { return "larger than the limit of " + std::to_string(kMaxTraceBytes >> 30) + " GiB"; }
+std::string too_large() { return "larger than the limit of " + byte_limit_text(kMaxTraceBytes); }
 
 // `ns` nanoseconds since the start, multiplied by `scale`; nullopt past the last instant.
 // Requires: ns >= 0, scale > 0.
@@ -92,10 +94,14 @@ class CsvTraceParser {
  private:
   void problem(int column, std::string message);
   std::optional<std::int64_t> read_time(const CsvField& f);
+  // "got \"...\"" for the file's first problem, cut short; later ones quote nothing, so
+  // that a file that is no trace at all (a password file) is not printed line by line.
+  std::string got(std::string_view text);
 
   CsvTraceOptions options_;
   TraceRead out_;
   int line_ = 0;
+  bool quoted_ = false;
   bool stopped_ = false;
   std::int64_t previous_ns_ = 0;  // the latest time so far (unscaled)
   std::string previous_text_;     // as written, for messages; empty before the first time
@@ -168,64 +174,36 @@ bool CsvTraceParser::line(std::string_view text, bool overlong) {
   return true;
 }
 
+std::string CsvTraceParser::got(std::string_view text) {
+  if (quoted_) return "got something else (a file's text is quoted once, in its first problem)";
+  quoted_ = true;
+  return "got " + quote(text);
+}
+
 std::optional<std::int64_t> CsvTraceParser::read_time(const CsvField& f) {
-  const std::string shown = quote(f.text);
   if (f.text.empty()) {
     problem(f.column, "expected a time in seconds such as 1.25, got nothing");
     return std::nullopt;
   }
   if (names_non_finite(f.text)) {
-    problem(f.column, "expected a finite time in seconds, got " + shown);
+    problem(f.column, "expected a finite time in seconds, " + got(f.text));
     return std::nullopt;
   }
   if (f.text.front() == '-' && is_plain_decimal(f.text.substr(1))) {
-    problem(f.column, "expected a time >= 0 (seconds since the run's start), got " + shown);
+    problem(f.column, "expected a time >= 0 (seconds since the run's start), " + got(f.text));
     return std::nullopt;
   }
   if (!is_plain_decimal(f.text)) {
-    problem(f.column, "expected a time in seconds such as 1.25 (a plain decimal: no sign, no exponent), got " + shown);
+    problem(f.column,
+            "expected a time in seconds such as 1.25 (a plain decimal: no sign, no exponent), " + got(f.text));
     return std::nullopt;
   }
   const ParseResult<sim::Duration> d = parse_duration(std::string(f.text) + "s");
   if (!d.ok() || d.value->is_infinite()) {
-    problem(f.column, "time " + shown + " is too large: the largest is 9223372036.854775806 seconds");
+    problem(f.column, "time " + quote(f.text) + " is too large: the largest is 9223372036.854775806 seconds");
     return std::nullopt;
   }
   return d.value->ns();
-}
-
-// Opens `path` for reading and makes sure it can be read (fopen alone accepts a directory)
-// and read to its end: a regular file of at most kMaxTraceBytes. A device or a pipe may
-// never end (/dev/zero) or never answer (a FIFO nobody writes to).
-File open_readable(const std::string& path, std::string& error) {
-  File f(std::fopen(path.c_str(), "rb"));
-  if (!f) {
-    error = errno_text(errno);
-    return nullptr;
-  }
-  struct stat st {};
-  if (::fstat(::fileno(f.get()), &st) != 0) {
-    error = errno_text(errno);
-    return nullptr;
-  }
-  if (S_ISDIR(st.st_mode)) {
-    error = errno_text(EISDIR);
-    return nullptr;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    error = "not a regular file (a trace is read to its end, and a device or a pipe may have none)";
-    return nullptr;
-  }
-  if (static_cast<std::uint64_t>(st.st_size) > kMaxTraceBytes) {
-    error = too_large();
-    return nullptr;
-  }
-  if (std::fgetc(f.get()) == EOF && std::ferror(f.get())) {
-    error = errno_text(errno);
-    return nullptr;
-  }
-  std::rewind(f.get());
-  return f;
 }
 
 std::string link_type_name(pcap_t* capture) {
@@ -340,6 +318,15 @@ TraceRead read_pcap_trace(const std::string& path, const PcapTraceOptions& optio
     // With nanosecond precision tv_usec holds nanoseconds.
     const std::int64_t s = header->ts.tv_sec;
     const std::int64_t ns = header->ts.tv_usec;
+    if (ns < 0 || ns >= 1'000'000'000) {
+      // A malformed record (a microsecond field of 0xFFFFFFFF): never replayed as some
+      // other instant.
+      out.problems.push_back({0, 0,
+                              "packet " + std::to_string(out.packets) +
+                                  ": the fraction of a second in its timestamp is out of range (" + std::to_string(ns) +
+                                  " ns, at most 999999999): a malformed record"});
+      break;
+    }
     if (out.packets == 1) {
       first_s = s;
       first_ns = ns;

@@ -70,10 +70,11 @@ void Clients::Group::handle(sim::Engine& engine, std::uint64_t arg) {
     return;
   }
   // Every connect() of this instant is made before any segment is delivered, as when many
-  // clients send at once.
+  // clients send at once; but not past the in-flight limit, which stops the run after this
+  // event (a burst of 10^9 at one instant would otherwise hold them all at once).
   const sim::Time now = engine.now();
   owner->arrive(*this);
-  while (next_arrival && *next_arrival == now) {
+  while (next_arrival && *next_arrival == now && !owner->pool_.limit_hit()) {
     owner->arrive(*this);
     next_arrival = arrivals.next(arrival_rng);
   }

@@ -19,6 +19,7 @@ std::string_view cut_short_name(CutShort c) {
     case CutShort::kMaxEvents: return "max_events";
     case CutShort::kMaxInflight: return "max_inflight";
     case CutShort::kInterrupted: return "interrupted";
+    case CutShort::kStalled: return "stalled";
   }
   return "?";
 }

@@ -112,6 +112,7 @@ enum class CutShort : std::uint8_t {
   kMaxEvents,    // the event budget was used up
   kMaxInflight,  // more connections were in flight at once than allowed
   kInterrupted,  // the user asked it to stop (SIGINT, SIGTERM)
+  kStalled,      // the clock stopped: RunControl::max_events_at_one_instant events at one instant
 };
 std::string_view cut_short_name(CutShort c);
 

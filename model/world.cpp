@@ -184,6 +184,8 @@ RunResults run_scenario(const ScenarioSpec& spec, const RunControl& control) {
   // checked between events without a test in the loop itself. Where a slice ends never
   // changes the run: every slice runs the same events in the same order.
   CutShort cut = CutShort::kNo;
+  sim::Time clock_at = engine.now();
+  std::uint64_t events_when_clock_moved = engine.events_processed();
   for (;;) {
     const std::uint64_t done = engine.events_processed();
     engine.set_event_limit(std::min(control.max_events, done + RunControl::kPollEvents));
@@ -199,6 +201,13 @@ RunResults run_scenario(const ScenarioSpec& spec, const RunControl& control) {
     }
     if (control.interrupted && control.interrupted()) {
       cut = CutShort::kInterrupted;
+      break;
+    }
+    if (engine.now() != clock_at) {
+      clock_at = engine.now();
+      events_when_clock_moved = engine.events_processed();
+    } else if (engine.events_processed() - events_when_clock_moved >= control.max_events_at_one_instant) {
+      cut = CutShort::kStalled;
       break;
     }
   }

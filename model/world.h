@@ -92,6 +92,12 @@ struct RunControl {
   bool (*interrupted)() = nullptr;
   // Sees every step of the run (World::set_observer); nullptr: nobody.
   TraceObserver* observer = nullptr;
+  // A run whose clock has not moved for this many events is going nowhere (a closed
+  // population with no think, service or network time loops at one instant for ever): it
+  // stops, kStalled. Checked every kPollEvents events, so it may run up to kPollEvents
+  // more. The default is far beyond what the in-flight limit lets an instant hold.
+  std::uint64_t max_events_at_one_instant = kDefaultMaxEventsAtOneInstant;
+  static constexpr std::uint64_t kDefaultMaxEventsAtOneInstant = 100'000'000;
   static constexpr std::uint64_t kPollEvents = 1 << 16;
 };
 

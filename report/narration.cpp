@@ -314,8 +314,7 @@ class Narrator final : public model::TraceObserver {
       s += "the run ended at t=" + sim::format_seconds(end) + " s; " + num(steps_) +
            (steps_ == 1 ? " step shown" : " steps shown");
     }
-    s += "\n";
-    out_ << s;
+    out_ << sim::printable(s) << "\n";
   }
 
   std::uint64_t steps() const { return steps_; }
@@ -350,8 +349,8 @@ class Narrator final : public model::TraceObserver {
     line.append(actor_name.size() < actor_width_ ? actor_width_ - actor_name.size() : 0, ' ');
     line += "  ";
     line += text;
-    line += "\n";
-    out_ << line;
+    // Names come from the scenario: no control character of theirs reaches the terminal.
+    out_ << sim::printable(line) << "\n";
   }
 
   std::string attempt_id(const TraceEvent& e) const { return clients_[e.client].name + "#" + num(e.attempt); }
@@ -712,7 +711,11 @@ NarrationReport narrate_run(const model::ScenarioSpec& spec, const NarrationOpti
   narration.narrate_listens();
   model::RunControl control;
   control.observer = &narration;
-  return narration.finish(model::run_scenario(spec, control));
+  control.interrupted = options.interrupted;
+  const model::RunResults results = model::run_scenario(spec, control);
+  NarrationReport report = narration.finish(results);
+  report.cut_short = results.cut_short;
+  return report;
 }
 
 }  // namespace report

@@ -34,6 +34,8 @@ struct NarrationFilter {
 struct NarrationOptions {
   NarrationFilter filter;
   std::uint64_t limit = 200;  // lines to print before the summary; 0 prints every line
+  // Polled as model::RunControl polls it; true stops the run (NarrationReport::interrupted).
+  bool (*interrupted)() = nullptr;
 };
 
 struct NarrationReport {
@@ -45,6 +47,9 @@ struct NarrationReport {
   std::string error;
   // The run's own RunResults::internal_error (the engine broke an invariant).
   std::string internal_error;
+  // Why the run stopped early (options.interrupted, a stalled clock), if it did; the
+  // narration covers it up to then.
+  model::CutShort cut_short = model::CutShort::kNo;
 };
 
 // Runs `spec` with model::run_scenario, this narration watching, and writes it to `out`: at

@@ -17,6 +17,13 @@
 
 namespace sim {
 
+// `text` with every control character escaped as \xNN (C0, DEL, C1, and any byte that is
+// not part of valid UTF-8), and nothing else changed: text from an input (a name, an id, a
+// path) that reaches a terminal can never move the cursor, set a title or ring the bell.
+std::string printable(std::string_view text);
+// Appends `byte` as \xNN (lower-case hex): how printable() and config::quote() show a byte.
+void append_hex_escape(std::string& out, unsigned char byte);
+
 // Shortest round-trip text of `v` ("0.1", "3", "1e-07", "inf", "nan"). Negative zero
 // prints as "0" so that a sign nobody can observe never makes two outputs differ.
 inline void append_number(std::string& out, double v) {

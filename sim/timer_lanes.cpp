@@ -22,11 +22,33 @@ void TimerLanes::set(EventHandler& target, Duration delay, Time at, std::uint64_
     engine_.schedule_at(at, target, arg);
     return;
   }
+  lane->drop_stale();
   lane->due.emplace_back(at, arg);
   if (!lane->armed) {  // it was empty
     lane->armed = true;
     engine_.schedule_at(at, *lane);
   }
+}
+
+std::size_t TimerLanes::queued() const {
+  std::size_t n = 0;
+  for (const auto& l : lanes_) n += l->due.size();
+  return n;
+}
+
+// The entries that can only do nothing go, so that a lane holds about what is live: a
+// long delay (connect_timeout: 1h) would otherwise keep every cancelled timer of the hour.
+// The last entry stays whatever it is: whether the lane is empty, and the due time a new
+// entry is compared with, are then the same as if nothing had been dropped, and so is
+// every event the lane schedules (a stale entry, run, does nothing).
+void TimerLanes::Lane::drop_stale() {
+  while (due.size() > 1 && filter->stale(due.front().second)) due.pop_front();
+  if (due.size() < compact_at) return;
+  const auto last = due.back();
+  due.pop_back();
+  std::erase_if(due, [&](const std::pair<Time, std::uint64_t>& e) { return filter->stale(e.second); });
+  due.push_back(last);
+  compact_at = 2 * due.size() + kCompactSlack;
 }
 
 // Runs every entry now due. The lane stays armed meanwhile, so that the timers those

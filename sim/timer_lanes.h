@@ -9,7 +9,9 @@
 // up, as a kernel's timer wheel runs a tick's timers together.
 //
 // What an entry's `arg` means is the caller's; a StaleFilter says which entries belong to
-// something gone for good, so that a lane drops them unrun instead of keeping them queued.
+// something gone for good, so that a lane drops them unrun instead of keeping them queued:
+// a lane's memory is bounded by about twice its live entries, however far ahead its
+// delay, and dropping never changes which events run or when.
 #pragma once
 
 #include <cstddef>
@@ -38,6 +40,8 @@ class TimerLanes {
   // Beyond this many lanes (looked up one by one), timers go to the heap: a caller with
   // many distinct delays gains nothing from lanes.
   static constexpr std::size_t kMaxLanes = 64;
+  // A lane holds at most about twice its live entries plus this many.
+  static constexpr std::size_t kCompactSlack = 64;
 
   // `engine` and `filter` must outlive the lanes.
   TimerLanes(Engine& engine, const StaleFilter& filter) : engine_(engine), filter_(filter) {}
@@ -49,6 +53,9 @@ class TimerLanes {
   // arrive out of order anyway, it goes to the engine's heap: never wrong, only slower.
   void set(EventHandler& target, Duration delay, Time at, std::uint64_t arg);
 
+  // Entries held in all lanes (live and not yet dropped stale ones).
+  std::size_t queued() const;
+
  private:
   struct Lane final : EventHandler {
     const StaleFilter* filter = nullptr;
@@ -56,7 +63,11 @@ class TimerLanes {
     Duration delay;
     std::deque<std::pair<Time, std::uint64_t>> due;  // (due, arg), non-decreasing
     bool armed = false;
+    // When `due` reaches this size, every stale entry in it is dropped (amortised O(1) per
+    // set: the next sweep waits until the lane has doubled).
+    std::size_t compact_at = kCompactSlack;
     void handle(Engine& engine, std::uint64_t) override;
+    void drop_stale();
   };
 
   Engine& engine_;

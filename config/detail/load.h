@@ -18,9 +18,6 @@
 
 namespace config::detail {
 
-// The whole file, or nullopt with the reason it cannot be read in `error`.
-std::optional<std::string> read_whole_file(const std::string& path, std::string& error);
-
 // Changes a parsed tree before it is read. Returns false (after reporting to the sink) to
 // stop the load: the tree is then not read at all.
 using TreeEdit = std::function<bool(YAML::Node& root, DiagnosticSink& sink)>;

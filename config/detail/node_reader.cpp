@@ -1,8 +1,10 @@
 #include "config/detail/node_reader.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <system_error>
 
@@ -94,6 +96,23 @@ std::optional<T> read_integral(DiagnosticSink& sink, const Field& f, T min, T ma
   }
   return value;
 }
+
+namespace {
+
+// Why a number parse_number_text read as infinite is not a finite number: it names a
+// non-finite value, or it is beyond what a double holds (too large, or too close to 0).
+std::string non_finite_reason(std::string_view text) {
+  const std::string copy(text);
+  errno = 0;
+  const double v = std::strtod(copy.c_str(), nullptr);
+  if (errno == ERANGE && std::fabs(v) < 1.0) {
+    return "too close to 0 for a double (it underflows; the smallest is about 4.9e-324): write 0 if that is meant";
+  }
+  if (errno == ERANGE) return "too large for a double (the largest is about 1.8e308)";
+  return "a finite number is needed";
+}
+
+}  // namespace
 
 std::optional<double> parse_number_text(std::string_view text) {
   if (!text.empty() && text.front() == '+') text.remove_prefix(1);
@@ -339,7 +358,7 @@ std::optional<double> read_number(DiagnosticSink& sink, const Field& f, NumberRa
     return std::nullopt;
   }
   if (!std::isfinite(*v)) {
-    sink.error(f.mark, f.path, expected + " (finite), got " + shown(text));
+    sink.error(f.mark, f.path, expected + ", got " + shown(text) + ": " + non_finite_reason(text));
     return std::nullopt;
   }
   if (!range.contains(*v)) {

@@ -44,6 +44,9 @@ class DiagnosticSink {
   void warning(const YAML::Mark& mark, std::string path, std::string message);
   std::size_t count() const { return diagnostics_.size() + (stopped_ ? 1 : 0); }
   const std::string& file() const { return file_; }
+  // A file the scenario names was read (a trace): LoadResult::inputs lists it.
+  void note_input(std::string path) { inputs_.push_back(std::move(path)); }
+  const std::vector<std::string>& inputs() const { return inputs_; }
   // The diagnostics in file order (line, then column; ties in the order reported), and
   // last, when reading stopped at the limit, one without position that says so.
   std::vector<Diagnostic> take_sorted();
@@ -58,6 +61,7 @@ class DiagnosticSink {
   std::vector<Diagnostic> diagnostics_;
   std::vector<std::pair<int, int>> order_;  // parallel: the (line, column) each is listed at
   std::vector<Diagnostic> warnings_;
+  std::vector<std::string> inputs_;
 };
 
 // A node together with where to point at it and how to name it.

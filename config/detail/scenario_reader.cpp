@@ -1,4 +1,5 @@
 #include "config/detail/scenario_reader.h"
+#include "config/loader.h"
 
 #include <algorithm>
 #include <string>
@@ -50,6 +51,14 @@ void read_run(ScenarioDraft& draft, MapReader& top, std::string_view default_nam
         sink.error(f->mark, f->path,
                    "sample_interval (" + sim::format_duration(*interval) + ") must not exceed duration (" +
                        sim::format_duration(*draft.duration) + ")");
+      } else if (draft.duration && draft.duration->ns() / interval->ns() >= kMaxTimeSeriesRows) {
+        // Every row is kept until the run ends: the limit bounds the time series' memory.
+        const std::int64_t smallest = (draft.duration->ns() + kMaxTimeSeriesRows - 1) / kMaxTimeSeriesRows;
+        sink.error(f->mark, f->path,
+                   "sample_interval " + sim::format_duration(*interval) + " over duration " +
+                       sim::format_duration(*draft.duration) + " makes more than " +
+                       std::to_string(kMaxTimeSeriesRows) + " rows of time series (the limit); use at least " +
+                       sim::format_duration(sim::Duration::from_ns(smallest)));
       }
     }
   }

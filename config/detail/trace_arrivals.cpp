@@ -70,6 +70,7 @@ std::optional<model::ArrivalSpec> read_trace_arrivals(ScenarioDraft& draft, MapR
   const std::string path = (name.is_absolute() || draft.base_dir.empty() ? name : draft.base_dir / name).string();
   TraceRead trace = csv ? read_csv_trace(path, CsvTraceOptions{id, time_scale})
                         : read_pcap_trace(path, PcapTraceOptions{static_cast<int>(port.value_or(0)), time_scale});
+  sink.note_input(path);
   if (trace.unreadable) {
     sink.error(file_field.mark, file_field.path,
                "cannot read the trace " + quote_path(path) + ": " + *trace.unreadable);
@@ -93,7 +94,11 @@ std::optional<model::ArrivalSpec> read_trace_arrivals(ScenarioDraft& draft, MapR
       if (!match.empty()) {
         message += "; did you mean " + quote(match) + "?";
       } else {
-        message += ids.empty() ? " (no line has an id)" : " (ids in the file: " + join(ids) + ")";
+        // Ids are the file's text: each cut short, and the list too.
+        std::vector<std::string> quoted;
+        for (const std::string_view i : ids) quoted.push_back(quote(i));
+        const std::vector<std::string_view> shown_ids(quoted.begin(), quoted.end());
+        message += ids.empty() ? " (no line has an id)" : " (ids in the file: " + join_some(shown_ids, 10) + ")";
       }
       sink.error(idf.mark, idf.path, message);
     } else {

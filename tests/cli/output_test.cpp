@@ -1,4 +1,5 @@
 #include "cli/output.h"
+#include "cli/output_files.h"
 
 #include <filesystem>
 #include <fstream>
@@ -48,22 +49,115 @@ TEST_CASE("the JSON document carries the keys the README promises", "[output]") 
   for (const char* key : {"mean", "max", "full_fraction"}) CHECK(lj["accept_queue"].contains(key));
 }
 
-TEST_CASE("files are written whole or not at all", "[output]") {
+namespace {
+
+int files_in(const std::filesystem::path& dir) {
+  int n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir)) ++n;
+  return n;
+}
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+}  // namespace
+
+TEST_CASE("output files are written whole or not at all", "[output]") {
   const auto dir = std::filesystem::path(SYNSTORM_BINARY_DIR) / "output_test";
+  std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const auto path = (dir / "out.txt").string();
   SECTION("a complete write replaces the file and leaves no temporary behind") {
-    CHECK(cli::write_file_atomically(path, [](std::ostream& o) { o << "hello\n"; }).empty());
-    std::ifstream in(path);
-    std::string s((std::istreambuf_iterator<char>(in)), {});
-    CHECK(s == "hello\n");
-    int files = 0;
-    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir)) ++files;
-    CHECK(files == 1);
+    {
+      std::ofstream(path) << "old\n";
+      cli::OutputFiles out;
+      out.add("--json", path);
+      REQUIRE(out.prepare({}).empty());
+      CHECK(out.write("--json", [](std::ostream& o) { o << "hello\n"; }).empty());
+      CHECK(slurp(path) == "old\n");  // not before commit
+      CHECK(out.commit().empty());
+    }
+    CHECK(slurp(path) == "hello\n");
+    CHECK(files_in(dir) == 1);
   }
-  SECTION("an unwritable destination reports an error and creates nothing") {
-    const auto bad = (dir / "missing-dir" / "out.txt").string();
-    CHECK_FALSE(cli::write_file_atomically(bad, [](std::ostream& o) { o << "x"; }).empty());
-    CHECK_FALSE(std::filesystem::exists(bad));
+  SECTION("outputs given up before commit leave nothing behind") {
+    {
+      cli::OutputFiles out;
+      out.add("--json", path);
+      out.add("--timeseries", (dir / "ts.csv").string());
+      REQUIRE(out.prepare({}).empty());
+      CHECK(files_in(dir) == 2);  // the two temporaries
+      CHECK(out.write("--json", [](std::ostream& o) { o << "x"; }).empty());
+    }
+    CHECK(files_in(dir) == 0);
+  }
+  SECTION("a directory that does not exist is reported by prepare, and nothing is created") {
+    cli::OutputFiles out;
+    out.add("--json", (dir / "missing-dir" / "out.txt").string());
+    CHECK_THAT(out.prepare({}), Catch::Contains("cannot create a file in") && Catch::Contains("No such file"));
+    CHECK(files_in(dir) == 0);
+  }
+  SECTION("an existing path that is not a regular file is refused, never replaced") {
+    cli::OutputFiles out;
+    out.add("--json", "/dev/null");
+    out.add("--timeseries", dir.string());
+    const std::string problems = out.prepare({});
+    CHECK_THAT(problems, Catch::Contains("--json /dev/null: exists and is a character device"));
+    CHECK_THAT(problems, Catch::Contains("is a directory"));
+    CHECK(std::filesystem::is_character_file("/dev/null"));
+  }
+  SECTION("two outputs naming the same file are refused, however they are spelled") {
+    cli::OutputFiles out;
+    out.add("--json", path);
+    out.add("--timeseries", (dir / "." / "out.txt").string());
+    CHECK_THAT(out.prepare({}), Catch::Contains("the same file as --json"));
+    CHECK(files_in(dir) == 0);
+  }
+  SECTION("standard output twice is refused") {
+    cli::OutputFiles out;
+    out.add("--out", "-");
+    out.add("--json", "-");
+    CHECK(out.any_to_stdout());
+    CHECK_THAT(out.prepare({}), Catch::Contains("--json -: the same file as --out -"));
+  }
+  SECTION("an output that is an input is refused, also through a hard link") {
+    std::ofstream(path) << "scenario\n";
+    std::filesystem::create_hard_link(path, dir / "link.yaml");
+    cli::OutputFiles out;
+    out.add("--json", (dir / "link.yaml").string());
+    CHECK_THAT(out.prepare({path}), Catch::Contains("the same file as the input"));
+    CHECK(slurp(path) == "scenario\n");
+  }
+  SECTION("a symbolic link is followed: its target is replaced and the link stays") {
+    std::ofstream(dir / "target.txt") << "old\n";
+    std::filesystem::create_symlink("target.txt", dir / "link.txt");
+    {
+      cli::OutputFiles out;
+      out.add("--json", (dir / "link.txt").string());
+      REQUIRE(out.prepare({}).empty());
+      CHECK(out.write("--json", [](std::ostream& o) { o << "new\n"; }).empty());
+      CHECK(out.commit().empty());
+    }
+    CHECK(std::filesystem::is_symlink(dir / "link.txt"));
+    CHECK(slurp(dir / "target.txt") == "new\n");
+  }
+  SECTION("a planted file at a temporary's name is never written through") {
+    // The temporary's name is random and created exclusively: whatever else is in the
+    // directory stays as it was.
+    std::ofstream(dir / "victim") << "keep\n";
+    for (const char* name : {"out.txt.tmp.1", ".out.txt.synstorm-XXXXXX"}) {
+      std::filesystem::create_symlink("victim", dir / name);
+    }
+    {
+      cli::OutputFiles out;
+      out.add("--json", path);
+      REQUIRE(out.prepare({}).empty());
+      CHECK(out.write("--json", [](std::ostream& o) { o << "result\n"; }).empty());
+      CHECK(out.commit().empty());
+    }
+    CHECK(slurp(dir / "victim") == "keep\n");
+    CHECK(slurp(path) == "result\n");
   }
 }

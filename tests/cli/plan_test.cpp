@@ -203,6 +203,6 @@ TEST_CASE("plan with --maximize finds the largest rate, and reports none when no
     o.vary = "hosts.server.listeners[0].backlog=1,x";
     const Plan p = plan(o);
     CHECK(p.exit_code == 2);
-    CHECK_THAT(p.err, Catch::Contains("set by --vary hosts.server.listeners[0].backlog=1,x"));
+    CHECK_THAT(p.err, Catch::Contains("set by --vary hosts.server.listeners[0].backlog=x"));
   }
 }

@@ -15,8 +15,10 @@
 #include <boost/math/distributions/chi_squared.hpp>
 #include <boost/math/distributions/students_t.hpp>
 
+#include "cli/commands.h"
 #include "cli/metrics.h"
 #include "cli/ranks.h"
+#include "cli/study.h"
 #include "cli/sweep.h"
 #include "cli/vary.h"
 #include "model/results.h"
@@ -135,7 +137,6 @@ TEST_CASE("vary arguments take lists, ranges with units, and exact decimal steps
   }
   SECTION("ranges carry the unit written after the numbers") {
     CHECK(vary_of(cli::parse_vary("c.arrivals.rate=1000/s..2000/s:500/s")).values == V{"1000/s", "1500/s", "2000/s"});
-    CHECK(vary_of(cli::parse_vary("c.arrivals.rate=1000/s..2000/s:500")).values == V{"1000/s", "1500/s", "2000/s"});
     CHECK(vary_of(cli::parse_vary("s.mean=5ms..15ms:5ms")).values == V{"5ms", "10ms", "15ms"});
   }
   SECTION("decimal steps are exact") {
@@ -152,6 +153,45 @@ TEST_CASE("vary arguments take lists, ranges with units, and exact decimal steps
     CHECK_THAT(error_of(cli::parse_vary("x=1..10000000")), Catch::Contains("at most"));
     CHECK_THAT(error_of(cli::parse_vary("a..b=1")), Catch::StartsWith("--vary a..b=1: "));
   }
+  SECTION("a step without the range's unit is refused, not guessed") {
+    CHECK_THAT(error_of(cli::parse_vary("c.arrivals.rate=6000/s..12000/s:2000")),
+               Catch::Contains("the step 2000 has no unit; write it in the range's: 2000/s"));
+    CHECK_THAT(error_of(cli::parse_vary("x=1..3:1ms")),
+               Catch::Contains("the step's unit ms is not the range's (none)"));
+  }
+  SECTION("ranges of 64-bit seeds count exactly") {
+    CHECK(vary_of(cli::parse_vary("seed=18446744073709551613..18446744073709551615")).values ==
+          V{"18446744073709551613", "18446744073709551614", "18446744073709551615"});
+  }
+  SECTION("numbers too long to count in say so, and are never taken as plain values") {
+    CHECK_THAT(error_of(cli::parse_vary("seed=1..123456789012345678901234567")),
+               Catch::Contains("has more than 26 digits: too long to count in"));
+    CHECK_THAT(error_of(cli::parse_vary("x=1..2:0.0000001")), Catch::Contains("more than 6 digits after the point"));
+    CHECK_THAT(error_of(cli::parse_vary("x=1..2:" + std::string(40, '1'))),
+               Catch::Contains("the step " + std::string(40, '1') + " has more than 26 digits"));
+  }
+}
+
+TEST_CASE("overlapping --vary paths are found", "[sweep][vary]") {
+  CHECK(cli::paths_overlap("a.b", "a.b"));
+  CHECK(cli::paths_overlap("a.b", "a.b.c"));
+  CHECK(cli::paths_overlap("a.b[0].c", "a.b"));
+  CHECK(cli::paths_overlap("a.b", "a.b[1]"));
+  CHECK_FALSE(cli::paths_overlap("a.b", "a.bc"));
+  CHECK_FALSE(cli::paths_overlap("a.b.c", "a.b.d"));
+}
+
+TEST_CASE("unsigned flags are read strictly, with the real reason", "[cli][arguments]") {
+  const std::uint64_t max = UINT64_MAX;
+  CHECK(cli::unsigned_problem("0", 0, max).empty());
+  CHECK(cli::unsigned_problem("18446744073709551615", 0, max).empty());
+  CHECK_THAT(cli::unsigned_problem("-1", 0, max), Catch::Contains("got \"-1\""));
+  CHECK_THAT(cli::unsigned_problem("18446744073709551616", 0, max), Catch::Contains("which is larger"));
+  CHECK_THAT(cli::unsigned_problem("-18446744073709551615", 0, max), Catch::Contains("expected an integer in [0, "));
+  CHECK_THAT(cli::unsigned_problem("1e3", 0, max), Catch::Contains("expected an integer"));
+  CHECK_THAT(cli::unsigned_problem("+5", 0, max), Catch::Contains("expected an integer"));
+  CHECK_THAT(cli::unsigned_problem("0", 1, 1024), Catch::Contains("in [1, 1024], got 0"));
+  CHECK_THAT(cli::unsigned_problem("1025", 1, 1024), Catch::Contains("which is larger"));
 }
 
 TEST_CASE("a grid is the nested loops of the --vary arguments in order", "[sweep][vary]") {
@@ -162,7 +202,7 @@ TEST_CASE("a grid is the nested loops of the --vary arguments in order", "[sweep
   CHECK(cli::describe_point(grid[0]) == "a=1, b=x");
   CHECK(cli::describe_point(grid[1]) == "a=1, b=y");
   CHECK(cli::describe_point(grid[3]) == "a=2, b=x");
-  CHECK(grid[5][0].origin == "--vary a=1,2");
+  CHECK(grid[5][0].origin == "--vary a=2");
   CHECK(cli::expand_grid({}).size() == 1);
 }
 
@@ -222,7 +262,7 @@ TEST_CASE("a bad --vary is an exit-2 error naming it, and nothing is written", "
     const auto r = sweep(file, {"hosts.server.listeners[0].backlog=8,abc"}, 2, 1, "bad");
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.err, Catch::Contains("bad-vary.yaml:9:31: error: hosts.server.listeners[0].backlog:") &&
-                          Catch::Contains("(set by --vary hosts.server.listeners[0].backlog=8,abc)") &&
+                          Catch::Contains("(set by --vary hosts.server.listeners[0].backlog=abc)") &&
                           Catch::Contains("1 of 2 points cannot be loaded"));
   }
   SECTION("a bad path") {

@@ -268,9 +268,8 @@ TEST_CASE("durations in the file take every unit and convert exactly", "[loader]
       {"0.1s", 100'000'000},
       {"\"2.5ms\"", 2'500'000},
   }));
-  const model::ScenarioSpec s =
-      load_ok(std::string("duration: ") + text +
-              "\nsample_interval: 1ns\nhosts: {w: {listeners: [{port: 1, backlog: 1, workers: 0}]}}");
+  const model::ScenarioSpec s = load_ok(std::string("duration: ") + text + "\nsample_interval: " + text +
+                                        "\nhosts: {w: {listeners: [{port: 1, backlog: 1, workers: 0}]}}");
   CHECK(s.duration.ns() == ns);
 }
 

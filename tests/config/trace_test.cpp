@@ -401,6 +401,49 @@ TEST_CASE("capture problems name the capture and give libpcap's message", "[trac
   }
 }
 
+TEST_CASE("a capture record whose fraction of a second is out of range is malformed", "[trace][pcap]") {
+  // The record header's second field counts microseconds (or nanoseconds) within the
+  // second: 0xFFFFFFFF is no instant, and is never replayed as 0.999999 s.
+  const bool nanoseconds = GENERATE(true, false);
+  const fs::path file = scratch() / (nanoseconds ? "bad-fraction-ns.pcap" : "bad-fraction-us.pcap");
+  {
+    capture_test::CaptureWriter w(file.string(), nanoseconds);
+    w.write(kEpoch, capture_test::tcp_frame(capture_test::Segment{}));
+    w.write(kEpoch + 1000, capture_test::tcp_frame(capture_test::Segment{}));
+  }
+  std::string bytes;
+  {
+    std::ifstream in(file, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  // The second record's header: after the 24-byte file header and the first record
+  // (16-byte header + frame); its fraction field is at offset 4, in the writer's byte order.
+  const std::size_t first_frame = capture_test::tcp_frame(capture_test::Segment{}).size();
+  const std::size_t at = 24 + 16 + first_frame + 4;
+  REQUIRE(bytes.size() > at + 4);
+  for (int k = 0; k < 4; ++k) bytes[at + static_cast<std::size_t>(k)] = '\xff';
+  write_file(file, bytes);
+  const TraceRead r = config::read_pcap_trace(file.string(), {80, 1.0});
+  REQUIRE(r.problems.size() == 1);
+  CHECK_THAT(r.problems[0].message, Catch::StartsWith("packet 2: the fraction of a second in its timestamp is out of "
+                                                      "range") &&
+                                        Catch::Contains("a malformed record"));
+}
+
+TEST_CASE("a file that is no trace at all is quoted once, not line by line", "[trace]") {
+  // A scenario may name any readable file as a trace (../../etc/shadow): its problems must
+  // not print the file.
+  std::string text;
+  for (int i = 0; i < 30; ++i) text += "secret" + std::to_string(i) + ":x:$6$salt$hash:19000:0:99999:7:::\n";
+  const TraceRead r = parse_csv_trace(text, {});
+  REQUIRE(r.problems.size() >= 20);
+  int quoted = 0;
+  for (const auto& p : r.problems) quoted += p.message.find("secret") != std::string::npos ? 1 : 0;
+  CHECK(quoted == 1);
+  CHECK(r.problems[0].message.size() < 200);  // the one quote is cut short
+  CHECK_THAT(r.problems[1].message, Catch::Contains("got something else"));
+}
+
 TEST_CASE("replaying a capture: one attempt per SYN before the run's end", "[trace][pcap][loader]") {
   const fs::path dir = scratch() / "pcap-scenario";
   fs::create_directories(dir);
