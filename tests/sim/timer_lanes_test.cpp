@@ -124,13 +124,14 @@ TEST_CASE("cancelled timers behind a far-away head do not accumulate", "[timer_l
   }
   CHECK(most <= 2 * 2 + TimerLanes::kCompactSlack);
   engine.run();
-  // The live one fires at its time (with at most the one stale entry a lane keeps last,
-  // which its handler ignores, as World's do).
+  // The live one fires at its time. The stale entries the lane still held (fewer than its
+  // compaction bound, against the million set) come up with it, and their handler ignores
+  // them, as World's do.
   std::vector<Seen> live;
   for (const Seen& s : r.seen) {
     if (!filter.stale(s.arg)) live.push_back(s);
   }
-  CHECK(r.seen.size() <= 2);
+  CHECK(r.seen.size() <= 2 * 2 + TimerLanes::kCompactSlack);
   CHECK(live == std::vector<Seen>{Seen{Time::zero() + hour, 1'000'000}});
 }
 
