@@ -46,10 +46,9 @@ struct Connection {
   ServerState server_state = ServerState::kNone;
   bool cookie = false;  // the server answered with a SYN cookie and kept nothing
   bool live = false;
-  bool spoofed = false;      // a forged SYN: nobody at the client's end
-  bool flow_open = false;    // a balancer counts it among its backend's active connections
-  bool measured : 1 = true;  // started inside the measurement window: its outcome and counters count
-  bool offered : 1 = false;  // its first SYN has reached a listener (counted in its `offered`)
+  bool spoofed = false;    // a forged SYN: nobody at the client's end
+  bool flow_open = false;  // a balancer counts it among its backend's active connections
+  bool measured = true;    // started inside the measurement window: its outcome and counters count
 };
 static_assert(sizeof(Connection) <= 64, "a connection stays within one cache line");
 

@@ -113,7 +113,12 @@ void Listeners::receive_syn(std::uint32_t slot) {
     // Which socket the SYN finds is decided when it arrives: a port may open or close.
     const Host& h = hosts_[c.host];
     const auto it = h.open_ports.find(c.port);
+    const std::uint32_t before = c.listener;
     c.listener = it == h.open_ports.end() ? kNoListener : it->second;
+    // The first SYN of a connection to reach a listener: an arrival offered to its workers.
+    if (before == kNoListener && c.listener != kNoListener && c.measured && !c.spoofed) {
+      ++listeners_[c.listener].out.offered;
+    }
   }
   if (c.listener == kNoListener) {
     // No socket listens on the port: every kernel answers RST (tcp_v4_send_reset).
@@ -122,10 +127,6 @@ void Listeners::receive_syn(std::uint32_t slot) {
   }
   Listener& l = listeners_[c.listener];
   if (c.measured) ++l.out.syns_received;
-  if (!c.offered && !c.spoofed) {
-    c.offered = true;
-    if (c.measured) ++l.out.offered;
-  }
   if (c.server_state == ServerState::kRequest) {
     // A retransmitted SYN for a request we hold: tcp_check_req resends the SYN-ACK.
     wire_.send(slot, Segment::kSynAck);
