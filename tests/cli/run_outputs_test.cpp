@@ -3,9 +3,12 @@
 // script values and reasons, `synstorm errors`, and units as people type them.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -148,4 +151,91 @@ TEST_CASE("synstorm errors: a name, any case, a list, and a typo", "[e2e][errors
   const auto typo = synstorm("errors WSAEINVL");
   CHECK(typo.exit_code == 2);
   CHECK_THAT(typo.err, Catch::Contains("did you mean \"WSAEINVAL\""));
+}
+
+namespace {
+
+// The `attempts_mean` column of a sweep's CSV, row by row.
+std::vector<double> attempts_means(const std::string& csv) {
+  std::vector<std::string> lines;
+  std::size_t begin = 0;
+  while (begin < csv.size()) {
+    const std::size_t end = csv.find('\n', begin);
+    lines.push_back(csv.substr(begin, end - begin));
+    begin = end == std::string::npos ? csv.size() : end + 1;
+  }
+  auto cells = [](const std::string& line) {
+    std::vector<std::string> out;
+    std::size_t b = 0;
+    while (true) {
+      const std::size_t e = line.find(',', b);
+      out.push_back(line.substr(b, e == std::string::npos ? std::string::npos : e - b));
+      if (e == std::string::npos) return out;
+      b = e + 1;
+    }
+  };
+  REQUIRE(lines.size() >= 2);
+  const std::vector<std::string> header = cells(lines[0]);
+  const auto column = std::find(header.begin(), header.end(), "attempts_mean") - header.begin();
+  REQUIRE(column < static_cast<std::ptrdiff_t>(header.size()));
+  std::vector<double> out;
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    if (!lines[i].empty()) out.push_back(std::stod(cells(lines[i])[static_cast<std::size_t>(column)]));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("sweep and plan --window measure every replication over the window", "[e2e][window]") {
+  // steady.yaml: about 1500 connects/s for 60 s. A 10 s window holds about a sixth of them.
+  const std::string base = "sweep " + scenario("steady.yaml") + " --vary 'seed=1,2' --reps 2 --out -";
+  const auto all = synstorm(base);
+  const auto part = synstorm(base + " --window 20s..30s");
+  REQUIRE(all.exit_code == 0);
+  REQUIRE(part.exit_code == 0);
+  const std::vector<double> a = attempts_means(all.out);
+  const std::vector<double> p = attempts_means(part.out);
+  REQUIRE(a.size() == 2);
+  REQUIRE(p.size() == 2);
+  for (std::size_t i = 0; i < a.size(); ++i) CHECK(p[i] == Approx(a[i] / 6).epsilon(0.05));
+  // The same check as run's, against each point's duration.
+  const auto bad = synstorm(base + " --window 50s..90s");
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("--window: the window ends at 90s"));
+  const auto plan = synstorm("plan " + scenario("steady.yaml") +
+                             " --vary 'hosts.web.listeners[0].workers=1..8' --target 'loss_rate<=0.5' --window 61s..");
+  CHECK(plan.exit_code == 2);
+}
+
+TEST_CASE("the detailed time series adds up to its totals", "[e2e][run]") {
+  const auto r = synstorm("run " + scenario("overload.yaml") + " --quiet --timeseries - --timeseries-detail");
+  REQUIRE(r.exit_code == 0);
+  std::istringstream in(r.out);
+  std::string line;
+  std::getline(in, line);
+  std::vector<std::string> header;
+  {
+    std::istringstream h(line);
+    for (std::string c; std::getline(h, c, ',');) header.push_back(c);
+  }
+  const auto col = [&](const std::string& name) {
+    const auto it = std::find(header.begin(), header.end(), name);
+    REQUIRE(it != header.end());
+    return static_cast<std::size_t>(it - header.begin());
+  };
+  const std::size_t attempts = col("attempts"), linux_attempts = col("to-linux.attempts"),
+                    windows_attempts = col("to-windows.attempts"), accepted = col("accepted"),
+                    linux_accepted = col("to-linux.accepted"), windows_accepted = col("to-windows.accepted");
+  int rows = 0;
+  while (std::getline(in, line)) {
+    std::vector<std::string> v;
+    std::istringstream c(line);
+    for (std::string x; std::getline(c, x, ',');) v.push_back(x);
+    REQUIRE(v.size() == header.size());
+    CHECK(std::stod(v[attempts]) == std::stod(v[linux_attempts]) + std::stod(v[windows_attempts]));
+    CHECK(std::stod(v[accepted]) == std::stod(v[linux_accepted]) + std::stod(v[windows_accepted]));
+    ++rows;
+  }
+  CHECK(rows == 30);  // 30 s at its sample_interval, 1 s
 }
