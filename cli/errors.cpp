@@ -59,14 +59,16 @@ std::optional<std::string> errors_text(const std::string& name, std::string& pro
       for (model::Os os : model::all_oses()) {
         for (model::SocketError e : kErrors) {
           if (model::error_name(e, os) != n) continue;
-          if (std::find(oses.begin(), oses.end(), os) == oses.end()) oses.push_back(os);
           for (const model::ErrorReason& r : model::error_reasons()) {
             if (r.error != e || !model::in_family(os, r.oses)) continue;
+            // Only the OSes that return it (POSIX has a name for WSANOTINITIALISED's slot, never the error).
+            if (std::find(oses.begin(), oses.end(), os) == oses.end()) oses.push_back(os);
             const std::string_view call = r.call == "*" ? "any call" : r.call;
             if (std::find(calls.begin(), calls.end(), call) == calls.end()) calls.push_back(call);
           }
         }
       }
+      if (oses.empty()) continue;  // a name no simulated call returns
       std::string line = "  " + std::string(n);
       line.resize(std::max<std::size_t>(line.size() + 1, 22), ' ');
       std::string who = os_list(oses);

@@ -6,7 +6,7 @@ namespace model {
 
 namespace {
 
-constexpr std::string_view kWinsockListen = "Winsock listen() page (shared reference)";
+constexpr std::string_view kWinsockListen = "Winsock listen() page";
 constexpr std::string_view kWindowsErrors = "scenarios/teaching/windows-listen-errors.yaml";
 constexpr std::string_view kLinuxUnbound = "scenarios/teaching/linux-listen-unbound.yaml";
 constexpr std::string_view kDescriptors = "scenarios/teaching/descriptor-exhaustion.yaml";
@@ -57,7 +57,7 @@ constexpr std::array<ErrorReason, 22> kReasons = {{
      "no descriptor is left for the new connection (the host's max_sockets); it stays queued and a later accept() "
      "takes it",
      kWinsockListen, kDescriptors},
-    {E::kMFile, "*", F::kAll, "no descriptor is left: the host holds max_sockets already", kWinsockListen,
+    {E::kMFile, "socket", F::kAll, "no descriptor is left: the host holds max_sockets already", kWinsockListen,
      kWindowsErrors},
     {E::kNoBufs, "*", F::kAll, "no buffer space is left: the host has room for socket_buffers sockets", kWinsockListen,
      kWindowsErrors},
