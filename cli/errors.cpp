@@ -116,8 +116,13 @@ std::optional<std::string> errors_text(const std::string& name, std::string& pro
       out +=
           "  " + (r->call == "*" ? std::string("any call") : std::string(r->call)) + ": " + std::string(r->why) + "\n";
       out += "    source: " + std::string(r->source) + "\n";
+      const bool here = !r->scenario.empty() && model::in_family(b.oses.front(), r->shown_on);
       out += "    shown by: " +
-             (r->scenario.empty() ? std::string("no bundled scenario") : "synstorm run " + std::string(r->scenario)) +
+             (here                  ? "synstorm run " + std::string(r->scenario)
+              : r->scenario.empty() ? std::string("no bundled scenario")
+                                    : "synstorm run " + std::string(r->scenario) + ", on its " +
+                                          (r->shown_on == model::OsFamily::kWindows ? "Windows" : "POSIX") +
+                                          " host (the same condition)") +
              "\n";
     }
   }

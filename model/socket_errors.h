@@ -24,7 +24,8 @@ struct ErrorReason {
   OsFamily oses;
   std::string_view why;       // one sentence, lower case, no final point
   std::string_view source;    // where the behaviour is written (a kernel function, a Winsock page)
-  std::string_view scenario;  // the teaching scenario showing it ("" when none does)
+  std::string_view scenario;  // the teaching scenario showing it ("" when none does) ...
+  OsFamily shown_on;          // ... on its hosts of these OSes
 };
 
 std::span<const ErrorReason> error_reasons();

@@ -42,8 +42,8 @@ TEST_CASE("every reason's teaching scenario shows that error on that call and OS
     bool shown = false;
     for (const model::ScriptResult& st : results.script) {
       const model::Os os = os_of(spec, st.host);
-      shown = shown || (model::in_family(os, r.oses) && (r.call == "*" || r.call == st.call) &&
-                        st.result == model::error_name(r.error, os));
+      shown = shown || (model::in_family(os, r.oses) && model::in_family(os, r.shown_on) &&
+                        (r.call == "*" || r.call == st.call) && st.result == model::error_name(r.error, os));
     }
     INFO(model::error_name(r.error, model::Os::kWindows) << " / " << r.call << " in " << r.scenario);
     CHECK(shown);
