@@ -73,7 +73,7 @@ TEST_CASE("run reports each listener's utilisation", "[e2e][run]") {
   CHECK_THAT(r.out, Catch::Contains("M/M/c/K loss  Erlang C wait"));
 }
 
-TEST_CASE("--window measures the attempts started in it, and bad windows exit 2", "[e2e][run][window]") {
+TEST_CASE("run with a window measures the attempts started in it, and bad windows exit 2", "[e2e][run][window]") {
   const nlohmann::json all = run_json(scenario("steady.yaml"));
   const nlohmann::json part = run_json(scenario("steady.yaml") + " --window 2s..4s");
   CHECK(part["window"]["from_s"] == 2);
@@ -110,7 +110,7 @@ TEST_CASE("measure: in a scenario, and 12,000/s and µs as people type them", "[
   CHECK(j["listeners"]["web:80"]["utilisation"]["service_mean_ms"].get<double>() == Approx(0.8).epsilon(1e-12));
 }
 
-TEST_CASE("--timeseries-detail adds per-group and latency columns; without it the columns stay", "[e2e][run]") {
+TEST_CASE("the detailed time series adds per-group and latency columns, the plain one keeps its columns", "[e2e][run]") {
   const auto plain = synstorm("run " + scenario("overload.yaml") + " --quiet --timeseries -");
   const auto detail = synstorm("run " + scenario("overload.yaml") + " --quiet --timeseries - --timeseries-detail");
   REQUIRE(plain.exit_code == 0);
