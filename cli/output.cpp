@@ -39,10 +39,15 @@ nlohmann::json percentiles_ms(const sim::Histogram& h) {
 nlohmann::json utilisation_json(const model::ListenerResults& l, model::ArrivalKind arrivals) {
   const Utilisation u = utilisation(l, arrivals);
   nlohmann::json j = {
-      {"workers", l.servers},           {"arrival_rate_per_s", u.arrival_rate},
-      {"offered_erlangs", u.offered},   {"rho", u.rho},
-      {"busy_fraction", u.busy},        {"service_mean_ms", l.service_mean_s * 1e3},
-      {"queue_places", l.queue_places}, {"reference", std::string(u.assumptions)},
+      {"servers", l.servers},
+      {"servers_are", "workers"},
+      {"arrival_rate_per_s", u.arrival_rate},
+      {"offered_erlangs", u.offered},
+      {"rho", u.rho},
+      {"busy_fraction", u.busy},
+      {"service_mean_ms", l.service_mean_s * 1e3},
+      {"queue_places", l.queue_places},
+      {"reference", std::string(u.assumptions)},
   };
   if (u.mmck_blocking) j["mmck_blocking"] = *u.mmck_blocking;
   if (u.mmck_waiting) j["mmck_waiting"] = *u.mmck_waiting;

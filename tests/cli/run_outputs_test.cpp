@@ -62,7 +62,8 @@ TEST_CASE("run reports each listener's utilisation", "[e2e][run]") {
   const nlohmann::json j = run_json(scenario("overload.yaml"));
   const nlohmann::json& u = j["listeners"]["windows-web:80"]["utilisation"];
   // 2000 connects/s reach it, 5 ms mean service: about 10 erlangs for 8 workers.
-  CHECK(u["workers"] == 8);
+  CHECK(u["servers"] == 8);
+  CHECK(u["servers_are"] == "workers");
   CHECK(u["offered_erlangs"].get<double>() == Approx(10.0).epsilon(0.02));
   CHECK(u["rho"].get<double>() == Approx(u["offered_erlangs"].get<double>() / 8).epsilon(1e-12));
   CHECK(u["busy_fraction"].get<double>() > 0.99);
@@ -110,7 +111,8 @@ TEST_CASE("measure: in a scenario, and 12,000/s and µs as people type them", "[
   CHECK(j["listeners"]["web:80"]["utilisation"]["service_mean_ms"].get<double>() == Approx(0.8).epsilon(1e-12));
 }
 
-TEST_CASE("the detailed time series adds per-group and latency columns, the plain one keeps its columns", "[e2e][run]") {
+TEST_CASE("the detailed time series adds per-group and latency columns, the plain one keeps its columns",
+          "[e2e][run]") {
   const auto plain = synstorm("run " + scenario("overload.yaml") + " --quiet --timeseries -");
   const auto detail = synstorm("run " + scenario("overload.yaml") + " --quiet --timeseries - --timeseries-detail");
   REQUIRE(plain.exit_code == 0);
