@@ -16,6 +16,12 @@ namespace cli {
 
 namespace {
 
+// --window on sweep and plan, as on run (cli/main.cpp): checked against each point.
+void add_window_option(CLI::App& cmd, std::optional<std::string>& window) {
+  cmd.add_option("--window", window,
+                 "Measure only attempts started in FROM..TO (e.g. 40s..160s), at every point; replaces measure:");
+}
+
 std::string metric_names() {
   std::string names;
   for (const MetricInfo& m : metric_table()) names += (names.empty() ? "" : ", ") + std::string(m.name);
@@ -89,6 +95,7 @@ CLI::App* add_sweep_command(CLI::App& app, SweepOptions& o) {
                   "Stop a replication with more connections than this in flight at once (default: half the memory "
                   "shared between the -j threads); its point is reported as cut short, exit 4")
       ->check(unsigned_check(1, std::numeric_limits<std::uint64_t>::max()));
+  add_window_option(*cmd, o.window);
   cmd->add_flag("--resume", o.resume, "Run only the points missing from --json's file (an interrupted sweep's)");
   cmd->add_flag_callback(
       "--no-progress", [&o] { o.progress = false; }, "No progress bar (there is none when stderr is not a terminal)");
@@ -118,6 +125,7 @@ CLI::App* add_plan_command(CLI::App& app, PlanOptions& o) {
                   "Stop a replication with more connections than this in flight at once (default: half the memory "
                   "shared between the -j threads); the plan then ends with exit 4")
       ->check(unsigned_check(1, std::numeric_limits<std::uint64_t>::max()));
+  add_window_option(*cmd, o.window);
   cmd->footer("Metrics: " + metric_names() + ".");
   return cmd;
 }

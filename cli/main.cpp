@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/errors.h"
 #include "cli/exit_codes.h"
 #include "cli/explain.h"
 #include "cli/interrupt.h"
@@ -32,6 +33,7 @@
 #include "cli/replicate.h"
 #include "config/loader.h"
 #include "config/suggest.h"
+#include "config/window.h"
 #include "model/world.h"
 #include "sim/format.h"
 
@@ -48,6 +50,8 @@ struct RunOptions {
   std::optional<std::uint64_t> seed;
   std::string json_path;
   std::string timeseries_path;
+  bool timeseries_detail = false;
+  std::optional<std::string> window;
   bool quiet = false;
   std::optional<std::uint64_t> max_events;
   std::optional<std::uint64_t> max_inflight;
@@ -99,6 +103,15 @@ int run(const RunOptions& o) {
   auto spec = load(o.file, &inputs);
   if (!spec) return kExitBadInput;
   if (o.seed) spec->seed = *o.seed;
+  if (o.window) {
+    const auto w = config::parse_window(*o.window, spec->duration);
+    if (!w.ok()) {
+      std::cerr << "synstorm: --window: " << w.error << "\n";
+      return kExitBadInput;
+    }
+    spec->measure = *w.value;
+  }
+  spec->sample_detail = o.timeseries_detail;
   // Every output is checked and created before the run, so that none is half-made and a
   // long run never ends in "cannot write".
   cli::OutputFiles outputs;
@@ -231,6 +244,10 @@ int main(int argc, char** argv) {
       ->add_option("--timeseries", run_options.timeseries_path,
                    "Write the per-interval time series as CSV (- for standard output)")
       ->check(cli::output_path_check());
+  run_cmd->add_flag("--timeseries-detail", run_options.timeseries_detail,
+                    "The time series also gets per-group columns and connect-latency p50/p99 per interval");
+  run_cmd->add_option("--window", run_options.window,
+                      "Measure only attempts started in FROM..TO (e.g. 40s..160s); replaces the scenario's measure:");
   run_cmd->add_flag("--quiet,-q", run_options.quiet, "Print only the digest");
   run_cmd
       ->add_option("--max-events", run_options.max_events,
@@ -264,6 +281,11 @@ int main(int argc, char** argv) {
   explain_cmd->add_option("--seed", explain_args.seed, "Override the scenario's seed")
       ->check(cli::unsigned_check(0, std::numeric_limits<std::uint64_t>::max()));
 
+  std::string error_name;
+  CLI::App* errors_cmd =
+      app.add_subcommand("errors", "What a socket call's error means, per OS (no NAME: list them all)");
+  errors_cmd->add_option("name", error_name, "An error name: WSAEISCONN, EISCONN, ... (any case)");
+
   cli::SweepOptions sweep_options;
   CLI::App* sweep_cmd = cli::add_sweep_command(app, sweep_options);
   cli::PlanOptions plan_options;
@@ -290,6 +312,16 @@ int main(int argc, char** argv) {
   try {
     if (*run_cmd) return run(run_options);
     if (*check_cmd) return check(check_file);
+    if (*errors_cmd) {
+      std::string problem;
+      const std::optional<std::string> text = cli::errors_text(error_name, problem);
+      if (!text) {
+        std::cerr << "synstorm: " << problem << "\n";
+        return kExitBadInput;
+      }
+      std::cout << *text;
+      return kExitOk;
+    }
     if (*explain_cmd) return explain(explain_args);
     if (*sweep_cmd) return cli::sweep_command(sweep_options);
     if (*plan_cmd) return cli::plan_command(plan_options);

@@ -42,8 +42,7 @@ std::optional<std::size_t> find_metric(std::string_view name) {
 
 MetricValues measure(const model::RunResults& r) {
   const model::OutcomeCounts& t = r.totals;
-  sim::Histogram latency(r.clients.empty() ? 7 : r.clients.front().connect_latency.sub_bits());
-  for (const model::ClientResults& c : r.clients) latency.merge(c.connect_latency);
+  const sim::Histogram latency = r.pooled_connect_latency();
   sim::Histogram wait(r.listeners.empty() ? 7 : r.listeners.front().accept_wait.sub_bits());
   double full = 0;
   for (const model::ListenerResults& l : r.listeners) {
@@ -54,7 +53,7 @@ MetricValues measure(const model::RunResults& r) {
   return MetricValues{
       t.refusal_rate(),
       t.failure_rate(),
-      rate(t.refused + t.timed_out + t.reset, t.attempts - t.pending),
+      t.loss_rate(),
       rate(t.reset, t.attempts),
       rate(t.timed_out, t.attempts),
       latency.count() ? ms(latency.percentile(0.50)) : nan,

@@ -1,10 +1,12 @@
 #include "cli/output.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <iomanip>
 #include <sstream>
 
+#include "cli/utilisation.h"
 #include "sim/format.h"
 
 namespace cli {
@@ -13,9 +15,10 @@ namespace {
 
 nlohmann::json counts_json(const model::OutcomeCounts& c) {
   return {
-      {"attempts", c.attempts}, {"established", c.established},     {"accepted", c.accepted},
-      {"refused", c.refused},   {"timed_out", c.timed_out},         {"reset", c.reset},
-      {"pending", c.pending},   {"refusal_rate", c.refusal_rate()}, {"failure_rate", c.failure_rate()},
+      {"attempts", c.attempts},     {"established", c.established},     {"accepted", c.accepted},
+      {"refused", c.refused},       {"timed_out", c.timed_out},         {"reset", c.reset},
+      {"pending", c.pending},       {"refusal_rate", c.refusal_rate()}, {"failure_rate", c.failure_rate()},
+      {"loss_rate", c.loss_rate()},
   };
 }
 
@@ -31,6 +34,25 @@ nlohmann::json percentiles_ms(const sim::Histogram& h) {
       {"p999", ms(h.percentile(0.999))},
       {"max", ms(h.max())},
   };
+}
+
+nlohmann::json utilisation_json(const model::ListenerResults& l, model::ArrivalKind arrivals) {
+  const Utilisation u = utilisation(l, arrivals);
+  nlohmann::json j = {
+      {"servers", l.servers},
+      {"servers_are", "workers"},
+      {"arrival_rate_per_s", u.arrival_rate},
+      {"offered_erlangs", u.offered},
+      {"rho", u.rho},
+      {"busy_fraction", u.busy},
+      {"service_mean_ms", l.service_mean_s * 1e3},
+      {"queue_places", l.queue_places},
+      {"reference", std::string(u.assumptions)},
+  };
+  if (u.mmck_blocking) j["mmck_blocking"] = *u.mmck_blocking;
+  if (u.mmck_waiting) j["mmck_waiting"] = *u.mmck_waiting;
+  if (u.erlang_c) j["erlang_c_waiting"] = *u.erlang_c;
+  return j;
 }
 
 nlohmann::json queue_json(const model::QueueStats& q) {
@@ -57,6 +79,15 @@ std::string fixed(double v, int decimals) {
 }
 std::string percent(double fraction) { return fixed(100.0 * fraction, 2) + "%"; }
 
+// What a successful call returned, as the script table shows it: a listen()'s effective
+// backlog, a socket()'s or accept()'s descriptor; nothing for calls that return only 0.
+std::string returned_value(const model::ScriptResult& st) {
+  if (st.result != "OK") return "";
+  if (st.call == "listen") return " backlog " + std::to_string(st.value);
+  if (st.call == "socket" || st.call == "accept") return " fd " + std::to_string(st.value);
+  return "";
+}
+
 }  // namespace
 
 std::string digest_hex(std::uint64_t digest) {
@@ -76,7 +107,9 @@ nlohmann::json results_json(const model::RunResults& r) {
   j["complete"] = r.cut_short == model::CutShort::kNo;
   if (r.cut_short != model::CutShort::kNo) j["cut_short"] = std::string(model::cut_short_name(r.cut_short));
   j["interrupted"] = r.cut_short == model::CutShort::kInterrupted;
+  if (r.window) j["window"] = {{"from_s", r.window->from.seconds()}, {"to_s", r.window->to.seconds()}};
   j["totals"] = counts_json(r.totals);
+  j["totals"]["connect_latency_ms"] = percentiles_ms(r.pooled_connect_latency());
   j["clients"] = nlohmann::json::object();
   for (const auto& c : r.clients) {
     nlohmann::json cj = counts_json(c.counts);
@@ -103,6 +136,7 @@ nlohmann::json results_json(const model::RunResults& r) {
         {"accept_queue", queue_json(l.accept_queue)},
         {"syn_queue", queue_json(l.syn_queue)},
         {"accept_wait_ms", percentiles_ms(l.accept_wait)},
+        {"utilisation", utilisation_json(l, r.arrivals)},
     };
   }
   if (!r.balancers.empty()) {
@@ -122,6 +156,7 @@ nlohmann::json results_json(const model::RunResults& r) {
       nlohmann::json sj = {{"at_s", st.at.seconds()}, {"line", st.line},   {"host", st.host}, {"call", st.call},
                            {"result", st.result},     {"value", st.value}, {"met", st.met()}};
       if (!st.expected.empty()) sj["expected"] = st.expected;
+      if (!st.why.empty()) sj["why"] = st.why;
       steps.push_back(std::move(sj));
     }
     j["script"] = std::move(steps);
@@ -133,17 +168,22 @@ nlohmann::json results_json(const model::RunResults& r) {
 void print_summary(std::ostream& terminal, const model::RunResults& r) {
   std::ostringstream out;
   out << "scenario " << r.scenario << "  seed " << r.seed << "  simulated " << sim::format_number(r.end.seconds())
-      << " s  events " << r.events << "\n\n";
+      << " s  events " << r.events << "\n";
+  if (r.window) {
+    out << "measured: attempts started in [" << sim::format_seconds(r.window->from) << " s, "
+        << sim::format_seconds(r.window->to) << " s); queues and busy workers over that span\n";
+  }
+  out << "\n";
 
   out << left("client", 16) << cell("attempts", 10) << cell("estab.", 10) << cell("accepted", 10) << cell("refused", 9)
       << cell("timeout", 9) << cell("reset", 8) << cell("pending", 9) << cell("refusal", 9) << cell("failure", 9)
-      << "   connect ms p50 / p99 / max\n";
+      << cell("loss", 9) << "   connect ms p50 / p99 / max\n";
   auto client_row = [&](const std::string& name, const model::OutcomeCounts& c, const sim::Histogram* lat) {
     out << left(name, 16) << cell(std::to_string(c.attempts), 10) << cell(std::to_string(c.established), 10)
         << cell(std::to_string(c.accepted), 10) << cell(std::to_string(c.refused), 9)
         << cell(std::to_string(c.timed_out), 9) << cell(std::to_string(c.reset), 8)
         << cell(std::to_string(c.pending), 9) << cell(percent(c.refusal_rate()), 9)
-        << cell(percent(c.failure_rate()), 9);
+        << cell(percent(c.failure_rate()), 9) << cell(percent(c.loss_rate()), 9);
     if (lat && lat->count() > 0) {
       out << "   " << fixed(ms(lat->percentile(0.5)), 3) << " / " << fixed(ms(lat->percentile(0.99)), 3) << " / "
           << fixed(ms(lat->max()), 3);
@@ -157,7 +197,10 @@ void print_summary(std::ostream& terminal, const model::RunResults& r) {
       client_row(c.name, c.counts, &c.connect_latency);
     }
   }
-  if (r.clients.size() > 1) client_row("(all)", r.totals, nullptr);
+  const sim::Histogram pooled = r.pooled_connect_latency();
+  if (r.clients.size() > 1) client_row("(all)", r.totals, &pooled);
+  out << "failure: not accepted / attempts (open at the end included); loss: failed / decided "
+         "(refused + timeout + reset) / (attempts - pending)\n";
 
   out << "\n"
       << left("listener", 22) << cell("backlog", 8) << cell("SYNs", 10) << cell("dropped", 9) << cell("cookies", 9)
@@ -169,6 +212,24 @@ void print_summary(std::ostream& terminal, const model::RunResults& r) {
         << cell(fixed(l.accept_queue.mean, 2), 10) << " / " << l.accept_queue.max << " / "
         << percent(l.accept_queue.full_fraction) << "    " << fixed(l.syn_queue.mean, 2) << " / " << l.syn_queue.max
         << "\n";
+  }
+  const bool served = std::any_of(r.listeners.begin(), r.listeners.end(),
+                                  [](const model::ListenerResults& l) { return l.servers > 0; });
+  if (served) {
+    out << "\n"
+        << left("listener", 22) << cell("workers", 8) << cell("offered", 10) << cell("rho", 8) << cell("busy", 9)
+        << cell("M/M/c/K loss", 14) << cell("Erlang C wait", 15) << "\n";
+    for (const auto& l : r.listeners) {
+      if (l.servers == 0) continue;  // a script's socket nobody serves: nothing to utilise
+      const Utilisation u = utilisation(l, r.arrivals);
+      auto shown = [](double v, const std::string& text) { return std::isnan(v) ? std::string("-") : text; };
+      out << left(listener_id(l), 22) << cell(std::to_string(l.servers), 8) << cell(fixed(u.offered, 2), 10)
+          << cell(shown(u.rho, fixed(u.rho, 3)), 8) << cell(shown(u.busy, percent(u.busy)), 9)
+          << cell(u.mmck_blocking ? percent(*u.mmck_blocking) : "-", 14)
+          << cell(u.erlang_c ? percent(*u.erlang_c) : "-", 15) << "   " << u.assumptions << "\n";
+    }
+    out << "offered: lambda*E[S] in erlangs (lambda: connections reaching it per second); rho: offered / workers; "
+           "busy: measured; M/M/c/K (c = workers, K = accept-queue places) and Erlang C: references only\n";
   }
   if (!r.balancers.empty()) {
     out << "\n"
@@ -186,9 +247,10 @@ void print_summary(std::ostream& terminal, const model::RunResults& r) {
     out << "\nscript\n";
     for (const auto& st : r.script) {
       out << "  " << left("t=" + sim::format_seconds(st.at) + " s", 14) << left("line " + std::to_string(st.line), 10)
-          << left(st.host, 12) << left(st.call, 11) << "-> " << left(st.result, 18);
+          << left(st.host, 12) << left(st.call, 11) << "-> " << left(st.result + returned_value(st), 18);
       if (!st.expected.empty()) out << (st.met() ? "as expected" : "EXPECTED " + st.expected);
       out << "\n";
+      if (!st.why.empty()) out << "  " << left("", 36) << "   " << st.result << ": " << st.why << "\n";
     }
   }
   out << "\ndigest " << digest_hex(r.digest) << "\n";

@@ -283,7 +283,7 @@ int run_plan(const PlanOptions& o, const Ranks& ranks, std::ostream& root_out, s
   }
   const Target& t = std::get<Target>(target);
   const std::vector<std::string> varies{o.vary};
-  const std::optional<Study> study = prepare_study(o.file, varies, err);
+  const std::optional<Study> study = prepare_study(o.file, varies, err, o.window);
   if (!agreed(study.has_value(), ranks.all(study.has_value()), err)) return kExitBadInput;
   const Vary& v = study->varies.front();
 

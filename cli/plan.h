@@ -36,6 +36,7 @@ struct PlanOptions {
   std::uint32_t max_reps = 160;  // --max-reps: the cap per value
   unsigned jobs = 1;
   std::optional<std::uint64_t> max_inflight;  // as for sweep
+  std::optional<std::string> window;          // as for sweep
 };
 
 struct Target {

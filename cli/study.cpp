@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <variant>
 
+#include "config/window.h"
+
 namespace cli {
 
 bool paths_overlap(std::string_view a, std::string_view b) {
@@ -12,7 +14,7 @@ bool paths_overlap(std::string_view a, std::string_view b) {
 }
 
 std::optional<Study> prepare_study(const std::string& file, std::span<const std::string> vary_arguments,
-                                   std::ostream& err) {
+                                   std::ostream& err, const std::optional<std::string>& window) {
   bool ok = true;
   std::vector<Vary> varies;
   for (const std::string& argument : vary_arguments) {
@@ -39,7 +41,7 @@ std::optional<Study> prepare_study(const std::string& file, std::span<const std:
     err << "synstorm: the --vary arguments make more than " << kMaxVaryValues << " points\n";
     return std::nullopt;
   }
-  Study study{config::ScenarioSource::from_file(file), std::move(varies), {}};
+  Study study{config::ScenarioSource::from_file(file), std::move(varies), {}, window};
   study.points = expand_grid(study.varies);
   return study;
 }
@@ -49,6 +51,20 @@ std::optional<model::ScenarioSpec> load_point(const Study& study, std::size_t po
   config::LoadResult r = study.source.load(study.points[point]);
   for (std::string& in : r.inputs) {
     if (std::find(inputs.begin(), inputs.end(), in) == inputs.end()) inputs.push_back(std::move(in));
+  }
+  if (r.ok() && study.window) {
+    // Checked against each point's duration, which a --vary may change.
+    const auto w = config::parse_window(*study.window, r.spec->duration);
+    if (w.ok()) {
+      r.spec->measure = *w.value;
+      return std::move(r.spec);
+    }
+    std::string line = "synstorm: --window: " + w.error;
+    if (std::find(printed.begin(), printed.end(), line) == printed.end()) {
+      err << line << "\n";
+      printed.push_back(std::move(line));
+    }
+    return std::nullopt;
   }
   if (r.ok()) return std::move(r.spec);
   for (const config::Diagnostic& d : r.errors) {

@@ -19,7 +19,8 @@ namespace cli {
 struct Study {
   config::ScenarioSource source;
   std::vector<Vary> varies;
-  std::vector<Point> points;  // the grid, in order
+  std::vector<Point> points;          // the grid, in order
+  std::optional<std::string> window;  // --window FROM..TO: replaces every point's `measure:`
 };
 
 // Whether two canonical override paths overlap: the same, or one inside the other
@@ -30,9 +31,9 @@ bool paths_overlap(std::string_view a, std::string_view b);
 // overlap, is an error).
 // Prints every problem to `err`; nullopt then.
 std::optional<Study> prepare_study(const std::string& file, std::span<const std::string> vary_arguments,
-                                   std::ostream& err);
+                                   std::ostream& err, const std::optional<std::string>& window = std::nullopt);
 
-// The scenario with the point's overrides applied, or nullopt after printing its problems
+// The scenario with the point's overrides (and the study's --window) applied, or nullopt after printing its problems
 // to `err` (each distinct message once per `printed`, so a bad value shared by many points
 // is reported once). The files it read that `inputs` does not list yet are added to it.
 std::optional<model::ScenarioSpec> load_point(const Study& study, std::size_t point, std::ostream& err,

@@ -317,7 +317,7 @@ int run_sweep(const SweepOptions& o, const Ranks& ranks, std::ostream& root_err)
            "(the scenario, the --vary and --reps, every replication's values)\n";
     return kExitBadInput;
   }
-  const std::optional<Study> study = prepare_study(o.file, o.vary, err);
+  const std::optional<Study> study = prepare_study(o.file, o.vary, err, o.window);
   if (!agreed(study.has_value(), ranks.all(study.has_value()), err)) return kExitBadInput;
 
   // Every point is loaded (and so checked) before anything runs.

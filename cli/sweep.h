@@ -31,6 +31,7 @@ struct SweepOptions {
   bool progress = true;  // a progress bar when stderr is a terminal
   // --max-inflight, per replication; unset: half the memory shared between the -j threads.
   std::optional<std::uint64_t> max_inflight;
+  std::optional<std::string> window;  // --window FROM..TO (config/window.h)
 };
 
 // Runs the sweep and returns the exit code (0, 2 bad input, 4 some point cut short by a

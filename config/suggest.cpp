@@ -81,12 +81,18 @@ std::string suggestion_suffix(std::string_view typed, std::span<const std::strin
 
 std::string quote(std::string_view text, std::size_t max_chars) {
   std::string out = "\"";
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (i == max_chars) {
+  for (std::size_t i = 0; i < text.size();) {
+    if (i >= max_chars) {
       out += "...";
       break;
     }
     const auto byte = static_cast<unsigned char>(text[i]);
+    const std::size_t n = byte >= 0x80 ? sim::printable_utf8_length(text.substr(i)) : 0;
+    if (n > 0) {
+      out.append(text.substr(i, n));
+      i += n;
+      continue;
+    }
     if (byte == '"' || byte == '\\') {
       out.push_back('\\');
       out.push_back(static_cast<char>(byte));
@@ -95,6 +101,7 @@ std::string quote(std::string_view text, std::size_t max_chars) {
     } else {
       out.push_back(static_cast<char>(byte));
     }
+    ++i;
   }
   out.push_back('"');
   return out;

@@ -32,9 +32,10 @@ inline constexpr std::size_t kMaxSuggestCandidates = 1000;
 // ("" when there are no candidates).
 std::string suggestion_suffix(std::string_view typed, std::span<const std::string_view> candidates);
 
-// `text` in double quotes, with quotes and backslashes escaped, control and non-ASCII bytes
-// as \xNN, and anything past `max_chars` cut to "...", so that binary junk in a file cannot
-// garble a message.
+// `text` in double quotes, with quotes and backslashes escaped, control characters (C0, DEL,
+// C1) and bytes that are not valid UTF-8 as \xNN, and anything past `max_chars` bytes cut
+// to "..." at a character boundary, so that binary junk in a file cannot garble a message.
+// Printable UTF-8 stays as typed: "5µs" is shown as "5µs".
 std::string quote(std::string_view text, std::size_t max_chars = 40);
 
 }  // namespace config

@@ -1,5 +1,6 @@
 #include "config/units.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstdint>
@@ -35,12 +36,14 @@ constexpr std::array<std::string_view, kUnits.size()> kUnitNames = [] {
   return names;
 }();
 
-// Spellings people type for our units, offered as "did you mean".
+// Spellings people type for our units: each means one unit and nothing else, so it is
+// accepted as that unit ("5 sec", "20µs"). A spelling in another case ("5 Sec", "5MS") is
+// not accepted but offered as "did you mean".
 struct Alias {
   std::string_view spelled;
   std::string_view unit;
 };
-constexpr std::array<Alias, 17> kUnitAliases = {{
+constexpr std::array<Alias, 18> kUnitAliases = {{
     {"sec", "s"},
     {"secs", "s"},
     {"second", "s"},
@@ -56,7 +59,8 @@ constexpr std::array<Alias, 17> kUnitAliases = {{
     {"msec", "ms"},
     {"usec", "us"},
     {"nsec", "ns"},
-    {"\xc2\xb5s", "us"},  // µs
+    {"\xc2\xb5s", "us"},  // µs, U+00B5 MICRO SIGN (what a keyboard's AltGr+m types)
+    {"\xce\xbcs", "us"},  // μs, U+03BC GREEK SMALL LETTER MU (what a phone or a Greek layout types)
     {"millis", "ms"},
 }};
 
@@ -118,7 +122,45 @@ const Unit* find_unit(std::string_view name) {
   for (const Unit& u : kUnits) {
     if (u.name == name) return &u;
   }
+  for (const Alias& a : kUnitAliases) {
+    if (a.spelled == name) return find_unit(a.unit);
+  }
   return nullptr;
+}
+
+// A number written with thousands separators ("12,000", "1,500.5") without them; `text` as
+// it is when it has no comma before its first character that is not a digit or a comma.
+// A comma that does not separate groups of three digits ("1,5", "12,00") could be a
+// decimal comma: that is an error, which says both readings.
+ParseResult<std::string> ungroup(std::string_view text, std::string_view original) {
+  std::size_t end = 0;
+  while (end < text.size() && (is_digit(text[end]) || text[end] == ',')) ++end;
+  const std::string_view integer = text.substr(0, end);
+  if (integer.find(',') == std::string_view::npos) return ParseResult<std::string>{std::string(text), {}};
+  std::string digits;
+  bool grouped = integer.front() != ',' && integer.back() != ',';
+  std::size_t group = 0;  // digits since the last comma
+  bool first = true;
+  for (char c : integer) {
+    if (c != ',') {
+      digits.push_back(c);
+      ++group;
+      continue;
+    }
+    if ((first && (group == 0 || group > 3)) || (!first && group != 3)) grouped = false;
+    first = false;
+    group = 0;
+  }
+  if (group != 3) grouped = false;
+  if (!grouped) {
+    std::string as_point(integer);
+    std::replace(as_point.begin(), as_point.end(), ',', '.');
+    return ParseResult<std::string>{
+        std::nullopt, "ambiguous number " + quote(original) +
+                          ": a comma may only separate thousands (12,000/s); for a decimal write a point (" +
+                          detail::shown(as_point) + "), or leave the comma out"};
+  }
+  return ParseResult<std::string>{digits + std::string(text.substr(end)), {}};
 }
 
 std::string unknown_unit_message(std::string_view unit, std::string_view text) {
@@ -166,7 +208,9 @@ ParseResult<T> failure(std::string message) {
 
 ParseResult<sim::Duration> parse_duration(std::string_view text) {
   const std::string_view original = trim(text);
-  std::string_view rest = original;
+  const ParseResult<std::string> plain = ungroup(original, original);
+  if (!plain.ok()) return failure<sim::Duration>(plain.error);
+  std::string_view rest = *plain.value;
   if (rest.empty()) return failure<sim::Duration>("expected a duration such as 10s or 500ms, got an empty string");
   if (rest.front() == '-') return failure<sim::Duration>("a duration cannot be negative, got " + quote(original));
   if (names_non_finite(rest)) return failure<sim::Duration>("a duration must be finite, got " + quote(original));
@@ -203,7 +247,9 @@ ParseResult<double> parse_rate(std::string_view text) {
     }
     return failure<double>("expected a rate such as 2000/s, 5/ms or 10/100ms, got " + quote(original));
   }
-  const std::string_view count_text = trim(original.substr(0, slash));
+  const ParseResult<std::string> plain_count = ungroup(trim(original.substr(0, slash)), original);
+  if (!plain_count.ok()) return failure<double>(plain_count.error);
+  const std::string_view count_text = *plain_count.value;
   std::string_view period_text = trim(original.substr(slash + 1));
 
   if (!count_text.empty() && count_text.front() == '-') {

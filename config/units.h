@@ -1,7 +1,9 @@
 // config/units.h — durations and rates as scenario files write them.
 //
-// A duration is `<number><unit>` ("1.5s", "500ms", "0s"; units ns us ms s m h) and a rate
-// is `<number>/<period>` ("2000/s", "5/ms", "10/100ms"). Parsing never throws and never
+// A duration is `<number><unit>` ("1.5s", "500ms", "0s"; units ns us ms s m h, and the
+// spellings people type for them: µs or μs, sec, seconds, msec, min, hours, ...) and a rate
+// is `<number>/<period>` ("2000/s", "5/ms", "10/100ms"). The whole part of a number may
+// group thousands with commas ("12,000/s"); any other comma is an error that says why. Parsing never throws and never
 // goes through a binary double for durations: "0.1s" is exactly 100000000 ns, and a value
 // with more precision than a nanosecond is rounded to the nearest one (halves up).
 // On failure the result carries a message meant for the user, without location: callers

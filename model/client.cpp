@@ -32,7 +32,9 @@ Clients::Clients(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLanes&
       balancers_(balancers),
       wire_(wire),
       tracer_(tracer),
-      digest_(digest) {
+      digest_(digest),
+      window_(measured_span(spec)),
+      detail_(spec.sample_detail) {
   groups_.resize(spec.clients.size());
   for (std::uint32_t i = 0; i < groups_.size(); ++i) {
     const ClientSpec& cs = spec.clients[i];
@@ -115,11 +117,12 @@ void Clients::connect(Group& g, std::uint32_t chain) {
   c.chain = chain;
   c.retry_no = ch.retries;
   c.client_state = ClientState::kSynSent;
-  ++g.out.counts.attempts;
-  c.attempt = static_cast<std::uint32_t>(g.out.counts.attempts);
+  c.measured = measured(c.started);
+  if (c.measured) ++g.out.counts.attempts;
+  c.attempt = ++g.attempts_made;
   aim(c, *g.spec, balancers_);
   tracer_.note(TraceKind::kConnect, slot);
-  if (c.retry_no > 0) ++g.out.app_retries;
+  if (c.retry_no > 0 && c.measured) ++g.out.app_retries;
   // The application's connect_timeout, or the OS's own limit (BSD keepinit).
   const sim::Duration deadline = std::min(g.spec->connect_timeout, g.syn_schedule.deadline);
   if (!deadline.is_infinite()) {
@@ -134,7 +137,9 @@ void Clients::spoofed_syn(Group& g) {
   Connection& c = pool_[slot];
   c.started = engine_.now();
   c.spoofed = true;
-  c.attempt = static_cast<std::uint32_t>(++g.out.spoofed_syns);
+  c.measured = measured(c.started);
+  if (c.measured) ++g.out.spoofed_syns;
+  c.attempt = ++g.attempts_made;
   aim(c, *g.spec, balancers_);
   wire_.send(slot, Segment::kSyn);
 }
@@ -155,9 +160,12 @@ void Clients::receive_synack(std::uint32_t slot) {
   switch (c.client_state) {
     case ClientState::kSynSent:
       c.client_state = ClientState::kEstablished;
-      ++g.out.counts.established;
       tracer_.note(TraceKind::kEstablished, slot);
-      g.out.connect_latency.record((engine_.now() - c.started).ns());
+      if (c.measured) {
+        ++g.out.counts.established;
+        g.out.connect_latency.record((engine_.now() - c.started).ns());
+        if (detail_) g.interval_latency.record((engine_.now() - c.started).ns());
+      }
       wire_.send(slot, Segment::kAck);
       return;
     case ClientState::kEstablished:
@@ -202,7 +210,7 @@ void Clients::on_timer(std::uint32_t slot, TimerKind kind) {
       if (g.syn_schedule.give_up(c.syn_transmissions - 1, engine_.now() - c.started) != SynGiveUp::kNo) {
         gives_up(slot);
       } else {
-        ++g.out.syn_retransmits;
+        if (c.measured) ++g.out.syn_retransmits;
         send_syn(slot);
       }
       return;
@@ -212,7 +220,7 @@ void Clients::on_timer(std::uint32_t slot, TimerKind kind) {
       return;
     case TimerKind::kRstRetry:
       if (c.client_state == ClientState::kSynSent) {
-        ++groups_[c.client].out.syn_retransmits;
+        if (c.measured) ++groups_[c.client].out.syn_retransmits;
         send_syn(slot);
       }
       return;
@@ -228,7 +236,7 @@ void Clients::gives_up(std::uint32_t slot) {
 void Clients::settle(std::uint32_t slot, Outcome outcome, sim::Duration served) {
   Connection& c = pool_[slot];
   Group& g = groups_[c.client];
-  g.out.counts.count(outcome);
+  if (c.measured) g.out.counts.count(outcome);
   digest_.mix(static_cast<std::uint64_t>(engine_.now().ns()));
   digest_.mix((static_cast<std::uint64_t>(c.client) << 8) | static_cast<std::uint64_t>(outcome));
   c.client_state = ClientState::kDone;
@@ -273,6 +281,12 @@ void Clients::user_thinks(Group& g, std::uint32_t u, sim::Duration busy) {
   g.chains[u] = Chain{};
   const sim::Time at = engine_.now() + busy + sim::sample(g.population->think, g.arrival_rng);
   if (at < end_) engine_.schedule_at(at, g, static_cast<std::uint64_t>(u) + 1);
+}
+
+sim::Histogram Clients::take_interval_latency(std::size_t i) {
+  sim::Histogram h = groups_[i].interval_latency;
+  groups_[i].interval_latency.clear();
+  return h;
 }
 
 OutcomeCounts Clients::totals() const {

@@ -53,6 +53,11 @@ class Clients {
   const ClientResults& results(std::size_t i) const { return groups_[i].out; }
   ClientResults& results(std::size_t i) { return groups_[i].out; }
   OutcomeCounts totals() const;
+  // Connect latencies recorded since the last call (only with `sample_detail`), then forgotten.
+  sim::Histogram take_interval_latency(std::size_t i);
+
+  // Whether an attempt started at `t` is inside the measurement window.
+  bool measured(sim::Time t) const { return window_.from <= t && t < window_.to; }
 
  private:
   // One logical client: a first attempt and the application retries that follow it (an
@@ -77,7 +82,9 @@ class Clients {
     std::vector<Chain> chains;  // a closed population: one per user, for good
     std::vector<std::uint32_t> free_chains;
     std::optional<sim::Time> next_arrival;
+    std::uint32_t attempts_made = 0;  // every connect() (or forged SYN), measured or not: numbers them
     ClientResults out;
+    sim::Histogram interval_latency;  // sample_detail: this interval's connect latencies
 
     // arg 0: the next arrivals; arg k > 0: the next attempt of chain k - 1 (a retry, or a
     // user back from thinking).
@@ -104,6 +111,8 @@ class Clients {
   const Tracer& tracer_;
   RunDigest& digest_;
   std::vector<Group> groups_;
+  MeasureWindow window_;
+  bool detail_ = false;
 };
 
 }  // namespace model

@@ -48,6 +48,7 @@ struct Connection {
   bool live = false;
   bool spoofed = false;    // a forged SYN: nobody at the client's end
   bool flow_open = false;  // a balancer counts it among its backend's active connections
+  bool measured = true;    // started inside the measurement window: its outcome and counters count
 };
 static_assert(sizeof(Connection) <= 64, "a connection stays within one cache line");
 

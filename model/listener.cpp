@@ -30,7 +30,8 @@ Listeners::Listeners(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLa
       balancers_(balancers),
       wire_(wire),
       clients_(clients),
-      tracer_(tracer) {
+      tracer_(tracer),
+      window_(measured_span(spec)) {
   std::vector<std::pair<std::uint32_t, int>> slots;  // (host, port)
   for (std::uint32_t hi = 0; hi < spec.hosts.size(); ++hi) {
     for (const auto& ls : spec.hosts[hi].listeners) slots.emplace_back(hi, ls.port);
@@ -65,6 +66,7 @@ void Listeners::open_static() {
   for (Host& h : hosts_) {
     for (const auto& ls : h.spec->listeners) {
       const SocketResult r = h.table.open_listener(ls.port, backlog_argument(h.personality, ls.backlog));
+      listeners_[h.slot_of_port.at(ls.port)].listed = true;
       if (!r.ok()) continue;  // no descriptor for it: the port stays closed
       open(h, h.slot_of_port.at(ls.port), r.value, ls.workers, ls.service);
     }
@@ -75,6 +77,7 @@ void Listeners::open(Host& h, std::uint32_t slot, std::int64_t fd, int workers, 
   Listener& l = listeners_[slot];
   l.fd = fd;
   l.open = true;
+  l.listed = true;
   l.backlog = *h.table.backlog_of(fd);
   l.out.backlog = l.backlog;
   l.workers = workers;
@@ -110,7 +113,12 @@ void Listeners::receive_syn(std::uint32_t slot) {
     // Which socket the SYN finds is decided when it arrives: a port may open or close.
     const Host& h = hosts_[c.host];
     const auto it = h.open_ports.find(c.port);
+    const std::uint32_t before = c.listener;
     c.listener = it == h.open_ports.end() ? kNoListener : it->second;
+    // The first SYN of a connection to reach a listener: an arrival offered to its workers.
+    if (before == kNoListener && c.listener != kNoListener && c.measured && !c.spoofed) {
+      ++listeners_[c.listener].out.offered;
+    }
   }
   if (c.listener == kNoListener) {
     // No socket listens on the port: every kernel answers RST (tcp_v4_send_reset).
@@ -118,7 +126,7 @@ void Listeners::receive_syn(std::uint32_t slot) {
     return;
   }
   Listener& l = listeners_[c.listener];
-  ++l.out.syns_received;
+  if (c.measured) ++l.out.syns_received;
   if (c.server_state == ServerState::kRequest) {
     // A retransmitted SYN for a request we hold: tcp_check_req resends the SYN-ACK.
     wire_.send(slot, Segment::kSynAck);
@@ -138,15 +146,15 @@ void Listeners::receive_syn(std::uint32_t slot) {
   }
   switch (d.verdict) {
     case SynVerdict::kDrop:
-      ++l.out.syns_dropped;
-      if (d.reason == SynReason::kAcceptQueueFull) ++l.out.listen_overflows;
+      if (c.measured) ++l.out.syns_dropped;
+      if (d.reason == SynReason::kAcceptQueueFull && c.measured) ++l.out.listen_overflows;
       return;
     case SynVerdict::kRefuse:
-      ++l.out.resets_sent;
+      if (c.measured) ++l.out.resets_sent;
       wire_.send(slot, Segment::kRst);
       return;
     case SynVerdict::kCookie:
-      ++l.out.syncookies_sent;
+      if (c.measured) ++l.out.syncookies_sent;
       c.cookie = true;
       wire_.send(slot, Segment::kSynAck);
       return;
@@ -197,14 +205,14 @@ void Listeners::receive_ack(std::uint32_t slot) {
     case AckVerdict::kDrop:
       // The request stays (Linux marks it acked): its SYN-ACK timer will try again.
       assert(has_request);
-      ++l.out.acks_dropped;
-      ++l.out.listen_overflows;
+      if (c.measured) ++l.out.acks_dropped;
+      if (c.measured) ++l.out.listen_overflows;
       return;
     case AckVerdict::kForget:
       // Nothing stays on the server (a cookie's ACK, or a syncache entry consumed by the
       // attempt): the client holds a connection the server never had.
-      ++l.out.acks_dropped;
-      ++l.out.listen_overflows;
+      if (c.measured) ++l.out.acks_dropped;
+      if (c.measured) ++l.out.listen_overflows;
       if (has_request) remove_request(l, slot);
       c.cookie = false;
       if (c.client_state == ClientState::kEstablished) clients_.settle(slot, Outcome::kReset);
@@ -213,8 +221,8 @@ void Listeners::receive_ack(std::uint32_t slot) {
     case AckVerdict::kReset:
       // tcp_v4_syn_recv_sock counts the overflow (LINUX_MIB_LISTENOVERFLOWS) before
       // tcp_check_req decides on the RST.
-      ++l.out.resets_sent;
-      ++l.out.listen_overflows;
+      if (c.measured) ++l.out.resets_sent;
+      if (c.measured) ++l.out.listen_overflows;
       if (has_request) remove_request(l, slot);
       c.cookie = false;
       wire_.send(slot, Segment::kRst);
@@ -261,6 +269,7 @@ void Listeners::try_accept(Listener& l) {
     l.starved = false;
     ++l.busy_workers;
     const sim::Duration service = slowed(l, sim::sample(l.service, l.service_rng));
+    count_busy(l, service);
     Connection& c = pool_[l.accept_queue.front()];
     // The balancer's flow lasts as long as the service (pack_service).
     const std::uint32_t balancer = c.flow_open ? *balancers_.of_client(c.client) + 1 : 0;
@@ -269,6 +278,14 @@ void Listeners::try_accept(Listener& l) {
     accept_front(l, service);
     engine_.schedule_in(service, l, pack_service(r.value, balancer, backend));
   }
+}
+
+// The part of a service starting now that falls in the measured span.
+void Listeners::count_busy(Listener& l, sim::Duration service) {
+  const std::int64_t now = engine_.now().ns();
+  const std::int64_t begin = std::max(now, window_.from.ns());
+  const std::int64_t end = service.ns() >= window_.to.ns() - now ? window_.to.ns() : now + service.ns();
+  if (end > begin) l.out.busy_ns += end - begin;
 }
 
 // A service time under a slow_start fault: multiplied by a factor that falls linearly from
@@ -284,8 +301,10 @@ void Listeners::accept_front(Listener& l, sim::Duration served) {
   const std::uint32_t slot = l.accept_queue.front();
   l.accept_queue.pop_front();
   Connection& c = pool_[slot];
-  ++l.out.accepted;
-  l.out.accept_wait.record((engine_.now() - c.queued).ns());
+  if (c.measured) {
+    ++l.out.accepted;
+    l.out.accept_wait.record((engine_.now() - c.queued).ns());
+  }
   c.server_state = ServerState::kNone;
   clients_.settle(slot, Outcome::kAccepted, served);
   pool_.release(slot);
@@ -354,7 +373,7 @@ void Listeners::on_synack_timer(std::uint32_t slot) {
   const Personality& p = l.personality;
   const int max_retries = p.synack_retries(l.syn_queue_len, l.syn_queue_young, l.backlog);
   if (c.synack_timeouts >= max_retries || engine_.now() - c.queued >= p.knobs().keepinit) {
-    ++l.out.requests_expired;
+    if (c.measured) ++l.out.requests_expired;
     tracer_.note(TraceKind::kRequestExpired, slot);
     remove_request(l, slot);
     // A client that saw the SYN-ACK believes it is connected; the server forgot it.
@@ -363,7 +382,7 @@ void Listeners::on_synack_timer(std::uint32_t slot) {
     return;
   }
   if (c.synack_timeouts++ == 0) --l.syn_queue_young;
-  ++l.out.synacks_retransmitted;
+  if (c.measured) ++l.out.synacks_retransmitted;
   const sim::Duration timeout = p.synack_timeout(c.synack_timeouts);
   lanes_.set(timers_, timeout, p.timer_fire_time(engine_.now(), timeout),
              pack_timer(slot, c.generation, TimerKind::kSynAckRetransmit));

@@ -42,6 +42,7 @@ struct Listener final : sim::EventHandler {
   int port = 0;
   std::int64_t fd = -1;  // its listening socket in the host's descriptor table
   bool open = false;     // listening now (a script may listen late, or close it)
+  bool listed = false;   // a `listeners:` entry, or listened at some time: reported as a listener
   bool starved = false;  // an accept() found no descriptor: retry when one frees
   Personality personality{Os::kLinux, KernelKnobs{}};
   std::int64_t backlog = 0;
@@ -127,6 +128,7 @@ class Listeners {
   sim::Duration slowed(const Listener& l, sim::Duration d) const;
   void set_accept_level(Listener& l);
   void set_syn_level(Listener& l);
+  void count_busy(Listener& l, sim::Duration service);
 
   sim::Engine& engine_;
   sim::TimerLanes& lanes_;
@@ -139,6 +141,7 @@ class Listeners {
   const Tracer& tracer_;
   AcceptWaiter* waiter_ = nullptr;
   std::vector<Listener> listeners_;
+  MeasureWindow window_;
 };
 
 }  // namespace model

@@ -44,4 +44,10 @@ void OutcomeCounts::add(const OutcomeCounts& o) {
   pending += o.pending;
 }
 
+sim::Histogram RunResults::pooled_connect_latency() const {
+  sim::Histogram all(clients.empty() ? 7 : clients.front().connect_latency.sub_bits());
+  for (const ClientResults& c : clients) all.merge(c.connect_latency);
+  return all;
+}
+
 }  // namespace model

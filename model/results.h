@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,13 @@ struct OutcomeCounts {
   double failure_rate() const {
     return attempts ? 1.0 - static_cast<double>(accepted) / static_cast<double>(attempts) : 0.0;
   }
+  // The attempts decided during the run that failed: (refused + timed_out + reset) /
+  // (attempts - pending); 0 when none was decided. Unlike failure_rate, an attempt still
+  // open at the end counts neither way. The one definition of `loss_rate` (run, sweep, plan).
+  double loss_rate() const {
+    const std::uint64_t decided = attempts - pending;
+    return decided ? static_cast<double>(refused + timed_out + reset) / static_cast<double>(decided) : 0.0;
+  }
 };
 
 struct ClientResults {
@@ -64,7 +72,7 @@ struct ListenerResults {
   int port = 0;
   std::int64_t backlog = 0;  // the limit the kernel uses after listen()
   std::uint64_t syns_received = 0;
-  std::uint64_t syns_dropped = 0;      // every silently dropped SYN
+  std::uint64_t syns_dropped = 0;  // every silently dropped SYN
   // SYNs dropped because the accept queue was full, and final ACKs that found it full
   // (dropped or answered with RST): Linux ListenOverflows
   std::uint64_t listen_overflows = 0;
@@ -77,6 +85,16 @@ struct ListenerResults {
   QueueStats accept_queue;
   QueueStats syn_queue;
   sim::Histogram accept_wait;  // ns from entering the accept queue to accept()
+
+  // Utilisation (reported by cli/utilisation.h): what its servers were offered, how busy
+  // they were. `servers` is its worker count (an event loop's count would take its place).
+  std::uint64_t offered = 0;  // measured connections whose first SYN reached it (forged SYNs not)
+  std::int64_t servers = 0;   // what serves accepted connections: workers (JSON "servers_are")
+  std::int64_t busy_ns = 0;   // service time spent inside the measured span, all workers
+  double span_seconds = 0;    // the measured span: the run, or its `measure:` window
+  double service_mean_s = 0;  // E[S], its service distribution's mean
+  bool service_exponential = false;
+  std::int64_t queue_places = 0;  // accepted connections its accept queue holds before it is full (K)
 };
 
 // What a balancer did with each backend.
@@ -101,9 +119,16 @@ struct ScriptResult {
   std::string host;
   std::string call;        // "listen", "bind", ...
   std::string result;      // "OK" or the OS's error name
+  std::string why;         // for an error: why the call returned it (model/socket_errors.h)
   std::string expected;    // empty when the step has no `expect`
   std::int64_t value = 0;  // the descriptor (socket, accept) or the backlog (listen)
   bool met() const { return expected.empty() || expected == result; }
+};
+
+// A measurement window, as the results report it.
+struct MeasureSpan {
+  sim::Time from;
+  sim::Time to;
 };
 
 // Why a run ended before its duration, if it did.
@@ -116,6 +141,13 @@ enum class CutShort : std::uint8_t {
 };
 std::string_view cut_short_name(CutShort c);
 
+// What the client groups' arrival processes are, for the queueing references.
+enum class ArrivalKind : std::uint8_t {
+  kPoisson,         // every group that connects: `poisson`, at a constant rate
+  kPoissonVarying,  // every one Poisson, some with a rate that varies (ramp, flash_crowd)
+  kOther,           // some group is not Poisson (constant, burst, on_off, trace, closed) or retries
+};
+
 struct RunResults {
   std::string scenario;
   std::uint64_t seed = 0;
@@ -123,6 +155,8 @@ struct RunResults {
   std::uint64_t events = 0;
   sim::Time end;  // the run's end, or the instant it was cut short
   CutShort cut_short = CutShort::kNo;
+  std::optional<MeasureSpan> window;  // the `measure:` window, when the scenario has one
+  ArrivalKind arrivals = ArrivalKind::kOther;
   OutcomeCounts totals;
   std::vector<ClientResults> clients;
   std::vector<ListenerResults> listeners;
@@ -133,6 +167,9 @@ struct RunResults {
   // add up): the numbers above are not to be trusted. Model code does no I/O; the caller
   // reports it.
   std::string internal_error;
+
+  // Connect latency pooled over every client group (the `(all)` row, `totals`).
+  sim::Histogram pooled_connect_latency() const;
 
   // Whether every script step with an `expect` gave the expected result.
   bool expectations_met() const {

@@ -2,7 +2,11 @@
 //
 // Every `sample_interval` the sampler appends a row: the attempts, outcomes and dropped
 // SYNs of the interval, and each listener's time-weighted mean accept- and SYN-queue
-// length over it. The run's end adds a last, shorter interval if one is open.
+// length over it. The run's end adds a last, shorter interval if one is open. With
+// `sample_detail` the row goes on with each client group's attempts, accepted and failed
+// (refused + timed_out + reset) attempts and its connect-latency p50 and p99 in the
+// interval, then the p50 and p99 over every group; a percentile of an interval in which no
+// connection was established is NaN. Without it, the columns are exactly those above.
 #pragma once
 
 #include <vector>
@@ -18,7 +22,7 @@ namespace model {
 
 class Sampler final : public sim::EventHandler {
  public:
-  Sampler(const ScenarioSpec& spec, sim::Engine& engine, const Clients& clients, const Listeners& listeners);
+  Sampler(const ScenarioSpec& spec, sim::Engine& engine, Clients& clients, const Listeners& listeners);
 
   // Schedules the first sample.
   void start();
@@ -31,11 +35,12 @@ class Sampler final : public sim::EventHandler {
 
  private:
   void append();
+  void append_detail(std::vector<double>& row);
 
   const ScenarioSpec& spec_;
   sim::Engine& engine_;
   sim::Time end_;
-  const Clients& clients_;
+  Clients& clients_;
   const Listeners& listeners_;
   sim::TimeSeries series_{{}};
   // Cumulative values at the previous sample, to turn totals into per-interval figures.
@@ -43,6 +48,7 @@ class Sampler final : public sim::EventHandler {
   std::uint64_t syns_dropped_ = 0;
   std::vector<double> accept_integral_;
   std::vector<double> syn_integral_;
+  std::vector<OutcomeCounts> group_totals_;  // sample_detail: each group's counts at the previous sample
   sim::Time last_;
 };
 

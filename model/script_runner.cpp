@@ -4,6 +4,8 @@
 #include <string_view>
 #include <utility>
 
+#include "model/socket_errors.h"
+
 namespace model {
 
 namespace {
@@ -121,6 +123,7 @@ void ScriptRunner::record(const Host& h, const ScriptStep& st, const SocketResul
   out.host = h.spec->name;
   out.call = call_name(st.call);
   out.result = error_name(r.error, h.personality.os());
+  out.why = error_reason(r.error, out.call, h.personality.os());
   out.expected = st.expect.value_or("");
   out.value = r.value;
   digest_.mix(static_cast<std::uint64_t>(st.line) << 8 | static_cast<std::uint64_t>(r.error));

@@ -251,6 +251,13 @@ struct FaultSpec {
   int line = 0;            // where it is in the scenario file
 };
 
+// `measure:` (or --window): only attempts started in [from, to) are counted, and time-based
+// figures (queue statistics, busy workers) cover [from, to). Absent: the whole run.
+struct MeasureWindow {
+  sim::Time from;
+  sim::Time to;
+};
+
 struct ScenarioSpec {
   std::string name;
   std::uint64_t seed = 1;
@@ -262,6 +269,15 @@ struct ScenarioSpec {
   std::vector<BalancerSpec> balancers;
   std::vector<FaultSpec> faults;  // in file order
   std::optional<NetworkSpec> network;
+  std::optional<MeasureWindow> measure;
+  // The time series also gets per-group columns and connect-latency percentiles per interval
+  // (`run --timeseries-detail`); off, its columns are those of earlier releases.
+  bool sample_detail = false;
 };
+
+// The measured span: the window, or [0, duration).
+inline MeasureWindow measured_span(const ScenarioSpec& spec) {
+  return spec.measure.value_or(MeasureWindow{sim::Time::zero(), sim::Time::zero() + spec.duration});
+}
 
 }  // namespace model

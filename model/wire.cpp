@@ -74,7 +74,7 @@ std::optional<LossCause> Wire::cut_off(const Connection& c) const {
 }
 
 void Wire::lose(std::uint32_t slot, Segment segment, LossCause cause) {
-  ++lost_[pool_[slot].client];
+  if (pool_[slot].measured) ++lost_[pool_[slot].client];
   if (tracer_.on()) {
     TraceEvent e = tracer_.about(TraceKind::kLost, slot);
     e.segment = static_cast<SegmentKind>(segment);

@@ -1,6 +1,7 @@
 #include "model/world.h"
 
 #include <algorithm>
+#include <variant>
 #include <vector>
 
 #include "model/balancer.h"
@@ -10,6 +11,7 @@
 #include "model/faults.h"
 #include "model/host.h"
 #include "model/listener.h"
+#include "model/measurement.h"
 #include "model/sampler.h"
 #include "model/script_runner.h"
 #include "model/tracer.h"
@@ -25,6 +27,21 @@ std::vector<Host> make_hosts(const ScenarioSpec& spec) {
   hosts.reserve(spec.hosts.size());
   for (const auto& h : spec.hosts) hosts.emplace_back(h);
   return hosts;
+}
+
+// Whether the groups that connect arrive as Poisson processes (forged SYNs offer no work).
+ArrivalKind arrival_kind(const ScenarioSpec& spec) {
+  ArrivalKind kind = ArrivalKind::kPoisson;
+  for (const ClientSpec& c : spec.clients) {
+    if (c.spoofed) continue;
+    if (c.retry.policy != RetryPolicy::kNone && c.retry.max > 0) return ArrivalKind::kOther;
+    if (std::holds_alternative<RampArrivals>(c.arrivals) || std::holds_alternative<FlashCrowdArrivals>(c.arrivals)) {
+      kind = ArrivalKind::kPoissonVarying;
+    } else if (!std::holds_alternative<PoissonArrivals>(c.arrivals)) {
+      return ArrivalKind::kOther;
+    }
+  }
+  return kind;
 }
 
 }  // namespace
@@ -58,7 +75,8 @@ struct World::Impl {
         listeners(s, e, lanes, timers, hosts, pool, balancers, wire, clients, tracer),
         script(s, e, hosts, listeners, tracer, digest),
         faults(s, e, listeners, wire, tracer),
-        sampler(s, e, clients, listeners) {
+        sampler(s, e, clients, listeners),
+        measurement(s, e, listeners) {
     timers.world = this;
     arrivals.world = this;
     tracer.watch(listeners);
@@ -72,6 +90,7 @@ struct World::Impl {
     faults.start();
     clients.start();
     sampler.start();
+    measurement.start();
   }
 
   void on_segment(std::uint64_t arg) {
@@ -107,7 +126,7 @@ struct World::Impl {
     for (std::uint32_t slot = 0; slot < pool.size(); ++slot) {
       const Connection& c = pool[slot];
       if (!c.live || c.client_state == ClientState::kDone) continue;
-      clients.results(c.client).counts.count(Outcome::kPending);
+      if (c.measured) clients.results(c.client).counts.count(Outcome::kPending);
       digest.mix(static_cast<std::uint64_t>(c.client) << 8 | static_cast<std::uint64_t>(Outcome::kPending));
     }
     sampler.finish();
@@ -128,11 +147,18 @@ struct World::Impl {
       r.clients.push_back(g);
     }
     r.balancers = balancers.results();
+    if (spec.measure) r.window = MeasureSpan{spec.measure->from, spec.measure->to};
+    r.arrivals = arrival_kind(spec);
+    measurement.close(now);
     for (std::size_t i = 0; i < listeners.size(); ++i) {
       Listener& l = listeners[i];
-      l.out.accept_queue = {l.accept_level.mean(now), l.accept_level.max(), l.accept_level.full_fraction(now)};
-      l.out.syn_queue = {l.syn_level.mean(now), l.syn_level.max(), l.syn_level.full_fraction(now)};
-      r.listeners.push_back(l.out);
+      l.out.servers = l.workers;
+      l.out.service_mean_s = sim::mean_seconds(l.service);
+      l.out.service_exponential = std::holds_alternative<sim::ExponentialDist>(l.service);
+      l.out.queue_places = l.personality.accept_limit(l.backlog).full_at;
+      // A port a script bound but never listened on (a UDP socket whose listen failed) is
+      // no listener, unless a SYN came to it.
+      if (l.listed || l.out.syns_received > 0) r.listeners.push_back(l.out);
     }
     for (const auto& g : r.clients) {
       const OutcomeCounts& k = g.counts;
@@ -161,6 +187,7 @@ struct World::Impl {
   ScriptRunner script;
   Faults faults;
   Sampler sampler;
+  Measurement measurement;
 };
 
 World::World(const ScenarioSpec& spec, sim::Engine& engine) : impl_(std::make_unique<Impl>(spec, engine)) {}

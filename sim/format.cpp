@@ -9,11 +9,8 @@ void append_hex_escape(std::string& out, unsigned char byte) {
   out.push_back(kHex[byte & 0xf]);
 }
 
-namespace {
-
-// The length of the valid UTF-8 character at the start of `s` that is not a C1 control
-// (U+0080..U+009F), or 0.
 std::size_t printable_utf8_length(std::string_view s) {
+  if (s.empty()) return 0;
   const auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
   const auto continuation = [&](std::size_t i) { return i < s.size() && (b(i) & 0xC0) == 0x80; };
   const unsigned char lead = b(0);
@@ -30,8 +27,6 @@ std::size_t printable_utf8_length(std::string_view s) {
   }
   return 0;
 }
-
-}  // namespace
 
 std::string printable(std::string_view text) {
   std::string out;

@@ -21,6 +21,10 @@ namespace sim {
 // not part of valid UTF-8), and nothing else changed: text from an input (a name, an id, a
 // path) that reaches a terminal can never move the cursor, set a title or ring the bell.
 std::string printable(std::string_view text);
+// The length in bytes of the valid UTF-8 character at the start of `s` that is not a C1
+// control (U+0080..U+009F), or 0 (an invalid or truncated sequence, or a byte below 0x80).
+// printable() and config::quote() keep such a character as it is.
+std::size_t printable_utf8_length(std::string_view s);
 // Appends `byte` as \xNN (lower-case hex): how printable() and config::quote() show a byte.
 void append_hex_escape(std::string& out, unsigned char byte);
 

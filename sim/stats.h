@@ -44,8 +44,11 @@ class TimeWeighted {
 
   std::int64_t level() const { return level_; }
   bool full() const { return full_; }
-  // The largest level held at any time since start (0 if never set above 0).
+  // The largest level held at any time since start, or since the last reset_max() (0 if
+  // never set above 0).
   std::int64_t max() const { return max_; }
+  // From now on max() is the largest level held from now: a measurement window's start.
+  void reset_max() { max_ = level_; }
 
   // The following take the current time; each Requires: now >= the time of the last set().
   // ∫ level dt over [start, now], in level·seconds.

@@ -11,6 +11,7 @@
 #include "config/detail/draft.h"
 #include "config/detail/fault_reader.h"
 #include "config/detail/host_reader.h"
+#include "config/detail/measure_reader.h"
 #include "config/detail/network_reader.h"
 #include "config/detail/script_reader.h"
 #include "config/detail/text.h"
@@ -21,8 +22,8 @@ namespace config::detail {
 namespace {
 
 // The keys allowed at the top of a scenario (docs/scenario-format.md).
-constexpr std::string_view kTopKeys[] = {"name",      "seed",    "duration", "sample_interval", "hosts",
-                                         "balancers", "clients", "script",   "faults",          "network"};
+constexpr std::string_view kTopKeys[] = {"name",    "seed",   "duration", "sample_interval", "hosts",  "balancers",
+                                         "clients", "script", "faults",   "network",         "measure"};
 
 // name, seed, duration and sample_interval.
 void read_run(ScenarioDraft& draft, MapReader& top, std::string_view default_name) {
@@ -83,6 +84,7 @@ void read_sections(ScenarioDraft& draft, MapReader& top) {
   }
   if (const auto f = top.get("network")) read_network(draft, *f);
   draft.refs.resolve_link_faults(draft.spec.faults);
+  if (const auto f = top.get("measure")) read_measure(draft, *f);
 }
 
 std::optional<model::ScenarioSpec> read(ScenarioDraft& draft, const YAML::Node& root, std::string_view default_name) {

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <string>
 
+#include "cli/utilisation.h"
 #include "config/loader.h"
 #include "model/world.h"
 
@@ -89,4 +90,22 @@ TEST_CASE("README, outage: SYNs sent into the cut are lost, and retransmissions 
   CHECK(a.connect_latency.max() <= 3'000'000'000 + 21'000'000 + 3 * 32'000'000);
   // The attempts made before the cut are not late: the median is the round trip.
   CHECK(a.connect_latency.percentile(0.5) < 1'000'000'000);
+}
+
+TEST_CASE("README, utilisation: on mmck-windows the measured loss sits next to M/M/c/K's, busy is rho(1 - B)",
+          "[claims]") {
+  const model::RunResults r = run_bundled("mmck-windows.yaml");
+  const model::ListenerResults& l = listener(r, "server");
+  const cli::Utilisation u = cli::utilisation(l, r.arrivals);
+  // "The measured loss (12.19%) sits next to the model's 12.32%"
+  CHECK(std::lround(1e4 * r.totals.loss_rate()) == 1219);
+  REQUIRE(u.mmck_blocking);
+  CHECK(std::lround(1e4 * *u.mmck_blocking) == 1232);
+  // "the busy fraction is rho·(1 − B) = 1.004 × 0.877 = 88.0%"
+  CHECK(std::lround(1e3 * u.rho) == 1004);
+  CHECK(std::lround(1e3 * u.busy) == 881);
+  CHECK(std::lround(1e3 * u.rho * (1 - *u.mmck_blocking)) == 880);
+  // "At rho ≥ 1 Erlang C is 100%"
+  REQUIRE(u.erlang_c);
+  CHECK(*u.erlang_c == 1.0);
 }

@@ -87,8 +87,8 @@ TEST_CASE("bad durations say what is wrong", "[units]") {
   CHECK_THAT(duration_error("10"), Catch::Contains("missing unit") && Catch::Contains("10s, 10ms"));
   CHECK_THAT(duration_error("0"), Catch::Contains("missing unit"));
   CHECK_THAT(duration_error("-1s"), Catch::Contains("cannot be negative"));
-  CHECK_THAT(duration_error("10sec"), Catch::Contains("did you mean \"s\"?"));
-  CHECK_THAT(duration_error("2 minutes"), Catch::Contains("did you mean \"m\"?"));
+  CHECK_THAT(duration_error("10Sec"), Catch::Contains("did you mean \"s\"?"));
+  CHECK_THAT(duration_error("2 Minutes"), Catch::Contains("did you mean \"m\"?"));
   CHECK_THAT(duration_error("5Ms"), Catch::Contains("did you mean \"ms\"?"));
   CHECK_THAT(duration_error("1e3s"), Catch::Contains("exponents are not supported"));
   CHECK_THAT(duration_error("nan"), Catch::Contains("finite"));
@@ -118,10 +118,49 @@ TEST_CASE("bad rates say what is wrong", "[units]") {
   CHECK_THAT(rate_error("-5/s"), Catch::Contains("must be > 0"));
   CHECK_THAT(rate_error("5/0s"), Catch::Contains("period") && Catch::Contains("must be > 0"));
   CHECK_THAT(rate_error("5/"), Catch::Contains("missing period"));
-  CHECK_THAT(rate_error("5/sec"), Catch::Contains("did you mean \"s\"?"));
+  CHECK_THAT(rate_error("5/SEC"), Catch::Contains("did you mean \"s\"?"));
   CHECK_THAT(rate_error("5/10"), Catch::Contains("missing unit"));
   CHECK_THAT(rate_error("nan/s"), Catch::Contains("finite"));
   CHECK_THAT(rate_error("lots"), Catch::Contains("expected a rate"));
   CHECK_THAT(rate_error("2/ns"), Catch::Contains("too fast"));
   CHECK_THAT(rate_error("1e3/s"), Catch::Contains("plain decimal"));
+}
+
+TEST_CASE("units as people type them are accepted", "[units]") {
+  // Both code points people type for the micro prefix: U+00B5 MICRO SIGN and U+03BC GREEK
+  // SMALL LETTER MU (Unicode makes U+00B5 a compatibility equivalent of U+03BC).
+  CHECK(ns_of("20\xc2\xb5s") == 20'000);
+  CHECK(ns_of("20\xce\xbcs") == 20'000);
+  CHECK(ns_of("1.5 \xc2\xb5s") == 1'500);
+  CHECK(ns_of("5 sec") == 5'000'000'000);
+  CHECK(ns_of("10sec") == 10'000'000'000);
+  CHECK(ns_of("2 minutes") == 120'000'000'000);
+  CHECK(ns_of("1 hour") == 3'600'000'000'000);
+  CHECK(ns_of("250 msec") == 250'000'000);
+  CHECK(rate_of("5/sec") == 5.0);
+  CHECK(rate_of("10/100 \xce\xbcs") == 1e5);
+}
+
+TEST_CASE("thousands separators are accepted where they can only mean thousands", "[units]") {
+  CHECK(rate_of("12,000/s") == 12000.0);
+  CHECK(rate_of("1,234,567/h") == Approx(1234567.0 / 3600.0).epsilon(1e-15));
+  CHECK(rate_of("3,000.5/s") == 3000.5);
+  CHECK(ns_of("1,500ms") == 1'500'000'000);
+  // A comma that does not group three digits may be a decimal comma: say both readings.
+  CHECK_THAT(rate_error("1,5/s"), Catch::Contains("ambiguous") && Catch::Contains("1.5"));
+  CHECK_THAT(duration_error("1,5s"), Catch::Contains("ambiguous") && Catch::Contains("1.5"));
+  CHECK_THAT(rate_error("12,00/s"), Catch::Contains("ambiguous"));
+  CHECK_THAT(rate_error("1234,000/s"), Catch::Contains("ambiguous"));
+  CHECK_THAT(rate_error(",000/s"), Catch::Contains("ambiguous"));
+  CHECK_THAT(rate_error("12,000,/s"), Catch::Contains("ambiguous"));
+  CHECK_THAT(rate_error("1.000,5/s"), Catch::Contains("plain decimal"));
+}
+
+TEST_CASE("messages show what was typed: printable UTF-8 as it is, control characters escaped", "[units]") {
+  // The micro sign is echoed as typed, not as \xc2\xb5.
+  CHECK_THAT(duration_error("5\xc2\xb5x"), Catch::Contains("\"5\xc2\xb5x\""));
+  // A C1 control (U+009B, CSI) and a lone continuation byte are still escaped.
+  CHECK_THAT(duration_error("5\xc2\x9bs"), Catch::Contains("\\xc2\\x9b"));
+  CHECK_THAT(duration_error("5\xb5s"), Catch::Contains("\\xb5"));
+  CHECK_THAT(duration_error("5\x1b[2Js"), Catch::Contains("\\x1b"));
 }

@@ -1,5 +1,5 @@
 // tests/sim/theory.h — critical values for the statistical tests, and the exact results of
-// queueing theory they compare the simulator with.
+// queueing theory they compare the simulator with (sim/queueing.h).
 //
 // Tolerances in these tests come from the sampling distribution of the estimate, at a
 // stated confidence, never from numbers tuned until the tests pass. Quantiles are
@@ -12,6 +12,8 @@
 
 #include <boost/math/distributions/chi_squared.hpp>
 #include <boost/math/distributions/normal.hpp>
+
+#include "sim/queueing.h"
 
 namespace sim_test {
 
@@ -29,27 +31,10 @@ inline double chi_square_critical(double df, double confidence = kConfidence) {
   return boost::math::quantile(boost::math::chi_squared(df), confidence);
 }
 
-// M/M/c/N with N = c + K: Poisson arrivals at `lambda`, c servers of rate `mu`, K places
-// to wait (e.g. Gross & Harris, Fundamentals of Queueing Theory, section 2.5).
-struct MMcK {
-  double blocking = 0;  // P(N = c + K): an arrival is refused
-  double lq = 0;        // mean number waiting (in the accept queue)
-  double wq = 0;        // mean wait of an admitted arrival, seconds
-};
-
-inline MMcK mmck(double lambda, double mu, int c, int k) {
-  const int n_max = c + k;
-  const double a = lambda / mu;
-  std::vector<double> p(static_cast<std::size_t>(n_max) + 1);
-  p[0] = 1.0;
-  for (int n = 1; n <= n_max; ++n) p[n] = p[n - 1] * a / std::min(n, c);
-  double sum = 0;
-  for (double v : p) sum += v;
-  MMcK r;
-  for (int n = c + 1; n <= n_max; ++n) r.lq += (n - c) * p[n] / sum;
-  r.blocking = p[n_max] / sum;
-  r.wq = r.lq / (lambda * (1 - r.blocking));
-  return r;
-}
+// The exact M/M/c/K results are the product's (sim/queueing.h), so that a run's reference
+// and these tests use one implementation; tests/sim/queueing_test.cpp checks it against
+// hand-computed textbook values and a direct numerical solution of the birth-death chain.
+using sim::MMcK;
+using sim::mmck;
 
 }  // namespace sim_test
