@@ -29,6 +29,7 @@
 #include "cli/interrupt.h"
 #include "cli/output.h"
 #include "cli/output_files.h"
+#include "cli/pcap_capture.h"
 #include "cli/replicate.h"
 #include "config/loader.h"
 #include "config/suggest.h"
@@ -51,6 +52,8 @@ struct RunOptions {
   bool quiet = false;
   std::optional<std::uint64_t> max_events;
   std::optional<std::uint64_t> max_inflight;
+  std::string pcap_path;  // --pcap: every segment, as a capture
+  std::optional<std::string> pcap_host, pcap_client;
 };
 
 struct ExplainArgs {
@@ -94,6 +97,30 @@ int internal_error(const std::string& what) {
   return kExitInternal;
 }
 
+// --pcap-host and --pcap-client by name; nullopt (after saying why) for a name the scenario
+// does not have.
+std::optional<cli::PcapCapture::Filter> resolve_pcap_filter(const model::ScenarioSpec& spec,
+                                                            const std::optional<std::string>& host,
+                                                            const std::optional<std::string>& client) {
+  cli::PcapCapture::Filter f;
+  const auto find = [](const auto& items, const std::string& name, const char* flag, const char* what,
+                       std::optional<std::uint32_t>& out) {
+    std::vector<std::string_view> names;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      names.push_back(items[i].name);
+      if (items[i].name == name) out = static_cast<std::uint32_t>(i);
+    }
+    if (!out) {
+      std::cerr << "synstorm: " << flag << " " << config::quote(name) << ": no " << what << " of that name"
+                << config::suggestion_suffix(name, names) << "\n";
+    }
+    return out.has_value();
+  };
+  if (host && !find(spec.hosts, *host, "--pcap-host", "host", f.host)) return std::nullopt;
+  if (client && !find(spec.clients, *client, "--pcap-client", "client group", f.client)) return std::nullopt;
+  return f;
+}
+
 int run(const RunOptions& o) {
   std::vector<std::string> inputs;
   auto spec = load(o.file, &inputs);
@@ -104,15 +131,29 @@ int run(const RunOptions& o) {
   cli::OutputFiles outputs;
   outputs.add("--json", o.json_path);
   outputs.add("--timeseries", o.timeseries_path);
+  outputs.add("--pcap", o.pcap_path);
+  const auto pcap_filter = resolve_pcap_filter(*spec, o.pcap_host, o.pcap_client);
+  if (!pcap_filter) return kExitBadInput;
   if (!report_problems(outputs.prepare(inputs))) return kExitBadInput;
+  std::optional<cli::PcapCapture> capture;
+  if (!o.pcap_path.empty()) capture.emplace(*spec, *pcap_filter, cli::provisional_endpoints(*spec));
 
   model::RunControl control;
   control.max_events = o.max_events.value_or(UINT64_MAX);
   control.max_inflight = static_cast<std::size_t>(o.max_inflight.value_or(cli::default_max_inflight()));
   control.interrupted = &cli::interrupted;
+  if (capture) control.observer = &*capture;
   cli::install_interrupt_handlers();
   const model::RunResults results = model::run_scenario(*spec, control);
   if (!results.internal_error.empty()) return internal_error(results.internal_error);
+  if (capture) {
+    std::string error;
+    const std::string bytes = capture->finish(error);
+    if (!error.empty()) return internal_error(error);
+    if (!report_problems(outputs.write(
+            "--pcap", [&](std::ostream& f) { f.write(bytes.data(), static_cast<std::streamsize>(bytes.size())); })))
+      return kExitInternal;
+  }
 
   std::string problem =
       outputs.write("--json", [&](std::ostream& f) { f << cli::results_json(results).dump(2) << "\n"; });
@@ -231,6 +272,13 @@ int main(int argc, char** argv) {
       ->add_option("--timeseries", run_options.timeseries_path,
                    "Write the per-interval time series as CSV (- for standard output)")
       ->check(cli::output_path_check());
+  run_cmd
+      ->add_option("--pcap", run_options.pcap_path,
+                   "Write every simulated segment (SYN, SYN-ACK, ACK, RST, retransmissions) as a pcap capture, "
+                   "for Wireshark or tcpdump (- for standard output)")
+      ->check(cli::output_path_check());
+  run_cmd->add_option("--pcap-host", run_options.pcap_host, "Capture only the connections to this host");
+  run_cmd->add_option("--pcap-client", run_options.pcap_client, "Capture only this client group's connections");
   run_cmd->add_flag("--quiet,-q", run_options.quiet, "Print only the digest");
   run_cmd
       ->add_option("--max-events", run_options.max_events,
