@@ -62,6 +62,7 @@ struct ExplainArgs {
   std::int64_t limit = 200;  // signed: CLI11 would wrap "-3" into a huge unsigned count
   std::optional<std::string> connection;
   std::optional<std::string> host;
+  std::string pcap_path;  // --pcap: the narrated run's segments, as a capture
 };
 
 // Loads and validates a scenario; prints every problem. nullopt on bad input. `inputs`
@@ -215,6 +216,26 @@ int explain(const ExplainArgs& o) {
   }
   report::NarrationOptions options;
   options.filter = std::get<report::NarrationFilter>(filter);
+  // --pcap: the segments of what is narrated (its --host, its --connection), to a file
+  // checked and made before the run, committed after it.
+  cli::OutputFiles outputs;
+  outputs.add("--pcap", o.pcap_path);
+  if (!report_problems(outputs.prepare({o.file}))) return kExitBadInput;
+  if (outputs.any_to_stdout()) {
+    std::cerr << "synstorm: --pcap -: explain prints its narration on standard output; give the capture a file\n";
+    return kExitBadInput;
+  }
+  std::optional<cli::PcapCapture> capture;
+  if (!o.pcap_path.empty()) {
+    cli::PcapCapture::Filter f;
+    if (options.filter.host) f.host = static_cast<std::uint32_t>(*options.filter.host);
+    if (options.filter.client) {
+      f.client = static_cast<std::uint32_t>(*options.filter.client);
+      f.attempt = options.filter.attempt;
+    }
+    capture.emplace(*spec, f, cli::provisional_endpoints(*spec));
+    options.also = &*capture;
+  }
   options.limit = static_cast<std::uint64_t>(o.limit);
   // As a run: a signal stops the narration at the next poll, what was printed is flushed,
   // and the command exits 130.
@@ -223,6 +244,15 @@ int explain(const ExplainArgs& o) {
   const report::NarrationReport report = report::narrate_run(*spec, options, std::cout);
   std::cout.flush();
   if (!report.internal_error.empty()) return internal_error(report.internal_error);
+  if (capture) {
+    std::string error;
+    const std::string bytes = capture->finish(error);
+    if (!error.empty()) return internal_error(error);
+    std::string problem = outputs.write(
+        "--pcap", [&](std::ostream& f) { f.write(bytes.data(), static_cast<std::streamsize>(bytes.size())); });
+    if (problem.empty()) problem = outputs.commit();
+    if (!report_problems(problem)) return kExitInternal;
+  }
   if (report.cut_short == model::CutShort::kStalled) {
     std::cerr << "synstorm: run cut short: " << cli::stalled_reason(model::RunControl{})
               << "; the narration above covers the run up to there\n";
@@ -309,6 +339,10 @@ int main(int argc, char** argv) {
   explain_cmd->add_option("--connection", explain_args.connection,
                           "Only this attempt, e.g. storm#17 (client group#attempt)");
   explain_cmd->add_option("--host", explain_args.host, "Only this host's listeners and the attempts aimed at it");
+  explain_cmd
+      ->add_option("--pcap", explain_args.pcap_path,
+                   "Write the segments of what is narrated (all, --host's, --connection's) as a pcap capture")
+      ->check(cli::output_path_check());
   explain_cmd->add_option("--seed", explain_args.seed, "Override the scenario's seed")
       ->check(cli::unsigned_check(0, std::numeric_limits<std::uint64_t>::max()));
 

@@ -61,7 +61,7 @@ void PcapCapture::on_event(const model::TraceEvent& e) {
   using model::SegmentKind;
   using model::TraceKind;
   if (filter_.host && e.host != *filter_.host) return;
-  if (filter_.client && e.client != *filter_.client) return;
+  if (filter_.client && (e.client != *filter_.client || (filter_.attempt != 0 && e.attempt != filter_.attempt))) return;
   const Key key{e.client, e.attempt};
   if (e.kind == TraceKind::kSynDecision) {
     open_[key].cookie_next = e.syn.verdict == model::SynVerdict::kCookie;

@@ -46,6 +46,7 @@ class PcapCapture final : public model::TraceObserver {
   struct Filter {
     std::optional<std::uint32_t> host;
     std::optional<std::uint32_t> client;
+    std::uint64_t attempt = 0;  // with `client`: only this attempt (0: all of the group's)
   };
   PcapCapture(const model::ScenarioSpec& spec, Filter filter, EndpointsOf endpoints);
   ~PcapCapture();
