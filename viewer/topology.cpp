@@ -19,6 +19,10 @@ namespace viewer {
 
 namespace {
 
+// Past this many nodes the columns stay, in the layout and in lay_out (both cost the square
+// of the nodes, each frame for lay_out's grid).
+constexpr std::size_t kMaxForceNodes = 400;
+
 class Builder {
  public:
   explicit Builder(const model::ScenarioSpec& spec) : spec_(spec) {}
@@ -129,13 +133,11 @@ class Builder {
 
   // Fruchterman-Reingold from the column positions, with the jitter Boost applies to
   // coincident nodes drawn from a generator seeded here: the same positions every run.
-  // Past a few hundred nodes the columns stay (the layout's cost grows with the square of
-  // the nodes, and no panel shows that many apart anyway).
+  // Past kMaxForceNodes the columns stay (no panel shows that many apart anyway).
   void place_by_force() {
     for (TopologyNode& n : t_.nodes) n.fx = n.x, n.fy = n.y;
-    constexpr std::size_t kMaxNodes = 400;
     const std::size_t n = t_.nodes.size();
-    if (n < 2 || n > kMaxNodes) return;
+    if (n < 2 || n > kMaxForceNodes) return;
     using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS>;
     Graph g(n);
     for (const TopologyEdge& e : t_.edges) boost::add_edge(e.a, e.b, g);
@@ -262,7 +264,7 @@ GraphLayout lay_out(const Topology& t, const std::vector<std::string>& node_text
   // Under each node: the node and a line of text; beside it: one line, or the node.
   const bool beside = static_cast<float>(crowded) * (2 * r + line_height + 2 * pad) > usable;
   // Too many for even that: the nodes of the fullest column would touch.
-  g.force = static_cast<float>(crowded) * 2 * r > usable;
+  g.force = static_cast<float>(crowded) * 2 * r > usable && n <= kMaxForceNodes;
   std::vector<Box> taken;  // node shapes and the labels placed so far
   if (g.force) {
     const auto cells = [&](float radius, float label_room) {

@@ -63,7 +63,8 @@ std::vector<EdgeLoad> edge_loads(const Topology& t, const model::ScenarioSpec& s
 // others' to their right), with the margins widened to hold them. Where a column is too
 // crowded even for that (its nodes would touch), the nodes take their force-directed
 // positions instead, each moved to the nearest free cell of a grid of node-sized cells so
-// that no two touch (nodes shrink, down to a third, when the grid has too few cells); a
+// that no two touch (nodes shrink, down to a third, when the grid has too few cells; past
+// 400 nodes the columns stay); a
 // name goes beside, under or over its node, the first that overlaps nothing, or is left
 // out. An edge's text goes at the first of a few places along the edge where it fits;
 // where none fits it is left out (the panel's tooltips still give what is left out). Text
