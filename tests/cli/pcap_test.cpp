@@ -51,7 +51,7 @@ std::uint16_t word(const std::vector<std::uint8_t>& b, std::size_t at) {
 
 }  // namespace
 
-TEST_CASE("a segment's IPv4 and TCP checksums verify, as a receiver checks them", "[pcap]") {
+TEST_CASE("pcap: a segment's IPv4 and TCP checksums verify, as a receiver checks them", "[pcap]") {
   report::TcpSegment s;
   s.src = 0x0A010001;
   s.dst = 0x0A000001;
@@ -72,7 +72,7 @@ TEST_CASE("a segment's IPv4 and TCP checksums verify, as a receiver checks them"
   CHECK(p[20 + 13] == report::kSyn);
 }
 
-TEST_CASE("each OS's SYN carries its own options, in its order, padded to 4 bytes", "[pcap]") {
+TEST_CASE("pcap: each OS's SYN carries its own options, in its order, padded to 4 bytes", "[pcap]") {
   using model::Os;
   // Linux: MSS, SACK-permitted, timestamps, NOP, window scale 7.
   CHECK(report::syn_options(Os::kLinux, true, 1, 0) ==
@@ -92,7 +92,7 @@ TEST_CASE("each OS's SYN carries its own options, in its order, padded to 4 byte
   }
 }
 
-TEST_CASE("a SYN cookie carries its MSS index and minute as Linux's check reads them back", "[pcap]") {
+TEST_CASE("pcap: a SYN cookie carries its MSS index and minute as Linux's check reads them back", "[pcap]") {
   // net/ipv4/syncookies.c: msstab {536, 1300, 1440, 1460}; the index of the largest entry
   // not above the SYN's MSS (__cookie_v4_init_sequence).
   CHECK(report::cookie_mss_index(1460) == 3);
@@ -118,7 +118,8 @@ TEST_CASE("a SYN cookie carries its MSS index and minute as Linux's check reads 
   }
 }
 
-TEST_CASE("tcpdump reads the capture of overload.yaml: its SYNs, SYN-ACKs and RSTs are the JSON's", "[pcap][e2e]") {
+TEST_CASE("pcap: tcpdump reads the capture of overload.yaml: its SYNs, SYN-ACKs and RSTs are the JSON's",
+          "[pcap][e2e]") {
   if (!have_tcpdump()) {
     skipped.push_back("tcpdump not found (Debian package tcpdump): the capture was not read back");
     return;
@@ -154,6 +155,38 @@ TEST_CASE("tcpdump reads the capture of overload.yaml: its SYNs, SYN-ACKs and RS
   CHECK(verbose == "0\n");
 }
 
+TEST_CASE("pcap: the capture is the same on every run, and --pcap-host keeps one host's connections", "[pcap][e2e]") {
+  if (!have_tcpdump()) {
+    skipped.push_back("tcpdump not found (Debian package tcpdump): the filtered capture was not read back");
+    return;
+  }
+  const auto dir = synstorm_test::scratch_dir();
+  const std::string scenario = synstorm_test::quote(SYNSTORM_SOURCE_DIR "/scenarios/overload.yaml");
+  const std::string a = (dir / "windows-a.pcap").string(), b = (dir / "windows-b.pcap").string();
+  const std::string json = (dir / "windows-pcap.json").string();
+  for (const std::string& file : {a, b}) {
+    const auto r =
+        synstorm_test::synstorm("run " + scenario + " --pcap-host windows-web --pcap " + synstorm_test::quote(file) +
+                                " --json " + synstorm_test::quote(json) + " -q");
+    REQUIRE(r.exit_code == 0);
+  }
+  const std::string bytes = synstorm_test::slurp(a);
+  REQUIRE(bytes.size() > 24);
+  CHECK(bytes == synstorm_test::slurp(b));
+  const nlohmann::json j = nlohmann::json::parse(synstorm_test::slurp(json));
+  const auto& windows = j["listeners"]["windows-web:80"];
+  // windows-web is the second host: 10.0.0.2. Nothing else is in the file.
+  CHECK(tcpdump_count(a, "not host 10.0.0.2") == 0);
+  CHECK(tcpdump_count(a, "tcp[tcpflags] == tcp-syn") == windows["syns_received"].get<std::uint64_t>());
+  CHECK(tcpdump_count(a, "tcp[tcpflags] & tcp-rst != 0") == windows["resets_sent"].get<std::uint64_t>());
+  // A name the scenario does not have: exit 2, and a suggestion.
+  const auto bad = synstorm_test::synstorm("run " + scenario + " --pcap-host windows-wbe --pcap " +
+                                           synstorm_test::quote((dir / "never.pcap").string()));
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("did you mean \"windows-web\"?") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir / "never.pcap"));
+}
+
 namespace {
 
 // Every connect() of a run, in order: its time.
@@ -174,7 +207,7 @@ model::ScenarioSpec scenario(const std::string& yaml) {
 
 }  // namespace
 
-TEST_CASE("a capture replayed as a trace gives back the connect times", "[pcap]") {
+TEST_CASE("pcap: a capture replayed as a trace gives back the connect times", "[pcap]") {
   // A light load (no SYN is retransmitted, so each SYN in the file is one connect()).
   const std::string host =
       "hosts:\n  web: {os: linux, listeners: [{port: 80, backlog: 1024, workers: 64, service: {dist: exponential, "
