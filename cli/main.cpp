@@ -137,7 +137,7 @@ int run(const RunOptions& o) {
   if (!pcap_filter) return kExitBadInput;
   if (!report_problems(outputs.prepare(inputs))) return kExitBadInput;
   std::optional<cli::PcapCapture> capture;
-  if (!o.pcap_path.empty()) capture.emplace(*spec, *pcap_filter, cli::provisional_endpoints(*spec));
+  if (!o.pcap_path.empty()) capture.emplace(*spec, *pcap_filter);
 
   model::RunControl control;
   control.max_events = o.max_events.value_or(UINT64_MAX);
@@ -233,7 +233,7 @@ int explain(const ExplainArgs& o) {
       f.client = static_cast<std::uint32_t>(*options.filter.client);
       f.attempt = options.filter.attempt;
     }
-    capture.emplace(*spec, f, cli::provisional_endpoints(*spec));
+    capture.emplace(*spec, f);
     options.also = &*capture;
   }
   options.limit = static_cast<std::uint64_t>(o.limit);

@@ -21,17 +21,8 @@ struct PcapCapture::Libpcap {
   }
 };
 
-EndpointsOf provisional_endpoints(const model::ScenarioSpec& spec) {
-  return [&spec](const model::TraceEvent& e) {
-    Endpoints p;
-    p.client = 0x0A010000u + e.client + 1;
-    p.server = 0x0A000000u + e.host + 1;
-    const bool linux_range = e.client < spec.clients.size() && spec.clients[e.client].os == model::Os::kLinux;
-    const std::uint32_t lo = linux_range ? 32768 : 49152, hi = linux_range ? 60999 : 65535;
-    p.client_port = static_cast<std::uint16_t>(lo + (e.attempt == 0 ? 0 : (e.attempt - 1) % (hi - lo + 1)));
-    p.server_port = static_cast<std::uint16_t>(e.port);
-    return p;
-  };
+Endpoints endpoints_of(const model::TraceEvent& e) {
+  return {model::client_address(e.client), model::host_address(e.host), e.src_port, static_cast<std::uint16_t>(e.port)};
 }
 
 std::uint32_t initial_sequence(std::uint64_t seed, std::string_view side, std::uint32_t client, std::uint64_t attempt,
@@ -43,8 +34,8 @@ std::uint32_t initial_sequence(std::uint64_t seed, std::string_view side, std::u
   return static_cast<std::uint32_t>(sim::splitmix64_next(state) >> 32);
 }
 
-PcapCapture::PcapCapture(const model::ScenarioSpec& spec, Filter filter, EndpointsOf endpoints)
-    : spec_(spec), filter_(filter), endpoints_(std::move(endpoints)), pcap_(std::make_unique<Libpcap>()) {
+PcapCapture::PcapCapture(const model::ScenarioSpec& spec, Filter filter)
+    : spec_(spec), filter_(filter), pcap_(std::make_unique<Libpcap>()) {
   pcap_->dead = pcap_open_dead_with_tstamp_precision(DLT_RAW, 65535, PCAP_TSTAMP_PRECISION_NANO);
   FILE* memory = open_memstream(&pcap_->buffer, &pcap_->size);
   if (pcap_->dead && memory) {
@@ -73,7 +64,7 @@ void PcapCapture::on_event(const model::TraceEvent& e) {
   }
   if (e.kind != TraceKind::kSend) return;
 
-  const Endpoints ends = endpoints_(e);
+  const Endpoints ends = endpoints_of(e);
   const model::Os client_os = spec_.clients[e.client].os;
   const model::Os server_os = spec_.hosts[e.host].os;
   const bool timestamps = report::sends_timestamps(client_os) && report::sends_timestamps(server_os);

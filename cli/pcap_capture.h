@@ -14,13 +14,13 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 
+#include "model/addressing.h"
 #include "model/spec.h"
 #include "model/trace.h"
 #include "report/tcp_segment.h"
@@ -28,17 +28,14 @@
 namespace cli {
 
 // Who talks to whom in a connection: the client's address and source port, the server's.
+// The model assigns them (model/addressing.h): hosts 10.0.0.N, client groups 10.1.0.N, the
+// source port from the client OS's ephemeral range in that kernel's order. Through a
+// balancer the server is the backend's host, the one that answers.
 struct Endpoints {
-  report::Ipv4 client = 0, server = 0;
+  model::Ipv4 client = 0, server = 0;
   std::uint16_t client_port = 0, server_port = 0;
 };
-using EndpointsOf = std::function<Endpoints(const model::TraceEvent&)>;
-
-// The addresses and ports a capture uses until the model assigns them: hosts 10.0.0.N and
-// client groups 10.1.0.N (N from 1 in the scenario's order, the scheme docs/fidelity.md
-// gives), the attempt's source port the attempt number's place in the client OS's default
-// ephemeral range (Linux 32768-60999, the others 49152-65535), taken in turn.
-EndpointsOf provisional_endpoints(const model::ScenarioSpec& spec);
+Endpoints endpoints_of(const model::TraceEvent& e);
 
 class PcapCapture final : public model::TraceObserver {
  public:
@@ -48,7 +45,7 @@ class PcapCapture final : public model::TraceObserver {
     std::optional<std::uint32_t> client;
     std::uint64_t attempt = 0;  // with `client`: only this attempt (0: all of the group's)
   };
-  PcapCapture(const model::ScenarioSpec& spec, Filter filter, EndpointsOf endpoints);
+  PcapCapture(const model::ScenarioSpec& spec, Filter filter);
   ~PcapCapture();
   PcapCapture(const PcapCapture&) = delete;
   PcapCapture& operator=(const PcapCapture&) = delete;
@@ -72,7 +69,6 @@ class PcapCapture final : public model::TraceObserver {
 
   const model::ScenarioSpec& spec_;
   Filter filter_;
-  EndpointsOf endpoints_;
   std::map<Key, Connection> open_;
   std::uint64_t packets_ = 0;
   struct Libpcap;

@@ -18,11 +18,12 @@
 #include <cstdint>
 #include <vector>
 
+#include "model/addressing.h"
 #include "model/personality.h"
 
 namespace report {
 
-using Ipv4 = std::uint32_t;  // host byte order: 10.0.0.1 is 0x0A000001
+using model::Ipv4;  // host byte order: 10.0.0.1 is 0x0A000001
 
 enum TcpFlags : std::uint8_t { kFin = 0x01, kSyn = 0x02, kRst = 0x04, kPsh = 0x08, kAck = 0x10 };
 

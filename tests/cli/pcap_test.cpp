@@ -216,7 +216,7 @@ TEST_CASE("pcap: a capture replayed as a trace gives back the connect times", "[
       scenario("name: original\nseed: 7\nduration: 2s\n" + host +
                "clients:\n  c: {target: web:80, arrivals: {process: poisson, rate: 300/s}, connect_timeout: 5s}\n");
   ConnectTimes sent;
-  cli::PcapCapture capture(original, {}, cli::provisional_endpoints(original));
+  cli::PcapCapture capture(original, {});
   struct Both final : model::TraceObserver {
     ConnectTimes& a;
     cli::PcapCapture& b;
