@@ -30,6 +30,7 @@
 #include "cli/interrupt.h"
 #include "cli/output.h"
 #include "cli/output_files.h"
+#include "cli/pcap_capture.h"
 #include "cli/replicate.h"
 #include "config/loader.h"
 #include "config/suggest.h"
@@ -55,6 +56,8 @@ struct RunOptions {
   bool quiet = false;
   std::optional<std::uint64_t> max_events;
   std::optional<std::uint64_t> max_inflight;
+  std::string pcap_path;  // --pcap: every segment, as a capture
+  std::optional<std::string> pcap_host, pcap_client;
 };
 
 struct ExplainArgs {
@@ -63,6 +66,7 @@ struct ExplainArgs {
   std::int64_t limit = 200;  // signed: CLI11 would wrap "-3" into a huge unsigned count
   std::optional<std::string> connection;
   std::optional<std::string> host;
+  std::string pcap_path;  // --pcap: the narrated run's segments, as a capture
 };
 
 // Loads and validates a scenario; prints every problem. nullopt on bad input. `inputs`
@@ -98,6 +102,30 @@ int internal_error(const std::string& what) {
   return kExitInternal;
 }
 
+// --pcap-host and --pcap-client by name; nullopt (after saying why) for a name the scenario
+// does not have.
+std::optional<cli::PcapCapture::Filter> resolve_pcap_filter(const model::ScenarioSpec& spec,
+                                                            const std::optional<std::string>& host,
+                                                            const std::optional<std::string>& client) {
+  cli::PcapCapture::Filter f;
+  const auto find = [](const auto& items, const std::string& name, const char* flag, const char* what,
+                       std::optional<std::uint32_t>& out) {
+    std::vector<std::string_view> names;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      names.push_back(items[i].name);
+      if (items[i].name == name) out = static_cast<std::uint32_t>(i);
+    }
+    if (!out) {
+      std::cerr << "synstorm: " << flag << " " << config::quote(name) << ": no " << what << " of that name"
+                << config::suggestion_suffix(name, names) << "\n";
+    }
+    return out.has_value();
+  };
+  if (host && !find(spec.hosts, *host, "--pcap-host", "host", f.host)) return std::nullopt;
+  if (client && !find(spec.clients, *client, "--pcap-client", "client group", f.client)) return std::nullopt;
+  return f;
+}
+
 int run(const RunOptions& o) {
   std::vector<std::string> inputs;
   auto spec = load(o.file, &inputs);
@@ -117,15 +145,29 @@ int run(const RunOptions& o) {
   cli::OutputFiles outputs;
   outputs.add("--json", o.json_path);
   outputs.add("--timeseries", o.timeseries_path);
+  outputs.add("--pcap", o.pcap_path);
+  const auto pcap_filter = resolve_pcap_filter(*spec, o.pcap_host, o.pcap_client);
+  if (!pcap_filter) return kExitBadInput;
   if (!report_problems(outputs.prepare(inputs))) return kExitBadInput;
+  std::optional<cli::PcapCapture> capture;
+  if (!o.pcap_path.empty()) capture.emplace(*spec, *pcap_filter);
 
   model::RunControl control;
   control.max_events = o.max_events.value_or(UINT64_MAX);
   control.max_inflight = static_cast<std::size_t>(o.max_inflight.value_or(cli::default_max_inflight()));
   control.interrupted = &cli::interrupted;
+  if (capture) control.observer = &*capture;
   cli::install_interrupt_handlers();
   const model::RunResults results = model::run_scenario(*spec, control);
   if (!results.internal_error.empty()) return internal_error(results.internal_error);
+  if (capture) {
+    std::string error;
+    const std::string bytes = capture->finish(error);
+    if (!error.empty()) return internal_error(error);
+    if (!report_problems(outputs.write(
+            "--pcap", [&](std::ostream& f) { f.write(bytes.data(), static_cast<std::streamsize>(bytes.size())); })))
+      return kExitInternal;
+  }
 
   std::string problem =
       outputs.write("--json", [&](std::ostream& f) { f << cli::results_json(results).dump(2) << "\n"; });
@@ -187,6 +229,26 @@ int explain(const ExplainArgs& o) {
   }
   report::NarrationOptions options;
   options.filter = std::get<report::NarrationFilter>(filter);
+  // --pcap: the segments of what is narrated (its --host, its --connection), to a file
+  // checked and made before the run, committed after it.
+  cli::OutputFiles outputs;
+  outputs.add("--pcap", o.pcap_path);
+  if (!report_problems(outputs.prepare({o.file}))) return kExitBadInput;
+  if (outputs.any_to_stdout()) {
+    std::cerr << "synstorm: --pcap -: explain prints its narration on standard output; give the capture a file\n";
+    return kExitBadInput;
+  }
+  std::optional<cli::PcapCapture> capture;
+  if (!o.pcap_path.empty()) {
+    cli::PcapCapture::Filter f;
+    if (options.filter.host) f.host = static_cast<std::uint32_t>(*options.filter.host);
+    if (options.filter.client) {
+      f.client = static_cast<std::uint32_t>(*options.filter.client);
+      f.attempt = options.filter.attempt;
+    }
+    capture.emplace(*spec, f);
+    options.also = &*capture;
+  }
   options.limit = static_cast<std::uint64_t>(o.limit);
   // As a run: a signal stops the narration at the next poll, what was printed is flushed,
   // and the command exits 130.
@@ -195,6 +257,15 @@ int explain(const ExplainArgs& o) {
   const report::NarrationReport report = report::narrate_run(*spec, options, std::cout);
   std::cout.flush();
   if (!report.internal_error.empty()) return internal_error(report.internal_error);
+  if (capture) {
+    std::string error;
+    const std::string bytes = capture->finish(error);
+    if (!error.empty()) return internal_error(error);
+    std::string problem = outputs.write(
+        "--pcap", [&](std::ostream& f) { f.write(bytes.data(), static_cast<std::streamsize>(bytes.size())); });
+    if (problem.empty()) problem = outputs.commit();
+    if (!report_problems(problem)) return kExitInternal;
+  }
   if (report.cut_short == model::CutShort::kStalled) {
     std::cerr << "synstorm: run cut short: " << cli::stalled_reason(model::RunControl{})
               << "; the narration above covers the run up to there\n";
@@ -248,6 +319,13 @@ int main(int argc, char** argv) {
                     "The time series also gets per-group columns and connect-latency p50/p99 per interval");
   run_cmd->add_option("--window", run_options.window,
                       "Measure only attempts started in FROM..TO (e.g. 40s..160s); replaces the scenario's measure:");
+  run_cmd
+      ->add_option("--pcap", run_options.pcap_path,
+                   "Write every simulated segment (SYN, SYN-ACK, ACK, RST, retransmissions) as a pcap capture, "
+                   "for Wireshark or tcpdump (- for standard output)")
+      ->check(cli::output_path_check());
+  run_cmd->add_option("--pcap-host", run_options.pcap_host, "Capture only the connections to this host");
+  run_cmd->add_option("--pcap-client", run_options.pcap_client, "Capture only this client group's connections");
   run_cmd->add_flag("--quiet,-q", run_options.quiet, "Print only the digest");
   run_cmd
       ->add_option("--max-events", run_options.max_events,
@@ -278,6 +356,10 @@ int main(int argc, char** argv) {
   explain_cmd->add_option("--connection", explain_args.connection,
                           "Only this attempt, e.g. storm#17 (client group#attempt)");
   explain_cmd->add_option("--host", explain_args.host, "Only this host's listeners and the attempts aimed at it");
+  explain_cmd
+      ->add_option("--pcap", explain_args.pcap_path,
+                   "Write the segments of what is narrated (all, --host's, --connection's) as a pcap capture")
+      ->check(cli::output_path_check());
   explain_cmd->add_option("--seed", explain_args.seed, "Override the scenario's seed")
       ->check(cli::unsigned_check(0, std::numeric_limits<std::uint64_t>::max()));
 

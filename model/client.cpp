@@ -23,12 +23,14 @@ void aim(Connection& c, const ClientSpec& spec, Balancers& balancers) {
 }  // namespace
 
 Clients::Clients(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLanes& lanes, sim::EventHandler& timers,
-                 ConnectionPool& pool, Balancers& balancers, Wire& wire, const Tracer& tracer, RunDigest& digest)
+                 ConnectionPool& pool, Balancers& balancers, Addressing& addressing, Wire& wire, const Tracer& tracer,
+                 RunDigest& digest)
     : engine_(engine),
       end_(sim::Time::zero() + spec.duration),
       lanes_(lanes),
       timers_(timers),
       pool_(pool),
+      addressing_(addressing),
       balancers_(balancers),
       wire_(wire),
       tracer_(tracer),
@@ -121,6 +123,7 @@ void Clients::connect(Group& g, std::uint32_t chain) {
   if (c.measured) ++g.out.counts.attempts;
   c.attempt = ++g.attempts_made;
   aim(c, *g.spec, balancers_);
+  addressing_.assign(c);
   tracer_.note(TraceKind::kConnect, slot);
   if (c.retry_no > 0 && c.measured) ++g.out.app_retries;
   // The application's connect_timeout, or the OS's own limit (BSD keepinit).
@@ -141,6 +144,7 @@ void Clients::spoofed_syn(Group& g) {
   if (c.measured) ++g.out.spoofed_syns;
   c.attempt = ++g.attempts_made;
   aim(c, *g.spec, balancers_);
+  addressing_.assign_forged(c);
   wire_.send(slot, Segment::kSyn);
 }
 

@@ -33,7 +33,8 @@ class Clients {
  public:
   // `timers` is the handler every connection timer is set on (it calls on_timer()).
   Clients(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLanes& lanes, sim::EventHandler& timers,
-          ConnectionPool& pool, Balancers& balancers, Wire& wire, const Tracer& tracer, RunDigest& digest);
+          ConnectionPool& pool, Balancers& balancers, Addressing& addressing, Wire& wire, const Tracer& tracer,
+          RunDigest& digest);
   Clients(const Clients&) = delete;
   Clients& operator=(const Clients&) = delete;
 
@@ -106,6 +107,7 @@ class Clients {
   sim::TimerLanes& lanes_;
   sim::EventHandler& timers_;
   ConnectionPool& pool_;
+  Addressing& addressing_;
   Balancers& balancers_;
   Wire& wire_;
   const Tracer& tracer_;

@@ -38,17 +38,19 @@ struct Connection {
   std::uint32_t host = 0;     // where its SYN goes: the group's target or its balancer's backend
   std::uint16_t port = 0;
   std::uint16_t retry_no = 0;
-  std::uint16_t backend = 0;  // through a balancer: the backend it picked (else 0)
+  std::uint16_t backend = 0;   // through a balancer: the backend it picked (else 0)
+  std::uint16_t src_port = 0;  // the client's source port (model/addressing.h); 0: none
   std::uint8_t syn_transmissions = 0;
   std::uint8_t synack_timeouts = 0;  // Linux req->num_timeout
   std::uint8_t rst_resends = 0;      // Windows: SYNs re-sent after a RST
   ClientState client_state = ClientState::kDone;
   ServerState server_state = ServerState::kNone;
-  bool cookie = false;  // the server answered with a SYN cookie and kept nothing
-  bool live = false;
-  bool spoofed = false;    // a forged SYN: nobody at the client's end
-  bool flow_open = false;  // a balancer counts it among its backend's active connections
-  bool measured = true;    // started inside the measurement window: its outcome and counters count
+  // One byte of flags (bit-fields keep the struct within its cache line).
+  bool cookie : 1 = false;  // the server answered with a SYN cookie and kept nothing
+  bool live : 1 = false;
+  bool spoofed : 1 = false;    // a forged SYN: nobody at the client's end
+  bool flow_open : 1 = false;  // a balancer counts it among its backend's active connections
+  bool measured : 1 = true;    // started inside the measurement window: its outcome and counters count
 };
 static_assert(sizeof(Connection) <= 64, "a connection stays within one cache line");
 

@@ -30,6 +30,7 @@ void ConnectionPool::release(std::uint32_t slot) {
   Connection& c = conns_[slot];
   assert(c.live && c.server_state == ServerState::kNone);
   if (c.flow_open) balancers_.end_flow(c);
+  addressing_.release(c);
   c.live = false;
   ++c.generation;
   free_slots_.push_back(slot);

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "model/addressing.h"
 #include "model/balancer.h"
 #include "model/connection.h"
 #include "sim/engine.h"
@@ -20,8 +21,10 @@ namespace model {
 
 class ConnectionPool final : public sim::StaleFilter {
  public:
-  // Releasing a connection a balancer still counts ends its flow there.
-  ConnectionPool(sim::Engine& engine, Balancers& balancers) : engine_(engine), balancers_(balancers) {}
+  // Releasing a connection a balancer still counts ends its flow there; its client's
+  // source port is free again.
+  ConnectionPool(sim::Engine& engine, Balancers& balancers, Addressing& addressing)
+      : engine_(engine), balancers_(balancers), addressing_(addressing) {}
 
   Connection& operator[](std::uint32_t slot) { return conns_[slot]; }
   const Connection& operator[](std::uint32_t slot) const { return conns_[slot]; }
@@ -50,6 +53,7 @@ class ConnectionPool final : public sim::StaleFilter {
  private:
   sim::Engine& engine_;
   Balancers& balancers_;
+  Addressing& addressing_;
   std::vector<Connection> conns_;
   std::vector<std::uint32_t> free_slots_;
   std::size_t in_flight_ = 0;

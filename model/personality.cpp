@@ -717,4 +717,31 @@ sim::Time Personality::timer_fire_time(sim::Time now, sim::Duration timeout) con
   return sim::Time::from_ns(bucket_j * jiffy_ns);
 }
 
+EphemeralPorts Personality::ephemeral_ports() const {
+  switch (os_) {
+    case Os::kLinux:
+      // net.ipv4.ip_local_port_range "32768 60999" (net/ipv4/af_inet.c inet_init_net);
+      // the walk is __inet_hash_connect's (net/ipv4/inet_hashtables.c).
+      return {32768, 60999, PortOrder::kLinuxDoubleHash,
+              "net/ipv4/inet_hashtables.c __inet_hash_connect, ip_local_port_range 32768-60999"};
+    case Os::kFreeBSD:
+      // net.inet.ip.portrange.first/last: IPPORT_EPHEMERALFIRST 10000, IPPORT_EPHEMERALLAST
+      // 65535 (sys/netinet/in.h); random start, then ++ (in_pcb_lport_dest).
+      return {10000, 65535, PortOrder::kRandomStartIncrement,
+              "sys/netinet/in_pcb.c in_pcb_lport_dest, portrange.first/last 10000-65535"};
+    case Os::kMacOS:
+      // net.inet.ip.portrange.first/last: IPPORT_HIFIRSTAUTO 49152, IPPORT_HILASTAUTO 65535
+      // (bsd/netinet/in.h); random start, then ++ (in_pcbbind, randomport).
+      return {49152, 65535, PortOrder::kRandomStartIncrement,
+              "bsd/netinet/in_pcb.c in_pcbbind (randomport), portrange 49152-65535"};
+    case Os::kWindows:
+      // The dynamic port range 49152-65535 (Vista and later, `netsh int ipv4 show
+      // dynamicport tcp`). The allocation order is not published: assumed the BSD one, a
+      // random start then ++ (docs/reuseport.md, "Client source ports").
+      return {49152, 65535, PortOrder::kRandomStartIncrement,
+              "Windows dynamic port range 49152-65535; order assumed (not published)"};
+  }
+  return {};
+}
+
 }  // namespace model

@@ -222,6 +222,26 @@ struct SynRetransmitSchedule {
   sim::Duration give_up_after() const;
 };
 
+// Where a client's connect() takes its source port from: the OS's ephemeral range and the
+// order its allocator walks it (model/addressing.h applies it).
+enum class PortOrder : std::uint8_t {
+  // Linux net/ipv4/inet_hashtables.c __inet_hash_connect (RFC 6056 algorithm 4, double
+  // hash): a per-destination offset plus that destination's table_perturb entry; ports of
+  // the range's low parity first (step 2), then the other parity; a port in use is
+  // skipped; after a success the entry grows by max(i, random(8)*2) + 2.
+  kLinuxDoubleHash,
+  // FreeBSD sys/netinet/in_pcb.c in_pcb_lport_dest with net.inet.ip.portrange.randomized=1
+  // (the default), XNU bsd/netinet/in_pcb.c in_pcbbind (randomport): a random start in
+  // [first, last), then ++ (wrapping to first past last) until a port is free.
+  kRandomStartIncrement,
+};
+struct EphemeralPorts {
+  std::uint16_t low = 0;   // first port of the range
+  std::uint16_t high = 0;  // last port of the range (inclusive)
+  PortOrder order = PortOrder::kRandomStartIncrement;
+  std::string_view source;
+};
+
 class Personality {
  public:
   Personality(Os os, const KernelKnobs& knobs) : os_(os), knobs_(knobs) {}
@@ -279,6 +299,10 @@ class Personality {
   // calc_wheel_index): a 1 s timer at HZ=250 fires on the next 32 ms boundary after its
   // expiry, so retransmissions armed within one slot fire together.
   sim::Time timer_fire_time(sim::Time now, sim::Duration timeout) const;
+
+  // The ephemeral port range a connect() without bind() takes its source port from, and
+  // the order the allocator walks it.
+  EphemeralPorts ephemeral_ports() const;
 
  private:
   // Each decision is written once, as a template over whether it records its rule

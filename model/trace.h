@@ -44,6 +44,9 @@ struct TraceEvent {
   std::uint32_t listener = 0;  // World's listener index (hosts' listeners in file order)
   std::uint32_t host = 0;      // the host the connection is for (through a balancer: its backend's)
   int port = 0;                // ... and the port
+  // The client's source port (model/addressing.h; 0: none). The addresses follow from the
+  // indices: client_address(client), host_address(host).
+  std::uint16_t src_port = 0;
   SegmentKind segment = SegmentKind::kSyn;
   int transmission = 0;  // kSend of a SYN: 1 for the first, 2 for the first retransmission...
   int retry_no = 0;      // kConnect: application retry number

@@ -14,6 +14,7 @@ TraceEvent Tracer::about(TraceKind kind, std::uint32_t slot) const {
   e.listener = c.listener;
   e.host = c.host;
   e.port = c.port;
+  e.src_port = c.src_port;
   if (c.listener != kNoListener) {
     const Listener& l = (*listeners_)[c.listener];
     e.accept_len = static_cast<std::int64_t>(l.accept_queue.size());

@@ -4,6 +4,7 @@
 #include <variant>
 #include <vector>
 
+#include "model/addressing.h"
 #include "model/balancer.h"
 #include "model/client.h"
 #include "model/connection_pool.h"
@@ -67,11 +68,12 @@ struct World::Impl {
         engine(e),
         hosts(make_hosts(s)),
         balancers(s, e),
-        pool(e, balancers),
+        addressing(s),
+        pool(e, balancers, addressing),
         lanes(e, pool),
         tracer(e, pool),
         wire(s, e, lanes, pool, balancers, tracer, arrivals),
-        clients(s, e, lanes, timers, pool, balancers, wire, tracer, digest),
+        clients(s, e, lanes, timers, pool, balancers, addressing, wire, tracer, digest),
         listeners(s, e, lanes, timers, hosts, pool, balancers, wire, clients, tracer),
         script(s, e, hosts, listeners, tracer, digest),
         faults(s, e, listeners, wire, tracer),
@@ -178,6 +180,7 @@ struct World::Impl {
   Timers timers;
   Arrivals arrivals;
   Balancers balancers;
+  Addressing addressing;
   ConnectionPool pool;
   sim::TimerLanes lanes;
   Tracer tracer;

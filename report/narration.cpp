@@ -709,8 +709,18 @@ NarrationReport Narration::finish(const model::RunResults& results) {
 NarrationReport narrate_run(const model::ScenarioSpec& spec, const NarrationOptions& options, std::ostream& out) {
   Narration narration(spec, options, out);
   narration.narrate_listens();
+  // The narration, then whoever else watches.
+  struct Both final : model::TraceObserver {
+    model::TraceObserver& first;
+    model::TraceObserver* second;
+    Both(model::TraceObserver& a, model::TraceObserver* b) : first(a), second(b) {}
+    void on_event(const model::TraceEvent& e) override {
+      first.on_event(e);
+      if (second) second->on_event(e);
+    }
+  } both(narration, options.also);
   model::RunControl control;
-  control.observer = &narration;
+  control.observer = options.also ? static_cast<model::TraceObserver*>(&both) : &narration;
   control.interrupted = options.interrupted;
   const model::RunResults results = model::run_scenario(spec, control);
   NarrationReport report = narration.finish(results);

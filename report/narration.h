@@ -36,6 +36,8 @@ struct NarrationOptions {
   std::uint64_t limit = 200;  // lines to print before the summary; 0 prints every line
   // Polled as model::RunControl polls it; true stops the run (NarrationReport::interrupted).
   bool (*interrupted)() = nullptr;
+  // Sees every step of the run too, after the narration (`explain --pcap`'s capture); may be null.
+  model::TraceObserver* also = nullptr;
 };
 
 struct NarrationReport {

@@ -7,6 +7,8 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libboost-graph-dev libyaml-cpp-dev catch2 libcli11-dev nlohmann-json3-dev
   libpcap-dev libbenchmark-dev hyperfine
+  # `run --pcap`'s test reads the capture back with tcpdump
+  tcpdump
   # the fuzzer (scripts/fuzz.sh): Clang and its runtimes, libFuzzer among them
   clang libclang-rt-14-dev
   libopenmpi-dev openmpi-bin

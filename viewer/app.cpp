@@ -14,6 +14,7 @@
 #include "config/loader.h"
 #include "model/personality.h"
 #include "sim/format.h"
+#include "viewer/outcome_table.h"
 #include "viewer/plot.h"
 #include "viewer/text.h"
 #include "viewer/widgets.h"
@@ -159,6 +160,16 @@ std::string SweepView::open(const std::string& path) {
   x_ = 0;
   metric_ = 0;
   group_ = default_group(*table_, columns_, x_choices_[x_]);
+  return {};
+}
+
+std::string SweepView::choose(const std::string& metric, const std::string& x, const std::string& series) {
+  auto r = choose_sweep_view(*table_, columns_, metric, x, series);
+  if (auto* err = std::get_if<std::string>(&r)) return path_ + ": " + *err;
+  const SweepChoice& c = std::get<SweepChoice>(r);
+  metric_ = c.metric;
+  x_ = static_cast<std::size_t>(std::find(x_choices_.begin(), x_choices_.end(), c.x) - x_choices_.begin());
+  group_ = c.group;
   return {};
 }
 
@@ -533,7 +544,7 @@ void App::draw_topology(float height) {
   for (std::size_t i = 0; i < topology_.nodes.size(); ++i) {
     const TopologyNode& n = topology_.nodes[i];
     const ImVec2 c = at(i);
-    const float r = 0.6f * font;
+    const float r = g.radius;
     switch (n.kind) {
       case NodeKind::kClient: dl->AddCircleFilled(c, r, IM_COL32(110, 160, 255, 255)); break;
       case NodeKind::kRouter: dl->AddCircleFilled(c, r * 0.8f, IM_COL32(160, 160, 170, 255), 4); break;
@@ -559,10 +570,11 @@ void App::draw_topology(float height) {
         break;
       }
     }
-    const Box& box = g.node_label[i];
     const bool cut = names[i].size() != n.name.size();
-    dl->AddText({p0.x + box.x0, p0.y + box.y0}, cut ? IM_COL32(230, 70, 60, 255) : IM_COL32(230, 230, 230, 255),
-                names[i].c_str());
+    if (const auto& box = g.node_label[i]) {
+      dl->AddText({p0.x + box->x0, p0.y + box->y0}, cut ? IM_COL32(230, 70, 60, 255) : IM_COL32(230, 230, 230, 255),
+                  names[i].c_str());
+    }
     if (hovered && std::abs(mouse.x - c.x) < r * 1.5f && std::abs(mouse.y - c.y) < r * 1.5f) tooltip = names[i];
   }
   dl->PopClipRect();
@@ -754,38 +766,99 @@ void App::draw_series(float height) {
 void App::draw_outcomes(float height) {
   const model::Snapshot& snap = session_->snapshot();
   ImGui::TextUnformatted("Outcomes so far (open: still deciding)");
-  const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollX |
-                                ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingFixedFit;
-  if (!ImGui::BeginTable("outcomes", 8, flags, {0, height - ImGui::GetTextLineHeightWithSpacing()})) return;
-  ImGui::TableSetupScrollFreeze(1, 1);  // the group's name stays when the counts scroll
-  for (const char* h : {"group", "attempts", "established", "accepted", "refused", "timed out", "reset", "open"}) {
-    ImGui::TableSetupColumn(h);
+  // Fitted to the panel's width (viewer/outcome_table.h): never scrolled sideways; what is
+  // shortened is in a tooltip.
+  constexpr int kCounts = 7;
+  const char* const headers[kCounts] = {"attempts", "established", "accepted", "refused", "timed out", "reset", "open"};
+  const char* const short_headers[kCounts] = {"att", "est", "acc", "ref", "t/o", "rst", "open"};
+  struct Row {
+    std::string name;
+    std::uint64_t values[kCounts] = {};
+    ImU32 name_color = IM_COL32(230, 230, 230, 255);
+    bool spoofed = false;
+  };
+  std::vector<Row> rows;
+  for (const model::ClientSnapshot& c : snap.clients) {
+    const model::OutcomeCounts& k = c.counts;
+    if (c.spoofed) {
+      rows.push_back({c.name, {c.spoofed_syns}, IM_COL32(230, 230, 230, 255), true});
+    } else {
+      rows.push_back({c.name, {k.attempts, k.established, k.accepted, k.refused, k.timed_out, k.reset, k.pending}});
+    }
   }
-  ImGui::TableHeadersRow();
-  const auto row = [](const std::string& name, const model::OutcomeCounts& k, ImU32 name_color) {
+  if (snap.clients.size() > 1) {
+    const model::OutcomeCounts& k = snap.totals;
+    rows.push_back({"all",
+                    {k.attempts, k.established, k.accepted, k.refused, k.timed_out, k.reset, k.pending},
+                    IM_COL32(255, 255, 255, 255)});
+  }
+  OutcomeTableText text;
+  text.headers.assign(std::begin(headers), std::end(headers));
+  text.short_headers.assign(std::begin(short_headers), std::end(short_headers));
+  for (const Row& r : rows) {
+    text.names.push_back(r.name);
+    auto& full = text.counts.emplace_back();
+    auto& brief = text.compact.emplace_back();
+    for (int c = 0; c < (r.spoofed ? 1 : kCounts); ++c) {
+      full.push_back(with_commas(r.values[c]));
+      brief.push_back(compact(static_cast<double>(r.values[c])));
+    }
+    if (r.spoofed) full.push_back("forged SYNs"), brief.push_back("forged");
+  }
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const OutcomeTableFit fit = fit_outcome_table(text, ImGui::GetContentRegionAvail().x - style.ScrollbarSize,
+                                                2 * style.CellPadding.x + 1, imgui_text_width, nullptr);
+  const ImGuiTableFlags flags =
+      ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollY | ImGuiTableFlags_SizingFixedFit;
+  if (!ImGui::BeginTable("outcomes", kCounts + 1, flags, {0, height - ImGui::GetTextLineHeightWithSpacing()})) return;
+  ImGui::TableSetupScrollFreeze(0, 1);
+  if (fit.name_rows) {
+    // An indent; the names, on rows of their own, run across the empty cells beside it.
+    ImGui::TableSetupColumn("", ImGuiTableColumnFlags_WidthFixed, name_row_indent(imgui_text_width, nullptr));
+  } else {
+    ImGui::TableSetupColumn("group");
+  }
+  for (int c = 0; c < kCounts; ++c) ImGui::TableSetupColumn(fit.short_headers ? short_headers[c] : headers[c]);
+  ImGui::TableNextRow(ImGuiTableRowFlags_Headers);
+  for (int c = 0; c <= kCounts; ++c) {
+    ImGui::TableSetColumnIndex(c);
+    ImGui::TableHeader(ImGui::TableGetColumnName(c));
+    if (c > 0 && fit.short_headers && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", headers[c - 1]);
+  }
+  const ImU32 colors[kCounts] = {kAttempts, IM_COL32(200, 200, 200, 255), kAccepted, kRefused, kTimedOut,
+                                 kReset,    IM_COL32(200, 200, 200, 255)};
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const Row& r = rows[i];
     ImGui::TableNextRow();
     ImGui::TableSetColumnIndex(0);
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(name_color), "%s", name.c_str());
-    const std::uint64_t values[] = {k.attempts, k.established, k.accepted, k.refused, k.timed_out, k.reset, k.pending};
-    const ImU32 colors[] = {kAttempts, IM_COL32(200, 200, 200, 255), kAccepted, kRefused, kTimedOut,
-                            kReset,    IM_COL32(200, 200, 200, 255)};
-    for (int c = 0; c < 7; ++c) {
-      ImGui::TableSetColumnIndex(c + 1);
-      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colors[c]), "%s", with_commas(values[c]).c_str());
-    }
-  };
-  for (const model::ClientSnapshot& c : snap.clients) {
-    if (c.spoofed) {
+    if (fit.name_rows) {
+      // Across the row's empty cells, to the table's edge (clipped as the cell is above
+      // and below: under the frozen header and within the table).
+      const ImDrawList* cell = ImGui::GetWindowDrawList();
+      ImGui::PushClipRect(cell->GetClipRectMin(),
+                          {ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x, cell->GetClipRectMax().y},
+                          false);
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(r.name_color), "%s", r.name.c_str());
+      ImGui::PopClipRect();
       ImGui::TableNextRow();
-      ImGui::TableSetColumnIndex(0);
-      ImGui::TextUnformatted(c.name.c_str());
-      ImGui::TableSetColumnIndex(1);
-      ImGui::TextDisabled("%s forged SYNs", with_commas(c.spoofed_syns).c_str());
-      continue;
+    } else {
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(r.name_color), "%s", r.name.c_str());
     }
-    row(c.name, c.counts, IM_COL32(230, 230, 230, 255));
+    for (std::size_t c = 0; c < text.counts[i].size(); ++c) {
+      ImGui::TableSetColumnIndex(static_cast<int>(c) + 1);
+      const std::string& shown = fit.compact_counts ? text.compact[i][c] : text.counts[i][c];
+      if (r.spoofed && c > 0) {
+        ImGui::TextDisabled("%s", shown.c_str());
+      } else {
+        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(r.spoofed ? kAttempts : colors[c]), "%s", shown.c_str());
+      }
+      if (ImGui::IsItemHovered()) {
+        // The exact count and the column's whole name.
+        ImGui::SetTooltip("%s: %s %s", r.name.c_str(), text.counts[i][r.spoofed ? 0 : c].c_str(),
+                          r.spoofed ? "forged SYNs" : headers[c]);
+      }
+    }
   }
-  if (snap.clients.size() > 1) row("all", snap.totals, IM_COL32(255, 255, 255, 255));
   ImGui::EndTable();
 }
 

@@ -45,6 +45,9 @@ class SweepView {
  public:
   // Empty on success, else what went wrong.
   std::string open(const std::string& path);
+  // Shows a metric against a parameter by their names (choose_sweep_view). Requires: loaded().
+  // Empty on success, else what went wrong.
+  std::string choose(const std::string& metric, const std::string& x, const std::string& series);
   void draw();
   bool loaded() const { return table_.has_value(); }
   const std::string& path() const { return path_; }
@@ -69,6 +72,7 @@ class App {
   // Empty on success, else the message to show (the loader's diagnostics).
   std::string open_scenario(const std::string& path);
   std::string open_sweep(const std::string& path);
+  SweepView& sweep() { return sweep_; }
   Session* session() { return session_.get(); }
   void show_sweep() { select_tab_ = Tab::kSweep; }
 

@@ -24,6 +24,7 @@
 #include <CLI/CLI.hpp>
 
 #include "config/units.h"
+#include "sim/format.h"
 #include "viewer/app.h"
 #include "viewer/input_queue.h"
 #include "viewer/widgets.h"
@@ -42,6 +43,7 @@ struct Args {
   std::string size = "1600x1000";
   std::optional<std::uint64_t> seed;
   std::optional<float> ui_scale;
+  std::string metric, x, series;  // the Sweep view's chart
 };
 
 struct Size {
@@ -147,6 +149,10 @@ int main(int argc, char** argv) {
   Args args;
   cli.add_option("file", args.file, "Scenario file (YAML) to open");
   cli.add_option("--sweep", args.sweep, "A sweep's CSV (synstorm sweep --out) to open in the Sweep view");
+  cli.add_option("--metric", args.metric, "The sweep's metric to plot, e.g. loss_rate (needs --sweep)");
+  cli.add_option("--x", args.x, "The sweep's parameter to plot it against (needs --sweep)");
+  cli.add_option("--series", args.series,
+                 "The sweep's parameter that gives one line per value, or none (needs --sweep)");
   cli.add_option("--screenshot", args.screenshot, "Render one frame, write it to this PNG file and exit");
   cli.add_option("--at", args.at, "Simulated time to show first, e.g. 10s (needs a scenario)");
   cli.add_option("--size", args.size, "Window size in pixels, WIDTHxHEIGHT")->capture_default_str();
@@ -198,7 +204,14 @@ int main(int argc, char** argv) {
       std::cerr << err << "synstorm-viewer: " << args.file << " was not opened\n";
       return kExitBadInput;
     }
-    if (at) app.session()->seek(sim::Time::zero() + *at);
+    if (at) {
+      viewer::Session& s = *app.session();
+      if (sim::Time::zero() + *at > s.end()) {
+        std::cerr << "synstorm-viewer: warning: --at " << args.at << " is past the end of the run ("
+                  << sim::format_duration(s.end() - sim::Time::zero()) << "): showing the end\n";
+      }
+      s.seek(sim::Time::zero() + *at);
+    }
   }
   if (!args.sweep.empty()) {
     const std::string err = app.open_sweep(args.sweep);
@@ -206,7 +219,15 @@ int main(int argc, char** argv) {
       std::cerr << "synstorm-viewer: " << err << "\n";
       return kExitBadInput;
     }
+    const std::string chosen = app.sweep().choose(args.metric, args.x, args.series);
+    if (!chosen.empty()) {
+      std::cerr << "synstorm-viewer: " << chosen << "\n";
+      return kExitBadInput;
+    }
     if (args.file.empty()) app.show_sweep();
+  } else if (!args.metric.empty() || !args.x.empty() || !args.series.empty()) {
+    std::cerr << "synstorm-viewer: --metric, --x and --series choose the chart of a sweep: they need --sweep\n";
+    return kExitBadInput;
   }
 
   glfwSetErrorCallback(glfw_error);

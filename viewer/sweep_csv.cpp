@@ -265,4 +265,53 @@ SweepPlot sweep_plot(const CsvTable& t, std::size_t x, const SweepMetric& metric
   return plot;
 }
 
+std::variant<SweepChoice, std::string> choose_sweep_view(const CsvTable& t, const SweepColumns& c,
+                                                         const std::string& metric, const std::string& x,
+                                                         const std::string& series) {
+  const auto listing = [](const std::vector<std::string>& names) {
+    std::string out;
+    for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
+  };
+  SweepChoice choice;
+  if (!metric.empty()) {
+    std::vector<std::string> names;
+    bool found = false;
+    for (std::size_t i = 0; i < c.metrics.size() && !found; ++i) {
+      names.push_back(c.metrics[i].name);
+      if (metric == c.metrics[i].name || metric == c.metrics[i].name + "_mean") choice.metric = i, found = true;
+    }
+    if (!found) {
+      for (std::size_t i = names.size(); i < c.metrics.size(); ++i) names.push_back(c.metrics[i].name);
+      return "--metric " + metric + ": no such metric in the sweep; it has " + listing(names);
+    }
+  }
+  const std::vector<std::size_t> xs = x_candidates(t, c);
+  choice.x = xs.at(0);
+  if (!x.empty()) {
+    std::vector<std::string> names;
+    for (const std::size_t p : xs) names.push_back(t.columns[p]);
+    const auto it = std::find(names.begin(), names.end(), x);
+    if (it == names.end()) return "--x " + x + ": no such parameter in the sweep; it has " + listing(names);
+    choice.x = xs[static_cast<std::size_t>(it - names.begin())];
+  }
+  choice.group = default_group(t, c, choice.x);
+  if (series == "none") {
+    choice.group.reset();
+  } else if (!series.empty()) {
+    std::vector<std::string> names;
+    for (const std::size_t p : varying_parameters(t, c)) {
+      if (p == choice.x) continue;
+      names.push_back(t.columns[p]);
+      if (t.columns[p] == series) {
+        choice.group = p;
+        return choice;
+      }
+    }
+    names.push_back("none");
+    return "--series " + series + ": not a parameter that varies in the sweep (other than x); choose " + listing(names);
+  }
+  return choice;
+}
+
 }  // namespace viewer

@@ -82,4 +82,19 @@ struct MetricRange {
 MetricRange metric_range(const std::string& name);
 SweepPlot sweep_plot(const CsvTable& t, std::size_t x, const SweepMetric& metric, std::optional<std::size_t> group);
 
+// What the Sweep view shows: a metric against a parameter, one line per value of another.
+struct SweepChoice {
+  std::size_t metric = 0;            // into SweepColumns::metrics
+  std::size_t x = 0;                 // a column
+  std::optional<std::size_t> group;  // a column
+};
+// The view asked for by name (synstorm-viewer --metric, --x, --series): a metric's name
+// (`loss_rate` or `loss_rate_mean`), a parameter column for x and a varying parameter, or
+// "none", for the lines. An empty name keeps the default: the first metric, the first of
+// x_candidates, default_group for that x. Returns the message for the user, naming the
+// choices, when a name is not one of them.
+std::variant<SweepChoice, std::string> choose_sweep_view(const CsvTable& t, const SweepColumns& c,
+                                                         const std::string& metric, const std::string& x,
+                                                         const std::string& series);
+
 }  // namespace viewer

@@ -1,9 +1,16 @@
 #include "viewer/topology.h"
 
 #include <algorithm>
+#include <cmath>
 #include <deque>
 #include <limits>
 #include <map>
+
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/fruchterman_reingold.hpp>
+#include <boost/graph/topology.hpp>
+#include <boost/property_map/property_map.hpp>
+#include <boost/random/linear_congruential.hpp>
 
 #include "sim/format.h"
 #include "viewer/text.h"
@@ -11,6 +18,10 @@
 namespace viewer {
 
 namespace {
+
+// Past this many nodes the columns stay, in the layout and in lay_out (both cost the square
+// of the nodes, each frame for lay_out's grid).
+constexpr std::size_t kMaxForceNodes = 400;
 
 class Builder {
  public:
@@ -45,6 +56,7 @@ class Builder {
       }
     }
     place();
+    place_by_force();
     return std::move(t_);
   }
 
@@ -119,6 +131,43 @@ class Builder {
     }
   }
 
+  // Fruchterman-Reingold from the column positions, with the jitter Boost applies to
+  // coincident nodes drawn from a generator seeded here: the same positions every run.
+  // Past kMaxForceNodes the columns stay (no panel shows that many apart anyway).
+  void place_by_force() {
+    for (TopologyNode& n : t_.nodes) n.fx = n.x, n.fy = n.y;
+    const std::size_t n = t_.nodes.size();
+    if (n < 2 || n > kMaxForceNodes) return;
+    using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS>;
+    Graph g(n);
+    for (const TopologyEdge& e : t_.edges) boost::add_edge(e.a, e.b, g);
+    boost::minstd_rand seeded(1);
+    using Square = boost::square_topology<boost::minstd_rand>;
+    // A square whose side is 20 sqrt(n): the springs' natural length (the side over
+    // sqrt(n)) is then 20, a little less than the first steps' cap of kIterations / 10
+    // (Boost's linear cooling), which falls to nothing by the end.
+    constexpr std::size_t kIterations = 300;
+    const double half_side = 10.0 * std::sqrt(static_cast<double>(n));
+    const Square square(seeded, half_side);
+    std::vector<Square::point_type> at(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      at[i][0] = (2.0 * t_.nodes[i].x - 1.0) * half_side;
+      at[i][1] = (2.0 * t_.nodes[i].y - 1.0) * half_side;
+    }
+    const auto position = boost::make_iterator_property_map(at.begin(), boost::get(boost::vertex_index, g));
+    boost::fruchterman_reingold_force_directed_layout(g, position, square,
+                                                      boost::cooling(boost::linear_cooling<double>(kIterations)));
+    // Stretched to the unit square, each axis on its own.
+    for (int axis = 0; axis < 2; ++axis) {
+      double lo = at[0][axis], hi = at[0][axis];
+      for (const auto& p : at) lo = std::min(lo, p[axis]), hi = std::max(hi, p[axis]);
+      for (std::size_t i = 0; i < n; ++i) {
+        const double u = hi > lo ? (at[i][axis] - lo) / (hi - lo) : 0.5;
+        (axis == 0 ? t_.nodes[i].fx : t_.nodes[i].fy) = static_cast<float>(u);
+      }
+    }
+  }
+
   const model::ScenarioSpec& spec_;
   Topology t_;
   std::map<std::string, std::size_t> by_name_;
@@ -155,6 +204,42 @@ std::vector<EdgeLoad> edge_loads(const Topology& t, const model::ScenarioSpec& s
   return loads;
 }
 
+namespace {
+
+// The force-directed positions, each node in the nearest free cell of a grid of cells a
+// node and a gap wide. Requires: g.radius set.
+void place_in_grid(const Topology& t, GraphLayout& g, float width, float height, float pad, float label_room) {
+  const std::size_t n = t.nodes.size();
+  const float cw = 2.4f * g.radius + pad + label_room, ch = 2 * g.radius + pad;
+  const auto cols = static_cast<std::size_t>(std::max(1.0f, std::floor(width / cw)));
+  const auto rows = static_cast<std::size_t>(std::max(1.0f, std::floor(height / ch)));
+  // The grid centred in the panel.
+  const float x0 = (width - static_cast<float>(cols) * cw) / 2, y0 = (height - static_cast<float>(rows) * ch) / 2;
+  std::vector<bool> used(cols * rows);
+  for (std::size_t i = 0; i < n; ++i) {
+    const float want_col = t.nodes[i].fx * static_cast<float>(cols - 1);
+    const float want_row = t.nodes[i].fy * static_cast<float>(rows - 1);
+    std::size_t best = 0;
+    float best_d = std::numeric_limits<float>::max();
+    for (std::size_t c = 0; c < used.size(); ++c) {
+      if (used[c]) continue;
+      const float dx = static_cast<float>(c % cols) - want_col, dy = static_cast<float>(c / cols) - want_row;
+      const float d = dx * dx + dy * dy;
+      if (d < best_d) best_d = d, best = c;  // ties: the first cell, row by row
+    }
+    used[best] = true;
+    g.x[i] = x0 + (static_cast<float>(best % cols) + 0.5f) * cw;
+    g.y[i] = y0 + (static_cast<float>(best / cols) + 0.5f) * ch;
+  }
+}
+
+bool free_at(const Box& b, const std::vector<Box>& taken, float width, float height) {
+  const bool inside = b.x0 >= 0 && b.y0 >= 0 && b.x1 <= width && b.y1 <= height;
+  return inside && std::none_of(taken.begin(), taken.end(), [&](const Box& o) { return o.overlaps(b); });
+}
+
+}  // namespace
+
 GraphLayout lay_out(const Topology& t, const std::vector<std::string>& node_texts,
                     const std::vector<std::string>& edge_texts, float width, float height, float line_height,
                     TextWidth text_width, void* context) {
@@ -164,7 +249,8 @@ GraphLayout lay_out(const Topology& t, const std::vector<std::string>& node_text
   g.y.resize(n);
   g.node_label.resize(n);
   g.edge_label.resize(t.edges.size());
-  const float r = 0.6f * line_height;
+  g.radius = 0.6f * line_height;
+  const float r = g.radius;
   const float pad = 0.3f * line_height;
   std::vector<float> label_w(n);
   for (std::size_t i = 0; i < n && i < node_texts.size(); ++i) label_w[i] = text_width(node_texts[i], context);
@@ -177,36 +263,66 @@ GraphLayout lay_out(const Topology& t, const std::vector<std::string>& node_text
   const float usable = height - 2 * pad;
   // Under each node: the node and a line of text; beside it: one line, or the node.
   const bool beside = static_cast<float>(crowded) * (2 * r + line_height + 2 * pad) > usable;
-  float left = 3.5f * line_height, right = 3.5f * line_height;
-  if (beside) {
-    left = right = r + 2 * pad;
-    for (std::size_t i = 0; i < n; ++i) {
-      float& side = t.nodes[i].kind == NodeKind::kClient ? left : right;
-      side = std::max(side, label_w[i] + r + 3 * pad);
-    }
-  }
-  const float top = pad + r, bottom = beside ? pad + r : pad + r + line_height;
-  for (std::size_t i = 0; i < n; ++i) {
-    g.x[i] = left + t.nodes[i].x * std::max(0.0f, width - left - right);
-    // y in (0, 1): the first and last rows keep their distance from the edges.
-    g.y[i] = top + t.nodes[i].y * std::max(0.0f, height - top - bottom);
-  }
+  // Too many for even that: the nodes of the fullest column would touch.
+  g.force = static_cast<float>(crowded) * 2 * r > usable && n <= kMaxForceNodes;
   std::vector<Box> taken;  // node shapes and the labels placed so far
-  for (std::size_t i = 0; i < n; ++i) {
-    taken.push_back({g.x[i] - 1.2f * r, g.y[i] - r, g.x[i] + 1.2f * r, g.y[i] + r});
-  }
-  for (std::size_t i = 0; i < n; ++i) {
-    const float w = label_w[i];
-    Box b;
-    if (!beside) {
-      b = {g.x[i] - w / 2, g.y[i] + r + 0.1f * line_height, g.x[i] + w / 2, g.y[i] + r + 1.1f * line_height};
-    } else if (t.nodes[i].kind == NodeKind::kClient) {
-      b = {g.x[i] - 1.2f * r - pad - w, g.y[i] - line_height / 2, g.x[i] - 1.2f * r - pad, g.y[i] + line_height / 2};
-    } else {
-      b = {g.x[i] + 1.2f * r + pad, g.y[i] - line_height / 2, g.x[i] + 1.2f * r + pad + w, g.y[i] + line_height / 2};
+  if (g.force) {
+    const auto cells = [&](float radius, float label_room) {
+      return std::floor(width / (2.4f * radius + pad + label_room)) * std::floor(height / (2 * radius + pad));
+    };
+    // Cells as wide as a node and a typical name where the panel has that many; else as
+    // wide as a node, smaller nodes if need be.
+    float typical = 0;
+    for (const float w : label_w) typical += w / static_cast<float>(n);
+    float label_room = typical + pad;
+    if (cells(g.radius, label_room) < static_cast<float>(n)) label_room = 0;
+    while (cells(g.radius, label_room) < static_cast<float>(n) && g.radius > 0.2f * line_height) g.radius *= 0.9f;
+    place_in_grid(t, g, width, height, pad, label_room);
+    for (std::size_t i = 0; i < n; ++i) taken.push_back(node_box(g, i));
+    for (std::size_t i = 0; i < n; ++i) {
+      const float w = label_w[i], gap = 1.2f * g.radius + pad / 2, x = g.x[i], y = g.y[i];
+      const Box candidates[] = {
+          {x + gap, y - line_height / 2, x + gap + w, y + line_height / 2},  // right
+          {x - gap - w, y - line_height / 2, x - gap, y + line_height / 2},  // left
+          {x - w / 2, y + g.radius, x + w / 2, y + g.radius + line_height},  // under
+          {x - w / 2, y - g.radius - line_height, x + w / 2, y - g.radius},  // over
+      };
+      for (const Box& b : candidates) {
+        if (!free_at(b, taken, width, height)) continue;
+        g.node_label[i] = b;
+        taken.push_back(b);
+        break;
+      }
     }
-    g.node_label[i] = b;
-    taken.push_back(b);
+  } else {
+    float left = 3.5f * line_height, right = 3.5f * line_height;
+    if (beside) {
+      left = right = r + 2 * pad;
+      for (std::size_t i = 0; i < n; ++i) {
+        float& side = t.nodes[i].kind == NodeKind::kClient ? left : right;
+        side = std::max(side, label_w[i] + r + 3 * pad);
+      }
+    }
+    const float top = pad + r, bottom = beside ? pad + r : pad + r + line_height;
+    for (std::size_t i = 0; i < n; ++i) {
+      g.x[i] = left + t.nodes[i].x * std::max(0.0f, width - left - right);
+      // y in (0, 1): the first and last rows keep their distance from the edges.
+      g.y[i] = top + t.nodes[i].y * std::max(0.0f, height - top - bottom);
+    }
+    for (std::size_t i = 0; i < n; ++i) taken.push_back(node_box(g, i));
+    for (std::size_t i = 0; i < n; ++i) {
+      const float w = label_w[i];
+      Box b;
+      if (!beside) {
+        b = {g.x[i] - w / 2, g.y[i] + r + 0.1f * line_height, g.x[i] + w / 2, g.y[i] + r + 1.1f * line_height};
+      } else if (t.nodes[i].kind == NodeKind::kClient) {
+        b = {g.x[i] - 1.2f * r - pad - w, g.y[i] - line_height / 2, g.x[i] - 1.2f * r - pad, g.y[i] + line_height / 2};
+      } else {
+        b = {g.x[i] + 1.2f * r + pad, g.y[i] - line_height / 2, g.x[i] + 1.2f * r + pad + w, g.y[i] + line_height / 2};
+      }
+      g.node_label[i] = b;
+      taken.push_back(b);
+    }
   }
   // Edge texts: the middle of the edge first, then further along either way, on the
   // line or just above it.
@@ -221,8 +337,7 @@ GraphLayout lay_out(const Topology& t, const std::vector<std::string>& node_text
       bool placed = false;
       for (const float dy : {-line_height, -line_height / 2}) {
         const Box b{cx - w / 2, cy + dy, cx + w / 2, cy + dy + line_height};
-        const bool inside = b.x0 >= 0 && b.y0 >= 0 && b.x1 <= width && b.y1 <= height;
-        if (!inside || std::any_of(taken.begin(), taken.end(), [&](const Box& o) { return o.overlaps(b); })) continue;
+        if (!free_at(b, taken, width, height)) continue;
         g.edge_label[e] = b;
         taken.push_back(b);
         placed = true;

@@ -5,7 +5,10 @@
 // or a balancer) and each balancer to its backends. Positions are in the unit square:
 // client groups on the left, hosts on the right, balancers before the hosts, routers in
 // between by their hop distance from the nearest client group; within a column, nodes keep
-// the scenario's order from top to bottom. Everything depends on the spec alone.
+// the scenario's order from top to bottom. Each node also has a force-directed position
+// (Boost.Graph's Fruchterman-Reingold layout, started from the columns and seeded, so it is
+// the same on every run), used where a column holds more nodes than its panel has room for.
+// Everything depends on the spec alone.
 #pragma once
 
 #include <cstddef>
@@ -26,6 +29,7 @@ struct TopologyNode {
   NodeKind kind = NodeKind::kHost;
   std::size_t index = 0;  // into the spec's clients, network routers, balancers or hosts
   float x = 0, y = 0;     // in [0, 1]
+  float fx = 0, fy = 0;   // the force-directed position, in [0, 1]
 };
 
 struct TopologyEdge {
@@ -56,19 +60,31 @@ std::vector<EdgeLoad> edge_loads(const Topology& t, const model::ScenarioSpec& s
 // The graph drawn in a panel of `width` x `height` pixels, with every label where it
 // overlaps no other label and no node. A column whose nodes are too close for a name
 // under each node gets its names beside the nodes (client groups' to their left, the
-// others' to their right), with the margins widened to hold them. An edge's text goes at
-// the first of a few places along the edge where it fits; where none fits it is left out
-// (the panel's tooltips still give it). Text is measured by `text_width` and is
-// `line_height` tall; nodes are drawn with radius 0.6 * line_height.
+// others' to their right), with the margins widened to hold them. Where a column is too
+// crowded even for that (its nodes would touch), the nodes take their force-directed
+// positions instead, each moved to the nearest free cell of a grid of node-sized cells so
+// that no two touch (nodes shrink, down to a third, when the grid has too few cells; past
+// 400 nodes the columns stay); a
+// name goes beside, under or over its node, the first that overlaps nothing, or is left
+// out. An edge's text goes at the first of a few places along the edge where it fits;
+// where none fits it is left out (the panel's tooltips still give what is left out). Text
+// is measured by `text_width` and is `line_height` tall; nodes are drawn with radius
+// 0.6 * line_height, or `radius` in the force layout.
 struct Box {
   float x0 = 0, y0 = 0, x1 = 0, y1 = 0;
   bool overlaps(const Box& o) const { return x0 < o.x1 && o.x0 < x1 && y0 < o.y1 && o.y0 < y1; }
 };
 struct GraphLayout {
   std::vector<float> x, y;                     // node centres, per node
-  std::vector<Box> node_label;                 // per node
+  std::vector<std::optional<Box>> node_label;  // per node; none: left out (force layout only)
   std::vector<std::optional<Box>> edge_label;  // per edge; none: left out (or no text)
+  float radius = 0;                            // of the nodes
+  bool force = false;                          // the force-directed positions were used
 };
+// The box a node is drawn in (its shape is at most this wide).
+inline Box node_box(const GraphLayout& g, std::size_t i) {
+  return {g.x[i] - 1.2f * g.radius, g.y[i] - g.radius, g.x[i] + 1.2f * g.radius, g.y[i] + g.radius};
+}
 using TextWidth = float (*)(const std::string&, void* context);
 GraphLayout lay_out(const Topology& t, const std::vector<std::string>& node_texts,
                     const std::vector<std::string>& edge_texts, float width, float height, float line_height,

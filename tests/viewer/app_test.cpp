@@ -3,6 +3,9 @@
 // by key events as the frame loop delivers them.
 #include "viewer/app.h"
 
+#include <string>
+
+#include <imgui_internal.h>
 #include <catch2/catch.hpp>
 
 #include "tests/viewer/imgui_harness.h"
@@ -104,4 +107,63 @@ TEST_CASE("the file dialog opens a typed path on a quick Enter, and Esc closes i
   h.settle(frame);
   CHECK(chosen == std::optional<std::string>("steady.yaml"));
   CHECK_FALSE(open);
+}
+
+namespace {
+
+// The table whose scrolling child window is named after `id` (ImGui names a table's inner
+// window "<parent>/<id>_<hash>").
+ImGuiTable* find_table(const char* id) {
+  const std::string part = std::string("/") + id + "_";
+  ImPool<ImGuiTable>& tables = ImGui::GetCurrentContext()->Tables;
+  for (int n = 0; n < tables.GetMapSize(); ++n) {
+    ImGuiTable* t = tables.TryGetMapData(n);
+    if (t && t->InnerWindow && std::string(t->InnerWindow->Name).find(part) != std::string::npos) return t;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("at 1024x700 the outcome table fits its panel: nothing scrolls sideways or is cut", "[viewer][app]") {
+  // os-compare.yaml: 8 client groups and an "all" row; at the end every count has grown to
+  // four or five digits, the widest the table gets. syn-flood.yaml has a group of forged
+  // SYNs (a row of its own kind), flash-crowd-balancer.yaml six-digit counts.
+  const std::string file = GENERATE("os-compare.yaml", "syn-flood.yaml", "flash-crowd-balancer.yaml");
+  INFO(file);
+  ImGuiHarness h;
+  ImGui::GetIO().DisplaySize = {1024, 700};
+  viewer::ui::App app({});
+  REQUIRE(app.open_scenario(kScenarios + file).empty());
+  viewer::Session& s = *app.session();
+  s.seek(s.end());
+  REQUIRE(s.snapshot().totals.attempts >= 1000);
+  const auto frame = [&] { app.frame(0.0); };
+  for (int i = 0; i < 4; ++i) h.frame(frame);  // tables settle their widths over frames
+
+  ImGuiTable* t = find_table("outcomes");
+  REQUIRE(t != nullptr);
+  REQUIRE(t->ColumnsCount == 8);
+  // It cannot scroll sideways, and it ends inside the window.
+  CHECK((t->Flags & ImGuiTableFlags_ScrollX) == 0);
+  CHECK_FALSE(t->InnerWindow->ScrollbarX);
+  CHECK(t->InnerWindow->ScrollMax.x == 0);
+  CHECK(t->OuterRect.Max.x <= 1024);
+  // Names on rows of their own (the first column an indent, no "group" header) run across
+  // their rows' empty cells.
+  const bool name_rows = std::string(ImGui::TableGetColumnName(t, 0)).empty();
+  for (int c = 0; c < t->ColumnsCount; ++c) {
+    const ImGuiTableColumn& col = t->Columns[c];
+    INFO("column " << c << ": " << col.MinX << " .. " << col.MaxX << ", body text to " << col.ContentMaxXUnfrozen
+                   << ", header text to " << col.ContentMaxXHeadersIdeal);
+    // Inside the table's visible width...
+    CHECK(col.MaxX <= t->InnerClipRect.Max.x + 0.5f);
+    CHECK(col.ContentMaxXUnfrozen <= t->InnerClipRect.Max.x + 0.5f);
+    // ...and no count or header cut at its column's edge (names on rows of their own run
+    // across the empty cells beside them, within the table).
+    if (c > 0 || !name_rows) {
+      CHECK(col.ContentMaxXUnfrozen <= col.ClipRect.Max.x + 0.5f);
+      CHECK(col.ContentMaxXHeadersIdeal <= col.ClipRect.Max.x + 0.5f);
+    }
+  }
 }

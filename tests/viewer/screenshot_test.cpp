@@ -49,7 +49,29 @@ TEST_CASE("the viewer refuses bad arguments with exit code 2 before opening a wi
   CHECK(viewer_exit(overload + " --screenshot /nonexistent/dir/x.png") == 2);
   CHECK(viewer_exit(overload + " --no-such-flag") == 2);
   CHECK(viewer_exit("--sweep /nonexistent/sweep.csv") == 2);
+  const std::string sweep = "--sweep '" SYNSTORM_SOURCE_DIR "/tests/viewer/data/mmck-sweep.csv'";
+  CHECK(viewer_exit(sweep + " --screenshot x.png --metric no_such_rate") == 2);
+  CHECK(viewer_exit(sweep + " --screenshot x.png --x no_such_parameter") == 2);
+  CHECK(viewer_exit(sweep + " --screenshot x.png --series reps") == 2);
+  CHECK(viewer_exit(overload + " --screenshot x.png --metric loss_rate") == 2);
   CHECK(viewer_exit("--help") == 0);
+}
+
+TEST_CASE("a time past the end of the run (--at) warns and shows the end", "[viewer][binary]") {
+  // overload.yaml runs 30 s. The warning comes before any window is made (without a display
+  // the viewer then exits 1; with one it writes the PNG).
+  const std::string png = std::string(VIEWER_PNG) + ".past-end.png";
+  const std::string cmd = std::string("'") + VIEWER_BIN +
+                          "' '" SYNSTORM_SOURCE_DIR "/scenarios/overload.yaml' --at 400s" + " --screenshot '" + png +
+                          "' --size 640x480 2>&1 >/dev/null";
+  FILE* out = popen(cmd.c_str(), "r");
+  REQUIRE(out != nullptr);
+  std::string err;
+  char buf[512];
+  for (std::size_t got; (got = std::fread(buf, 1, sizeof buf, out)) > 0;) err.append(buf, got);
+  pclose(out);
+  std::remove(png.c_str());
+  CHECK(err.find("warning: --at 400s is past the end of the run (30s): showing the end") != std::string::npos);
 }
 
 namespace {
@@ -99,6 +121,15 @@ TEST_CASE("the headless screenshot of a sweep draws the metric's lines", "[viewe
   // One line per worker count, in the first two line colours.
   CHECK(c.has(90, 180, 250));
   CHECK(c.has(250, 140, 80));
+}
+
+TEST_CASE("the sweep chart is chosen by name (--metric --x --series): one line when asked for none",
+          "[viewer][screenshot]") {
+  const Colors c = colors_of_png(VIEWER_SWEEP_CHOSEN_PNG, 1200, 800);
+  CHECK(c.count.size() >= 300);
+  // The first line colour, and not the second: the lines per worker count are gone.
+  CHECK(c.has(90, 180, 250));
+  CHECK_FALSE(c.has(250, 140, 80));
 }
 
 namespace {

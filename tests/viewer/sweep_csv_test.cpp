@@ -148,3 +148,35 @@ TEST_CASE("a confidence band stops at the metric's range: a latency at 0, a rate
   CHECK(viewer::metric_range("accept_full_fraction").hi == 1.0);
   CHECK(std::isinf(viewer::metric_range("attempts").hi));
 }
+
+TEST_CASE("the sweep view is chosen by name: metric, x and the lines' parameter", "[viewer][sweep]") {
+  const auto t = table(
+      "point,backlog,workers,reps,refusal_rate_mean,refusal_rate_ci95,loss_rate_mean,loss_rate_ci95\n"
+      "0,1,6,3,0.3,0.01,0.3,0.01\n1,1,8,3,0.2,0.01,0.2,0.01\n"
+      "2,4,6,3,0.1,0.01,0.1,0.01\n3,4,8,3,0.05,0.01,0.05,0.01\n");
+  const viewer::SweepColumns c = viewer::classify_sweep_columns(t);
+  const auto choose = [&](const std::string& m, const std::string& x, const std::string& series) {
+    return viewer::choose_sweep_view(t, c, m, x, series);
+  };
+  // Defaults: the first metric, the first varying parameter, one line per the other.
+  auto d = std::get<viewer::SweepChoice>(choose("", "", ""));
+  CHECK(c.metrics[d.metric].name == "refusal_rate");
+  CHECK(t.columns[d.x] == "backlog");
+  REQUIRE(d.group);
+  CHECK(t.columns[*d.group] == "workers");
+  // By name, with or without _mean; "none" for a single line.
+  auto p = std::get<viewer::SweepChoice>(choose("loss_rate", "workers", "none"));
+  CHECK(c.metrics[p.metric].name == "loss_rate");
+  CHECK(t.columns[p.x] == "workers");
+  CHECK_FALSE(p.group);
+  p = std::get<viewer::SweepChoice>(choose("loss_rate_mean", "workers", ""));
+  CHECK(c.metrics[p.metric].name == "loss_rate");
+  REQUIRE(p.group);
+  CHECK(t.columns[*p.group] == "backlog");
+  // A name that is not there: the choices are named.
+  CHECK(std::get<std::string>(choose("p99", "", "")) ==
+        "--metric p99: no such metric in the sweep; it has refusal_rate, loss_rate");
+  CHECK(std::get<std::string>(choose("", "seed", "")).starts_with("--x seed: no such parameter in the sweep; it has "));
+  CHECK(std::get<std::string>(choose("", "backlog", "backlog")) ==
+        "--series backlog: not a parameter that varies in the sweep (other than x); choose point, workers, none");
+}

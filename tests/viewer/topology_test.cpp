@@ -1,6 +1,8 @@
 // Tests of viewer::build_topology and edge_loads.
 #include "viewer/topology.h"
 
+#include <cmath>
+#include <cstdio>
 #include <map>
 #include <string>
 
@@ -149,9 +151,9 @@ float proggy_width(const std::string& text, void*) { return 7.0f * static_cast<f
 void require_apart(const viewer::Topology& t, const viewer::GraphLayout& g, float width, float height) {
   std::vector<viewer::Box> boxes;
   for (std::size_t i = 0; i < t.nodes.size(); ++i) {
-    const float r = 0.6f * 13;
+    const float r = g.radius;
     boxes.push_back({g.x[i] - 1.2f * r, g.y[i] - r, g.x[i] + 1.2f * r, g.y[i] + r});
-    boxes.push_back(g.node_label[i]);
+    if (g.node_label[i]) boxes.push_back(*g.node_label[i]);
   }
   for (const auto& b : g.edge_label) {
     if (b) boxes.push_back(*b);
@@ -162,7 +164,7 @@ void require_apart(const viewer::Topology& t, const viewer::GraphLayout& g, floa
     REQUIRE(boxes[i].y0 >= 0);
     REQUIRE(boxes[i].x1 <= width);
     REQUIRE(boxes[i].y1 <= height);
-    // A node's own label touches nothing either (boxes 2k and 2k+1 are a node and its name).
+    // A node's own label touches nothing either.
     for (std::size_t j = i + 1; j < boxes.size(); ++j) {
       INFO("and box " << j << ": " << boxes[j].x0 << "," << boxes[j].y0 << " .. " << boxes[j].x1 << "," << boxes[j].y1);
       REQUIRE_FALSE(boxes[i].overlaps(boxes[j]));
@@ -192,8 +194,12 @@ TEST_CASE("eight client groups in a small panel: no label overlaps another or a 
     const viewer::GraphLayout g = viewer::lay_out(t, names, texts, w, h, 13, proggy_width, nullptr);
     require_apart(t, g, w, h);
     // Every node keeps its whole name.
-    for (std::size_t i = 0; i < t.nodes.size(); ++i)
-      REQUIRE(g.node_label[i].x1 - g.node_label[i].x0 == proggy_width(names[i], nullptr));
+    REQUIRE_FALSE(g.force);
+    REQUIRE(g.radius == 0.6f * 13);
+    for (std::size_t i = 0; i < t.nodes.size(); ++i) {
+      REQUIRE(g.node_label[i]);
+      REQUIRE(g.node_label[i]->x1 - g.node_label[i]->x0 == proggy_width(names[i], nullptr));
+    }
     if (w >= 600) {
       // With room, every edge's count is shown.
       for (std::size_t i = 0; i < texts.size(); ++i) REQUIRE(g.edge_label[i].has_value() == !texts[i].empty());
@@ -212,4 +218,102 @@ TEST_CASE("a network's routers and a balancer's backends are laid out apart too"
     const viewer::GraphLayout g = viewer::lay_out(t, names, texts, 400, 200, 13, proggy_width, nullptr);
     require_apart(t, g, 400, 200);
   }
+}
+
+namespace {
+
+// A scenario written by one of bench/'s generators, e.g. "make-topology.sh 60 6".
+model::ScenarioSpec generated(const std::string& script_and_args) {
+  const std::string command = "bash " + std::string(SYNSTORM_SOURCE_DIR) + "/bench/" + script_and_args;
+  FILE* out = popen(command.c_str(), "r");
+  REQUIRE(out != nullptr);
+  std::string yaml;
+  char buf[4096];
+  for (std::size_t got; (got = std::fread(buf, 1, sizeof buf, out)) > 0;) yaml.append(buf, got);
+  REQUIRE(pclose(out) == 0);
+  auto r = config::load_scenario_text(yaml, script_and_args);
+  REQUIRE(r.ok());
+  return std::move(*r.spec);
+}
+
+viewer::GraphLayout lay_out_names(const viewer::Topology& t, float w, float h, float line_height) {
+  std::vector<std::string> names, texts;
+  for (const auto& n : t.nodes) names.push_back(n.name);
+  for (const auto& e : t.edges) texts.push_back(e.label);
+  const auto width = [](const std::string& text, void* lh) {
+    return *static_cast<float*>(lh) / 13 * proggy_width(text, nullptr);
+  };
+  return viewer::lay_out(t, names, texts, w, h, line_height, width, &line_height);
+}
+
+}  // namespace
+
+TEST_CASE("where the columns crowd, the force-directed layout spreads the nodes apart", "[viewer][topology]") {
+  // os-compare.yaml's 8 client groups at twice the text size in the topology panel of a
+  // 1024x700 window (290 x 180 pixels, 26-pixel lines): 8 nodes and the gaps between
+  // them need 8 x (2 x 15.6 + 7.8) = 312 pixels, the panel has 172.
+  const model::ScenarioSpec spec = load("os-compare.yaml");
+  const viewer::Topology t = viewer::build_topology(spec);
+  const viewer::GraphLayout g = lay_out_names(t, 290, 180, 26);
+  REQUIRE(g.force);
+  require_apart(t, g, 290, 180);
+  // A panel as short but wider: the grid's cells make room for a typical name beside each
+  // node, and most names are shown (the others are in the nodes' tooltips).
+  const viewer::GraphLayout wide = lay_out_names(t, 600, 110, 13);
+  REQUIRE(wide.force);
+  require_apart(t, wide, 600, 110);
+  std::size_t named = 0;
+  for (const auto& b : wide.node_label) named += b ? 1 : 0;
+  CHECK(named > t.nodes.size() / 2);
+  // The same positions from a second build: nothing random, nothing from the clock.
+  const viewer::Topology again = viewer::build_topology(spec);
+  for (std::size_t i = 0; i < t.nodes.size(); ++i) {
+    REQUIRE(again.nodes[i].fx == t.nodes[i].fx);
+    REQUIRE(again.nodes[i].fy == t.nodes[i].fy);
+  }
+  // At the normal size the columns fit, and stay.
+  REQUIRE_FALSE(lay_out_names(t, 290, 180, 13).force);
+}
+
+TEST_CASE("a generated topology of racks: each host lies near its own rack's router", "[viewer][topology]") {
+  // bench/make-topology.sh 60 6: 60 hosts under 6 rack routers under a core, 6 client
+  // groups. The host column cannot hold 60 nodes in any panel of the viewer.
+  const model::ScenarioSpec spec = generated("make-topology.sh 60 6");
+  const viewer::Topology t = viewer::build_topology(spec);
+  REQUIRE(t.nodes.size() == 60 + 7 + 6);
+  for (const auto& [w, h] : {std::pair{290.0f, 180.0f}, std::pair{600.0f, 400.0f}}) {
+    INFO(w << " x " << h);
+    const viewer::GraphLayout g = lay_out_names(t, w, h, 13);
+    REQUIRE(g.force);
+    require_apart(t, g, w, h);
+  }
+  // The springs pull each host to its router: nearer to its own than to the others.
+  std::map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < t.nodes.size(); ++i) index[t.nodes[i].name] = i;
+  const auto distance = [&](std::size_t a, std::size_t b) {
+    return std::hypot(t.nodes[a].fx - t.nodes[b].fx, t.nodes[a].fy - t.nodes[b].fy);
+  };
+  std::size_t nearest_own = 0;
+  for (int host = 0; host < 60; ++host) {
+    const std::size_t h = index.at("h" + std::to_string(host));
+    const int rack = host / 10;
+    bool nearest = true;
+    for (int other = 0; other < 6; ++other) {
+      if (other != rack &&
+          distance(h, index.at("rack" + std::to_string(other))) <= distance(h, index.at("rack" + std::to_string(rack))))
+        nearest = false;
+    }
+    nearest_own += nearest ? 1 : 0;
+  }
+  CHECK(nearest_own >= 57);
+}
+
+TEST_CASE("many client groups on one server: the star is laid out apart", "[viewer][topology]") {
+  // bench/make-groups.sh 24: 24 client groups, one server.
+  const model::ScenarioSpec spec = generated("make-groups.sh 24");
+  const viewer::Topology t = viewer::build_topology(spec);
+  REQUIRE(t.nodes.size() == 25);
+  const viewer::GraphLayout g = lay_out_names(t, 290, 180, 13);
+  REQUIRE(g.force);
+  require_apart(t, g, 290, 180);
 }

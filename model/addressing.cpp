@@ -1,0 +1,203 @@
+#include "model/addressing.h"
+
+#include <algorithm>
+#include <bit>
+#include <cassert>
+
+namespace model {
+
+namespace {
+
+// x86 reads a network-byte-order value as its byte swap.
+constexpr std::uint32_t as_be32(std::uint32_t v) {
+  return (v >> 24) | ((v >> 8) & 0xFF00u) | ((v << 8) & 0xFF0000u) | (v << 24);
+}
+constexpr std::uint16_t as_be16(std::uint16_t v) { return static_cast<std::uint16_t>((v >> 8) | (v << 8)); }
+
+// include/linux/jhash.h __jhash_final.
+constexpr void jhash_final(std::uint32_t& a, std::uint32_t& b, std::uint32_t& c) {
+  c ^= b;
+  c -= std::rotl(b, 14);
+  a ^= c;
+  a -= std::rotl(c, 11);
+  b ^= a;
+  b -= std::rotl(a, 25);
+  c ^= b;
+  c -= std::rotl(b, 16);
+  a ^= c;
+  a -= std::rotl(c, 4);
+  b ^= a;
+  b -= std::rotl(a, 14);
+  c ^= b;
+  c -= std::rotl(b, 24);
+}
+
+constexpr std::uint32_t kJhashInitval = 0xdeadbeef;  // JHASH_INITVAL
+
+// A keyed 64-bit mix of (saddr, daddr, dport): the stand-in for the kernel's siphash in
+// secure_ipv4_port_ephemeral. Its key is random per boot there, so only its shape matters:
+// one offset per destination, unrelated between destinations.
+std::uint64_t keyed_offset(std::uint64_t key, Ipv4 saddr, Ipv4 daddr, std::uint16_t dport) {
+  std::uint64_t s = key ^ ((static_cast<std::uint64_t>(saddr) << 32) | daddr);
+  const std::uint64_t h = sim::splitmix64_next(s);
+  s = h ^ dport;
+  return sim::splitmix64_next(s);
+}
+
+}  // namespace
+
+std::string format_ipv4(Ipv4 a) {
+  return std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 255) + "." + std::to_string((a >> 8) & 255) + "." +
+         std::to_string(a & 255);
+}
+
+std::uint32_t jhash_3words(std::uint32_t a, std::uint32_t b, std::uint32_t c, std::uint32_t initval) {
+  // __jhash_nwords(a, b, c, initval + JHASH_INITVAL + (3 << 2))
+  const std::uint32_t iv = initval + kJhashInitval + (3u << 2);
+  a += iv;
+  b += iv;
+  c += iv;
+  jhash_final(a, b, c);
+  return c;
+}
+
+std::uint32_t jenkins_hash32_word(Ipv4 addr, std::uint32_t seed) {
+  // hashword(k, 1, initval): a = b = c = 0xdeadbeef + (1 << 2) + initval; a += k[0]; final.
+  std::uint32_t a = kJhashInitval + (1u << 2) + seed;
+  std::uint32_t b = a;
+  std::uint32_t c = a;
+  a += as_be32(addr);
+  jhash_final(a, b, c);
+  return c;
+}
+
+std::uint32_t inet_ehashfn(Ipv4 laddr, std::uint16_t lport, Ipv4 faddr, std::uint16_t fport, std::uint32_t secret) {
+  return jhash_3words(as_be32(laddr), as_be32(faddr), (static_cast<std::uint32_t>(lport) << 16) | as_be16(fport),
+                      secret);
+}
+
+EphemeralPortAllocator::EphemeralPortAllocator(const EphemeralPorts& range, Ipv4 saddr, Ipv4 daddr, std::uint16_t dport,
+                                               sim::RandomStream rng)
+    : range_(range), rng_(rng), used_(65536 / 64, 0) {
+  if (range_.order == PortOrder::kLinuxDoubleHash) {
+    port_offset_ = keyed_offset(rng_.next_u64(), saddr, daddr, dport);
+    perturb_ = static_cast<std::uint32_t>(rng_.next_u64());
+  }
+}
+
+void EphemeralPortAllocator::mark(std::uint16_t port) {
+  used_[port >> 6] |= std::uint64_t{1} << (port & 63);
+  ++in_use_;
+}
+
+void EphemeralPortAllocator::release(std::uint16_t port) {
+  assert(in_use(port));
+  used_[port >> 6] &= ~(std::uint64_t{1} << (port & 63));
+  --in_use_;
+}
+
+std::uint16_t EphemeralPortAllocator::allocate() {
+  return range_.order == PortOrder::kLinuxDoubleHash ? linux_double_hash() : random_start_increment();
+}
+
+// The first port in [from, to) whose bit is clear and whose parity `mask` selects
+// (kEven, kOdd or kAny), 64 ports at a time; -1 if none. The kernels walk port by port;
+// this finds the port their walk stops at.
+namespace {
+constexpr std::uint64_t kEven = 0x5555555555555555ull;  // bit k set for even k (port & 63 = k)
+constexpr std::uint64_t kOdd = ~kEven;
+constexpr std::uint64_t kAny = ~0ull;
+}  // namespace
+
+std::int32_t EphemeralPortAllocator::first_free(std::uint32_t from, std::uint32_t to, std::uint64_t mask) const {
+  while (from < to) {
+    const std::uint32_t word = from >> 6;
+    std::uint64_t free = ~used_[word] & mask & (~0ull << (from & 63));
+    const std::uint32_t word_end = (word + 1) << 6;
+    if (to < word_end) free &= (std::uint64_t{1} << (to & 63)) - 1;
+    if (free != 0) return static_cast<std::int32_t>((word << 6) + static_cast<std::uint32_t>(std::countr_zero(free)));
+    from = word_end;
+  }
+  return -1;
+}
+
+// net/ipv4/inet_hashtables.c __inet_hash_connect, without a bound local port and with
+// ip_local_port_range's default (not IP_LOCAL_PORT_RANGE: step 2, low parity first).
+std::uint16_t EphemeralPortAllocator::linux_double_hash() {
+  const std::uint32_t low = range_.low;
+  const std::uint32_t high = std::uint32_t{range_.high} + 1;  // [32768, 60999] -> [32768, 61000[
+  std::uint32_t remaining = high - low;
+  if (remaining > 1) remaining &= ~1u;
+  constexpr std::uint32_t kStep = 2;
+  if (in_use_ >= remaining) return 0;  // nothing left to walk: -EADDRNOTAVAIL
+  // offset = table_perturb[index] + (port_offset >> 32), modulo remaining, low parity.
+  std::uint32_t offset = (perturb_ + static_cast<std::uint32_t>(port_offset_ >> 32)) % remaining;
+  offset &= ~1u;
+  const std::uint32_t end = low + remaining;
+  for (;;) {
+    // The walk: port = low + offset, += step, wrapping by `remaining`; a port in use goes to
+    // next_port (check_established finds its 4-tuple). i counts the ports walked * step.
+    const std::uint32_t start = low + offset;
+    const std::uint64_t parity = (start & 1u) ? kOdd : kEven;
+    std::int32_t found = first_free(start, end, parity);
+    std::uint32_t i = 0;
+    if (found >= 0) {
+      i = static_cast<std::uint32_t>(found) - start;
+    } else {
+      // Past the end the walk goes on `remaining` lower: same parity, from the range's start.
+      found = first_free(low + ((start - low) & 1u), start, parity);
+      if (found >= 0) i = static_cast<std::uint32_t>(found) + remaining - start;
+    }
+    if (found >= 0) {
+      // "a little bit of randomness to the next source port": i = max(i, random(8) * step).
+      const auto r = static_cast<std::uint32_t>(rng_.below(8)) * kStep;
+      perturb_ += std::max(i, r) + kStep;
+      const auto port = static_cast<std::uint16_t>(found);
+      mark(port);
+      return port;
+    }
+    ++offset;  // other_parity_scan
+    if (!(offset & 1u) || remaining <= 1) return 0;
+  }
+}
+
+// FreeBSD in_pcb_lport_dest / XNU in_pcbbind with randomized ports: *lastport = first +
+// random % (last - first); then ++*lastport (first again past last) until a port is free,
+// at most last - first + 1 tries.
+std::uint16_t EphemeralPortAllocator::random_start_increment() {
+  const std::uint32_t first = range_.low;
+  const std::uint32_t last = range_.high;
+  const std::uint32_t lastport = first + static_cast<std::uint32_t>(rng_.below(last - first));
+  std::int32_t found = first_free(lastport + 1, last + 1, kAny);
+  if (found < 0) found = first_free(first, lastport + 1, kAny);
+  if (found < 0) return 0;
+  const auto port = static_cast<std::uint16_t>(found);
+  mark(port);
+  return port;
+}
+
+Addressing::Addressing(const ScenarioSpec& spec) {
+  groups_.reserve(spec.clients.size());
+  for (std::uint32_t i = 0; i < spec.clients.size(); ++i) {
+    const ClientSpec& cs = spec.clients[i];
+    const Ipv4 daddr = cs.balancer ? balancer_address(static_cast<std::uint32_t>(*cs.balancer))
+                                   : host_address(static_cast<std::uint32_t>(cs.target_host));
+    const int dport = cs.balancer ? spec.balancers[*cs.balancer].port : cs.target_port;
+    groups_.emplace_back(client_personality(cs).ephemeral_ports(), client_address(i), daddr,
+                         static_cast<std::uint16_t>(dport),
+                         sim::RandomStream(spec.seed, "client/" + cs.name + "/ports"));
+  }
+}
+
+void Addressing::assign(Connection& c) { c.src_port = groups_[c.client].allocate(); }
+
+void Addressing::assign_forged(Connection& c) {
+  // A forging tool draws its source ports at random from the non-reserved ones.
+  c.src_port = static_cast<std::uint16_t>(1024 + groups_[c.client].draw_forged());
+}
+
+void Addressing::release(const Connection& c) {
+  if (!c.spoofed && c.src_port != 0) groups_[c.client].release(c.src_port);
+}
+
+}  // namespace model

@@ -1,0 +1,110 @@
+// model/addressing.h — deterministic IPv4 addresses and client source ports.
+//
+// Every host, client group and balancer of a scenario has one IPv4 address, fixed by its
+// index in the scenario (the scheme below, documented in docs/reuseport.md), and every
+// connect() takes a source port from its client's ephemeral range in the order that
+// client's OS walks it (Personality::ephemeral_ports). Randomness comes from the group's
+// own seeded stream, so the ports are the same on every run and no other draw moves.
+// A port stays in use while its connection is live; a port in use towards the same
+// destination is skipped, as the kernels skip it. The 4-tuple is what a listener's
+// SO_REUSEPORT group hashes (`inet_ehashfn`), and what a packet capture writes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/connection.h"
+#include "model/personality.h"
+#include "model/spec.h"
+#include "sim/random.h"
+
+namespace model {
+
+// An IPv4 address in host byte order (10.0.0.1 is 0x0A000001).
+using Ipv4 = std::uint32_t;
+
+// The scheme: hosts 10.0.0.0/16, client groups 10.1.0.0/16, balancers (their virtual
+// address) 10.2.0.0/16, each numbered from .0.1 in scenario order.
+constexpr Ipv4 host_address(std::uint32_t host) { return 0x0A000000u + host + 1; }
+constexpr Ipv4 client_address(std::uint32_t group) { return 0x0A010000u + group + 1; }
+constexpr Ipv4 balancer_address(std::uint32_t balancer) { return 0x0A020000u + balancer + 1; }
+// Dotted quad: "10.0.0.1".
+std::string format_ipv4(Ipv4 a);
+
+// The hash Linux computes over a connection's 4-tuple (net/ipv4/inet_hashtables.c
+// inet_ehashfn -> include/net/inet_ehashfn.h __inet_ehashfn): jhash_3words(laddr, faddr,
+// lport << 16 | fport, secret), addresses and the foreign port as the kernel holds them
+// (network byte order, read as a little-endian u32/u16 on x86), the local port in host
+// order. `secret` stands for inet_ehash_secret + net_hash_mix (random per boot).
+std::uint32_t inet_ehashfn(Ipv4 laddr, std::uint16_t lport, Ipv4 faddr, std::uint16_t fport, std::uint32_t secret);
+// include/linux/jhash.h jhash_3words.
+std::uint32_t jhash_3words(std::uint32_t a, std::uint32_t b, std::uint32_t c, std::uint32_t initval);
+// FreeBSD sys/libkern/jenkins_hash.c jenkins_hash32 (lookup3 hashword) of one 32-bit word,
+// the address as the kernel holds it (network byte order): IN_ADDR_JHASH32.
+std::uint32_t jenkins_hash32_word(Ipv4 addr, std::uint32_t seed);
+// include/linux/kernel.h reciprocal_scale: maps a 32-bit hash to [0, n).
+constexpr std::uint32_t reciprocal_scale(std::uint32_t value, std::uint32_t n) {
+  return static_cast<std::uint32_t>((static_cast<std::uint64_t>(value) * n) >> 32);
+}
+
+// One client's ephemeral ports towards one destination (saddr, daddr, dport).
+class EphemeralPortAllocator {
+ public:
+  EphemeralPortAllocator(const EphemeralPorts& range, Ipv4 saddr, Ipv4 daddr, std::uint16_t dport,
+                         sim::RandomStream rng);
+
+  // The source port of the next connect(), marked in use; 0 when every port of the range
+  // is in use (the kernel's EADDRNOTAVAIL).
+  std::uint16_t allocate();
+  // `port` is taken by another socket (bound explicitly): the walk skips it.
+  void hold(std::uint16_t port) {
+    if (!in_use(port)) mark(port);
+  }
+  // The connection that held `port` is gone. Requires: in use.
+  void release(std::uint16_t port);
+  bool in_use(std::uint16_t port) const { return (used_[port >> 6] >> (port & 63)) & 1u; }
+  std::uint32_t in_use_count() const { return in_use_; }
+  // A forged SYN's port offset: uniform in [0, 64512) from the same stream.
+  std::uint32_t draw_forged() { return static_cast<std::uint32_t>(rng_.below(65536 - 1024)); }
+
+ private:
+  std::uint16_t linux_double_hash();
+  std::uint16_t random_start_increment();
+  void mark(std::uint16_t port);
+  std::int32_t first_free(std::uint32_t from, std::uint32_t to, std::uint64_t mask) const;
+
+  EphemeralPorts range_;
+  sim::RandomStream rng_;
+  // Linux: inet_sk_port_offset(sk) (secure_ipv4_port_ephemeral, a siphash keyed by a
+  // per-boot secret, here a seeded keyed mix), and this destination's table_perturb entry
+  // (random at boot: drawn from the stream).
+  std::uint64_t port_offset_ = 0;
+  std::uint32_t perturb_ = 0;
+  std::vector<std::uint64_t> used_;  // one bit per port 0..65535
+  std::uint32_t in_use_ = 0;
+};
+
+// The part: one allocator per client group (a group always connects to one destination:
+// its target host and port, or its balancer's virtual address and port).
+class Addressing {
+ public:
+  explicit Addressing(const ScenarioSpec& spec);
+
+  // A new connect() of group `c.client`: its source port (c.src_port; 0 if the range is used up).
+  void assign(Connection& c);
+  // A forged SYN's source port: uniform in 1024..65535, from the group's stream; not
+  // tracked (nobody holds it).
+  void assign_forged(Connection& c);
+  // The connection's slot is freed: its port is free again.
+  void release(const Connection& c);
+
+  Ipv4 source_address(const Connection& c) const { return client_address(c.client); }
+  Ipv4 destination_address(const Connection& c) const { return host_address(c.host); }
+  const EphemeralPortAllocator& group(std::uint32_t g) const { return groups_[g]; }
+
+ private:
+  std::vector<EphemeralPortAllocator> groups_;
+};
+
+}  // namespace model
