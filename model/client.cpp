@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <variant>
 
+#include "model/first_data.h"
 #include "model/retry.h"
 #include "sim/distribution.h"
 
@@ -159,6 +160,7 @@ void Clients::receive_synack(std::uint32_t slot) {
       tracer_.note(TraceKind::kEstablished, slot);
       g.out.connect_latency.record((engine_.now() - c.started).ns());
       wire_.send(slot, Segment::kAck);
+      if (first_data_) first_data_->connected(slot);
       return;
     case ClientState::kEstablished:
       wire_.send(slot, Segment::kAck);  // a retransmitted SYN-ACK: the client ACKs it again
@@ -216,7 +218,8 @@ void Clients::on_timer(std::uint32_t slot, TimerKind kind) {
         send_syn(slot);
       }
       return;
-    case TimerKind::kSynAckRetransmit: return;  // the listener's
+    case TimerKind::kSynAckRetransmit:  // the listener's
+    case TimerKind::kFirstData: return;  // the first data part's
   }
 }
 

@@ -8,6 +8,7 @@
 #include "model/connection_pool.h"
 #include "model/digest.h"
 #include "model/faults.h"
+#include "model/first_data.h"
 #include "model/host.h"
 #include "model/listener.h"
 #include "model/sampler.h"
@@ -55,6 +56,7 @@ struct World::Impl {
         tracer(e, pool),
         wire(s, e, lanes, pool, balancers, tracer, arrivals),
         clients(s, e, lanes, timers, pool, balancers, wire, tracer, digest),
+        first_data(s, e, timers, pool, wire, clients),
         listeners(s, e, lanes, timers, hosts, pool, balancers, wire, clients, tracer),
         script(s, e, hosts, listeners, tracer, digest),
         faults(s, e, listeners, wire, tracer),
@@ -63,6 +65,7 @@ struct World::Impl {
     arrivals.world = this;
     tracer.watch(listeners);
     listeners.set_waiter(&script);
+    clients.set_first_data(&first_data);
   }
 
   // The order of the first events scheduled at t = 0 is part of the run.
@@ -87,6 +90,8 @@ struct World::Impl {
       case Segment::kAck: listeners.receive_ack(slot); return;
       case Segment::kRst: clients.receive_rst(slot); return;
       case Segment::kClientRst: listeners.receive_client_rst(slot); return;
+      case Segment::kData: listeners.receive_ack(slot, true); return;
+      case Segment::kDataAck: first_data.receive_data_ack(slot); return;
     }
   }
 
@@ -96,6 +101,8 @@ struct World::Impl {
     const auto kind = static_cast<TimerKind>(u.kind);
     if (kind == TimerKind::kSynAckRetransmit) {
       listeners.on_synack_timer(u.slot);
+    } else if (kind == TimerKind::kFirstData) {
+      first_data.on_timer(u.slot);
     } else {
       clients.on_timer(u.slot, kind);
     }
@@ -157,6 +164,7 @@ struct World::Impl {
   Tracer tracer;
   Wire wire;
   Clients clients;
+  FirstData first_data;
   Listeners listeners;
   ScriptRunner script;
   Faults faults;

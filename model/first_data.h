@@ -1,0 +1,57 @@
+// model/first_data.h — the client's first request bytes, after connect() succeeds.
+//
+// A client group with `first_data` (or any group of a scenario where a listener defers
+// accept, ScenarioSpec::simulates_first_data) sends one data segment a draw of its delay
+// after its connect() succeeded, and retransmits it on the kernel's post-handshake
+// timeout until the server acknowledges it or the attempt is decided. The segment
+// crosses the network like the handshake's (it can be lost); the listener part decides
+// what it does to a held request (Listeners::receive_ack). Other groups send nothing, so
+// a scenario without the feature runs exactly as before.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "model/client.h"
+#include "model/connection_pool.h"
+#include "model/spec.h"
+#include "model/wire.h"
+#include "sim/distribution.h"
+#include "sim/engine.h"
+#include "sim/random.h"
+
+namespace model {
+
+class FirstData {
+ public:
+  // `timers` is the handler every connection timer is set on (it calls on_timer()).
+  FirstData(const ScenarioSpec& spec, sim::Engine& engine, sim::EventHandler& timers, ConnectionPool& pool,
+            Wire& wire, Clients& clients);
+  FirstData(const FirstData&) = delete;
+  FirstData& operator=(const FirstData&) = delete;
+
+  // Connection `slot`'s connect() has just succeeded: schedule its first data.
+  void connected(std::uint32_t slot);
+  // The first-data timer of a live connection came up: send (or resend) the data.
+  void on_timer(std::uint32_t slot);
+  // The server acknowledged the data: nothing more to send.
+  void receive_data_ack(std::uint32_t slot);
+
+ private:
+  struct Group {
+    std::optional<sim::DurationDist> delay;  // nullopt: the group sends no data segment
+    Personality personality{Os::kLinux, KernelKnobs{}};
+    sim::RandomStream rng{0};
+  };
+  void arm(std::uint32_t slot, sim::Duration timeout);
+
+  sim::Engine& engine_;
+  sim::EventHandler& timers_;
+  ConnectionPool& pool_;
+  Wire& wire_;
+  Clients& clients_;
+  std::vector<Group> groups_;
+};
+
+}  // namespace model
