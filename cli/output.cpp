@@ -107,10 +107,8 @@ nlohmann::json results_json(const model::RunResults& r) {
     };
     if (l.defer_accept_retransmits > 0) {
       j["listeners"][listener_id(l)]["defer_accept"] = {
-          {"retransmits", l.defer_accept_retransmits},
-          {"bare_acks_kept", l.defer_acks_kept},
-          {"completed_by_data", l.defer_completed_by_data},
-          {"deferred_completions", l.defer_completed_without_data},
+          {"retransmits", l.defer_accept_retransmits},      {"bare_acks_kept", l.defer_acks_kept},
+          {"completed_by_data", l.defer_completed_by_data}, {"deferred_completions", l.defer_completed_without_data},
           {"expired_while_acked", l.defer_expired_acked},
       };
     }

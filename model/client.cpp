@@ -218,7 +218,7 @@ void Clients::on_timer(std::uint32_t slot, TimerKind kind) {
         send_syn(slot);
       }
       return;
-    case TimerKind::kSynAckRetransmit:  // the listener's
+    case TimerKind::kSynAckRetransmit:   // the listener's
     case TimerKind::kFirstData: return;  // the first data part's
   }
 }

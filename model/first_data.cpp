@@ -22,8 +22,8 @@ bool ScenarioSpec::simulates_first_data(std::size_t i) const {
 }
 
 FirstData::FirstData(const ScenarioSpec& spec, sim::Engine& engine, sim::EventHandler& timers, ConnectionPool& pool,
-                     Wire& wire, Clients& clients)
-    : engine_(engine), timers_(timers), pool_(pool), wire_(wire), clients_(clients) {
+                     Wire& wire)
+    : engine_(engine), timers_(timers), pool_(pool), wire_(wire) {
   groups_.resize(spec.clients.size());
   for (std::size_t i = 0; i < groups_.size(); ++i) {
     const ClientSpec& cs = spec.clients[i];
@@ -32,8 +32,14 @@ FirstData::FirstData(const ScenarioSpec& spec, sim::Engine& engine, sim::EventHa
     g.delay = cs.first_data.value_or(sim::ConstantDist{sim::Duration::zero()});
     g.personality = client_personality(cs);
     g.rng = sim::RandomStream(spec.seed, "client/" + cs.name + "/first_data");
-    clients_.results(i).sends_data = true;
   }
+}
+
+void FirstData::report(std::size_t i, ClientResults& out) const {
+  const Group& g = groups_[i];
+  out.sends_data = g.delay.has_value();
+  out.data_sent = g.sent;
+  out.data_retransmits = g.retransmits;
 }
 
 void FirstData::connected(std::uint32_t slot) {
@@ -59,12 +65,11 @@ void FirstData::on_timer(std::uint32_t slot) {
   Connection& c = pool_[slot];
   if (c.client_state != ClientState::kEstablished || c.data_acked || engine_.now() != c.syn_timer_due) return;
   if (c.data_transmissions >= kMaxDataTransmissions) return;
-  ClientResults& out = clients_.results(c.client);
-  ++(c.data_transmissions == 0 ? out.data_sent : out.data_retransmits);
+  Group& g = groups_[c.client];
+  ++(c.data_transmissions == 0 ? g.sent : g.retransmits);
   ++c.data_transmissions;
   wire_.send(slot, Segment::kData);
-  const Personality& p = groups_[c.client].personality;
-  arm(slot, p.data_rto(wire_.round_trip(c), c.data_transmissions - 1));
+  arm(slot, g.personality.data_rto(wire_.round_trip(c), c.data_transmissions - 1));
 }
 
 void FirstData::receive_data_ack(std::uint32_t slot) { pool_[slot].data_acked = true; }

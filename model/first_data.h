@@ -13,8 +13,9 @@
 #include <optional>
 #include <vector>
 
-#include "model/client.h"
 #include "model/connection_pool.h"
+#include "model/personality.h"
+#include "model/results.h"
 #include "model/spec.h"
 #include "model/wire.h"
 #include "sim/distribution.h"
@@ -26,8 +27,7 @@ namespace model {
 class FirstData {
  public:
   // `timers` is the handler every connection timer is set on (it calls on_timer()).
-  FirstData(const ScenarioSpec& spec, sim::Engine& engine, sim::EventHandler& timers, ConnectionPool& pool,
-            Wire& wire, Clients& clients);
+  FirstData(const ScenarioSpec& spec, sim::Engine& engine, sim::EventHandler& timers, ConnectionPool& pool, Wire& wire);
   FirstData(const FirstData&) = delete;
   FirstData& operator=(const FirstData&) = delete;
 
@@ -38,11 +38,16 @@ class FirstData {
   // The server acknowledged the data: nothing more to send.
   void receive_data_ack(std::uint32_t slot);
 
+  // Group `i`'s counts, into its results (ClientResults::sends_data, data_sent, data_retransmits).
+  void report(std::size_t i, ClientResults& out) const;
+
  private:
   struct Group {
     std::optional<sim::DurationDist> delay;  // nullopt: the group sends no data segment
     Personality personality{Os::kLinux, KernelKnobs{}};
     sim::RandomStream rng{0};
+    std::uint64_t sent = 0;
+    std::uint64_t retransmits = 0;
   };
   void arm(std::uint32_t slot, sim::Duration timeout);
 
@@ -50,7 +55,6 @@ class FirstData {
   sim::EventHandler& timers_;
   ConnectionPool& pool_;
   Wire& wire_;
-  Clients& clients_;
   std::vector<Group> groups_;
 };
 

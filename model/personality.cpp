@@ -338,7 +338,8 @@ constexpr std::string_view kSrcLinuxSynFull = "include/net/inet_connection_sock.
 constexpr std::string_view kSrcSyncache = "sys/netinet/tcp_syncache.c syncache_add (cachelimit)";
 constexpr std::string_view kSrcLinuxConnRequest = "net/ipv4/tcp_input.c tcp_conn_request";
 constexpr std::string_view kSrcLinuxCheckReq = "net/ipv4/tcp_minisocks.c tcp_check_req (listen_overflow)";
-constexpr std::string_view kSrcLinuxDeferCheck = "net/ipv4/tcp_minisocks.c tcp_check_req (TCP_DEFER_ACCEPT: drop bare ACK)";
+constexpr std::string_view kSrcLinuxDeferCheck =
+    "net/ipv4/tcp_minisocks.c tcp_check_req (TCP_DEFER_ACCEPT: drop bare ACK)";
 constexpr std::string_view kSrcSynAckTimerOther =
     "the SYN-ACK retransmission limit (FreeBSD sys/netinet/tcp_syncache.c syncache_timer)";
 constexpr std::string_view kSrcLinuxSynAckRecalc =
@@ -596,9 +597,9 @@ auto Personality::decide_final_ack(AckPath path, std::int64_t accept_len, std::i
     // (LINUX_MIB_TCPDEFERACCEPTDROP). Data, or any ACK once num_timeout has reached the
     // limit, goes on to tcp_v4_syn_recv_sock like a plain final ACK. A cookie's ACK never
     // comes here: cookie_v4_check -> tcp_get_cookie_sock makes the child at once.
-    const CheckOf<kRecord> deferring = compare<kRecord>(kSynQueue, "request num_timeout", defer.num_timeout,
-                                                        Compare::kLess, "TCP_DEFER_ACCEPT retransmissions",
-                                                        defer.defer_retransmits, kSrcLinuxDeferCheck);
+    const CheckOf<kRecord> deferring =
+        compare<kRecord>(kSynQueue, "request num_timeout", defer.num_timeout, Compare::kLess,
+                         "TCP_DEFER_ACCEPT retransmissions", defer.defer_retransmits, kSrcLinuxDeferCheck);
     if (deferring.held && !defer.carries_data) {
       return Result{AckVerdict::kDefer, path,
                     rule_of<kRecord>(kSrcLinuxDeferCheck, deferring, KnobCondition{"data bytes", 0})};
@@ -661,9 +662,9 @@ template <bool kRecord>
 SynAckTimerDecision Personality::decide_synack_timer(int num_timeout, int max_retries, int defer_retransmits,
                                                      bool acked) const {
   SynAckTimerDecision d;
-  const CheckOf<kRecord> retries = compare<kRecord>(kSynQueue, "request num_timeout", num_timeout,
-                                                    Compare::kGreaterEqual, "SYN-ACK retries", max_retries,
-                                                    kSrcLinuxSynAckRecalc);
+  const CheckOf<kRecord> retries =
+      compare<kRecord>(kSynQueue, "request num_timeout", num_timeout, Compare::kGreaterEqual, "SYN-ACK retries",
+                       max_retries, kSrcLinuxSynAckRecalc);
   if (os_ != Os::kLinux || defer_retransmits == 0) {
     // syn_ack_recalc without TCP_DEFER_ACCEPT (FreeBSD syncache_timer alike): expire once
     // the retries are used up, else retransmit.
@@ -678,14 +679,14 @@ SynAckTimerDecision Personality::decide_synack_timer(int num_timeout, int max_re
   // is kept past its retries until num_timeout reaches the defer limit, and gets no
   // SYN-ACK while it waits for data, except from num_timeout >= defer - 1 on, "to give
   // last chance for data or ACK to create established socket".
-  const CheckOf<kRecord> deferred = compare<kRecord>(kSynQueue, "request num_timeout", num_timeout,
-                                                     Compare::kGreaterEqual, "TCP_DEFER_ACCEPT retransmissions",
-                                                     defer_retransmits, kSrcLinuxSynAckRecalc);
+  const CheckOf<kRecord> deferred =
+      compare<kRecord>(kSynQueue, "request num_timeout", num_timeout, Compare::kGreaterEqual,
+                       "TCP_DEFER_ACCEPT retransmissions", defer_retransmits, kSrcLinuxSynAckRecalc);
   d.expire = retries.held && (!acked || deferred.held);
   d.resend = !acked || num_timeout >= defer_retransmits - 1;
   if constexpr (kRecord) {
-    d.rule = acked ? recorded_rule(kSrcLinuxSynAckRecalc, retries, deferred)
-                   : recorded_rule(kSrcLinuxSynAckRecalc, retries);
+    d.rule =
+        acked ? recorded_rule(kSrcLinuxSynAckRecalc, retries, deferred) : recorded_rule(kSrcLinuxSynAckRecalc, retries);
     d.rule.knob = KnobCondition{"acked", acked ? 1 : 0};
   }
   return d;

@@ -46,13 +46,13 @@ struct ClientResults {
   std::string name;
   OutcomeCounts counts;
   std::uint64_t syn_retransmits = 0;
-  std::uint64_t app_retries = 0;    // attempts that were application-level retries
-  std::uint64_t segments_lost = 0;  // segments of its connections lost: link loss, host_down, link_down
-  bool spoofed = false;             // a SYN flood from forged addresses: it makes no attempts ...
-  std::uint64_t spoofed_syns = 0;   // ... and counts the SYNs it sent
-  sim::Histogram connect_latency;   // ns from connect() to established
-  bool sends_data = false;          // its first data is simulated (ScenarioSpec::simulates_first_data) ...
-  std::uint64_t data_sent = 0;      // ... first data segments sent, the first time
+  std::uint64_t app_retries = 0;       // attempts that were application-level retries
+  std::uint64_t segments_lost = 0;     // segments of its connections lost: link loss, host_down, link_down
+  bool spoofed = false;                // a SYN flood from forged addresses: it makes no attempts ...
+  std::uint64_t spoofed_syns = 0;      // ... and counts the SYNs it sent
+  sim::Histogram connect_latency;      // ns from connect() to established
+  bool sends_data = false;             // its first data is simulated (ScenarioSpec::simulates_first_data) ...
+  std::uint64_t data_sent = 0;         // ... first data segments sent, the first time
   std::uint64_t data_retransmits = 0;  // ... and again after a retransmission timeout
 };
 
@@ -67,7 +67,7 @@ struct ListenerResults {
   int port = 0;
   std::int64_t backlog = 0;  // the limit the kernel uses after listen()
   std::uint64_t syns_received = 0;
-  std::uint64_t syns_dropped = 0;      // every silently dropped SYN
+  std::uint64_t syns_dropped = 0;  // every silently dropped SYN
   // SYNs dropped because the accept queue was full, and final ACKs that found it full
   // (dropped or answered with RST): Linux ListenOverflows
   std::uint64_t listen_overflows = 0;

@@ -46,10 +46,10 @@ struct TraceEvent {
   std::uint32_t host = 0;      // the host the connection is for (through a balancer: its backend's)
   int port = 0;                // ... and the port
   SegmentKind segment = SegmentKind::kSyn;
-  int transmission = 0;  // kSend of a SYN: 1 for the first, 2 for the first retransmission...
-  int retry_no = 0;      // kConnect: application retry number
-  SynDecision syn;       // kSynDecision: the verdict and the rule that made it
-  AckDecision ack;       // kAckDecision: likewise
+  int transmission = 0;       // kSend of a SYN: 1 for the first, 2 for the first retransmission...
+  int retry_no = 0;           // kConnect: application retry number
+  SynDecision syn;            // kSynDecision: the verdict and the rule that made it
+  AckDecision ack;            // kAckDecision: likewise
   bool carries_data = false;  // kAckDecision: the segment was the client's first data (else a bare ACK)
   SynAckTimerDecision timer;  // kRequestExpired, kSynAckWithheld: what the SYN-ACK timer decided
   Outcome outcome = Outcome::kPending;

@@ -56,7 +56,7 @@ struct World::Impl {
         tracer(e, pool),
         wire(s, e, lanes, pool, balancers, tracer, arrivals),
         clients(s, e, lanes, timers, pool, balancers, wire, tracer, digest),
-        first_data(s, e, timers, pool, wire, clients),
+        first_data(s, e, timers, pool, wire),
         listeners(s, e, lanes, timers, hosts, pool, balancers, wire, clients, tracer),
         script(s, e, hosts, listeners, tracer, digest),
         faults(s, e, listeners, wire, tracer),
@@ -128,6 +128,7 @@ struct World::Impl {
     for (std::size_t i = 0; i < clients.size(); ++i) {
       ClientResults& g = clients.results(i);
       g.segments_lost = wire.segments_lost(i);
+      first_data.report(i, g);
       if (!g.counts.balanced() && r.internal_error.empty()) {
         r.internal_error = "outcomes of client " + g.name + " do not add up";
       }

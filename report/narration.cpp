@@ -128,7 +128,7 @@ struct Attempt {
   sim::Time since;                         // entered the SYN queue, then the accept queue
   std::uint32_t synack_retransmissions = 0;
   std::uint32_t rst_resends = 0;
-  int syn_transmissions = 0;  // SYNs sent, re-sends after RST included
+  int syn_transmissions = 0;   // SYNs sent, re-sends after RST included
   int data_transmissions = 0;  // first data segments sent
   Held held = Held::kNothing;
   bool synack_due = false;  // a SYN decision just asked for a SYN-ACK

@@ -64,8 +64,9 @@ std::optional<sim::DurationDist> read_first_data(DiagnosticSink& sink, const Fie
   if (f.node.IsMap()) return read_distribution(sink, f);
   if (f.node.IsScalar() && f.node.Scalar() == kNever) return sim::ConstantDist{sim::Duration::infinite()};
   if (!f.node.IsScalar()) {
-    sink.error(f.mark, f.path, "expected a duration such as 2s, never, or a distribution such as {dist: "
-                               "exponential, mean: 500ms}");
+    sink.error(f.mark, f.path,
+               "expected a duration such as 2s, never, or a distribution such as {dist: "
+               "exponential, mean: 500ms}");
     return std::nullopt;
   }
   const auto d = read_duration(sink, f);

@@ -53,8 +53,8 @@ std::optional<std::int64_t> read_defer_accept(DiagnosticSink& sink, const Field&
   const auto d = read_duration(sink, f);
   if (!d) return std::nullopt;
   if (const std::string_view why = no_defer_accept(os); !why.empty()) {
-    sink.error(f.mark, f.path, "defer_accept is not available on " + std::string(model::os_name(os)) + ": " +
-                                   std::string(why));
+    sink.error(f.mark, f.path,
+               "defer_accept is not available on " + std::string(model::os_name(os)) + ": " + std::string(why));
     return std::nullopt;
   }
   constexpr std::int64_t kSecond = 1'000'000'000;

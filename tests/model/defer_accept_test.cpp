@@ -28,7 +28,7 @@ TEST_CASE("TCP_DEFER_ACCEPT seconds become SYN-ACK retransmissions (net/ipv4/tcp
   CHECK(kLinux.defer_accept_retransmits(7) == 3);
   CHECK(kLinux.defer_accept_retransmits(8) == 4);
   CHECK(kLinux.defer_accept_retransmits(247) == 8);
-  CHECK(kLinux.defer_accept_retransmits(248) == 9);  // the timeout stays at TCP_RTO_MAX = 120 s
+  CHECK(kLinux.defer_accept_retransmits(248) == 9);              // the timeout stays at TCP_RTO_MAX = 120 s
   CHECK(kLinux.defer_accept_retransmits(1'000'000'000) == 255);  // a u8
   CHECK(Personality(Os::kFreeBSD, default_knobs(Os::kFreeBSD)).defer_accept_retransmits(5) == 0);
 }
