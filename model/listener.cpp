@@ -381,7 +381,7 @@ void Listeners::on_synack_timer(std::uint32_t slot) {
   Listener& l = listeners_[c.listener];
   const Personality& p = l.personality;
   const int max_retries = p.synack_retries(l.syn_queue_len, l.syn_queue_young, l.backlog);
-  const SynAckTimerDecision d = p.synack_timer_verdict(c.synack_timeouts, max_retries, l.defer_retransmits, c.acked);
+  const SynAckTimerVerdict d = p.synack_timer_verdict(c.synack_timeouts, max_retries, l.defer_retransmits, c.acked);
   const auto trace = [&](TraceKind kind) {
     if (!tracer_.on()) return;
     TraceEvent e = tracer_.about(kind, slot);

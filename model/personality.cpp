@@ -659,9 +659,8 @@ int Personality::defer_accept_retransmits(std::int64_t seconds) const {
 }
 
 template <bool kRecord>
-SynAckTimerDecision Personality::decide_synack_timer(int num_timeout, int max_retries, int defer_retransmits,
-                                                     bool acked) const {
-  SynAckTimerDecision d;
+auto Personality::decide_synack_timer(int num_timeout, int max_retries, int defer_retransmits, bool acked) const {
+  std::conditional_t<kRecord, SynAckTimerDecision, SynAckTimerVerdict> d;
   const CheckOf<kRecord> retries =
       compare<kRecord>(kSynQueue, "request num_timeout", num_timeout, Compare::kGreaterEqual, "SYN-ACK retries",
                        max_retries, kSrcLinuxSynAckRecalc);
@@ -696,8 +695,8 @@ SynAckTimerDecision Personality::on_synack_timer(int num_timeout, int max_retrie
                                                  bool acked) const {
   return decide_synack_timer<true>(num_timeout, max_retries, defer_retransmits, acked);
 }
-SynAckTimerDecision Personality::synack_timer_verdict(int num_timeout, int max_retries, int defer_retransmits,
-                                                      bool acked) const {
+SynAckTimerVerdict Personality::synack_timer_verdict(int num_timeout, int max_retries, int defer_retransmits,
+                                                     bool acked) const {
   return decide_synack_timer<false>(num_timeout, max_retries, defer_retransmits, acked);
 }
 

@@ -186,6 +186,10 @@ struct DeferState {
 
 // What a half-open request's SYN-ACK timer does when it fires (Linux syn_ack_recalc and
 // reqsk_timer_handler): forget the request, or keep it, retransmitting the SYN-ACK or not.
+struct SynAckTimerVerdict {
+  bool expire = false;
+  bool resend = true;
+};
 struct SynAckTimerDecision {
   bool expire = false;
   bool resend = true;
@@ -289,7 +293,7 @@ class Personality {
   // `acked` (a bare ACK was ignored under TCP_DEFER_ACCEPT, or found the accept queue
   // full), with `max_retries` (synack_retries) and the listener's defer_retransmits.
   SynAckTimerDecision on_synack_timer(int num_timeout, int max_retries, int defer_retransmits, bool acked) const;
-  SynAckTimerDecision synack_timer_verdict(int num_timeout, int max_retries, int defer_retransmits, bool acked) const;
+  SynAckTimerVerdict synack_timer_verdict(int num_timeout, int max_retries, int defer_retransmits, bool acked) const;
 
   // Server: how many times a half-open request's SYN-ACK is retransmitted before it is
   // forgotten, given the SYN queue's length and how many of its requests are young
@@ -327,7 +331,7 @@ class Personality {
   template <bool kRecord>
   auto decide_final_ack(AckPath path, std::int64_t accept_len, std::int64_t backlog, DeferState defer) const;
   template <bool kRecord>
-  SynAckTimerDecision decide_synack_timer(int num_timeout, int max_retries, int defer_retransmits, bool acked) const;
+  auto decide_synack_timer(int num_timeout, int max_retries, int defer_retransmits, bool acked) const;
 
   Os os_;
   KernelKnobs knobs_;

@@ -238,6 +238,7 @@ World::ListenerState World::listener_state(std::size_t i) const {
           .backlog = l.backlog,
           .accept_len = static_cast<std::int64_t>(l.accept_queue.size()),
           .syn_len = l.syn_queue_len,
+          .syn_acked = l.syn_queue_acked,
           .workers = l.workers,
           .busy_workers = l.busy_workers};
 }

@@ -92,6 +92,30 @@ TEST_CASE("the SYN-ACK timer of a deferred request (net/ipv4/inet_connection_soc
   CHECK(d.rule.knob.value == 1);
 }
 
+TEST_CASE("the recorded and the unrecorded timer and ACK decisions agree", "[defer][linux]") {
+  for (const Os os : all_oses()) {
+    const Personality p(os, default_knobs(os));
+    for (int num = 0; num <= 12; ++num) {
+      for (int retries = 2; retries <= 5; ++retries) {
+        for (int defer = 0; defer <= 6; ++defer) {
+          for (const bool flag : {false, true}) {
+            const SynAckTimerDecision d = p.on_synack_timer(num, retries, defer, flag);
+            const SynAckTimerVerdict v = p.synack_timer_verdict(num, retries, defer, flag);
+            CHECK(d.expire == v.expire);
+            CHECK(d.resend == v.resend);
+            for (const AckPath path : {AckPath::kRequest, AckPath::kCookie}) {
+              for (const std::int64_t accept_len : {0, 9}) {
+                const DeferState s{defer, num, flag};
+                CHECK(p.on_final_ack(path, accept_len, 8, s).verdict == p.ack_verdict(path, accept_len, 8, s));
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("the first data's retransmission timeout (tcp_rtt_estimator, __tcp_set_rto, tcp_retransmit_timer)",
           "[defer][linux]") {
   CHECK(kLinux.data_rto(sim::Duration::zero(), 0) == sim::milliseconds(200));    // TCP_RTO_MIN
