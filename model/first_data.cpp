@@ -35,6 +35,13 @@ FirstData::FirstData(const ScenarioSpec& spec, sim::Engine& engine, sim::EventHa
   }
 }
 
+bool FirstData::any() const {
+  for (const Group& g : groups_) {
+    if (g.delay) return true;
+  }
+  return false;
+}
+
 void FirstData::report(std::size_t i, ClientResults& out) const {
   const Group& g = groups_[i];
   out.sends_data = g.delay.has_value();

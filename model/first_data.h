@@ -31,6 +31,8 @@ class FirstData {
   FirstData(const FirstData&) = delete;
   FirstData& operator=(const FirstData&) = delete;
 
+  // Whether any client group sends its first data.
+  bool any() const;
   // Connection `slot`'s connect() has just succeeded: schedule its first data.
   void connected(std::uint32_t slot);
   // The first-data timer of a live connection came up: send (or resend) the data.

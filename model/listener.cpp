@@ -256,8 +256,10 @@ void Listeners::remove_request(Listener& l, std::uint32_t slot) {
   c.server_state = ServerState::kNone;
   --l.syn_queue_len;
   if (c.synack_timeouts == 0) --l.syn_queue_young;
-  if (c.acked) --l.syn_queue_acked;
-  c.acked = false;
+  if (c.acked) {
+    --l.syn_queue_acked;
+    c.acked = false;
+  }
   set_syn_level(l);
 }
 

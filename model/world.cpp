@@ -65,7 +65,8 @@ struct World::Impl {
     arrivals.world = this;
     tracer.watch(listeners);
     listeners.set_waiter(&script);
-    clients.set_first_data(&first_data);
+    // Only a scenario whose clients send data pays for the call on each connect().
+    if (first_data.any()) clients.set_first_data(&first_data);
   }
 
   // The order of the first events scheduled at t = 0 is part of the run.
