@@ -118,6 +118,7 @@ nlohmann::json results_json(const model::RunResults& r) {
     cj["app_retries"] = c.app_retries;
     cj["segments_lost"] = c.segments_lost;
     if (c.spoofed) cj["spoofed_syns"] = c.spoofed_syns;
+    if (c.sends_data) cj["first_data"] = {{"sent", c.data_sent}, {"retransmits", c.data_retransmits}};
     j["clients"][c.name] = std::move(cj);
   }
   j["listeners"] = nlohmann::json::object();
@@ -138,6 +139,13 @@ nlohmann::json results_json(const model::RunResults& r) {
         {"accept_wait_ms", percentiles_ms(l.accept_wait)},
         {"utilisation", utilisation_json(l, r.arrivals)},
     };
+    if (l.defer_accept_retransmits > 0) {
+      j["listeners"][listener_id(l)]["defer_accept"] = {
+          {"retransmits", l.defer_accept_retransmits},      {"bare_acks_kept", l.defer_acks_kept},
+          {"completed_by_data", l.defer_completed_by_data}, {"deferred_completions", l.defer_completed_without_data},
+          {"expired_while_acked", l.defer_expired_acked},
+      };
+    }
   }
   if (!r.balancers.empty()) {
     j["balancers"] = nlohmann::json::object();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <variant>
 
+#include "model/first_data.h"
 #include "model/retry.h"
 #include "sim/distribution.h"
 
@@ -171,6 +172,7 @@ void Clients::receive_synack(std::uint32_t slot) {
         if (detail_) g.interval_latency.record((engine_.now() - c.started).ns());
       }
       wire_.send(slot, Segment::kAck);
+      if (first_data_) first_data_->connected(slot);
       return;
     case ClientState::kEstablished:
       wire_.send(slot, Segment::kAck);  // a retransmitted SYN-ACK: the client ACKs it again
@@ -228,7 +230,8 @@ void Clients::on_timer(std::uint32_t slot, TimerKind kind) {
         send_syn(slot);
       }
       return;
-    case TimerKind::kSynAckRetransmit: return;  // the listener's
+    case TimerKind::kSynAckRetransmit:   // the listener's
+    case TimerKind::kFirstData: return;  // the first data part's
   }
 }
 

@@ -29,6 +29,8 @@
 
 namespace model {
 
+class FirstData;  // model/first_data.h
+
 class Clients {
  public:
   // `timers` is the handler every connection timer is set on (it calls on_timer()).
@@ -40,6 +42,8 @@ class Clients {
 
   // Schedules the first arrivals (or the users' first think times).
   void start();
+  // Who sends each connection's first data once connect() succeeds. Set once, before the run.
+  void set_first_data(FirstData* first_data) { first_data_ = first_data; }
 
   void receive_synack(std::uint32_t slot);
   void receive_rst(std::uint32_t slot);
@@ -115,6 +119,7 @@ class Clients {
   std::vector<Group> groups_;
   MeasureWindow window_;
   bool detail_ = false;
+  FirstData* first_data_ = nullptr;
 };
 
 }  // namespace model

@@ -45,12 +45,17 @@ struct Connection {
   std::uint8_t rst_resends = 0;      // Windows: SYNs re-sent after a RST
   ClientState client_state = ClientState::kDone;
   ServerState server_state = ServerState::kNone;
+  std::uint8_t data_transmissions = 0;  // the client's first data segment, sent this many times
   // One byte of flags (bit-fields keep the struct within its cache line).
   bool cookie : 1 = false;  // the server answered with a SYN cookie and kept nothing
   bool live : 1 = false;
   bool spoofed : 1 = false;    // a forged SYN: nobody at the client's end
   bool flow_open : 1 = false;  // a balancer counts it among its backend's active connections
   bool measured : 1 = true;    // started inside the measurement window: its outcome and counters count
+  // Linux inet_rsk(req)->acked: the request saw a final ACK that did not complete it (TCP_DEFER_ACCEPT, or a full
+  // accept queue).
+  bool acked : 1 = false;
+  bool data_acked : 1 = false;  // the server acknowledged the client's first data: no more retransmissions
 };
 static_assert(sizeof(Connection) <= 64, "a connection stays within one cache line");
 
@@ -63,9 +68,12 @@ enum class Segment : std::uint8_t {
   kAck,        // client -> server (the final ACK, or the ACK of a retransmitted SYN-ACK)
   kRst,        // server -> client
   kClientRst,  // client -> server: a SYN-ACK reached a client that gave up
+  kData,       // client -> server: the first request bytes (with ACK), `first_data` after connect() succeeded
+  kDataAck,    // server -> client: the server's ACK of that data
 };
 
-enum class TimerKind : std::uint8_t { kSynRetransmit, kConnectTimeout, kSynAckRetransmit, kRstRetry };
+// kFirstData: the client sends its first data (the first time, then retransmissions).
+enum class TimerKind : std::uint8_t { kSynRetransmit, kConnectTimeout, kSynAckRetransmit, kRstRetry, kFirstData };
 
 // Timer and segment events carry (slot, generation, kind) in their 64-bit argument.
 constexpr std::uint64_t pack(std::uint32_t slot, std::uint32_t generation, std::uint8_t kind) {

@@ -58,6 +58,10 @@ Listeners::Listeners(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLa
     l.service_rng = sim::RandomStream(spec.seed, entity + "/service");
     l.out.host = l.host;
     l.out.port = port;
+    for (const ListenerSpec& ls : h.spec->listeners) {
+      if (ls.port == port) l.defer_retransmits = l.personality.defer_accept_retransmits(ls.defer_accept_seconds);
+    }
+    l.out.defer_accept_retransmits = l.defer_retransmits;
     h.slot_of_port[port] = i;
   }
 }
@@ -161,6 +165,7 @@ void Listeners::receive_syn(std::uint32_t slot) {
     case SynVerdict::kQueue: {
       c.server_state = ServerState::kRequest;
       c.cookie = false;
+      c.acked = false;
       c.synack_timeouts = 0;
       c.queued = engine_.now();
       ++l.syn_queue_len;
@@ -175,7 +180,7 @@ void Listeners::receive_syn(std::uint32_t slot) {
   }
 }
 
-void Listeners::receive_ack(std::uint32_t slot) {
+void Listeners::receive_ack(std::uint32_t slot, bool carries_data) {
   Connection& c = pool_[slot];
   if (c.listener == kNoListener) return;
   Listener& l = listeners_[c.listener];
@@ -184,29 +189,45 @@ void Listeners::receive_ack(std::uint32_t slot) {
     return;
   }
   const bool has_request = c.server_state == ServerState::kRequest;
-  if (!has_request && !c.cookie) return;  // already queued or accepted: a duplicate ACK
+  if (!has_request && !c.cookie) {
+    // Already queued: a duplicate ACK; data is acknowledged by the new socket.
+    if (carries_data && c.server_state == ServerState::kQueued) wire_.send(slot, Segment::kDataAck);
+    return;
+  }
   const auto accept_len = static_cast<std::int64_t>(l.accept_queue.size());
   const AckPath path = has_request ? AckPath::kRequest : AckPath::kCookie;
+  const DeferState defer{l.defer_retransmits, c.synack_timeouts, carries_data};
   AckVerdict verdict;
   if (tracer_.on()) {
     TraceEvent e = tracer_.about(TraceKind::kAckDecision, slot);
-    e.ack = l.personality.on_final_ack(path, accept_len, l.backlog);
+    e.ack = l.personality.on_final_ack(path, accept_len, l.backlog, defer);
+    e.carries_data = carries_data;
     verdict = e.ack.verdict;
     tracer_.emit(e);
   } else {
-    verdict = l.personality.ack_verdict(path, accept_len, l.backlog);
+    verdict = l.personality.ack_verdict(path, accept_len, l.backlog, defer);
   }
   switch (verdict) {
     case AckVerdict::kComplete:
+      if (has_request && l.defer_retransmits > 0 && c.measured) {
+        ++(carries_data ? l.out.defer_completed_by_data : l.out.defer_completed_without_data);
+      }
       if (has_request) remove_request(l, slot);
       c.cookie = false;
+      if (carries_data) wire_.send(slot, Segment::kDataAck);  // the new socket acknowledges the data
       enqueue(l, slot);
       return;
+    case AckVerdict::kDefer:
+      // TCP_DEFER_ACCEPT: the bare ACK is ignored; the request stays, marked acked.
+      if (c.measured) ++l.out.defer_acks_kept;
+      mark_acked(l, c);
+      return;
     case AckVerdict::kDrop:
-      // The request stays (Linux marks it acked): its SYN-ACK timer will try again.
+      // The request stays, marked acked: its SYN-ACK timer will try again.
       assert(has_request);
       if (c.measured) ++l.out.acks_dropped;
       if (c.measured) ++l.out.listen_overflows;
+      mark_acked(l, c);
       return;
     case AckVerdict::kForget:
       // Nothing stays on the server (a cookie's ACK, or a syncache entry consumed by the
@@ -243,7 +264,16 @@ void Listeners::remove_request(Listener& l, std::uint32_t slot) {
   c.server_state = ServerState::kNone;
   --l.syn_queue_len;
   if (c.synack_timeouts == 0) --l.syn_queue_young;
+  if (c.acked) {
+    --l.syn_queue_acked;
+    c.acked = false;
+  }
   set_syn_level(l);
+}
+
+void Listeners::mark_acked(Listener& l, Connection& c) {
+  if (!c.acked) ++l.syn_queue_acked;
+  c.acked = true;
 }
 
 void Listeners::enqueue(Listener& l, std::uint32_t slot) {
@@ -372,21 +402,32 @@ void Listeners::on_synack_timer(std::uint32_t slot) {
   Listener& l = listeners_[c.listener];
   const Personality& p = l.personality;
   const int max_retries = p.synack_retries(l.syn_queue_len, l.syn_queue_young, l.backlog);
-  if (c.synack_timeouts >= max_retries || engine_.now() - c.queued >= p.knobs().keepinit) {
+  const SynAckTimerVerdict d = p.synack_timer_verdict(c.synack_timeouts, max_retries, l.defer_retransmits, c.acked);
+  const auto trace = [&](TraceKind kind) {
+    if (!tracer_.on()) return;
+    TraceEvent e = tracer_.about(kind, slot);
+    e.timer = p.on_synack_timer(c.synack_timeouts, max_retries, l.defer_retransmits, c.acked);
+    tracer_.emit(e);
+  };
+  if (d.expire || engine_.now() - c.queued >= p.knobs().keepinit) {
     if (c.measured) ++l.out.requests_expired;
-    tracer_.note(TraceKind::kRequestExpired, slot);
+    if (c.measured && c.acked && l.defer_retransmits > 0) ++l.out.defer_expired_acked;
+    trace(TraceKind::kRequestExpired);
     remove_request(l, slot);
     // A client that saw the SYN-ACK believes it is connected; the server forgot it.
     if (c.client_state == ClientState::kEstablished) clients_.settle(slot, Outcome::kReset);
     pool_.release_if_idle(slot);
     return;
   }
+  // syn_ack_recalc: an acked request under TCP_DEFER_ACCEPT waits for data without a
+  // SYN-ACK; its timer still counts the timeout.
+  if (!d.resend) trace(TraceKind::kSynAckWithheld);
   if (c.synack_timeouts++ == 0) --l.syn_queue_young;
-  if (c.measured) ++l.out.synacks_retransmitted;
+  if (d.resend && c.measured) ++l.out.synacks_retransmitted;
   const sim::Duration timeout = p.synack_timeout(c.synack_timeouts);
   lanes_.set(timers_, timeout, p.timer_fire_time(engine_.now(), timeout),
              pack_timer(slot, c.generation, TimerKind::kSynAckRetransmit));
-  wire_.send(slot, Segment::kSynAck);
+  if (d.resend) wire_.send(slot, Segment::kSynAck);
 }
 
 }  // namespace model

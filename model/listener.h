@@ -56,6 +56,8 @@ struct Listener final : sim::EventHandler {
   std::deque<std::uint32_t> accept_queue;  // connection slots, oldest first
   std::int64_t syn_queue_len = 0;
   std::int64_t syn_queue_young = 0;  // requests whose SYN-ACK has not timed out yet
+  std::int64_t syn_queue_acked = 0;  // requests marked acked (Linux inet_rsk(req)->acked)
+  int defer_retransmits = 0;         // Linux TCP_DEFER_ACCEPT as SYN-ACK retransmissions; 0: off
   sim::TimeWeighted accept_level;
   sim::TimeWeighted syn_level;
   ListenerResults out;
@@ -99,7 +101,9 @@ class Listeners {
   Listener* of(Host& h, std::int64_t fd);
 
   void receive_syn(std::uint32_t slot);
-  void receive_ack(std::uint32_t slot);
+  // The client's final ACK, or (`carries_data`) its first data segment, which carries the
+  // ACK too.
+  void receive_ack(std::uint32_t slot, bool carries_data = false);
   void receive_client_rst(std::uint32_t slot);
   // The SYN-ACK timer of a live connection came up.
   void on_synack_timer(std::uint32_t slot);
@@ -123,6 +127,7 @@ class Listeners {
   friend struct Listener;
   void service_done(Listener& l, std::uint64_t arg);
   void remove_request(Listener& l, std::uint32_t slot);
+  void mark_acked(Listener& l, Connection& c);
   void enqueue(Listener& l, std::uint32_t slot);
   void try_accept(Listener& l);
   sim::Duration slowed(const Listener& l, sim::Duration d) const;

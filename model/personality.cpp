@@ -338,6 +338,12 @@ constexpr std::string_view kSrcLinuxSynFull = "include/net/inet_connection_sock.
 constexpr std::string_view kSrcSyncache = "sys/netinet/tcp_syncache.c syncache_add (cachelimit)";
 constexpr std::string_view kSrcLinuxConnRequest = "net/ipv4/tcp_input.c tcp_conn_request";
 constexpr std::string_view kSrcLinuxCheckReq = "net/ipv4/tcp_minisocks.c tcp_check_req (listen_overflow)";
+constexpr std::string_view kSrcLinuxDeferCheck =
+    "net/ipv4/tcp_minisocks.c tcp_check_req (TCP_DEFER_ACCEPT: drop bare ACK)";
+constexpr std::string_view kSrcSynAckTimerOther =
+    "the SYN-ACK retransmission limit (FreeBSD sys/netinet/tcp_syncache.c syncache_timer)";
+constexpr std::string_view kSrcLinuxSynAckRecalc =
+    "net/ipv4/inet_connection_sock.c syn_ack_recalc (reqsk_timer_handler)";
 constexpr std::string_view kSrcLinuxCookieCheck =
     "net/ipv4/syncookies.c cookie_v4_check -> tcp_get_cookie_sock (tcp_v4_syn_recv_sock: accept queue full)";
 constexpr std::string_view kSrcFreeBSDExpand =
@@ -556,7 +562,8 @@ auto Personality::decide_syn(std::int64_t accept_len, std::int64_t syn_len, std:
 }
 
 template <bool kRecord>
-auto Personality::decide_final_ack(AckPath path, std::int64_t accept_len, std::int64_t backlog) const {
+auto Personality::decide_final_ack(AckPath path, std::int64_t accept_len, std::int64_t backlog,
+                                   DeferState defer) const {
   using Result = AckOf<kRecord>;
   switch (os_) {
     case Os::kMacOS:
@@ -582,6 +589,21 @@ auto Personality::decide_final_ack(AckPath path, std::int64_t accept_len, std::i
                                      KnobCondition{"rst_on_sock_fail", knobs_.rst_on_sock_fail})};
     }
     case Os::kLinux: break;
+  }
+  if (path == AckPath::kRequest && defer.defer_retransmits > 0) {
+    // tcp_check_req, before it asks for a child socket: "While TCP_DEFER_ACCEPT is active,
+    // drop bare ACK": req->num_timeout < rskq_defer_accept and end_seq == rcv_isn + 1 (no
+    // data). The request is marked acked and stays in the SYN queue
+    // (LINUX_MIB_TCPDEFERACCEPTDROP). Data, or any ACK once num_timeout has reached the
+    // limit, goes on to tcp_v4_syn_recv_sock like a plain final ACK. A cookie's ACK never
+    // comes here: cookie_v4_check -> tcp_get_cookie_sock makes the child at once.
+    const CheckOf<kRecord> deferring =
+        compare<kRecord>(kSynQueue, "request num_timeout", defer.num_timeout, Compare::kLess,
+                         "TCP_DEFER_ACCEPT retransmissions", defer.defer_retransmits, kSrcLinuxDeferCheck);
+    if (deferring.held && !defer.carries_data) {
+      return Result{AckVerdict::kDefer, path,
+                    rule_of<kRecord>(kSrcLinuxDeferCheck, deferring, KnobCondition{"data bytes", 0})};
+    }
   }
   const CheckOf<kRecord> accept_queue = accept_check<kRecord>(accept_len, backlog);
   if (path == AckPath::kCookie) {
@@ -609,11 +631,73 @@ SynVerdictReason Personality::syn_verdict(std::int64_t accept_len, std::int64_t 
   const SynChoice c = decide_syn<false>(accept_len, syn_len, backlog);
   return {c.verdict, c.reason};
 }
-AckDecision Personality::on_final_ack(AckPath path, std::int64_t accept_len, std::int64_t backlog) const {
-  return decide_final_ack<true>(path, accept_len, backlog);
+AckDecision Personality::on_final_ack(AckPath path, std::int64_t accept_len, std::int64_t backlog,
+                                      DeferState defer) const {
+  return decide_final_ack<true>(path, accept_len, backlog, defer);
 }
-AckVerdict Personality::ack_verdict(AckPath path, std::int64_t accept_len, std::int64_t backlog) const {
-  return decide_final_ack<false>(path, accept_len, backlog).verdict;
+AckVerdict Personality::ack_verdict(AckPath path, std::int64_t accept_len, std::int64_t backlog,
+                                    DeferState defer) const {
+  return decide_final_ack<false>(path, accept_len, backlog, defer).verdict;
+}
+
+int Personality::defer_accept_retransmits(std::int64_t seconds) const {
+  if (os_ != Os::kLinux || seconds <= 0) return 0;
+  // net/ipv4/tcp.c secs_to_retrans(val, TCP_TIMEOUT_INIT / HZ, TCP_RTO_MAX / HZ): the
+  // number of SYN-ACK timeouts (1, 2, 4, ... s, capped at 120 s) whose sum first reaches
+  // `seconds`, at most 255. The kernel's constants, not the knobs: setsockopt uses them.
+  constexpr std::int64_t kTimeoutInit = 1;
+  constexpr std::int64_t kRtoMax = 120;
+  std::int64_t timeout = kTimeoutInit;
+  std::int64_t period = timeout;
+  int res = 1;
+  while (seconds > period && res < 255) {
+    ++res;
+    timeout = std::min(timeout << 1, kRtoMax);
+    period += timeout;
+  }
+  return res;
+}
+
+template <bool kRecord>
+auto Personality::decide_synack_timer(int num_timeout, int max_retries, int defer_retransmits, bool acked) const {
+  std::conditional_t<kRecord, SynAckTimerDecision, SynAckTimerVerdict> d;
+  const CheckOf<kRecord> retries =
+      compare<kRecord>(kSynQueue, "request num_timeout", num_timeout, Compare::kGreaterEqual, "SYN-ACK retries",
+                       max_retries, kSrcLinuxSynAckRecalc);
+  if (os_ != Os::kLinux || defer_retransmits == 0) {
+    // syn_ack_recalc without TCP_DEFER_ACCEPT (FreeBSD syncache_timer alike): expire once
+    // the retries are used up, else retransmit.
+    d.expire = retries.held;
+    d.resend = true;
+    if constexpr (kRecord) {
+      d.rule = recorded_rule(os_ == Os::kLinux ? kSrcLinuxSynAckRecalc : kSrcSynAckTimerOther, retries);
+    }
+    return d;
+  }
+  // syn_ack_recalc with rskq_defer_accept: an acked request (its bare ACK was ignored)
+  // is kept past its retries until num_timeout reaches the defer limit, and gets no
+  // SYN-ACK while it waits for data, except from num_timeout >= defer - 1 on, "to give
+  // last chance for data or ACK to create established socket".
+  const CheckOf<kRecord> deferred =
+      compare<kRecord>(kSynQueue, "request num_timeout", num_timeout, Compare::kGreaterEqual,
+                       "TCP_DEFER_ACCEPT retransmissions", defer_retransmits, kSrcLinuxSynAckRecalc);
+  d.expire = retries.held && (!acked || deferred.held);
+  d.resend = !acked || num_timeout >= defer_retransmits - 1;
+  if constexpr (kRecord) {
+    d.rule =
+        acked ? recorded_rule(kSrcLinuxSynAckRecalc, retries, deferred) : recorded_rule(kSrcLinuxSynAckRecalc, retries);
+    d.rule.knob = KnobCondition{"acked", acked ? 1 : 0};
+  }
+  return d;
+}
+
+SynAckTimerDecision Personality::on_synack_timer(int num_timeout, int max_retries, int defer_retransmits,
+                                                 bool acked) const {
+  return decide_synack_timer<true>(num_timeout, max_retries, defer_retransmits, acked);
+}
+SynAckTimerVerdict Personality::synack_timer_verdict(int num_timeout, int max_retries, int defer_retransmits,
+                                                     bool acked) const {
+  return decide_synack_timer<false>(num_timeout, max_retries, defer_retransmits, acked);
 }
 
 std::int64_t backlog_argument(const Personality& p, const BacklogRequest& b) {
@@ -647,6 +731,15 @@ sim::Duration Personality::synack_timeout(int k) const {
   // back off the same way (tcp_backoff[]).
   const int shift = std::min(k, 62);
   return std::min(knobs_.syn_rto_initial * (std::int64_t{1} << shift), knobs_.rto_max);
+}
+
+sim::Duration Personality::data_rto(sim::Duration rtt, int k) const {
+  // tcp_rtt_estimator, first sample m: srtt = m, rttvar = max(mdev = 2m, tcp_rto_min);
+  // __tcp_set_rto: rto = srtt + rttvar ("make sure rto = 3*rtt").
+  constexpr sim::Duration kRtoMin = sim::milliseconds(200);  // TCP_RTO_MIN
+  sim::Duration rto = rtt + std::max(rtt * 2, kRtoMin);
+  for (int i = 0; i < k && rto < knobs_.rto_max; ++i) rto = rto * 2;
+  return std::min(rto, knobs_.rto_max);
 }
 
 namespace {

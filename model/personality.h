@@ -173,6 +173,27 @@ enum class AckVerdict : std::uint8_t {
   kDrop,      // accept queue full: ignore the ACK, keep the request, retransmit SYN-ACK later
   kForget,    // accept queue full: ignore the ACK and keep nothing (no RST): the client believes it is connected
   kReset,     // accept queue full: RST (Linux tcp_abort_on_overflow, FreeBSD rst_on_sock_fail)
+  kDefer,     // Linux TCP_DEFER_ACCEPT: a bare ACK is ignored, the request stays in the SYN queue marked acked
+};
+
+// What an ACK that reaches a held request carries, and the listener's TCP_DEFER_ACCEPT,
+// for the Linux test in tcp_check_req. `defer_retransmits` 0: the socket does not defer.
+struct DeferState {
+  int defer_retransmits = 0;  // rskq_defer_accept: TCP_DEFER_ACCEPT seconds as SYN-ACK retransmissions
+  int num_timeout = 0;        // req->num_timeout: SYN-ACK timeouts of the request so far
+  bool carries_data = false;  // the segment carries the client's first request bytes
+};
+
+// What a half-open request's SYN-ACK timer does when it fires (Linux syn_ack_recalc and
+// reqsk_timer_handler): forget the request, or keep it, retransmitting the SYN-ACK or not.
+struct SynAckTimerVerdict {
+  bool expire = false;
+  bool resend = true;
+};
+struct SynAckTimerDecision {
+  bool expire = false;
+  bool resend = true;
+  Rule rule;
 };
 struct AckDecision {
   AckVerdict verdict = AckVerdict::kComplete;
@@ -275,11 +296,24 @@ class Personality {
   SynDecision on_syn(std::int64_t accept_len, std::int64_t syn_len, std::int64_t backlog) const;
   // The final ACK of a connection, arriving on `path`, finds `accept_len` completed
   // connections waiting.
-  AckDecision on_final_ack(AckPath path, std::int64_t accept_len, std::int64_t backlog) const;
+  // `defer`: a Linux listener's TCP_DEFER_ACCEPT and what the segment carries (a bare
+  // ACK, or the first data).
+  AckDecision on_final_ack(AckPath path, std::int64_t accept_len, std::int64_t backlog, DeferState defer = {}) const;
   // The same decisions, made by the same code, without building their rules: what the
   // simulator asks when nobody watches the run.
   SynVerdictReason syn_verdict(std::int64_t accept_len, std::int64_t syn_len, std::int64_t backlog) const;
-  AckVerdict ack_verdict(AckPath path, std::int64_t accept_len, std::int64_t backlog) const;
+  AckVerdict ack_verdict(AckPath path, std::int64_t accept_len, std::int64_t backlog, DeferState defer = {}) const;
+
+  // Linux TCP_DEFER_ACCEPT: the retransmission count setsockopt stores for `seconds`
+  // (net/ipv4/tcp.c secs_to_retrans with TCP_TIMEOUT_INIT and TCP_RTO_MAX); 0 for 0.
+  // Other OSes have no such option (0).
+  int defer_accept_retransmits(std::int64_t seconds) const;
+
+  // A held request's SYN-ACK timer fires after `num_timeout` timeouts, the request
+  // `acked` (a bare ACK was ignored under TCP_DEFER_ACCEPT, or found the accept queue
+  // full), with `max_retries` (synack_retries) and the listener's defer_retransmits.
+  SynAckTimerDecision on_synack_timer(int num_timeout, int max_retries, int defer_retransmits, bool acked) const;
+  SynAckTimerVerdict synack_timer_verdict(int num_timeout, int max_retries, int defer_retransmits, bool acked) const;
 
   // Server: how many times a half-open request's SYN-ACK is retransmitted before it is
   // forgotten, given the SYN queue's length and how many of its requests are young
@@ -287,6 +321,11 @@ class Personality {
   int synack_retries(std::int64_t syn_len, std::int64_t young, std::int64_t backlog) const;
   // The timeout before SYN-ACK retransmission k + 1 (k retransmissions made so far).
   sim::Duration synack_timeout(int k) const;
+  // The timeout before retransmission k + 1 of the client's first data, after a handshake
+  // whose round trip was `rtt`: Linux's first RTO m + max(2m, TCP_RTO_MIN)
+  // (tcp_rtt_estimator, __tcp_set_rto), doubled per retransmission up to rto_max
+  // (tcp_retransmit_timer). Applied to every client OS.
+  sim::Duration data_rto(sim::Duration rtt, int k) const;
 
   // Client side. `syn_retries_override` (a scenario's `syn_retries:`) replaces the total
   // number of SYN retransmissions (on Linux tcp_syn_retries + tcp_syn_linear_timeouts;
@@ -314,7 +353,9 @@ class Personality {
   template <bool kRecord>
   auto decide_syn(std::int64_t accept_len, std::int64_t syn_len, std::int64_t backlog) const;
   template <bool kRecord>
-  auto decide_final_ack(AckPath path, std::int64_t accept_len, std::int64_t backlog) const;
+  auto decide_final_ack(AckPath path, std::int64_t accept_len, std::int64_t backlog, DeferState defer) const;
+  template <bool kRecord>
+  auto decide_synack_timer(int num_timeout, int max_retries, int defer_retransmits, bool acked) const;
 
   Os os_;
   KernelKnobs knobs_;

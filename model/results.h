@@ -54,11 +54,14 @@ struct ClientResults {
   std::string name;
   OutcomeCounts counts;
   std::uint64_t syn_retransmits = 0;
-  std::uint64_t app_retries = 0;    // attempts that were application-level retries
-  std::uint64_t segments_lost = 0;  // segments of its connections lost: link loss, host_down, link_down
-  bool spoofed = false;             // a SYN flood from forged addresses: it makes no attempts ...
-  std::uint64_t spoofed_syns = 0;   // ... and counts the SYNs it sent
-  sim::Histogram connect_latency;   // ns from connect() to established
+  std::uint64_t app_retries = 0;       // attempts that were application-level retries
+  std::uint64_t segments_lost = 0;     // segments of its connections lost: link loss, host_down, link_down
+  bool spoofed = false;                // a SYN flood from forged addresses: it makes no attempts ...
+  std::uint64_t spoofed_syns = 0;      // ... and counts the SYNs it sent
+  sim::Histogram connect_latency;      // ns from connect() to established
+  bool sends_data = false;             // its first data is simulated (ScenarioSpec::simulates_first_data) ...
+  std::uint64_t data_sent = 0;         // ... first data segments sent, the first time
+  std::uint64_t data_retransmits = 0;  // ... and again after a retransmission timeout
 };
 
 struct QueueStats {
@@ -82,6 +85,15 @@ struct ListenerResults {
   std::uint64_t resets_sent = 0;
   std::uint64_t requests_expired = 0;  // half-open requests forgotten after their SYN-ACK retries
   std::uint64_t accepted = 0;
+  // Linux TCP_DEFER_ACCEPT (reported when the listener defers): bare ACKs kept in the SYN
+  // queue as acked (LINUX_MIB_TCPDEFERACCEPTDROP), connections completed by their first
+  // data, completed by a bare ACK once the defer limit was reached (deferred completions),
+  // and requests that expired while acked.
+  std::int64_t defer_accept_retransmits = 0;
+  std::uint64_t defer_acks_kept = 0;
+  std::uint64_t defer_completed_by_data = 0;
+  std::uint64_t defer_completed_without_data = 0;
+  std::uint64_t defer_expired_acked = 0;
   QueueStats accept_queue;
   QueueStats syn_queue;
   sim::Histogram accept_wait;  // ns from entering the accept queue to accept()

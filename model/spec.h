@@ -37,6 +37,9 @@ struct ListenerSpec {
   // Threads blocked in accept(); each serves one connection at a time. 0: never accepts.
   int workers = 0;
   sim::DurationDist service = sim::ConstantDist{sim::Duration::zero()};
+  // Linux TCP_DEFER_ACCEPT, in whole seconds (what setsockopt takes); 0: off. The
+  // personality turns it into SYN-ACK retransmissions (defer_accept_retransmits).
+  std::int64_t defer_accept_seconds = 0;
 };
 
 struct HostSpec {
@@ -149,6 +152,11 @@ struct ClientSpec {
   std::optional<int> syn_retries;
   sim::Duration connect_timeout = sim::Duration::infinite();
   RetrySpec retry;
+  // The delay from connect() succeeding to sending the first request bytes; an infinite
+  // constant: the client never sends. nullopt (the key absent) means 0, and the data
+  // segment is then simulated only when some listener of the scenario defers accept
+  // (ScenarioSpec::simulates_first_data): no other rule of the model looks at it.
+  std::optional<sim::DurationDist> first_data;
 };
 
 // The personality whose client-side rules a group follows.
@@ -273,6 +281,9 @@ struct ScenarioSpec {
   // The time series also gets per-group columns and connect-latency percentiles per interval
   // (`run --timeseries-detail`); off, its columns are those of earlier releases.
   bool sample_detail = false;
+
+  // Whether client group `i` sends its first data as a segment of its own.
+  bool simulates_first_data(std::size_t i) const;
 };
 
 // The measured span: the window, or [0, duration).

@@ -67,6 +67,8 @@ Snapshot Stepper::snapshot() const {
     l.accept_limit = p.accept_limit(w.backlog).full_at;
     l.syn_len = w.syn_len;
     l.syn_limit = p.syn_limit(w.backlog).full_at;
+    l.syn_acked = w.syn_acked;
+    l.defers_accept = r.defer_accept_retransmits > 0;
     l.workers = w.workers;
     l.busy_workers = w.busy_workers;
     l.syns_received = r.syns_received;

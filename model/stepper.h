@@ -40,6 +40,9 @@ struct ListenerSnapshot {
   std::int64_t accept_limit = 0;
   std::int64_t syn_len = 0;
   std::int64_t syn_limit = 0;
+  std::int64_t syn_acked =
+      0;  // requests in the SYN queue marked acked (Linux TCP_DEFER_ACCEPT, or a full accept queue)
+  bool defers_accept = false;  // Linux TCP_DEFER_ACCEPT is set
   int workers = 0;
   int busy_workers = 0;
   std::uint64_t syns_received = 0;

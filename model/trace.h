@@ -22,6 +22,7 @@ enum class TraceKind : std::uint8_t {
   kAckDecision,     // a listener decided what to do with a final ACK
   kEstablished,     // the client saw connect() succeed
   kRequestExpired,  // a half-open request had its last SYN-ACK retransmission
+  kSynAckWithheld,  // a request's SYN-ACK timer fired and sent nothing (TCP_DEFER_ACCEPT: it waits for data)
   kOutcome,         // the attempt's fate is decided
   kScriptCall,      // a script step returned (`script` points to its result)
   kFault,           // a fault began or ended (`fault`, `fault_begins`; `listener` for a listener's)
@@ -34,7 +35,7 @@ enum class LossCause : std::uint8_t {
   kLinkDown,  // a link of its path is down (a link_down fault)
 };
 
-enum class SegmentKind : std::uint8_t { kSyn, kSynAck, kAck, kRst, kClientRst };
+enum class SegmentKind : std::uint8_t { kSyn, kSynAck, kAck, kRst, kClientRst, kData, kDataAck };
 
 struct TraceEvent {
   sim::Time at;
@@ -48,10 +49,12 @@ struct TraceEvent {
   // indices: client_address(client), host_address(host).
   std::uint16_t src_port = 0;
   SegmentKind segment = SegmentKind::kSyn;
-  int transmission = 0;  // kSend of a SYN: 1 for the first, 2 for the first retransmission...
-  int retry_no = 0;      // kConnect: application retry number
-  SynDecision syn;       // kSynDecision: the verdict and the rule that made it
-  AckDecision ack;       // kAckDecision: likewise
+  int transmission = 0;       // kSend of a SYN: 1 for the first, 2 for the first retransmission...
+  int retry_no = 0;           // kConnect: application retry number
+  SynDecision syn;            // kSynDecision: the verdict and the rule that made it
+  AckDecision ack;            // kAckDecision: likewise
+  bool carries_data = false;  // kAckDecision: the segment was the client's first data (else a bare ACK)
+  SynAckTimerDecision timer;  // kRequestExpired, kSynAckWithheld: what the SYN-ACK timer decided
   Outcome outcome = Outcome::kPending;
   std::int64_t accept_len = 0;  // queue lengths the decision saw
   std::int64_t syn_len = 0;

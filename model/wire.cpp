@@ -51,6 +51,11 @@ void Wire::send(std::uint32_t slot, Segment segment) {
   }
 }
 
+sim::Duration Wire::round_trip(const Connection& c) const {
+  if (!net_) return sim::Duration::zero();
+  return net_->path(c.client, c.backend).latency * 2;
+}
+
 void Wire::cut_host(std::size_t host, bool begins) {
   host_down_[host] = begins ? host_down_[host] + 1 : host_down_[host] - 1;
   cuts_ = begins ? cuts_ + 1 : cuts_ - 1;

@@ -33,6 +33,8 @@ class Wire {
        Balancers& balancers, const Tracer& tracer, sim::EventHandler& arrivals);
 
   void send(std::uint32_t slot, Segment segment);
+  // The round trip of a connection's path without jitter (twice its links' latencies).
+  sim::Duration round_trip(const Connection& c) const;
 
   // A host_down or link_down fault begins or ends (they may overlap: counted).
   void cut_host(std::size_t host, bool begins);

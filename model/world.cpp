@@ -10,6 +10,7 @@
 #include "model/connection_pool.h"
 #include "model/digest.h"
 #include "model/faults.h"
+#include "model/first_data.h"
 #include "model/host.h"
 #include "model/listener.h"
 #include "model/measurement.h"
@@ -74,6 +75,7 @@ struct World::Impl {
         tracer(e, pool),
         wire(s, e, lanes, pool, balancers, tracer, arrivals),
         clients(s, e, lanes, timers, pool, balancers, addressing, wire, tracer, digest),
+        first_data(s, e, timers, pool, wire),
         listeners(s, e, lanes, timers, hosts, pool, balancers, wire, clients, tracer),
         script(s, e, hosts, listeners, tracer, digest),
         faults(s, e, listeners, wire, tracer),
@@ -83,6 +85,8 @@ struct World::Impl {
     arrivals.world = this;
     tracer.watch(listeners);
     listeners.set_waiter(&script);
+    // Only a scenario whose clients send data pays for the call on each connect().
+    if (first_data.any()) clients.set_first_data(&first_data);
   }
 
   // The order of the first events scheduled at t = 0 is part of the run.
@@ -108,6 +112,8 @@ struct World::Impl {
       case Segment::kAck: listeners.receive_ack(slot); return;
       case Segment::kRst: clients.receive_rst(slot); return;
       case Segment::kClientRst: listeners.receive_client_rst(slot); return;
+      case Segment::kData: listeners.receive_ack(slot, true); return;
+      case Segment::kDataAck: first_data.receive_data_ack(slot); return;
     }
   }
 
@@ -117,6 +123,8 @@ struct World::Impl {
     const auto kind = static_cast<TimerKind>(u.kind);
     if (kind == TimerKind::kSynAckRetransmit) {
       listeners.on_synack_timer(u.slot);
+    } else if (kind == TimerKind::kFirstData) {
+      first_data.on_timer(u.slot);
     } else {
       clients.on_timer(u.slot, kind);
     }
@@ -142,6 +150,7 @@ struct World::Impl {
     for (std::size_t i = 0; i < clients.size(); ++i) {
       ClientResults& g = clients.results(i);
       g.segments_lost = wire.segments_lost(i);
+      first_data.report(i, g);
       if (!g.counts.balanced() && r.internal_error.empty()) {
         r.internal_error = "outcomes of client " + g.name + " do not add up";
       }
@@ -186,6 +195,7 @@ struct World::Impl {
   Tracer tracer;
   Wire wire;
   Clients clients;
+  FirstData first_data;
   Listeners listeners;
   ScriptRunner script;
   Faults faults;
@@ -259,6 +269,7 @@ World::ListenerState World::listener_state(std::size_t i) const {
           .backlog = l.backlog,
           .accept_len = static_cast<std::int64_t>(l.accept_queue.size()),
           .syn_len = l.syn_queue_len,
+          .syn_acked = l.syn_queue_acked,
           .workers = l.workers,
           .busy_workers = l.busy_workers};
 }

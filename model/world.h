@@ -63,6 +63,7 @@ class World {
     std::int64_t backlog = 0;
     std::int64_t accept_len = 0;
     std::int64_t syn_len = 0;
+    std::int64_t syn_acked = 0;  // of which marked acked (Linux)
     int workers = 0;
     int busy_workers = 0;
   };

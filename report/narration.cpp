@@ -128,7 +128,8 @@ struct Attempt {
   sim::Time since;                         // entered the SYN queue, then the accept queue
   std::uint32_t synack_retransmissions = 0;
   std::uint32_t rst_resends = 0;
-  int syn_transmissions = 0;  // SYNs sent, re-sends after RST included
+  int syn_transmissions = 0;   // SYNs sent, re-sends after RST included
+  int data_transmissions = 0;  // first data segments sent
   Held held = Held::kNothing;
   bool synack_due = false;  // a SYN decision just asked for a SYN-ACK
   bool rst_due = false;     // a decision just asked for a RST
@@ -366,10 +367,12 @@ class Narrator final : public model::TraceObserver {
     switch (e.kind) {
       case TraceKind::kSynDecision:
       case TraceKind::kAckDecision:
+      case TraceKind::kSynAckWithheld:
       case TraceKind::kRequestExpired: return destination(e);
       case TraceKind::kSend:
       case TraceKind::kLost:
-        if (e.segment == SegmentKind::kSynAck || e.segment == SegmentKind::kRst) return destination(e);
+        if (e.segment == SegmentKind::kSynAck || e.segment == SegmentKind::kRst || e.segment == SegmentKind::kDataAck)
+          return destination(e);
         return attempt_id(e);
       case TraceKind::kConnect:
       case TraceKind::kEstablished:
@@ -417,7 +420,9 @@ class Narrator final : public model::TraceObserver {
               a.resend_due = true;
             }
             return;
-          case SegmentKind::kClientRst: return;
+          case SegmentKind::kClientRst:
+          case SegmentKind::kDataAck: return;
+          case SegmentKind::kData: ++a.data_transmissions; return;
         }
         return;
       case TraceKind::kSynDecision:
@@ -442,7 +447,8 @@ class Narrator final : public model::TraceObserver {
             a.held = Held::kQueued;
             a.since = e.at;
             return;
-          case AckVerdict::kDrop: return;  // the request stays
+          case AckVerdict::kDrop:  // the request stays
+          case AckVerdict::kDefer: return;
           case AckVerdict::kForget: a.held = Held::kNothing; return;
           case AckVerdict::kReset:
             a.held = Held::kNothing;
@@ -453,6 +459,7 @@ class Narrator final : public model::TraceObserver {
         return;
       case TraceKind::kEstablished: a.established = true; return;
       case TraceKind::kRequestExpired: a.held = Held::kNothing; return;
+      case TraceKind::kSynAckWithheld: return;
       case TraceKind::kScriptCall:  // never reach here: narrate_script, narrate_fault
       case TraceKind::kFault:
       case TraceKind::kLost: return;
@@ -489,9 +496,18 @@ class Narrator final : public model::TraceObserver {
           s += " after " + num(std::uint64_t{a.synack_retransmissions}) +
                (a.synack_retransmissions == 1 ? " SYN-ACK retransmission" : " SYN-ACK retransmissions");
         }
+        if (e.timer.rule.knob.value == 1 && e.timer.rule.count == 2) {
+          const model::Comparison& limit = e.timer.rule.compared[1];
+          s += ", while acked (TCP_DEFER_ACCEPT: " + std::string(limit.quantity) + " " + comparison_text(limit) + ", " +
+               std::string(e.timer.rule.source) + ")";
+        }
         if (a.established) s += "; the client still believes it is connected";
         return s;
       }
+      case TraceKind::kSynAckWithheld:
+        return "SYN-ACK timer of the acked request from " + attempt_id(e) +
+               ": no retransmission while it waits for data (TCP_DEFER_ACCEPT; " + std::string(e.timer.rule.source) +
+               ")";
       case TraceKind::kOutcome: return describe_outcome(e, a);
       case TraceKind::kScriptCall:    // narrated by narrate_script
       case TraceKind::kFault: break;  // narrated by narrate_fault
@@ -508,6 +524,8 @@ class Narrator final : public model::TraceObserver {
       case SegmentKind::kAck: s = "ACK"; break;
       case SegmentKind::kRst:
       case SegmentKind::kClientRst: s = "RST"; break;
+      case SegmentKind::kData: s = "first data"; break;
+      case SegmentKind::kDataAck: s = "ACK of the data"; break;
     }
     switch (e.loss) {
       case model::LossCause::kLinkLoss: return s + " lost on a link of its path (the link's loss)";
@@ -548,6 +566,10 @@ class Narrator final : public model::TraceObserver {
                (before.established ? "" : after_refusal(e, before));
       case SegmentKind::kClientRst:
         return "RST -> " + destination(e) + " (a SYN-ACK reached a connect() that had given up)";
+      case SegmentKind::kData:
+        if (a.data_transmissions <= 1) return "first data (the request's first bytes) -> " + destination(e);
+        return "first data retransmission " + num(std::int64_t{a.data_transmissions - 1}) + " -> " + destination(e);
+      case SegmentKind::kDataAck: return "ACK of the data -> " + attempt_id(e);
     }
     return "?";
   }
@@ -589,7 +611,7 @@ class Narrator final : public model::TraceObserver {
 
   std::string describe_ack(const TraceEvent& e) const {
     const AckDecision& d = e.ack;
-    const std::string from = "final ACK from " + attempt_id(e);
+    const std::string from = (e.carries_data ? "first data from " : "final ACK from ") + attempt_id(e);
     const bool cookie = d.path == model::AckPath::kCookie;
     switch (d.verdict) {
       case AckVerdict::kComplete: {
@@ -610,6 +632,10 @@ class Narrator final : public model::TraceObserver {
                ": the client believes it is connected (" + std::string(d.rule.source) + ")";
       case AckVerdict::kReset:
         return from + " answered with RST: " + full_text(decisive(d.rule)) + and_knob(d.rule.knob);
+      case AckVerdict::kDefer:
+        return "final ACK from " + attempt_id(e) +
+               " without data: kept in the SYN queue as acked (TCP_DEFER_ACCEPT, tcp_check_req: " +
+               std::string(d.rule.compared[0].quantity) + " " + comparison_text(d.rule.compared[0]) + ")";
     }
     return "?";
   }

@@ -605,6 +605,9 @@ void App::draw_queues(float height) {
                        l.stalled ? ", stalled" : "");
     gauge("accept queue", static_cast<double>(l.accept_len), static_cast<double>(l.accept_limit), bar);
     gauge("SYN queue", static_cast<double>(l.syn_len), static_cast<double>(l.syn_limit), bar);
+    if (l.defers_accept)
+      ImGui::TextDisabled("  of which %lld acked, waiting for data (TCP_DEFER_ACCEPT)",
+                          static_cast<long long>(l.syn_acked));
     gauge("workers busy", l.busy_workers, l.workers, bar);
     ImGui::PushTextWrapPos(0.0f);
     ImGui::TextDisabled(

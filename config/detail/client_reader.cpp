@@ -8,6 +8,7 @@
 #include <variant>
 
 #include "config/detail/arrival_reader.h"
+#include "config/detail/distribution_reader.h"
 #include "config/detail/host_reader.h"
 #include "sim/format.h"
 
@@ -17,8 +18,8 @@ namespace {
 
 using model::Os;
 
-constexpr std::string_view kClientKeys[] = {"os",       "kernel",      "target",          "spoofed",
-                                            "arrivals", "syn_retries", "connect_timeout", "retry"};
+constexpr std::string_view kClientKeys[] = {"os",          "kernel",          "target", "spoofed",   "arrivals",
+                                            "syn_retries", "connect_timeout", "retry",  "first_data"};
 constexpr std::string_view kRetryKeys[] = {"policy", "max", "backoff", "factor", "jitter", "cap", "give_up"};
 
 // Retry policies, indexed by model::RetryPolicy's value.
@@ -53,7 +54,25 @@ constexpr SpoofedExclusion kNotForSpoofed[] = {
     {"kernel", "its forged SYNs are sent once from addresses that never answer: no client kernel reads a knob"},
     {"connect_timeout", "it makes no connect() calls, so none can time out"},
     {"retry", "it makes no connect() calls, so none can be retried"},
+    {"first_data", "it makes no connect() calls, so no connection of its ever sends data"},
 };
+
+constexpr std::string_view kNever = "never";
+
+// `first_data`: a duration, `never`, or a distribution of durations.
+std::optional<sim::DurationDist> read_first_data(DiagnosticSink& sink, const Field& f) {
+  if (f.node.IsMap()) return read_distribution(sink, f);
+  if (f.node.IsScalar() && f.node.Scalar() == kNever) return sim::ConstantDist{sim::Duration::infinite()};
+  if (!f.node.IsScalar()) {
+    sink.error(f.mark, f.path,
+               "expected a duration such as 2s, never, or a distribution such as {dist: "
+               "exponential, mean: 500ms}");
+    return std::nullopt;
+  }
+  const auto d = read_duration(sink, f);
+  if (!d) return std::nullopt;
+  return sim::ConstantDist{*d};
+}
 
 constexpr std::int64_t kMaxSynRetries = 127;
 constexpr std::int64_t kMaxRetries = 1000;
@@ -189,6 +208,7 @@ model::ClientSpec read_client(ScenarioDraft& draft, const MapReader::Entry& entr
     if (const auto v = read_duration(sink, *f, DurationRange::positive())) client.connect_timeout = *v;
   }
   if (const auto f = m.get("retry")) client.retry = read_retry(sink, *f);
+  if (const auto f = m.get("first_data")) client.first_data = read_first_data(sink, *f);
   return client;
 }
 

@@ -8,13 +8,14 @@
 #include <utility>
 
 #include "config/detail/distribution_reader.h"
+#include "config/detail/text.h"
 #include "config/suggest.h"
 
 namespace config::detail {
 
 namespace {
 
-constexpr std::string_view kListenerKeys[] = {"port", "backlog", "workers", "service"};
+constexpr std::string_view kListenerKeys[] = {"port", "backlog", "workers", "service", "defer_accept"};
 constexpr std::string_view kBacklogHintKeys[] = {"somaxconn_hint"};
 
 constexpr std::int64_t kMaxWorkers = 1'000'000;
@@ -28,6 +29,43 @@ bool looks_numeric(const YAML::Node& node) {
   if (!node.IsScalar() || node.Scalar().empty()) return false;
   const char c = node.Scalar().front();
   return (c >= '0' && c <= '9') || c == '-' || c == '+';
+}
+
+// Why an OS other than Linux takes no `defer_accept`.
+std::string_view no_defer_accept(model::Os os) {
+  switch (os) {
+    case model::Os::kLinux: return "";
+    case model::Os::kFreeBSD:
+      return "TCP_DEFER_ACCEPT is a Linux socket option; FreeBSD's counterpart, the accf_data and accf_http accept "
+             "filters (SO_ACCEPTFILTER, sys/netinet/accf_data.c), is not modelled: there the connection completes "
+             "in the kernel and waits on the listen queue's incomplete list until data arrives";
+    case model::Os::kMacOS:
+      return "TCP_DEFER_ACCEPT is a Linux socket option: XNU's bsd/netinet/tcp.h defines no such option";
+    case model::Os::kWindows:
+      return "TCP_DEFER_ACCEPT is a Linux socket option: Winsock has none (SO_CONDITIONAL_ACCEPT, its nearest, "
+             "decides on the SYN, not on the client's data)";
+  }
+  return "";
+}
+
+// TCP_DEFER_ACCEPT takes whole seconds (an int, setsockopt's argument).
+std::optional<std::int64_t> read_defer_accept(DiagnosticSink& sink, const Field& f, model::Os os) {
+  const auto d = read_duration(sink, f);
+  if (!d) return std::nullopt;
+  if (const std::string_view why = no_defer_accept(os); !why.empty()) {
+    sink.error(f.mark, f.path,
+               "defer_accept is not available on " + std::string(model::os_name(os)) + ": " + std::string(why));
+    return std::nullopt;
+  }
+  constexpr std::int64_t kSecond = 1'000'000'000;
+  if (d->ns() % kSecond != 0 || d->ns() / kSecond > kInt32Max) {
+    sink.error(f.mark, f.path,
+               "expected whole seconds such as 5s (setsockopt(TCP_DEFER_ACCEPT) takes an int number of seconds), "
+               "got " +
+                   shown(f.node.Scalar()));
+    return std::nullopt;
+  }
+  return d->ns() / kSecond;
 }
 
 }  // namespace
@@ -65,6 +103,9 @@ void read_listeners(ScenarioDraft& draft, const Field& f, std::size_t index, mod
       if (const auto backlog = read_backlog(sink, *bf)) listener.backlog = *backlog;
     }
     read_workers_and_service(sink, m, true, listener.workers, listener.service);
+    if (const auto df = m.get("defer_accept")) {
+      if (const auto seconds = read_defer_accept(sink, *df, host.os)) listener.defer_accept_seconds = *seconds;
+    }
     if (!port) {
       draft.refs.ports_incomplete(index);
       continue;

@@ -109,3 +109,24 @@ TEST_CASE("README, utilisation: on mmck-windows the measured loss sits next to M
   REQUIRE(u.erlang_c);
   CHECK(*u.erlang_c == 1.0);
 }
+
+TEST_CASE(
+    "README, defer-accept: deferred connections fill the SYN queue instead of the accept queue, and cookies "
+    "start",
+    "[claims]") {
+  const model::RunResults r = run_bundled("defer-accept.yaml");
+  const auto& plain = listener(r, "plain");
+  const auto& deferred = listener(r, "deferred");
+  // Without the option the SYN queue stays nearly empty and no cookie is sent.
+  CHECK(plain.syn_queue.max <= 2);
+  CHECK(plain.syncookies_sent == 0);
+  // With it, the SYN queue reaches its limit (backlog + 1) and cookies are sent, while
+  // the accept queue stays as short as the plain server's.
+  CHECK(deferred.syn_queue.max == deferred.backlog + 1);
+  CHECK(deferred.syncookies_sent > 0);
+  CHECK(deferred.accept_queue.max <= 2);
+  CHECK(deferred.defer_completed_by_data > 0);
+  // The silent clients are accepted once the SYN-ACK sent at the defer limit is ACKed.
+  CHECK(deferred.defer_completed_without_data > 0);
+  CHECK(deferred.defer_expired_acked == 0);
+}

@@ -947,7 +947,7 @@ TEST_CASE("format() writes compiler-style lines", "[loader]") {
   REQUIRE(r.errors.size() == 1);
   CHECK(config::format(r.errors[0]) ==
         "test.yaml:2:62: error: hosts.web.listeners[0].extra: unknown key \"extra\" (expected one of: port, "
-        "backlog, workers, service)");
+        "backlog, workers, service, defer_accept)");
 }
 
 TEST_CASE("files: the name defaults to the stem, unreadable files are one diagnostic", "[loader]") {
@@ -1572,5 +1572,74 @@ TEST_CASE("docs/scenario-format.md documents every balancer, fault and retry pol
         "exponential", "full_jitter", "decorrelated_jitter", "mark_down", "backends", "spoofed", "give_up", "cap"}) {
     INFO(name);
     CHECK(doc.find("`" + std::string(name) + "`") != std::string::npos);
+  }
+}
+
+TEST_CASE("defer_accept: whole seconds on a Linux listener; refused elsewhere, saying why", "[loader][defer]") {
+  const model::ScenarioSpec s = load_ok(R"(name: t
+duration: 1s
+hosts:
+  web:
+    listeners: [{port: 80, backlog: 8, workers: 1, service: {dist: constant, value: 1ms}, defer_accept: 5s}]
+clients:
+  late: {target: web:80, arrivals: {process: poisson, rate: 1/s}, first_data: 2s}
+  silent: {target: web:80, arrivals: {process: poisson, rate: 1/s}, first_data: never}
+  spread: {target: web:80, arrivals: {process: poisson, rate: 1/s}, first_data: {dist: exponential, mean: 1s}}
+  plain: {target: web:80, arrivals: {process: poisson, rate: 1/s}}
+)");
+  CHECK(s.hosts[0].listeners[0].defer_accept_seconds == 5);
+  REQUIRE(s.clients.size() == 4);
+  CHECK(std::get<sim::ConstantDist>(*s.clients[0].first_data).value == sim::seconds(2));
+  CHECK(std::get<sim::ConstantDist>(*s.clients[1].first_data).value.is_infinite());
+  CHECK(std::holds_alternative<sim::ExponentialDist>(*s.clients[2].first_data));
+  CHECK_FALSE(s.clients[3].first_data.has_value());
+  CHECK(s.simulates_first_data(3));  // a listener defers: every group sends its data
+
+  const auto one_error = [](const std::string& yaml) {
+    const config::LoadResult r = load(yaml);
+    INFO(all_messages(r));
+    REQUIRE(r.errors.size() == 1);
+    return r.errors[0];
+  };
+  SECTION("a FreeBSD host: accept filters are not modelled") {
+    const auto e = one_error(R"(duration: 1s
+hosts:
+  web:
+    os: freebsd
+    listeners: [{port: 80, backlog: 8, workers: 0, defer_accept: 5s}]
+clients:
+  c: {target: web:80, arrivals: {process: poisson, rate: 1/s}}
+)");
+    CHECK(e.path == "hosts.web.listeners[0].defer_accept");
+    CHECK(e.message.find("defer_accept is not available on freebsd") == 0);
+    CHECK(e.message.find("accf_data") != std::string::npos);
+  }
+  SECTION("Windows and macOS have no such option") {
+    for (const std::string os : {"windows", "macos"}) {
+      const auto e = one_error("duration: 1s\nhosts:\n  web:\n    os: " + os +
+                               "\n    listeners: [{port: 80, backlog: 8, workers: 0, defer_accept: 5s}]\nclients:\n"
+                               "  c: {target: web:80, arrivals: {process: poisson, rate: 1/s}}\n");
+      CHECK(e.message.find("defer_accept is not available on " + os) == 0);
+    }
+  }
+  SECTION("setsockopt takes whole seconds") {
+    const auto e = one_error(R"(duration: 1s
+hosts:
+  web:
+    listeners: [{port: 80, backlog: 8, workers: 0, defer_accept: 1500ms}]
+clients:
+  c: {target: web:80, arrivals: {process: poisson, rate: 1/s}}
+)");
+    CHECK(e.message.find("expected whole seconds") == 0);
+  }
+  SECTION("a spoofed group sends no data") {
+    const auto e = one_error(R"(duration: 1s
+hosts:
+  web:
+    listeners: [{port: 80, backlog: 8, workers: 0}]
+clients:
+  f: {target: web:80, spoofed: true, arrivals: {process: poisson, rate: 1/s}, first_data: 1s}
+)");
+    CHECK(e.path == "clients.f.first_data");
   }
 }

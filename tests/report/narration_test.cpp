@@ -360,3 +360,22 @@ TEST_CASE("narration: macOS counts half-open and complete together and compares 
                   "SYN from storm#6 dropped: queue of pending connections full (accept + half-open >= backlog: 5 + 0 "
                   ">= 5)") != "");
 }
+
+TEST_CASE("narration: TCP_DEFER_ACCEPT keeps a bare ACK as acked; data, or the ACK at the defer limit, completes",
+          "[narration][defer]") {
+  model::HostSpec h = host("web", Os::kLinux, backlog(8), 1);
+  h.listeners[0].defer_accept_seconds = 5;
+  model::ClientSpec late = client("late", Os::kLinux, 0, one_by_one(1));
+  late.first_data = sim::ConstantDist{sim::seconds(2)};
+  model::ClientSpec silent = client("silent", Os::kLinux, 0, one_by_one(1));
+  silent.first_data = sim::ConstantDist{sim::Duration::infinite()};
+  const auto lines = lines_of(narrate(scenario({h}, {late, silent}, sim::seconds(10)), all_steps()));
+  CHECK(find_line(lines, "web:80",
+                  "final ACK from late#1 without data: kept in the SYN queue as acked (TCP_DEFER_ACCEPT, "
+                  "tcp_check_req: request num_timeout 0 < TCP_DEFER_ACCEPT retransmissions 3)") != "");
+  CHECK(find_line(lines, "web:80", "SYN-ACK timer of the acked request from silent#1: no retransmission") != "");
+  CHECK(find_line(lines, "late#1", "first data (the request's first bytes) -> web:80") != "");
+  CHECK(find_line(lines, "web:80", "first data from late#1 completes the connection: it joins the accept queue") != "");
+  CHECK(find_line(lines, "web:80", "SYN-ACK retransmission 1 -> silent#1") != "");
+  CHECK(find_line(lines, "web:80", "final ACK from silent#1 completes the connection") != "");
+}
