@@ -21,6 +21,22 @@ struct PcapCapture::Libpcap {
   }
 };
 
+namespace {
+
+// The timestamps option of a segment after the handshake (RFC 7323): NOP, NOP, then kind 8.
+std::vector<std::uint8_t> timestamp_option(std::uint32_t value, std::uint32_t echo) {
+  std::vector<std::uint8_t> o = {1, 1, 8, 10, 0, 0, 0, 0, 0, 0, 0, 0};
+  for (int i = 0; i < 4; ++i) {
+    o[static_cast<std::size_t>(4 + i)] = static_cast<std::uint8_t>(value >> (24 - 8 * i));
+    o[static_cast<std::size_t>(8 + i)] = static_cast<std::uint8_t>(echo >> (24 - 8 * i));
+  }
+  return o;
+}
+
+std::string first_request(const std::string& host) { return "GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n"; }
+
+}  // namespace
+
 Endpoints endpoints_of(const model::TraceEvent& e) {
   return {model::client_address(e.client), model::host_address(e.host), e.src_port, static_cast<std::uint16_t>(e.port)};
 }
@@ -76,8 +92,8 @@ void PcapCapture::on_event(const model::TraceEvent& e) {
     c.server_isn = initial_sequence(spec_.seed, "pcap/isn/server", e.client, e.attempt, e.host);
 
   report::TcpSegment s;
-  const bool from_client =
-      e.segment == SegmentKind::kSyn || e.segment == SegmentKind::kAck || e.segment == SegmentKind::kClientRst;
+  const bool from_client = e.segment == SegmentKind::kSyn || e.segment == SegmentKind::kAck ||
+                           e.segment == SegmentKind::kClientRst || e.segment == SegmentKind::kData;
   s.src = from_client ? ends.client : ends.server;
   s.dst = from_client ? ends.server : ends.client;
   s.sport = from_client ? ends.client_port : ends.server_port;
@@ -110,17 +126,25 @@ void PcapCapture::on_event(const model::TraceEvent& e) {
       break;
     }
     case SegmentKind::kAck:
+    case SegmentKind::kData:
       s.seq = client_isn + 1;
       s.ack = c.server_isn + 1;
       s.flags = report::kAck;
       s.window = 502;  // 64240 >> 7: the scaled window of a fresh Linux connection
-      if (timestamps) {
-        s.options = {1, 1, 8, 10, 0, 0, 0, 0, 0, 0, 0, 0};
-        for (int i = 0; i < 4; ++i) {
-          s.options[static_cast<std::size_t>(4 + i)] = static_cast<std::uint8_t>(ts_now >> (24 - 8 * i));
-          s.options[static_cast<std::size_t>(8 + i)] = static_cast<std::uint8_t>(c.synack_ts >> (24 - 8 * i));
-        }
+      if (timestamps) s.options = timestamp_option(ts_now, c.synack_ts);
+      if (e.segment == SegmentKind::kData) {
+        // The client's first data (`first_data`): its contents are not modelled, so the
+        // capture carries the smallest HTTP/1.1 request, which Wireshark decodes.
+        s.flags |= report::kPsh;
+        s.payload = first_request(spec_.hosts[e.host].name);
       }
+      break;
+    case SegmentKind::kDataAck:
+      s.seq = c.server_isn + 1;
+      s.ack = client_isn + 1 + static_cast<std::uint32_t>(first_request(spec_.hosts[e.host].name).size());
+      s.flags = report::kAck;
+      s.window = 509;  // Linux's scaled window after the first request
+      if (timestamps) s.options = timestamp_option(ts_now, c.syn_ts);
       break;
     case SegmentKind::kRst:
       // The listener's reset: to a SYN (a refusal: no sequence of its own, it acknowledges

@@ -42,7 +42,7 @@ std::uint16_t internet_checksum(const std::uint8_t* data, std::size_t length, st
 
 std::vector<std::uint8_t> ipv4_packet(const TcpSegment& s) {
   const std::size_t tcp_len = 20 + s.options.size();
-  std::vector<std::uint8_t> b(20 + tcp_len, 0);
+  std::vector<std::uint8_t> b(20 + tcp_len + s.payload.size(), 0);
   // IPv4 (RFC 791): version 4, 5 words of header, DF, protocol 6.
   b[0] = 0x45;
   put16(b, 2, static_cast<std::uint16_t>(b.size()));
@@ -63,9 +63,11 @@ std::vector<std::uint8_t> ipv4_packet(const TcpSegment& s) {
   tcp[13] = s.flags;
   put16(b, 34, s.window);
   std::copy(s.options.begin(), s.options.end(), b.begin() + 40);
-  const std::uint32_t pseudo =
-      (s.src >> 16) + (s.src & 0xFFFF) + (s.dst >> 16) + (s.dst & 0xFFFF) + 6u + static_cast<std::uint32_t>(tcp_len);
-  put16(b, 36, internet_checksum(tcp, tcp_len, pseudo));
+  std::copy(s.payload.begin(), s.payload.end(), b.begin() + static_cast<std::ptrdiff_t>(20 + tcp_len));
+  const std::size_t segment_len = tcp_len + s.payload.size();
+  const std::uint32_t pseudo = (s.src >> 16) + (s.src & 0xFFFF) + (s.dst >> 16) + (s.dst & 0xFFFF) + 6u +
+                               static_cast<std::uint32_t>(segment_len);
+  put16(b, 36, internet_checksum(tcp, segment_len, pseudo));
   return b;
 }
 

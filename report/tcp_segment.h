@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "model/addressing.h"
@@ -35,6 +36,7 @@ struct TcpSegment {
   std::uint16_t window = 0;
   std::uint8_t ttl = 64;
   std::vector<std::uint8_t> options;  // a multiple of 4 bytes
+  std::string payload;                // the data the segment carries (none in the handshake)
 };
 
 // The IPv4 packet (header of 20 bytes, DF set, then the TCP header and its options).
