@@ -14,6 +14,7 @@
 #include <limits>
 #include <new>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -30,7 +31,9 @@
 #include "cli/output.h"
 #include "cli/output_files.h"
 #include "cli/replicate.h"
+#include "cli/study.h"
 #include "config/loader.h"
+#include "config/overrides.h"
 #include "config/suggest.h"
 #include "model/world.h"
 #include "sim/format.h"
@@ -51,6 +54,7 @@ struct RunOptions {
   bool quiet = false;
   std::optional<std::uint64_t> max_events;
   std::optional<std::uint64_t> max_inflight;
+  std::vector<std::string> set;  // --set PATH=VALUE pins
 };
 
 struct ExplainArgs {
@@ -63,8 +67,10 @@ struct ExplainArgs {
 
 // Loads and validates a scenario; prints every problem. nullopt on bad input. `inputs`
 // (if given) receives every file the load read.
-std::optional<model::ScenarioSpec> load(const std::string& file, std::vector<std::string>* inputs = nullptr) {
-  config::LoadResult r = config::load_scenario_file(file);
+std::optional<model::ScenarioSpec> load(const std::string& file, std::vector<std::string>* inputs = nullptr,
+                                        std::span<const config::Override> pins = {}) {
+  config::LoadResult r =
+      pins.empty() ? config::load_scenario_file(file) : config::ScenarioSource::from_file(file).load(pins);
   for (const auto& d : r.errors) std::cerr << config::format(d) << "\n";
   for (const auto& d : r.warnings) std::cerr << config::format(d) << "\n";
   if (!r.ok()) {
@@ -95,8 +101,10 @@ int internal_error(const std::string& what) {
 }
 
 int run(const RunOptions& o) {
+  const std::optional<cli::Point> pins = cli::parse_pins(o.set, std::cerr);
+  if (!pins) return kExitBadInput;
   std::vector<std::string> inputs;
-  auto spec = load(o.file, &inputs);
+  auto spec = load(o.file, &inputs, *pins);
   if (!spec) return kExitBadInput;
   if (o.seed) spec->seed = *o.seed;
   // Every output is checked and created before the run, so that none is half-made and a
@@ -232,6 +240,10 @@ int main(int argc, char** argv) {
                    "Write the per-interval time series as CSV (- for standard output)")
       ->check(cli::output_path_check());
   run_cmd->add_flag("--quiet,-q", run_options.quiet, "Print only the digest");
+  run_cmd
+      ->add_option("--set", run_options.set,
+                   "PATH=VALUE: replace one value of the scenario (the path syntax of sweep's --vary). Repeatable")
+      ->allow_extra_args(false);
   run_cmd
       ->add_option("--max-events", run_options.max_events,
                    "Stop after this many events; the results are marked cut short (exit 4)")
