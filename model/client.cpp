@@ -66,6 +66,7 @@ void Clients::start() {
 
 void Clients::Group::handle(sim::Engine& engine, std::uint64_t arg) {
   if (arg != 0) {
+    owner->pool_.drop_pending();  // held since retry() or user_thinks() scheduled it
     owner->connect(*this, static_cast<std::uint32_t>(arg - 1));
     return;
   }
@@ -254,7 +255,10 @@ bool Clients::retry(Group& g, std::uint32_t chain) {
   if (!may_retry(r, ch.retries, ch.first, at)) return false;
   ch.previous = delay;
   ++ch.retries;
-  if (at < end_) engine_.schedule_at(at, g, static_cast<std::uint64_t>(chain) + 1);
+  if (at < end_) {
+    engine_.schedule_at(at, g, static_cast<std::uint64_t>(chain) + 1);
+    pool_.hold_pending();
+  }
   return true;
 }
 
@@ -272,7 +276,10 @@ void Clients::chain_done(Group& g, std::uint32_t chain, sim::Duration busy) {
 void Clients::user_thinks(Group& g, std::uint32_t u, sim::Duration busy) {
   g.chains[u] = Chain{};
   const sim::Time at = engine_.now() + busy + sim::sample(g.population->think, g.arrival_rng);
-  if (at < end_) engine_.schedule_at(at, g, static_cast<std::uint64_t>(u) + 1);
+  if (at < end_) {
+    engine_.schedule_at(at, g, static_cast<std::uint64_t>(u) + 1);
+    pool_.hold_pending();
+  }
 }
 
 OutcomeCounts Clients::totals() const {
