@@ -25,7 +25,10 @@ class Parser {
     NodePtr e = expr();
     if (!error_.empty()) return error_;
     skip();
-    if (at_ < text_.size()) return fail("unexpected " + std::string(1, text_[at_]));
+    if (at_ < text_.size()) {
+      fail("unexpected " + std::string(1, text_[at_]));
+      return error_;
+    }
     return e;
   }
 
