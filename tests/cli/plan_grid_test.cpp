@@ -43,9 +43,10 @@ std::string slurp(const fs::path& p) {
   return std::string((std::istreambuf_iterator<char>(in)), {});
 }
 
-// One Linux server; Linux and Windows clients at 300/s each, Poisson; 5 s.
-std::string two_groups() {
-  const fs::path file = scratch() / "two-groups.yaml";
+// One Linux server; Linux and Windows clients at 300/s each, Poisson; 5 s. A file per
+// test (`tag`): ctest runs the test cases in parallel.
+std::string two_groups(const std::string& tag) {
+  const fs::path file = scratch() / (tag + ".yaml");
   std::ofstream(file) << "name: two-groups\nseed: 7\nduration: 5s\nsample_interval: 1s\n"
                       << "hosts:\n  gw:\n    os: linux\n    listeners:\n"
                       << "      - {port: 443, backlog: 16, workers: 4, service: {dist: exponential, mean: 6ms}}\n"
@@ -77,9 +78,9 @@ Sweep sweep(cli::SweepOptions o, const std::string& tag) {
   return Sweep{code, err.str(), slurp(o.csv_path), json.empty() ? nlohmann::json() : nlohmann::json::parse(json)};
 }
 
-cli::SweepOptions options(std::vector<std::string> vary, std::uint32_t reps) {
+cli::SweepOptions options(const std::string& tag, std::vector<std::string> vary, std::uint32_t reps) {
   cli::SweepOptions o;
-  o.file = two_groups();
+  o.file = two_groups(tag);
   o.vary = std::move(vary);
   o.reps = reps;
   return o;
@@ -94,12 +95,13 @@ std::vector<double> samples(const nlohmann::json& j, std::size_t point, const st
 }  // namespace
 
 TEST_CASE("a --set pin is a one-valued --vary: same seeds, same numbers", "[sweep][set]") {
-  cli::SweepOptions pinned = options({"hosts.gw.listeners[0].workers=3,5"}, 3);
+  cli::SweepOptions pinned = options("scenario-1", {"hosts.gw.listeners[0].workers=3,5"}, 3);
   pinned.set = {"hosts.gw.listeners[0].backlog=8"};
   const Sweep a = sweep(pinned, "pinned");
   REQUIRE(a.exit_code == 0);
   const Sweep b =
-      sweep(options({"hosts.gw.listeners[0].backlog=8", "hosts.gw.listeners[0].workers=3,5"}, 3), "varied-once");
+      sweep(options("scenario-2", {"hosts.gw.listeners[0].backlog=8", "hosts.gw.listeners[0].workers=3,5"}, 3),
+            "varied-once");
   REQUIRE(b.exit_code == 0);
   for (std::size_t p = 0; p < 2; ++p) {
     CHECK(a.json["points"][p]["seeds"] == b.json["points"][p]["seeds"]);
@@ -107,18 +109,18 @@ TEST_CASE("a --set pin is a one-valued --vary: same seeds, same numbers", "[swee
   }
   CHECK(a.json["set"] == nlohmann::json{{"hosts.gw.listeners[0].backlog", "8"}});
   // And it changes the run: backlog 8 is not the file's 16.
-  const Sweep c = sweep(options({"hosts.gw.listeners[0].workers=3,5"}, 3), "unpinned");
+  const Sweep c = sweep(options("scenario-3", {"hosts.gw.listeners[0].workers=3,5"}, 3), "unpinned");
   CHECK(c.json["points"][0]["digests"] != a.json["points"][0]["digests"]);
 }
 
-TEST_CASE("--set takes one value, and never a path that is also varied", "[sweep][set]") {
+TEST_CASE("a pin (--set) takes one value, and never a path that is also varied", "[sweep][set]") {
   std::ostringstream err;
   CHECK(cli::parse_pins(std::vector<std::string>{"duration=2s"}, err).has_value());
   CHECK_FALSE(cli::parse_pins(std::vector<std::string>{"duration=2s,3s"}, err).has_value());
   CHECK(err.str().find("one value expected, got 2 (to try several, use --vary)") != std::string::npos);
   CHECK_FALSE(cli::parse_pins(std::vector<std::string>{"hosts.gw=1", "hosts.gw.os=linux"}, err).has_value());
   CHECK(err.str().find("overlaps what is set by --set hosts.gw=1") != std::string::npos);
-  cli::SweepOptions o = options({"duration=1s,2s"}, 2);
+  cli::SweepOptions o = options("scenario-4", {"duration=1s,2s"}, 2);
   o.set = {"duration=3s"};
   const Sweep s = sweep(o, "set-and-vary");
   CHECK(s.exit_code == 2);
@@ -127,7 +129,7 @@ TEST_CASE("--set takes one value, and never a path that is also varied", "[sweep
 }
 
 TEST_CASE("per-group metrics add up to the run's, and per-listener ones name HOST:PORT", "[sweep][metrics]") {
-  cli::SweepOptions o = options({"hosts.gw.listeners[0].workers=3,4"}, 4);
+  cli::SweepOptions o = options("scenario-5", {"hosts.gw.listeners[0].workers=3,4"}, 4);
   o.metrics =
       "attempts[linux-clients], attempts[windows-clients],loss_rate[linux-clients],"
       "loss_rate[windows-clients],accept_wait_p99_ms[gw:443],connect_p99_ms[windows-clients]";
@@ -163,7 +165,7 @@ TEST_CASE("per-group metrics add up to the run's, and per-listener ones name HOS
 }
 
 TEST_CASE("an unknown group or listener is an error with a did-you-mean", "[sweep][metrics]") {
-  cli::SweepOptions o = options({"duration=1s"}, 2);
+  cli::SweepOptions o = options("scenario-6", {"duration=1s"}, 2);
   o.metrics = "loss_rate[windows-client]";
   Sweep s = sweep(o, "bad-group");
   CHECK(s.exit_code == 2);
@@ -183,14 +185,14 @@ TEST_CASE("with --crn every point sees the same arrivals in replication r", "[sw
   // each replication makes the same number of attempts at both points; without, the
   // points' streams are independent and the counts differ.
   const std::vector<std::string> vary{"hosts.gw.listeners[0].service.mean=5ms,7ms"};
-  cli::SweepOptions o = options(vary, 5);
+  cli::SweepOptions o = options("scenario-7", vary, 5);
   o.crn = true;
   const Sweep crn = sweep(o, "crn");
   REQUIRE(crn.exit_code == 0);
   CHECK(crn.json["crn"] == true);
   CHECK(crn.json["points"][0]["seeds"] == crn.json["points"][1]["seeds"]);
   CHECK(samples(crn.json, 0, "attempts") == samples(crn.json, 1, "attempts"));
-  const Sweep plain = sweep(options(vary, 5), "no-crn");
+  const Sweep plain = sweep(options("scenario-8", vary, 5), "no-crn");
   CHECK_FALSE(plain.json.contains("crn"));
   CHECK(samples(plain.json, 0, "attempts") != samples(plain.json, 1, "attempts"));
   // --resume refuses a JSON made the other way.
@@ -204,7 +206,7 @@ TEST_CASE("with --crn every point sees the same arrivals in replication r", "[sw
 }
 
 TEST_CASE("sweep --dry-run prints the grid and an estimate, and writes nothing", "[sweep][dry-run]") {
-  cli::SweepOptions o = options({"hosts.gw.listeners[0].workers=3..6", "duration=1s,2s"}, 7);
+  cli::SweepOptions o = options("scenario-9", {"hosts.gw.listeners[0].workers=3..6", "duration=1s,2s"}, 7);
   o.dry_run = true;
   o.jobs = 2;
   const Sweep s = sweep(o, "dry");
@@ -244,7 +246,7 @@ TEST_CASE("off a terminal, progress is a line per interval, none once done", "[s
 }
 
 TEST_CASE("a spec is loaded when a worker first needs it, about once per point", "[sweep][memory]") {
-  const config::ScenarioSource source = config::ScenarioSource::from_file(two_groups());
+  const config::ScenarioSource source = config::ScenarioSource::from_file(two_groups("loader"));
   std::size_t loads = 0;
   const cli::SpecLoader load = [&](std::size_t k) -> model::ScenarioSpec {
     ++loads;
@@ -288,7 +290,7 @@ TEST_CASE("a cost expression is parsed strictly and evaluated over the varied se
 TEST_CASE("plan with a grid --vary prints each grid point's search, the frontier and the cheapest point",
           "[plan][frontier]") {
   cli::PlanOptions o;
-  o.file = two_groups();
+  o.file = two_groups("frontier");
   o.vary = {"hosts.gw.listeners[0].workers=2..8", "hosts.gw.listeners[0].backlog=4,64"};
   o.target = "loss_rate[windows-clients]<=0.01";
   o.cost = "workers + backlog/100";
