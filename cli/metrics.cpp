@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "config/suggest.h"
+#include "model/personality.h"
 
 namespace cli {
 
@@ -75,9 +76,16 @@ std::string listener_name(const std::string& host, int port) { return host + ":"
 double measure_selected(const model::RunResults& r, const SelectedMetric& s) {
   if (metric_table()[s.metric].per == MetricInfo::Per::kGroup) {
     for (const model::ClientResults& c : r.clients) {
-      if (c.name != s.selector) continue;
-      const sim::Histogram none(c.connect_latency.sub_bits());
-      return measure_scope(c.counts, c.connect_latency, none, 0)[s.metric];
+      if (c.name == s.selector) {
+        const sim::Histogram none(c.connect_latency.sub_bits());
+        return measure_scope(c.counts, c.connect_latency, none, 0)[s.metric];
+      }
+      // GROUP/OS: one OS of a mixed group.
+      for (const model::OsResults& o : c.os_mix) {
+        if (c.name + "/" + o.os != s.selector) continue;
+        const sim::Histogram none(o.connect_latency.sub_bits());
+        return measure_scope(o.counts, o.connect_latency, none, 0)[s.metric];
+      }
     }
   } else {
     for (const model::ListenerResults& l : r.listeners) {
@@ -131,7 +139,10 @@ std::optional<std::variant<SelectedMetric, std::string>> parse_selected_metric(s
   std::string kind;
   if (metric_table()[*metric].per == MetricInfo::Per::kGroup) {
     kind = "client group";
-    for (const model::ClientSpec& c : spec.clients) known.push_back(c.name);
+    for (const model::ClientSpec& c : spec.clients) {
+      known.push_back(c.name);
+      for (const model::OsShare& o : c.os_mix) known.push_back(c.name + "/" + std::string(model::os_name(o.os)));
+    }
   } else {
     kind = "listener (HOST:PORT)";
     for (const model::HostSpec& h : spec.hosts) {

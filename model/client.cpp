@@ -42,14 +42,48 @@ Clients::Clients(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLanes&
     g.spec = &cs;
     g.population = std::get_if<ClosedLoopArrivals>(&cs.arrivals);
     if (g.population) g.chains.resize(static_cast<std::size_t>(g.population->users));
-    g.personality = client_personality(cs);
-    g.syn_schedule = g.personality.syn_schedule(cs.syn_retries);
+    if (cs.os_mix.empty()) {
+      const Personality p = client_personality(cs);
+      g.oses.push_back(OsBehaviour{p, p.syn_schedule(cs.syn_retries)});
+    } else {
+      // Each OS with its own defaults (a mix takes no kernel knobs).
+      g.os_rng = sim::RandomStream(spec.seed, "client/" + cs.name + "/os");
+      double sum = 0;
+      for (const OsShare& share : cs.os_mix) {
+        ClientSpec one = cs;
+        one.os = share.os;
+        one.kernel.reset();
+        const Personality p = client_personality(one);
+        g.oses.push_back(OsBehaviour{p, p.syn_schedule(cs.syn_retries)});
+        sum += share.share;
+        g.os_cumulative.push_back(sum);
+        OsResults o;
+        o.os = std::string(os_name(share.os));
+        o.share = share.share;
+        g.out.os_mix.push_back(std::move(o));
+      }
+      // A user of a closed population keeps one OS for the whole run.
+      for (Chain& ch : g.chains) ch.os = draw_os(g);
+    }
     g.arrivals = ArrivalProcess(cs.arrivals);
     g.arrival_rng = sim::RandomStream(spec.seed, "client/" + cs.name + "/arrivals");
     g.retry_rng = sim::RandomStream(spec.seed, "client/" + cs.name + "/retry");
     g.out.name = cs.name;
     g.out.spoofed = cs.spoofed;
   }
+}
+
+std::uint8_t Clients::draw_os(Group& g) {
+  const double u = g.os_rng.uniform01();
+  std::size_t k = 0;
+  while (k + 1 < g.os_cumulative.size() && u >= g.os_cumulative[k]) ++k;
+  return static_cast<std::uint8_t>(k);
+}
+
+void Clients::count(const Connection& c, Outcome outcome) {
+  Group& g = groups_[c.client];
+  g.out.counts.count(outcome);
+  if (!g.out.os_mix.empty()) g.out.os_mix[c.os].counts.count(outcome);
 }
 
 void Clients::start() {
@@ -104,6 +138,7 @@ void Clients::arrive(Group& g) {
     chain = static_cast<std::uint32_t>(g.chains.size());
     g.chains.emplace_back();
   }
+  if (!g.os_cumulative.empty()) g.chains[chain].os = draw_os(g);
   connect(g, chain);
 }
 
@@ -115,14 +150,16 @@ void Clients::connect(Group& g, std::uint32_t chain) {
   c.started = engine_.now();
   c.chain = chain;
   c.retry_no = ch.retries;
+  c.os = ch.os;
   c.client_state = ClientState::kSynSent;
   ++g.out.counts.attempts;
+  if (!g.out.os_mix.empty()) ++g.out.os_mix[c.os].counts.attempts;
   c.attempt = static_cast<std::uint32_t>(g.out.counts.attempts);
   aim(c, *g.spec, balancers_);
   tracer_.note(TraceKind::kConnect, slot);
   if (c.retry_no > 0) ++g.out.app_retries;
   // The application's connect_timeout, or the OS's own limit (BSD keepinit).
-  const sim::Duration deadline = std::min(g.spec->connect_timeout, g.syn_schedule.deadline);
+  const sim::Duration deadline = std::min(g.spec->connect_timeout, g.oses[c.os].syn_schedule.deadline);
   if (!deadline.is_infinite()) {
     lanes_.set(timers_, deadline, engine_.now() + deadline, pack_timer(slot, c.generation, TimerKind::kConnectTimeout));
   }
@@ -144,9 +181,9 @@ void Clients::send_syn(std::uint32_t slot) {
   Connection& c = pool_[slot];
   const int k = c.syn_transmissions++;
   wire_.send(slot, Segment::kSyn);
-  const Group& g = groups_[c.client];
-  const sim::Duration rto = g.syn_schedule.rto(k);
-  c.syn_timer_due = g.personality.timer_fire_time(engine_.now(), rto);
+  const OsBehaviour& b = groups_[c.client].oses[c.os];
+  const sim::Duration rto = b.syn_schedule.rto(k);
+  c.syn_timer_due = b.personality.timer_fire_time(engine_.now(), rto);
   lanes_.set(timers_, rto, c.syn_timer_due, pack_timer(slot, c.generation, TimerKind::kSynRetransmit));
 }
 
@@ -159,6 +196,11 @@ void Clients::receive_synack(std::uint32_t slot) {
       ++g.out.counts.established;
       tracer_.note(TraceKind::kEstablished, slot);
       g.out.connect_latency.record((engine_.now() - c.started).ns());
+      if (!g.out.os_mix.empty()) {
+        OsResults& o = g.out.os_mix[c.os];
+        ++o.counts.established;
+        o.connect_latency.record((engine_.now() - c.started).ns());
+      }
       wire_.send(slot, Segment::kAck);
       return;
     case ClientState::kEstablished:
@@ -174,13 +216,13 @@ void Clients::receive_synack(std::uint32_t slot) {
 void Clients::receive_rst(std::uint32_t slot) {
   Connection& c = pool_[slot];
   if (c.client_state == ClientState::kDone) return;
-  const Group& g = groups_[c.client];
-  if (c.client_state == ClientState::kSynSent && c.rst_resends < g.syn_schedule.rst_retries) {
+  const SynRetransmitSchedule& schedule = groups_[c.client].oses[c.os].syn_schedule;
+  if (c.client_state == ClientState::kSynSent && c.rst_resends < schedule.rst_retries) {
     // Windows (KB175523): the host answered, so the SYN is re-sent after the base
     // timeout, without backing off, before connect() reports WSAECONNREFUSED.
     ++c.rst_resends;
     c.syn_timer_due = sim::Time::never();  // the RTO timer of the refused SYN is void
-    lanes_.set(timers_, g.syn_schedule.rst_interval, engine_.now() + g.syn_schedule.rst_interval,
+    lanes_.set(timers_, schedule.rst_interval, engine_.now() + schedule.rst_interval,
                pack_timer(slot, c.generation, TimerKind::kRstRetry));
     return;
   }
@@ -200,7 +242,7 @@ void Clients::on_timer(std::uint32_t slot, TimerKind kind) {
       Group& g = groups_[c.client];
       // Checked before retransmitting (tcp_retransmit_timer -> tcp_write_timeout), with
       // the time measured from the first SYN, which connect() sent.
-      if (g.syn_schedule.give_up(c.syn_transmissions - 1, engine_.now() - c.started) != SynGiveUp::kNo) {
+      if (g.oses[c.os].syn_schedule.give_up(c.syn_transmissions - 1, engine_.now() - c.started) != SynGiveUp::kNo) {
         gives_up(slot);
       } else {
         ++g.out.syn_retransmits;
@@ -229,7 +271,7 @@ void Clients::gives_up(std::uint32_t slot) {
 void Clients::settle(std::uint32_t slot, Outcome outcome, sim::Duration served) {
   Connection& c = pool_[slot];
   Group& g = groups_[c.client];
-  g.out.counts.count(outcome);
+  count(c, outcome);
   digest_.mix(static_cast<std::uint64_t>(engine_.now().ns()));
   digest_.mix((static_cast<std::uint64_t>(c.client) << 8) | static_cast<std::uint64_t>(outcome));
   c.client_state = ClientState::kDone;
@@ -274,7 +316,9 @@ void Clients::chain_done(Group& g, std::uint32_t chain, sim::Duration busy) {
 
 // User u of a closed population calls connect() again after `busy` and a think time.
 void Clients::user_thinks(Group& g, std::uint32_t u, sim::Duration busy) {
+  const std::uint8_t os = g.chains[u].os;
   g.chains[u] = Chain{};
+  g.chains[u].os = os;
   const sim::Time at = engine_.now() + busy + sim::sample(g.population->think, g.arrival_rng);
   if (at < end_) {
     engine_.schedule_at(at, g, static_cast<std::uint64_t>(u) + 1);

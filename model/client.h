@@ -51,6 +51,8 @@ class Clients {
 
   std::size_t size() const { return groups_.size(); }
   const ClientResults& results(std::size_t i) const { return groups_[i].out; }
+  // Counts an attempt's fate in its group (and its OS's, in a mix).
+  void count(const Connection& c, Outcome outcome);
   ClientResults& results(std::size_t i) { return groups_[i].out; }
   OutcomeCounts totals() const;
 
@@ -62,6 +64,13 @@ class Clients {
     sim::Time first;                                 // its current first attempt
     sim::Duration previous = sim::Duration::zero();  // the last retry delay (decorrelated jitter)
     std::uint16_t retries = 0;                       // retries made since `first`
+    std::uint8_t os = 0;                             // its OS: an index into Group::oses
+  };
+
+  // How the clients of one OS behave: the group's own, or one of its mix.
+  struct OsBehaviour {
+    Personality personality{Os::kLinux, KernelKnobs{}};
+    SynRetransmitSchedule syn_schedule;
   };
 
   struct Group final : sim::EventHandler {
@@ -69,8 +78,9 @@ class Clients {
     std::uint32_t index = 0;
     const ClientSpec* spec = nullptr;
     const ClosedLoopArrivals* population = nullptr;  // a closed population (else open-loop arrivals)
-    Personality personality{Os::kLinux, KernelKnobs{}};
-    SynRetransmitSchedule syn_schedule;
+    std::vector<OsBehaviour> oses;                   // one, or one per OS of the mix (ClientSpec::os_mix)
+    std::vector<double> os_cumulative;               // a mix's cumulative shares; empty without one
+    sim::RandomStream os_rng{0};                     // a mix: each chain's OS
     ArrivalProcess arrivals{PoissonArrivals{1}};
     sim::RandomStream arrival_rng{0};  // open-loop arrivals, or the users' think times
     sim::RandomStream retry_rng{0};
@@ -93,6 +103,7 @@ class Clients {
   bool retry(Group& g, std::uint32_t chain);
   void chain_done(Group& g, std::uint32_t chain, sim::Duration busy);
   void user_thinks(Group& g, std::uint32_t u, sim::Duration busy);
+  static std::uint8_t draw_os(Group& g);  // a chain's OS, in a mix
 
   sim::Engine& engine_;
   sim::Time end_;

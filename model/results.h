@@ -42,8 +42,17 @@ struct OutcomeCounts {
   }
 };
 
+// One OS of a mixed client group (ClientSpec::os_mix): its attempts and their fates.
+struct OsResults {
+  std::string os;    // "linux", as the scenario names it
+  double share = 0;  // as the scenario asked
+  OutcomeCounts counts;
+  sim::Histogram connect_latency;
+};
+
 struct ClientResults {
   std::string name;
+  std::vector<OsResults> os_mix;  // per OS of a mix, in the scenario's order; empty without one
   OutcomeCounts counts;
   std::uint64_t syn_retransmits = 0;
   std::uint64_t app_retries = 0;    // attempts that were application-level retries
@@ -64,7 +73,7 @@ struct ListenerResults {
   int port = 0;
   std::int64_t backlog = 0;  // the limit the kernel uses after listen()
   std::uint64_t syns_received = 0;
-  std::uint64_t syns_dropped = 0;      // every silently dropped SYN
+  std::uint64_t syns_dropped = 0;  // every silently dropped SYN
   // SYNs dropped because the accept queue was full, and final ACKs that found it full
   // (dropped or answered with RST): Linux ListenOverflows
   std::uint64_t listen_overflows = 0;

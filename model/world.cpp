@@ -107,7 +107,7 @@ struct World::Impl {
     for (std::uint32_t slot = 0; slot < pool.size(); ++slot) {
       const Connection& c = pool[slot];
       if (!c.live || c.client_state == ClientState::kDone) continue;
-      clients.results(c.client).counts.count(Outcome::kPending);
+      clients.count(c, Outcome::kPending);
       digest.mix(static_cast<std::uint64_t>(c.client) << 8 | static_cast<std::uint64_t>(Outcome::kPending));
     }
     sampler.finish();
