@@ -44,7 +44,7 @@ Clients::Clients(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLanes&
     if (g.population) g.chains.resize(static_cast<std::size_t>(g.population->users));
     if (cs.os_mix.empty()) {
       const Personality p = client_personality(cs);
-      g.oses.push_back(OsBehaviour{p, p.syn_schedule(cs.syn_retries)});
+      g.own = OsBehaviour{p, p.syn_schedule(cs.syn_retries)};
     } else {
       // Each OS with its own defaults (a mix takes no kernel knobs).
       g.os_rng = sim::RandomStream(spec.seed, "client/" + cs.name + "/os");
@@ -54,7 +54,7 @@ Clients::Clients(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLanes&
         one.os = share.os;
         one.kernel.reset();
         const Personality p = client_personality(one);
-        g.oses.push_back(OsBehaviour{p, p.syn_schedule(cs.syn_retries)});
+        g.mix.push_back(OsBehaviour{p, p.syn_schedule(cs.syn_retries)});
         sum += share.share;
         g.os_cumulative.push_back(sum);
         OsResults o;
@@ -62,6 +62,8 @@ Clients::Clients(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLanes&
         o.share = share.share;
         g.out.os_mix.push_back(std::move(o));
       }
+      g.own = g.mix.front();
+      g.mixed = true;
       // A user of a closed population keeps one OS for the whole run.
       for (Chain& ch : g.chains) ch.os = draw_os(g);
     }
@@ -78,12 +80,6 @@ std::uint8_t Clients::draw_os(Group& g) {
   std::size_t k = 0;
   while (k + 1 < g.os_cumulative.size() && u >= g.os_cumulative[k]) ++k;
   return static_cast<std::uint8_t>(k);
-}
-
-void Clients::count(const Connection& c, Outcome outcome) {
-  Group& g = groups_[c.client];
-  g.out.counts.count(outcome);
-  if (!g.out.os_mix.empty()) g.out.os_mix[c.os].counts.count(outcome);
 }
 
 void Clients::start() {
@@ -138,7 +134,7 @@ void Clients::arrive(Group& g) {
     chain = static_cast<std::uint32_t>(g.chains.size());
     g.chains.emplace_back();
   }
-  if (!g.os_cumulative.empty()) g.chains[chain].os = draw_os(g);
+  if (g.mixed) g.chains[chain].os = draw_os(g);
   connect(g, chain);
 }
 
@@ -153,13 +149,13 @@ void Clients::connect(Group& g, std::uint32_t chain) {
   c.os = ch.os;
   c.client_state = ClientState::kSynSent;
   ++g.out.counts.attempts;
-  if (!g.out.os_mix.empty()) ++g.out.os_mix[c.os].counts.attempts;
+  if (g.mixed) ++g.out.os_mix[c.os].counts.attempts;
   c.attempt = static_cast<std::uint32_t>(g.out.counts.attempts);
   aim(c, *g.spec, balancers_);
   tracer_.note(TraceKind::kConnect, slot);
   if (c.retry_no > 0) ++g.out.app_retries;
   // The application's connect_timeout, or the OS's own limit (BSD keepinit).
-  const sim::Duration deadline = std::min(g.spec->connect_timeout, g.oses[c.os].syn_schedule.deadline);
+  const sim::Duration deadline = std::min(g.spec->connect_timeout, behaviour(g, c).syn_schedule.deadline);
   if (!deadline.is_infinite()) {
     lanes_.set(timers_, deadline, engine_.now() + deadline, pack_timer(slot, c.generation, TimerKind::kConnectTimeout));
   }
@@ -181,7 +177,7 @@ void Clients::send_syn(std::uint32_t slot) {
   Connection& c = pool_[slot];
   const int k = c.syn_transmissions++;
   wire_.send(slot, Segment::kSyn);
-  const OsBehaviour& b = groups_[c.client].oses[c.os];
+  const OsBehaviour& b = behaviour(groups_[c.client], c);
   const sim::Duration rto = b.syn_schedule.rto(k);
   c.syn_timer_due = b.personality.timer_fire_time(engine_.now(), rto);
   lanes_.set(timers_, rto, c.syn_timer_due, pack_timer(slot, c.generation, TimerKind::kSynRetransmit));
@@ -196,7 +192,7 @@ void Clients::receive_synack(std::uint32_t slot) {
       ++g.out.counts.established;
       tracer_.note(TraceKind::kEstablished, slot);
       g.out.connect_latency.record((engine_.now() - c.started).ns());
-      if (!g.out.os_mix.empty()) {
+      if (g.mixed) {
         OsResults& o = g.out.os_mix[c.os];
         ++o.counts.established;
         o.connect_latency.record((engine_.now() - c.started).ns());
@@ -216,7 +212,7 @@ void Clients::receive_synack(std::uint32_t slot) {
 void Clients::receive_rst(std::uint32_t slot) {
   Connection& c = pool_[slot];
   if (c.client_state == ClientState::kDone) return;
-  const SynRetransmitSchedule& schedule = groups_[c.client].oses[c.os].syn_schedule;
+  const SynRetransmitSchedule& schedule = behaviour(groups_[c.client], c).syn_schedule;
   if (c.client_state == ClientState::kSynSent && c.rst_resends < schedule.rst_retries) {
     // Windows (KB175523): the host answered, so the SYN is re-sent after the base
     // timeout, without backing off, before connect() reports WSAECONNREFUSED.
@@ -242,7 +238,7 @@ void Clients::on_timer(std::uint32_t slot, TimerKind kind) {
       Group& g = groups_[c.client];
       // Checked before retransmitting (tcp_retransmit_timer -> tcp_write_timeout), with
       // the time measured from the first SYN, which connect() sent.
-      if (g.oses[c.os].syn_schedule.give_up(c.syn_transmissions - 1, engine_.now() - c.started) != SynGiveUp::kNo) {
+      if (behaviour(g, c).syn_schedule.give_up(c.syn_transmissions - 1, engine_.now() - c.started) != SynGiveUp::kNo) {
         gives_up(slot);
       } else {
         ++g.out.syn_retransmits;
