@@ -27,6 +27,7 @@
 #include "cli/study.h"
 #include "cli/sweep.h"
 #include "config/overrides.h"
+#include "sim/random.h"
 
 namespace fs = std::filesystem;
 
@@ -328,4 +329,19 @@ TEST_CASE("plan with a grid --vary prints each grid point's search, the frontier
   const std::string cheapest =
       c4 <= c64 ? "4, hosts.gw.listeners[0].workers=" + answers[0] : "64, hosts.gw.listeners[0].workers=" + answers[1];
   CHECK(text.find("cheapest: hosts.gw.listeners[0].backlog=" + cheapest) != std::string::npos);
+}
+
+TEST_CASE("with --crn a replication's seed is sweep's formula without the point", "[sweep][crn][seeds]") {
+  std::ostringstream err;
+  const std::vector<std::string> vary{"hosts.gw.listeners[0].workers=3,4"};
+  std::optional<cli::Study> study = cli::prepare_study(two_groups("crn-seeds"), vary, err);
+  REQUIRE(study);
+  const auto independent = cli::replication_seeds(*study, 1, 7, 0, 3);
+  study->crn = true;
+  const auto common0 = cli::replication_seeds(*study, 0, 7, 0, 3);
+  const auto common1 = cli::replication_seeds(*study, 1, 7, 0, 3);
+  CHECK(common0 == common1);
+  CHECK(common0 != independent);
+  // docs/sweeps.md: derive_seed(S, "sweep\n" + "rep " + r), the point's key left out.
+  for (std::uint32_t r = 0; r < 3; ++r) CHECK(common0[r] == sim::derive_seed(7, "sweep\nrep " + std::to_string(r)));
 }
