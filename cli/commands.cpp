@@ -83,10 +83,21 @@ CLI::App* add_sweep_command(CLI::App& app, SweepOptions& o) {
                   "PATH=v1,v2,... or PATH=LO..HI[:STEP]; PATH as in error messages, e.g. "
                   "hosts.web.listeners[0].backlog. Repeat for a grid")
       ->allow_extra_args(false);
+  cmd->add_option("--set", o.set,
+                  "PATH=VALUE: pin one setting for every point (the path syntax of --vary, one value). Repeatable")
+      ->allow_extra_args(false);
+  cmd->add_option("--metrics", o.metrics,
+                  "Also write these per-group or per-listener metrics, comma-separated: e.g. "
+                  "'loss_rate[windows-clients],accept_wait_p99_ms[gw:443]'");
+  cmd->add_flag("--crn", o.crn,
+                "Common random numbers: every point sees the same random streams in replication r (seeds leave the "
+                "point out)");
+  cmd->add_flag("--dry-run", o.dry_run,
+                "Print the grid size, the replications and a time estimate from one pilot replication; write nothing");
   cmd->add_option("--reps", o.reps, "Replications per point")->capture_default_str()->check(unsigned_check(1, 1000000));
   cmd->add_option("-j,--jobs", o.jobs, "Threads per process")->capture_default_str()->check(unsigned_check(1, 1024));
-  cmd->add_option("--out", o.csv_path, "CSV file: one row per point (docs/sweeps.md); - for standard output")
-      ->required()
+  cmd->add_option("--out", o.csv_path,
+                  "CSV file: one row per point (docs/sweeps.md); - for standard output. Required, unless --dry-run")
       ->check(output_path_check());
   cmd->add_option("--json", o.json_path,
                   "JSON file: the same plus every replication's values (needed by --resume); - for standard output")
@@ -109,9 +120,21 @@ CLI::App* add_plan_command(CLI::App& app, PlanOptions& o) {
   CLI::App* cmd = app.add_subcommand(
       "plan", "Find the smallest (or largest) value of a setting that meets a target, with confidence intervals");
   cmd->add_option("file", o.file, "Scenario file (YAML)")->required();
-  cmd->add_option("--vary", o.vary, "PATH=LO..HI[:STEP] or PATH=v1,v2,... in the order the target gets easier")
+  cmd->add_option("--vary", o.vary,
+                  "PATH=LO..HI[:STEP] or PATH=v1,v2,... in the order the target gets easier: the searched setting. "
+                  "Further --vary: a grid, searched point by point (the frontier)")
+      ->required()
+      ->allow_extra_args(false);
+  cmd->add_option("--set", o.set, "PATH=VALUE: pin one setting (the path syntax of --vary, one value). Repeatable")
+      ->allow_extra_args(false);
+  cmd->add_option("--cost", o.cost,
+                  "With grid --vary: an expression over the varied settings (e.g. 'workers*1 + backlog*0.01') naming "
+                  "the cheapest frontier point");
+  cmd->add_flag("--crn", o.crn, "Common random numbers: every value sees the same random streams in replication r");
+  cmd->add_option("--target", o.target,
+                  "METRIC OP NUMBER, e.g. 'refusal_rate<=0.001' (OP: <= < >= >); METRIC[GROUP] or METRIC[HOST:PORT] "
+                  "for one client group or listener")
       ->required();
-  cmd->add_option("--target", o.target, "METRIC OP NUMBER, e.g. 'refusal_rate<=0.001' (OP: <= < >= >)")->required();
   cmd->add_option("--confidence", o.confidence, "Confidence level of each decision")->capture_default_str();
   cmd->add_flag("--maximize", o.maximize, "Find the largest value meeting the target instead of the smallest");
   cmd->add_option("--reps", o.batch, "Replications per batch; a value gets batches until decided")

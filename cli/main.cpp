@@ -14,6 +14,7 @@
 #include <limits>
 #include <new>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -32,7 +33,9 @@
 #include "cli/output_files.h"
 #include "cli/pcap_capture.h"
 #include "cli/replicate.h"
+#include "cli/study.h"
 #include "config/loader.h"
+#include "config/overrides.h"
 #include "config/suggest.h"
 #include "config/window.h"
 #include "model/world.h"
@@ -58,6 +61,7 @@ struct RunOptions {
   std::optional<std::uint64_t> max_inflight;
   std::string pcap_path;  // --pcap: every segment, as a capture
   std::optional<std::string> pcap_host, pcap_client;
+  std::vector<std::string> set;  // --set PATH=VALUE pins
 };
 
 struct ExplainArgs {
@@ -71,8 +75,10 @@ struct ExplainArgs {
 
 // Loads and validates a scenario; prints every problem. nullopt on bad input. `inputs`
 // (if given) receives every file the load read.
-std::optional<model::ScenarioSpec> load(const std::string& file, std::vector<std::string>* inputs = nullptr) {
-  config::LoadResult r = config::load_scenario_file(file);
+std::optional<model::ScenarioSpec> load(const std::string& file, std::vector<std::string>* inputs = nullptr,
+                                        std::span<const config::Override> pins = {}) {
+  config::LoadResult r =
+      pins.empty() ? config::load_scenario_file(file) : config::ScenarioSource::from_file(file).load(pins);
   for (const auto& d : r.errors) std::cerr << config::format(d) << "\n";
   for (const auto& d : r.warnings) std::cerr << config::format(d) << "\n";
   if (!r.ok()) {
@@ -127,8 +133,10 @@ std::optional<cli::PcapCapture::Filter> resolve_pcap_filter(const model::Scenari
 }
 
 int run(const RunOptions& o) {
+  const std::optional<cli::Point> pins = cli::parse_pins(o.set, std::cerr);
+  if (!pins) return kExitBadInput;
   std::vector<std::string> inputs;
-  auto spec = load(o.file, &inputs);
+  auto spec = load(o.file, &inputs, *pins);
   if (!spec) return kExitBadInput;
   if (o.seed) spec->seed = *o.seed;
   if (o.window) {
@@ -327,6 +335,10 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--pcap-host", run_options.pcap_host, "Capture only the connections to this host");
   run_cmd->add_option("--pcap-client", run_options.pcap_client, "Capture only this client group's connections");
   run_cmd->add_flag("--quiet,-q", run_options.quiet, "Print only the digest");
+  run_cmd
+      ->add_option("--set", run_options.set,
+                   "PATH=VALUE: replace one value of the scenario (the path syntax of sweep's --vary). Repeatable")
+      ->allow_extra_args(false);
   run_cmd
       ->add_option("--max-events", run_options.max_events,
                    "Stop after this many events; the results are marked cut short (exit 4)")

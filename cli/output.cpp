@@ -119,6 +119,17 @@ nlohmann::json results_json(const model::RunResults& r) {
     cj["segments_lost"] = c.segments_lost;
     if (c.spoofed) cj["spoofed_syns"] = c.spoofed_syns;
     if (c.sends_data) cj["first_data"] = {{"sent", c.data_sent}, {"retransmits", c.data_retransmits}};
+    // Only for a group with an OS mix: per OS, its share and its attempts' fates.
+    if (!c.os_mix.empty()) {
+      nlohmann::json mix = nlohmann::json::object();
+      for (const model::OsResults& o : c.os_mix) {
+        nlohmann::json oj = counts_json(o.counts);
+        oj["share"] = o.share;
+        oj["connect_latency_ms"] = percentiles_ms(o.connect_latency);
+        mix[o.os] = std::move(oj);
+      }
+      cj["os_mix"] = std::move(mix);
+    }
     j["clients"][c.name] = std::move(cj);
   }
   j["listeners"] = nlohmann::json::object();
@@ -203,6 +214,8 @@ void print_summary(std::ostream& terminal, const model::RunResults& r) {
       out << left(c.name, 16) << "spoofed: " << c.spoofed_syns << " forged SYNs, no connect() calls\n";
     } else {
       client_row(c.name, c.counts, &c.connect_latency);
+      // A mixed group's OSes under it.
+      for (const model::OsResults& o : c.os_mix) client_row("  " + o.os, o.counts, &o.connect_latency);
     }
   }
   const sim::Histogram pooled = r.pooled_connect_latency();

@@ -6,6 +6,7 @@
 #include <map>
 #include <vector>
 
+#include "cli/cost.h"
 #include "cli/exit_codes.h"
 #include "cli/interrupt.h"
 #include "cli/metrics.h"
@@ -90,12 +91,14 @@ class Search {
       const auto first = static_cast<std::uint32_t>(samples.size());
       const std::uint32_t count = std::min(o_.batch, o_.max_reps - first);
       std::vector<Replication> batch;
-      for (const std::uint64_t seed : replication_seeds(spec->seed, study_.points[c], first, count)) {
+      for (const std::uint64_t seed : replication_seeds(study_, c, spec->seed, first, count)) {
         batch.push_back(Replication{0, seed});
       }
       const ReplicationLimits limits{inflight_limit_per_job(o_.max_inflight, o_.jobs)};
+      const std::span<const SelectedMetric> selected =
+          target_.selected ? std::span(&*target_.selected, 1) : std::span<const SelectedMetric>();
       const std::vector<ReplicationResult> results =
-          run_replications(std::span(&*spec, 1), batch, o_.jobs, ranks_, limits);
+          run_replications([&spec](std::size_t) { return *spec; }, batch, o_.jobs, ranks_, limits, selected);
       for (const ReplicationResult& r : results) {
         if (!r.done) {
           status_ = kExitInterrupted;
@@ -140,9 +143,10 @@ class Search {
   }
 
   std::string describe(const Probe& p) const {
-    std::string s = std::string(metric_table()[target_.metric].name) + " = " + brief(p.ci.mean) + " ± " +
-                    brief(p.ci.half_width) + " (" + brief(100 * o_.confidence) + "% CI, " + std::to_string(p.ci.n) +
-                    (p.ci.n == 1 ? " replication" : " replications") + "): " + std::string(verdict_text(p.verdict));
+    std::string s = (target_.selected ? target_.selected->name : std::string(metric_table()[target_.metric].name)) +
+                    " = " + brief(p.ci.mean) + " ± " + brief(p.ci.half_width) + " (" + brief(100 * o_.confidence) +
+                    "% CI, " + std::to_string(p.ci.n) + (p.ci.n == 1 ? " replication" : " replications") +
+                    "): " + std::string(verdict_text(p.verdict));
     if (p.verdict == Verdict::kUndecided) {
       s += " (the interval contains " + brief(target_.bound) + " at the cap, --max-reps " +
            std::to_string(o_.max_reps) + ")";
@@ -170,9 +174,10 @@ std::string values_text(const Vary& v) {
 }
 
 // The last line: the answer, or why there is none. `fm`: the first position shown to meet
-// the target; `fnf`: the first not shown to fail it (both n for none).
-void print_outcome(std::ostream& out, const Search& search, const PlanOptions& o, const Vary& v, const Target& t,
-                   std::ptrdiff_t fm, std::ptrdiff_t fnf) {
+// the target; `fnf`: the first not shown to fail it (both n for none). Returns the answer's
+// position, if there is one.
+std::optional<std::ptrdiff_t> print_outcome(std::ostream& out, const Search& search, const PlanOptions& o,
+                                            const Vary& v, const Target& t, std::ptrdiff_t fm, std::ptrdiff_t fnf) {
   const std::ptrdiff_t n = search.size();
   const std::string goal = o.maximize ? "largest" : "smallest";
   if (fm == fnf && fm < n) {
@@ -181,6 +186,7 @@ void print_outcome(std::ostream& out, const Search& search, const PlanOptions& o
       out << " (the " << goal << " value tried: the target may also be met beyond it)";
     }
     out << "\n";
+    return fm;
   } else if (fnf == n) {
     const std::size_t last = search.candidate(n - 1);
     out << "none: no " << v.path << " in " << values_text(v) << " meets " << t.text;
@@ -202,11 +208,12 @@ void print_outcome(std::ostream& out, const Search& search, const PlanOptions& o
     out << " could not be told from the target with " << o.max_reps
         << " replications (raise --max-reps, or lower --confidence)\n";
   }
+  return std::nullopt;
 }
 
 }  // namespace
 
-std::variant<Target, std::string> parse_target(std::string_view text) {
+std::variant<Target, std::string> parse_target(std::string_view text, const model::ScenarioSpec* spec) {
   const std::string expected = "--target " + std::string(text) +
                                ": expected METRIC OP NUMBER with OP one of <= < >= >, e.g. refusal_rate<=0.001";
   const std::size_t at = text.find_first_of("<>");
@@ -219,7 +226,14 @@ std::variant<Target, std::string> parse_target(std::string_view text) {
                          : (eq ? Target::Op::kGreaterEq : Target::Op::kGreater);
   const std::string_view name = trim(text.substr(0, at));
   const std::string_view number = trim(text.substr(after));
-  const auto metric = find_metric(name);
+  if (name.find('[') != std::string_view::npos) {
+    if (!spec) return "--target " + std::string(text) + ": a metric of one group or listener needs the scenario";
+    auto selected = parse_selected_metric(name, *spec);
+    if (const auto* e = std::get_if<std::string>(&*selected)) return "--target " + std::string(text) + ": " + *e;
+    t.selected = std::get<SelectedMetric>(std::move(*selected));
+    t.metric = kMetricCount;
+  }
+  const auto metric = t.selected ? std::optional<std::size_t>(t.metric) : find_metric(name);
   if (!metric) {
     std::vector<std::string_view> names;
     for (const MetricInfo& m : metric_table()) names.push_back(m.name);
@@ -231,7 +245,8 @@ std::variant<Target, std::string> parse_target(std::string_view text) {
   if (number.empty() || ec != std::errc{} || end != number.data() + number.size() || !std::isfinite(t.bound)) {
     return expected;
   }
-  t.text = std::string(name) + std::string(op_text(t.op)) + sim::format_number(t.bound);
+  t.text =
+      (t.selected ? t.selected->name : std::string(name)) + std::string(op_text(t.op)) + sim::format_number(t.bound);
   return t;
 }
 
@@ -276,59 +291,135 @@ int run_plan(const PlanOptions& o, const Ranks& ranks, std::ostream& root_out, s
            "least --reps\n";
     return kExitBadInput;
   }
-  const auto target = parse_target(o.target);
-  if (const auto* e = std::get_if<std::string>(&target)) {
-    err << "synstorm: " << *e << "\n";
-    return kExitBadInput;
+  // Every --vary together first: their paths, overlaps and pins are checked as for sweep.
+  std::optional<Study> all = prepare_study(o.file, o.vary, err, o.set, o.window);
+  if (!agreed(all.has_value(), ranks.all(all.has_value()), err)) return kExitBadInput;
+  const Vary& v = all->varies.front();
+  const std::vector<Vary> grid_varies(all->varies.begin() + 1, all->varies.end());
+  const std::vector<Point> grid = expand_grid(grid_varies);
+
+  // One study per grid point: the searched values, with the pins and the grid point's
+  // settings pinned.
+  std::vector<Study> studies;
+  for (const Point& g : grid) {
+    Study s{all->source, {v}, expand_grid(std::span(&v, 1)), all->pins, o.crn, all->window};
+    s.pins.insert(s.pins.end(), g.begin(), g.end());
+    studies.push_back(std::move(s));
   }
-  const Target& t = std::get<Target>(target);
-  const std::vector<std::string> varies{o.vary};
-  const std::optional<Study> study = prepare_study(o.file, varies, err, o.window);
-  if (!agreed(study.has_value(), ranks.all(study.has_value()), err)) return kExitBadInput;
-  const Vary& v = study->varies.front();
 
   // A bad value should stop the plan before it runs, not halfway: every listed value is
   // loaded now, and a range's two ends (its values differ only in their digits).
   std::vector<std::string> printed;
   std::vector<std::string> inputs;
   bool loads = true;
-  for (std::size_t i = 0; i < study->points.size(); ++i) {
-    if (v.is_range && i != 0 && i + 1 != study->points.size()) continue;
-    if (interrupted()) {
-      err << "synstorm: interrupted (signal " << interrupt_signal() << ") while loading the values; nothing was run\n";
-      return kExitInterrupted;
+  std::optional<model::ScenarioSpec> first_spec;
+  for (const Study& study : studies) {
+    for (std::size_t i = 0; i < study.points.size(); ++i) {
+      if (v.is_range && i != 0 && i + 1 != study.points.size()) continue;
+      if (interrupted()) {
+        err << "synstorm: interrupted (signal " << interrupt_signal()
+            << ") while loading the values; nothing was run\n";
+        return kExitInterrupted;
+      }
+      auto spec = load_point(study, i, err, printed, inputs);
+      loads = spec.has_value() && loads;
+      if (spec && !first_spec) first_spec = std::move(spec);
     }
-    loads = load_point(*study, i, err, printed, inputs).has_value() && loads;
   }
   if (!agreed(loads, ranks.all(loads), err)) return kExitBadInput;
 
-  Search search(o, t, *study, ranks, out, err);
+  const auto target = parse_target(o.target, &*first_spec);
+  if (const auto* e = std::get_if<std::string>(&target)) {
+    err << "synstorm: " << sim::printable(*e) << "\n";
+    return kExitBadInput;
+  }
+  const Target& t = std::get<Target>(target);
+  std::optional<CostExpr> cost;
+  if (!o.cost.empty()) {
+    std::vector<std::string> paths;
+    for (const Vary& w : all->varies) paths.push_back(w.path);
+    auto parsed = CostExpr::parse(o.cost, paths);
+    if (const auto* e = std::get_if<std::string>(&parsed)) {
+      err << "synstorm: " << sim::printable(*e) << "\n";
+      return kExitBadInput;
+    }
+    cost = std::get<CostExpr>(std::move(parsed));
+  }
+
   const std::string goal = o.maximize ? "largest" : "smallest";
   out << "plan: the " << goal << " " << v.path << " in " << values_text(v) << " meeting " << t.text << " at "
       << brief(100 * o.confidence) << "% confidence; replications in batches of " << o.batch << ", at most "
-      << o.max_reps << " per value\n";
-
-  const std::ptrdiff_t n = search.size();
-  const auto stopped = [&]() {
-    if (search.status() == kExitInterrupted) {
-      out << "interrupted: after " << search.probes().size() << " probes, before an answer\n";
-    }
-    return search.status();
-  };
-  // Bisection 1: the first position shown to meet the target (undecided counts as not).
-  const auto first_meets = search.first_where(-1, n, [](Verdict verdict) { return verdict == Verdict::kMeets; });
-  if (!first_meets) return stopped();
-  // Bisection 2: the first position not shown to fail it, at or below that one. It starts
-  // above the last failure already seen.
-  std::ptrdiff_t last_fail = -1;
-  for (const auto& [c, probe] : search.probes()) {
-    const auto pos = static_cast<std::ptrdiff_t>(o.maximize ? study->points.size() - 1 - c : c);
-    if (probe.verdict == Verdict::kFails && pos < *first_meets) last_fail = std::max(last_fail, pos);
+      << o.max_reps << " per value";
+  if (!grid_varies.empty()) {
+    out << "; for each of " << grid.size() << " grid points (";
+    for (std::size_t k = 0; k < grid_varies.size(); ++k) out << (k ? " x " : "") << values_text(grid_varies[k]);
+    out << ")";
   }
-  const auto first_not_failing =
-      search.first_where(last_fail, *first_meets, [](Verdict verdict) { return verdict != Verdict::kFails; });
-  if (!first_not_failing) return stopped();
-  print_outcome(out, search, o, v, t, *first_meets, *first_not_failing);
+  out << "\n";
+
+  // Each grid point's answer, if it has one: the searched value.
+  std::vector<std::optional<std::string>> answers;
+  for (std::size_t g = 0; g < studies.size(); ++g) {
+    if (!grid_varies.empty()) out << "grid " << describe_point(grid[g]) << ":\n";
+    Search search(o, t, studies[g], ranks, out, err);
+    const std::ptrdiff_t n = search.size();
+    const auto stopped = [&]() {
+      if (search.status() == kExitInterrupted) {
+        out << "interrupted: after " << search.probes().size() << " probes, before an answer\n";
+      }
+      return search.status();
+    };
+    // Bisection 1: the first position shown to meet the target (undecided counts as not).
+    const auto first_meets = search.first_where(-1, n, [](Verdict verdict) { return verdict == Verdict::kMeets; });
+    if (!first_meets) return stopped();
+    // Bisection 2: the first position not shown to fail it, at or below that one. It starts
+    // above the last failure already seen.
+    std::ptrdiff_t last_fail = -1;
+    for (const auto& [c, probe] : search.probes()) {
+      const auto pos = static_cast<std::ptrdiff_t>(o.maximize ? studies[g].points.size() - 1 - c : c);
+      if (probe.verdict == Verdict::kFails && pos < *first_meets) last_fail = std::max(last_fail, pos);
+    }
+    const auto first_not_failing =
+        search.first_where(last_fail, *first_meets, [](Verdict verdict) { return verdict != Verdict::kFails; });
+    if (!first_not_failing) return stopped();
+    const auto answer = print_outcome(out, search, o, v, t, *first_meets, *first_not_failing);
+    answers.push_back(answer ? std::optional<std::string>(search.value(*answer)) : std::nullopt);
+  }
+  if (grid_varies.empty()) return kExitOk;
+
+  out << "frontier: the " << goal << " " << v.path << " meeting " << t.text << " per grid point\n";
+  std::optional<std::size_t> cheapest;
+  std::vector<double> costs(grid.size(), 0);
+  for (std::size_t g = 0; g < grid.size(); ++g) {
+    out << "  " << describe_point(grid[g]) << ": ";
+    if (!answers[g]) {
+      out << "no answer (see its lines above)\n";
+      continue;
+    }
+    out << v.path << "=" << *answers[g];
+    if (cost) {
+      std::map<std::string, std::string> values{{v.path, *answers[g]}};
+      for (const config::Override& ov : grid[g]) values[ov.path] = ov.value;
+      const auto c = cost->evaluate(values);
+      if (const auto* e = std::get_if<std::string>(&c)) {
+        err << "synstorm: --cost: " << sim::printable(*e) << "\n";
+        return kExitBadInput;
+      }
+      costs[g] = std::get<double>(c);
+      out << "  cost " << brief(costs[g]);
+      // The first of equal costs, in grid order.
+      if (!cheapest || costs[g] < costs[*cheapest]) cheapest = g;
+    }
+    out << "\n";
+  }
+  if (cost) {
+    if (cheapest) {
+      out << "cheapest: " << describe_point(grid[*cheapest]) << ", " << v.path << "=" << *answers[*cheapest]
+          << " (cost " << brief(costs[*cheapest]) << " by " << cost->text() << ")\n";
+    } else {
+      out << "cheapest: none: no grid point has an answer\n";
+    }
+  }
   return kExitOk;
 }
 

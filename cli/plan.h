@@ -11,7 +11,9 @@
 // the answer, otherwise the answer line names the undecided values in between.
 //
 // Output: one evidence line per probe, then the answer on the last line, which starts with
-// "answer:", "undecided:", "none:" or "interrupted:". Replications use the same seeds as a
+// "answer:", "undecided:", "none:" or "interrupted:". With grid --vary arguments, each grid
+// point's search is printed after a "grid ...:" line, then the frontier: one line per grid
+// point with its answer, and with --cost the cheapest answer ("cheapest:"). Replications use the same seeds as a
 // sweep of the same value, so a probe's numbers can be reproduced with `synstorm sweep`.
 #pragma once
 
@@ -21,15 +23,22 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
+#include "cli/metrics.h"
 #include "cli/ranks.h"
 
 namespace cli {
 
 struct PlanOptions {
   std::string file;
-  std::string vary;    // PATH=LO..HI[:STEP] or PATH=v1,v2,... (in monotone order)
-  std::string target;  // METRIC OP NUMBER, OP one of <= < >= >
+  // The first: the searched setting, PATH=LO..HI[:STEP] or PATH=v1,v2,... (in monotone
+  // order); any further one: a grid, each of whose points gets its own search (a frontier).
+  std::vector<std::string> vary;
+  std::vector<std::string> set;  // PATH=VALUE pins
+  std::string cost;              // --cost EXPR over the varied settings (cli/cost.h); "" none
+  bool crn = false;              // common random numbers, as for sweep
+  std::string target;            // METRIC OP NUMBER, OP one of <= < >= >; METRIC may be NAME[GROUP]
   double confidence = 0.95;
   bool maximize = false;
   std::uint32_t batch = 10;      // --reps: replications added per round
@@ -40,14 +49,16 @@ struct PlanOptions {
 };
 
 struct Target {
-  std::size_t metric;  // index into metric_table()
+  std::size_t metric;                      // index into MetricValues: metric_table(), or kMetricCount for `selected`
+  std::optional<SelectedMetric> selected;  // a metric of one group or listener
   enum class Op { kLessEq, kLess, kGreaterEq, kGreater } op;
   double bound;
   std::string text;  // normalized: "refusal_rate<=0.001"
 };
 
-// Parses --target; the error message says what was expected.
-std::variant<Target, std::string> parse_target(std::string_view text);
+// Parses --target; the error message says what was expected. A per-group or per-listener
+// metric (loss_rate[web-clients]) is checked against `spec`, and refused without one.
+std::variant<Target, std::string> parse_target(std::string_view text, const model::ScenarioSpec* spec = nullptr);
 
 enum class Verdict { kMeets, kFails, kUndecided };
 

@@ -4,9 +4,11 @@
 #include <atomic>
 #include <bit>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <exception>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <system_error>
@@ -22,7 +24,31 @@ namespace cli {
 namespace {
 
 // A result on the wire: its index, done, how it was cut short, digest, then the metrics' bits.
-constexpr std::size_t kWords = 4 + kMetricCount;
+constexpr std::size_t kHeaderWords = 4;
+
+// The specs the workers are using: the few most recently loaded. Replications come in
+// spec order, so a spec is loaded about once, and memory holds about one per thread.
+class SpecCache {
+ public:
+  SpecCache(const SpecLoader& load, std::size_t capacity) : load_(load), capacity_(capacity) {}
+
+  model::ScenarioSpec get(std::size_t k) {
+    const std::lock_guard lock(mutex_);
+    for (const auto& [index, spec] : held_) {
+      if (index == k) return *spec;
+    }
+    auto spec = std::make_shared<const model::ScenarioSpec>(load_(k));
+    if (held_.size() >= capacity_) held_.erase(held_.begin());
+    held_.emplace_back(k, spec);
+    return *spec;
+  }
+
+ private:
+  const SpecLoader& load_;
+  const std::size_t capacity_;
+  std::mutex mutex_;
+  std::vector<std::pair<std::size_t, std::shared_ptr<const model::ScenarioSpec>>> held_;  // oldest first
+};
 
 }  // namespace
 
@@ -50,10 +76,9 @@ std::string stalled_reason(const model::RunControl& control) {
          "all zero)";
 }
 
-std::vector<ReplicationResult> run_replications(std::span<const model::ScenarioSpec> specs,
-                                                std::span<const Replication> replications, unsigned jobs,
-                                                const Ranks& ranks, const ReplicationLimits& limits,
-                                                const ProgressFn& progress) {
+std::vector<ReplicationResult> run_replications(const SpecLoader& load, std::span<const Replication> replications,
+                                                unsigned jobs, const Ranks& ranks, const ReplicationLimits& limits,
+                                                std::span<const SelectedMetric> selected, const ProgressFn& progress) {
   std::vector<std::size_t> mine;
   for (std::size_t k = static_cast<std::size_t>(ranks.rank()); k < replications.size();
        k += static_cast<std::size_t>(ranks.size())) {
@@ -71,18 +96,20 @@ std::vector<ReplicationResult> run_replications(std::span<const model::ScenarioS
   model::RunControl control;
   control.interrupted = &cli::interrupted;
   control.max_inflight = limits.max_inflight;
+  const std::size_t threads = std::min<std::size_t>(std::max(jobs, 1u), std::max<std::size_t>(mine.size(), 1));
+  SpecCache specs(load, 2 * threads);
   const auto work = [&] {
     try {
       while (!cli::interrupted()) {
         const std::size_t i = next.fetch_add(1);
         if (i >= mine.size()) break;
         const Replication& job = replications[mine[i]];
-        model::ScenarioSpec spec = specs[job.spec];
+        model::ScenarioSpec spec = specs.get(job.spec);
         spec.seed = job.seed;
         const model::RunResults r = model::run_scenario(spec, control);
         if (!r.internal_error.empty()) throw std::runtime_error(r.internal_error);  // reported as internal
         if (r.cut_short != model::CutShort::kInterrupted) {
-          local[i] = ReplicationResult{true, r.cut_short, r.digest, measure(r)};
+          local[i] = ReplicationResult{true, r.cut_short, r.digest, measure(r, selected)};
         }
         const std::lock_guard lock(mutex);
         ++finished;
@@ -98,7 +125,6 @@ std::vector<ReplicationResult> run_replications(std::span<const model::ScenarioS
     changed.notify_all();
   };
 
-  const std::size_t threads = std::min<std::size_t>(std::max(jobs, 1u), std::max<std::size_t>(mine.size(), 1));
   std::vector<std::thread> pool;
   {
     // Counted as running before it starts, so that the wait below cannot end early.
@@ -141,23 +167,27 @@ std::vector<ReplicationResult> run_replications(std::span<const model::ScenarioS
   if (failure) std::rethrow_exception(failure);
   if (progress) progress(finished, mine.size());
 
+  const std::size_t value_count = kMetricCount + selected.size();
+  const std::size_t words_each = kHeaderWords + value_count;
   std::vector<std::uint64_t> words;
-  words.reserve(mine.size() * kWords);
+  words.reserve(mine.size() * words_each);
   for (std::size_t i = 0; i < mine.size(); ++i) {
     words.push_back(mine[i]);
     words.push_back(local[i].done ? 1 : 0);
     words.push_back(static_cast<std::uint64_t>(local[i].cut_short));
     words.push_back(local[i].digest);
+    local[i].values.resize(value_count, std::nan(""));  // a replication not run has none
     for (const double v : local[i].values) words.push_back(std::bit_cast<std::uint64_t>(v));
   }
   const std::vector<std::uint64_t> all = ranks.all_gather(words);
   std::vector<ReplicationResult> results(replications.size());
-  for (std::size_t w = 0; w + kWords <= all.size(); w += kWords) {
+  for (std::size_t w = 0; w + words_each <= all.size(); w += words_each) {
     ReplicationResult& r = results[static_cast<std::size_t>(all[w])];
     r.done = all[w + 1] != 0;
     r.cut_short = static_cast<model::CutShort>(all[w + 2]);
     r.digest = all[w + 3];
-    for (std::size_t m = 0; m < kMetricCount; ++m) r.values[m] = std::bit_cast<double>(all[w + 4 + m]);
+    r.values.resize(value_count);
+    for (std::size_t m = 0; m < value_count; ++m) r.values[m] = std::bit_cast<double>(all[w + kHeaderWords + m]);
   }
   return results;
 }

@@ -47,7 +47,7 @@ struct ReplicationResult {
   // cover it up to there and are not to be summarised with complete runs.
   model::CutShort cut_short = model::CutShort::kNo;
   std::uint64_t digest = 0;
-  MetricValues values{};
+  MetricValues values;  // metric_table()'s, then the selected ones
 };
 
 // What every replication is run with; the in-flight limit applies to each one.
@@ -63,13 +63,20 @@ std::size_t inflight_limit_per_job(std::optional<std::uint64_t> given, unsigned 
 // replications are done, out of how many.
 using ProgressFn = std::function<void(std::size_t done, std::size_t total)>;
 
+// The spec of index k (Replication::spec), loaded when a worker takes its first
+// replication: a sweep holds only the specs of the points in flight, never the whole grid.
+// Called from worker threads, one at a time; the same k must always give the same spec.
+using SpecLoader = std::function<model::ScenarioSpec(std::size_t spec)>;
+
 // Runs every replication unless interrupted (cli/interrupt.h): then no new one starts,
 // running ones stop at their next poll, and those are returned with done == false.
+// Each result carries metric_table()'s values, then `selected`'s.
 // When fewer threads than `jobs` can be created, it goes on with those it has (saying so
-// on stderr), on the calling thread if none. Requires: jobs >= 1.
-std::vector<ReplicationResult> run_replications(std::span<const model::ScenarioSpec> specs,
-                                                std::span<const Replication> replications, unsigned jobs,
-                                                const Ranks& ranks, const ReplicationLimits& limits,
+// on stderr), on the calling thread if none. Requires: jobs >= 1; the replications of one
+// spec next to each other (else specs are loaded more than once: slower, same results).
+std::vector<ReplicationResult> run_replications(const SpecLoader& load, std::span<const Replication> replications,
+                                                unsigned jobs, const Ranks& ranks, const ReplicationLimits& limits,
+                                                std::span<const SelectedMetric> selected = {},
                                                 const ProgressFn& progress = {});
 
 }  // namespace cli

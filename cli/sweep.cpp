@@ -1,6 +1,8 @@
 #include "cli/sweep.h"
 
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -75,18 +77,27 @@ nlohmann::json vary_json(const Study& study) {
   return varies;
 }
 
-nlohmann::json point_json(std::size_t index, const Point& point, const PointRuns& runs) {
+// Every metric's name, in MetricValues order: the table's, then the selected ones.
+std::vector<std::string> metric_names(std::span<const SelectedMetric> selected) {
+  std::vector<std::string> names;
+  for (const MetricInfo& m : metric_table()) names.emplace_back(m.name);
+  for (const SelectedMetric& s : selected) names.push_back(s.name);
+  return names;
+}
+
+nlohmann::json point_json(std::size_t index, const Point& point, const PointRuns& runs,
+                          std::span<const std::string> names) {
   nlohmann::json values = nlohmann::json::object();
   for (const config::Override& o : point) values[o.path] = o.value;
   nlohmann::json digests = nlohmann::json::array();
   for (const std::uint64_t d : runs.digests) digests.push_back(digest_hex(d));
   nlohmann::json samples = nlohmann::json::object();
   nlohmann::json summary = nlohmann::json::object();
-  for (std::size_t m = 0; m < kMetricCount; ++m) {
+  for (std::size_t m = 0; m < names.size(); ++m) {
     const std::vector<double> xs = column(runs, m);
     nlohmann::json list = nlohmann::json::array();
     for (const double x : xs) list.push_back(number_or_null(x));
-    const std::string name(metric_table()[m].name);
+    const std::string& name = names[m];
     samples[name] = std::move(list);
     const sim::MeanCI ci = summarize(xs, kConfidence);
     summary[name] = {{"mean", number_or_null(ci.mean)}, {"ci95", number_or_null(ci.half_width)}, {"n", ci.n}};
@@ -99,23 +110,34 @@ nlohmann::json point_json(std::size_t index, const Point& point, const PointRuns
           {"summary", std::move(summary)}};
 }
 
+// The --set pins and --crn, as the JSON records them: present only when used, so that a
+// sweep without them writes what it always did.
+void add_options_json(nlohmann::json& j, const Study& study) {
+  if (!study.pins.empty()) {
+    nlohmann::json pins = nlohmann::json::object();
+    for (const config::Override& o : study.pins) pins[o.path] = o.value;
+    j["set"] = std::move(pins);
+  }
+  if (study.crn) j["crn"] = true;
+}
+
 nlohmann::json sweep_json(const SweepOptions& o, const Study& study, const Runs& runs, const std::vector<CutPoint>& cut,
-                          bool interrupted) {
+                          bool interrupted, std::span<const SelectedMetric> selected) {
   nlohmann::json j;
   j["format"] = kFormat;
   j["scenario_file"] = o.file;
   j["scenario_fingerprint"] = digest_hex(study.source.fingerprint());
   j["vary"] = vary_json(study);
+  add_options_json(j, study);
   j["reps"] = o.reps;
   j["confidence"] = kConfidence;
-  nlohmann::json metrics = nlohmann::json::array();
-  for (const MetricInfo& m : metric_table()) metrics.push_back(m.name);
-  j["metrics"] = std::move(metrics);
+  const std::vector<std::string> names = metric_names(selected);
+  j["metrics"] = names;
   j["interrupted"] = interrupted;
   j["points_total"] = study.points.size();
   nlohmann::json points = nlohmann::json::array();
   for (std::size_t p = 0; p < runs.size(); ++p) {
-    if (runs[p]) points.push_back(point_json(p, study.points[p], *runs[p]));
+    if (runs[p]) points.push_back(point_json(p, study.points[p], *runs[p], names));
   }
   j["points_done"] = points.size();
   j["points"] = std::move(points);
@@ -156,7 +178,7 @@ void append_cell(std::string& line, double v) {
   if (!std::isnan(v)) sim::append_number(line, v);
 }
 
-void write_csv(std::ostream& out, const Study& study, const Runs& runs) {
+void write_csv(std::ostream& out, const Study& study, const Runs& runs, std::span<const SelectedMetric> selected) {
   std::string line = "point";
   for (const Vary& v : study.varies) {
     line.push_back(',');
@@ -175,6 +197,15 @@ void write_csv(std::ostream& out, const Study& study, const Runs& runs) {
     line += m.name;
     line += "_ci95";
   }
+  // Each selected metric after the table's: mean, ci95 and, for a percentile, how many
+  // replications had a value.
+  for (const SelectedMetric& s : selected) {
+    for (const std::string_view suffix : {"_mean", "_ci95", "_n"}) {
+      if (suffix == "_n" && metric_table()[s.metric].reps_column.empty()) continue;
+      line.push_back(',');
+      sim::append_csv_field(line, s.name + std::string(suffix));
+    }
+  }
   line.push_back('\n');
   out << line;
   for (std::size_t p = 0; p < runs.size(); ++p) {
@@ -186,10 +217,13 @@ void write_csv(std::ostream& out, const Study& study, const Runs& runs) {
     }
     line += "," + std::to_string(runs[p]->samples.size());
     for (const std::size_t m : counted) line += "," + std::to_string(summarize(column(*runs[p], m), kConfidence).n);
-    for (std::size_t m = 0; m < kMetricCount; ++m) {
+    for (std::size_t m = 0; m < kMetricCount + selected.size(); ++m) {
       const sim::MeanCI ci = summarize(column(*runs[p], m), kConfidence);
       append_cell(line, ci.mean);
       append_cell(line, ci.half_width);
+      if (m >= kMetricCount && !metric_table()[selected[m - kMetricCount].metric].reps_column.empty()) {
+        line += "," + std::to_string(ci.n);
+      }
     }
     line.push_back('\n');
     out << line;
@@ -201,7 +235,7 @@ void write_csv(std::ostream& out, const Study& study, const Runs& runs) {
 // Fills `runs` with the points of a previous sweep's JSON. Returns "" or why it cannot be
 // used. `seeds[p]`: point p's scenario seed.
 std::string read_resume(const std::string& path, const SweepOptions& o, const Study& study,
-                        const std::vector<std::uint64_t>& seeds, Runs& runs) {
+                        const std::vector<std::uint64_t>& seeds, std::span<const SelectedMetric> selected, Runs& runs) {
   std::string error;
   const std::optional<std::string> text = config::read_input(path, kMaxResumeBytes, error);
   if (!text) return "cannot read it: " + error;
@@ -223,6 +257,20 @@ std::string read_resume(const std::string& path, const SweepOptions& o, const St
       for (const auto& v : j.at("vary")) was += " --vary " + v.at("argument").get<std::string>();
       return "it was made with other --vary arguments:" + (was.empty() ? std::string(" none") : was);
     }
+    nlohmann::json options = nlohmann::json::object();
+    add_options_json(options, study);
+    for (const char* key : {"set", "crn"}) {
+      const nlohmann::json was = j.contains(key) ? j.at(key) : nlohmann::json();
+      const nlohmann::json now = options.contains(key) ? options.at(key) : nlohmann::json();
+      if (was != now) {
+        return std::string("it was made with other ") + (key == std::string("set") ? "--set pins" : "--crn") + " (" +
+               (was.is_null() ? "none" : was.dump()) + "; this sweep: " + (now.is_null() ? "none" : now.dump()) + ")";
+      }
+    }
+    const std::vector<std::string> names = metric_names(selected);
+    if (j.at("metrics") != nlohmann::json(names)) {
+      return "it was made with other --metrics (its metrics: " + j.at("metrics").dump() + ")";
+    }
     if (j.at("reps").get<std::uint32_t>() != o.reps) {
       return "it was made with --reps " + std::to_string(j.at("reps").get<std::uint32_t>()) +
              ", this sweep has --reps " + std::to_string(o.reps);
@@ -236,13 +284,13 @@ std::string read_resume(const std::string& path, const SweepOptions& o, const St
       if (pj.at("values") != values) return where + " has other values than this sweep's point " + std::to_string(p);
       PointRuns r;
       r.seeds = pj.at("seeds").get<std::vector<std::uint64_t>>();
-      if (r.seeds != replication_seeds(seeds[p], study.points[p], 0, o.reps)) {
+      if (r.seeds != replication_seeds(study, p, seeds[p], 0, o.reps)) {
         return where + " was run with other seeds (a different scenario seed?)";
       }
       for (const auto& d : pj.at("digests")) r.digests.push_back(parse_hex(d.get<std::string>()));
-      r.samples.assign(o.reps, MetricValues{});
-      for (std::size_t m = 0; m < kMetricCount; ++m) {
-        const auto& list = pj.at("samples").at(std::string(metric_table()[m].name));
+      r.samples.assign(o.reps, MetricValues(names.size()));
+      for (std::size_t m = 0; m < names.size(); ++m) {
+        const auto& list = pj.at("samples").at(names[m]);
         if (list.size() != o.reps) return where + " has " + std::to_string(list.size()) + " samples of a metric";
         for (std::size_t k = 0; k < o.reps; ++k)
           r.samples[k][m] = list[k].is_null() ? std::nan("") : list[k].get<double>();
@@ -272,7 +320,8 @@ bool report(const std::string& problems, std::ostream& err) {
 // Rank 0's checks of the outputs and the resume file; the points found done there.
 // nullopt after printing a problem.
 std::optional<Runs> root_checks(const SweepOptions& o, const Study& study, const std::vector<std::uint64_t>& seeds,
-                                const std::vector<std::string>& inputs, OutputFiles& outputs, std::ostream& err) {
+                                std::span<const SelectedMetric> selected, const std::vector<std::string>& inputs,
+                                OutputFiles& outputs, std::ostream& err) {
   outputs.add("--out", o.csv_path);
   outputs.add("--json", o.json_path);
   if (!report(outputs.prepare(inputs), err)) return std::nullopt;
@@ -286,7 +335,7 @@ std::optional<Runs> root_checks(const SweepOptions& o, const Study& study, const
     err << "synstorm: --resume: " << o.json_path << " does not exist yet; starting from the first point\n";
     return runs;
   }
-  const std::string problem = read_resume(o.json_path, o, study, seeds, runs);
+  const std::string problem = read_resume(o.json_path, o, study, seeds, selected, runs);
   if (!problem.empty()) {
     err << "synstorm: cannot resume from " << o.json_path << ": " << problem
         << "; run the same command as before, or start afresh without --resume\n";
@@ -300,6 +349,42 @@ std::optional<Runs> root_checks(const SweepOptions& o, const Study& study, const
 
 std::string outputs_text(const SweepOptions& o) {
   return o.json_path.empty() ? o.csv_path : o.csv_path + " and " + o.json_path;
+}
+
+// --dry-run: the grid's size and an estimate of its time from one pilot replication (point
+// 0, replication 0), measured on the wall clock. The estimate is printed, never written.
+// Collective: the pilot runs on rank 0; `err` prints on rank 0 only.
+int dry_run(const SweepOptions& o, const Study& study, const std::vector<std::uint64_t>& seeds, const SpecLoader& load,
+            const Ranks& ranks, std::ostream& err) {
+  std::string dims;
+  for (const Vary& v : study.varies) {
+    dims += (dims.empty() ? "" : " x ") + v.path + ": " + std::to_string(v.values.size()) +
+            (v.values.size() == 1 ? " value" : " values");
+  }
+  const std::uint64_t runs = static_cast<std::uint64_t>(study.points.size()) * o.reps;
+  err << "sweep: " << study.points.size() << (study.points.size() == 1 ? " point" : " points")
+      << (dims.empty() ? "" : " (" + dims + ")") << " x " << o.reps << (o.reps == 1 ? " replication" : " replications")
+      << " = " << runs << (runs == 1 ? " run" : " runs") << "\n";
+  const Replication pilot{0, replication_seeds(study, 0, seeds[0], 0, 1).front()};
+  const auto start = std::chrono::steady_clock::now();
+  const std::vector<ReplicationResult> r = run_replications(
+      load, std::span(&pilot, 1), 1, ranks, ReplicationLimits{inflight_limit_per_job(o.max_inflight, 1)});
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!r.front().done) {
+    err << "synstorm: interrupted during the pilot replication\n";
+    return kExitInterrupted;
+  }
+  const unsigned threads = o.jobs * static_cast<unsigned>(ranks.size());
+  char line[160];
+  std::snprintf(line, sizeof line, "pilot: point 0, replication 0 took %.3g s (wall clock, this machine)\n", seconds);
+  err << line;
+  std::snprintf(line, sizeof line,
+                "estimate: about %.3g s for %llu runs on %u thread%s (pilot time x runs / threads; points that load "
+                "more traffic take longer)\n",
+                seconds * static_cast<double>(runs) / threads, static_cast<unsigned long long>(runs), threads,
+                threads == 1 ? "" : "s");
+  err << line << "dry run: nothing else was run, nothing written\n";
+  return kExitOk;
 }
 
 }  // namespace
@@ -317,29 +402,47 @@ int run_sweep(const SweepOptions& o, const Ranks& ranks, std::ostream& root_err)
            "(the scenario, the --vary and --reps, every replication's values)\n";
     return kExitBadInput;
   }
-  const std::optional<Study> study = prepare_study(o.file, o.vary, err, o.window);
+  if (o.csv_path.empty() && !o.dry_run) {
+    err << "synstorm: --out FILE is required (the CSV of the sweep), unless --dry-run\n";
+    return kExitBadInput;
+  }
+  std::optional<Study> study = prepare_study(o.file, o.vary, err, o.set, o.window);
   if (!agreed(study.has_value(), ranks.all(study.has_value()), err)) return kExitBadInput;
+  study->crn = o.crn;
 
-  // Every point is loaded (and so checked) before anything runs.
-  std::vector<model::ScenarioSpec> specs;
-  specs.reserve(study->points.size());
+  // Every point is loaded (and so checked) before anything runs; only its seed is kept, so
+  // that memory does not grow with the grid: a worker loads a point again when it takes it.
+  std::vector<std::uint64_t> seeds;
+  seeds.reserve(study->points.size());
   std::vector<std::string> printed;
   std::vector<std::string> inputs;
   std::size_t bad = 0;
   std::optional<std::size_t> first_bad;
+  std::vector<SelectedMetric> selected;
+  std::string metrics_problem;
   for (std::size_t p = 0; p < study->points.size(); ++p) {
     if (interrupted()) {
       err << "synstorm: interrupted (signal " << interrupt_signal() << ") while loading point " << p << " of "
           << study->points.size() << "; nothing was run or written\n";
       return kExitInterrupted;
     }
-    auto spec = load_point(*study, p, err, printed, inputs);
-    if (spec) {
-      specs.push_back(std::move(*spec));
-    } else {
+    const auto spec = load_point(*study, p, err, printed, inputs);
+    if (!spec) {
       ++bad;
       if (!first_bad) first_bad = p;
-      specs.emplace_back();
+      seeds.push_back(0);
+      continue;
+    }
+    seeds.push_back(spec->seed);
+    // The groups and listeners --metrics names are checked against every point (a --vary
+    // could rename one).
+    if (!o.metrics.empty() && metrics_problem.empty()) {
+      auto parsed = parse_metric_list(o.metrics, *spec);
+      if (auto* e = std::get_if<std::string>(&parsed)) {
+        metrics_problem = std::move(*e) + (p > 0 ? " (at " + describe_point(study->points[p]) + ")" : "");
+      } else if (p == 0) {
+        selected = std::get<std::vector<SelectedMetric>>(std::move(parsed));
+      }
     }
   }
   if (!agreed(bad == 0, ranks.all(bad == 0), err)) {
@@ -348,8 +451,20 @@ int run_sweep(const SweepOptions& o, const Ranks& ranks, std::ostream& root_err)
         << " cannot be loaded (the first: " << describe_point(study->points[*first_bad]) << "); nothing was run\n";
     return kExitBadInput;
   }
-  std::vector<std::uint64_t> seeds;
-  for (const model::ScenarioSpec& s : specs) seeds.push_back(s.seed);
+  if (!metrics_problem.empty()) {
+    err << "synstorm: " << sim::printable(metrics_problem) << "\n";
+    return kExitBadInput;
+  }
+  const SpecLoader load = [&study](std::size_t p) {
+    std::ostringstream problems;
+    std::vector<std::string> seen;
+    std::vector<std::string> read;
+    std::optional<model::ScenarioSpec> spec = load_point(*study, p, problems, seen, read);
+    // It loaded before; the text is held in memory, so it loads the same again.
+    if (!spec) throw std::runtime_error("point " + std::to_string(p) + " no longer loads: " + problems.str());
+    return std::move(*spec);
+  };
+  if (o.dry_run) return dry_run(o, *study, seeds, load, ranks, err);
 
   // Rank 0 checks the outputs and reads the resume file; every rank learns which points
   // are left to run.
@@ -357,7 +472,7 @@ int run_sweep(const SweepOptions& o, const Ranks& ranks, std::ostream& root_err)
   OutputFiles outputs;
   std::vector<std::uint64_t> verdict;  // {ok, points already done...}
   if (ranks.is_root()) {
-    std::optional<Runs> found = root_checks(o, *study, seeds, inputs, outputs, err);
+    std::optional<Runs> found = root_checks(o, *study, seeds, selected, inputs, outputs, err);
     verdict.push_back(found ? 1 : 0);
     if (found) {
       runs = std::move(*found);
@@ -376,7 +491,7 @@ int run_sweep(const SweepOptions& o, const Ranks& ranks, std::ostream& root_err)
   for (std::size_t p = 0; p < study->points.size(); ++p) {
     if (done_before[p]) continue;
     todo.push_back(p);
-    for (const std::uint64_t seed : replication_seeds(seeds[p], study->points[p], 0, o.reps)) {
+    for (const std::uint64_t seed : replication_seeds(*study, p, seeds[p], 0, o.reps)) {
       replications.push_back(Replication{p, seed});
     }
   }
@@ -384,7 +499,7 @@ int run_sweep(const SweepOptions& o, const Ranks& ranks, std::ostream& root_err)
   ProgressBar bar(ranks.size() > 1 ? "sweep (rank 0's share)" : "sweep", o.progress && ranks.is_root());
   const ReplicationLimits limits{inflight_limit_per_job(o.max_inflight, o.jobs)};
   const std::vector<ReplicationResult> results =
-      run_replications(specs, replications, o.jobs, ranks, limits,
+      run_replications(load, replications, o.jobs, ranks, limits, selected,
                        [&](std::size_t done, std::size_t total) { bar.update(done, total); });
   bar.finish();
 
@@ -418,10 +533,11 @@ int run_sweep(const SweepOptions& o, const Ranks& ranks, std::ostream& root_err)
   }
   if (!ranks.is_root()) return interrupted ? kExitInterrupted : kExitOk;
 
-  std::string problem = outputs.write("--out", [&](std::ostream& f) { write_csv(f, *study, runs); });
+  std::string problem = outputs.write("--out", [&](std::ostream& f) { write_csv(f, *study, runs, selected); });
   if (problem.empty()) {
-    problem = outputs.write(
-        "--json", [&](std::ostream& f) { f << sweep_json(o, *study, runs, cut, interrupted).dump(2) << "\n"; });
+    problem = outputs.write("--json", [&](std::ostream& f) {
+      f << sweep_json(o, *study, runs, cut, interrupted, selected).dump(2) << "\n";
+    });
   }
   if (problem.empty()) problem = outputs.commit();
   if (!report(problem, err)) return kExitInternal;

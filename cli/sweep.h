@@ -23,6 +23,10 @@ namespace cli {
 struct SweepOptions {
   std::string file;
   std::vector<std::string> vary;  // PATH=VALUES, as given
+  std::vector<std::string> set;   // PATH=VALUE pins, as given
+  std::string metrics;            // --metrics: per-group/listener metrics, "loss_rate[web],..."; "" none
+  bool crn = false;               // common random numbers: seeds leave the point out
+  bool dry_run = false;           // print the grid and a pilot's time; run nothing else
   std::uint32_t reps = 10;
   unsigned jobs = 1;
   std::string csv_path;   // --out

@@ -187,8 +187,8 @@ std::optional<std::variant<std::vector<std::string>, std::string>> parse_range(s
 
 }  // namespace
 
-std::variant<Vary, std::string> parse_vary(std::string_view argument) {
-  const std::string where = "--vary " + std::string(argument) + ": ";
+std::variant<Vary, std::string> parse_vary(std::string_view argument, std::string_view flag) {
+  const std::string where = std::string(flag) + " " + std::string(argument) + ": ";
   const std::size_t eq = argument.find('=');
   if (eq == std::string_view::npos) return where + "expected PATH=VALUES, e.g. hosts.web.listeners[0].backlog=64,128";
   Vary v;

@@ -31,8 +31,9 @@ struct Vary {
 // The most values one --vary may expand to, and the most points a grid may have.
 inline constexpr std::size_t kMaxVaryValues = 1'000'000;
 
-// Parses one --vary argument; the error message names it.
-std::variant<Vary, std::string> parse_vary(std::string_view argument);
+// Parses one --vary argument; the error message names it, after `flag` (--set arguments
+// share the syntax).
+std::variant<Vary, std::string> parse_vary(std::string_view argument, std::string_view flag = "--vary");
 
 // One point of a sweep: an override per --vary, in --vary order.
 using Point = std::vector<config::Override>;

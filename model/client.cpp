@@ -47,14 +47,44 @@ Clients::Clients(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLanes&
     g.spec = &cs;
     g.population = std::get_if<ClosedLoopArrivals>(&cs.arrivals);
     if (g.population) g.chains.resize(static_cast<std::size_t>(g.population->users));
-    g.personality = client_personality(cs);
-    g.syn_schedule = g.personality.syn_schedule(cs.syn_retries);
+    if (cs.os_mix.empty()) {
+      const Personality p = client_personality(cs);
+      g.own = OsBehaviour{p, p.syn_schedule(cs.syn_retries)};
+    } else {
+      // Each OS with its own defaults (a mix takes no kernel knobs).
+      g.os_rng = sim::RandomStream(spec.seed, "client/" + cs.name + "/os");
+      double sum = 0;
+      for (const OsShare& share : cs.os_mix) {
+        ClientSpec one = cs;
+        one.os = share.os;
+        one.kernel.reset();
+        const Personality p = client_personality(one);
+        g.mix.push_back(OsBehaviour{p, p.syn_schedule(cs.syn_retries)});
+        sum += share.share;
+        g.os_cumulative.push_back(sum);
+        OsResults o;
+        o.os = std::string(os_name(share.os));
+        o.share = share.share;
+        g.out.os_mix.push_back(std::move(o));
+      }
+      g.own = g.mix.front();
+      g.mixed = true;
+      // A user of a closed population keeps one OS for the whole run.
+      for (Chain& ch : g.chains) ch.os = draw_os(g);
+    }
     g.arrivals = ArrivalProcess(cs.arrivals);
     g.arrival_rng = sim::RandomStream(spec.seed, "client/" + cs.name + "/arrivals");
     g.retry_rng = sim::RandomStream(spec.seed, "client/" + cs.name + "/retry");
     g.out.name = cs.name;
     g.out.spoofed = cs.spoofed;
   }
+}
+
+std::uint8_t Clients::draw_os(Group& g) {
+  const double u = g.os_rng.uniform01();
+  std::size_t k = 0;
+  while (k + 1 < g.os_cumulative.size() && u >= g.os_cumulative[k]) ++k;
+  return static_cast<std::uint8_t>(k);
 }
 
 void Clients::start() {
@@ -71,6 +101,7 @@ void Clients::start() {
 
 void Clients::Group::handle(sim::Engine& engine, std::uint64_t arg) {
   if (arg != 0) {
+    owner->pool_.drop_pending();  // held since retry() or user_thinks() scheduled it
     owner->connect(*this, static_cast<std::uint32_t>(arg - 1));
     return;
   }
@@ -108,6 +139,7 @@ void Clients::arrive(Group& g) {
     chain = static_cast<std::uint32_t>(g.chains.size());
     g.chains.emplace_back();
   }
+  if (g.mixed) g.chains[chain].os = draw_os(g);
   connect(g, chain);
 }
 
@@ -119,16 +151,20 @@ void Clients::connect(Group& g, std::uint32_t chain) {
   c.started = engine_.now();
   c.chain = chain;
   c.retry_no = ch.retries;
+  c.os = ch.os;
   c.client_state = ClientState::kSynSent;
   c.measured = measured(c.started);
-  if (c.measured) ++g.out.counts.attempts;
+  if (c.measured) {
+    ++g.out.counts.attempts;
+    if (g.mixed) ++g.out.os_mix[c.os].counts.attempts;
+  }
   c.attempt = ++g.attempts_made;
   aim(c, *g.spec, balancers_);
   addressing_.assign(c);
   tracer_.note(TraceKind::kConnect, slot);
   if (c.retry_no > 0 && c.measured) ++g.out.app_retries;
   // The application's connect_timeout, or the OS's own limit (BSD keepinit).
-  const sim::Duration deadline = std::min(g.spec->connect_timeout, g.syn_schedule.deadline);
+  const sim::Duration deadline = std::min(g.spec->connect_timeout, behaviour(g, c).syn_schedule.deadline);
   if (!deadline.is_infinite()) {
     lanes_.set(timers_, deadline, engine_.now() + deadline, pack_timer(slot, c.generation, TimerKind::kConnectTimeout));
   }
@@ -153,9 +189,9 @@ void Clients::send_syn(std::uint32_t slot) {
   Connection& c = pool_[slot];
   const int k = c.syn_transmissions++;
   wire_.send(slot, Segment::kSyn);
-  const Group& g = groups_[c.client];
-  const sim::Duration rto = g.syn_schedule.rto(k);
-  c.syn_timer_due = g.personality.timer_fire_time(engine_.now(), rto);
+  const OsBehaviour& b = behaviour(groups_[c.client], c);
+  const sim::Duration rto = b.syn_schedule.rto(k);
+  c.syn_timer_due = b.personality.timer_fire_time(engine_.now(), rto);
   lanes_.set(timers_, rto, c.syn_timer_due, pack_timer(slot, c.generation, TimerKind::kSynRetransmit));
 }
 
@@ -170,6 +206,11 @@ void Clients::receive_synack(std::uint32_t slot) {
         ++g.out.counts.established;
         g.out.connect_latency.record((engine_.now() - c.started).ns());
         if (detail_) g.interval_latency.record((engine_.now() - c.started).ns());
+        if (g.mixed) {
+          OsResults& o = g.out.os_mix[c.os];
+          ++o.counts.established;
+          o.connect_latency.record((engine_.now() - c.started).ns());
+        }
       }
       wire_.send(slot, Segment::kAck);
       if (first_data_) first_data_->connected(slot);
@@ -187,13 +228,13 @@ void Clients::receive_synack(std::uint32_t slot) {
 void Clients::receive_rst(std::uint32_t slot) {
   Connection& c = pool_[slot];
   if (c.client_state == ClientState::kDone) return;
-  const Group& g = groups_[c.client];
-  if (c.client_state == ClientState::kSynSent && c.rst_resends < g.syn_schedule.rst_retries) {
+  const SynRetransmitSchedule& schedule = behaviour(groups_[c.client], c).syn_schedule;
+  if (c.client_state == ClientState::kSynSent && c.rst_resends < schedule.rst_retries) {
     // Windows (KB175523): the host answered, so the SYN is re-sent after the base
     // timeout, without backing off, before connect() reports WSAECONNREFUSED.
     ++c.rst_resends;
     c.syn_timer_due = sim::Time::never();  // the RTO timer of the refused SYN is void
-    lanes_.set(timers_, g.syn_schedule.rst_interval, engine_.now() + g.syn_schedule.rst_interval,
+    lanes_.set(timers_, schedule.rst_interval, engine_.now() + schedule.rst_interval,
                pack_timer(slot, c.generation, TimerKind::kRstRetry));
     return;
   }
@@ -213,7 +254,7 @@ void Clients::on_timer(std::uint32_t slot, TimerKind kind) {
       Group& g = groups_[c.client];
       // Checked before retransmitting (tcp_retransmit_timer -> tcp_write_timeout), with
       // the time measured from the first SYN, which connect() sent.
-      if (g.syn_schedule.give_up(c.syn_transmissions - 1, engine_.now() - c.started) != SynGiveUp::kNo) {
+      if (behaviour(g, c).syn_schedule.give_up(c.syn_transmissions - 1, engine_.now() - c.started) != SynGiveUp::kNo) {
         gives_up(slot);
       } else {
         if (c.measured) ++g.out.syn_retransmits;
@@ -243,7 +284,7 @@ void Clients::gives_up(std::uint32_t slot) {
 void Clients::settle(std::uint32_t slot, Outcome outcome, sim::Duration served) {
   Connection& c = pool_[slot];
   Group& g = groups_[c.client];
-  if (c.measured) g.out.counts.count(outcome);
+  count(c, outcome);
   digest_.mix(static_cast<std::uint64_t>(engine_.now().ns()));
   digest_.mix((static_cast<std::uint64_t>(c.client) << 8) | static_cast<std::uint64_t>(outcome));
   c.client_state = ClientState::kDone;
@@ -269,7 +310,10 @@ bool Clients::retry(Group& g, std::uint32_t chain) {
   if (!may_retry(r, ch.retries, ch.first, at)) return false;
   ch.previous = delay;
   ++ch.retries;
-  if (at < end_) engine_.schedule_at(at, g, static_cast<std::uint64_t>(chain) + 1);
+  if (at < end_) {
+    engine_.schedule_at(at, g, static_cast<std::uint64_t>(chain) + 1);
+    pool_.hold_pending();
+  }
   return true;
 }
 
@@ -285,9 +329,14 @@ void Clients::chain_done(Group& g, std::uint32_t chain, sim::Duration busy) {
 
 // User u of a closed population calls connect() again after `busy` and a think time.
 void Clients::user_thinks(Group& g, std::uint32_t u, sim::Duration busy) {
+  const std::uint8_t os = g.chains[u].os;
   g.chains[u] = Chain{};
+  g.chains[u].os = os;
   const sim::Time at = engine_.now() + busy + sim::sample(g.population->think, g.arrival_rng);
-  if (at < end_) engine_.schedule_at(at, g, static_cast<std::uint64_t>(u) + 1);
+  if (at < end_) {
+    engine_.schedule_at(at, g, static_cast<std::uint64_t>(u) + 1);
+    pool_.hold_pending();
+  }
 }
 
 sim::Histogram Clients::take_interval_latency(std::size_t i) {

@@ -56,6 +56,14 @@ class Clients {
 
   std::size_t size() const { return groups_.size(); }
   const ClientResults& results(std::size_t i) const { return groups_[i].out; }
+  // Counts an attempt's fate in its group (and its OS's, in a mix).
+  // Counts an attempt's outcome, if it started inside the measurement window.
+  void count(const Connection& c, Outcome outcome) {
+    if (!c.measured) return;
+    Group& g = groups_[c.client];
+    g.out.counts.count(outcome);
+    if (g.mixed) g.out.os_mix[c.os].counts.count(outcome);
+  }
   ClientResults& results(std::size_t i) { return groups_[i].out; }
   OutcomeCounts totals() const;
   // Connect latencies recorded since the last call (only with `sample_detail`), then forgotten.
@@ -72,6 +80,13 @@ class Clients {
     sim::Time first;                                 // its current first attempt
     sim::Duration previous = sim::Duration::zero();  // the last retry delay (decorrelated jitter)
     std::uint16_t retries = 0;                       // retries made since `first`
+    std::uint8_t os = 0;                             // its OS: an index into Group::mix
+  };
+
+  // How the clients of one OS behave: the group's own, or one of its mix.
+  struct OsBehaviour {
+    Personality personality{Os::kLinux, KernelKnobs{}};
+    SynRetransmitSchedule syn_schedule;
   };
 
   struct Group final : sim::EventHandler {
@@ -79,8 +94,11 @@ class Clients {
     std::uint32_t index = 0;
     const ClientSpec* spec = nullptr;
     const ClosedLoopArrivals* population = nullptr;  // a closed population (else open-loop arrivals)
-    Personality personality{Os::kLinux, KernelKnobs{}};
-    SynRetransmitSchedule syn_schedule;
+    OsBehaviour own;                                 // every client's, or the mix's first OS
+    std::vector<OsBehaviour> mix;                    // a mix: one per OS (ClientSpec::os_mix); empty without one
+    bool mixed = false;                              // !mix.empty(), as the hot path reads it
+    std::vector<double> os_cumulative;               // a mix's cumulative shares; empty without one
+    sim::RandomStream os_rng{0};                     // a mix: each chain's OS
     ArrivalProcess arrivals{PoissonArrivals{1}};
     sim::RandomStream arrival_rng{0};  // open-loop arrivals, or the users' think times
     sim::RandomStream retry_rng{0};
@@ -105,6 +123,9 @@ class Clients {
   bool retry(Group& g, std::uint32_t chain);
   void chain_done(Group& g, std::uint32_t chain, sim::Duration busy);
   void user_thinks(Group& g, std::uint32_t u, sim::Duration busy);
+  static std::uint8_t draw_os(Group& g);  // a chain's OS, in a mix
+  // How the client of connection `c` behaves: its group's OS, or its own in a mix.
+  static const OsBehaviour& behaviour(const Group& g, const Connection& c) { return g.mixed ? g.mix[c.os] : g.own; }
 
   sim::Engine& engine_;
   sim::Time end_;

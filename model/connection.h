@@ -43,6 +43,7 @@ struct Connection {
   std::uint8_t syn_transmissions = 0;
   std::uint8_t synack_timeouts = 0;  // Linux req->num_timeout
   std::uint8_t rst_resends = 0;      // Windows: SYNs re-sent after a RST
+  std::uint8_t os = 0;               // its client's OS: an index into the group's mix (0 without one)
   ClientState client_state = ClientState::kDone;
   ServerState server_state = ServerState::kNone;
   std::uint8_t data_transmissions = 0;  // the client's first data segment, sent this many times

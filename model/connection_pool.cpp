@@ -19,10 +19,7 @@ std::uint32_t ConnectionPool::allocate(std::uint32_t client) {
   c.generation = generation;
   c.client = client;
   c.live = true;
-  if (++in_flight_ > limit_ && !limit_hit_) {
-    limit_hit_ = true;
-    engine_.stop();  // after this event: the run ends here, cut short
-  }
+  count_one();
   return slot;
 }
 

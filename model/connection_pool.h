@@ -4,7 +4,8 @@
 // holds anything more for it. Slots are reused, newest freed first, and each reuse bumps
 // the slot's generation, so that a timer or segment still on its way for the previous
 // occupant is recognised as stale and does nothing. The pool also enforces the run's
-// in-flight limit: past it, the engine is asked to stop after the current event.
+// in-flight limit: past it, the engine is asked to stop after the current event. The limit
+// counts the live slots and the attempts scheduled for later (hold_pending()).
 #pragma once
 
 #include <cstddef>
@@ -46,11 +47,26 @@ class ConnectionPool final : public sim::StaleFilter {
     return !c.live || (c.generation & 0xFFFFFFu) != u.generation;
   }
 
+  // Connections in flight, and attempts waiting to be made (an application's retry timer, a
+  // closed-population user thinking): each of these holds memory too, so each counts
+  // against the limit.
   std::size_t in_flight() const { return in_flight_; }
+  // An attempt scheduled for later (it holds its chain and an engine event).
+  void hold_pending() { count_one(); }
+  // That attempt is being made now (it takes a slot) or is no longer due.
+  void drop_pending() { --in_flight_; }
   void set_limit(std::size_t limit) { limit_ = limit; }
   bool limit_hit() const { return limit_hit_; }
 
  private:
+  // One more held; past the limit the engine stops after this event.
+  void count_one() {
+    if (++in_flight_ > limit_ && !limit_hit_) {
+      limit_hit_ = true;
+      engine_.stop();  // after this event: the run ends here, cut short
+    }
+  }
+
   sim::Engine& engine_;
   Balancers& balancers_;
   Addressing& addressing_;

@@ -50,8 +50,17 @@ struct OutcomeCounts {
   }
 };
 
+// One OS of a mixed client group (ClientSpec::os_mix): its attempts and their fates.
+struct OsResults {
+  std::string os;    // "linux", as the scenario names it
+  double share = 0;  // as the scenario asked
+  OutcomeCounts counts;
+  sim::Histogram connect_latency;
+};
+
 struct ClientResults {
   std::string name;
+  std::vector<OsResults> os_mix;  // per OS of a mix, in the scenario's order; empty without one
   OutcomeCounts counts;
   std::uint64_t syn_retransmits = 0;
   std::uint64_t app_retries = 0;       // attempts that were application-level retries

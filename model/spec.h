@@ -132,9 +132,19 @@ struct RetrySpec {
   sim::Duration give_up = sim::Duration::infinite();
 };
 
+// One operating system's share of a mixed client group (`os: {linux: 70%, windows: 30%}`).
+struct OsShare {
+  Os os = Os::kLinux;
+  double share = 0;  // in (0, 1]; the shares of a group sum to 1
+};
+
 struct ClientSpec {
   std::string name;
-  Os os = Os::kLinux;           // the client's SYN retransmission behaviour
+  Os os = Os::kLinux;  // the client's SYN retransmission behaviour
+  // A mix of operating systems (empty: every client is `os`): each chain of attempts (an
+  // arrival and its retries, or a closed-population user) draws its OS from the group's
+  // own stream "client/NAME/os"; `os` is then the first of the mix.
+  std::vector<OsShare> os_mix;
   std::size_t target_host = 0;  // index into ScenarioSpec::hosts
   int target_port = 0;          // a port the host listens on (from `listeners:` or a script)
   // Set when the target is a balancer (index into ScenarioSpec::balancers); target_host and

@@ -136,7 +136,7 @@ struct World::Impl {
     for (std::uint32_t slot = 0; slot < pool.size(); ++slot) {
       const Connection& c = pool[slot];
       if (!c.live || c.client_state == ClientState::kDone) continue;
-      if (c.measured) clients.results(c.client).counts.count(Outcome::kPending);
+      clients.count(c, Outcome::kPending);
       digest.mix(static_cast<std::uint64_t>(c.client) << 8 | static_cast<std::uint64_t>(Outcome::kPending));
     }
     sampler.finish();
@@ -223,10 +223,11 @@ RunResults run_scenario(const ScenarioSpec& spec, const RunControl& control) {
   // The run goes in slices of kPollEvents events, so that the limits and the interrupt are
   // checked between events without a test in the loop itself. Where a slice ends never
   // changes the run: every slice runs the same events in the same order.
-  CutShort cut = CutShort::kNo;
+  // Starting may already hold more than the limit (a closed population's users).
+  CutShort cut = world.inflight_limit_hit() ? CutShort::kMaxInflight : CutShort::kNo;
   sim::Time clock_at = engine.now();
   std::uint64_t events_when_clock_moved = engine.events_processed();
-  for (;;) {
+  while (cut == CutShort::kNo) {
     const std::uint64_t done = engine.events_processed();
     engine.set_event_limit(std::min(control.max_events, done + RunControl::kPollEvents));
     const sim::StopReason why = engine.run_until(end);

@@ -41,11 +41,13 @@ class World {
   // Call once, after the engine has run.
   RunResults finish();
 
-  // Connections in flight right now (any state).
+  // Connections in flight right now (any state), and attempts scheduled for later (an
+  // application retry's timer, a closed-population user thinking).
   std::size_t connections_in_flight() const;
 
   // Stops the engine (sim::Engine::stop) as soon as more than `limit` connections are in
-  // flight at once; inflight_limit_hit() then says so.
+  // flight at once, counted as connections_in_flight() counts; inflight_limit_hit() then
+  // says so.
   void set_inflight_limit(std::size_t limit);
   bool inflight_limit_hit() const;
 

@@ -1,5 +1,7 @@
 #include "config/detail/client_reader.h"
 
+#include <charconv>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -160,6 +162,47 @@ model::RetrySpec read_retry(DiagnosticSink& sink, const Field& f) {
   return retry;
 }
 
+// `os: {linux: 70%, windows: 30%}`: each OS once, each share a percentage in (0, 100],
+// summing to 100%.
+std::vector<model::OsShare> read_os_mix(DiagnosticSink& sink, const Field& f) {
+  const MapReader m = MapReader::of_names(sink, f);
+  std::vector<model::OsShare> mix;
+  double total = 0;
+  bool ok = m.is_map() && !m.entries().empty();
+  if (m.is_map() && m.entries().empty())
+    sink.error(f.mark, f.path, "an OS mix needs at least one OS, e.g. {linux: 70%, windows: 30%}");
+  for (const MapReader::Entry& e : m.entries()) {
+    const std::optional<Os> os = read_os(sink, Field{YAML::Node(e.key), e.key_mark, f.path});
+    const std::optional<std::string> text =
+        e.value.node.IsScalar() ? std::optional<std::string>(e.value.node.Scalar()) : std::nullopt;
+    double percent = 0;
+    bool number = false;
+    if (text && text->size() > 1 && text->back() == '%') {
+      const char* first = text->data();
+      const char* last = text->data() + text->size() - 1;
+      const auto [end, ec] = std::from_chars(first, last, percent);
+      number = ec == std::errc{} && end == last && percent > 0 && percent <= 100;
+    }
+    if (!number) {
+      sink.error(e.value.mark, e.value.path, "expected a share in (0%, 100%], e.g. 70%");
+      ok = false;
+      continue;
+    }
+    if (!os) {
+      ok = false;
+      continue;
+    }
+    total += percent;
+    mix.push_back(model::OsShare{*os, percent / 100});
+  }
+  if (ok && std::abs(total - 100) > 1e-9) {
+    sink.error(f.mark, f.path, "the shares add up to " + sim::format_number(total) + "%, not 100%");
+    ok = false;
+  }
+  if (!ok) return {};
+  return mix;
+}
+
 model::ClientSpec read_client(ScenarioDraft& draft, const MapReader::Entry& entry, std::size_t index) {
   DiagnosticSink& sink = draft.sink;
   model::ClientSpec client;
@@ -169,7 +212,18 @@ model::ClientSpec read_client(ScenarioDraft& draft, const MapReader::Entry& entr
   if (!m.is_map()) return client;
   if (const auto f = m.get("spoofed")) client.spoofed = read_bool(sink, *f).value_or(false);
   std::optional<Os> os = Os::kLinux;
-  if (const auto f = m.get("os")) os = read_os(sink, *f);
+  if (const auto f = m.get("os"); f && f->node.IsMap()) {
+    client.os_mix = read_os_mix(sink, *f);
+    os = client.os_mix.empty() ? Os::kLinux : client.os_mix.front().os;
+    if (client.spoofed) sink.error(f->mark, f->path, "a spoofed client has no OS of its own to mix");
+    if (const auto k = m.get("kernel")) {
+      sink.error(k->mark, k->path,
+                 "kernel knobs are per OS: a client group with an OS mix takes each OS's defaults (split the group "
+                 "to tune one OS)");
+    }
+  } else if (f) {
+    os = read_os(sink, *f);
+  }
   client.os = os.value_or(Os::kLinux);
   if (const auto f = m.require("target")) draft.refs.resolve_target(*f, index, client);
   if (const auto f = m.require("arrivals")) {
@@ -196,7 +250,7 @@ model::ClientSpec read_client(ScenarioDraft& draft, const MapReader::Entry& entr
     reject_for_spoofed(sink, m);
     return client;
   }
-  if (const auto f = m.get("kernel")) {
+  if (const auto f = m.get("kernel"); f && client.os_mix.empty()) {
     model::KernelKnobs knobs = model::default_knobs(client.os);
     read_kernel(sink, *f, os, KernelReader::kClient, knobs);
     client.kernel = knobs;

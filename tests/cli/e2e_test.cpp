@@ -157,3 +157,21 @@ TEST_CASE("explain narrates script steps with their expectations", "[e2e][script
   CHECK(r.out.find("listen() -> WSAEINPROGRESS, as expected") != std::string::npos);
   CHECK(r.out.find("tiny") == std::string::npos);  // another host's steps are filtered out
 }
+
+TEST_CASE("run --set replaces one value, as sweep's --vary would, and a bad one is exit 2", "[e2e][set]") {
+  fs::create_directories(kScratch);
+  const std::string file = quote((fs::path(SYNSTORM_SOURCE_DIR) / "scenarios/capacity/web-sizing.yaml").string());
+  const auto plain = synstorm("run " + file + " --quiet");
+  const auto pinned = synstorm("run " + file + " --quiet --set 'hosts.web.listeners[0].workers=8'");
+  const auto again = synstorm("run " + file + " --quiet --set 'hosts.web.listeners[0].workers=10'");
+  REQUIRE(plain.exit_code == 0);
+  REQUIRE(pinned.exit_code == 0);
+  CHECK(pinned.out != plain.out);  // 8 workers, not the file's 10
+  CHECK(again.out == plain.out);   // the file's own value: the same run
+  const auto bad = synstorm("run " + file + " --set 'hosts.web.listeners[0].workers=eight'");
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("(set by --set hosts.web.listeners[0].workers=eight)") != std::string::npos);
+  const auto two = synstorm("run " + file + " --set 'duration=1s,2s'");
+  CHECK(two.exit_code == 2);
+  CHECK(two.err.find("one value expected, got 2") != std::string::npos);
+}

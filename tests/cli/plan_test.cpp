@@ -123,7 +123,7 @@ TEST_CASE("plan finds the smallest backlog the exact M/M/c/K formula gives", "[p
 
   cli::PlanOptions o;
   o.file = write_mmck("mmck-" + std::to_string(cs.workers), cs.rate, cs.service_ms, cs.workers);
-  o.vary = "hosts.server.listeners[0].backlog=1..64";
+  o.vary = {"hosts.server.listeners[0].backlog=1..64"};
   o.target = "refusal_rate<=" + std::to_string(cs.target);
   o.jobs = 2;
   const Plan p = plan(o);
@@ -138,7 +138,7 @@ TEST_CASE("plan finds the smallest backlog the exact M/M/c/K formula gives", "[p
 TEST_CASE("plan gives the same bytes for -j 1 and -j 2, and says when it cannot decide", "[plan][determinism]") {
   cli::PlanOptions o;
   o.file = write_mmck("mmck-undecided", 500, 8, 8);
-  o.vary = "hosts.server.listeners[0].backlog=1..16";
+  o.vary = {"hosts.server.listeners[0].backlog=1..16"};
   // B(3) = 0.00370: a target this close to it cannot be decided with 30 replications.
   o.target = "refusal_rate<=0.0037";
   o.max_reps = 30;
@@ -177,7 +177,7 @@ TEST_CASE("plan with --maximize finds the largest rate, and reports none when no
     // B <= 0.01 is 400/s (B = 0.00445; 500/s gives 0.01498).
     REQUIRE(sim_test::mmck(400, 125, 8, 1).blocking < 0.006);
     REQUIRE(sim_test::mmck(500, 125, 8, 1).blocking > 0.014);
-    o.vary = "clients.load.arrivals.rate=100/s..1500/s:100/s";
+    o.vary = {"clients.load.arrivals.rate=100/s..1500/s:100/s"};
     o.target = "refusal_rate<=0.01";
     o.maximize = true;
     const Plan p = plan(o);
@@ -186,21 +186,21 @@ TEST_CASE("plan with --maximize finds the largest rate, and reports none when no
     CHECK(last_line(p.out) == "answer: clients.load.arrivals.rate=400/s");
   }
   SECTION("no value meets the target") {
-    o.vary = "hosts.server.listeners[0].backlog=1..2";
+    o.vary = {"hosts.server.listeners[0].backlog=1..2"};
     o.target = "refusal_rate<=0.0001";
     const Plan p = plan(o);
     REQUIRE(p.exit_code == 0);
     CHECK_THAT(last_line(p.out), Catch::StartsWith("none: no hosts.server.listeners[0].backlog in 1..2"));
   }
   SECTION("bad input") {
-    o.vary = "hosts.server.listeners[0].backlog=1..2";
+    o.vary = {"hosts.server.listeners[0].backlog=1..2"};
     o.target = "refusal<=1";
     CHECK(plan(o).exit_code == 2);
     o.target = "refusal_rate<=0.1";
     o.confidence = 1.5;
     CHECK(plan(o).exit_code == 2);
     o.confidence = 0.95;
-    o.vary = "hosts.server.listeners[0].backlog=1,x";
+    o.vary = {"hosts.server.listeners[0].backlog=1,x"};
     const Plan p = plan(o);
     CHECK(p.exit_code == 2);
     CHECK_THAT(p.err, Catch::Contains("set by --vary hosts.server.listeners[0].backlog=x"));
