@@ -64,7 +64,7 @@ struct ListenerResults {
   int port = 0;
   std::int64_t backlog = 0;  // the limit the kernel uses after listen()
   std::uint64_t syns_received = 0;
-  std::uint64_t syns_dropped = 0;      // every silently dropped SYN
+  std::uint64_t syns_dropped = 0;  // every silently dropped SYN
   // SYNs dropped because the accept queue was full, and final ACKs that found it full
   // (dropped or answered with RST): Linux ListenOverflows
   std::uint64_t listen_overflows = 0;
@@ -74,6 +74,10 @@ struct ListenerResults {
   std::uint64_t resets_sent = 0;
   std::uint64_t requests_expired = 0;  // half-open requests forgotten after their SYN-ACK retries
   std::uint64_t accepted = 0;
+  // A socket of an SO_REUSEPORT group: which (from 1) of how many; 0 of 0 otherwise.
+  std::uint32_t reuseport_socket = 0;
+  std::uint32_t reuseport_sockets = 0;
+  std::uint64_t requests_migrated = 0;  // moved to a sibling when this socket closed (Linux TCPMigrateReqSuccess)
   QueueStats accept_queue;
   QueueStats syn_queue;
   sim::Histogram accept_wait;  // ns from entering the accept queue to accept()

@@ -37,6 +37,9 @@ struct ListenerSpec {
   // Threads blocked in accept(); each serves one connection at a time. 0: never accepts.
   int workers = 0;
   sim::DurationDist service = sim::ConstantDist{sim::Duration::zero()};
+  // > 0: an SO_REUSEPORT group of this many sockets bound to the port, each with its own
+  // queues, backlog and `workers` (model/reuseport.h). 0: one socket.
+  int reuseport = 0;
 };
 
 struct HostSpec {
@@ -248,6 +251,7 @@ struct FaultSpec {
   int port = 0;            // one of its `listeners:` (listener faults)
   std::uint32_t link = 0;  // index into NetworkSpec::links (kLinkDown)
   double factor = 1.0;     // kSlowStart
+  int socket = 0;          // listener faults on a reuseport group: the k-th socket (from 1); 0: all
   int line = 0;            // where it is in the scenario file
 };
 
