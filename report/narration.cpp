@@ -503,9 +503,17 @@ class Narrator final : public model::TraceObserver {
   // A SYN that reached a socket of an SO_REUSEPORT group: which one the kernel chose, and
   // that a full queue there is final (no sibling takes it).
   std::string reuseport_prefix(const TraceEvent& e) const {
-    std::string s = "hashed to socket " + num(std::uint64_t{e.reuseport_socket}) + " of " +
-                    num(std::uint64_t{e.reuseport_sockets}) +
-                    " (reuseport: " + std::string(personality(e).reuseport_rule().source) + ")";
+    std::string how;
+    switch (personality(e).reuseport_rule().balance) {
+      case model::ReuseportBalance::kHash4Tuple: how = "hashed (4-tuple, inet_ehashfn)"; break;
+      case model::ReuseportBalance::kHashForeignPorts:
+        how = "hashed (client address and ports, SO_REUSEPORT_LB)";
+        break;
+      case model::ReuseportBalance::kLastListening: how = "given to the socket that listened last,"; break;
+      case model::ReuseportBalance::kNone: break;
+    }
+    std::string s = how + " to socket " + num(std::uint64_t{e.reuseport_socket}) + " of " +
+                    num(std::uint64_t{e.reuseport_sockets}) + " (reuseport)";
     if (e.syn.verdict == SynVerdict::kDrop || e.syn.verdict == SynVerdict::kCookie) {
       s += ", its queue is full: no fallback to a sibling";
     }

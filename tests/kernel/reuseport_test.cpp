@@ -187,6 +187,7 @@ TEST_CASE("kernel: reuseport group of 4, socket 2 stalled: its share overflows a
   CHECK(std::fabs(kernel_share - 100.0) <= kBand);
   const model::ListenerResults& stalled = r.listeners[kStalled];
   CHECK(stalled.accepted == 0);
+  CHECK(stalled.accept_queue.max == kBacklog + 1);  // as the kernel's: full when ack_backlog > backlog
   CHECK(stalled.listen_overflows > 0);
   const double synstorm_share = kConnects - static_cast<double>(r.clients[0].counts.accepted);
   INFO("socket 2: synstorm share " << synstorm_share);
