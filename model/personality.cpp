@@ -749,6 +749,16 @@ EphemeralPorts Personality::ephemeral_ports() const {
   return {};
 }
 
+ReuseportBalance Personality::reuseport_balance() const {
+  switch (os_) {
+    case Os::kLinux: return ReuseportBalance::kHash4Tuple;
+    case Os::kFreeBSD: return ReuseportBalance::kHashForeignPorts;
+    case Os::kMacOS: return ReuseportBalance::kLastListening;
+    case Os::kWindows: return ReuseportBalance::kNone;
+  }
+  return ReuseportBalance::kNone;
+}
+
 ReuseportRule Personality::reuseport_rule() const {
   switch (os_) {
     case Os::kLinux: {
@@ -759,7 +769,7 @@ ReuseportRule Personality::reuseport_rule() const {
       // next timer or ACK (reqsk_timer_handler, tcp_v4_rcv). Without it the children are
       // disconnected (inet_child_forget: RST) and a request's ACK finds no request: RST.
       const bool migrate = knobs_.tcp_migrate_req != 0;
-      return {ReuseportBalance::kHash4Tuple,
+      return {reuseport_balance(),
               migrate,
               migrate,
               "net/ipv4/inet_hashtables.c inet_lhash2_lookup -> inet_lookup_reuseport (inet_ehashfn) -> "
@@ -773,7 +783,7 @@ ReuseportRule Personality::reuseport_rule() const {
       // Syncache entries are not the listener's: the ACK's lookup finds a sibling of the
       // group and syncache_expand completes the connection there. Completed connections in
       // the closed socket's queue are aborted (soclose -> soabort: RST).
-      return {ReuseportBalance::kHashForeignPorts,
+      return {reuseport_balance(),
               true,
               false,
               "sys/netinet/in_pcb.c in_pcblookup_lbgroup (INP_PCBLBGROUP_PKTHASH % il_inpcnt)",
@@ -784,7 +794,7 @@ ReuseportRule Personality::reuseport_rule() const {
       // XNU in_pcbinshash inserts at the head of the port's hash chain and in_pcblookup_hash
       // returns the first wildcard match: the socket bound last. Embryonic and completed
       // connections live on the closed socket's queues and are aborted with it.
-      return {ReuseportBalance::kLastListening,
+      return {reuseport_balance(),
               false,
               false,
               "bsd/netinet/in_pcb.c in_pcbinshash (LIST_INSERT_HEAD), in_pcblookup_hash (first wildcard match)",
@@ -792,7 +802,7 @@ ReuseportRule Personality::reuseport_rule() const {
               {},
               0};
     case Os::kWindows:
-      return {ReuseportBalance::kNone,
+      return {reuseport_balance(),
               false,
               false,
               "Winsock listen reference, WSAEADDRINUSE: a second bind to the port fails unless address reuse "
@@ -808,7 +818,7 @@ ReuseportChoice Personality::reuseport_select(std::uint32_t laddr, std::uint16_t
                                               std::uint16_t fport, std::uint32_t secret, std::uint32_t sockets) const {
   ReuseportChoice c;
   c.sockets = sockets;
-  switch (reuseport_rule().balance) {
+  switch (reuseport_balance()) {  // without building the rule's record on every SYN
     case ReuseportBalance::kHash4Tuple:
       // inet_lookup_reuseport: phash = inet_ehashfn(net, daddr, hnum, saddr, sport);
       // reuseport_select_sock_by_hash: socks[reciprocal_scale(hash, num_socks)] (a TCP

@@ -339,6 +339,7 @@ class Personality {
 
   // How an SO_REUSEPORT group shares its SYNs, and what closing one of its sockets does.
   ReuseportRule reuseport_rule() const;
+  ReuseportBalance reuseport_balance() const;
   // Which of `sockets` (> 0) listening sockets of a group a segment from (faddr, fport) to
   // (laddr, lport) finds; `secret` is the host's hash secret (random per boot).
   ReuseportChoice reuseport_select(std::uint32_t laddr, std::uint16_t lport, std::uint32_t faddr, std::uint16_t fport,
