@@ -59,7 +59,12 @@ nlohmann::json queue_json(const model::QueueStats& q) {
   return {{"mean", q.mean}, {"max", q.max}, {"full_fraction", q.full_fraction}};
 }
 
-std::string listener_id(const model::ListenerResults& l) { return l.host + ":" + std::to_string(l.port); }
+// "web:80"; a socket of a reuseport group: "web:80#2" (its second socket).
+std::string listener_id(const model::ListenerResults& l) {
+  std::string id = l.host + ":" + std::to_string(l.port);
+  if (l.reuseport_sockets > 0) id += "#" + std::to_string(l.reuseport_socket);
+  return id;
+}
 
 // Fixed-width cells for the summary table.
 std::string cell(const std::string& s, int width) {
@@ -156,6 +161,10 @@ nlohmann::json results_json(const model::RunResults& r) {
           {"completed_by_data", l.defer_completed_by_data}, {"deferred_completions", l.defer_completed_without_data},
           {"expired_while_acked", l.defer_expired_acked},
       };
+    }
+    if (l.reuseport_sockets > 0) {
+      j["listeners"][listener_id(l)]["reuseport"] = {
+          {"socket", l.reuseport_socket}, {"sockets", l.reuseport_sockets}, {"requests_migrated", l.requests_migrated}};
     }
   }
   if (!r.balancers.empty()) {

@@ -139,7 +139,9 @@ std::uint16_t EphemeralPortAllocator::linux_double_hash() {
     // next_port (check_established finds its 4-tuple). i counts the ports walked * step.
     const std::uint32_t start = low + offset;
     const std::uint64_t parity = (start & 1u) ? kOdd : kEven;
-    std::int32_t found = first_free(start, end, parity);
+    // Mostly the walk's first port is free: no search.
+    std::int32_t found =
+        in_use(static_cast<std::uint16_t>(start)) ? first_free(start, end, parity) : static_cast<std::int32_t>(start);
     std::uint32_t i = 0;
     if (found >= 0) {
       i = static_cast<std::uint32_t>(found) - start;
@@ -150,7 +152,9 @@ std::uint16_t EphemeralPortAllocator::linux_double_hash() {
     }
     if (found >= 0) {
       // "a little bit of randomness to the next source port": i = max(i, random(8) * step).
-      const auto r = static_cast<std::uint32_t>(rng_.below(8)) * kStep;
+      // random(8) = get_random_u32_below(8): the top 3 bits of one draw, which is what
+      // RandomStream::below(8) returns (Lemire's method never rejects for a power of two).
+      const auto r = static_cast<std::uint32_t>(rng_.next_u64() >> 61) * kStep;
       perturb_ += std::max(i, r) + kStep;
       const auto port = static_cast<std::uint16_t>(found);
       mark(port);

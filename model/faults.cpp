@@ -1,5 +1,7 @@
 #include "model/faults.h"
 
+#include <algorithm>
+
 namespace model {
 
 void Faults::start() {
@@ -28,20 +30,27 @@ void Faults::handle(sim::Engine&, std::uint64_t arg) {
     if (tracer_.on()) tracer_.emit(e);
     return;
   }
-  Listener& l = listeners_.at_port(f.host, f.port);
-  switch (f.kind) {
-    case FaultKind::kStall: listeners_.stall(l, begins); break;
-    case FaultKind::kSlowStart: listeners_.slow_start(l, begins ? &f : nullptr); break;
-    case FaultKind::kRestart: listeners_.restart(l, begins); break;
-    case FaultKind::kHostDown:
-    case FaultKind::kLinkDown: break;  // not a listener's: handled above
-  }
-  if (tracer_.on()) {
-    e.listener = l.index;
-    e.accept_len = static_cast<std::int64_t>(l.accept_queue.size());
-    e.syn_len = l.syn_queue_len;
-    e.backlog = l.backlog;
-    tracer_.emit(e);
+  // A reuseport group's sockets have consecutive slots: the fault acts on its `socket:`,
+  // or on every socket of the group.
+  const Listener& first = listeners_.at_port(f.host, f.port);
+  const std::uint32_t sockets = std::max<std::uint32_t>(first.group_size, 1);
+  for (std::uint32_t k = 0; k < sockets; ++k) {
+    if (f.socket != 0 && k + 1 != static_cast<std::uint32_t>(f.socket)) continue;
+    Listener& l = listeners_[first.index + k];
+    switch (f.kind) {
+      case FaultKind::kStall: listeners_.stall(l, begins); break;
+      case FaultKind::kSlowStart: listeners_.slow_start(l, begins ? &f : nullptr); break;
+      case FaultKind::kRestart: listeners_.restart(l, begins); break;
+      case FaultKind::kHostDown:
+      case FaultKind::kLinkDown: break;  // not a listener's: handled above
+    }
+    if (tracer_.on()) {
+      e.listener = l.index;
+      e.accept_len = static_cast<std::int64_t>(l.accept_queue.size());
+      e.syn_len = l.syn_queue_len;
+      e.backlog = l.backlog;
+      tracer_.emit(e);
+    }
   }
 }
 

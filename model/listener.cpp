@@ -33,15 +33,38 @@ Listeners::Listeners(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLa
       tracer_(tracer),
       window_(measured_span(spec)) {
   std::vector<std::pair<std::uint32_t, int>> slots;  // (host, port)
+  std::vector<std::uint32_t> group_of_slot;          // kNoGroup, or the reuseport group
   for (std::uint32_t hi = 0; hi < spec.hosts.size(); ++hi) {
-    for (const auto& ls : spec.hosts[hi].listeners) slots.emplace_back(hi, ls.port);
+    std::uint32_t secret = 0;
+    bool secret_drawn = false;
+    for (const auto& ls : spec.hosts[hi].listeners) {
+      if (ls.reuseport <= 0) {
+        slots.emplace_back(hi, ls.port);
+        group_of_slot.push_back(kNoGroup);
+        continue;
+      }
+      if (!secret_drawn) {
+        // The host's hash secret: random at boot (inet_ehash_secret, in_pcbhashseed).
+        secret = static_cast<std::uint32_t>(
+            sim::RandomStream(spec.seed, "host/" + spec.hosts[hi].name + "/reuseport_secret").next_u64());
+        secret_drawn = true;
+      }
+      const std::uint32_t g = groups_.add(hi, ls.port, static_cast<std::uint32_t>(ls.reuseport), secret);
+      for (int k = 0; k < ls.reuseport; ++k) {
+        slots.emplace_back(hi, ls.port);
+        group_of_slot.push_back(g);
+      }
+    }
   }
   for (const auto& step : spec.script) {
     if (step.call != ScriptCall::kBind) continue;
     const auto hi = static_cast<std::uint32_t>(step.host);
     bool known = false;
     for (const auto& [h, port] : slots) known = known || (h == hi && port == step.port);
-    if (!known) slots.emplace_back(hi, step.port);
+    if (!known) {
+      slots.emplace_back(hi, step.port);
+      group_of_slot.push_back(kNoGroup);
+    }
   }
   listeners_.resize(slots.size());
   for (std::uint32_t i = 0; i < slots.size(); ++i) {
@@ -54,7 +77,15 @@ Listeners::Listeners(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLa
     l.host = h.spec->name;
     l.port = port;
     l.personality = h.personality;
-    const std::string entity = "host/" + l.host + "/listener/" + std::to_string(port);
+    std::string entity = "host/" + l.host + "/listener/" + std::to_string(port);
+    if (const std::uint32_t g = group_of_slot[i]; g != kNoGroup) {
+      l.group = g;
+      l.member = i == 0 || group_of_slot[i - 1] != g ? 0 : listeners_[i - 1].member + 1;
+      l.group_size = groups_[g].size;
+      l.out.reuseport_socket = l.member + 1;
+      l.out.reuseport_sockets = l.group_size;
+      if (l.member > 0) entity += "/socket/" + std::to_string(l.member + 1);  // the first keeps the plain stream
+    }
     l.service_rng = sim::RandomStream(spec.seed, entity + "/service");
     l.out.host = l.host;
     l.out.port = port;
@@ -62,17 +93,22 @@ Listeners::Listeners(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLa
       if (ls.port == port) l.defer_retransmits = l.personality.defer_accept_retransmits(ls.defer_accept_seconds);
     }
     l.out.defer_accept_retransmits = l.defer_retransmits;
-    h.slot_of_port[port] = i;
+    h.slot_of_port.emplace(port, i);  // a group's first socket
   }
 }
 
 void Listeners::open_static() {
   for (Host& h : hosts_) {
     for (const auto& ls : h.spec->listeners) {
-      const SocketResult r = h.table.open_listener(ls.port, backlog_argument(h.personality, ls.backlog));
-      listeners_[h.slot_of_port.at(ls.port)].listed = true;
-      if (!r.ok()) continue;  // no descriptor for it: the port stays closed
-      open(h, h.slot_of_port.at(ls.port), r.value, ls.workers, ls.service);
+      // A reuseport group: each socket is bound (SO_REUSEPORT) and listens in turn.
+      const int sockets = std::max(ls.reuseport, 1);
+      for (int k = 0; k < sockets; ++k) {
+        const std::uint32_t slot = h.slot_of_port.at(ls.port) + static_cast<std::uint32_t>(k);
+        listeners_[slot].listed = true;
+        const SocketResult r = h.table.open_listener(ls.port, backlog_argument(h.personality, ls.backlog));
+        if (!r.ok()) continue;  // no descriptor for it: the socket stays closed
+        open(h, slot, r.value, ls.workers, ls.service);
+      }
     }
   }
 }
@@ -87,6 +123,7 @@ void Listeners::open(Host& h, std::uint32_t slot, std::int64_t fd, int workers, 
   l.workers = workers;
   l.service = service;
   h.open_ports[l.port] = slot;
+  if (l.group != kNoGroup) groups_.join(l.group, slot);
 }
 
 void Listeners::set_backlog(Listener& l, std::int64_t backlog) {
@@ -119,6 +156,10 @@ void Listeners::receive_syn(std::uint32_t slot) {
     const auto it = h.open_ports.find(c.port);
     const std::uint32_t before = c.listener;
     c.listener = it == h.open_ports.end() ? kNoListener : it->second;
+    // An SO_REUSEPORT group: the kernel picks one of its sockets, and that is final.
+    if (c.listener != kNoListener && listeners_[c.listener].group != kNoGroup) {
+      c.listener = pick_socket(listeners_[c.listener], c);
+    }
     // The first SYN of a connection to reach a listener: an arrival offered to its workers.
     if (before == kNoListener && c.listener != kNoListener && c.measured && !c.spoofed) {
       ++listeners_[c.listener].out.offered;
@@ -355,9 +396,69 @@ void Listeners::service_done(Listener& l, std::uint64_t arg) {
   }
 }
 
+std::uint32_t Listeners::pick_socket(const Listener& entry, const Connection& c) const {
+  return groups_.select(entry.group, entry.personality, c, nullptr);
+}
+
+// One socket of a reuseport group closes while siblings listen: what it holds goes to the
+// sibling each connection's 4-tuple selects now, as far as the personality's rule moves it
+// (reuseport_migrate_sock for Linux; the syncache for FreeBSD's half-open requests). A
+// migrated connection joins its new socket's queue whatever that queue's length
+// (inet_csk_reqsk_queue_add makes no backlog check). What is not moved is reset by close().
+void Listeners::migrate(Listener& l, const ReuseportRule& rule) {
+  std::vector<std::uint32_t> touched;
+  if (rule.migrate_accepted) {
+    for (const std::uint32_t slot : l.accept_queue) {
+      Connection& c = pool_[slot];
+      const std::uint32_t to = pick_socket(l, c);
+      c.listener = to;
+      listeners_[to].accept_queue.push_back(slot);
+      if (c.measured) ++l.out.requests_migrated;
+      touched.push_back(to);
+    }
+    l.accept_queue.clear();
+  }
+  if (rule.migrate_requests) {
+    for (std::uint32_t slot = 0; slot < pool_.size(); ++slot) {
+      Connection& c = pool_[slot];
+      if (!c.live || c.listener != l.index || c.server_state != ServerState::kRequest) continue;
+      const bool young = c.synack_timeouts == 0;
+      remove_request(l, slot);
+      const std::uint32_t to = pick_socket(l, c);
+      Listener& nl = listeners_[to];
+      c.listener = to;
+      c.server_state = ServerState::kRequest;  // its SYN-ACK timer runs on
+      ++nl.syn_queue_len;
+      if (young) ++nl.syn_queue_young;
+      set_syn_level(nl);
+      if (c.measured) ++l.out.requests_migrated;
+    }
+  }
+  std::sort(touched.begin(), touched.end());
+  touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+  for (const std::uint32_t to : touched) {
+    set_accept_level(listeners_[to]);
+    try_accept(listeners_[to]);
+  }
+}
+
 void Listeners::close(Listener& l) {
   l.open = false;
-  hosts_[l.host_index].open_ports.erase(l.port);
+  Host& h = hosts_[l.host_index];
+  if (l.group == kNoGroup) {
+    h.open_ports.erase(l.port);
+  } else {
+    // reuseport_detach_sock: the port listens on while a sibling does.
+    groups_.leave(l.group, l.index);
+    const std::vector<std::uint32_t>& socks = groups_[l.group].socks;
+    if (socks.empty()) {
+      h.open_ports.erase(l.port);
+    } else {
+      h.open_ports[l.port] = socks.front();
+      const ReuseportRule rule = l.personality.reuseport_rule();
+      if (rule.migrate_requests || rule.migrate_accepted) migrate(l, rule);
+    }
+  }
   for (std::uint32_t slot = 0; slot < pool_.size(); ++slot) {
     Connection& c = pool_[slot];
     if (!c.live || c.listener != l.index || c.server_state == ServerState::kNone) continue;

@@ -21,6 +21,7 @@
 #include "model/host.h"
 #include "model/personality.h"
 #include "model/results.h"
+#include "model/reuseport.h"
 #include "model/spec.h"
 #include "model/tracer.h"
 #include "model/wire.h"
@@ -40,10 +41,13 @@ struct Listener final : sim::EventHandler {
   std::uint32_t host_index = 0;
   std::string host;
   int port = 0;
-  std::int64_t fd = -1;  // its listening socket in the host's descriptor table
-  bool open = false;     // listening now (a script may listen late, or close it)
-  bool listed = false;   // a `listeners:` entry, or listened at some time: reported as a listener
-  bool starved = false;  // an accept() found no descriptor: retry when one frees
+  std::uint32_t group = kNoGroup;  // its SO_REUSEPORT group (model/reuseport.h), if any
+  std::uint32_t member = 0;        // which socket of the group (from 0)
+  std::uint32_t group_size = 0;    // the group's sockets (0: not in a group)
+  std::int64_t fd = -1;            // its listening socket in the host's descriptor table
+  bool open = false;               // listening now (a script may listen late, or close it)
+  bool starved = false;            // an accept() found no descriptor: retry when one frees
+  bool listed = false;             // a `listeners:` entry, or listened at some time: reported as a listener
   Personality personality{Os::kLinux, KernelKnobs{}};
   std::int64_t backlog = 0;
   int workers = 0;
@@ -121,7 +125,10 @@ class Listeners {
   std::size_t size() const { return listeners_.size(); }
   Listener& operator[](std::size_t i) { return listeners_[i]; }
   const Listener& operator[](std::size_t i) const { return listeners_[i]; }
+  // The Listener of a port; of a reuseport group, its first socket (the group's sockets
+  // have consecutive slots).
   Listener& at_port(std::size_t host, int port) { return listeners_[hosts_[host].slot_of_port.at(port)]; }
+  const ReuseportGroups& groups() const { return groups_; }
 
  private:
   friend struct Listener;
@@ -134,6 +141,8 @@ class Listeners {
   void set_accept_level(Listener& l);
   void set_syn_level(Listener& l);
   void count_busy(Listener& l, sim::Duration service);
+  std::uint32_t pick_socket(const Listener& entry, const Connection& c) const;
+  void migrate(Listener& l, const ReuseportRule& rule);
 
   sim::Engine& engine_;
   sim::TimerLanes& lanes_;
@@ -147,6 +156,7 @@ class Listeners {
   AcceptWaiter* waiter_ = nullptr;
   std::vector<Listener> listeners_;
   MeasureWindow window_;
+  ReuseportGroups groups_;
 };
 
 }  // namespace model

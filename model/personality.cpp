@@ -4,6 +4,7 @@
 #include <array>
 #include <type_traits>
 
+#include "model/addressing.h"
 #include "model/spec.h"
 
 namespace model {
@@ -25,7 +26,7 @@ constexpr std::int64_t kHour = 3600LL * 1'000'000'000;
 
 using K = KnobInfo::Kind;
 using S = KnobInfo::Side;
-const std::array<KnobInfo, 15> kKnobs = {{
+const std::array<KnobInfo, 16> kKnobs = {{
     {"somaxconn", K::kInteger, S::kListener, &KernelKnobs::somaxconn, nullptr, 0, 65535, kAll,
      "Linux net.core.somaxconn, BSD kern.ipc.somaxconn / soacceptqueue: listen() clamps its backlog to it; "
      "Windows: the backlog listen(SOMAXCONN) gives, also the cap on plain values"},
@@ -57,6 +58,10 @@ const std::array<KnobInfo, 15> kKnobs = {{
      "wait before re-sending a SYN that was answered by RST"},
     {"hz", K::kInteger, S::kBoth, &KernelKnobs::hz, nullptr, 100, 1000, kLinux,
      "CONFIG_HZ: the tick of the timer wheel that rounds retransmission timers"},
+    {"tcp_migrate_req", K::kInteger, S::kListener, &KernelKnobs::tcp_migrate_req, nullptr, 0, 1, kLinux,
+     "Linux net.ipv4.tcp_migrate_req: when one socket of an SO_REUSEPORT group closes, 1 moves its requests "
+     "(half-open and accept queue) to the sibling the 4-tuple hashes to; 0 (default) resets them "
+     "(net/ipv4/inet_connection_sock.c inet_csk_listen_stop, net/core/sock_reuseport.c reuseport_migrate_sock)"},
 }};
 
 // tcp_syn_backoff[] of FreeBSD sys/netinet/tcp_timer.c and XNU bsd/netinet/tcp_timer.c.
@@ -835,6 +840,96 @@ EphemeralPorts Personality::ephemeral_ports() const {
               "Windows dynamic port range 49152-65535; order assumed (not published)"};
   }
   return {};
+}
+
+ReuseportBalance Personality::reuseport_balance() const {
+  switch (os_) {
+    case Os::kLinux: return ReuseportBalance::kHash4Tuple;
+    case Os::kFreeBSD: return ReuseportBalance::kHashForeignPorts;
+    case Os::kMacOS: return ReuseportBalance::kLastListening;
+    case Os::kWindows: return ReuseportBalance::kNone;
+  }
+  return ReuseportBalance::kNone;
+}
+
+ReuseportRule Personality::reuseport_rule() const {
+  switch (os_) {
+    case Os::kLinux: {
+      // net/core/sock_reuseport.c reuseport_stop_listen_sock: with tcp_migrate_req the
+      // closing socket moves to the group's closed section, and inet_csk_listen_stop hands
+      // each accept-queue child to reuseport_migrate_sock (the sibling its sk_hash selects,
+      // inet_csk_reqsk_queue_add: no backlog check); half-open requests follow on their
+      // next timer or ACK (reqsk_timer_handler, tcp_v4_rcv). Without it the children are
+      // disconnected (inet_child_forget: RST) and a request's ACK finds no request: RST.
+      const bool migrate = knobs_.tcp_migrate_req != 0;
+      return {reuseport_balance(),
+              migrate,
+              migrate,
+              "net/ipv4/inet_hashtables.c inet_lhash2_lookup -> inet_lookup_reuseport (inet_ehashfn) -> "
+              "net/core/sock_reuseport.c reuseport_select_sock (reciprocal_scale)",
+              "net/ipv4/inet_connection_sock.c inet_csk_listen_stop, net/core/sock_reuseport.c "
+              "reuseport_stop_listen_sock / reuseport_migrate_sock",
+              "tcp_migrate_req",
+              knobs_.tcp_migrate_req};
+    }
+    case Os::kFreeBSD:
+      // Syncache entries are not the listener's: the ACK's lookup finds a sibling of the
+      // group and syncache_expand completes the connection there. Completed connections in
+      // the closed socket's queue are aborted (soclose -> soabort: RST).
+      return {reuseport_balance(),
+              true,
+              false,
+              "sys/netinet/in_pcb.c in_pcblookup_lbgroup (INP_PCBLBGROUP_PKTHASH % il_inpcnt)",
+              "sys/kern/uipc_socket.c soclose (soabort of so_comp), sys/netinet/tcp_syncache.c syncache_expand",
+              {},
+              0};
+    case Os::kMacOS:
+      // XNU in_pcbinshash inserts at the head of the port's hash chain and in_pcblookup_hash
+      // returns the first wildcard match: the socket bound last. Embryonic and completed
+      // connections live on the closed socket's queues and are aborted with it.
+      return {reuseport_balance(),
+              false,
+              false,
+              "bsd/netinet/in_pcb.c in_pcbinshash (LIST_INSERT_HEAD), in_pcblookup_hash (first wildcard match)",
+              "bsd/kern/uipc_socket.c soclose_locked (soabort of so_incomp and so_comp)",
+              {},
+              0};
+    case Os::kWindows:
+      return {reuseport_balance(),
+              false,
+              false,
+              "Winsock listen reference, WSAEADDRINUSE: a second bind to the port fails unless address reuse "
+              "is asked for",
+              {},
+              {},
+              0};
+  }
+  return {};
+}
+
+ReuseportChoice Personality::reuseport_select(std::uint32_t laddr, std::uint16_t lport, std::uint32_t faddr,
+                                              std::uint16_t fport, std::uint32_t secret, std::uint32_t sockets) const {
+  ReuseportChoice c;
+  c.sockets = sockets;
+  switch (reuseport_balance()) {  // without building the rule's record on every SYN
+    case ReuseportBalance::kHash4Tuple:
+      // inet_lookup_reuseport: phash = inet_ehashfn(net, daddr, hnum, saddr, sport);
+      // reuseport_select_sock_by_hash: socks[reciprocal_scale(hash, num_socks)] (a TCP
+      // listener is never TCP_ESTABLISHED; SO_INCOMING_CPU is not set).
+      c.hash = inet_ehashfn(laddr, lport, faddr, fport, secret);
+      c.index = reciprocal_scale(c.hash, sockets);
+      break;
+    case ReuseportBalance::kHashForeignPorts:
+      // INP_PCBLBGROUP_PKTHASH(faddr, lport, fport) = IN_ADDR_JHASH32(faddr) ^
+      // ntohs(lport ^ fport), modulo il_inpcnt; IN_ADDR_JHASH32 is jenkins_hash32 of the
+      // address word seeded by in_pcbhashseed.
+      c.hash = jenkins_hash32_word(faddr, secret) ^ static_cast<std::uint32_t>(lport ^ fport);
+      c.index = c.hash % sockets;
+      break;
+    case ReuseportBalance::kLastListening: c.index = sockets - 1; break;
+    case ReuseportBalance::kNone: break;
+  }
+  return c;
 }
 
 }  // namespace model

@@ -48,6 +48,7 @@ struct KernelKnobs {
   std::int64_t connect_response_retransmissions = 0;  // Windows: SYN re-sends after a RST
   sim::Duration rst_retry_interval;                   // Windows: wait before re-sending a SYN after RST
   std::int64_t hz = 0;                                // Linux CONFIG_HZ: the timer wheel's tick rate
+  std::int64_t tcp_migrate_req = 0;  // Linux: 1 = a closed SO_REUSEPORT socket's requests move to a sibling
 };
 
 KernelKnobs default_knobs(Os os);
@@ -263,6 +264,38 @@ struct EphemeralPorts {
   std::string_view source;
 };
 
+// SO_REUSEPORT: several listening sockets bound to one port (model/reuseport.h).
+enum class ReuseportBalance : std::uint8_t {
+  // Linux: a hash of the 4-tuple (inet_ehashfn), reciprocal_scale over the group's array.
+  kHash4Tuple,
+  // FreeBSD SO_REUSEPORT_LB: a Jenkins hash of the foreign address, xor the two ports,
+  // modulo the group's count.
+  kHashForeignPorts,
+  // macOS: SO_REUSEPORT shares the port without balancing: the socket that listened last
+  // receives every SYN.
+  kLastListening,
+  // Windows: no such thing; a second bind() to the port fails (WSAEADDRINUSE).
+  kNone,
+};
+struct ReuseportRule {
+  ReuseportBalance balance = ReuseportBalance::kNone;
+  // When one socket of the group closes: its half-open requests and its accept queue's
+  // connections go to the sibling their 4-tuple selects now (else they are reset).
+  bool migrate_requests = false;
+  bool migrate_accepted = false;
+  std::string_view source;        // where the kernel selects the socket
+  std::string_view close_source;  // what closing one socket does to what it holds
+  std::string_view knob;          // the knob that decided the close (empty: none)
+  std::int64_t knob_value = 0;
+};
+// The socket a SYN found: the hash computed, the index it gave in the group's array of
+// `sockets` listening sockets.
+struct ReuseportChoice {
+  std::uint32_t hash = 0;
+  std::uint32_t index = 0;
+  std::uint32_t sockets = 0;
+};
+
 class Personality {
  public:
   Personality(Os os, const KernelKnobs& knobs) : os_(os), knobs_(knobs) {}
@@ -342,6 +375,14 @@ class Personality {
   // The ephemeral port range a connect() without bind() takes its source port from, and
   // the order the allocator walks it.
   EphemeralPorts ephemeral_ports() const;
+
+  // How an SO_REUSEPORT group shares its SYNs, and what closing one of its sockets does.
+  ReuseportRule reuseport_rule() const;
+  ReuseportBalance reuseport_balance() const;
+  // Which of `sockets` (> 0) listening sockets of a group a segment from (faddr, fport) to
+  // (laddr, lport) finds; `secret` is the host's hash secret (random per boot).
+  ReuseportChoice reuseport_select(std::uint32_t laddr, std::uint16_t lport, std::uint32_t faddr, std::uint16_t fport,
+                                   std::uint32_t secret, std::uint32_t sockets) const;
 
  private:
   // Each decision is written once, as a template over whether it records its rule

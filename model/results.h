@@ -103,6 +103,10 @@ struct ListenerResults {
   std::uint64_t defer_completed_by_data = 0;
   std::uint64_t defer_completed_without_data = 0;
   std::uint64_t defer_expired_acked = 0;
+  // A socket of an SO_REUSEPORT group: which (from 1) of how many; 0 of 0 otherwise.
+  std::uint32_t reuseport_socket = 0;
+  std::uint32_t reuseport_sockets = 0;
+  std::uint64_t requests_migrated = 0;  // moved to a sibling when this socket closed (Linux TCPMigrateReqSuccess)
   QueueStats accept_queue;
   QueueStats syn_queue;
   sim::Histogram accept_wait;  // ns from entering the accept queue to accept()

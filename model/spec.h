@@ -40,6 +40,9 @@ struct ListenerSpec {
   // Linux TCP_DEFER_ACCEPT, in whole seconds (what setsockopt takes); 0: off. The
   // personality turns it into SYN-ACK retransmissions (defer_accept_retransmits).
   std::int64_t defer_accept_seconds = 0;
+  // > 0: an SO_REUSEPORT group of this many sockets bound to the port, each with its own
+  // queues, backlog and `workers` (model/reuseport.h). 0: one socket.
+  int reuseport = 0;
 };
 
 struct HostSpec {
@@ -266,6 +269,7 @@ struct FaultSpec {
   int port = 0;            // one of its `listeners:` (listener faults)
   std::uint32_t link = 0;  // index into NetworkSpec::links (kLinkDown)
   double factor = 1.0;     // kSlowStart
+  int socket = 0;          // listener faults on a reuseport group: the k-th socket (from 1); 0: all
   int line = 0;            // where it is in the scenario file
 };
 

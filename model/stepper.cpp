@@ -77,6 +77,8 @@ Snapshot Stepper::snapshot() const {
     l.resets_sent = r.resets_sent;
     l.acks_dropped = r.acks_dropped;
     l.accepted = r.accepted;
+    l.reuseport_socket = r.reuseport_socket;
+    l.reuseport_sockets = r.reuseport_sockets;
     s.listeners.push_back(std::move(l));
   }
 

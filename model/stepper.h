@@ -51,6 +51,9 @@ struct ListenerSnapshot {
   std::uint64_t resets_sent = 0;
   std::uint64_t acks_dropped = 0;
   std::uint64_t accepted = 0;
+  // A socket of an SO_REUSEPORT group: which (from 1) of how many (0 of 0: a plain socket).
+  std::uint32_t reuseport_socket = 0;
+  std::uint32_t reuseport_sockets = 0;
 };
 
 // One client group now. `counts.pending` is the attempts still open at this instant, so the

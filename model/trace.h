@@ -48,6 +48,10 @@ struct TraceEvent {
   // The client's source port (model/addressing.h; 0: none). The addresses follow from the
   // indices: client_address(client), host_address(host).
   std::uint16_t src_port = 0;
+  // The listener is socket `reuseport_socket` (from 1) of an SO_REUSEPORT group of
+  // `reuseport_sockets`; 0 of 0 for a plain socket.
+  std::uint16_t reuseport_socket = 0;
+  std::uint16_t reuseport_sockets = 0;
   SegmentKind segment = SegmentKind::kSyn;
   int transmission = 0;       // kSend of a SYN: 1 for the first, 2 for the first retransmission...
   int retry_no = 0;           // kConnect: application retry number

@@ -20,6 +20,8 @@ TraceEvent Tracer::about(TraceKind kind, std::uint32_t slot) const {
     e.accept_len = static_cast<std::int64_t>(l.accept_queue.size());
     e.syn_len = l.syn_queue_len;
     e.backlog = l.backlog;
+    e.reuseport_socket = static_cast<std::uint16_t>(l.group_size > 0 ? l.member + 1 : 0);
+    e.reuseport_sockets = static_cast<std::uint16_t>(l.group_size);
   }
   e.transmission = c.syn_transmissions;
   e.retry_no = c.retry_no;

@@ -483,6 +483,7 @@ class Narrator final : public model::TraceObserver {
             "SYN from " + attempt_id(e) + " " + std::string(syn_verdict_text(e.syn.verdict)) + ": " + syn_rule(e.syn);
         if (e.syn.verdict == SynVerdict::kDrop) s += after_drop(e, a);
         if (e.syn.verdict == SynVerdict::kRefuse) s += after_refusal(e, before);
+        if (e.reuseport_sockets > 0) s = reuseport_prefix(e) + s;
         return s;
       }
       case TraceKind::kAckDecision: return describe_ack(e);
@@ -513,6 +514,26 @@ class Narrator final : public model::TraceObserver {
       case TraceKind::kFault: break;  // narrated by narrate_fault
     }
     return "?";
+  }
+
+  // A SYN that reached a socket of an SO_REUSEPORT group: which one the kernel chose, and
+  // that a full queue there is final (no sibling takes it).
+  std::string reuseport_prefix(const TraceEvent& e) const {
+    std::string how;
+    switch (personality(e).reuseport_rule().balance) {
+      case model::ReuseportBalance::kHash4Tuple: how = "hashed (4-tuple, inet_ehashfn)"; break;
+      case model::ReuseportBalance::kHashForeignPorts:
+        how = "hashed (client address and ports, SO_REUSEPORT_LB)";
+        break;
+      case model::ReuseportBalance::kLastListening: how = "given to the socket that listened last,"; break;
+      case model::ReuseportBalance::kNone: break;
+    }
+    std::string s = how + " to socket " + num(std::uint64_t{e.reuseport_socket}) + " of " +
+                    num(std::uint64_t{e.reuseport_sockets}) + " (reuseport)";
+    if (e.syn.verdict == SynVerdict::kDrop || e.syn.verdict == SynVerdict::kCookie) {
+      s += ", its queue is full: no fallback to a sibling";
+    }
+    return s + "; ";
   }
 
   // The segment just sent never arrives; its sender's timers will tell.

@@ -77,7 +77,12 @@ void add_with_comparison(std::vector<Series>& out, const Session& session, std::
   out.push_back(column(session.snapshot().series, name, per, label, color, dashed));
 }
 
-std::string listener_id(const model::ListenerSnapshot& l) { return l.host + ":" + std::to_string(l.port); }
+// "web:80"; a socket of a reuseport group, each with its own gauges: "web:80#2".
+std::string listener_id(const model::ListenerSnapshot& l) {
+  std::string id = l.host + ":" + std::to_string(l.port);
+  if (l.reuseport_sockets > 0) id += "#" + std::to_string(l.reuseport_socket);
+  return id;
+}
 
 }  // namespace
 

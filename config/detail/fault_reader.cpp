@@ -14,7 +14,7 @@ namespace config::detail {
 
 namespace {
 
-constexpr std::string_view kFaultKeys[] = {"fault", "listener", "host", "link", "at", "for", "factor"};
+constexpr std::string_view kFaultKeys[] = {"fault", "listener", "host", "link", "at", "for", "factor", "socket"};
 
 constexpr std::string_view kFaultKinds[] = {"stall", "restart", "slow_start", "host_down", "link_down"};
 constexpr model::FaultKind kFaultKindValues[] = {model::FaultKind::kStall, model::FaultKind::kRestart,
@@ -154,7 +154,29 @@ bool FaultReader::read_fault_target(MapReader& m, std::optional<std::size_t> kin
   }
   const auto f = m.require(kTargets[wanted], "for a " + std::string(kFaultKinds[*kind]) + " fault");
   if (!f) return false;
-  if (wanted == 0) return refs.resolve_fault_listener(*f, fault) && ok;
+  const auto sf = m.get("socket");
+  if (sf && wanted != 0) {
+    sink_.error(sf->mark, sf->path, "`socket:` picks one socket of a listener's reuseport group: listener faults only");
+    ok = false;
+  }
+  if (wanted == 0) {
+    if (!refs.resolve_fault_listener(*f, fault)) return false;
+    if (!sf) return ok;
+    int sockets = 0;
+    for (const model::ListenerSpec& ls : draft_.spec.hosts[fault.host].listeners) {
+      if (ls.port == fault.port) sockets = ls.reuseport;
+    }
+    if (sockets == 0) {
+      sink_.error(sf->mark, sf->path,
+                  "listener " + f->node.Scalar() +
+                      " is one socket (no `reuseport:`): `socket:` picks one socket of a reuseport group");
+      return false;
+    }
+    const auto k = read_integer(sink_, *sf, 1, sockets);
+    if (!k) return false;
+    fault.socket = static_cast<int>(*k);
+    return ok;
+  }
   if (wanted == 1) return read_host_name(*f) && ok;
   // link: [A, B], resolved by References::resolve_link_faults.
   if (!f->node.IsSequence() || f->node.size() != 2 || !f->node[0].IsScalar() || !f->node[1].IsScalar()) {

@@ -15,10 +15,13 @@ namespace config::detail {
 
 namespace {
 
-constexpr std::string_view kListenerKeys[] = {"port", "backlog", "workers", "service", "defer_accept"};
+constexpr std::string_view kListenerKeys[] = {"port", "backlog", "workers", "service", "defer_accept", "reuseport"};
 constexpr std::string_view kBacklogHintKeys[] = {"somaxconn_hint"};
 
 constexpr std::int64_t kMaxWorkers = 1'000'000;
+// Linux grows a group's array up to U16_MAX sockets (reuseport_grow); far more than any
+// server binds.
+constexpr std::int64_t kMaxReuseport = 1024;
 constexpr std::int64_t kInt32Min = std::numeric_limits<std::int32_t>::min();
 constexpr std::int64_t kInt32Max = std::numeric_limits<std::int32_t>::max();
 constexpr std::string_view kSomaxconnWord = "SOMAXCONN";
@@ -105,6 +108,18 @@ void read_listeners(ScenarioDraft& draft, const Field& f, std::size_t index, mod
     read_workers_and_service(sink, m, true, listener.workers, listener.service);
     if (const auto df = m.get("defer_accept")) {
       if (const auto seconds = read_defer_accept(sink, *df, host.os)) listener.defer_accept_seconds = *seconds;
+    }
+    if (const auto rf = m.get("reuseport")) {
+      if (host.os == model::Os::kWindows) {
+        sink.error(rf->mark, rf->path,
+                   "reuseport on a Windows host: Windows has no load-balanced TCP listeners. A second bind() to "
+                   "the port fails with WSAEADDRINUSE unless the socket asks for address reuse (Winsock listen "
+                   "reference, WSAEADDRINUSE: \"The socket's local address is already in use and the socket was "
+                   "not marked to allow address reuse with SO_REUSEADDR\"), and with SO_REUSEADDR which socket "
+                   "gets a connection is not defined; use one socket with several workers");
+      } else if (const auto n = read_integer(sink, *rf, 1, kMaxReuseport)) {
+        listener.reuseport = static_cast<int>(*n);
+      }
     }
     if (!port) {
       draft.refs.ports_incomplete(index);

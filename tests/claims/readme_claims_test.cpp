@@ -130,3 +130,31 @@ TEST_CASE(
   CHECK(deferred.defer_completed_without_data > 0);
   CHECK(deferred.defer_expired_acked == 0);
 }
+
+// README "SO_REUSEPORT: one socket per worker": the shared socket serves everyone; the
+// reuseport group's stuck socket drops its share while its siblings drop nothing, and
+// each sibling takes about a quarter of the clients.
+TEST_CASE("reuseport.yaml: the stuck socket of the group drops its share alone; the shared socket loses nothing",
+          "[claims][reuseport]") {
+  const model::RunResults r = run_bundled("reuseport.yaml");
+  const model::ClientResults& shared = client(r, "to-shared");
+  CHECK(shared.counts.accepted == shared.counts.attempts);
+  const model::ClientResults& group = client(r, "to-reuseport");
+  CHECK(percent(group.counts.timed_out + group.counts.pending, group.counts.attempts) == 22);
+  std::uint64_t siblings = 0;
+  for (const auto& l : r.listeners) {
+    if (l.host != "reuseport-web") continue;
+    CHECK(l.reuseport_sockets == 4);
+    if (l.reuseport_socket == 2) {
+      CHECK(l.accepted == 0);
+      CHECK(l.syns_dropped > 0);
+      CHECK(l.syns_received > 4 * 2660);  // retransmissions of its share: far above a sibling's
+    } else {
+      CHECK(l.syns_dropped == 0);
+      CHECK(percent(l.accepted, group.counts.attempts) >= 25);  // "about a quarter" (26% each here)
+      CHECK(percent(l.accepted, group.counts.attempts) <= 27);
+      siblings += l.accepted;
+    }
+  }
+  CHECK(siblings == group.counts.accepted);
+}
