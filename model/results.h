@@ -64,7 +64,7 @@ struct ListenerResults {
   int port = 0;
   std::int64_t backlog = 0;  // the limit the kernel uses after listen()
   std::uint64_t syns_received = 0;
-  std::uint64_t syns_dropped = 0;      // every silently dropped SYN
+  std::uint64_t syns_dropped = 0;  // every silently dropped SYN
   // SYNs dropped because the accept queue was full, and final ACKs that found it full
   // (dropped or answered with RST): Linux ListenOverflows
   std::uint64_t listen_overflows = 0;
@@ -77,6 +77,19 @@ struct ListenerResults {
   QueueStats accept_queue;
   QueueStats syn_queue;
   sim::Histogram accept_wait;  // ns from entering the accept queue to accept()
+};
+
+// What one event loop of a listener did (EventLoopSpec).
+struct LoopResults {
+  std::string host;
+  int port = 0;
+  int loop = 0;                      // its number, in registration order from 0
+  std::uint64_t accepted = 0;        // connections it accepted
+  std::uint64_t wakeups = 0;         // times it woke for the listening socket
+  std::uint64_t wasted_wakeups = 0;  // ... and found nothing to accept (EAGAIN)
+  double busy_fraction = 0;          // of the run, spent on accept and request CPU
+  std::int64_t max_connections = 0;
+  QueueStats open;  // open connections: time-average, max, fraction of time at max_connections
 };
 
 // What a balancer did with each backend.
@@ -127,6 +140,7 @@ struct RunResults {
   std::vector<ClientResults> clients;
   std::vector<ListenerResults> listeners;
   std::vector<BalancerResults> balancers;
+  std::vector<LoopResults> loops;  // every event loop, listener by listener
   std::vector<ScriptResult> script;
   sim::TimeSeries timeseries{{}};
   // Not empty when the engine broke one of its own invariants (a client's outcomes do not

@@ -31,12 +31,30 @@ struct BacklogRequest {
   std::int64_t value = 0;  // n for kValue and kHint
 };
 
+// An event-loop application (nginx, HAProxy, Envoy): `count` single threads, each waiting
+// for readiness on the listening socket (and on its own connections), each accepting one
+// connection per wake-up or, with multi_accept, until the queue is empty. Every accept
+// costs the loop `accept_cost` of CPU and the connection's request `request_cost`; the
+// connection then stays open for `keepalive` and closes. A loop holding max_connections
+// open connections stops accepting until one closes; a busy loop does not accept.
+struct EventLoopSpec {
+  int count = 1;
+  Wakeup wakeup = Wakeup::kEpoll;
+  bool multi_accept = false;
+  std::int64_t max_connections = 512;  // nginx worker_connections' default
+  sim::DurationDist accept_cost = sim::ConstantDist{sim::Duration::zero()};
+  sim::DurationDist request_cost = sim::ConstantDist{sim::Duration::zero()};
+  sim::DurationDist keepalive = sim::ConstantDist{sim::Duration::zero()};
+};
+
 struct ListenerSpec {
   int port = 0;
   BacklogRequest backlog;
   // Threads blocked in accept(); each serves one connection at a time. 0: never accepts.
   int workers = 0;
   sim::DurationDist service = sim::ConstantDist{sim::Duration::zero()};
+  // Set: the application is event loops instead of workers (workers is then 0).
+  std::optional<EventLoopSpec> loops;
 };
 
 struct HostSpec {

@@ -7,11 +7,13 @@
 #include "model/client.h"
 #include "model/connection_pool.h"
 #include "model/digest.h"
+#include "model/event_loop.h"
 #include "model/faults.h"
 #include "model/host.h"
 #include "model/listener.h"
 #include "model/sampler.h"
 #include "model/script_runner.h"
+#include "model/stepper.h"
 #include "model/tracer.h"
 #include "model/wire.h"
 #include "sim/timer_lanes.h"
@@ -56,6 +58,7 @@ struct World::Impl {
         wire(s, e, lanes, pool, balancers, tracer, arrivals),
         clients(s, e, lanes, timers, pool, balancers, wire, tracer, digest),
         listeners(s, e, lanes, timers, hosts, pool, balancers, wire, clients, tracer),
+        loops(s, e, listeners, tracer),
         script(s, e, hosts, listeners, tracer, digest),
         faults(s, e, listeners, wire, tracer),
         sampler(s, e, clients, listeners) {
@@ -134,6 +137,7 @@ struct World::Impl {
       l.out.syn_queue = {l.syn_level.mean(now), l.syn_level.max(), l.syn_level.full_fraction(now)};
       r.listeners.push_back(l.out);
     }
+    r.loops = loops.results(now);
     for (const auto& g : r.clients) {
       const OutcomeCounts& k = g.counts;
       for (std::uint64_t v : {k.attempts, k.established, k.accepted, k.refused, k.timed_out, k.reset, k.pending}) {
@@ -158,6 +162,7 @@ struct World::Impl {
   Wire wire;
   Clients clients;
   Listeners listeners;
+  EventLoops loops;
   ScriptRunner script;
   Faults faults;
   Sampler sampler;
@@ -231,6 +236,20 @@ World::ListenerState World::listener_state(std::size_t i) const {
           .syn_len = l.syn_queue_len,
           .workers = l.workers,
           .busy_workers = l.busy_workers};
+}
+
+std::vector<LoopSnapshot> World::loop_states() const {
+  const EventLoops& loops = impl_->loops;
+  std::vector<LoopResults> so_far = loops.results(impl_->engine.now());
+  std::vector<LoopSnapshot> out;
+  out.reserve(loops.size());
+  for (std::size_t i = 0; i < loops.size(); ++i) {
+    out.push_back({.so_far = std::move(so_far[i]),
+                   .listener = loops.listener_of(loops[i]),
+                   .busy = loops[i].busy,
+                   .open = loops[i].open});
+  }
+  return out;
 }
 
 const ClientResults& World::client_results(std::size_t i) const { return impl_->clients.results(i); }
