@@ -19,7 +19,9 @@ EventLoops::EventLoops(const ScenarioSpec& spec, sim::Engine& engine, Listeners&
       Listener& l = listeners.at_port(hi, ls.port);
       assert(l.personality.wakeup_modelled(ls.loops->count));  // config/ refuses the others
       const auto g = static_cast<std::uint32_t>(groups_.size());
-      groups_.push_back({l.index, &*ls.loops, loops_.size()});
+      groups_.push_back(
+          {l.index, &*ls.loops, loops_.size(),
+           sim::RandomStream(spec.seed, "host/" + l.host + "/listener/" + std::to_string(l.port) + "/loops/race")});
       group_of_listener_[l.index] = static_cast<std::int32_t>(g);
       l.app = this;
       for (int i = 0; i < ls.loops->count; ++i) {
@@ -63,7 +65,10 @@ void EventLoops::accept_ready(Listener& l) {
     const EventLoop& loop = loops_[g.first + i];
     waiters_[i] = {waiting(g, loop), loop.waiting_since};
   }
-  const WakeDecision d = l.personality.wake(g.spec->wakeup, std::span(waiters_.data(), n), std::span(woken_.data(), n));
+  // Only a herd races: the other rules draw nothing.
+  const double race = g.spec->wakeup == Wakeup::kEpoll ? g.race.uniform01() : 0.0;
+  const WakeDecision d =
+      l.personality.wake(g.spec->wakeup, std::span(waiters_.data(), n), std::span(woken_.data(), n), race);
   if (tracer_.on()) {
     TraceEvent e = about(TraceKind::kLoopWake, g, d.woken > 0 ? &loops_[g.first + woken_[0]] : nullptr);
     e.wake = d;

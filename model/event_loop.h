@@ -78,7 +78,8 @@ class EventLoops final : public AcceptApp {
   struct Group {
     std::uint32_t listener = 0;
     const EventLoopSpec* spec = nullptr;
-    std::size_t first = 0;  // its loops are loops_[first, first + spec->count)
+    std::size_t first = 0;      // its loops are loops_[first, first + spec->count)
+    sim::RandomStream race{0};  // who wins when woken loops race (plain epoll)
   };
 
   bool waiting(const Group& g, const EventLoop& loop) const;

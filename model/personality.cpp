@@ -744,7 +744,8 @@ bool Personality::wakeup_modelled(int loops) const {
   return false;
 }
 
-WakeDecision Personality::wake(Wakeup mode, std::span<const LoopWaiter> loops, std::span<std::uint32_t> woken) const {
+WakeDecision Personality::wake(Wakeup mode, std::span<const LoopWaiter> loops, std::span<std::uint32_t> woken,
+                               double race) const {
   assert(wakeup_modelled(static_cast<int>(loops.size())) && woken.size() >= loops.size());
   WakeDecision d;
   for (const LoopWaiter& w : loops) d.waiting += w.waiting ? 1 : 0;
@@ -774,20 +775,28 @@ WakeDecision Personality::wake(Wakeup mode, std::span<const LoopWaiter> loops, s
       if (best < n) woken[d.woken++] = best;
       return d;
     }
-    case Wakeup::kEpoll:
+    case Wakeup::kEpoll: {
       // fs/eventpoll.c ep_ptable_queue_proc: without EPOLLEXCLUSIVE each epoll set's entry
-      // joins the socket's wait queue with add_wait_queue, at the head, once, when the
-      // socket is added; ep_poll_callback returns 1 for a non-exclusive entry, so
-      // __wake_up_common wakes every epoll set that has a waiter, the last registered
-      // first. They all return from epoll_wait and race to accept(): the first woken
-      // takes the connection, the others get EAGAIN.
-      d.order = WakeOrder::kAllLastRegistered;
-      d.rule = "every loop's epoll set is woken (thundering herd), the last registered first; the first takes it";
-      d.source = "ep_ptable_queue_proc (add_wait_queue), ep_poll_callback";
-      for (std::uint32_t i = n; i-- > 0;) {
+      // joins the socket's wait queue with add_wait_queue, once, when the socket is added;
+      // ep_poll_callback returns 1 for a non-exclusive entry, so __wake_up_common wakes
+      // every epoll set that has a waiter (the thundering herd). Each woken thread re-polls
+      // the socket in ep_send_events (ep_item_poll) and calls accept(); the first to get
+      // there takes the connection, the others find it gone and sleep again (or get
+      // EAGAIN): wasted wake-ups. Who gets there first is the scheduler's choice; the
+      // model draws it uniformly among the woken (docs/fidelity.md shows the split a
+      // real machine gave, which leaned towards the first registered).
+      d.order = WakeOrder::kAllRace;
+      d.rule = "every loop's epoll set is woken (thundering herd); they race to accept() and one wins";
+      d.source = "ep_ptable_queue_proc (add_wait_queue), ep_poll_callback returns 1 for every entry";
+      for (std::uint32_t i = 0; i < n; ++i) {
         if (loops[i].waiting) woken[d.woken++] = i;
       }
+      if (d.woken > 1) {
+        const auto winner = std::min(d.woken - 1, static_cast<std::uint32_t>(race * d.woken));
+        std::swap(woken[0], woken[winner]);
+      }
       return d;
+    }
     case Wakeup::kEpollExclusive:
       // fs/eventpoll.c, commit df0108c5da56 ("epoll: add EPOLLEXCLUSIVE flag", Linux 4.5):
       // ep_ptable_queue_proc adds an EPOLLEXCLUSIVE entry with add_wait_queue_exclusive,

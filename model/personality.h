@@ -235,7 +235,7 @@ std::string_view wakeup_name(Wakeup w);  // "accept", "epoll", "epoll_exclusive"
 // Which waiting loops a ready connection wakes, in the order the kernel wakes them.
 enum class WakeOrder : std::uint8_t {
   kLongestWaiting,       // one: the loop that has waited longest (FIFO of blocked accept() calls)
-  kAllLastRegistered,    // all, the loop registered last first (entries added at the queue's head)
+  kAllRace,              // all; they race to accept() and the scheduler decides who wins
   kFirstIdleRegistered,  // one: the first loop in registration order that is waiting now
   kOnlyWaiter,           // one loop on the socket: nothing to choose
 };
@@ -312,9 +312,11 @@ class Personality {
   // (one loop: always; several: Linux only).
   bool wakeup_modelled(int loops) const;
   // A connection became ready on a socket `loops` wait on: which of them wake, written to
-  // `woken` (size >= loops.size()) in the order they wake; the first to wake takes the
-  // connection. Requires: wakeup_modelled(loops.size()).
-  WakeDecision wake(Wakeup mode, std::span<const LoopWaiter> loops, std::span<std::uint32_t> woken) const;
+  // `woken` (size >= loops.size()), the one that takes the connection first. `race` is a
+  // uniform draw in [0, 1) that picks the winner when several woken loops race (plain
+  // epoll): which one gets to accept() first is the scheduler's, not the socket's.
+  // Requires: wakeup_modelled(loops.size()).
+  WakeDecision wake(Wakeup mode, std::span<const LoopWaiter> loops, std::span<std::uint32_t> woken, double race) const;
 
   // When a retransmission timer armed at `now` for `timeout` really fires. Linux timers
   // live in a timer wheel whose outer levels have coarse slots (kernel/time/timer.c

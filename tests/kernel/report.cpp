@@ -215,6 +215,33 @@ struct Sink {
         << "the queue full, how many SYN cookies the burst gets): that is what the ±n bands on those rows\n"
         << "allow for. synstorm models no accept wake-up latency; no experiment here isolates it, so\n"
         << "the difference is documented rather than fitted.\n";
+    out << "\n## Event loops on one socket: who wakes\n\n"
+        << "When several event loops (`loops:` in a scenario) wait on one listening socket, the kernel decides\n"
+        << "which of them a ready connection wakes; synstorm asks `Personality::wake` (model/personality.cpp),\n"
+        << "and the `wakeup-*` experiments above compare its split with four real threads.\n\n"
+        << "- `wakeup: accept` (each loop blocks in accept()): net/ipv4/inet_connection_sock.c\n"
+        << "  `inet_csk_wait_for_connect` waits with `prepare_to_wait_exclusive`, which adds the caller at the\n"
+        << "  tail of the socket's wait queue; the data-ready wake-up (`sock_def_readable` -> `__wake_up_common`,\n"
+        << "  nr_exclusive = 1) wakes the first exclusive waiter from the head and `autoremove_wake_function`\n"
+        << "  takes it off. The loop that has waited longest wins: idle loops take turns (round robin).\n"
+        << "- `wakeup: epoll` (each loop's own epoll set holds the socket): fs/eventpoll.c\n"
+        << "  `ep_ptable_queue_proc` adds each set's entry with `add_wait_queue`, at the head, once, and\n"
+        << "  `ep_poll_callback` returns 1 for it, so every waiting loop wakes (the thundering herd), the last\n"
+        << "  registered first. synstorm lets the first woken take the connection; every other woken loop\n"
+        << "  counts a wasted wake-up (accept() returns EAGAIN).\n"
+        << "- `wakeup: epoll_exclusive` (EPOLLEXCLUSIVE, commit df0108c5da56, Linux 4.5):\n"
+        << "  `add_wait_queue_exclusive` keeps the entries in registration order and `ep_poll_callback` returns\n"
+        << "  1 (`ewake`) only when its epoll set has a waiter (`waitqueue_active(&ep->wq)`), so the walk passes\n"
+        << "  over busy loops and stops at the first waiting one: loop 0 takes every connection while it\n"
+        << "  keeps up, the next loop only while loop 0 is busy or at max_connections.\n"
+        << "- A loop at max_connections disables the socket in its epoll set (EPOLL_CTL_MOD keeps its entry\n"
+        << "  in place; `ep_poll_callback` skips an entry with no events) or stops calling accept(): it is\n"
+        << "  never woken until one of its connections closes.\n"
+        << "- Other kernels are not modelled for more than one loop, and a scenario that asks for it is\n"
+        << "  refused: on FreeBSD and macOS kqueue activates every kqueue's knote on the socket (a herd, like\n"
+        << "  plain epoll) and a blocked accept() sleeps on the socket's `so_timeo`; on Windows, AcceptEx\n"
+        << "  completions go to the threads waiting on an I/O completion port, which the system releases in\n"
+        << "  last-in, first-out order (Microsoft, \"I/O Completion Ports\"). One loop is modelled everywhere.\n";
   }
 };
 

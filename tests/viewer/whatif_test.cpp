@@ -17,8 +17,10 @@ ScenarioSpec two_hosts() {
     h.name = name;
     h.os = Os::kLinux;
     h.kernel = default_knobs(Os::kLinux);
-    h.listeners.push_back({80, {BacklogRequest::Kind::kValue, 128}, 8, sim::ConstantDist{sim::milliseconds(1)}});
-    h.listeners.push_back({443, {BacklogRequest::Kind::kSomaxconn, 0}, 4, sim::ConstantDist{sim::milliseconds(1)}});
+    h.listeners.push_back(
+        {80, {BacklogRequest::Kind::kValue, 128}, 8, sim::ConstantDist{sim::milliseconds(1)}, std::nullopt});
+    h.listeners.push_back(
+        {443, {BacklogRequest::Kind::kSomaxconn, 0}, 4, sim::ConstantDist{sim::milliseconds(1)}, std::nullopt});
     s.hosts.push_back(h);
   }
   ClientSpec c;
