@@ -147,16 +147,7 @@ void EventLoops::set_open_level(const Group& g, EventLoop& loop) {
 }
 
 TraceEvent EventLoops::about(TraceKind kind, const Group& g, const EventLoop* loop) const {
-  const Listener& l = listeners_[g.listener];
-  TraceEvent e;
-  e.at = engine_.now();
-  e.kind = kind;
-  e.listener = l.index;
-  e.host = l.host_index;
-  e.port = l.port;
-  e.accept_len = static_cast<std::int64_t>(l.accept_queue.size());
-  e.syn_len = l.syn_queue_len;
-  e.backlog = l.backlog;
+  TraceEvent e = tracer_.about_listener(kind, g.listener);
   e.max_open = g.spec->max_connections;
   if (loop) {
     e.loop = loop->index;

@@ -22,24 +22,6 @@ using namespace model;
 using namespace model::test;
 using sim_test::kConfidence;
 
-namespace {
-
-// P(N >= c) in M/M/c/(c+K): the stationary probabilities of Gross & Harris' birth-death chain.
-double at_least_c(double lambda, double mu, int c, int k) {
-  const int n_max = c + k;
-  std::vector<double> p(static_cast<std::size_t>(n_max) + 1);
-  p[0] = 1.0;
-  for (int n = 1; n <= n_max; ++n) p[n] = p[n - 1] * (lambda / mu) / std::min(n, c);
-  double sum = 0, tail = 0;
-  for (int n = 0; n <= n_max; ++n) {
-    sum += p[n];
-    if (n >= c) tail += p[n];
-  }
-  return tail / sum;
-}
-
-}  // namespace
-
 TEST_CASE("one event loop at max_connections = M/M/c/(c+K): refusals, open connections, time at the limit",
           "[analytic][statistical][event_loop]") {
   struct Case {
@@ -52,7 +34,7 @@ TEST_CASE("one event loop at max_connections = M/M/c/(c+K): refusals, open conne
   const double mu = 1000.0 / cs.keepalive_ms;
   const sim_test::MMcK theory = sim_test::mmck(cs.rate, mu, cs.max_connections, cs.backlog);
   const double open_theory = cs.rate * (1 - theory.blocking) / mu;
-  const double full_theory = at_least_c(cs.rate, mu, cs.max_connections, cs.backlog);
+  const double full_theory = theory.all_busy;
   INFO("theory: blocking " << theory.blocking << ", open " << open_theory << ", at max " << full_theory);
 
   constexpr int kReplications = 20;

@@ -35,6 +35,7 @@ struct MMcK {
   double blocking = 0;  // P(N = c + K): an arrival is refused
   double lq = 0;        // mean number waiting (in the accept queue)
   double wq = 0;        // mean wait of an admitted arrival, seconds
+  double all_busy = 0;  // P(N >= c): every server busy
 };
 
 inline MMcK mmck(double lambda, double mu, int c, int k) {
@@ -47,6 +48,7 @@ inline MMcK mmck(double lambda, double mu, int c, int k) {
   for (double v : p) sum += v;
   MMcK r;
   for (int n = c + 1; n <= n_max; ++n) r.lq += (n - c) * p[n] / sum;
+  for (int n = c; n <= n_max; ++n) r.all_busy += p[n] / sum;
   r.blocking = p[n_max] / sum;
   r.wq = r.lq / (lambda * (1 - r.blocking));
   return r;
