@@ -947,7 +947,8 @@ TEST_CASE("format() writes compiler-style lines", "[loader]") {
   REQUIRE(r.errors.size() == 1);
   CHECK(config::format(r.errors[0]) ==
         "test.yaml:2:62: error: hosts.web.listeners[0].extra: unknown key \"extra\" (expected one of: port, "
-        "backlog, workers, service)");
+        "backlog, workers, service, loops, wakeup, multi_accept, max_connections, accept_cost, request_cost, "
+        "keepalive)");
 }
 
 TEST_CASE("files: the name defaults to the stem, unreadable files are one diagnostic", "[loader]") {
