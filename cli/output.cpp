@@ -178,6 +178,22 @@ nlohmann::json results_json(const model::RunResults& r) {
       j["balancers"][b.name] = {{"backends", std::move(backends)}};
     }
   }
+  if (!r.loops.empty()) {
+    // Event loops, listener by listener: each loop's CPU, accepts, wake-ups, connections.
+    j["loops"] = nlohmann::json::object();
+    for (const auto& lp : r.loops) {
+      const std::string id =
+          lp.host + ":" + std::to_string(lp.port) + (lp.socket > 0 ? "#" + std::to_string(lp.socket) : "");
+      if (!j["loops"].contains(id)) j["loops"][id] = nlohmann::json::array();
+      j["loops"][id].push_back({{"loop", lp.loop},
+                                {"busy_fraction", lp.busy_fraction},
+                                {"accepted", lp.accepted},
+                                {"wakeups", lp.wakeups},
+                                {"wasted_wakeups", lp.wasted_wakeups},
+                                {"max_connections", lp.max_connections},
+                                {"open_connections", queue_json(lp.open)}});
+    }
+  }
   if (!r.script.empty()) {
     nlohmann::json steps = nlohmann::json::array();
     for (const auto& st : r.script) {
@@ -271,6 +287,19 @@ void print_summary(std::ostream& terminal, const model::RunResults& r) {
             << cell(std::to_string(be.assigned), 10) << cell(std::to_string(be.marked_down), 13)
             << cell(std::to_string(be.max_active), 12) << "\n";
       }
+    }
+  }
+  if (!r.loops.empty()) {
+    out << "\n"
+        << left("event loop", 26) << cell("busy", 8) << cell("accepted", 10) << cell("wake-ups", 10)
+        << cell("wasted", 9) << "   open mean / max / at max_connections\n";
+    for (const auto& lp : r.loops) {
+      const std::string socket = lp.socket > 0 ? "#" + std::to_string(lp.socket) + " loop " : " #";
+      out << left(lp.host + ":" + std::to_string(lp.port) + socket + std::to_string(lp.loop), 26)
+          << cell(percent(lp.busy_fraction), 8) << cell(std::to_string(lp.accepted), 10)
+          << cell(std::to_string(lp.wakeups), 10) << cell(std::to_string(lp.wasted_wakeups), 9) << "   "
+          << cell(fixed(lp.open.mean, 1), 9) << " / " << lp.open.max << " of " << lp.max_connections << " / "
+          << percent(lp.open.full_fraction) << "\n";
     }
   }
   if (!r.script.empty()) {

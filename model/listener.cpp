@@ -331,23 +331,48 @@ void Listeners::enqueue(Listener& l, std::uint32_t slot) {
 // fault holds them). Each accept() needs a descriptor: without one the connection stays
 // queued and the worker tries again when a descriptor frees (Winsock listen page).
 void Listeners::try_accept(Listener& l) {
+  if (l.app) {
+    l.app->accept_ready(l);
+    return;
+  }
   while (!l.stalled && l.busy_workers < l.workers && !l.accept_queue.empty()) {
-    const SocketResult r = hosts_[l.host_index].table.app_accept(l.fd);
-    if (!r.ok()) {
-      l.starved = true;
-      return;
-    }
-    l.starved = false;
+    const std::optional<std::uint64_t> token = accept_descriptor(l);
+    if (!token) return;
     ++l.busy_workers;
     const sim::Duration service = slowed(l, sim::sample(l.service, l.service_rng));
     count_busy(l, service);
-    Connection& c = pool_[l.accept_queue.front()];
-    // The balancer's flow lasts as long as the service (pack_service).
-    const std::uint32_t balancer = c.flow_open ? *balancers_.of_client(c.client) + 1 : 0;
-    const std::uint16_t backend = c.backend;
-    c.flow_open = false;
     accept_front(l, service);
-    engine_.schedule_in(service, l, pack_service(r.value, balancer, backend));
+    engine_.schedule_in(service, l, *token);
+  }
+}
+
+std::optional<std::uint64_t> Listeners::accept_descriptor(Listener& l) {
+  const SocketResult r = hosts_[l.host_index].table.app_accept(l.fd);
+  if (!r.ok()) {
+    l.starved = true;
+    return std::nullopt;
+  }
+  l.starved = false;
+  Connection& c = pool_[l.accept_queue.front()];
+  // The balancer's flow lasts as long as the connection is served (pack_service).
+  const std::uint32_t balancer = c.flow_open ? *balancers_.of_client(c.client) + 1 : 0;
+  const std::uint16_t backend = c.backend;
+  c.flow_open = false;
+  return pack_service(r.value, balancer, backend);
+}
+
+void Listeners::release(Listener& l, std::uint64_t token) {
+  const auto fd = static_cast<std::int64_t>(token & 0xFFFFFFFFu);
+  if (const auto balancer = static_cast<std::uint32_t>((token >> 32) & 0xFFFFu); balancer > 0) {
+    balancers_.service_done(balancer - 1, static_cast<std::uint16_t>(token >> 48));
+  }
+  hosts_[l.host_index].table.app_close(fd);
+}
+
+void Listeners::retry_starved(std::uint32_t host) {
+  const Host& h = hosts_[host];
+  for (const auto& [port, slot] : h.open_ports) {
+    if (listeners_[slot].starved) try_accept(listeners_[slot]);
   }
 }
 
@@ -383,17 +408,10 @@ void Listeners::accept_front(Listener& l, sim::Duration served) {
 }
 
 void Listeners::service_done(Listener& l, std::uint64_t arg) {
-  const auto fd = static_cast<std::int64_t>(arg & 0xFFFFFFFFu);
-  if (const auto balancer = static_cast<std::uint32_t>((arg >> 32) & 0xFFFFu); balancer > 0) {
-    balancers_.service_done(balancer - 1, static_cast<std::uint16_t>(arg >> 48));
-  }
-  Host& h = hosts_[l.host_index];
-  h.table.app_close(fd);
+  release(l, arg);
   --l.busy_workers;
   try_accept(l);
-  for (const auto& [port, slot] : h.open_ports) {
-    if (listeners_[slot].starved) try_accept(listeners_[slot]);
-  }
+  retry_starved(l.host_index);
 }
 
 std::uint32_t Listeners::pick_socket(const Listener& entry, const Connection& c) const {

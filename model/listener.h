@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,19 @@
 namespace model {
 
 class Listeners;
+struct Listener;
+
+// The application of a listener that is not a pool of workers (an event loop, model/
+// event_loop.h): told whenever its accept queue may hold a connection it could take (one
+// joined, a stall ended, a descriptor freed). It takes them with Listeners::accept_descriptor
+// and accept_front, and closes them with release.
+class AcceptApp {
+ public:
+  virtual void accept_ready(Listener& l) = 0;
+
+ protected:
+  ~AcceptApp() = default;
+};
 
 struct Listener final : sim::EventHandler {
   Listeners* owner = nullptr;
@@ -57,6 +71,7 @@ struct Listener final : sim::EventHandler {
   const FaultSpec* slow = nullptr;  // a slow_start fault in progress
   sim::DurationDist service;
   sim::RandomStream service_rng{0};
+  AcceptApp* app = nullptr;                // set: its application is not `workers` but this
   std::deque<std::uint32_t> accept_queue;  // connection slots, oldest first
   std::int64_t syn_queue_len = 0;
   std::int64_t syn_queue_young = 0;  // requests whose SYN-ACK has not timed out yet
@@ -115,6 +130,15 @@ class Listeners {
   // The application accepted the oldest completed connection; its server then serves it
   // for `served` (a script's accept: zero).
   void accept_front(Listener& l, sim::Duration served = sim::Duration::zero());
+
+  // The application's accept() of the oldest completed connection takes a descriptor: a
+  // token for release(), or nullopt when none is left (the listener is then starved: its
+  // application is told again when one frees). accept_front() then takes the connection.
+  std::optional<std::uint64_t> accept_descriptor(Listener& l);
+  // The application closes a connection it took (its descriptor, its balancer flow).
+  void release(Listener& l, std::uint64_t token);
+  // A descriptor of host `host` freed: the listeners whose accept() found none try again.
+  void retry_starved(std::uint32_t host);
 
   // Faults on a listener: its workers stop calling accept(); service slows down; the
   // process closes its socket and listens again at the end.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <type_traits>
 
 #include "model/addressing.h"
@@ -930,6 +931,108 @@ ReuseportChoice Personality::reuseport_select(std::uint32_t laddr, std::uint16_t
     case ReuseportBalance::kNone: break;
   }
   return c;
+}
+
+// ---- wake-ups on a socket several event loops share --------------------------------------
+
+std::string_view wakeup_name(Wakeup w) {
+  switch (w) {
+    case Wakeup::kAccept: return "accept";
+    case Wakeup::kEpoll: return "epoll";
+    case Wakeup::kEpollExclusive: return "epoll_exclusive";
+  }
+  return "?";
+}
+
+bool Personality::wakeup_modelled(int loops) const {
+  if (loops <= 1) return true;  // one waiter: whichever the mechanism, it is the one woken
+  switch (os_) {
+    case Os::kLinux: return true;
+    // FreeBSD and macOS: kqueue activates the knote of every kqueue watching the socket
+    // (a herd, like plain epoll) and a blocked accept() sleeps on so_timeo; Windows hands
+    // AcceptEx completions to the threads of an I/O completion port, last in, first out.
+    // None of these is modelled yet (docs/fidelity.md, "Event loops on one socket").
+    case Os::kWindows:
+    case Os::kFreeBSD:
+    case Os::kMacOS: return false;
+  }
+  return false;
+}
+
+WakeDecision Personality::wake(Wakeup mode, std::span<const LoopWaiter> loops, std::span<std::uint32_t> woken,
+                               double race) const {
+  assert(wakeup_modelled(static_cast<int>(loops.size())) && woken.size() >= loops.size());
+  WakeDecision d;
+  for (const LoopWaiter& w : loops) d.waiting += w.waiting ? 1 : 0;
+  const auto n = static_cast<std::uint32_t>(loops.size());
+  if (n == 1) {
+    d.order = WakeOrder::kOnlyWaiter;
+    d.rule = "one loop waits on the socket";
+    d.source = "the socket's wait queue holds one waiter";
+    if (loops[0].waiting) woken[d.woken++] = 0;
+    return d;
+  }
+  switch (mode) {
+    case Wakeup::kAccept: {
+      // net/ipv4/inet_connection_sock.c inet_csk_wait_for_connect: each accept() that finds
+      // the queue empty waits with prepare_to_wait_exclusive (kernel/sched/wait.c), which
+      // adds it at the tail of the socket's wait queue; the data-ready wake-up
+      // (sock_def_readable -> __wake_up_common with nr_exclusive = 1) wakes the first
+      // exclusive waiter from the head, and autoremove_wake_function takes it off the
+      // queue. So the loop that has waited longest takes the connection.
+      d.order = WakeOrder::kLongestWaiting;
+      d.rule = "blocked accept() calls wait exclusively, in FIFO order: the longest waiting one wakes";
+      d.source = "inet_csk_wait_for_connect (prepare_to_wait_exclusive), __wake_up_common";
+      std::uint32_t best = n;
+      for (std::uint32_t i = 0; i < n; ++i) {
+        if (loops[i].waiting && (best == n || loops[i].waiting_since < loops[best].waiting_since)) best = i;
+      }
+      if (best < n) woken[d.woken++] = best;
+      return d;
+    }
+    case Wakeup::kEpoll: {
+      // fs/eventpoll.c ep_ptable_queue_proc: without EPOLLEXCLUSIVE each epoll set's entry
+      // joins the socket's wait queue with add_wait_queue, once, when the socket is added;
+      // ep_poll_callback returns 1 for a non-exclusive entry, so __wake_up_common wakes
+      // every epoll set that has a waiter (the thundering herd). Each woken thread re-polls
+      // the socket in ep_send_events (ep_item_poll) and calls accept(); the first to get
+      // there takes the connection, the others find it gone and sleep again (or get
+      // EAGAIN): wasted wake-ups. Who gets there first is the scheduler's choice; the
+      // model draws it uniformly among the woken (docs/fidelity.md shows the split a
+      // real machine gave, which leaned towards the first registered).
+      d.order = WakeOrder::kAllRace;
+      d.rule = "every loop's epoll set is woken (thundering herd); they race to accept() and one wins";
+      d.source = "ep_ptable_queue_proc (add_wait_queue), ep_poll_callback returns 1 for every entry";
+      for (std::uint32_t i = 0; i < n; ++i) {
+        if (loops[i].waiting) woken[d.woken++] = i;
+      }
+      if (d.woken > 1) {
+        const auto winner = std::min(d.woken - 1, static_cast<std::uint32_t>(race * d.woken));
+        std::swap(woken[0], woken[winner]);
+      }
+      return d;
+    }
+    case Wakeup::kEpollExclusive:
+      // fs/eventpoll.c, commit df0108c5da56 ("epoll: add EPOLLEXCLUSIVE flag", Linux 4.5):
+      // ep_ptable_queue_proc adds an EPOLLEXCLUSIVE entry with add_wait_queue_exclusive,
+      // at the tail, so the entries keep registration order; ep_poll_callback returns
+      // ewake = 1 only when its epoll set has a waiter (waitqueue_active(&ep->wq)), and
+      // __wake_up_common stops at the first exclusive entry that returns 1. A busy loop
+      // (not in epoll_wait) is passed over: the first waiting loop in registration order
+      // is woken, so the first loop takes every connection while it keeps up.
+      d.order = WakeOrder::kFirstIdleRegistered;
+      d.rule =
+          "EPOLLEXCLUSIVE wakes one epoll set: the first registered one that is waiting (busy loops are passed over)";
+      d.source = "ep_poll_callback (ewake only when waitqueue_active), add_wait_queue_exclusive";
+      for (std::uint32_t i = 0; i < n; ++i) {
+        if (loops[i].waiting) {
+          woken[d.woken++] = i;
+          break;
+        }
+      }
+      return d;
+  }
+  return d;
 }
 
 }  // namespace model

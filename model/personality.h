@@ -296,6 +296,40 @@ struct ReuseportChoice {
   std::uint32_t sockets = 0;
 };
 
+// ---- who wakes when a connection is ready on a socket several loops wait on ----------
+
+// How the loops of an event-loop application wait on one shared listening socket.
+enum class Wakeup : std::uint8_t {
+  kAccept,          // each loop blocks in accept() when it has nothing else to do
+  kEpoll,           // each loop's own epoll set holds the socket (EPOLLIN, level-triggered)
+  kEpollExclusive,  // the same, registered with EPOLLEXCLUSIVE (Linux >= 4.5)
+};
+std::string_view wakeup_name(Wakeup w);  // "accept", "epoll", "epoll_exclusive"
+
+// Which waiting loops a ready connection wakes, in the order the kernel wakes them.
+enum class WakeOrder : std::uint8_t {
+  kLongestWaiting,       // one: the loop that has waited longest (FIFO of blocked accept() calls)
+  kAllRace,              // all; they race to accept() and the scheduler decides who wins
+  kFirstIdleRegistered,  // one: the first loop in registration order that is waiting now
+  kOnlyWaiter,           // one loop on the socket: nothing to choose
+};
+
+// A loop as the wake-up sees it. Loops are numbered in the order they registered with the
+// socket (started their epoll set or first called accept()).
+struct LoopWaiter {
+  bool waiting = false;             // in epoll_wait() / accept() with the socket enabled
+  std::uint64_t waiting_since = 0;  // a sequence number: smaller began waiting earlier
+};
+
+// The loops one ready connection woke, and the rule that chose them.
+struct WakeDecision {
+  WakeOrder order = WakeOrder::kOnlyWaiter;
+  std::uint32_t waiting = 0;  // loops that were waiting
+  std::uint32_t woken = 0;    // loops woken (written to the caller's array in wake order)
+  std::string_view rule;      // the rule in a sentence
+  std::string_view source;    // where the kernel makes it
+};
+
 class Personality {
  public:
   Personality(Os os, const KernelKnobs& knobs) : os_(os), knobs_(knobs) {}
@@ -365,6 +399,16 @@ class Personality {
   // on Windows also the re-sends after RST). It does not move Linux's time bound, which
   // is tcp_syn_retries' (the knob's).
   SynRetransmitSchedule syn_schedule(std::optional<int> syn_retries_override) const;
+
+  // Whether the wake-up rules of `loops` loops sharing one socket are modelled for this OS
+  // (one loop: always; several: Linux only).
+  bool wakeup_modelled(int loops) const;
+  // A connection became ready on a socket `loops` wait on: which of them wake, written to
+  // `woken` (size >= loops.size()), the one that takes the connection first. `race` is a
+  // uniform draw in [0, 1) that picks the winner when several woken loops race (plain
+  // epoll): which one gets to accept() first is the scheduler's, not the socket's.
+  // Requires: wakeup_modelled(loops.size()).
+  WakeDecision wake(Wakeup mode, std::span<const LoopWaiter> loops, std::span<std::uint32_t> woken, double race) const;
 
   // When a retransmission timer armed at `now` for `timeout` really fires. Linux timers
   // live in a timer wheel whose outer levels have coarse slots (kernel/time/timer.c

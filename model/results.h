@@ -122,6 +122,20 @@ struct ListenerResults {
   std::int64_t queue_places = 0;  // accepted connections its accept queue holds before it is full (K)
 };
 
+// What one event loop of a listener did (EventLoopSpec).
+struct LoopResults {
+  std::string host;
+  int port = 0;
+  int socket = 0;                    // its socket in an SO_REUSEPORT group (from 1); 0: not in a group
+  int loop = 0;                      // its number, in registration order from 0
+  std::uint64_t accepted = 0;        // connections it accepted
+  std::uint64_t wakeups = 0;         // times it woke for the listening socket
+  std::uint64_t wasted_wakeups = 0;  // ... and found nothing to accept (EAGAIN)
+  double busy_fraction = 0;          // of the run, spent on accept and request CPU
+  std::int64_t max_connections = 0;
+  QueueStats open;  // open connections: time-average, max, fraction of time at max_connections
+};
+
 // What a balancer did with each backend.
 struct BackendResults {
   std::string host;
@@ -186,6 +200,7 @@ struct RunResults {
   std::vector<ClientResults> clients;
   std::vector<ListenerResults> listeners;
   std::vector<BalancerResults> balancers;
+  std::vector<LoopResults> loops;  // every event loop, listener by listener
   std::vector<ScriptResult> script;
   sim::TimeSeries timeseries{{}};
   // Not empty when the engine broke one of its own invariants (a client's outcomes do not

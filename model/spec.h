@@ -31,6 +31,22 @@ struct BacklogRequest {
   std::int64_t value = 0;  // n for kValue and kHint
 };
 
+// An event-loop application (nginx, HAProxy, Envoy): `count` single threads, each waiting
+// for readiness on the listening socket (and on its own connections), each accepting one
+// connection per wake-up or, with multi_accept, until the queue is empty. Every accept
+// costs the loop `accept_cost` of CPU and the connection's request `request_cost`; the
+// connection then stays open for `keepalive` and closes. A loop holding max_connections
+// open connections stops accepting until one closes; a busy loop does not accept.
+struct EventLoopSpec {
+  int count = 1;
+  Wakeup wakeup = Wakeup::kEpoll;
+  bool multi_accept = false;
+  std::int64_t max_connections = 512;  // nginx worker_connections' default
+  sim::DurationDist accept_cost = sim::ConstantDist{sim::Duration::zero()};
+  sim::DurationDist request_cost = sim::ConstantDist{sim::Duration::zero()};
+  sim::DurationDist keepalive = sim::ConstantDist{sim::Duration::zero()};
+};
+
 struct ListenerSpec {
   int port = 0;
   BacklogRequest backlog;
@@ -43,6 +59,8 @@ struct ListenerSpec {
   // > 0: an SO_REUSEPORT group of this many sockets bound to the port, each with its own
   // queues, backlog and `workers` (model/reuseport.h). 0: one socket.
   int reuseport = 0;
+  // Set: the application is event loops instead of workers (workers is then 0).
+  std::optional<EventLoopSpec> loops;
 };
 
 struct HostSpec {

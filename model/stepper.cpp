@@ -105,6 +105,7 @@ Snapshot Stepper::snapshot() const {
   }
   s.balancers = world_->balancer_results();
   s.series = world_->series();
+  s.loops = world_->loop_states();
   return s;
 }
 

@@ -56,6 +56,14 @@ struct ListenerSnapshot {
   std::uint32_t reuseport_sockets = 0;
 };
 
+// One event loop now (EventLoopSpec): its counts and statistics so far, and its state.
+struct LoopSnapshot {
+  LoopResults so_far;          // busy_fraction and open statistics over [0, now]
+  std::uint32_t listener = 0;  // as Snapshot::listeners numbers them
+  bool busy = false;           // spending CPU on accepts and requests now
+  std::int64_t open = 0;       // connections open on it now
+};
+
 // One client group now. `counts.pending` is the attempts still open at this instant, so the
 // counts balance at every instant (and equal RunResults' at the end of the run).
 struct ClientSnapshot {
@@ -86,7 +94,8 @@ struct Snapshot {
   // Parallel to the spec's balancers: what each did with its backends so far (as RunResults
   // reports them at the end), with the connections each backend has now.
   std::vector<BalancerResults> balancers;
-  sim::TimeSeries series{{}};  // the sample rows so far (World's columns)
+  sim::TimeSeries series{{}};       // the sample rows so far (World's columns)
+  std::vector<LoopSnapshot> loops;  // every event loop, listener by listener
 };
 
 class Stepper {

@@ -27,6 +27,9 @@ enum class TraceKind : std::uint8_t {
   kScriptCall,      // a script step returned (`script` points to its result)
   kFault,           // a fault began or ended (`fault`, `fault_begins`; `listener` for a listener's)
   kLost,            // the segment just sent (`segment`) will not arrive (`loss` says why)
+  kLoopWake,        // a connection became ready on an event-loop listener: `wake` says who woke
+  kLoopAccept,      // event loop `loop` took `taken` connections (`open` now open on it)
+  kLoopFull,        // event loop `loop` reached max_connections (`open`): it stops accepting
 };
 
 enum class LossCause : std::uint8_t {
@@ -68,6 +71,14 @@ struct TraceEvent {
   const FaultSpec* fault = nullptr;                // kFault
   bool fault_begins = false;                       // kFault: its start (else its end)
   LossCause loss = LossCause::kLinkLoss;           // kLost
+  // The event-loop steps (kLoopWake, kLoopAccept, kLoopFull) carry `listener`, `host`,
+  // `port`, the queue lengths and these:
+  std::uint32_t loop = 0;      // the loop (kLoopWake: the first woken, if any)
+  WakeDecision wake;           // kLoopWake: the rule, how many waited and were woken
+  std::int64_t taken = 0;      // kLoopAccept: connections taken in this wake-up
+  std::int64_t open = 0;       // kLoopAccept, kLoopFull: connections now open on the loop
+  std::int64_t max_open = 0;   // ... and its max_connections
+  bool woken_by_rule = false;  // kLoopAccept: woken by the wake-up (else it found one on returning to wait)
 };
 
 class TraceObserver {

@@ -29,6 +29,9 @@ class Tracer {
   void emit(const TraceEvent& e) const { observer_->on_event(e); }
   // The event `kind` of connection `slot`, now. Fill in the kind's own fields, then emit().
   TraceEvent about(TraceKind kind, std::uint32_t slot) const;
+  // The event `kind` of listener `listener` itself (not of a connection), now, with its
+  // queue lengths.
+  TraceEvent about_listener(TraceKind kind, std::uint32_t listener) const;
   // Emits the plain event `kind` of connection `slot`, if anyone watches.
   void note(TraceKind kind, std::uint32_t slot) const {
     if (observer_) emit(about(kind, slot));

@@ -9,6 +9,7 @@
 #include "model/client.h"
 #include "model/connection_pool.h"
 #include "model/digest.h"
+#include "model/event_loop.h"
 #include "model/faults.h"
 #include "model/first_data.h"
 #include "model/host.h"
@@ -16,6 +17,7 @@
 #include "model/measurement.h"
 #include "model/sampler.h"
 #include "model/script_runner.h"
+#include "model/stepper.h"
 #include "model/tracer.h"
 #include "model/wire.h"
 #include "sim/timer_lanes.h"
@@ -77,6 +79,7 @@ struct World::Impl {
         clients(s, e, lanes, timers, pool, balancers, addressing, wire, tracer, digest),
         first_data(s, e, timers, pool, wire),
         listeners(s, e, lanes, timers, hosts, pool, balancers, wire, clients, tracer),
+        loops(s, e, listeners, tracer),
         script(s, e, hosts, listeners, tracer, digest),
         faults(s, e, listeners, wire, tracer),
         sampler(s, e, clients, listeners),
@@ -171,6 +174,7 @@ struct World::Impl {
       // no listener, unless a SYN came to it.
       if (l.listed || l.out.syns_received > 0) r.listeners.push_back(l.out);
     }
+    r.loops = loops.results(now);
     for (const auto& g : r.clients) {
       const OutcomeCounts& k = g.counts;
       for (std::uint64_t v : {k.attempts, k.established, k.accepted, k.refused, k.timed_out, k.reset, k.pending}) {
@@ -197,6 +201,7 @@ struct World::Impl {
   Clients clients;
   FirstData first_data;
   Listeners listeners;
+  EventLoops loops;
   ScriptRunner script;
   Faults faults;
   Sampler sampler;
@@ -273,6 +278,20 @@ World::ListenerState World::listener_state(std::size_t i) const {
           .syn_acked = l.syn_queue_acked,
           .workers = l.workers,
           .busy_workers = l.busy_workers};
+}
+
+std::vector<LoopSnapshot> World::loop_states() const {
+  const EventLoops& loops = impl_->loops;
+  std::vector<LoopResults> so_far = loops.results(impl_->engine.now());
+  std::vector<LoopSnapshot> out;
+  out.reserve(loops.size());
+  for (std::size_t i = 0; i < loops.size(); ++i) {
+    out.push_back({.so_far = std::move(so_far[i]),
+                   .listener = loops.listener_of(loops[i]),
+                   .busy = loops[i].busy,
+                   .open = loops[i].open});
+  }
+  return out;
 }
 
 const ClientResults& World::client_results(std::size_t i) const { return impl_->clients.results(i); }

@@ -26,6 +26,8 @@
 
 namespace model {
 
+struct LoopSnapshot;  // model/stepper.h
+
 class World {
  public:
   World(const ScenarioSpec& spec, sim::Engine& engine);
@@ -69,6 +71,8 @@ class World {
     int workers = 0;
     int busy_workers = 0;
   };
+  // Every event loop now, listener by listener (model::LoopSnapshot).
+  std::vector<LoopSnapshot> loop_states() const;
   std::size_t listener_count() const;
   ListenerState listener_state(std::size_t i) const;
   const ClientResults& client_results(std::size_t i) const;  // outcomes decided so far

@@ -215,7 +215,9 @@ class Narrator final : public model::TraceObserver {
         std::string text = listen_call(ls.backlog) + " gives backlog " + num(backlog) + " (" +
                            std::string(model::os_name(p.os())) + "); the " + std::string(limit.queue) + " is full at " +
                            num(limit.full_at) + "; ";
-        if (ls.workers == 0) {
+        if (ls.loops) {
+          text += loops_text(*ls.loops);
+        } else if (ls.workers == 0) {
           text += "no worker ever calls accept()";
         } else {
           text += num(std::int64_t{ls.workers}) + (ls.workers == 1 ? " worker calls" : " workers call") + " accept()";
@@ -228,6 +230,9 @@ class Narrator final : public model::TraceObserver {
   void on_event(const TraceEvent& e) override {
     if (e.kind == TraceKind::kScriptCall) return narrate_script(*e.script);
     if (e.kind == TraceKind::kFault) return narrate_fault(e);
+    if (e.kind == TraceKind::kLoopWake || e.kind == TraceKind::kLoopAccept || e.kind == TraceKind::kLoopFull) {
+      return narrate_loop(e);
+    }
     if (!passes(e)) return;
     Attempt& a = attempt(e);
     const Attempt before = a;
@@ -246,6 +251,53 @@ class Narrator final : public model::TraceObserver {
     if ((r.call == "socket" || r.call == "accept") && r.result == "OK") text += " (descriptor " + num(r.value) + ")";
     if (!r.expected.empty()) text += r.met() ? ", as expected" : ", but the exercise expected " + r.expected;
     write(r.at, r.host, text);
+  }
+
+  // How an event-loop application waits, for the listen() line.
+  static std::string loops_text(const model::EventLoopSpec& l) {
+    std::string s = num(std::int64_t{l.count}) + (l.count == 1 ? " event loop waits" : " event loops wait") +
+                    " (wakeup: " + std::string(model::wakeup_name(l.wakeup)) + ")";
+    s += l.multi_accept ? ", each accepting until the queue is empty" : ", each accepting one connection per wake-up";
+    return s + ", holding up to " + num(l.max_connections) + " open connections each";
+  }
+
+  // An event loop's step: who the kernel woke, what a loop took, a loop at its limit.
+  // Loops belong to hosts, not to connections.
+  void narrate_loop(const TraceEvent& e) {
+    if (filter_.client || (filter_.host && e.host != *filter_.host)) return;
+    if (!take_line()) return;
+    const std::string loop = "loop " + num(std::int64_t{e.loop});
+    const std::string queue = " (accept queue " + num(e.accept_len) + ")";
+    std::string text;
+    switch (e.kind) {
+      case TraceKind::kLoopWake: {
+        const model::WakeDecision& d = e.wake;
+        if (d.woken == 0) {
+          text =
+              "a connection is ready, but none of the loops waits (each is busy or at max_connections): it stays "
+              "queued" +
+              queue;
+        } else if (d.woken == 1) {
+          text = "a connection is ready: the kernel wakes " + loop + " of " + num(std::uint64_t{d.waiting}) +
+                 " waiting" + queue;
+        } else {
+          text = "a connection is ready: the kernel wakes all " + num(std::uint64_t{d.woken}) + " waiting loops, " +
+                 loop + " first; the others will find the queue empty (EAGAIN)" + queue;
+        }
+        text += ": " + std::string(d.rule) + " [" + std::string(d.source) + "]";
+        break;
+      }
+      case TraceKind::kLoopAccept:
+        text = loop + (e.woken_by_rule ? " accepts " : ", back from its work, finds connections waiting and accepts ") +
+               num(e.taken) + (e.taken == 1 ? " connection" : " connections") + "; it holds " + num(e.open) + " of " +
+               num(e.max_open) + queue;
+        break;
+      default:
+        text = loop + " holds " + num(e.open) + " connections, its max_connections: it stops accepting until one " +
+               "closes" + queue;
+        break;
+    }
+    write(e.at, destination(e), text);
   }
 
   // A fault's start or end (faults belong to hosts and links, not to connections).
@@ -377,8 +429,11 @@ class Narrator final : public model::TraceObserver {
       case TraceKind::kConnect:
       case TraceKind::kEstablished:
       case TraceKind::kOutcome:
-      case TraceKind::kScriptCall:    // narrated by narrate_script
-      case TraceKind::kFault: break;  // narrated by narrate_fault
+      case TraceKind::kScriptCall:  // narrated by narrate_script
+      case TraceKind::kFault:       // narrated by narrate_fault
+      case TraceKind::kLoopWake:    // narrated by narrate_loop
+      case TraceKind::kLoopAccept:
+      case TraceKind::kLoopFull: break;
     }
     return attempt_id(e);
   }
@@ -460,8 +515,11 @@ class Narrator final : public model::TraceObserver {
       case TraceKind::kEstablished: a.established = true; return;
       case TraceKind::kRequestExpired: a.held = Held::kNothing; return;
       case TraceKind::kSynAckWithheld: return;
-      case TraceKind::kScriptCall:  // never reach here: narrate_script, narrate_fault
+      case TraceKind::kScriptCall:  // never reach here: narrate_script, narrate_fault, narrate_loop
       case TraceKind::kFault:
+      case TraceKind::kLoopWake:
+      case TraceKind::kLoopAccept:
+      case TraceKind::kLoopFull:
       case TraceKind::kLost: return;
       case TraceKind::kOutcome:
         a.done = true;
@@ -510,8 +568,11 @@ class Narrator final : public model::TraceObserver {
                ": no retransmission while it waits for data (TCP_DEFER_ACCEPT; " + std::string(e.timer.rule.source) +
                ")";
       case TraceKind::kOutcome: return describe_outcome(e, a);
-      case TraceKind::kScriptCall:    // narrated by narrate_script
-      case TraceKind::kFault: break;  // narrated by narrate_fault
+      case TraceKind::kScriptCall:  // narrated by narrate_script
+      case TraceKind::kFault:       // narrated by narrate_fault
+      case TraceKind::kLoopWake:    // narrated by narrate_loop
+      case TraceKind::kLoopAccept:
+      case TraceKind::kLoopFull: break;
     }
     return "?";
   }

@@ -614,6 +614,14 @@ void App::draw_queues(float height) {
       ImGui::TextDisabled("  of which %lld acked, waiting for data (TCP_DEFER_ACCEPT)",
                           static_cast<long long>(l.syn_acked));
     gauge("workers busy", l.busy_workers, l.workers, bar);
+    // Event loops (loops:): each loop's share of the run spent on CPU so far, and its open
+    // connections against max_connections.
+    for (const model::LoopSnapshot& lp : snap.loops) {
+      if (lp.listener != i) continue;
+      const std::string id = "loop " + std::to_string(lp.so_far.loop);
+      gauge((id + " busy").c_str(), lp.so_far.busy_fraction, 1.0, bar);
+      gauge((id + " open").c_str(), static_cast<double>(lp.open), static_cast<double>(lp.so_far.max_connections), bar);
+    }
     ImGui::PushTextWrapPos(0.0f);
     ImGui::TextDisabled(
         "SYNs %s in, %s dropped, %s cookies; %s RST; %s ACKs dropped; %s accepted",

@@ -15,7 +15,15 @@ namespace config::detail {
 
 namespace {
 
-constexpr std::string_view kListenerKeys[] = {"port", "backlog", "workers", "service", "defer_accept", "reuseport"};
+constexpr std::string_view kListenerKeys[] = {
+    "port",   "backlog",      "workers",         "service",     "defer_accept", "reuseport", "loops",
+    "wakeup", "multi_accept", "max_connections", "accept_cost", "request_cost", "keepalive"};
+// The keys that describe event loops, meaningful only with `loops`.
+constexpr std::string_view kLoopKeys[] = {"wakeup",      "multi_accept", "max_connections",
+                                          "accept_cost", "request_cost", "keepalive"};
+constexpr std::string_view kWakeups[] = {"accept", "epoll", "epoll_exclusive"};  // as model::Wakeup
+constexpr std::int64_t kMaxLoops = 1024;
+constexpr std::int64_t kMaxConnections = 10'000'000;
 constexpr std::string_view kBacklogHintKeys[] = {"somaxconn_hint"};
 
 constexpr std::int64_t kMaxWorkers = 1'000'000;
@@ -105,7 +113,15 @@ void read_listeners(ScenarioDraft& draft, const Field& f, std::size_t index, mod
     if (const auto bf = m.require("backlog")) {
       if (const auto backlog = read_backlog(sink, *bf)) listener.backlog = *backlog;
     }
-    read_workers_and_service(sink, m, true, listener.workers, listener.service);
+    if (m.get("loops")) {
+      listener.loops = read_event_loops(sink, m, host.os);
+    } else {
+      for (const std::string_view key : kLoopKeys) {
+        if (m.get(key))
+          sink.error(m.key_mark(key), child_path(e.path, key), "`" + std::string(key) + "` needs `loops`");
+      }
+      read_workers_and_service(sink, m, true, listener.workers, listener.service);
+    }
     if (const auto df = m.get("defer_accept")) {
       if (const auto seconds = read_defer_accept(sink, *df, host.os)) listener.defer_accept_seconds = *seconds;
     }
@@ -130,6 +146,72 @@ void read_listeners(ScenarioDraft& draft, const Field& f, std::size_t index, mod
     path_of_port.emplace(listener.port, e.path);
     draft.refs.add_listener_port(index, listener.port);
   }
+}
+
+std::optional<model::EventLoopSpec> read_event_loops(DiagnosticSink& sink, MapReader& m, model::Os os) {
+  const std::string& path = m.field().path;
+  for (const std::string_view key : {std::string_view("workers"), std::string_view("service")}) {
+    if (m.get(key)) {
+      sink.error(
+          m.key_mark(key), child_path(path, key),
+          "a listener's application is `workers` or `loops`, not both (loops spend `request_cost`, not `service`)");
+    }
+  }
+  model::EventLoopSpec loops;
+  bool ok = true;
+  const Field lf = *m.get("loops");
+  if (const auto n = read_integer(sink, lf, 1, kMaxLoops)) {
+    loops.count = static_cast<int>(*n);
+    const model::Personality p(os, model::default_knobs(os));
+    if (!p.wakeup_modelled(loops.count)) {
+      sink.error(lf.mark, lf.path,
+                 "several loops on one socket are modelled on linux only: on " + std::string(model::os_name(os)) +
+                     " who wakes is not modelled (docs/fidelity.md, \"Event loops on one socket\"); use loops: 1");
+      ok = false;
+    }
+  } else {
+    ok = false;
+  }
+  if (const auto f = m.get("wakeup")) {
+    if (const auto w = read_choice(sink, *f, "wakeup", kWakeups)) {
+      loops.wakeup = static_cast<model::Wakeup>(*w);
+    } else {
+      ok = false;
+    }
+  }
+  if (const auto f = m.get("multi_accept")) {
+    if (const auto b = read_bool(sink, *f)) {
+      loops.multi_accept = *b;
+      if (*b && loops.wakeup == model::Wakeup::kAccept) {
+        sink.error(f->mark, f->path,
+                   "multi_accept needs a readiness wake-up (wakeup: epoll or epoll_exclusive): a blocking accept() "
+                   "returns one connection");
+        ok = false;
+      }
+    } else {
+      ok = false;
+    }
+  }
+  if (const auto f = m.get("max_connections")) {
+    if (const auto n = read_integer(sink, *f, 1, kMaxConnections)) {
+      loops.max_connections = *n;
+    } else {
+      ok = false;
+    }
+  }
+  const std::pair<std::string_view, sim::DurationDist*> dists[] = {
+      {"accept_cost", &loops.accept_cost}, {"request_cost", &loops.request_cost}, {"keepalive", &loops.keepalive}};
+  for (const auto& [key, out] : dists) {
+    if (const auto f = m.get(key)) {
+      if (const auto d = read_distribution(sink, *f)) {
+        *out = *d;
+      } else {
+        ok = false;
+      }
+    }
+  }
+  if (!ok) return std::nullopt;
+  return loops;
 }
 
 void read_workers_and_service(DiagnosticSink& sink, MapReader& m, bool workers_required, int& workers_out,

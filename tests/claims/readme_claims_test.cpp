@@ -158,3 +158,29 @@ TEST_CASE("reuseport.yaml: the stuck socket of the group drops its share alone; 
   }
   CHECK(siblings == group.counts.accepted);
 }
+
+TEST_CASE("README, event-loop: the connection ceiling overflows the backlog while the loops' CPU is idle", "[claims]") {
+  const model::RunResults r = run_bundled("event-loop.yaml");
+  const auto& capped = listener(r, "capped");
+  CHECK(capped.syns_received == 14775);
+  CHECK(capped.syns_dropped == 5994);
+  CHECK(std::lround(1000 * capped.accept_queue.full_fraction) == 386);  // 38.6%
+  const auto& c = client(r, "to-capped").counts;
+  CHECK(std::lround(1000 * c.failure_rate()) == 259);  // 25.9%
+  CHECK(c.reset == 1905);
+  CHECK(c.timed_out == 23);
+  std::uint64_t roomy_total = 0;
+  for (const auto& lp : r.loops) {
+    if (lp.host == "capped") {
+      CHECK(lp.busy_fraction < 0.01);         // every loop under 1% busy ...
+      CHECK(lp.open.full_fraction >= 0.795);  // ... and 80-93% of the run at its limit
+      CHECK(lp.open.full_fraction <= 0.935);
+    } else {
+      roomy_total += lp.accepted;
+    }
+  }
+  CHECK(listener(r, "roomy").syns_dropped == 0);
+  CHECK(roomy_total == 9009);
+  CHECK(r.loops[4].accepted == 8701);  // roomy's loop 0, woken first by EPOLLEXCLUSIVE
+  CHECK(r.loops[7].accepted == 0);
+}

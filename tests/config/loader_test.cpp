@@ -945,9 +945,11 @@ TEST_CASE("format() writes compiler-style lines", "[loader]") {
 
   const auto r = load("duration: 1s\nhosts: {web: {listeners: [{port: 80, backlog: 1, workers: 0, extra: 1}]}}\n");
   REQUIRE(r.errors.size() == 1);
-  CHECK(config::format(r.errors[0]) ==
-        "test.yaml:2:62: error: hosts.web.listeners[0].extra: unknown key \"extra\" (expected one of: port, "
-        "backlog, workers, service, defer_accept, reuseport)");
+  CHECK(
+      config::format(r.errors[0]) ==
+      "test.yaml:2:62: error: hosts.web.listeners[0].extra: unknown key \"extra\" (expected one of: port, "
+      "backlog, workers, service, defer_accept, reuseport, loops, wakeup, multi_accept, max_connections, accept_cost, "
+      "request_cost, keepalive)");
 }
 
 TEST_CASE("files: the name defaults to the stem, unreadable files are one diagnostic", "[loader]") {

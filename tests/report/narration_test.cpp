@@ -379,3 +379,24 @@ TEST_CASE("narration: TCP_DEFER_ACCEPT keeps a bare ACK as acked; data, or the A
   CHECK(find_line(lines, "web:80", "SYN-ACK retransmission 1 -> silent#1") != "");
   CHECK(find_line(lines, "web:80", "final ACK from silent#1 completes the connection") != "");
 }
+
+TEST_CASE("narration: event loops say who the kernel woke, by which rule, and when a loop is full", "[narration]") {
+  model::HostSpec h = host("server", Os::kLinux, backlog(8), 0);
+  model::EventLoopSpec loops;
+  loops.count = 2;
+  loops.wakeup = model::Wakeup::kEpoll;
+  loops.max_connections = 1;
+  loops.keepalive = sim::ConstantDist{sim::seconds(10)};
+  h.listeners[0].loops = loops;
+  const std::string text =
+      narrate(scenario({h}, {client("c", Os::kLinux, 0, one_by_one(3))}, sim::seconds(1)), all_steps());
+  INFO(text);
+  CHECK(text.find("2 event loops wait (wakeup: epoll)") != std::string::npos);
+  // The first connection finds both loops waiting: the herd, with the rule's source.
+  CHECK(text.find("the kernel wakes all 2 waiting loops") != std::string::npos);
+  CHECK(text.find("[ep_ptable_queue_proc (add_wait_queue)") != std::string::npos);
+  // Each loop holds one connection at most: the third finds none waiting and stays queued.
+  CHECK(text.find("its max_connections: it stops accepting until one closes") != std::string::npos);
+  CHECK(text.find("none of the loops waits (each is busy or at max_connections): it stays queued") !=
+        std::string::npos);
+}

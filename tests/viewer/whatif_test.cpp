@@ -17,8 +17,16 @@ ScenarioSpec two_hosts() {
     h.name = name;
     h.os = Os::kLinux;
     h.kernel = default_knobs(Os::kLinux);
-    h.listeners.push_back({80, {BacklogRequest::Kind::kValue, 128}, 8, sim::ConstantDist{sim::milliseconds(1)}});
-    h.listeners.push_back({443, {BacklogRequest::Kind::kSomaxconn, 0}, 4, sim::ConstantDist{sim::milliseconds(1)}});
+    const auto add_listener = [&h](int port, BacklogRequest backlog, int workers) {
+      ListenerSpec l;
+      l.port = port;
+      l.backlog = backlog;
+      l.workers = workers;
+      l.service = sim::ConstantDist{sim::milliseconds(1)};
+      h.listeners.push_back(l);
+    };
+    add_listener(80, {BacklogRequest::Kind::kValue, 128}, 8);
+    add_listener(443, {BacklogRequest::Kind::kSomaxconn, 0}, 4);
     s.hosts.push_back(h);
   }
   ClientSpec c;

@@ -1,0 +1,107 @@
+// model/event_loop.h — event-loop server applications (nginx, HAProxy, Envoy style).
+//
+// A listener whose application is `loops:` is served by single-threaded loops instead of
+// a pool of workers. Each loop waits for readiness; when the listening socket is ready the
+// host's Personality decides which waiting loops wake (blocking accept, epoll's herd,
+// EPOLLEXCLUSIVE: Personality::wake), and a woken loop accepts one connection, or every
+// one it can with multi_accept. Each accept costs the loop CPU (accept_cost, then the
+// request's request_cost); while it spends it the loop is busy and accepts nothing. Each
+// connection then stays open for its keep-alive time; a loop holding max_connections
+// stops accepting, so the accept queue fills while its CPU is idle. The part counts, per
+// loop, its busy time, accepts, wake-ups (and the wasted ones that found the queue empty)
+// and its open connections over time.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "model/listener.h"
+#include "model/results.h"
+#include "model/spec.h"
+#include "model/tracer.h"
+#include "sim/engine.h"
+#include "sim/random.h"
+#include "sim/stats.h"
+
+namespace model {
+
+class EventLoops;
+
+struct EventLoop {
+  // Its CPU work (accepts and requests) is done.
+  struct Done final : sim::EventHandler {
+    EventLoop* loop = nullptr;
+    void handle(sim::Engine&, std::uint64_t arg) override;
+  };
+  // A connection's keep-alive ended; `arg` is its Listeners::accept_descriptor token.
+  struct Close final : sim::EventHandler {
+    EventLoop* loop = nullptr;
+    void handle(sim::Engine&, std::uint64_t arg) override;
+  };
+
+  EventLoops* owner = nullptr;
+  std::uint32_t group = 0;  // index of its listener's group
+  std::uint32_t index = 0;  // its number on the listener, in registration order
+  bool busy = false;
+  std::int64_t open = 0;            // connections it holds open
+  std::uint64_t waiting_since = 0;  // when it last began to wait (a sequence number)
+  sim::RandomStream rng{0};
+  sim::TimeWeighted busy_level;  // 1 while busy
+  sim::TimeWeighted open_level;  // open connections; full at max_connections
+  LoopResults out;
+  Done done;
+  Close close;
+};
+
+class EventLoops final : public AcceptApp {
+ public:
+  // One group of loops per listener whose spec has `loops:`; each such Listener's
+  // application becomes this part.
+  EventLoops(const ScenarioSpec& spec, sim::Engine& engine, Listeners& listeners, const Tracer& tracer);
+  EventLoops(const EventLoops&) = delete;
+  EventLoops& operator=(const EventLoops&) = delete;
+
+  void accept_ready(Listener& l) override;
+
+  // Every loop's results at `now`, listener by listener.
+  std::vector<LoopResults> results(sim::Time now) const;
+
+  std::size_t size() const { return loops_.size(); }
+  const EventLoop& operator[](std::size_t i) const { return loops_[i]; }
+  // The listener a loop serves, and its max_connections.
+  std::uint32_t listener_of(const EventLoop& loop) const { return groups_[loop.group].listener; }
+
+ private:
+  friend struct EventLoop;
+  struct Group {
+    std::uint32_t listener = 0;
+    const EventLoopSpec* spec = nullptr;
+    std::size_t first = 0;      // its loops are loops_[first, first + spec->count)
+    sim::RandomStream race{0};  // who wins when woken loops race (plain epoll)
+  };
+
+  bool waiting(const Group& g, const EventLoop& loop) const;
+  // The loop takes what it can now (one connection, or all it can with multi_accept) and
+  // becomes busy for their CPU cost. Returns how many it took.
+  std::int64_t serve(Group& g, EventLoop& loop, bool woken_by_rule);
+  // The loop goes back to waiting: it takes a connection at once if one is ready.
+  void back_to_wait(Group& g, EventLoop& loop);
+  void work_done(EventLoop& loop);
+  void connection_closed(EventLoop& loop, std::uint64_t token);
+  void set_open_level(const Group& g, EventLoop& loop);
+  TraceEvent about(TraceKind kind, const Group& g, const EventLoop* loop) const;
+
+  sim::Engine& engine_;
+  Listeners& listeners_;
+  const Tracer& tracer_;
+  std::vector<Group> groups_;
+  std::vector<std::int32_t> group_of_listener_;  // -1: a listener served by workers
+  std::deque<EventLoop> loops_;                  // stable addresses: events point at them
+  std::uint64_t wait_seq_ = 0;
+  std::vector<LoopWaiter> waiters_;   // scratch for one wake-up
+  std::vector<std::uint32_t> woken_;  // scratch for one wake-up
+};
+
+}  // namespace model

@@ -1,0 +1,164 @@
+// Event-loop applications (model/event_loop.h) and the kernel's wake-up rules on a socket
+// several loops share (Personality::wake). Each rule's test names the kernel code it
+// follows; the expected loops come from that code, not from the simulator.
+#include <algorithm>
+#include <array>
+#include <catch2/catch.hpp>
+#include <vector>
+
+#include "model/personality.h"
+#include "model/world.h"
+#include "scenario_builder.h"
+
+using namespace model;
+using namespace model::test;
+
+namespace {
+
+const Personality kLinux(Os::kLinux, default_knobs(Os::kLinux));
+
+struct Woken {
+  WakeDecision decision;
+  std::vector<std::uint32_t> loops;
+};
+
+Woken wake(Wakeup mode, std::vector<LoopWaiter> waiters, double race = 0.0) {
+  std::vector<std::uint32_t> out(waiters.size());
+  Woken w;
+  w.decision = kLinux.wake(mode, waiters, out, race);
+  w.loops.assign(out.begin(), out.begin() + w.decision.woken);
+  return w;
+}
+
+// One Linux host whose listener is served by event loops.
+ScenarioSpec loop_scenario(EventLoopSpec loops, ArrivalSpec arrivals, sim::Duration duration,
+                           std::int64_t backlog_n = 128) {
+  HostSpec h = host("server", Os::kLinux, backlog(backlog_n), 0);
+  h.listeners[0].loops = loops;
+  return scenario({h}, {client("load", Os::kLinux, 0, arrivals)}, duration);
+}
+
+}  // namespace
+
+TEST_CASE("blocking accept() wakes the waiter that has waited longest", "[event_loop][personality]") {
+  // net/ipv4/inet_connection_sock.c inet_csk_wait_for_connect: prepare_to_wait_exclusive
+  // adds the caller at the tail; __wake_up_common with nr_exclusive = 1 wakes from the head.
+  const Woken w = wake(Wakeup::kAccept, {{true, 7}, {true, 3}, {false, 1}, {true, 5}});
+  CHECK(w.decision.order == WakeOrder::kLongestWaiting);
+  CHECK(w.decision.waiting == 3);
+  CHECK(w.loops == std::vector<std::uint32_t>{1});  // loop 2 waited longer but is not waiting
+}
+
+TEST_CASE("plain epoll wakes every waiting loop; the race picks the winner", "[event_loop][personality]") {
+  // fs/eventpoll.c ep_ptable_queue_proc: add_wait_queue (not exclusive); ep_poll_callback
+  // returns 1 for a non-exclusive entry, so __wake_up_common goes on to every entry.
+  const std::vector<LoopWaiter> waiters = {{true, 1}, {false, 2}, {true, 3}, {true, 4}};
+  const Woken first = wake(Wakeup::kEpoll, waiters, 0.0);
+  CHECK(first.decision.order == WakeOrder::kAllRace);
+  CHECK(first.decision.woken == 3);
+  CHECK(first.loops.front() == 0);
+  // The draw picks the winner uniformly among the three woken: [2/3, 1) is the third.
+  const Woken third = wake(Wakeup::kEpoll, waiters, 0.9);
+  CHECK(third.loops.front() == 3);
+  std::vector<std::uint32_t> sorted = third.loops;
+  std::sort(sorted.begin(), sorted.end());
+  CHECK(sorted == std::vector<std::uint32_t>{0, 2, 3});  // loop 1 is busy: not woken
+}
+
+TEST_CASE("EPOLLEXCLUSIVE wakes the first registered loop that waits; busy loops are passed over",
+          "[event_loop][personality]") {
+  // fs/eventpoll.c ep_poll_callback (commit df0108c5da56): ewake = 1 only when the epoll
+  // set has a waiter; add_wait_queue_exclusive keeps registration order.
+  CHECK(wake(Wakeup::kEpollExclusive, {{true, 9}, {true, 1}, {true, 2}}).loops == std::vector<std::uint32_t>{0});
+  CHECK(wake(Wakeup::kEpollExclusive, {{false, 9}, {false, 1}, {true, 2}}).loops == std::vector<std::uint32_t>{2});
+  const Woken none = wake(Wakeup::kEpollExclusive, {{false, 1}, {false, 2}});
+  CHECK(none.decision.woken == 0);
+  CHECK(none.decision.order == WakeOrder::kFirstIdleRegistered);
+}
+
+TEST_CASE("one loop is always modelled; several only on Linux", "[event_loop][personality]") {
+  for (Os os : all_oses()) {
+    const Personality p(os, default_knobs(os));
+    CHECK(p.wakeup_modelled(1));
+    CHECK(p.wakeup_modelled(4) == (os == Os::kLinux));
+  }
+}
+
+TEST_CASE("at max_connections a loop stops accepting: the queue fills while the CPU is idle", "[event_loop]") {
+  EventLoopSpec loops;
+  loops.max_connections = 2;
+  loops.keepalive = sim::ConstantDist{sim::seconds(10)};
+  const RunResults r = run_scenario(loop_scenario(loops, one_by_one(5), sim::seconds(1)));
+  REQUIRE(r.loops.size() == 1);
+  CHECK(r.loops[0].accepted == 2);
+  CHECK(r.listeners[0].accepted == 2);
+  CHECK(r.loops[0].busy_fraction == 0.0);
+  CHECK(r.loops[0].open.max == 2);
+  CHECK(r.listeners[0].accept_queue.max == 3);  // the other three wait in the accept queue
+  CHECK(r.loops[0].open.full_fraction > 0.99);
+}
+
+TEST_CASE("a closing connection lets a loop at its limit accept again", "[event_loop]") {
+  EventLoopSpec loops;
+  loops.max_connections = 1;
+  loops.keepalive = sim::ConstantDist{sim::milliseconds(100)};
+  // Three connects at once: one every 100 ms as each connection closes.
+  const RunResults r = run_scenario(loop_scenario(loops, simultaneous(3), sim::milliseconds(250)));
+  CHECK(r.loops[0].accepted == 3);
+  CHECK(r.listeners[0].accept_wait.max() == sim::milliseconds(200).ns());
+}
+
+TEST_CASE("a busy loop does not accept; multi_accept drains the queue in one wake-up", "[event_loop]") {
+  EventLoopSpec loops;
+  loops.accept_cost = sim::ConstantDist{sim::seconds(1)};
+  SECTION("one per wake-up") {
+    const RunResults r = run_scenario(loop_scenario(loops, simultaneous(3), sim::milliseconds(1500)));
+    CHECK(r.loops[0].accepted == 2);  // at t = 0 and at t = 1 s, when its first accept's work is done
+    CHECK(r.loops[0].busy_fraction == Approx(1.0));
+  }
+  SECTION("multi_accept") {
+    loops.multi_accept = true;
+    const RunResults r = run_scenario(loop_scenario(loops, simultaneous(3), sim::milliseconds(1500)));
+    CHECK(r.loops[0].accepted == 3);
+    CHECK(r.loops[0].wakeups == 1);
+  }
+}
+
+TEST_CASE("several loops on one socket follow the wake-up rule", "[event_loop]") {
+  EventLoopSpec loops;
+  loops.count = 4;
+  SECTION("epoll: a herd; every loop wakes for each connection, one takes it") {
+    loops.wakeup = Wakeup::kEpoll;
+    const RunResults r = run_scenario(loop_scenario(loops, one_by_one(40), sim::seconds(1)));
+    std::uint64_t accepted = 0;
+    for (const auto& lp : r.loops) {
+      CHECK(lp.wakeups == 40);
+      CHECK(lp.wasted_wakeups == 40 - lp.accepted);
+      CHECK(lp.accepted > 0);  // P(a loop wins none of 40 fair races) = 0.75^40 < 1e-4
+      accepted += lp.accepted;
+    }
+    CHECK(accepted == 40);
+  }
+  SECTION("EPOLLEXCLUSIVE: the first loop while it waits, the next while it is busy") {
+    loops.wakeup = Wakeup::kEpollExclusive;
+    loops.request_cost = sim::ConstantDist{sim::milliseconds(10)};
+    // Two connections 1 ms apart: loop 0 is busy with the first when the second comes.
+    const RunResults r = run_scenario(loop_scenario(loops, one_by_one(2), sim::seconds(1)));
+    CHECK(r.loops[0].accepted == 1);
+    CHECK(r.loops[1].accepted == 1);
+    for (const auto& lp : r.loops) CHECK(lp.wasted_wakeups == 0);
+  }
+  SECTION("blocking accept: round robin among idle loops (FIFO of waiters)") {
+    loops.wakeup = Wakeup::kAccept;
+    const RunResults r = run_scenario(loop_scenario(loops, one_by_one(8), sim::seconds(1)));
+    for (const auto& lp : r.loops) CHECK(lp.accepted == 2);
+  }
+}
+
+TEST_CASE("scenarios without loops report none", "[event_loop]") {
+  const RunResults r =
+      run_scenario(scenario({host("server", Os::kLinux, backlog(8), 2, sim::ConstantDist{sim::milliseconds(1)})},
+                            {client("load", Os::kLinux, 0, one_by_one(5))}, sim::seconds(1)));
+  CHECK(r.loops.empty());
+  CHECK(r.listeners[0].accepted == 5);
+}
