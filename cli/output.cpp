@@ -40,7 +40,7 @@ nlohmann::json utilisation_json(const model::ListenerResults& l, model::ArrivalK
   const Utilisation u = utilisation(l, arrivals);
   nlohmann::json j = {
       {"servers", l.servers},
-      {"servers_are", "workers"},
+      {"servers_are", l.servers_are_loops ? "loops" : "workers"},
       {"arrival_rate_per_s", u.arrival_rate},
       {"offered_erlangs", u.offered},
       {"rho", u.rho},
@@ -263,7 +263,7 @@ void print_summary(std::ostream& terminal, const model::RunResults& r) {
                                   [](const model::ListenerResults& l) { return l.servers > 0; });
   if (served) {
     out << "\n"
-        << left("listener", 22) << cell("workers", 8) << cell("offered", 10) << cell("rho", 8) << cell("busy", 9)
+        << left("listener", 22) << cell("servers", 8) << cell("offered", 10) << cell("rho", 8) << cell("busy", 9)
         << cell("M/M/c/K loss", 14) << cell("Erlang C wait", 15) << "\n";
     for (const auto& l : r.listeners) {
       if (l.servers == 0) continue;  // a script's socket nobody serves: nothing to utilise
@@ -274,7 +274,8 @@ void print_summary(std::ostream& terminal, const model::RunResults& r) {
           << cell(u.mmck_blocking ? percent(*u.mmck_blocking) : "-", 14)
           << cell(u.erlang_c ? percent(*u.erlang_c) : "-", 15) << "   " << u.assumptions << "\n";
     }
-    out << "offered: lambda*E[S] in erlangs (lambda: connections reaching it per second); rho: offered / workers; "
+    out << "offered: lambda*E[S] in erlangs (lambda: connections reaching it per second); rho: offered / servers "
+           "(workers or event loops); "
            "busy: measured; M/M/c/K (c = workers, K = accept-queue places) and Erlang C: references only\n";
   }
   if (!r.balancers.empty()) {

@@ -19,6 +19,12 @@ Utilisation utilisation(const model::ListenerResults& l, model::ArrivalKind arri
     u.assumptions = "no workers: no queueing reference";
     return u;
   }
+  if (l.servers_are_loops) {
+    // A loop holds a connection for its keep-alive after the CPU is spent: its ceiling is
+    // max_connections (the loop table), which M/M/c/K on the CPU does not describe.
+    u.assumptions = "event loops: the ceiling is max_connections, not the CPU: no queueing reference";
+    return u;
+  }
   if (arrivals == model::ArrivalKind::kOther) {
     u.assumptions = "arrivals not Poisson (or retried): no queueing reference";
     return u;

@@ -175,6 +175,26 @@ struct World::Impl {
       if (l.listed || l.out.syns_received > 0) r.listeners.push_back(l.out);
     }
     r.loops = loops.results(now);
+    // An event-loop listener: its servers are its loops, its service their CPU per connection.
+    for (ListenerResults& l : r.listeners) {
+      const ListenerSpec* ls = nullptr;
+      for (const HostSpec& h : spec.hosts) {
+        for (const ListenerSpec& candidate : h.listeners) {
+          if (h.name == l.host && candidate.port == l.port && candidate.loops) ls = &candidate;
+        }
+      }
+      if (!ls) continue;
+      l.servers = ls->loops->count;
+      l.servers_are_loops = true;
+      l.service_mean_s = sim::mean_seconds(ls->loops->accept_cost) + sim::mean_seconds(ls->loops->request_cost);
+      l.service_exponential = false;
+      double busy = 0;
+      for (const LoopResults& lp : r.loops) {
+        const int socket = static_cast<int>(l.reuseport_socket);
+        if (lp.host == l.host && lp.port == l.port && lp.socket == socket) busy += lp.busy_fraction;
+      }
+      l.busy_ns = static_cast<std::int64_t>(busy * l.span_seconds * 1e9);
+    }
     for (const auto& g : r.clients) {
       const OutcomeCounts& k = g.counts;
       for (std::uint64_t v : {k.attempts, k.established, k.accepted, k.refused, k.timed_out, k.reset, k.pending}) {

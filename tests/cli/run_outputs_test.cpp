@@ -74,6 +74,20 @@ TEST_CASE("run reports each listener's utilisation", "[e2e][run]") {
   CHECK_THAT(r.out, Catch::Contains("M/M/c/K loss  Erlang C wait"));
 }
 
+TEST_CASE("an event-loop listener's servers are its loops, busy their mean, and it has no M/M/c/K reference",
+          "[e2e][run][loops]") {
+  const nlohmann::json j = run_json(scenario("event-loop.yaml"));
+  const nlohmann::json& u = j["listeners"]["capped:80"]["utilisation"];
+  CHECK(u["servers_are"] == "loops");
+  CHECK(u["servers"] == 4);
+  // The listener's busy fraction is the mean of its loops' own (the loop table's).
+  double sum = 0;
+  for (const auto& loop : j["loops"]["capped:80"]) sum += loop["busy_fraction"].get<double>();
+  CHECK(u["busy_fraction"].get<double>() == Approx(sum / 4).epsilon(1e-9));
+  CHECK_FALSE(u.contains("mmck_blocking"));
+  CHECK_THAT(u["reference"].get<std::string>(), Catch::Contains("max_connections"));
+}
+
 TEST_CASE("run with a window measures the attempts started in it, and bad windows exit 2", "[e2e][run][window]") {
   const nlohmann::json all = run_json(scenario("steady.yaml"));
   const nlohmann::json part = run_json(scenario("steady.yaml") + " --window 2s..4s");

@@ -162,3 +162,27 @@ TEST_CASE("scenarios without loops report none", "[event_loop]") {
   CHECK(r.loops.empty());
   CHECK(r.listeners[0].accepted == 5);
 }
+
+TEST_CASE("each socket of an SO_REUSEPORT group is served by loops of its own", "[event_loop][reuseport]") {
+  // One loop per socket, as nginx runs with `reuseport`: every socket's connections are
+  // accepted by that socket's loop, and a loop at its limit holds up its socket alone.
+  EventLoopSpec loops;
+  loops.max_connections = 1;
+  loops.keepalive = sim::ConstantDist{sim::seconds(10)};
+  HostSpec h = host("server", Os::kLinux, backlog(128), 0);
+  h.listeners[0].loops = loops;
+  h.listeners[0].reuseport = 4;
+  const RunResults r = run_scenario(scenario({h}, {client("load", Os::kLinux, 0, one_by_one(40))}, sim::seconds(1)));
+  REQUIRE(r.loops.size() == 4);
+  REQUIRE(r.listeners.size() == 4);
+  for (int k = 0; k < 4; ++k) {
+    const LoopResults& loop = r.loops[static_cast<std::size_t>(k)];
+    const ListenerResults& socket = r.listeners[static_cast<std::size_t>(k)];
+    CHECK(loop.socket == k + 1);
+    CHECK(socket.reuseport_socket == static_cast<std::uint32_t>(k + 1));
+    CHECK(loop.accepted == socket.accepted);
+    CHECK(loop.accepted == 1);  // its one connection slot, held for the keep-alive
+    // The rest of the socket's share waits in its own accept queue.
+    CHECK(socket.accept_queue.max == static_cast<std::int64_t>(socket.syns_received) - 1);
+  }
+}
