@@ -191,11 +191,17 @@ Addressing::Addressing(const ScenarioSpec& spec) {
                          static_cast<std::uint16_t>(dport),
                          sim::RandomStream(spec.seed, "client/" + cs.name + "/ports"));
   }
+  for (const HostSpec& h : spec.hosts) {
+    for (const ListenerSpec& l : h.listeners) on_ = on_ || l.reuseport > 0;
+  }
 }
 
-void Addressing::assign(Connection& c) { c.src_port = groups_[c.client].allocate(); }
+void Addressing::assign(Connection& c) {
+  if (on_) c.src_port = groups_[c.client].allocate();
+}
 
 void Addressing::assign_forged(Connection& c) {
+  if (!on_) return;
   // A forging tool draws its source ports at random from the non-reserved ones.
   c.src_port = static_cast<std::uint16_t>(1024 + groups_[c.client].draw_forged());
 }

@@ -233,7 +233,10 @@ World::~World() = default;
 void World::start() { impl_->start(); }
 RunResults World::finish() { return impl_->finish(); }
 std::size_t World::connections_in_flight() const { return impl_->pool.in_flight(); }
-void World::set_observer(TraceObserver* observer) { impl_->tracer.set_observer(observer); }
+void World::set_observer(TraceObserver* observer) {
+  impl_->tracer.set_observer(observer);
+  if (observer) impl_->addressing.turn_on();  // before the run starts: see Addressing::turn_on
+}
 
 void World::set_inflight_limit(std::size_t limit) { impl_->pool.set_limit(limit); }
 bool World::inflight_limit_hit() const { return impl_->pool.limit_hit(); }
