@@ -13,6 +13,37 @@ std::string_view outcome_name(Outcome o) {
   return "?";
 }
 
+std::string_view request_result_name(RequestResult r) {
+  switch (r) {
+    case RequestResult::kOk: return "ok";
+    case RequestResult::kBadGateway: return "bad_gateway";
+    case RequestResult::kGatewayTimeout: return "gateway_timeout";
+    case RequestResult::kUnavailable: return "unavailable";
+    case RequestResult::kPending: return "pending";
+  }
+  return "?";
+}
+
+void RequestCounts::count(RequestResult r) {
+  ++requests;
+  switch (r) {
+    case RequestResult::kOk: ++ok; break;
+    case RequestResult::kBadGateway: ++bad_gateway; break;
+    case RequestResult::kGatewayTimeout: ++gateway_timeout; break;
+    case RequestResult::kUnavailable: ++unavailable; break;
+    case RequestResult::kPending: ++pending; break;
+  }
+}
+
+void RequestCounts::add(const RequestCounts& o) {
+  requests += o.requests;
+  ok += o.ok;
+  bad_gateway += o.bad_gateway;
+  gateway_timeout += o.gateway_timeout;
+  unavailable += o.unavailable;
+  pending += o.pending;
+}
+
 std::string_view cut_short_name(CutShort c) {
   switch (c) {
     case CutShort::kNo: return "no";

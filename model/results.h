@@ -50,6 +50,39 @@ struct OutcomeCounts {
   }
 };
 
+// What a request through a proxy got (ProxySpec), once the proxy accepted its connection.
+enum class RequestResult : std::uint8_t {
+  kOk,              // a backend answered
+  kBadGateway,      // 502: the upstream refused or reset, and no retry was left
+  kGatewayTimeout,  // 504: the upstream connect timed out, and no retry was left
+  kUnavailable,     // 503: its queue was full, it waited past the queue timeout, or no backend was up
+  kPending,         // undecided when the run ended
+};
+std::string_view request_result_name(RequestResult r);  // "ok", "bad_gateway", ...
+
+// Request results: every request a proxy took (one per accepted client connection) ends in
+// exactly one; requests == ok + bad_gateway + gateway_timeout + unavailable + pending,
+// which World checks like the outcomes.
+struct RequestCounts {
+  std::uint64_t requests = 0;
+  std::uint64_t ok = 0;
+  std::uint64_t bad_gateway = 0;
+  std::uint64_t gateway_timeout = 0;
+  std::uint64_t unavailable = 0;
+  std::uint64_t pending = 0;
+
+  void count(RequestResult r);
+  void add(const RequestCounts& o);
+  bool balanced() const { return requests == ok + bad_gateway + gateway_timeout + unavailable + pending; }
+  // (502 + 503 + 504) / decided requests; 0 when none was decided. The one definition of
+  // `status_5xx_rate` (run, sweep, plan).
+  double status_5xx_rate() const {
+    const std::uint64_t decided = requests - pending;
+    return decided ? static_cast<double>(bad_gateway + gateway_timeout + unavailable) / static_cast<double>(decided)
+                   : 0.0;
+  }
+};
+
 // One OS of a mixed client group (ClientSpec::os_mix): its attempts and their fates.
 struct OsResults {
   std::string os;    // "linux", as the scenario names it
@@ -71,6 +104,11 @@ struct ClientResults {
   bool sends_data = false;             // its first data is simulated (ScenarioSpec::simulates_first_data) ...
   std::uint64_t data_sent = 0;         // ... first data segments sent, the first time
   std::uint64_t data_retransmits = 0;  // ... and again after a retransmission timeout
+  // Its target is a proxy: the requests of its accepted connections and what they got.
+  bool through_proxy = false;
+  RequestCounts requests;
+  sim::Histogram first_byte;         // ns from connect() to the response's first byte (decided requests)
+  std::uint64_t retries_on_5xx = 0;  // application retries made after a 5xx
 };
 
 struct QueueStats {
@@ -137,6 +175,37 @@ struct LoopResults {
   QueueStats open;  // open connections: time-average, max, fraction of time at max_connections
 };
 
+// What a proxy did with one backend (ProxySpec::backends).
+struct UpstreamResults {
+  std::string host;
+  int port = 0;
+  std::uint64_t tries = 0;         // requests sent its way (first tries and next-upstream retries)
+  std::uint64_t reused = 0;        // ... over an idle keep-alive connection of its pool
+  std::uint64_t connects = 0;      // upstream connect() calls to it
+  std::uint64_t refused = 0;       // ... answered with RST (or reset after connecting)
+  std::uint64_t timed_out = 0;     // ... past the proxy's connect_timeout
+  std::uint64_t ok = 0;            // requests it answered
+  std::uint64_t marked_down = 0;   // times passive health marked it down
+  std::int64_t max_open = 0;       // most upstream connections to it at once (busy and idle)
+  sim::Histogram connect_latency;  // ns from connect() to established, upstream
+};
+
+// What one proxy did (ProxySpec).
+struct ProxyResults {
+  std::string host;
+  int port = 0;
+  RequestCounts requests;            // requests of the connections it accepted (measured)
+  std::uint64_t next_upstream = 0;   // retries to another backend (proxy_next_upstream)
+  std::uint64_t queued = 0;          // requests that waited for a backend's max_connections
+  std::uint64_t queue_full = 0;      // ... 503 because the queue was full
+  std::uint64_t queue_timeouts = 0;  // ... 503 after waiting `queue.timeout`
+  std::uint64_t no_backend = 0;      // ... 503 because every backend was down
+  QueueStats queue;                  // requests waiting (time-average, max, fraction of time full)
+  sim::Histogram queue_wait;         // ns a queued request waited
+  sim::Histogram first_byte;         // ns from the proxy's accept to the response's first byte
+  std::vector<UpstreamResults> backends;
+};
+
 // What a balancer did with each backend.
 struct BackendResults {
   std::string host;
@@ -201,7 +270,9 @@ struct RunResults {
   std::vector<ClientResults> clients;
   std::vector<ListenerResults> listeners;
   std::vector<BalancerResults> balancers;
-  std::vector<LoopResults> loops;  // every event loop, listener by listener
+  std::vector<LoopResults> loops;     // every event loop, listener by listener
+  std::vector<ProxyResults> proxies;  // every proxy, in the order of ScenarioSpec::hosts
+  RequestCounts requests;             // every client group's requests through proxies
   std::vector<ScriptResult> script;
   sim::TimeSeries timeseries{{}};
   // Not empty when the engine broke one of its own invariants (a client's outcomes do not

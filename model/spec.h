@@ -63,6 +63,68 @@ struct ListenerSpec {
   std::optional<EventLoopSpec> loops;
 };
 
+// A load balancer in front of backends, NAT-style (like IPVS or a cloud network balancer):
+// it picks a backend for each connection's first SYN and forwards every segment of that
+// connection to it; the handshake is the client's with the backend, whose kernel decides
+// everything. The balancer sees the backend's RST go by and then marks it down: it picks
+// no backend that is down while one is up (all down: it picks among all).
+enum class BalancePolicy : std::uint8_t {
+  kRoundRobin,        // the next backend in order, skipping those down
+  kRandom,            // uniform among the backends up
+  kLeastConnections,  // fewest active connections; ties: the next in round-robin order
+  kTwoChoices,        // two distinct backends up at random; the one with fewer active connections
+};
+struct BackendRef {
+  std::size_t host = 0;  // index into ScenarioSpec::hosts
+  int port = 0;
+};
+// An L7 proxy's role on a host (nginx, HAProxy, Envoy in front of backends). The host's
+// listener on `port` is an event-loop server (its `loops:`); each connection it accepts
+// carries one request, which the proxy forwards to a backend chosen by `policy`, over an
+// idle keep-alive upstream connection of that backend's pool or over a new one opened
+// with connect() from the proxy host's own client-side kernel (its SYNs cross the network,
+// are retransmitted and time out like any client's). The backend's application serves the
+// request; its response goes back to the client and the request's RequestResult is
+// decided. Unlike a Balancer (NAT: the handshake is the client's with the backend), the
+// proxy completes the client's handshake itself and opens a second connection.
+// The keys' defaults follow nginx, whose names the comments give next to HAProxy's and
+// Envoy's counterparts (docs/scenario-format.md, "proxy").
+struct UpstreamQueueSpec {
+  // Requests waiting for a backend at its max_connections: at most `limit` (HAProxy queues
+  // behind `maxconn`; Envoy circuit breaker max_pending_requests), each for at most
+  // `timeout` (HAProxy `timeout queue`). limit 0: no queue, a request finding every
+  // eligible backend at its cap gets `unavailable` (503) at once.
+  std::int64_t limit = 0;
+  sim::Duration timeout = sim::seconds(60);
+};
+struct NextUpstreamSpec {
+  // nginx proxy_next_upstream: after an error (the upstream refused or reset) or a
+  // connect timeout, try the request again on another backend, up to `tries` backends in
+  // all (proxy_next_upstream_tries; 0: every backend once), within `timeout` of the
+  // request's arrival (proxy_next_upstream_timeout; infinite: no limit).
+  bool on_error = true;
+  bool on_timeout = true;
+  int tries = 0;
+  sim::Duration timeout = sim::Duration::infinite();
+};
+struct PassiveHealthSpec {
+  // nginx `max_fails`/`fail_timeout` (Envoy outlier detection): `max_fails` failed
+  // attempts within `fail_timeout` mark a backend down for `fail_timeout`; 0: never.
+  int max_fails = 1;
+  sim::Duration fail_timeout = sim::seconds(10);
+};
+struct ProxySpec {
+  int port = 0;                      // the host's listener whose connections it proxies
+  std::vector<BackendRef> backends;  // a backend may itself be a proxy (chains)
+  BalancePolicy policy = BalancePolicy::kRoundRobin;
+  std::int64_t keepalive = 0;  // idle upstream connections kept per backend (nginx `keepalive`); 0: none
+  sim::Duration connect_timeout = sim::seconds(60);  // nginx proxy_connect_timeout; HAProxy `timeout connect`
+  std::int64_t max_connections = 0;  // per backend (HAProxy server `maxconn`, Envoy max_connections); 0: no cap
+  UpstreamQueueSpec queue;
+  NextUpstreamSpec next_upstream;
+  PassiveHealthSpec health;
+};
+
 struct HostSpec {
   std::string name;
   Os os = Os::kLinux;
@@ -72,6 +134,8 @@ struct HostSpec {
   // many as descriptors, so the descriptor limit is met first.
   std::optional<std::int64_t> socket_buffers;
   std::vector<ListenerSpec> listeners;
+  // Set: the host is an L7 proxy for one of its listeners.
+  std::optional<ProxySpec> proxy;
 };
 
 // Arrival processes: when a client group calls connect() for a first attempt.
@@ -142,6 +206,12 @@ using ArrivalSpec = std::variant<PoissonArrivals, ConstantArrivals, BurstArrival
 //   kDecorrelatedJitter: min(cap, U[backoff, 3 * previous delay]), the first previous
 //                        delay being backoff                      ("decorrelated jitter")
 // No retry is made once `give_up` has passed since the first attempt of the chain.
+enum RetryOn : std::uint8_t {
+  kRetryOnRefused = 1,   // Outcome::kRefused
+  kRetryOnTimedOut = 2,  // Outcome::kTimedOut
+  kRetryOnReset = 4,     // Outcome::kReset
+  kRetryOn5xx = 8,       // accepted through a proxy, but its request got a 5xx (RequestResult)
+};
 enum class RetryPolicy : std::uint8_t { kNone, kFixed, kExponential, kFullJitter, kDecorrelatedJitter };
 struct RetrySpec {
   RetryPolicy policy = RetryPolicy::kExponential;
@@ -151,6 +221,9 @@ struct RetrySpec {
   double jitter = 0.0;
   sim::Duration cap = sim::Duration::infinite();
   sim::Duration give_up = sim::Duration::infinite();
+  // What a failed attempt must end in to be retried (`retry: {on: [...]}`): a bit set of
+  // RetryOn. The default is what every release retried on.
+  std::uint8_t on = kRetryOnRefused | kRetryOnTimedOut;
 };
 
 // One operating system's share of a mixed client group (`os: {linux: 70%, windows: 30%}`).
@@ -243,21 +316,6 @@ struct NetworkSpec {
   std::vector<LinkSpec> links;
 };
 
-// A load balancer in front of backends, NAT-style (like IPVS or a cloud network balancer):
-// it picks a backend for each connection's first SYN and forwards every segment of that
-// connection to it; the handshake is the client's with the backend, whose kernel decides
-// everything. The balancer sees the backend's RST go by and then marks it down: it picks
-// no backend that is down while one is up (all down: it picks among all).
-enum class BalancePolicy : std::uint8_t {
-  kRoundRobin,        // the next backend in order, skipping those down
-  kRandom,            // uniform among the backends up
-  kLeastConnections,  // fewest active connections; ties: the next in round-robin order
-  kTwoChoices,        // two distinct backends up at random; the one with fewer active connections
-};
-struct BackendRef {
-  std::size_t host = 0;  // index into ScenarioSpec::hosts
-  int port = 0;
-};
 struct BalancerSpec {
   std::string name;
   int port = 0;

@@ -30,6 +30,27 @@ enum class TraceKind : std::uint8_t {
   kLoopWake,        // a connection became ready on an event-loop listener: `wake` says who woke
   kLoopAccept,      // event loop `loop` took `taken` connections (`open` now open on it)
   kLoopFull,        // event loop `loop` reached max_connections (`open`): it stops accepting
+  // The proxy tier (ProxySpec). Each carries `proxy` (its host), the client's `client` and
+  // `attempt`, and `backend` (an index into its ProxySpec::backends) where one was chosen.
+  kProxyRequest,   // the proxy has the request and chose `backend` (`proxy_step` says how)
+  kProxyQueued,    // every eligible backend is at max_connections: the request waits (`queued` now)
+  kUpstreamFail,   // the upstream try failed (`proxy_step`: refused, reset, timed out)
+  kBackendDown,    // passive health marked `backend` down (`fails` within fail_timeout)
+  kRequestResult,  // the request's result is decided (`request`, `proxy_step` says why)
+};
+
+// Why a proxy did what it did (TraceEvent::proxy_step).
+enum class ProxyStep : std::uint8_t {
+  kPooled,          // kProxyRequest: an idle keep-alive connection of the backend's pool
+  kConnect,         // kProxyRequest: a new upstream connect()
+  kRefused,         // kUpstreamFail, kRequestResult: the upstream answered the SYN with RST
+  kReset,           // kUpstreamFail, kRequestResult: the upstream reset the connection
+  kConnectTimeout,  // kUpstreamFail, kRequestResult: connect_timeout passed
+  kQueueFull,       // kRequestResult: the queue held queue.limit requests
+  kQueueTimeout,    // kRequestResult: it waited queue.timeout
+  kNoBackend,       // kRequestResult: every backend was down
+  kTriesExhausted,  // kRequestResult: next_upstream tries (or its timeout) used up
+  kAnswered,        // kRequestResult: the backend answered
 };
 
 enum class LossCause : std::uint8_t {
@@ -79,6 +100,14 @@ struct TraceEvent {
   std::int64_t open = 0;       // kLoopAccept, kLoopFull: connections now open on the loop
   std::int64_t max_open = 0;   // ... and its max_connections
   bool woken_by_rule = false;  // kLoopAccept: woken by the wake-up (else it found one on returning to wait)
+  // The proxy steps (kProxyRequest ... kRequestResult):
+  std::uint32_t proxy = 0;    // the proxy's host (index into ScenarioSpec::hosts)
+  std::uint32_t backend = 0;  // index into its ProxySpec::backends
+  ProxyStep proxy_step = ProxyStep::kConnect;
+  RequestResult request = RequestResult::kPending;  // kRequestResult
+  int try_no = 0;           // kProxyRequest, kUpstreamFail: 1 for the first try, 2 for the first next-upstream retry...
+  std::int64_t queued = 0;  // kProxyQueued: requests waiting now
+  std::int64_t fails = 0;   // kBackendDown
 };
 
 class TraceObserver {

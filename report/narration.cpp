@@ -433,6 +433,11 @@ class Narrator final : public model::TraceObserver {
       case TraceKind::kFault:       // narrated by narrate_fault
       case TraceKind::kLoopWake:    // narrated by narrate_loop
       case TraceKind::kLoopAccept:
+      case TraceKind::kProxyRequest:  // the proxy steps: not emitted yet (the proxy tier is being built)
+      case TraceKind::kProxyQueued:
+      case TraceKind::kUpstreamFail:
+      case TraceKind::kBackendDown:
+      case TraceKind::kRequestResult:
       case TraceKind::kLoopFull: break;
     }
     return attempt_id(e);
@@ -519,6 +524,11 @@ class Narrator final : public model::TraceObserver {
       case TraceKind::kFault:
       case TraceKind::kLoopWake:
       case TraceKind::kLoopAccept:
+      case TraceKind::kProxyRequest:  // the proxy steps: not emitted yet (the proxy tier is being built)
+      case TraceKind::kProxyQueued:
+      case TraceKind::kUpstreamFail:
+      case TraceKind::kBackendDown:
+      case TraceKind::kRequestResult:
       case TraceKind::kLoopFull:
       case TraceKind::kLost: return;
       case TraceKind::kOutcome:
@@ -572,6 +582,11 @@ class Narrator final : public model::TraceObserver {
       case TraceKind::kFault:       // narrated by narrate_fault
       case TraceKind::kLoopWake:    // narrated by narrate_loop
       case TraceKind::kLoopAccept:
+      case TraceKind::kProxyRequest:  // the proxy steps: not emitted yet (the proxy tier is being built)
+      case TraceKind::kProxyQueued:
+      case TraceKind::kUpstreamFail:
+      case TraceKind::kBackendDown:
+      case TraceKind::kRequestResult:
       case TraceKind::kLoopFull: break;
     }
     return "?";
