@@ -64,6 +64,19 @@ struct LoopSnapshot {
   std::int64_t open = 0;       // connections open on it now
 };
 
+// One proxy now (ProxySpec): its queue and, per backend, its upstream connections.
+struct ProxySnapshot {
+  ProxyResults so_far;      // counts so far (requests.pending: undecided at this instant)
+  std::uint32_t host = 0;   // index into ScenarioSpec::hosts
+  std::int64_t queued = 0;  // requests waiting for a backend's max_connections
+  struct Upstream {
+    std::int64_t idle = 0;  // keep-alive connections in its pool
+    std::int64_t busy = 0;  // connections carrying a request, or connecting
+    bool down = false;      // marked down by passive health
+  };
+  std::vector<Upstream> backends;  // as ProxySpec::backends
+};
+
 // One client group now. `counts.pending` is the attempts still open at this instant, so the
 // counts balance at every instant (and equal RunResults' at the end of the run).
 struct ClientSnapshot {
@@ -94,8 +107,9 @@ struct Snapshot {
   // Parallel to the spec's balancers: what each did with its backends so far (as RunResults
   // reports them at the end), with the connections each backend has now.
   std::vector<BalancerResults> balancers;
-  sim::TimeSeries series{{}};       // the sample rows so far (World's columns)
-  std::vector<LoopSnapshot> loops;  // every event loop, listener by listener
+  sim::TimeSeries series{{}};          // the sample rows so far (World's columns)
+  std::vector<LoopSnapshot> loops;     // every event loop, listener by listener
+  std::vector<ProxySnapshot> proxies;  // every proxy, in host order (World::proxy_states)
 };
 
 class Stepper {
