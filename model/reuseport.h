@@ -40,13 +40,15 @@ inline ReuseportChoice reuseport_choose(const ReuseportKey& k, Ipv4 faddr, std::
   ReuseportChoice c;
   c.sockets = sockets;
   switch (k.balance) {
-    [[likely]] case ReuseportBalance::kHash4Tuple :
+    case ReuseportBalance::kHash4Tuple:
+      [[likely]] {
         // inet_lookup_reuseport: phash = inet_ehashfn(net, daddr, hnum, saddr, sport);
         // reuseport_select_sock_by_hash: socks[reciprocal_scale(hash, num_socks)] (a TCP
         // listener is never TCP_ESTABLISHED; SO_INCOMING_CPU is not set).
         c.hash = inet_ehashfn(k.ehash, faddr, fport);
-    c.index = reciprocal_scale(c.hash, sockets);
-    break;
+        c.index = reciprocal_scale(c.hash, sockets);
+        break;
+      }
     case ReuseportBalance::kHashForeignPorts:
       // INP_PCBLBGROUP_PKTHASH(faddr, lport, fport) = IN_ADDR_JHASH32(faddr) ^
       // ntohs(lport ^ fport), modulo il_inpcnt; IN_ADDR_JHASH32 is jenkins_hash32 of the
