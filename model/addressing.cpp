@@ -6,33 +6,11 @@
 
 namespace model {
 
+using detail::as_be32;
+using detail::jhash_final;
+using detail::kJhashInitval;
+
 namespace {
-
-// x86 reads a network-byte-order value as its byte swap.
-constexpr std::uint32_t as_be32(std::uint32_t v) {
-  return (v >> 24) | ((v >> 8) & 0xFF00u) | ((v << 8) & 0xFF0000u) | (v << 24);
-}
-constexpr std::uint16_t as_be16(std::uint16_t v) { return static_cast<std::uint16_t>((v >> 8) | (v << 8)); }
-
-// include/linux/jhash.h __jhash_final.
-constexpr void jhash_final(std::uint32_t& a, std::uint32_t& b, std::uint32_t& c) {
-  c ^= b;
-  c -= std::rotl(b, 14);
-  a ^= c;
-  a -= std::rotl(c, 11);
-  b ^= a;
-  b -= std::rotl(a, 25);
-  c ^= b;
-  c -= std::rotl(b, 16);
-  a ^= c;
-  a -= std::rotl(c, 4);
-  b ^= a;
-  b -= std::rotl(a, 14);
-  c ^= b;
-  c -= std::rotl(b, 24);
-}
-
-constexpr std::uint32_t kJhashInitval = 0xdeadbeef;  // JHASH_INITVAL
 
 // A keyed 64-bit mix of (saddr, daddr, dport): the stand-in for the kernel's siphash in
 // secure_ipv4_port_ephemeral. Its key is random per boot there, so only its shape matters:
@@ -71,33 +49,17 @@ std::uint32_t jenkins_hash32_word(Ipv4 addr, std::uint32_t seed) {
   return c;
 }
 
-std::uint32_t inet_ehashfn(Ipv4 laddr, std::uint16_t lport, Ipv4 faddr, std::uint16_t fport, std::uint32_t secret) {
-  return jhash_3words(as_be32(laddr), as_be32(faddr), (static_cast<std::uint32_t>(lport) << 16) | as_be16(fport),
-                      secret);
-}
-
 EphemeralPortAllocator::EphemeralPortAllocator(const EphemeralPorts& range, Ipv4 saddr, Ipv4 daddr, std::uint16_t dport,
                                                sim::RandomStream rng)
     : range_(range), rng_(rng), used_(65536 / 64, 0) {
   if (range_.order == PortOrder::kLinuxDoubleHash) {
     port_offset_ = keyed_offset(rng_.next_u64(), saddr, daddr, dport);
     perturb_ = static_cast<std::uint32_t>(rng_.next_u64());
+    offset_high_ = static_cast<std::uint32_t>(port_offset_ >> 32);
+    // [32768, 60999] -> 28232 ports
+    remaining_ = std::uint32_t{range_.high} + 1 - range_.low;
+    if (remaining_ > 1) remaining_ &= ~1u;
   }
-}
-
-void EphemeralPortAllocator::mark(std::uint16_t port) {
-  used_[port >> 6] |= std::uint64_t{1} << (port & 63);
-  ++in_use_;
-}
-
-void EphemeralPortAllocator::release(std::uint16_t port) {
-  assert(in_use(port));
-  used_[port >> 6] &= ~(std::uint64_t{1} << (port & 63));
-  --in_use_;
-}
-
-std::uint16_t EphemeralPortAllocator::allocate() {
-  return range_.order == PortOrder::kLinuxDoubleHash ? linux_double_hash() : random_start_increment();
 }
 
 // The first port in [from, to) whose bit is clear and whose parity `mask` selects
@@ -122,24 +84,18 @@ std::int32_t EphemeralPortAllocator::first_free(std::uint32_t from, std::uint32_
 }
 
 // net/ipv4/inet_hashtables.c __inet_hash_connect, without a bound local port and with
-// ip_local_port_range's default (not IP_LOCAL_PORT_RANGE: step 2, low parity first).
-std::uint16_t EphemeralPortAllocator::linux_double_hash() {
+// ip_local_port_range's default (not IP_LOCAL_PORT_RANGE: step 2, low parity first), from
+// its first port `first` (allocate() takes it when free).
+std::uint16_t EphemeralPortAllocator::linux_walk_on(std::uint32_t first) {
   const std::uint32_t low = range_.low;
-  const std::uint32_t high = std::uint32_t{range_.high} + 1;  // [32768, 60999] -> [32768, 61000[
-  std::uint32_t remaining = high - low;
-  if (remaining > 1) remaining &= ~1u;
-  constexpr std::uint32_t kStep = 2;
-  if (in_use_ >= remaining) return 0;  // nothing left to walk: -EADDRNOTAVAIL
-  // offset = table_perturb[index] + (port_offset >> 32), modulo remaining, low parity.
-  std::uint32_t offset = (perturb_ + static_cast<std::uint32_t>(port_offset_ >> 32)) % remaining;
-  offset &= ~1u;
+  const std::uint32_t remaining = remaining_;
+  std::uint32_t offset = first - low;
   const std::uint32_t end = low + remaining;
   for (;;) {
     // The walk: port = low + offset, += step, wrapping by `remaining`; a port in use goes to
     // next_port (check_established finds its 4-tuple). i counts the ports walked * step.
     const std::uint32_t start = low + offset;
     const std::uint64_t parity = (start & 1u) ? kOdd : kEven;
-    // Mostly the walk's first port is free: no search.
     std::int32_t found =
         in_use(static_cast<std::uint16_t>(start)) ? first_free(start, end, parity) : static_cast<std::int32_t>(start);
     std::uint32_t i = 0;
@@ -150,16 +106,7 @@ std::uint16_t EphemeralPortAllocator::linux_double_hash() {
       found = first_free(low + ((start - low) & 1u), start, parity);
       if (found >= 0) i = static_cast<std::uint32_t>(found) + remaining - start;
     }
-    if (found >= 0) {
-      // "a little bit of randomness to the next source port": i = max(i, random(8) * step).
-      // random(8) = get_random_u32_below(8): the top 3 bits of one draw, which is what
-      // RandomStream::below(8) returns (Lemire's method never rejects for a power of two).
-      const auto r = static_cast<std::uint32_t>(rng_.next_u64() >> 61) * kStep;
-      perturb_ += std::max(i, r) + kStep;
-      const auto port = static_cast<std::uint16_t>(found);
-      mark(port);
-      return port;
-    }
+    if (found >= 0) return linux_take(static_cast<std::uint32_t>(found), i);
     ++offset;  // other_parity_scan
     if (!(offset & 1u) || remaining <= 1) return 0;
   }
@@ -196,18 +143,10 @@ Addressing::Addressing(const ScenarioSpec& spec) {
   }
 }
 
-void Addressing::assign(Connection& c) {
-  if (on_) c.src_port = groups_[c.client].allocate();
-}
-
 void Addressing::assign_forged(Connection& c) {
   if (!on_) return;
   // A forging tool draws its source ports at random from the non-reserved ones.
   c.src_port = static_cast<std::uint16_t>(1024 + groups_[c.client].draw_forged());
-}
-
-void Addressing::release(const Connection& c) {
-  if (!c.spoofed && c.src_port != 0) groups_[c.client].release(c.src_port);
 }
 
 }  // namespace model

@@ -49,7 +49,8 @@ Listeners::Listeners(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLa
             sim::RandomStream(spec.seed, "host/" + spec.hosts[hi].name + "/reuseport_secret").next_u64());
         secret_drawn = true;
       }
-      const std::uint32_t g = groups_.add(hi, ls.port, static_cast<std::uint32_t>(ls.reuseport), secret);
+      const std::uint32_t g =
+          groups_.add(hi, ls.port, static_cast<std::uint32_t>(ls.reuseport), hosts_[hi].personality, secret);
       for (int k = 0; k < ls.reuseport; ++k) {
         slots.emplace_back(hi, ls.port);
         group_of_slot.push_back(g);
@@ -415,7 +416,7 @@ void Listeners::service_done(Listener& l, std::uint64_t arg) {
 }
 
 std::uint32_t Listeners::pick_socket(const Listener& entry, const Connection& c) const {
-  return groups_.select(entry.group, entry.personality, c, nullptr);
+  return groups_.select(entry.group, c);
 }
 
 // One socket of a reuseport group closes while siblings listen: what it holds goes to the

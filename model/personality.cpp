@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "model/addressing.h"
+#include "model/reuseport.h"
 #include "model/spec.h"
 
 namespace model {
@@ -910,27 +911,9 @@ ReuseportRule Personality::reuseport_rule() const {
 
 ReuseportChoice Personality::reuseport_select(std::uint32_t laddr, std::uint16_t lport, std::uint32_t faddr,
                                               std::uint16_t fport, std::uint32_t secret, std::uint32_t sockets) const {
-  ReuseportChoice c;
-  c.sockets = sockets;
-  switch (reuseport_balance()) {  // without building the rule's record on every SYN
-    case ReuseportBalance::kHash4Tuple:
-      // inet_lookup_reuseport: phash = inet_ehashfn(net, daddr, hnum, saddr, sport);
-      // reuseport_select_sock_by_hash: socks[reciprocal_scale(hash, num_socks)] (a TCP
-      // listener is never TCP_ESTABLISHED; SO_INCOMING_CPU is not set).
-      c.hash = inet_ehashfn(laddr, lport, faddr, fport, secret);
-      c.index = reciprocal_scale(c.hash, sockets);
-      break;
-    case ReuseportBalance::kHashForeignPorts:
-      // INP_PCBLBGROUP_PKTHASH(faddr, lport, fport) = IN_ADDR_JHASH32(faddr) ^
-      // ntohs(lport ^ fport), modulo il_inpcnt; IN_ADDR_JHASH32 is jenkins_hash32 of the
-      // address word seeded by in_pcbhashseed.
-      c.hash = jenkins_hash32_word(faddr, secret) ^ static_cast<std::uint32_t>(lport ^ fport);
-      c.index = c.hash % sockets;
-      break;
-    case ReuseportBalance::kLastListening: c.index = sockets - 1; break;
-    case ReuseportBalance::kNone: break;
-  }
-  return c;
+  // The rule of each balance, with the listening half folded in, is model/reuseport.h's:
+  // a group computes that half once, not per SYN.
+  return reuseport_choose(reuseport_key(reuseport_balance(), laddr, lport, secret), faddr, fport, sockets);
 }
 
 // ---- wake-ups on a socket several event loops share --------------------------------------

@@ -5,12 +5,13 @@
 
 namespace model {
 
-std::uint32_t ReuseportGroups::add(std::uint32_t host, int port, std::uint32_t size, std::uint32_t secret) {
+std::uint32_t ReuseportGroups::add(std::uint32_t host, int port, std::uint32_t size, const Personality& p,
+                                   std::uint32_t secret) {
   ReuseportGroup g;
   g.host = host;
   g.port = port;
   g.size = size;
-  g.secret = secret;
+  g.key = reuseport_key(p.reuseport_balance(), host_address(host), static_cast<std::uint16_t>(port), secret);
   g.socks.reserve(size);
   groups_.push_back(std::move(g));
   return static_cast<std::uint32_t>(groups_.size() - 1);
@@ -31,18 +32,6 @@ void ReuseportGroups::leave(std::uint32_t g, std::uint32_t slot) {
   assert(it != socks.end());
   *it = socks.back();
   socks.pop_back();
-}
-
-std::uint32_t ReuseportGroups::select(std::uint32_t g, const Personality& p, const Connection& c,
-                                      ReuseportChoice* choice) const {
-  const ReuseportGroup& group = groups_[g];
-  if (group.socks.empty()) return kNoListener;
-  // The server's view of the 4-tuple: local = the host's address and the port, foreign =
-  // the client group's address and its source port.
-  const ReuseportChoice r = p.reuseport_select(host_address(c.host), c.port, client_address(c.client), c.src_port,
-                                               group.secret, static_cast<std::uint32_t>(group.socks.size()));
-  if (choice) *choice = r;
-  return group.socks[r.index];
 }
 
 }  // namespace model

@@ -21,26 +21,75 @@ namespace model {
 
 constexpr std::uint32_t kNoGroup = UINT32_MAX;
 
+// What of a group's socket choice does not depend on the SYN: the personality's rule, and
+// the listening side's half of the hash (its address, port and the host's secret), folded
+// in once when the group is made rather than on every SYN.
+struct ReuseportKey {
+  ReuseportBalance balance = ReuseportBalance::kNone;
+  std::uint16_t lport = 0;
+  std::uint32_t secret = 0;  // the host's hash secret (inet_ehash_secret / in_pcbhashseed)
+  EhashKey ehash;            // kHash4Tuple: inet_ehashfn's listening half
+};
+constexpr ReuseportKey reuseport_key(ReuseportBalance balance, Ipv4 laddr, std::uint16_t lport, std::uint32_t secret) {
+  return {balance, lport, secret, ehash_key(laddr, lport, secret)};
+}
+
+// Which of `sockets` (> 0) listening sockets a segment from (faddr, fport) finds: the
+// rule Personality::reuseport_select names, computed per SYN.
+inline ReuseportChoice reuseport_choose(const ReuseportKey& k, Ipv4 faddr, std::uint16_t fport, std::uint32_t sockets) {
+  ReuseportChoice c;
+  c.sockets = sockets;
+  switch (k.balance) {
+    case ReuseportBalance::kHash4Tuple:
+      [[likely]] {
+        // inet_lookup_reuseport: phash = inet_ehashfn(net, daddr, hnum, saddr, sport);
+        // reuseport_select_sock_by_hash: socks[reciprocal_scale(hash, num_socks)] (a TCP
+        // listener is never TCP_ESTABLISHED; SO_INCOMING_CPU is not set).
+        c.hash = inet_ehashfn(k.ehash, faddr, fport);
+        c.index = reciprocal_scale(c.hash, sockets);
+        break;
+      }
+    case ReuseportBalance::kHashForeignPorts:
+      // INP_PCBLBGROUP_PKTHASH(faddr, lport, fport) = IN_ADDR_JHASH32(faddr) ^
+      // ntohs(lport ^ fport), modulo il_inpcnt; IN_ADDR_JHASH32 is jenkins_hash32 of the
+      // address word seeded by in_pcbhashseed.
+      c.hash = jenkins_hash32_word(faddr, k.secret) ^ static_cast<std::uint32_t>(k.lport ^ fport);
+      c.index = c.hash % sockets;
+      break;
+    case ReuseportBalance::kLastListening: c.index = sockets - 1; break;
+    case ReuseportBalance::kNone: break;
+  }
+  return c;
+}
+
 struct ReuseportGroup {
   std::uint32_t host = 0;
   int port = 0;
   std::uint32_t size = 0;            // sockets configured (`reuseport: N`)
-  std::uint32_t secret = 0;          // the host's hash secret (inet_ehash_secret / in_pcbhashseed)
+  ReuseportKey key;                  // how a SYN picks one of socks
   std::vector<std::uint32_t> socks;  // Listener slots listening now, in the kernel's array order
 };
 
 class ReuseportGroups {
  public:
-  // A new group of `size` sockets on (host, port); returns its index.
-  std::uint32_t add(std::uint32_t host, int port, std::uint32_t size, std::uint32_t secret);
+  // A new group of `size` sockets on (host, port) of a host with personality `p` and hash
+  // secret `secret`; returns its index.
+  std::uint32_t add(std::uint32_t host, int port, std::uint32_t size, const Personality& p, std::uint32_t secret);
   // Listener `slot` of group `g` listens: appended to the array.
   void join(std::uint32_t g, std::uint32_t slot);
   // Listener `slot` of group `g` closed: the array's last socket takes its place.
   void leave(std::uint32_t g, std::uint32_t slot);
 
   // The Listener slot a segment of connection `c` finds in group `g` (kNoListener if no
-  // socket of it listens), and the choice that picked it.
-  std::uint32_t select(std::uint32_t g, const Personality& p, const Connection& c, ReuseportChoice* choice) const;
+  // socket of it listens). The server's view of the 4-tuple: local = the host's address and
+  // the port, foreign = the client group's address and its source port. Inline: it runs
+  // per SYN, and its cost must not depend on the group's size.
+  std::uint32_t select(std::uint32_t g, const Connection& c) const {
+    const ReuseportGroup& group = groups_[g];
+    const auto sockets = static_cast<std::uint32_t>(group.socks.size());
+    if (sockets == 0) return kNoListener;
+    return group.socks[reuseport_choose(group.key, client_address(c.client), c.src_port, sockets).index];
+  }
 
   const ReuseportGroup& operator[](std::uint32_t g) const { return groups_[g]; }
   std::uint32_t size() const { return static_cast<std::uint32_t>(groups_.size()); }

@@ -9,6 +9,7 @@
 #include "model/personality.h"
 #include "model/world.h"
 #include "scenario_builder.h"
+#include "sim/random.h"
 
 using namespace model;
 
@@ -142,6 +143,31 @@ TEST_CASE("jhash_3words matches the kernel's include/linux/jhash.h", "[addressin
   CHECK(reciprocal_scale(0xFFFFFFFFu, 4) == 3);
   CHECK(reciprocal_scale(0x40000000u, 4) == 1);
   CHECK(reciprocal_scale(0x3FFFFFFFu, 4) == 0);
+}
+
+TEST_CASE("inet_ehashfn with the listening half folded in is jhash_3words over the kernel's words",
+          "[addressing][linux]") {
+  // include/net/inet_ehashfn.h __inet_ehashfn: jhash_3words((__force u32)laddr,
+  // (__force u32)faddr, ((u32)lport) << 16 | (__force __u32)fport, initval), the addresses
+  // and the foreign port in network byte order (read little-endian on x86). A group adds
+  // the fixed (laddr, lport, secret) once (ehash_key); the sum must give the same word for
+  // every foreign port, the extremes included, and any address and secret.
+  sim::RandomStream rng(7, "ehash");
+  const auto be32 = [](std::uint32_t v) {
+    return ((v & 0xFF) << 24) | ((v & 0xFF00) << 8) | ((v >> 8) & 0xFF00) | (v >> 24);
+  };
+  const auto be16 = [](std::uint32_t v) { return ((v & 0xFF) << 8) | (v >> 8); };
+  for (int k = 0; k < 1000; ++k) {
+    const auto laddr = static_cast<Ipv4>(rng.next_u64());
+    const auto faddr = static_cast<Ipv4>(rng.next_u64());
+    const auto secret = static_cast<std::uint32_t>(rng.next_u64());
+    const auto lport = static_cast<std::uint16_t>(k == 0 ? 65535 : rng.below(65536));
+    const auto fport = static_cast<std::uint16_t>(k == 0 ? 65535 : k == 1 ? 0 : rng.below(65536));
+    const std::uint32_t kernel =
+        jhash_3words(be32(laddr), be32(faddr), (std::uint32_t{lport} << 16) | be16(fport), secret);
+    CHECK(inet_ehashfn(ehash_key(laddr, lport, secret), faddr, fport) == kernel);
+    CHECK(inet_ehashfn(laddr, lport, faddr, fport, secret) == kernel);
+  }
 }
 
 TEST_CASE("a run gives every connect a source port, never two live ones alike", "[addressing][world]") {

@@ -60,7 +60,7 @@ TEST_CASE("macOS SO_REUSEPORT does not balance: the socket that listened last ge
 TEST_CASE("a group's array: listen appends, close moves the last socket into the hole", "[reuseport][linux]") {
   // net/core/sock_reuseport.c __reuseport_add_sock, __reuseport_detach_sock.
   ReuseportGroups groups;
-  const std::uint32_t g = groups.add(0, 80, 4, kSecret);
+  const std::uint32_t g = groups.add(0, 80, 4, personality(Os::kLinux), kSecret);
   for (std::uint32_t s : {10u, 11u, 12u, 13u}) groups.join(g, s);
   groups.leave(g, 11);
   CHECK(groups[g].socks == std::vector<std::uint32_t>{10, 13, 12});
