@@ -93,8 +93,10 @@ Clients::Clients(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLanes&
     if (!g.upstream) user_groups_ = i + 1;  // the upstream groups come last
     // Its target is a proxy's listener (model/proxy.h): the requests of its accepted
     // connections are decided later.
-    const HostSpec& target = spec.hosts[cs.target_host];
-    g.through_proxy = !cs.balancer && !cs.spoofed && !g.upstream && target.proxy && target.proxy->port == cs.target_port;
+    if (!cs.balancer && !cs.spoofed && !g.upstream) {
+      const HostSpec& target = spec.hosts[cs.target_host];
+      g.through_proxy = target.proxy && target.proxy->port == cs.target_port;
+    }
     g.out.through_proxy = g.through_proxy;
   }
 }
@@ -410,7 +412,7 @@ sim::Histogram Clients::take_interval_latency(std::size_t i) {
 
 OutcomeCounts Clients::totals() const {
   OutcomeCounts t;
-  for (const Group& g : groups_) t.add(g.out.counts);
+  for (std::size_t i = 0; i < user_groups_; ++i) t.add(groups_[i].out.counts);
   return t;
 }
 

@@ -104,14 +104,19 @@ std::int64_t EventLoops::serve(Group& g, EventLoop& loop, bool woken_by_rule) {
     // A proxy's connection: its request is the proxy's (read before accept_front frees the
     // connection), and it closes after the request's result and its keep-alive.
     const bool proxied = g.proxy >= 0;
+    std::uint32_t request = 0;
     if (proxied) {
-      proxies_->take(static_cast<std::uint32_t>(g.proxy), l.accept_queue.front(), loop, *token, work, keepalive);
+      request = proxies_->take(static_cast<std::uint32_t>(g.proxy), l.accept_queue.front(), loop, *token, keepalive);
     }
     listeners_.accept_front(l, work);
     ++loop.open;
     ++loop.out.accepted;
     ++taken;
-    if (!proxied) engine_.schedule_in(work + keepalive, loop.close, *token);
+    if (proxied) {
+      proxies_->start(request, work);
+    } else {
+      engine_.schedule_in(work + keepalive, loop.close, *token);
+    }
   } while (s.multi_accept);
   if (taken == 0) return 0;
   set_open_level(g, loop);

@@ -115,18 +115,19 @@ std::uint32_t Proxies::new_request(std::uint32_t proxy) {
   }
   Request& r = requests_[id];
   const std::uint32_t generation = r.generation;
-  std::vector<std::uint8_t> tried = std::move(r.tried);
+  std::vector<std::uint8_t> tried = std::move(r.tried);  // keeps its memory
   r = Request{};
   r.generation = generation;
   r.live = true;
   r.proxy = proxy;
+  r.accepted = engine_.now();
   r.tried = std::move(tried);
   r.tried.assign(proxies_[proxy].backends.size(), 0);
   return id;
 }
 
-void Proxies::take(std::uint32_t proxy, std::uint32_t slot, EventLoop& loop, std::uint64_t token, sim::Duration work,
-                   sim::Duration keepalive) {
+std::uint32_t Proxies::take(std::uint32_t proxy, std::uint32_t slot, EventLoop& loop, std::uint64_t token,
+                            sim::Duration keepalive) {
   const Connection& c = pool_[slot];
   const std::uint32_t id = new_request(proxy);
   Request& r = requests_[id];
@@ -147,6 +148,16 @@ void Proxies::take(std::uint32_t proxy, std::uint32_t slot, EventLoop& loop, std
     r.started = c.started;
   }
   if (r.measured) ++proxies_[proxy].taken;
+  return id;
+}
+
+void Proxies::start(std::uint32_t id, sim::Duration work) {
+  if (work == sim::Duration::zero()) {
+    // Its loop spent nothing on it: the proxy has it now (no event of its own).
+    requests_[id].arrived = engine_.now();
+    dispatch(id);
+    return;
+  }
   engine_.schedule_in(work, *this, arg(id, kReady));
 }
 
@@ -384,7 +395,7 @@ void Proxies::decide(std::uint32_t id, RequestResult result, ProxyStep step) {
   const sim::Time now = engine_.now();
   if (r.measured) {
     p.out.requests.count(result);
-    p.out.first_byte.record((now - r.arrived).ns());
+    p.out.first_byte.record((now - r.accepted).ns());
   }
   if (tracer_.on()) {
     TraceEvent e = tracer_.about_listener(TraceKind::kRequestResult, p.listener);
@@ -400,14 +411,18 @@ void Proxies::decide(std::uint32_t id, RequestResult result, ProxyStep step) {
   digest_.mix(static_cast<std::uint64_t>(now.ns()));
   digest_.mix((static_cast<std::uint64_t>(p.host) << 8) | static_cast<std::uint64_t>(result));
   if (r.loop) engine_.schedule_in(r.keepalive, r.loop->close, r.token);
-  const Request done = std::move(r);
+  const std::int64_t parent = r.parent;
+  const std::uint32_t client = r.client;
+  const std::uint32_t chain = r.chain;
+  const sim::Time started = r.started;
+  const bool measured = r.measured;
   r.live = false;
   ++r.generation;
   free_.push_back(id);
-  if (done.parent >= 0) {
-    response(static_cast<std::uint32_t>(done.parent), result);
-  } else if (clients_.results(done.client).through_proxy) {
-    clients_.request_result(done.client, done.chain, done.started, done.measured, result);
+  if (parent >= 0) {
+    response(static_cast<std::uint32_t>(parent), result);
+  } else if (clients_.results(client).through_proxy) {
+    clients_.request_result(client, chain, started, measured, result);
   }
 }
 

@@ -72,10 +72,13 @@ class Proxies final : public sim::EventHandler, public UpstreamOwner {
   std::int32_t of_listener(std::uint32_t listener) const;
 
   // Proxy `proxy`'s loop `loop` accepts the connection in `slot` (before Listeners::
-  // accept_front frees it) under descriptor `token`; its request is the proxy's after
-  // `work`, and the connection closes `keepalive` after the request's result.
-  void take(std::uint32_t proxy, std::uint32_t slot, EventLoop& loop, std::uint64_t token, sim::Duration work,
-            sim::Duration keepalive);
+  // accept_front frees it) under descriptor `token`: its request, whose id this returns.
+  // The connection closes `keepalive` after the request's result.
+  std::uint32_t take(std::uint32_t proxy, std::uint32_t slot, EventLoop& loop, std::uint64_t token,
+                     sim::Duration keepalive);
+  // ... once the connection is accepted (its client settled): the proxy has the request
+  // after the loop's `work` on it.
+  void start(std::uint32_t request, sim::Duration work);
 
   void upstream_established(const Connection& c) override;
   void upstream_settled(const Connection& c, Outcome outcome, sim::Duration served) override;
@@ -143,7 +146,8 @@ class Proxies final : public sim::EventHandler, public UpstreamOwner {
     EventLoop* loop = nullptr;           // the loop holding its client connection (none: reused)
     std::uint64_t token = 0;             // ... the connection's descriptor
     sim::Duration keepalive;             // ... held after the result
-    sim::Time arrived;                   // at this proxy
+    sim::Time accepted;                  // its connection accepted by this proxy (or handed over)
+    sim::Time arrived;                   // ... the proxy has it (after its loop's work)
     sim::Time queued_at;                 // entered the queue
     std::uint32_t backend = 0;           // the backend of its current try
     int try_no = 0;                      // tries made
