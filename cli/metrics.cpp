@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "cli/output.h"
 #include "config/suggest.h"
 #include "model/personality.h"
 
@@ -74,10 +75,6 @@ struct RequestScope {
   const sim::Histogram& first_byte;
   const sim::Histogram& queue_wait;
 };
-
-double decided_share(const model::RequestCounts& c, std::uint64_t n) {
-  return rate(n, c.requests - c.pending);  // RequestCounts::status_5xx_rate's denominator
-}
 
 // Every metric of metric_table() from what one scope observed: the whole run, one group
 // (no accept queue of its own), one listener (no attempts of its own), or one proxy.

@@ -95,13 +95,6 @@ std::string returned_value(const model::ScriptResult& st) {
 
 // ---- The proxy tier (ProxySpec): request results, per proxy and per backend ----------
 
-// A count over the decided requests (requests - pending), the denominator of
-// RequestCounts::status_5xx_rate: the rates of one kind of 5xx add up to it.
-double decided_share(const model::RequestCounts& c, std::uint64_t n) {
-  const std::uint64_t decided = c.requests - c.pending;
-  return decided ? static_cast<double>(n) / static_cast<double>(decided) : 0.0;
-}
-
 nlohmann::json request_counts_json(const model::RequestCounts& c) {
   return {
       {"requests", c.requests},
@@ -203,6 +196,11 @@ void print_proxy_tables(std::ostream& out, const model::RunResults& r) {
 }
 
 }  // namespace
+
+double decided_share(const model::RequestCounts& c, std::uint64_t n) {
+  const std::uint64_t decided = c.requests - c.pending;
+  return decided ? static_cast<double>(n) / static_cast<double>(decided) : 0.0;
+}
 
 std::string digest_hex(std::uint64_t digest) {
   char buf[17];
