@@ -40,6 +40,8 @@ class UpstreamOwner {
   // Its fate is decided (accepted by the backend's application, which serves it for
   // `served`; refused; reset; timed out). The slot is freed after the call.
   virtual void upstream_settled(const Connection& c, Outcome outcome, sim::Duration served) = 0;
+  // The worker that accepted an upstream connection for request `request` has served it.
+  virtual void upstream_served(std::uint32_t request) = 0;
 
  protected:
   ~UpstreamOwner() = default;
@@ -65,6 +67,8 @@ class Clients {
   // A proxy's upstream connect() (group `group`, one of the upstream groups) to backend
   // `backend` of its ProxySpec at host:port, for its request `request` (kept in the
   // connection's `chain`). Returns its slot.
+  // A backend's worker has served the upstream connection of a proxy's request `request`.
+  void upstream_served(std::uint32_t request) { upstream_->upstream_served(request); }
   std::uint32_t connect_upstream(std::uint32_t group, std::uint16_t backend, std::uint32_t host, int port,
                                  std::uint32_t request, bool measured);
   // The request of an accepted connection of chain `chain` of group `group` (which called

@@ -50,7 +50,7 @@ const sim::DurationDist* request_cost(const HostSpec& h, int port) {
 
 Proxies::Proxies(const ScenarioSpec& spec, sim::Engine& engine, ConnectionPool& pool, Clients& clients,
                  Listeners& listeners, const Tracer& tracer, RunDigest& digest)
-    : engine_(engine), pool_(pool), clients_(clients), tracer_(tracer), digest_(digest) {
+    : engine_(engine), pool_(pool), clients_(clients), listeners_(listeners), tracer_(tracer), digest_(digest) {
   of_listener_.assign(listeners.size(), -1);
   of_group_.assign(spec.clients.size(), -1);
   std::vector<std::int32_t> of_host(spec.hosts.size(), -1);
@@ -277,9 +277,9 @@ void Proxies::upstream_settled(const Connection& c, Outcome outcome, sim::Durati
   const std::uint32_t id = c.chain;
   switch (outcome) {
     case Outcome::kAccepted:
-      // A backend proxy took the request (take()); any other application answers after
-      // serving it.
-      if (proxies_[requests_[id].proxy].backends[c.backend].proxy < 0) {
+      // A backend proxy took the request (take()); workers answer when their service-done
+      // event comes (upstream_served); event loops answer after their work on it.
+      if (proxies_[requests_[id].proxy].backends[c.backend].proxy < 0 && listeners_[c.listener].app) {
         engine_.schedule_in(served, *this, arg(id, kResponse));
       }
       return;
@@ -289,6 +289,8 @@ void Proxies::upstream_settled(const Connection& c, Outcome outcome, sim::Durati
     case Outcome::kPending: return;
   }
 }
+
+void Proxies::upstream_served(std::uint32_t request) { response(request, RequestResult::kOk); }
 
 // The backend answered request `id` (`result`: a backend proxy passes its own on).
 void Proxies::response(std::uint32_t id, RequestResult result) {

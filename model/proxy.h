@@ -82,6 +82,7 @@ class Proxies final : public sim::EventHandler, public UpstreamOwner {
 
   void upstream_established(const Connection& c) override;
   void upstream_settled(const Connection& c, Outcome outcome, sim::Duration served) override;
+  void upstream_served(std::uint32_t request) override;
   void handle(sim::Engine& engine, std::uint64_t arg) override;
 
   // Closes the books at `now`: every request still undecided is pending (in the proxy's
@@ -175,6 +176,7 @@ class Proxies final : public sim::EventHandler, public UpstreamOwner {
   sim::Engine& engine_;
   ConnectionPool& pool_;
   Clients& clients_;
+  const Listeners& listeners_;
   const Tracer& tracer_;
   RunDigest& digest_;
   std::vector<Proxy> proxies_;

@@ -311,3 +311,26 @@ TEST_CASE("the stepper's snapshot shows each proxy's queue and upstream connecti
   CHECK(s.proxies[0].backends[0].idle + s.proxies[0].backends[0].busy >= 1);
   CHECK(s.proxies[0].so_far.requests.ok > 50);
 }
+
+TEST_CASE("a request through one proxy costs at most about twice a direct connection's events", "[proxy][speed]") {
+  // The same Poisson clients to the same backend (workers, exponential service), once
+  // directly and once through a proxy (its loop costs no CPU, no keep-alive of its own),
+  // without and with an upstream keep-alive pool. Engine events per accepted connection.
+  const auto events_per_request = [](bool through_proxy, std::int64_t keepalive) {
+    ProxySpec p;
+    p.keepalive = keepalive;
+    std::vector<HostSpec> hosts{proxy_host("edge", {1}, p), app_host("app")};
+    ScenarioSpec spec =
+        scenario(hosts, {client("users", Os::kLinux, through_proxy ? 0 : 1, PoissonArrivals{500})}, sim::seconds(20));
+    const RunResults r = run_scenario(spec);
+    check_balanced(r);
+    return static_cast<double>(r.events) / static_cast<double>(r.clients[0].counts.accepted);
+  };
+  const double direct = events_per_request(false, 0);
+  const double proxied = events_per_request(true, 0);
+  const double pooled = events_per_request(true, 32);
+  WARN("events per request: direct " << direct << ", through a proxy " << proxied << " (ratio " << proxied / direct
+                                     << "), with a keep-alive pool " << pooled << " (ratio " << pooled / direct << ")");
+  CHECK(proxied / direct <= 2.05);
+  CHECK(pooled / direct <= 1.5);
+}
