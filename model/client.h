@@ -74,8 +74,7 @@ class Clients {
   // The request of an accepted connection of chain `chain` of group `group` (which called
   // connect() at `started`) got `result`: counted once here; its user is free again, or
   // retries after a 5xx if its policy says so (RetrySpec::on).
-  void request_result(std::uint32_t group, std::uint32_t chain, sim::Time started, bool measured,
-                      RequestResult result);
+  void request_result(std::uint32_t group, std::uint32_t chain, sim::Time started, bool measured, RequestResult result);
 
   void receive_synack(std::uint32_t slot);
   void receive_rst(std::uint32_t slot);
