@@ -424,3 +424,30 @@ TEST_CASE("upstream connect()s cross the network from the proxy host", "[proxy][
     CHECK(b.unreachable[0] == "edge -> app");
   }
 }
+
+TEST_CASE("a proxy host that goes down cuts its own upstream connections", "[proxy][faults]") {
+  // users -0- edge -100 ms- app. The client's connection is accepted at 450 ms and the
+  // edge's SYN reaches the app at 550 ms; the edge is down from 500 ms, so the app's
+  // SYN-ACK (sent at 550 ms) is lost, and so is the SYN the edge retransmits at 1450 ms
+  // (Linux's first RTO, 1 s): at connect_timeout, 2 s after the accept, the request is a 504.
+  ProxySpec p;
+  p.connect_timeout = sim::seconds(2);
+  ScenarioSpec spec = scenario(
+      {proxy_host("edge", {1}, p), host("app", Os::kLinux, backlog(16), 1)},
+      {client("users", Os::kLinux, 0, one_by_one(1, sim::Time::zero() + sim::milliseconds(450)))}, sim::seconds(5));
+  NetworkSpec net;
+  net.links.push_back({"users", "edge", sim::Duration::zero(), sim::Duration::zero(), 0.0});
+  net.links.push_back({"edge", "app", sim::milliseconds(100), sim::Duration::zero(), 0.0});
+  spec.network = net;
+  FaultSpec down;
+  down.kind = FaultKind::kHostDown;
+  down.at = sim::Time::zero() + sim::milliseconds(500);
+  down.length = sim::seconds(10);
+  down.host = 0;
+  spec.faults.push_back(down);
+  const RunResults r = run_scenario(spec);
+  check_balanced(r);
+  REQUIRE(r.clients[0].requests.requests == 1);
+  CHECK(r.clients[0].requests.gateway_timeout == 1);
+  CHECK(r.proxies[0].first_byte.max() == sim::seconds(2).ns());
+}
