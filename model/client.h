@@ -40,6 +40,8 @@ class UpstreamOwner {
   // Its fate is decided (accepted by the backend's application, which serves it for
   // `served`; refused; reset; timed out). The slot is freed after the call.
   virtual void upstream_settled(const Connection& c, Outcome outcome, sim::Duration served) = 0;
+  // The worker that accepted an upstream connection for request `request` has served it.
+  virtual void upstream_served(std::uint32_t request) = 0;
 
  protected:
   ~UpstreamOwner() = default;
@@ -65,13 +67,14 @@ class Clients {
   // A proxy's upstream connect() (group `group`, one of the upstream groups) to backend
   // `backend` of its ProxySpec at host:port, for its request `request` (kept in the
   // connection's `chain`). Returns its slot.
+  // A backend's worker has served the upstream connection of a proxy's request `request`.
+  void upstream_served(std::uint32_t request) { upstream_->upstream_served(request); }
   std::uint32_t connect_upstream(std::uint32_t group, std::uint16_t backend, std::uint32_t host, int port,
                                  std::uint32_t request, bool measured);
   // The request of an accepted connection of chain `chain` of group `group` (which called
   // connect() at `started`) got `result`: counted once here; its user is free again, or
   // retries after a 5xx if its policy says so (RetrySpec::on).
-  void request_result(std::uint32_t group, std::uint32_t chain, sim::Time started, bool measured,
-                      RequestResult result);
+  void request_result(std::uint32_t group, std::uint32_t chain, sim::Time started, bool measured, RequestResult result);
 
   void receive_synack(std::uint32_t slot);
   void receive_rst(std::uint32_t slot);

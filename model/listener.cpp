@@ -14,6 +14,13 @@ constexpr std::uint64_t pack_service(std::int64_t fd, std::uint32_t balancer_plu
   return static_cast<std::uint64_t>(fd) | (static_cast<std::uint64_t>(balancer_plus_one & 0xFFFFu) << 32) |
          (static_cast<std::uint64_t>(backend) << 48);
 }
+// A proxy's upstream connection (model/proxy.h) carries no balancer flow: its service-done
+// event carries instead this bit and the proxy's request (bits 32..62), so that the
+// worker's end of service is the proxy's response, with no event of its own.
+constexpr std::uint64_t kUpstreamService = 1ull << 63;
+constexpr std::uint64_t pack_upstream_service(std::int64_t fd, std::uint32_t request) {
+  return static_cast<std::uint64_t>(fd) | kUpstreamService | (static_cast<std::uint64_t>(request) << 32);
+}
 
 }  // namespace
 
@@ -31,7 +38,8 @@ Listeners::Listeners(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLa
       wire_(wire),
       clients_(clients),
       tracer_(tracer),
-      window_(measured_span(spec)) {
+      window_(measured_span(spec)),
+      upstream_from_(static_cast<std::uint32_t>(clients.size())) {
   std::vector<std::pair<std::uint32_t, int>> slots;  // (host, port)
   std::vector<std::uint32_t> group_of_slot;          // kNoGroup, or the reuseport group
   for (std::uint32_t hi = 0; hi < spec.hosts.size(); ++hi) {
@@ -354,6 +362,7 @@ std::optional<std::uint64_t> Listeners::accept_descriptor(Listener& l) {
   }
   l.starved = false;
   Connection& c = pool_[l.accept_queue.front()];
+  if (c.client >= upstream_from_) return pack_upstream_service(r.value, c.chain);
   // The balancer's flow lasts as long as the connection is served (pack_service).
   const std::uint32_t balancer = c.flow_open ? *balancers_.of_client(c.client) + 1 : 0;
   const std::uint16_t backend = c.backend;
@@ -364,7 +373,7 @@ std::optional<std::uint64_t> Listeners::accept_descriptor(Listener& l) {
 void Listeners::release(Listener& l, std::uint64_t token) {
   const auto fd = static_cast<std::int64_t>(token & 0xFFFFFFFFu);
   if (const auto balancer = static_cast<std::uint32_t>((token >> 32) & 0xFFFFu); balancer > 0) {
-    balancers_.service_done(balancer - 1, static_cast<std::uint16_t>(token >> 48));
+    if ((token & kUpstreamService) == 0) balancers_.service_done(balancer - 1, static_cast<std::uint16_t>(token >> 48));
   }
   hosts_[l.host_index].table.app_close(fd);
 }
@@ -412,6 +421,8 @@ void Listeners::service_done(Listener& l, std::uint64_t arg) {
   --l.busy_workers;
   try_accept(l);
   retry_starved(l.host_index);
+  // A proxy's upstream connection: its response.
+  if ((arg & kUpstreamService) != 0) clients_.upstream_served(static_cast<std::uint32_t>((arg >> 32) & 0x7FFFFFFFu));
 }
 
 std::uint32_t Listeners::pick_socket(const Listener& entry, const Connection& c) const {

@@ -181,6 +181,7 @@ class Listeners {
   std::vector<Listener> listeners_;
   MeasureWindow window_;
   ReuseportGroups groups_;
+  std::uint32_t upstream_from_ = 0;  // client groups from this one on are proxies' upstream groups
 };
 
 }  // namespace model

@@ -50,7 +50,7 @@ const sim::DurationDist* request_cost(const HostSpec& h, int port) {
 
 Proxies::Proxies(const ScenarioSpec& spec, sim::Engine& engine, ConnectionPool& pool, Clients& clients,
                  Listeners& listeners, const Tracer& tracer, RunDigest& digest)
-    : engine_(engine), pool_(pool), clients_(clients), tracer_(tracer), digest_(digest) {
+    : engine_(engine), pool_(pool), clients_(clients), listeners_(listeners), tracer_(tracer), digest_(digest) {
   of_listener_.assign(listeners.size(), -1);
   of_group_.assign(spec.clients.size(), -1);
   std::vector<std::int32_t> of_host(spec.hosts.size(), -1);
@@ -72,7 +72,8 @@ Proxies::Proxies(const ScenarioSpec& spec, sim::Engine& engine, ConnectionPool& 
     for (const ListenerSpec& ls : host.listeners) {
       if (ls.port == host.proxy->port) sockets = std::max(ls.reuseport, 1);
     }
-    for (int s = 0; s < sockets; ++s) of_listener_[p.listener + static_cast<std::uint32_t>(s)] = static_cast<std::int32_t>(k);
+    for (int s = 0; s < sockets; ++s)
+      of_listener_[p.listener + static_cast<std::uint32_t>(s)] = static_cast<std::int32_t>(k);
     for (std::size_t g = 0; g < spec.clients.size(); ++g) {
       if (spec.clients[g].upstream_of == h) {
         p.group = static_cast<std::uint32_t>(g);
@@ -236,13 +237,13 @@ void Proxies::go(std::uint32_t id, std::size_t b) {
   if (be.idle > 0) {
     --be.idle;
     if (r.measured) ++be.out.reused;
-    if (tracer_.on()) emit(TraceKind::kProxyRequest, r, ProxyStep::kPooled);
+    if (tracer_.on()) tracer_.emit(about(TraceKind::kProxyRequest, r, ProxyStep::kPooled));
     serve_reused(id);
     return;
   }
   be.out.max_open = std::max(be.out.max_open, be.idle + be.busy);
   if (r.measured) ++be.out.connects;
-  if (tracer_.on()) emit(TraceKind::kProxyRequest, r, ProxyStep::kConnect);
+  if (tracer_.on()) tracer_.emit(about(TraceKind::kProxyRequest, r, ProxyStep::kConnect));
   clients_.connect_upstream(p.group, static_cast<std::uint16_t>(b), be.host, be.port, id, r.measured);
 }
 
@@ -277,9 +278,9 @@ void Proxies::upstream_settled(const Connection& c, Outcome outcome, sim::Durati
   const std::uint32_t id = c.chain;
   switch (outcome) {
     case Outcome::kAccepted:
-      // A backend proxy took the request (take()); any other application answers after
-      // serving it.
-      if (proxies_[requests_[id].proxy].backends[c.backend].proxy < 0) {
+      // A backend proxy took the request (take()); workers answer when their service-done
+      // event comes (upstream_served); event loops answer after their work on it.
+      if (proxies_[requests_[id].proxy].backends[c.backend].proxy < 0 && listeners_[c.listener].app) {
         engine_.schedule_in(served, *this, arg(id, kResponse));
       }
       return;
@@ -289,6 +290,8 @@ void Proxies::upstream_settled(const Connection& c, Outcome outcome, sim::Durati
     case Outcome::kPending: return;
   }
 }
+
+void Proxies::upstream_served(std::uint32_t request) { response(request, RequestResult::kOk); }
 
 // The backend answered request `id` (`result`: a backend proxy passes its own on).
 void Proxies::response(std::uint32_t id, RequestResult result) {
@@ -311,7 +314,7 @@ void Proxies::fail(std::uint32_t id, ProxyStep step) {
   --be.busy;
   const bool timeout = step == ProxyStep::kConnectTimeout;
   if (r.measured) ++(timeout ? be.out.timed_out : be.out.refused);
-  if (tracer_.on()) emit(TraceKind::kUpstreamFail, r, step);
+  if (tracer_.on()) tracer_.emit(about(TraceKind::kUpstreamFail, r, step));
   // Passive health: max_fails failures within fail_timeout mark it down for fail_timeout
   // (nginx `server` max_fails; a group of a single server ignores them and never marks it
   // unavailable, ngx_http_upstream_module's documentation of `server`).
@@ -325,11 +328,7 @@ void Proxies::fail(std::uint32_t id, ProxyStep step) {
       be.down_until = now + health.fail_timeout;
       if (r.measured) ++be.out.marked_down;
       if (tracer_.on()) {
-        TraceEvent e = tracer_.about_listener(TraceKind::kBackendDown, p.listener);
-        e.proxy = p.host;
-        e.backend = r.backend;
-        e.client = r.client;
-        e.attempt = r.attempt;
+        TraceEvent e = about(TraceKind::kBackendDown, r, step);
         e.fails = be.fails;
         tracer_.emit(e);
       }
@@ -365,7 +364,7 @@ void Proxies::enqueue(std::uint32_t id) {
   set_queue_level(p);
   p.queue.push_back(arg(id, kQueueTimeout));
   if (r.measured) ++p.out.queued;
-  if (tracer_.on()) emit(TraceKind::kProxyQueued, r, ProxyStep::kConnect);
+  if (tracer_.on()) tracer_.emit(about(TraceKind::kProxyQueued, r, ProxyStep::kConnect));
   if (!q.timeout.is_infinite()) engine_.schedule_in(q.timeout, *this, arg(id, kQueueTimeout));
 }
 
@@ -398,13 +397,7 @@ void Proxies::decide(std::uint32_t id, RequestResult result, ProxyStep step) {
     p.out.first_byte.record((now - r.accepted).ns());
   }
   if (tracer_.on()) {
-    TraceEvent e = tracer_.about_listener(TraceKind::kRequestResult, p.listener);
-    e.proxy = p.host;
-    e.backend = r.backend;
-    e.client = r.client;
-    e.attempt = r.attempt;
-    e.try_no = r.try_no;
-    e.proxy_step = step;
+    TraceEvent e = about(TraceKind::kRequestResult, r, step);
     e.request = result;
     tracer_.emit(e);
   }
@@ -426,11 +419,9 @@ void Proxies::decide(std::uint32_t id, RequestResult result, ProxyStep step) {
   }
 }
 
-void Proxies::set_queue_level(Proxy& p) {
-  p.queue_level.set(engine_.now(), p.queued, p.queued >= p.spec->queue.limit);
-}
+void Proxies::set_queue_level(Proxy& p) { p.queue_level.set(engine_.now(), p.queued, p.queued >= p.spec->queue.limit); }
 
-void Proxies::emit(TraceKind kind, const Request& r, ProxyStep step) const {
+TraceEvent Proxies::about(TraceKind kind, const Request& r, ProxyStep step) const {
   const Proxy& p = proxies_[r.proxy];
   TraceEvent e = tracer_.about_listener(kind, p.listener);
   e.proxy = p.host;
@@ -440,7 +431,7 @@ void Proxies::emit(TraceKind kind, const Request& r, ProxyStep step) const {
   e.try_no = r.try_no;
   e.proxy_step = step;
   e.queued = p.queued;
-  tracer_.emit(e);
+  return e;
 }
 
 void Proxies::finish(sim::Time) {

@@ -82,6 +82,7 @@ class Proxies final : public sim::EventHandler, public UpstreamOwner {
 
   void upstream_established(const Connection& c) override;
   void upstream_settled(const Connection& c, Outcome outcome, sim::Duration served) override;
+  void upstream_served(std::uint32_t request) override;
   void handle(sim::Engine& engine, std::uint64_t arg) override;
 
   // Closes the books at `now`: every request still undecided is pending (in the proxy's
@@ -140,19 +141,19 @@ class Proxies final : public sim::EventHandler, public UpstreamOwner {
     std::uint32_t proxy = 0;
     std::uint32_t client = 0;  // the client group whose connect() it began with (trace, counts)
     std::uint32_t attempt = 0;
-    std::uint32_t chain = 0;             // ... its chain
-    sim::Time started;                   // ... its connect()
-    std::int64_t parent = -1;            // the request of the proxy in front, or -1: a client's
-    EventLoop* loop = nullptr;           // the loop holding its client connection (none: reused)
-    std::uint64_t token = 0;             // ... the connection's descriptor
-    sim::Duration keepalive;             // ... held after the result
-    sim::Time accepted;                  // its connection accepted by this proxy (or handed over)
-    sim::Time arrived;                   // ... the proxy has it (after its loop's work)
-    sim::Time queued_at;                 // entered the queue
-    std::uint32_t backend = 0;           // the backend of its current try
-    int try_no = 0;                      // tries made
+    std::uint32_t chain = 0;                            // ... its chain
+    sim::Time started;                                  // ... its connect()
+    std::int64_t parent = -1;                           // the request of the proxy in front, or -1: a client's
+    EventLoop* loop = nullptr;                          // the loop holding its client connection (none: reused)
+    std::uint64_t token = 0;                            // ... the connection's descriptor
+    sim::Duration keepalive;                            // ... held after the result
+    sim::Time accepted;                                 // its connection accepted by this proxy (or handed over)
+    sim::Time arrived;                                  // ... the proxy has it (after its loop's work)
+    sim::Time queued_at;                                // entered the queue
+    std::uint32_t backend = 0;                          // the backend of its current try
+    int try_no = 0;                                     // tries made
     RequestResult failed = RequestResult::kBadGateway;  // the last try's failure
-    std::vector<std::uint8_t> tried;     // per backend
+    std::vector<std::uint8_t> tried;                    // per backend
   };
   enum class Room : std::uint8_t { kNoneUp, kFull, kRoom };
   enum Event : std::uint8_t { kReady, kResponse, kQueueTimeout };
@@ -169,12 +170,14 @@ class Proxies final : public sim::EventHandler, public UpstreamOwner {
   void drain(Proxy& p);
   void decide(std::uint32_t id, RequestResult result, ProxyStep step);
   void set_queue_level(Proxy& p);
-  void emit(TraceKind kind, const Request& r, ProxyStep step) const;
+  // The proxy step `kind` of request `r` now (fill in the kind's own fields, then emit).
+  TraceEvent about(TraceKind kind, const Request& r, ProxyStep step) const;
   std::uint64_t arg(std::uint32_t id, Event e) const { return pack(id, requests_[id].generation, e); }
 
   sim::Engine& engine_;
   ConnectionPool& pool_;
   Clients& clients_;
+  const Listeners& listeners_;
   const Tracer& tracer_;
   RunDigest& digest_;
   std::vector<Proxy> proxies_;

@@ -242,8 +242,8 @@ struct World::Impl {
           accepted += listeners[i].out.accepted;
         }
       }
-      const bool adds_up = q.balanced() && q.requests == proxies.taken(k) + proxies.handed(k) &&
-                           proxies.taken(k) == accepted;
+      const bool adds_up =
+          q.balanced() && q.requests == proxies.taken(k) + proxies.handed(k) && proxies.taken(k) == accepted;
       if (!adds_up && r.internal_error.empty()) {
         r.internal_error = "requests of proxy " + r.proxies[k].host + " do not add up";
       }
@@ -375,7 +375,8 @@ std::vector<ProxySnapshot> World::proxy_states() const {
   std::vector<ProxySnapshot> out;
   out.reserve(proxies.size());
   for (std::size_t k = 0; k < proxies.size(); ++k) {
-    ProxySnapshot s{.so_far = std::move(so_far[k]), .host = proxies.host(k), .queued = proxies.queued(k), .backends = {}};
+    ProxySnapshot s{
+        .so_far = std::move(so_far[k]), .host = proxies.host(k), .queued = proxies.queued(k), .backends = {}};
     for (std::size_t b = 0; b < proxies.backend_count(k); ++b) {
       s.backends.push_back({.idle = proxies.idle(k, b), .busy = proxies.busy(k, b), .down = proxies.down(k, b)});
     }

@@ -5,6 +5,7 @@
 // proxy_next_upstream, max_fails and fail_timeout), never from a run.
 #include <catch2/catch.hpp>
 
+#include "model/network.h"
 #include "model/proxy.h"
 #include "model/stepper.h"
 #include "model/world.h"
@@ -145,9 +146,9 @@ TEST_CASE("next_upstream: a refusing backend among healthy ones, tried again els
   // the next backend (ok), and marks `dead` down for 10 s; the first request after that
   // meets it again. In 15 s: two refusals, two marks, two next-upstream retries, and every
   // request answered.
-  ScenarioSpec spec = scenario({proxy_host("edge", {1, 2, 3}), refusing_host("dead"), app_host("app1"),
-                                app_host("app2")},
-                               {client("users", Os::kLinux, 0, PoissonArrivals{100})}, sim::seconds(15));
+  ScenarioSpec spec =
+      scenario({proxy_host("edge", {1, 2, 3}), refusing_host("dead"), app_host("app1"), app_host("app2")},
+               {client("users", Os::kLinux, 0, PoissonArrivals{100})}, sim::seconds(15));
   const RunResults r = run_scenario(spec);
   check_balanced(r);
   const ProxyResults& px = r.proxies[0];
@@ -199,8 +200,8 @@ TEST_CASE("a full queue and a queue timeout give 503", "[proxy]") {
   p.queue.limit = 2;
   p.queue.timeout = sim::milliseconds(1500);
   HostSpec app = host("app", Os::kLinux, backlog(16), 1, sim::ConstantDist{sim::seconds(1)});
-  ScenarioSpec spec = scenario({proxy_host("edge", {1}, p), app},
-                               {client("users", Os::kLinux, 0, simultaneous(5))}, sim::seconds(10));
+  ScenarioSpec spec =
+      scenario({proxy_host("edge", {1}, p), app}, {client("users", Os::kLinux, 0, simultaneous(5))}, sim::seconds(10));
   const RunResults r = run_scenario(spec);
   check_balanced(r);
   const ProxyResults& px = r.proxies[0];
@@ -257,9 +258,10 @@ TEST_CASE("a chain of proxies: edge -> sidecar -> app, each request counted at e
 TEST_CASE("a 5xx through the proxy: users retry on it only when `on` says so", "[proxy]") {
   ProxySpec p;
   p.health.max_fails = 0;
-  ScenarioSpec spec = scenario({proxy_host("edge", {1}, p), refusing_host("dead")},
-                               {client("users", Os::kLinux, 0, ClosedLoopArrivals{10, sim::ConstantDist{sim::milliseconds(100)}})},
-                               sim::seconds(2));
+  ScenarioSpec spec =
+      scenario({proxy_host("edge", {1}, p), refusing_host("dead")},
+               {client("users", Os::kLinux, 0, ClosedLoopArrivals{10, sim::ConstantDist{sim::milliseconds(100)}})},
+               sim::seconds(2));
   spec.clients[0].retry.max = 2;
   spec.clients[0].retry.backoff = sim::milliseconds(10);
   SECTION("default `on`: no retry after a 502") {
@@ -285,9 +287,9 @@ TEST_CASE("the same proxy scenario and seed give the same digest; another seed a
   p.max_connections = 3;
   p.queue.limit = 5;
   p.policy = BalancePolicy::kTwoChoices;
-  ScenarioSpec spec = scenario({proxy_host("edge", {1, 2, 3}, p), refusing_host("dead"), app_host("app1", 2),
-                                app_host("app2", 2)},
-                               {client("users", Os::kLinux, 0, PoissonArrivals{300})}, sim::seconds(5), 7);
+  ScenarioSpec spec =
+      scenario({proxy_host("edge", {1, 2, 3}, p), refusing_host("dead"), app_host("app1", 2), app_host("app2", 2)},
+               {client("users", Os::kLinux, 0, PoissonArrivals{300})}, sim::seconds(5), 7);
   const RunResults a = run_scenario(spec);
   const RunResults b = run_scenario(spec);
   check_balanced(a);
@@ -310,4 +312,142 @@ TEST_CASE("the stepper's snapshot shows each proxy's queue and upstream connecti
   REQUIRE(s.proxies[0].backends.size() == 1);
   CHECK(s.proxies[0].backends[0].idle + s.proxies[0].backends[0].busy >= 1);
   CHECK(s.proxies[0].so_far.requests.ok > 50);
+}
+
+TEST_CASE("a request through one proxy costs at most about twice a direct connection's events", "[proxy][speed]") {
+  // The same Poisson clients to the same backend (workers, exponential service), once
+  // directly and once through a proxy (its loop costs no CPU, no keep-alive of its own),
+  // without and with an upstream keep-alive pool. Engine events per accepted connection.
+  const auto events_per_request = [](bool through_proxy, std::int64_t keepalive) {
+    ProxySpec p;
+    p.keepalive = keepalive;
+    std::vector<HostSpec> hosts{proxy_host("edge", {1}, p), app_host("app")};
+    ScenarioSpec spec =
+        scenario(hosts, {client("users", Os::kLinux, through_proxy ? 0 : 1, PoissonArrivals{500})}, sim::seconds(20));
+    const RunResults r = run_scenario(spec);
+    check_balanced(r);
+    return static_cast<double>(r.events) / static_cast<double>(r.clients[0].counts.accepted);
+  };
+  const double direct = events_per_request(false, 0);
+  const double proxied = events_per_request(true, 0);
+  const double pooled = events_per_request(true, 32);
+  WARN("events per request: direct " << direct << ", through a proxy " << proxied << " (ratio " << proxied / direct
+                                     << "), with a keep-alive pool " << pooled << " (ratio " << pooled / direct << ")");
+  CHECK(proxied / direct <= 2.05);
+  CHECK(pooled / direct <= 1.5);
+}
+
+namespace {
+
+struct ProxySteps final : TraceObserver {
+  std::vector<TraceEvent> events;
+  void on_event(const TraceEvent& e) override {
+    if (e.kind == TraceKind::kProxyRequest || e.kind == TraceKind::kProxyQueued || e.kind == TraceKind::kUpstreamFail ||
+        e.kind == TraceKind::kBackendDown || e.kind == TraceKind::kRequestResult) {
+      events.push_back(e);
+    }
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the proxy's steps reach an observer, hop by hop, with the client's attempt", "[proxy][trace]") {
+  // One client connection; the proxy's round robin starts at `dead` (refused: a failed try,
+  // which marks it down), then goes on to `app` (a new connection), which answers.
+  ScenarioSpec spec = scenario({proxy_host("edge", {1, 2}), refusing_host("dead"), app_host("app")},
+                               {client("users", Os::kLinux, 0, one_by_one(1))}, sim::seconds(1));
+  ProxySteps steps;
+  RunControl control;
+  control.observer = &steps;
+  const RunResults r = run_scenario(spec, control);
+  check_balanced(r);
+  REQUIRE(steps.events.size() == 5);
+  const std::vector<TraceKind> kinds{TraceKind::kProxyRequest, TraceKind::kUpstreamFail, TraceKind::kBackendDown,
+                                     TraceKind::kProxyRequest, TraceKind::kRequestResult};
+  for (std::size_t i = 0; i < kinds.size(); ++i) {
+    CHECK(steps.events[i].kind == kinds[i]);
+    CHECK(steps.events[i].client == 0);
+    CHECK(steps.events[i].attempt == 1);
+    CHECK(steps.events[i].proxy == 0);
+  }
+  CHECK(steps.events[0].backend == 0);
+  CHECK(steps.events[0].proxy_step == ProxyStep::kConnect);
+  CHECK(steps.events[1].proxy_step == ProxyStep::kRefused);
+  CHECK(steps.events[2].fails == 1);
+  CHECK(steps.events[3].backend == 1);
+  CHECK(steps.events[3].try_no == 2);
+  CHECK(steps.events[4].request == RequestResult::kOk);
+  CHECK(steps.events[4].proxy_step == ProxyStep::kAnswered);
+  // Watching changes nothing.
+  CHECK(run_scenario(spec).digest == r.digest);
+}
+
+TEST_CASE("requests are counted in the measurement window, like outcomes", "[proxy][measure]") {
+  ScenarioSpec spec = scenario({proxy_host("edge", {1}), app_host("app")},
+                               {client("users", Os::kLinux, 0, PoissonArrivals{200})}, sim::seconds(6));
+  spec.measure = MeasureWindow{sim::Time::zero() + sim::seconds(2), sim::Time::zero() + sim::seconds(4)};
+  const RunResults r = run_scenario(spec);
+  check_balanced(r);
+  const ClientResults& g = r.clients[0];
+  // About 400 attempts start in the 2 s window; each accepted one is one request.
+  CHECK(g.counts.attempts > 300);
+  CHECK(g.counts.attempts < 500);
+  CHECK(g.requests.requests == g.counts.accepted);
+  CHECK(r.proxies[0].requests.requests == g.requests.requests);
+  CHECK(r.proxies[0].backends[0].tries == g.requests.requests);
+}
+
+TEST_CASE("upstream connect()s cross the network from the proxy host", "[proxy][network]") {
+  // users -5 ms- edge -10 ms- app. The client's handshake with the edge ends at 15 ms (its
+  // final ACK arrives); the edge's SYN reaches the app at 25 ms, its SYN-ACK is back at 35 ms
+  // (an upstream connect latency of 20 ms) and the final ACK completes the connection at
+  // the app at 45 ms, whose worker answers at once. Requests and responses take no network
+  // time (model/proxy.h): first byte at 45 ms for the client, 30 ms after the proxy's accept.
+  ScenarioSpec spec = scenario({proxy_host("edge", {1}), host("app", Os::kLinux, backlog(16), 1)},
+                               {client("users", Os::kLinux, 0, one_by_one(1))}, sim::seconds(1));
+  NetworkSpec net;
+  net.links.push_back({"users", "edge", sim::milliseconds(5), sim::Duration::zero(), 0.0});
+  net.links.push_back({"edge", "app", sim::milliseconds(10), sim::Duration::zero(), 0.0});
+  spec.network = net;
+  const RunResults r = run_scenario(spec);
+  check_balanced(r);
+  REQUIRE(r.clients[0].requests.ok == 1);
+  CHECK(r.clients[0].first_byte.max() == sim::milliseconds(45).ns());
+  CHECK(r.proxies[0].first_byte.max() == sim::milliseconds(30).ns());
+  CHECK(r.proxies[0].backends[0].connect_latency.max() == sim::milliseconds(20).ns());
+
+  SECTION("a backend the proxy host cannot reach is named") {
+    spec.network->links.pop_back();
+    const NetworkBuild b = Network::build(with_upstream_groups(spec));
+    CHECK(!b.network);
+    REQUIRE(b.unreachable.size() == 1);
+    CHECK(b.unreachable[0] == "edge -> app");
+  }
+}
+
+TEST_CASE("a proxy host that goes down cuts its own upstream connections", "[proxy][faults]") {
+  // users -0- edge -100 ms- app. The client's connection is accepted at 450 ms and the
+  // edge's SYN reaches the app at 550 ms; the edge is down from 500 ms, so the app's
+  // SYN-ACK (sent at 550 ms) is lost, and so is the SYN the edge retransmits at 1450 ms
+  // (Linux's first RTO, 1 s): at connect_timeout, 2 s after the accept, the request is a 504.
+  ProxySpec p;
+  p.connect_timeout = sim::seconds(2);
+  ScenarioSpec spec = scenario(
+      {proxy_host("edge", {1}, p), host("app", Os::kLinux, backlog(16), 1)},
+      {client("users", Os::kLinux, 0, one_by_one(1, sim::Time::zero() + sim::milliseconds(450)))}, sim::seconds(5));
+  NetworkSpec net;
+  net.links.push_back({"users", "edge", sim::Duration::zero(), sim::Duration::zero(), 0.0});
+  net.links.push_back({"edge", "app", sim::milliseconds(100), sim::Duration::zero(), 0.0});
+  spec.network = net;
+  FaultSpec down;
+  down.kind = FaultKind::kHostDown;
+  down.at = sim::Time::zero() + sim::milliseconds(500);
+  down.length = sim::seconds(10);
+  down.host = 0;
+  spec.faults.push_back(down);
+  const RunResults r = run_scenario(spec);
+  check_balanced(r);
+  REQUIRE(r.clients[0].requests.requests == 1);
+  CHECK(r.clients[0].requests.gateway_timeout == 1);
+  CHECK(r.proxies[0].first_byte.max() == sim::seconds(2).ns());
 }

@@ -70,7 +70,8 @@ TEST_CASE("a proxy's fixed upstream pool with a queue is M/M/c/K: its 503 rate i
     // The mean wait of an admitted request, in seconds: queue_wait holds the waits of those
     // that queued; the others waited 0.
     const double admitted = static_cast<double>(q.ok + q.pending);
-    wait.push_back(r.proxies[0].queue_wait.mean() * static_cast<double>(r.proxies[0].queue_wait.count()) / admitted / 1e9);
+    wait.push_back(r.proxies[0].queue_wait.mean() * static_cast<double>(r.proxies[0].queue_wait.count()) / admitted /
+                   1e9);
   }
   const auto b = sim::mean_confidence_interval(blocked, kConfidence);
   const auto w = sim::mean_confidence_interval(wait, kConfidence);
