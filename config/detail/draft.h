@@ -37,6 +37,9 @@ struct ScenarioDraft {
   // Each host's `proxy:` value, by host index: read once every host is (read_proxies), as
   // its backends may be hosts written after it.
   std::vector<std::pair<std::size_t, Field>> proxy_fields;
+  // By host index, parallel to each proxy's backends: where each is written (for routing's
+  // errors); empty for a host without a proxy.
+  std::vector<std::vector<Field>> proxy_backend_fields;
 };
 
 }  // namespace config::detail

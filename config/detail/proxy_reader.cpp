@@ -254,6 +254,7 @@ void read_proxies(ScenarioDraft& draft) {
     draft.spec.hosts[host].proxy = read_proxy(draft, host, f, fields[host]);
   }
   CycleCheck(draft, fields).run();
+  draft.proxy_backend_fields = std::move(fields);
 }
 
 }  // namespace config::detail
