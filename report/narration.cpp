@@ -338,12 +338,11 @@ class Narrator final : public model::TraceObserver {
     return spec_.hosts[p.backends[b].host].name + ":" + num(std::int64_t{p.backends[b].port});
   }
 
-  // "try 2 of 3": next_upstream.tries, or every backend once when it is 0.
+  // "try 2 of 3": of next_upstream.tries, or of every backend once when it is 0.
   static std::string try_text(const model::ProxySpec& p, int try_no) {
     const std::size_t of =
         p.next_upstream.tries > 0 ? static_cast<std::size_t>(p.next_upstream.tries) : p.backends.size();
-    return "try " + num(std::int64_t{try_no}) + " of " + num(std::uint64_t{of}) +
-           (p.next_upstream.tries > 0 ? " (next_upstream.tries)" : " (every backend once)");
+    return "try " + num(std::int64_t{try_no}) + " of " + num(std::uint64_t{of});
   }
 
   std::string describe_proxy(const TraceEvent& e, const model::ProxySpec& p) const {
@@ -351,8 +350,10 @@ class Narrator final : public model::TraceObserver {
     const std::string backend = e.kind == TraceKind::kProxyQueued ? "" : backend_name(p, e.backend);
     switch (e.kind) {
       case TraceKind::kProxyRequest: {
-        std::string s = request + ", " + try_text(p, e.try_no) + ": backend " + backend + " (policy " +
-                        std::string(policy_name(p.policy)) + ", among the backends up";
+        std::string s = request + ", " + try_text(p, e.try_no) +
+                        (p.next_upstream.tries > 0 ? " (next_upstream.tries)" : " (every backend once)") +
+                        ": backend " + backend + " (policy " + std::string(policy_name(p.policy)) +
+                        ", among the backends up";
         s += p.max_connections > 0 ? " and below max_connections " + num(p.max_connections) + ")" : ")";
         if (e.proxy_step == ProxyStep::kPooled) {
           return s + "; it reuses an idle keep-alive connection of the backend's pool (keepalive " + num(p.keepalive) +

@@ -67,8 +67,8 @@ TEST_CASE("explain follows a request through the proxy, hop by hop", "[narration
   CHECK(said_by(text, "edge/upstream#1", "upstream connect() to app1:8080 from edge's own kernel"));
   CHECK(said_by(text, "app1:8080", "RST -> edge/upstream#1 (nothing listens on app1:8080 now)"));
   CHECK(has(text,
-            "upstream app1:8080 refused the connection (RST to the SYN) (request of users#1, try 1 of 2 (every "
-            "backend once)); next_upstream on error: another backend if tries and next_upstream.timeout allow"));
+            "upstream app1:8080 refused the connection (RST to the SYN) (request of users#1, try 1 of 2); "
+            "next_upstream on error: another backend if tries and next_upstream.timeout allow"));
   CHECK(has(text, "marks backend app1:8080 down for 10s: 1 failed tries within fail_timeout 10s (max_fails 1)"));
   CHECK(has(text, "request of users#1, try 2 of 2 (every backend once): backend app2:8080"));
   CHECK(has(text, "request of users#1: ok: app2:8080 answered, on try 2"));
