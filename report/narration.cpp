@@ -402,7 +402,13 @@ class Narrator final : public model::TraceObserver {
                                                                                   : "";
     const std::string head = code + result + ": ";
     switch (e.proxy_step) {
-      case ProxyStep::kAnswered: return result + ": " + backend + " answered, on try " + num(std::int64_t{e.try_no});
+      case ProxyStep::kAnswered:
+        if (e.request != model::RequestResult::kOk) {
+          // A proxy behind passed its own result on: the response is that status code.
+          return head + backend + " answered with it (the proxy behind passes its result on), on try " +
+                 num(std::int64_t{e.try_no});
+        }
+        return result + ": " + backend + " answered, on try " + num(std::int64_t{e.try_no});
       case ProxyStep::kRefused: return head + backend + " refused and next_upstream has no error";
       case ProxyStep::kReset: return head + backend + " reset the connection and next_upstream has no error";
       case ProxyStep::kConnectTimeout:

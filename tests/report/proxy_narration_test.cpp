@@ -96,3 +96,25 @@ TEST_CASE("explain says why a request got 502 and which limit gave 503", "[narra
     CHECK(has(text, "request of users#2: 503 unavailable: every backend is marked down"));
   }
 }
+
+TEST_CASE("explain: a 504 from a proxy behind reaches the client through the proxy in front", "[narration][proxy]") {
+  // users#9000 of retry-amplification.yaml: edge -> mesh2, whose try on app2 is refused
+  // (app2 restarts) and whose try on app1 times out (app1's queue is full): 504, passed on.
+  report::NarrationOptions o;
+  o.limit = 0;
+  o.filter.client = 0;
+  o.filter.attempt = 9000;
+  const config::LoadResult loaded =
+      config::load_scenario_file(std::string(SYNSTORM_SOURCE_DIR) + "/scenarios/retry-amplification.yaml");
+  REQUIRE(loaded.ok());
+  std::ostringstream out;
+  REQUIRE(report::narrate_run(*loaded.spec, o, out).error.empty());
+  const std::string text = out.str();
+  INFO(text);
+  CHECK(said_by(text, "mesh2:80", "upstream app2:8080 refused the connection (RST to the SYN)"));
+  CHECK(said_by(text, "mesh2:80", "upstream app1:8080 did not answer within connect_timeout 1s"));
+  CHECK(said_by(text, "mesh2:80", "request of users#9000: 504 gateway_timeout: the last try (app1:8080) failed"));
+  CHECK(said_by(text, "edge:443",
+                "request of users#9000: 504 gateway_timeout: mesh2:80 answered with it (the proxy behind passes its "
+                "result on), on try 1"));
+}
