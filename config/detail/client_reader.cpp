@@ -105,20 +105,14 @@ void reject_for_spoofed(DiagnosticSink& sink, const MapReader& m) {
 }
 
 // Whether a connection of the client can end in a request result (a 5xx): its target is the
-// listener a proxy serves, or a balancer with such a backend. nullopt: the target is unknown.
+// listener a proxy serves. (Through a balancer in front of a proxy the proxy answers too,
+// but the model reports request results only to a group that targets the proxy itself: no
+// 5xx reaches such a group, so it cannot retry one.) nullopt: the target is unknown.
 std::optional<bool> reaches_proxy(const model::ScenarioSpec& spec, const model::ClientSpec& client) {
-  const auto proxied = [&](std::size_t host, int port) {
-    const std::optional<model::ProxySpec>& p = spec.hosts[host].proxy;
-    return p && p->port == port;
-  };
-  if (client.balancer) {
-    for (const model::BackendRef& b : spec.balancers[*client.balancer].backends) {
-      if (proxied(b.host, b.port)) return true;
-    }
-    return false;
-  }
+  if (client.balancer) return false;
   if (client.target_port == 0) return std::nullopt;
-  return proxied(client.target_host, client.target_port);
+  const std::optional<model::ProxySpec>& p = spec.hosts[client.target_host].proxy;
+  return p && p->port == client.target_port;
 }
 
 // `on: [refused, timed_out, reset, 5xx]`: the bit set of model::RetryOn. 5xx needs a target
@@ -144,7 +138,8 @@ void read_retry_on(DiagnosticSink& sink, const Field& f, std::optional<bool> pro
     if (kRetryOnBits[*c] == model::kRetryOn5xx && proxied && !*proxied) {
       sink.error(e.mark, e.path,
                  "5xx: only a proxy answers a request with 502, 503 or 504, and this client's target is not a "
-                 "proxy's listener (give a host proxy: and target its port)");
+                 "proxy's listener (give a host proxy: and target its port; a balancer in front of a proxy does "
+                 "not pass its status codes back to the group)");
       continue;
     }
     bits |= kRetryOnBits[*c];

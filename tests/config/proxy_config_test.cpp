@@ -246,6 +246,13 @@ TEST_CASE("retry on: its conditions, and 5xx only through a proxy", "[loader][pr
     CHECK(only_error(yaml).find("clients.users.retry.on[1]: 5xx: only a proxy answers a request with 502, 503 or 504, "
                                 "and this client's target is not a proxy's listener") != std::string::npos);
   }
+  SECTION("5xx through a balancer in front of the proxy: the group gets no request results") {
+    std::string yaml = scenario("", "retry: {max: 1, backoff: 1s, on: [5xx]}");
+    yaml.replace(yaml.find("clients:"), 8, "balancers:\n  lb: {port: 80, backends: [edge:80]}\nclients:");
+    yaml.replace(yaml.find("target: edge:80"), 15, "target: lb:80");
+    CHECK(only_error(yaml).find("a balancer in front of a proxy does not pass its status codes back") !=
+          std::string::npos);
+  }
   SECTION("with policy none it is an error at the key") {
     CHECK(only_error(scenario("", "retry: {policy: none, on: [refused]}"))
               .find("on does not apply to retry policy none: it never retries") != std::string::npos);
