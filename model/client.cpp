@@ -21,17 +21,13 @@ void aim(Connection& c, const ClientSpec& spec, Balancers& balancers) {
   c.port = static_cast<std::uint16_t>(spec.target_port);
 }
 
-// The RetryOn bit of an outcome (RetrySpec::on); 0: never retried.
+// The RetryOn bit of a settled outcome (RetrySpec::on): refused, timed out and reset are
+// the bits 1, 2 and 4, in the order of their Outcomes; accepted none.
 constexpr std::uint8_t retry_on(Outcome o) {
-  switch (o) {
-    case Outcome::kRefused: return kRetryOnRefused;
-    case Outcome::kTimedOut: return kRetryOnTimedOut;
-    case Outcome::kReset: return kRetryOnReset;
-    case Outcome::kAccepted:
-    case Outcome::kPending: return 0;
-  }
-  return 0;
+  return static_cast<std::uint8_t>(((1u << static_cast<unsigned>(o)) >> 1) & 7u);
 }
+static_assert(retry_on(Outcome::kAccepted) == 0 && retry_on(Outcome::kRefused) == kRetryOnRefused &&
+              retry_on(Outcome::kTimedOut) == kRetryOnTimedOut && retry_on(Outcome::kReset) == kRetryOnReset);
 
 }  // namespace
 
@@ -90,6 +86,7 @@ Clients::Clients(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLanes&
     g.out.name = cs.name;
     g.out.spoofed = cs.spoofed;
     g.upstream = cs.upstream_of.has_value();
+    g.retry_on = cs.retry.on;
     if (!g.upstream) user_groups_ = i + 1;  // the upstream groups come last
     // Its target is a proxy's listener (model/proxy.h): the requests of its accepted
     // connections are decided later.
@@ -98,6 +95,10 @@ Clients::Clients(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLanes&
       g.through_proxy = target.proxy && target.proxy->port == cs.target_port;
     }
     g.out.through_proxy = g.through_proxy;
+    // Outcomes (bit 1 << Outcome) whose settling is more than counting and a chain's end:
+    // those the policy retries, and every one of a proxy's groups.
+    g.look_closer = g.upstream || g.through_proxy ? 0xFF : static_cast<std::uint8_t>((cs.retry.on & 7u) << 1);
+    g.unusual = g.mixed || g.upstream;
   }
 }
 
@@ -182,7 +183,6 @@ void Clients::connect(Group& g, std::uint32_t chain) {
   }
   c.attempt = ++g.attempts_made;
   aim(c, *g.spec, balancers_);
-  if (c.retry_no > 0 && c.measured) ++g.out.app_retries;
   launch(g, slot);
 }
 
@@ -200,14 +200,16 @@ std::uint32_t Clients::connect_upstream(std::uint32_t group, std::uint16_t backe
   c.host = host;
   c.port = static_cast<std::uint16_t>(port);
   c.backend = backend;
+  c.upstream = true;
   launch(g, slot);
   return slot;
 }
 
-inline void Clients::launch(Group& g, std::uint32_t slot) {
+void Clients::launch(Group& g, std::uint32_t slot) {
   Connection& c = pool_[slot];
   addressing_.assign(c);
   tracer_.note(TraceKind::kConnect, slot);
+  if (c.retry_no > 0 && c.measured) ++g.out.app_retries;  // (a proxy's connect() is never a retry)
   // The application's connect_timeout, or the OS's own limit (BSD keepinit).
   const sim::Duration deadline = std::min(g.spec->connect_timeout, behaviour(g, c).syn_schedule.deadline);
   if (!deadline.is_infinite()) {
@@ -251,13 +253,15 @@ void Clients::receive_synack(std::uint32_t slot) {
         ++g.out.counts.established;
         g.out.connect_latency.record((engine_.now() - c.started).ns());
         if (detail_) g.interval_latency.record((engine_.now() - c.started).ns());
-        if (g.mixed) {
-          OsResults& o = g.out.os_mix[c.os];
-          ++o.counts.established;
-          o.connect_latency.record((engine_.now() - c.started).ns());
+        if (g.unusual) [[unlikely]] {
+          if (g.mixed) {
+            OsResults& o = g.out.os_mix[c.os];
+            ++o.counts.established;
+            o.connect_latency.record((engine_.now() - c.started).ns());
+          }
+          if (g.upstream) upstream_->upstream_established(c);
         }
       }
-      if (g.upstream) upstream_->upstream_established(c);
       wire_.send(slot, Segment::kAck);
       if (first_data_) first_data_->connected(slot);
       return;
@@ -341,13 +345,15 @@ void Clients::settle(std::uint32_t slot, Outcome outcome, sim::Duration served) 
   }
   // The client has gone: a balancer forgets the flow (an accepted one ends with its service).
   if (c.flow_open && outcome != Outcome::kAccepted) balancers_.end_flow(c);
-  if (g.upstream) {
-    upstream_->upstream_settled(c, outcome, served);
-    return;
+  if (((g.look_closer >> static_cast<unsigned>(outcome)) & 1u) != 0) [[unlikely]] {
+    if (g.upstream) {
+      upstream_->upstream_settled(c, outcome, served);
+      return;
+    }
+    // Accepted by a proxy: its user waits for the request's result (request_result).
+    if (outcome == Outcome::kAccepted) return;
+    if ((g.retry_on & retry_on(outcome)) != 0 && retry(g, c.chain)) return;
   }
-  // Accepted by a proxy: its user waits for the request's result (request_result).
-  if (outcome == Outcome::kAccepted && g.through_proxy) return;
-  if ((g.spec->retry.on & retry_on(outcome)) != 0 && retry(g, c.chain)) return;
   chain_done(g, c.chain, served);
 }
 
@@ -358,7 +364,7 @@ void Clients::request_result(std::uint32_t group, std::uint32_t chain, sim::Time
     g.out.requests.count(result);
     g.out.first_byte.record((engine_.now() - started).ns());
   }
-  if (result != RequestResult::kOk && (g.spec->retry.on & kRetryOn5xx) != 0 && retry(g, chain)) {
+  if (result != RequestResult::kOk && (g.retry_on & kRetryOn5xx) != 0 && retry(g, chain)) {
     if (measured) ++g.out.retries_on_5xx;
     return;
   }

@@ -131,6 +131,9 @@ class Clients {
     bool mixed = false;                              // !mix.empty(), as the hot path reads it
     bool upstream = false;                           // a proxy's upstream group (ClientSpec::upstream_of)
     bool through_proxy = false;                      // its target is a proxy's listener
+    std::uint8_t look_closer = 0;                    // settle(): see Clients' constructor
+    bool unusual = false;                            // mixed || upstream, as the hot path reads it
+    std::uint8_t retry_on = 0;                       // RetrySpec::on, as the hot path reads it
     std::vector<double> os_cumulative;               // a mix's cumulative shares; empty without one
     sim::RandomStream os_rng{0};                     // a mix: each chain's OS
     ArrivalProcess arrivals{PoissonArrivals{1}};
@@ -152,12 +155,12 @@ class Clients {
   void arrive(Group& g);
   void connect(Group& g, std::uint32_t chain);
   // The part of a connect() after the connection is aimed: source port, timers, first SYN.
-  void launch(Group& g, std::uint32_t slot);
+  [[gnu::always_inline]] inline void launch(Group& g, std::uint32_t slot);
   void spoofed_syn(Group& g);
   void send_syn(std::uint32_t slot);
   void gives_up(std::uint32_t slot);
   bool retry(Group& g, std::uint32_t chain);
-  void chain_done(Group& g, std::uint32_t chain, sim::Duration busy);
+  [[gnu::always_inline]] inline void chain_done(Group& g, std::uint32_t chain, sim::Duration busy);
   void user_thinks(Group& g, std::uint32_t u, sim::Duration busy);
   static std::uint8_t draw_os(Group& g);  // a chain's OS, in a mix
   // How the client of connection `c` behaves: its group's OS, or its own in a mix.

@@ -24,7 +24,12 @@ constexpr std::uint64_t pack_upstream_service(std::int64_t fd, std::uint32_t req
 
 }  // namespace
 
-void Listener::handle(sim::Engine&, std::uint64_t arg) { owner->service_done(*this, arg); }
+void Listener::handle(sim::Engine&, std::uint64_t arg) {
+  // A proxy's upstream connection: the end of its service is the proxy's response.
+  if ((arg & kUpstreamService) != 0) [[unlikely]]
+    owner->upstream_served(arg);
+  owner->service_done(*this, arg);
+}
 
 Listeners::Listeners(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLanes& lanes, sim::EventHandler& timers,
                      std::vector<Host>& hosts, ConnectionPool& pool, Balancers& balancers, Wire& wire, Clients& clients,
@@ -38,8 +43,7 @@ Listeners::Listeners(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLa
       wire_(wire),
       clients_(clients),
       tracer_(tracer),
-      window_(measured_span(spec)),
-      upstream_from_(static_cast<std::uint32_t>(clients.size())) {
+      window_(measured_span(spec)) {
   std::vector<std::pair<std::uint32_t, int>> slots;  // (host, port)
   std::vector<std::uint32_t> group_of_slot;          // kNoGroup, or the reuseport group
   for (std::uint32_t hi = 0; hi < spec.hosts.size(); ++hi) {
@@ -362,12 +366,13 @@ std::optional<std::uint64_t> Listeners::accept_descriptor(Listener& l) {
   }
   l.starved = false;
   Connection& c = pool_[l.accept_queue.front()];
-  if (c.client >= upstream_from_) return pack_upstream_service(r.value, c.chain);
-  // The balancer's flow lasts as long as the connection is served (pack_service).
-  const std::uint32_t balancer = c.flow_open ? *balancers_.of_client(c.client) + 1 : 0;
-  const std::uint16_t backend = c.backend;
-  c.flow_open = false;
-  return pack_service(r.value, balancer, backend);
+  if (c.flow_open || c.upstream) [[unlikely]] {
+    if (c.upstream) return pack_upstream_service(r.value, c.chain);
+    // The balancer's flow lasts as long as the connection is served (pack_service).
+    c.flow_open = false;
+    return pack_service(r.value, *balancers_.of_client(c.client) + 1, c.backend);
+  }
+  return pack_service(r.value, 0, c.backend);
 }
 
 void Listeners::release(Listener& l, std::uint64_t token) {
@@ -416,13 +421,15 @@ void Listeners::accept_front(Listener& l, sim::Duration served) {
   set_accept_level(l);
 }
 
+void Listeners::upstream_served(std::uint64_t arg) {
+  clients_.upstream_served(static_cast<std::uint32_t>((arg >> 32) & 0x7FFFFFFFu));
+}
+
 void Listeners::service_done(Listener& l, std::uint64_t arg) {
   release(l, arg);
   --l.busy_workers;
   try_accept(l);
   retry_starved(l.host_index);
-  // A proxy's upstream connection: its response.
-  if ((arg & kUpstreamService) != 0) clients_.upstream_served(static_cast<std::uint32_t>((arg >> 32) & 0x7FFFFFFFu));
 }
 
 std::uint32_t Listeners::pick_socket(const Listener& entry, const Connection& c) const {

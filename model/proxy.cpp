@@ -50,7 +50,15 @@ const sim::DurationDist* request_cost(const HostSpec& h, int port) {
 
 Proxies::Proxies(const ScenarioSpec& spec, sim::Engine& engine, ConnectionPool& pool, Clients& clients,
                  Listeners& listeners, const Tracer& tracer, RunDigest& digest)
-    : engine_(engine), pool_(pool), clients_(clients), listeners_(listeners), tracer_(tracer), digest_(digest) {
+    : engine_(engine),
+      pool_(pool),
+      clients_(clients),
+      listeners_(listeners),
+      tracer_(tracer),
+      digest_(digest),
+      window_(spec.measure),
+      end_(sim::Time::zero() + spec.duration) {
+  marks_.owner = this;
   of_listener_.assign(listeners.size(), -1);
   of_group_.assign(spec.clients.size(), -1);
   std::vector<std::int32_t> of_host(spec.hosts.size(), -1);
@@ -100,6 +108,24 @@ Proxies::Proxies(const ScenarioSpec& spec, sim::Engine& engine, ConnectionPool& 
 }
 
 std::int32_t Proxies::of_listener(std::uint32_t listener) const { return of_listener_[listener]; }
+
+void Proxies::start() {
+  if (!window_) return;
+  at_from_.assign(proxies_.size(), Mark{});
+  if (window_->from > sim::Time::zero()) engine_.schedule_at(window_->from, marks_, 0);
+  if (window_->to < end_) engine_.schedule_at(window_->to, marks_, 1);
+}
+
+void Proxies::WindowMarks::handle(sim::Engine& engine, std::uint64_t arg) {
+  std::vector<Mark>& marks = arg == 0 ? owner->at_from_ : owner->at_to_;
+  marks.clear();
+  for (Proxy& p : owner->proxies_) {
+    marks.push_back(
+        {p.queue_level.integral(engine.now()), p.queue_level.full_seconds(engine.now()), p.queue_level.max()});
+    if (arg == 0) p.queue_level.reset_max();
+  }
+  if (arg == 1) owner->window_ended_ = true;
+}
 
 bool Proxies::down(std::size_t proxy, std::size_t b) const {
   return proxies_[proxy].backends[b].down_until > engine_.now();
@@ -450,9 +476,19 @@ void Proxies::finish(sim::Time) {
 std::vector<ProxyResults> Proxies::results(sim::Time now) const {
   std::vector<ProxyResults> out;
   out.reserve(proxies_.size());
-  for (const Proxy& p : proxies_) {
+  for (std::size_t k = 0; k < proxies_.size(); ++k) {
+    const Proxy& p = proxies_[k];
     ProxyResults r = p.out;
     r.queue = {p.queue_level.mean(now), p.queue_level.max(), p.queue_level.full_fraction(now)};
+    if (window_ && now > window_->from) {
+      // Over the window (a run that ends inside it: over [from, now)).
+      const sim::Time to = window_ended_ ? window_->to : now;
+      const Mark b = window_ended_
+                         ? at_to_[k]
+                         : Mark{p.queue_level.integral(now), p.queue_level.full_seconds(now), p.queue_level.max()};
+      const double span = (to - window_->from).seconds();
+      r.queue = {(b.area - at_from_[k].area) / span, b.max, (b.full - at_from_[k].full) / span};
+    }
     for (const Backend& b : p.backends) r.backends.push_back(b.out);
     out.push_back(std::move(r));
   }

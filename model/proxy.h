@@ -85,6 +85,9 @@ class Proxies final : public sim::EventHandler, public UpstreamOwner {
   void upstream_served(std::uint32_t request) override;
   void handle(sim::Engine& engine, std::uint64_t arg) override;
 
+  // With a `measure:` window, marks each proxy's queue statistics at its two ends (as
+  // Measurement does for the listeners). Call once, at the start of the run.
+  void start();
   // Closes the books at `now`: every request still undecided is pending (in the proxy's
   // counts and its client group's).
   void finish(sim::Time now);
@@ -185,6 +188,22 @@ class Proxies final : public sim::EventHandler, public UpstreamOwner {
   std::vector<std::int32_t> of_group_;     // per client group: the proxy it is the upstream group of, or -1
   std::vector<Request> requests_;
   std::vector<std::uint32_t> free_;
+  // The measurement window's marks of each proxy's queue: arg 0 at `from`, 1 at `to`.
+  struct WindowMarks final : sim::EventHandler {
+    Proxies* owner = nullptr;
+    void handle(sim::Engine& engine, std::uint64_t arg) override;
+  };
+  struct Mark {
+    double area = 0;
+    double full = 0;
+    std::int64_t max = 0;
+  };
+  std::optional<MeasureWindow> window_;
+  sim::Time end_;
+  WindowMarks marks_;
+  std::vector<Mark> at_from_;
+  std::vector<Mark> at_to_;
+  bool window_ended_ = false;
 };
 
 }  // namespace model

@@ -113,6 +113,7 @@ struct World::Impl {
     clients.start();
     sampler.start();
     measurement.start();
+    if (proxies.any()) proxies.start();
   }
 
   void on_segment(std::uint64_t arg) {

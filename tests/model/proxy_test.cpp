@@ -451,3 +451,25 @@ TEST_CASE("a proxy host that goes down cuts its own upstream connections", "[pro
   CHECK(r.clients[0].requests.gateway_timeout == 1);
   CHECK(r.proxies[0].first_byte.max() == sim::seconds(2).ns());
 }
+
+TEST_CASE("the proxy's queue statistics cover the measurement window", "[proxy][measure]") {
+  // The queue scenario above: two requests wait from 0 to 1 s, one from 1 s to 1.5 s (its
+  // timeout), none after. Over the window [1.2 s, 2 s): one waits for 0.3 s of 0.8 s.
+  ProxySpec p;
+  p.max_connections = 1;
+  p.queue.limit = 2;
+  p.queue.timeout = sim::milliseconds(1500);
+  HostSpec app = host("app", Os::kLinux, backlog(16), 1, sim::ConstantDist{sim::seconds(1)});
+  ScenarioSpec spec =
+      scenario({proxy_host("edge", {1}, p), app}, {client("users", Os::kLinux, 0, simultaneous(5))}, sim::seconds(10));
+  const RunResults whole = run_scenario(spec);
+  CHECK(whole.proxies[0].queue.max == 2);
+  CHECK(whole.proxies[0].queue.mean == Approx((2 * 1.0 + 1 * 0.5) / 10).epsilon(1e-12));
+  spec.measure = MeasureWindow{sim::Time::zero() + sim::milliseconds(1200), sim::Time::zero() + sim::seconds(2)};
+  const RunResults r = run_scenario(spec);
+  check_balanced(r);
+  CHECK(r.proxies[0].queue.max == 1);
+  CHECK(r.proxies[0].queue.mean == Approx(0.3 / 0.8).epsilon(1e-12));
+  CHECK(r.proxies[0].queue.full_fraction == 0);
+  CHECK(r.proxies[0].requests.requests == 0);  // every request started before the window
+}
