@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "cli/output.h"
 #include "config/suggest.h"
 #include "model/personality.h"
 
@@ -31,6 +32,21 @@ constexpr std::array<MetricInfo, kMetricCount> kMetrics{{
     {"accept_full_fraction", "fraction of time the fullest listener's accept queue was full (max over listeners)", "",
      MetricInfo::Per::kListener},
     {"attempts", "connect() calls made during the run", "", MetricInfo::Per::kGroup},
+    // The proxy tier: what the requests of connections a proxy accepted got (0 without proxies).
+    {"status_5xx_rate", "(502 + 503 + 504) / decided requests through proxies (requests - pending)", "",
+     MetricInfo::Per::kGroup},
+    {"bad_gateway_rate", "502 / decided requests: the upstream refused or reset, no retry left", "",
+     MetricInfo::Per::kGroup},
+    {"gateway_timeout_rate", "504 / decided requests: the upstream connect timed out, no retry left", "",
+     MetricInfo::Per::kGroup},
+    {"unavailable_rate", "503 / decided requests: queue full, queue timeout, or no backend up", "",
+     MetricInfo::Per::kGroup},
+    {"first_byte_p50_ms", "median time from connect() to the response's first byte, decided requests, ms",
+     "first_byte_reps", MetricInfo::Per::kGroup},
+    {"first_byte_p99_ms", "99th percentile time from connect() to the response's first byte, ms", "first_byte_reps",
+     MetricInfo::Per::kGroup},
+    {"proxy_queue_wait_p99_ms", "99th percentile wait in a proxy's queue for a backend's max_connections, ms",
+     "proxy_queue_wait_reps", MetricInfo::Per::kProxy},
 }};
 
 double ms(std::int64_t ns) { return static_cast<double>(ns) / 1e6; }
@@ -52,11 +68,20 @@ std::optional<std::size_t> find_metric(std::string_view name) {
 
 namespace {
 
+// What one scope observed of the proxy tier: its requests and their first bytes (a client
+// group, the whole run), the wait in a proxy's queue (a proxy, the whole run).
+struct RequestScope {
+  const model::RequestCounts& requests;
+  const sim::Histogram& first_byte;
+  const sim::Histogram& queue_wait;
+};
+
 // Every metric of metric_table() from what one scope observed: the whole run, one group
-// (no accept queue of its own), or one listener (no attempts of its own).
+// (no accept queue of its own), one listener (no attempts of its own), or one proxy.
 std::array<double, kMetricCount> measure_scope(const model::OutcomeCounts& t, const sim::Histogram& latency,
-                                               const sim::Histogram& wait, double full) {
+                                               const sim::Histogram& wait, double full, const RequestScope& q) {
   const double nan = std::nan("");
+  const auto p = [&](const sim::Histogram& h, double at) { return h.count() ? ms(h.percentile(at)) : nan; };
   return {
       t.refusal_rate(),
       t.failure_rate(),
@@ -68,31 +93,49 @@ std::array<double, kMetricCount> measure_scope(const model::OutcomeCounts& t, co
       wait.count() ? ms(wait.percentile(0.99)) : nan,
       full,
       static_cast<double>(t.attempts),
+      q.requests.status_5xx_rate(),
+      decided_share(q.requests, q.requests.bad_gateway),
+      decided_share(q.requests, q.requests.gateway_timeout),
+      decided_share(q.requests, q.requests.unavailable),
+      p(q.first_byte, 0.50),
+      p(q.first_byte, 0.99),
+      p(q.queue_wait, 0.99),
   };
 }
 
 std::string listener_name(const std::string& host, int port) { return host + ":" + std::to_string(port); }
 
 double measure_selected(const model::RunResults& r, const SelectedMetric& s) {
-  if (metric_table()[s.metric].per == MetricInfo::Per::kGroup) {
-    for (const model::ClientResults& c : r.clients) {
-      if (c.name == s.selector) {
+  const model::RequestCounts no_requests;
+  switch (metric_table()[s.metric].per) {
+    case MetricInfo::Per::kGroup:
+      for (const model::ClientResults& c : r.clients) {
         const sim::Histogram none(c.connect_latency.sub_bits());
-        return measure_scope(c.counts, c.connect_latency, none, 0)[s.metric];
+        if (c.name == s.selector) {
+          return measure_scope(c.counts, c.connect_latency, none, 0, {c.requests, c.first_byte, none})[s.metric];
+        }
+        // GROUP/OS: one OS of a mixed group (its requests are the group's, not split by OS).
+        for (const model::OsResults& o : c.os_mix) {
+          if (c.name + "/" + o.os != s.selector) continue;
+          return measure_scope(o.counts, o.connect_latency, none, 0, {no_requests, none, none})[s.metric];
+        }
       }
-      // GROUP/OS: one OS of a mixed group.
-      for (const model::OsResults& o : c.os_mix) {
-        if (c.name + "/" + o.os != s.selector) continue;
-        const sim::Histogram none(o.connect_latency.sub_bits());
-        return measure_scope(o.counts, o.connect_latency, none, 0)[s.metric];
+      break;
+    case MetricInfo::Per::kListener:
+      for (const model::ListenerResults& l : r.listeners) {
+        if (listener_name(l.host, l.port) != s.selector) continue;
+        const sim::Histogram none(l.accept_wait.sub_bits());
+        return measure_scope(model::OutcomeCounts{}, none, l.accept_wait, l.accept_queue.full_fraction,
+                             {no_requests, none, none})[s.metric];
       }
-    }
-  } else {
-    for (const model::ListenerResults& l : r.listeners) {
-      if (listener_name(l.host, l.port) != s.selector) continue;
-      const sim::Histogram none(l.accept_wait.sub_bits());
-      return measure_scope(model::OutcomeCounts{}, none, l.accept_wait, l.accept_queue.full_fraction)[s.metric];
-    }
+      break;
+    case MetricInfo::Per::kProxy:
+      for (const model::ProxyResults& p : r.proxies) {
+        if (listener_name(p.host, p.port) != s.selector) continue;
+        const sim::Histogram none(p.queue_wait.sub_bits());
+        return measure_scope(model::OutcomeCounts{}, none, none, 0, {p.requests, p.first_byte, p.queue_wait})[s.metric];
+      }
+      break;
   }
   return std::nan("");
 }
@@ -113,7 +156,12 @@ MetricValues measure(const model::RunResults& r, std::span<const SelectedMetric>
     wait.merge(l.accept_wait);
     full = std::max(full, l.accept_queue.full_fraction);
   }
-  const std::array<double, kMetricCount> all = measure_scope(r.totals, latency, wait, full);
+  sim::Histogram first_byte(latency.sub_bits());
+  for (const model::ClientResults& c : r.clients) first_byte.merge(c.first_byte);
+  sim::Histogram queue_wait(latency.sub_bits());
+  for (const model::ProxyResults& p : r.proxies) queue_wait.merge(p.queue_wait);
+  const std::array<double, kMetricCount> all =
+      measure_scope(r.totals, latency, wait, full, {r.requests, first_byte, queue_wait});
   MetricValues values(all.begin(), all.end());
   for (const SelectedMetric& s : selected) values.push_back(measure_selected(r, s));
   return values;
@@ -142,10 +190,15 @@ std::optional<std::variant<SelectedMetric, std::string>> parse_selected_metric(s
       known.push_back(c.name);
       for (const model::OsShare& o : c.os_mix) known.push_back(c.name + "/" + std::string(model::os_name(o.os)));
     }
-  } else {
+  } else if (metric_table()[*metric].per == MetricInfo::Per::kListener) {
     kind = "listener (HOST:PORT)";
     for (const model::HostSpec& h : spec.hosts) {
       for (const model::ListenerSpec& l : h.listeners) known.push_back(listener_name(h.name, l.port));
+    }
+  } else {
+    kind = "proxy (HOST:PORT)";
+    for (const model::HostSpec& h : spec.hosts) {
+      if (h.proxy) known.push_back(listener_name(h.name, h.proxy->port));
     }
   }
   if (std::find(known.begin(), known.end(), selector) == known.end()) {

@@ -26,16 +26,17 @@ struct MetricInfo {
   // For a metric a replication may have no value of (a percentile of no samples): the CSV
   // column counting the replications that had one ("connect_reps"); empty otherwise.
   std::string_view reps_column;
-  // What `name[SELECTOR]` may select: one client group's attempts, or one listener's queue.
-  enum class Per { kGroup, kListener } per;
+  // What `name[SELECTOR]` may select: one client group's attempts (and its requests through
+  // a proxy), one listener's queue, or one proxy's queue (the HOST:PORT it serves).
+  enum class Per { kGroup, kListener, kProxy } per;
 };
 
-inline constexpr std::size_t kMetricCount = 10;
+inline constexpr std::size_t kMetricCount = 17;
 // The kMetricCount metrics of metric_table(), then any selected ones (SelectedMetric).
 using MetricValues = std::vector<double>;
 
-// A metric of one client group or one listener: "loss_rate[windows-clients]",
-// "accept_wait_p99_ms[gw:443]" (a listener is HOST:PORT).
+// A metric of one client group, one listener or one proxy: "loss_rate[windows-clients]",
+// "accept_wait_p99_ms[gw:443]", "proxy_queue_wait_p99_ms[edge:80]" (HOST:PORT).
 struct SelectedMetric {
   std::size_t metric;    // index into metric_table()
   std::string selector;  // the group's name, or HOST:PORT

@@ -93,7 +93,114 @@ std::string returned_value(const model::ScriptResult& st) {
   return "";
 }
 
+// ---- The proxy tier (ProxySpec): request results, per proxy and per backend ----------
+
+nlohmann::json request_counts_json(const model::RequestCounts& c) {
+  return {
+      {"requests", c.requests},
+      {"ok", c.ok},
+      {"bad_gateway", c.bad_gateway},
+      {"gateway_timeout", c.gateway_timeout},
+      {"unavailable", c.unavailable},
+      {"pending", c.pending},
+      {"status_5xx_rate", c.status_5xx_rate()},
+      {"bad_gateway_rate", decided_share(c, c.bad_gateway)},
+      {"gateway_timeout_rate", decided_share(c, c.gateway_timeout)},
+      {"unavailable_rate", decided_share(c, c.unavailable)},
+  };
+}
+
+nlohmann::json proxies_json(const std::vector<model::ProxyResults>& proxies) {
+  nlohmann::json all = nlohmann::json::array();
+  for (const model::ProxyResults& p : proxies) {
+    nlohmann::json backends = nlohmann::json::array();
+    for (const model::UpstreamResults& u : p.backends) {
+      backends.push_back({{"backend", u.host + ":" + std::to_string(u.port)},
+                          {"tries", u.tries},
+                          {"reused", u.reused},
+                          {"connects", u.connects},
+                          {"refused", u.refused},
+                          {"timed_out", u.timed_out},
+                          {"ok", u.ok},
+                          {"marked_down", u.marked_down},
+                          {"max_open", u.max_open},
+                          {"connect_latency_ms", percentiles_ms(u.connect_latency)}});
+    }
+    all.push_back({{"proxy", p.host + ":" + std::to_string(p.port)},
+                   {"requests", request_counts_json(p.requests)},
+                   {"next_upstream", p.next_upstream},
+                   {"queued", p.queued},
+                   {"queue_full", p.queue_full},
+                   {"queue_timeouts", p.queue_timeouts},
+                   {"no_backend", p.no_backend},
+                   {"queue", queue_json(p.queue)},
+                   {"queue_wait_ms", percentiles_ms(p.queue_wait)},
+                   {"first_byte_ms", percentiles_ms(p.first_byte)},
+                   {"backends", std::move(backends)}});
+  }
+  return all;
+}
+
+std::string p50_p99(const sim::Histogram& h) {
+  if (h.count() == 0) return "-";
+  return fixed(ms(h.percentile(0.5)), 3) + " / " + fixed(ms(h.percentile(0.99)), 3);
+}
+
+// What the clients' requests through proxies got, then what each proxy did and what each
+// of its backends did. Nothing when the scenario has no proxy.
+void print_proxy_tables(std::ostream& out, const model::RunResults& r) {
+  if (r.proxies.empty()) return;
+  const auto request_cells = [&](const model::RequestCounts& c) {
+    out << cell(std::to_string(c.requests), 10) << cell(std::to_string(c.ok), 10)
+        << cell(std::to_string(c.bad_gateway), 8) << cell(std::to_string(c.unavailable), 8)
+        << cell(std::to_string(c.gateway_timeout), 8) << cell(std::to_string(c.pending), 9)
+        << cell(percent(c.status_5xx_rate()), 9);
+  };
+  out << "\n"
+      << left("client requests", 22) << cell("requests", 10) << cell("ok", 10) << cell("502", 8) << cell("503", 8)
+      << cell("504", 8) << cell("pending", 9) << cell("5xx", 9) << "   first byte ms p50 / p99   5xx retries\n";
+  for (const model::ClientResults& c : r.clients) {
+    if (!c.through_proxy) continue;
+    out << left(c.name, 22);
+    request_cells(c.requests);
+    out << "   " << left(p50_p99(c.first_byte), 23) << cell(std::to_string(c.retries_on_5xx), 12) << "\n";
+  }
+  out << "requests: the client's connections a proxy accepted; 5xx: (502 + 503 + 504) / decided (requests - "
+         "pending); first byte: from connect() to the response\n";
+  out << "\n"
+      << left("proxy", 22) << cell("requests", 10) << cell("ok", 10) << cell("502", 8) << cell("503", 8)
+      << cell("504", 8) << cell("pending", 9) << cell("5xx", 9) << cell("next up.", 10) << cell("queued", 9)
+      << cell("full", 8) << cell("q. t/o", 8) << cell("no backend", 12) << "   queue wait ms p50 / p99\n";
+  for (const model::ProxyResults& p : r.proxies) {
+    out << left(p.host + ":" + std::to_string(p.port), 22);
+    request_cells(p.requests);
+    out << cell(std::to_string(p.next_upstream), 10) << cell(std::to_string(p.queued), 9)
+        << cell(std::to_string(p.queue_full), 8) << cell(std::to_string(p.queue_timeouts), 8)
+        << cell(std::to_string(p.no_backend), 12) << "   " << p50_p99(p.queue_wait) << "\n";
+  }
+  out << "\n"
+      << left("proxy", 22) << left("backend", 22) << cell("tries", 9) << cell("reused", 9) << cell("connects", 10)
+      << cell("refused", 9) << cell("timed out", 11) << cell("ok", 9) << cell("marked down", 13) << cell("max open", 10)
+      << "\n";
+  for (const model::ProxyResults& p : r.proxies) {
+    for (const model::UpstreamResults& u : p.backends) {
+      out << left(p.host + ":" + std::to_string(p.port), 22) << left(u.host + ":" + std::to_string(u.port), 22)
+          << cell(std::to_string(u.tries), 9) << cell(std::to_string(u.reused), 9)
+          << cell(std::to_string(u.connects), 10) << cell(std::to_string(u.refused), 9)
+          << cell(std::to_string(u.timed_out), 11) << cell(std::to_string(u.ok), 9)
+          << cell(std::to_string(u.marked_down), 13) << cell(std::to_string(u.max_open), 10) << "\n";
+    }
+  }
+  out << "tries: requests sent to the backend (first tries and next_upstream retries); reused: over an idle "
+         "keep-alive connection; connects: new upstream connect() calls\n";
+}
+
 }  // namespace
+
+double decided_share(const model::RequestCounts& c, std::uint64_t n) {
+  const std::uint64_t decided = c.requests - c.pending;
+  return decided ? static_cast<double>(n) / static_cast<double>(decided) : 0.0;
+}
 
 std::string digest_hex(std::uint64_t digest) {
   char buf[17];
@@ -124,6 +231,11 @@ nlohmann::json results_json(const model::RunResults& r) {
     cj["segments_lost"] = c.segments_lost;
     if (c.spoofed) cj["spoofed_syns"] = c.spoofed_syns;
     if (c.sends_data) cj["first_data"] = {{"sent", c.data_sent}, {"retransmits", c.data_retransmits}};
+    if (c.through_proxy) {
+      cj["requests"] = request_counts_json(c.requests);
+      cj["requests"]["first_byte_ms"] = percentiles_ms(c.first_byte);
+      cj["requests"]["retries_on_5xx"] = c.retries_on_5xx;
+    }
     // Only for a group with an OS mix: per OS, its share and its attempts' fates.
     if (!c.os_mix.empty()) {
       nlohmann::json mix = nlohmann::json::object();
@@ -193,6 +305,10 @@ nlohmann::json results_json(const model::RunResults& r) {
                                 {"max_connections", lp.max_connections},
                                 {"open_connections", queue_json(lp.open)}});
     }
+  }
+  if (!r.proxies.empty()) {
+    j["proxies"] = proxies_json(r.proxies);
+    j["totals"]["requests"] = request_counts_json(r.requests);
   }
   if (!r.script.empty()) {
     nlohmann::json steps = nlohmann::json::array();
@@ -303,6 +419,7 @@ void print_summary(std::ostream& terminal, const model::RunResults& r) {
           << percent(lp.open.full_fraction) << "\n";
     }
   }
+  print_proxy_tables(out, r);
   if (!r.script.empty()) {
     out << "\nscript\n";
     for (const auto& st : r.script) {

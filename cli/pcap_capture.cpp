@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "model/proxy.h"
 #include "sim/random.h"
 
 namespace cli {
@@ -81,7 +82,10 @@ void PcapCapture::on_event(const model::TraceEvent& e) {
   if (e.kind != TraceKind::kSend) return;
 
   const Endpoints ends = endpoints_of(e);
-  const model::Os client_os = spec_.clients[e.client].os;
+  // A proxy's upstream connect() (a group after the scenario's own, with_upstream_groups)
+  // comes from the proxy host's kernel: its OS.
+  const std::optional<std::size_t> proxy = model::upstream_group_host(spec_, e.client);
+  const model::Os client_os = proxy ? spec_.hosts[*proxy].os : spec_.clients[e.client].os;
   const model::Os server_os = spec_.hosts[e.host].os;
   const bool timestamps = report::sends_timestamps(client_os) && report::sends_timestamps(server_os);
   // TCP timestamps tick in milliseconds of simulated time (Linux's tcp_clock_ms).

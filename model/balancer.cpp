@@ -44,54 +44,13 @@ void Balancers::open_flow(Connection& c) {
 
 // The backend of a new connection (BalancePolicy).
 std::size_t Balancers::pick(Balancer& b) {
-  const std::size_t n = b.active.size();
   const sim::Time now = engine_.now();
   bool any_up = false;
   for (const sim::Time t : b.down_until) any_up = any_up || t <= now;
   // With every backend down the balancer has nothing better: it picks among all.
   const auto eligible = [&](std::size_t i) { return !any_up || b.down_until[i] <= now; };
-  // The k-th eligible backend counting from index 0.
-  const auto kth_eligible = [&](std::uint64_t k) {
-    for (std::size_t i = 0;; ++i) {
-      if (eligible(i) && k-- == 0) return i;
-    }
-  };
-  std::size_t eligible_count = 0;
-  for (std::size_t i = 0; i < n; ++i) eligible_count += eligible(i) ? 1 : 0;
-  std::size_t pick = 0;
-  switch (b.spec->policy) {
-    case BalancePolicy::kRoundRobin:
-    case BalancePolicy::kLeastConnections: {
-      // Round robin: the first eligible from the rotating position. Least connections:
-      // the fewest active among the eligible, the earliest from that position on a tie.
-      bool found = false;
-      for (std::size_t k = 0; k < n; ++k) {
-        const std::size_t i = (b.next + k) % n;
-        if (!eligible(i)) continue;
-        if (!found || (b.spec->policy == BalancePolicy::kLeastConnections && b.active[i] < b.active[pick])) pick = i;
-        found = true;
-        if (b.spec->policy == BalancePolicy::kRoundRobin) break;
-      }
-      b.next = (pick + 1) % n;
-      break;
-    }
-    case BalancePolicy::kRandom: pick = kth_eligible(b.rng.below(eligible_count)); break;
-    case BalancePolicy::kTwoChoices: {
-      if (eligible_count == 1) {
-        pick = kth_eligible(0);
-        break;
-      }
-      // Two distinct eligible backends, uniformly; the first drawn wins a tie.
-      const std::uint64_t first = b.rng.below(eligible_count);
-      std::uint64_t second = b.rng.below(eligible_count - 1);
-      if (second >= first) ++second;
-      const std::size_t x = kth_eligible(first);
-      const std::size_t y = kth_eligible(second);
-      pick = b.active[y] < b.active[x] ? y : x;
-      break;
-    }
-  }
-  return pick;
+  const auto active = [&](std::size_t i) { return b.active[i]; };
+  return pick_backend(b.spec->policy, b.active.size(), b.next, eligible, active, b.rng);
 }
 
 void Balancers::end_flow(Connection& c) {

@@ -8,6 +8,7 @@
 // never looks into a listener's queues.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -19,6 +20,57 @@
 #include "sim/random.h"
 
 namespace model {
+
+// The backend `policy` picks among `n` (BalancePolicy), the one choice code of balancers and
+// proxies: `eligible(i)` says which may be picked (at least one must be), `active(i)` their
+// connections now, `next` the round-robin position (advanced past the pick by round robin
+// and least connections), `rng` the stream random and two_choices draw from.
+template <class Eligible, class Active>
+std::size_t pick_backend(BalancePolicy policy, std::size_t n, std::size_t& next, Eligible eligible, Active active,
+                         sim::RandomStream& rng) {
+  // The k-th eligible backend counting from index 0.
+  const auto kth_eligible = [&](std::uint64_t k) {
+    for (std::size_t i = 0;; ++i) {
+      if (eligible(i) && k-- == 0) return i;
+    }
+  };
+  std::size_t eligible_count = 0;
+  for (std::size_t i = 0; i < n; ++i) eligible_count += eligible(i) ? 1 : 0;
+  std::size_t pick = 0;
+  switch (policy) {
+    case BalancePolicy::kRoundRobin:
+    case BalancePolicy::kLeastConnections: {
+      // Round robin: the first eligible from the rotating position. Least connections:
+      // the fewest active among the eligible, the earliest from that position on a tie.
+      bool found = false;
+      for (std::size_t k = 0; k < n; ++k) {
+        const std::size_t i = (next + k) % n;
+        if (!eligible(i)) continue;
+        if (!found || (policy == BalancePolicy::kLeastConnections && active(i) < active(pick))) pick = i;
+        found = true;
+        if (policy == BalancePolicy::kRoundRobin) break;
+      }
+      next = (pick + 1) % n;
+      break;
+    }
+    case BalancePolicy::kRandom: pick = kth_eligible(rng.below(eligible_count)); break;
+    case BalancePolicy::kTwoChoices: {
+      if (eligible_count == 1) {
+        pick = kth_eligible(0);
+        break;
+      }
+      // Two distinct eligible backends, uniformly; the first drawn wins a tie.
+      const std::uint64_t first = rng.below(eligible_count);
+      std::uint64_t second = rng.below(eligible_count - 1);
+      if (second >= first) ++second;
+      const std::size_t x = kth_eligible(first);
+      const std::size_t y = kth_eligible(second);
+      pick = active(y) < active(x) ? y : x;
+      break;
+    }
+  }
+  return pick;
+}
 
 class Balancers {
  public:

@@ -21,6 +21,14 @@ void aim(Connection& c, const ClientSpec& spec, Balancers& balancers) {
   c.port = static_cast<std::uint16_t>(spec.target_port);
 }
 
+// The RetryOn bit of a settled outcome (RetrySpec::on): refused, timed out and reset are
+// the bits 1, 2 and 4, in the order of their Outcomes; accepted none.
+constexpr std::uint8_t retry_on(Outcome o) {
+  return static_cast<std::uint8_t>(((1u << static_cast<unsigned>(o)) >> 1) & 7u);
+}
+static_assert(retry_on(Outcome::kAccepted) == 0 && retry_on(Outcome::kRefused) == kRetryOnRefused &&
+              retry_on(Outcome::kTimedOut) == kRetryOnTimedOut && retry_on(Outcome::kReset) == kRetryOnReset);
+
 }  // namespace
 
 Clients::Clients(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLanes& lanes, sim::EventHandler& timers,
@@ -77,6 +85,20 @@ Clients::Clients(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLanes&
     g.retry_rng = sim::RandomStream(spec.seed, "client/" + cs.name + "/retry");
     g.out.name = cs.name;
     g.out.spoofed = cs.spoofed;
+    g.upstream = cs.upstream_of.has_value();
+    g.retry_on = cs.retry.on;
+    if (!g.upstream) user_groups_ = i + 1;  // the upstream groups come last
+    // Its target is a proxy's listener (model/proxy.h): the requests of its accepted
+    // connections are decided later.
+    if (!cs.balancer && !cs.spoofed && !g.upstream) {
+      const HostSpec& target = spec.hosts[cs.target_host];
+      g.through_proxy = target.proxy && target.proxy->port == cs.target_port;
+    }
+    g.out.through_proxy = g.through_proxy;
+    // Outcomes (bit 1 << Outcome) whose settling is more than counting and a chain's end:
+    // those the policy retries, and every one of a proxy's groups.
+    g.look_closer = g.upstream || g.through_proxy ? 0xFF : static_cast<std::uint8_t>((cs.retry.on & 7u) << 1);
+    g.unusual = g.mixed || g.upstream;
   }
 }
 
@@ -89,6 +111,7 @@ std::uint8_t Clients::draw_os(Group& g) {
 
 void Clients::start() {
   for (Group& g : groups_) {
+    if (g.upstream) continue;  // a proxy calls connect() for it
     if (g.population) {
       // Each user's first connect() comes after a first think time.
       for (std::uint32_t u = 0; u < g.chains.size(); ++u) user_thinks(g, u, sim::Duration::zero());
@@ -160,9 +183,33 @@ void Clients::connect(Group& g, std::uint32_t chain) {
   }
   c.attempt = ++g.attempts_made;
   aim(c, *g.spec, balancers_);
+  launch(g, slot);
+}
+
+std::uint32_t Clients::connect_upstream(std::uint32_t group, std::uint16_t backend, std::uint32_t host, int port,
+                                        std::uint32_t request, bool measured) {
+  Group& g = groups_[group];
+  const std::uint32_t slot = pool_.allocate(group);
+  Connection& c = pool_[slot];
+  c.started = engine_.now();
+  c.chain = request;
+  c.client_state = ClientState::kSynSent;
+  c.measured = measured;
+  if (measured) ++g.out.counts.attempts;
+  c.attempt = ++g.attempts_made;
+  c.host = host;
+  c.port = static_cast<std::uint16_t>(port);
+  c.backend = backend;
+  c.upstream = true;
+  launch(g, slot);
+  return slot;
+}
+
+void Clients::launch(Group& g, std::uint32_t slot) {
+  Connection& c = pool_[slot];
   addressing_.assign(c);
   tracer_.note(TraceKind::kConnect, slot);
-  if (c.retry_no > 0 && c.measured) ++g.out.app_retries;
+  if (c.retry_no > 0 && c.measured) ++g.out.app_retries;  // (a proxy's connect() is never a retry)
   // The application's connect_timeout, or the OS's own limit (BSD keepinit).
   const sim::Duration deadline = std::min(g.spec->connect_timeout, behaviour(g, c).syn_schedule.deadline);
   if (!deadline.is_infinite()) {
@@ -206,10 +253,13 @@ void Clients::receive_synack(std::uint32_t slot) {
         ++g.out.counts.established;
         g.out.connect_latency.record((engine_.now() - c.started).ns());
         if (detail_) g.interval_latency.record((engine_.now() - c.started).ns());
-        if (g.mixed) {
-          OsResults& o = g.out.os_mix[c.os];
-          ++o.counts.established;
-          o.connect_latency.record((engine_.now() - c.started).ns());
+        if (g.unusual) [[unlikely]] {
+          if (g.mixed) {
+            OsResults& o = g.out.os_mix[c.os];
+            ++o.counts.established;
+            o.connect_latency.record((engine_.now() - c.started).ns());
+          }
+          if (g.upstream) upstream_->upstream_established(c);
         }
       }
       wire_.send(slot, Segment::kAck);
@@ -295,9 +345,30 @@ void Clients::settle(std::uint32_t slot, Outcome outcome, sim::Duration served) 
   }
   // The client has gone: a balancer forgets the flow (an accepted one ends with its service).
   if (c.flow_open && outcome != Outcome::kAccepted) balancers_.end_flow(c);
-  const bool failed = outcome == Outcome::kRefused || outcome == Outcome::kTimedOut;
-  if (failed && retry(g, c.chain)) return;
+  if (((g.look_closer >> static_cast<unsigned>(outcome)) & 1u) != 0) [[unlikely]] {
+    if (g.upstream) {
+      upstream_->upstream_settled(c, outcome, served);
+      return;
+    }
+    // Accepted by a proxy: its user waits for the request's result (request_result).
+    if (outcome == Outcome::kAccepted) return;
+    if ((g.retry_on & retry_on(outcome)) != 0 && retry(g, c.chain)) return;
+  }
   chain_done(g, c.chain, served);
+}
+
+void Clients::request_result(std::uint32_t group, std::uint32_t chain, sim::Time started, bool measured,
+                             RequestResult result) {
+  Group& g = groups_[group];
+  if (measured) {
+    g.out.requests.count(result);
+    g.out.first_byte.record((engine_.now() - started).ns());
+  }
+  if (result != RequestResult::kOk && (g.retry_on & kRetryOn5xx) != 0 && retry(g, chain)) {
+    if (measured) ++g.out.retries_on_5xx;
+    return;
+  }
+  chain_done(g, chain, sim::Duration::zero());
 }
 
 // Schedules the next attempt of a chain after a failure, if its policy retries.
@@ -347,7 +418,7 @@ sim::Histogram Clients::take_interval_latency(std::size_t i) {
 
 OutcomeCounts Clients::totals() const {
   OutcomeCounts t;
-  for (const Group& g : groups_) t.add(g.out.counts);
+  for (std::size_t i = 0; i < user_groups_; ++i) t.add(groups_[i].out.counts);
   return t;
 }
 

@@ -31,6 +31,22 @@ namespace model {
 
 class FirstData;  // model/first_data.h
 
+// Whoever owns the upstream groups (ClientSpec::upstream_of): a proxy's connect()s to its
+// backends are made and retransmitted here like any client's, and their fates handed back.
+class UpstreamOwner {
+ public:
+  // The upstream connection in `slot` is established (its SYN-ACK came), measured or not.
+  virtual void upstream_established(const Connection& c) = 0;
+  // Its fate is decided (accepted by the backend's application, which serves it for
+  // `served`; refused; reset; timed out). The slot is freed after the call.
+  virtual void upstream_settled(const Connection& c, Outcome outcome, sim::Duration served) = 0;
+  // The worker that accepted an upstream connection for request `request` has served it.
+  virtual void upstream_served(std::uint32_t request) = 0;
+
+ protected:
+  ~UpstreamOwner() = default;
+};
+
 class Clients {
  public:
   // `timers` is the handler every connection timer is set on (it calls on_timer()).
@@ -44,6 +60,21 @@ class Clients {
   void start();
   // Who sends each connection's first data once connect() succeeds. Set once, before the run.
   void set_first_data(FirstData* first_data) { first_data_ = first_data; }
+  // Who owns the upstream groups and takes the requests of connections accepted by a proxy.
+  // Set once, before the run, in a scenario with proxies.
+  void set_upstream_owner(UpstreamOwner* owner) { upstream_ = owner; }
+
+  // A proxy's upstream connect() (group `group`, one of the upstream groups) to backend
+  // `backend` of its ProxySpec at host:port, for its request `request` (kept in the
+  // connection's `chain`). Returns its slot.
+  // A backend's worker has served the upstream connection of a proxy's request `request`.
+  void upstream_served(std::uint32_t request) { upstream_->upstream_served(request); }
+  std::uint32_t connect_upstream(std::uint32_t group, std::uint16_t backend, std::uint32_t host, int port,
+                                 std::uint32_t request, bool measured);
+  // The request of an accepted connection of chain `chain` of group `group` (which called
+  // connect() at `started`) got `result`: counted once here; its user is free again, or
+  // retries after a 5xx if its policy says so (RetrySpec::on).
+  void request_result(std::uint32_t group, std::uint32_t chain, sim::Time started, bool measured, RequestResult result);
 
   void receive_synack(std::uint32_t slot);
   void receive_rst(std::uint32_t slot);
@@ -54,7 +85,8 @@ class Clients {
   // (a user of a closed population) busy for `served`, the time the server serves it.
   void settle(std::uint32_t slot, Outcome outcome, sim::Duration served = sim::Duration::zero());
 
-  std::size_t size() const { return groups_.size(); }
+  // The scenario's client groups (the upstream groups come after them, and are not counted).
+  std::size_t size() const { return user_groups_; }
   const ClientResults& results(std::size_t i) const { return groups_[i].out; }
   // Counts an attempt's fate in its group (and its OS's, in a mix).
   // Counts an attempt's outcome, if it started inside the measurement window.
@@ -97,6 +129,11 @@ class Clients {
     OsBehaviour own;                                 // every client's, or the mix's first OS
     std::vector<OsBehaviour> mix;                    // a mix: one per OS (ClientSpec::os_mix); empty without one
     bool mixed = false;                              // !mix.empty(), as the hot path reads it
+    bool upstream = false;                           // a proxy's upstream group (ClientSpec::upstream_of)
+    bool through_proxy = false;                      // its target is a proxy's listener
+    std::uint8_t look_closer = 0;                    // settle(): see Clients' constructor
+    bool unusual = false;                            // mixed || upstream, as the hot path reads it
+    std::uint8_t retry_on = 0;                       // RetrySpec::on, as the hot path reads it
     std::vector<double> os_cumulative;               // a mix's cumulative shares; empty without one
     sim::RandomStream os_rng{0};                     // a mix: each chain's OS
     ArrivalProcess arrivals{PoissonArrivals{1}};
@@ -117,11 +154,13 @@ class Clients {
   void schedule_next_arrival(Group& g);
   void arrive(Group& g);
   void connect(Group& g, std::uint32_t chain);
+  // The part of a connect() after the connection is aimed: source port, timers, first SYN.
+  [[gnu::always_inline]] inline void launch(Group& g, std::uint32_t slot);
   void spoofed_syn(Group& g);
   void send_syn(std::uint32_t slot);
   void gives_up(std::uint32_t slot);
   bool retry(Group& g, std::uint32_t chain);
-  void chain_done(Group& g, std::uint32_t chain, sim::Duration busy);
+  [[gnu::always_inline]] inline void chain_done(Group& g, std::uint32_t chain, sim::Duration busy);
   void user_thinks(Group& g, std::uint32_t u, sim::Duration busy);
   static std::uint8_t draw_os(Group& g);  // a chain's OS, in a mix
   // How the client of connection `c` behaves: its group's OS, or its own in a mix.
@@ -141,6 +180,8 @@ class Clients {
   MeasureWindow window_;
   bool detail_ = false;
   FirstData* first_data_ = nullptr;
+  UpstreamOwner* upstream_ = nullptr;
+  std::size_t user_groups_ = 0;
 };
 
 }  // namespace model

@@ -57,6 +57,7 @@ struct Connection {
   // accept queue).
   bool acked : 1 = false;
   bool data_acked : 1 = false;  // the server acknowledged the client's first data: no more retransmissions
+  bool upstream : 1 = false;    // a proxy's upstream connect() (model/proxy.h); its `chain` is the proxy's request
 };
 static_assert(sizeof(Connection) <= 64, "a connection stays within one cache line");
 

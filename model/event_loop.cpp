@@ -4,6 +4,7 @@
 #include <cassert>
 #include <string>
 
+#include "model/proxy.h"
 #include "sim/distribution.h"
 
 namespace model {
@@ -100,11 +101,22 @@ std::int64_t EventLoops::serve(Group& g, EventLoop& loop, bool woken_by_rule) {
     work += sim::sample(s.accept_cost, loop.rng);
     work += sim::sample(s.request_cost, loop.rng);
     const sim::Duration keepalive = sim::sample(s.keepalive, loop.rng);
+    // A proxy's connection: its request is the proxy's (read before accept_front frees the
+    // connection), and it closes after the request's result and its keep-alive.
+    const bool proxied = g.proxy >= 0;
+    std::uint32_t request = 0;
+    if (proxied) {
+      request = proxies_->take(static_cast<std::uint32_t>(g.proxy), l.accept_queue.front(), loop, *token, keepalive);
+    }
     listeners_.accept_front(l, work);
     ++loop.open;
     ++loop.out.accepted;
     ++taken;
-    engine_.schedule_in(work + keepalive, loop.close, *token);
+    if (proxied) {
+      proxies_->start(request, work);
+    } else {
+      engine_.schedule_in(work + keepalive, loop.close, *token);
+    }
   } while (s.multi_accept);
   if (taken == 0) return 0;
   set_open_level(g, loop);
@@ -159,6 +171,11 @@ TraceEvent EventLoops::about(TraceKind kind, const Group& g, const EventLoop* lo
     e.open = loop->open;
   }
   return e;
+}
+
+void EventLoops::set_proxies(Proxies* proxies) {
+  proxies_ = proxies;
+  for (Group& g : groups_) g.proxy = proxies->of_listener(g.listener);
 }
 
 std::vector<LoopResults> EventLoops::results(sim::Time now) const {

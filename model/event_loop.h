@@ -28,6 +28,7 @@
 namespace model {
 
 class EventLoops;
+class Proxies;  // model/proxy.h
 
 struct EventLoop {
   // Its CPU work (accepts and requests) is done.
@@ -64,6 +65,9 @@ class EventLoops final : public AcceptApp {
   EventLoops& operator=(const EventLoops&) = delete;
 
   void accept_ready(Listener& l) override;
+  // The proxies whose listeners are event-loop listeners: each connection such a loop
+  // accepts becomes the proxy's request. Set once, before the run, in a scenario with proxies.
+  void set_proxies(Proxies* proxies);
 
   // Every loop's results at `now`, listener by listener.
   std::vector<LoopResults> results(sim::Time now) const;
@@ -80,6 +84,7 @@ class EventLoops final : public AcceptApp {
     const EventLoopSpec* spec = nullptr;
     std::size_t first = 0;      // its loops are loops_[first, first + spec->count)
     sim::RandomStream race{0};  // who wins when woken loops race (plain epoll)
+    std::int32_t proxy = -1;    // the proxy its connections' requests go to (model/proxy.h), or -1
   };
 
   bool waiting(const Group& g, const EventLoop& loop) const;
@@ -96,6 +101,7 @@ class EventLoops final : public AcceptApp {
   sim::Engine& engine_;
   Listeners& listeners_;
   const Tracer& tracer_;
+  Proxies* proxies_ = nullptr;
   std::vector<Group> groups_;
   std::vector<std::int32_t> group_of_listener_;  // -1: a listener served by workers
   std::deque<EventLoop> loops_;                  // stable addresses: events point at them

@@ -14,10 +14,22 @@ constexpr std::uint64_t pack_service(std::int64_t fd, std::uint32_t balancer_plu
   return static_cast<std::uint64_t>(fd) | (static_cast<std::uint64_t>(balancer_plus_one & 0xFFFFu) << 32) |
          (static_cast<std::uint64_t>(backend) << 48);
 }
+// A proxy's upstream connection (model/proxy.h) carries no balancer flow: its service-done
+// event carries instead this bit and the proxy's request (bits 32..62), so that the
+// worker's end of service is the proxy's response, with no event of its own.
+constexpr std::uint64_t kUpstreamService = 1ull << 63;
+constexpr std::uint64_t pack_upstream_service(std::int64_t fd, std::uint32_t request) {
+  return static_cast<std::uint64_t>(fd) | kUpstreamService | (static_cast<std::uint64_t>(request) << 32);
+}
 
 }  // namespace
 
-void Listener::handle(sim::Engine&, std::uint64_t arg) { owner->service_done(*this, arg); }
+void Listener::handle(sim::Engine&, std::uint64_t arg) {
+  // A proxy's upstream connection: the end of its service is the proxy's response.
+  if ((arg & kUpstreamService) != 0) [[unlikely]]
+    owner->upstream_served(arg);
+  owner->service_done(*this, arg);
+}
 
 Listeners::Listeners(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLanes& lanes, sim::EventHandler& timers,
                      std::vector<Host>& hosts, ConnectionPool& pool, Balancers& balancers, Wire& wire, Clients& clients,
@@ -355,17 +367,19 @@ std::optional<std::uint64_t> Listeners::accept_descriptor(Listener& l) {
   }
   l.starved = false;
   Connection& c = pool_[l.accept_queue.front()];
-  // The balancer's flow lasts as long as the connection is served (pack_service).
-  const std::uint32_t balancer = c.flow_open ? *balancers_.of_client(c.client) + 1 : 0;
-  const std::uint16_t backend = c.backend;
-  c.flow_open = false;
-  return pack_service(r.value, balancer, backend);
+  if (c.flow_open || c.upstream) [[unlikely]] {
+    if (c.upstream) return pack_upstream_service(r.value, c.chain);
+    // The balancer's flow lasts as long as the connection is served (pack_service).
+    c.flow_open = false;
+    return pack_service(r.value, *balancers_.of_client(c.client) + 1, c.backend);
+  }
+  return pack_service(r.value, 0, c.backend);
 }
 
 void Listeners::release(Listener& l, std::uint64_t token) {
   const auto fd = static_cast<std::int64_t>(token & 0xFFFFFFFFu);
   if (const auto balancer = static_cast<std::uint32_t>((token >> 32) & 0xFFFFu); balancer > 0) {
-    balancers_.service_done(balancer - 1, static_cast<std::uint16_t>(token >> 48));
+    if ((token & kUpstreamService) == 0) balancers_.service_done(balancer - 1, static_cast<std::uint16_t>(token >> 48));
   }
   hosts_[l.host_index].table.app_close(fd);
 }
@@ -406,6 +420,10 @@ void Listeners::accept_front(Listener& l, sim::Duration served) {
   clients_.settle(slot, Outcome::kAccepted, served);
   pool_.release(slot);
   set_accept_level(l);
+}
+
+void Listeners::upstream_served(std::uint64_t arg) {
+  clients_.upstream_served(static_cast<std::uint32_t>((arg >> 32) & 0x7FFFFFFFu));
 }
 
 void Listeners::service_done(Listener& l, std::uint64_t arg) {

@@ -157,6 +157,7 @@ class Listeners {
  private:
   friend struct Listener;
   void service_done(Listener& l, std::uint64_t arg);
+  void upstream_served(std::uint64_t arg);
   void remove_request(Listener& l, std::uint32_t slot);
   void mark_acked(Listener& l, Connection& c);
   void enqueue(Listener& l, std::uint32_t slot);

@@ -89,6 +89,7 @@ NetworkBuild Network::build(const ScenarioSpec& spec) {
   Network net;
   // The number of paths of each client group: one per server it can end at.
   const auto server_count = [&](const ClientSpec& c) {
+    if (c.upstream_of) return spec.hosts[*c.upstream_of].proxy->backends.size();
     return c.balancer ? spec.balancers[*c.balancer].backends.size() : std::size_t{1};
   };
   if (!spec.network) {
@@ -100,14 +101,16 @@ NetworkBuild Network::build(const ScenarioSpec& spec) {
   net.links_ = ns.links;
 
   // Node numbers: hosts, then clients, then balancers, then routers, each in file order.
-  std::map<std::string_view, Vertex> node;
+  std::map<std::string, Vertex, std::less<>> node;
   std::size_t n = 0;
-  const auto add_node = [&](std::string_view name) {
-    [[maybe_unused]] const bool fresh = node.emplace(name, n++).second;
+  const auto add_node = [&](std::string name) {
+    [[maybe_unused]] const bool fresh = node.emplace(std::move(name), n++).second;
     assert(fresh && "node names are unique");
   };
   for (const HostSpec& h : spec.hosts) add_node(h.name);
-  for (const ClientSpec& c : spec.clients) add_node(c.name);
+  // A proxy's upstream group (ClientSpec::upstream_of) starts at its host: its node is
+  // named apart and joined to nothing.
+  for (const ClientSpec& c : spec.clients) add_node(c.upstream_of ? "\x01upstream/" + c.name : c.name);
   for (const BalancerSpec& b : spec.balancers) add_node(b.name);
   for (const std::string& r : ns.routers) add_node(r);
   const std::size_t first_client = spec.hosts.size();
@@ -141,6 +144,21 @@ NetworkBuild Network::build(const ScenarioSpec& spec) {
   // One search per client group: groups are few, and each gets its own source.
   for (std::size_t c = 0; c < spec.clients.size(); ++c) {
     const ClientSpec& client = spec.clients[c];
+    if (client.upstream_of) {
+      // A proxy's upstream connections: from its host to each of its backends.
+      const Vertex source = *client.upstream_of;
+      const std::vector<Distance> dist = distances_from(g, source);
+      std::vector<Path>& paths = net.paths_.emplace_back();
+      for (const BackendRef& ref : spec.hosts[*client.upstream_of].proxy->backends) {
+        std::optional<Path> p = path_to(g, dist, source, ref.host);
+        if (!p) {
+          result.unreachable.push_back(client.name + " -> " + spec.hosts[ref.host].name);
+          result.unreachable_clients.push_back(c);
+        }
+        paths.push_back(p.value_or(Path{}));
+      }
+      continue;
+    }
     const Vertex source = first_client + c;
     const Vertex target = client.balancer ? first_balancer + *client.balancer : client.target_host;
     assert(client.balancer ? *client.balancer < spec.balancers.size() : client.target_host < spec.hosts.size());

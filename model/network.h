@@ -54,6 +54,11 @@ class Network {
   // every segment, so the path always passes through it (even when a direct route to the
   // backend would be shorter) and may cross a link twice. Its latency is the sum of both.
   //
+  // A proxy's upstream group (ClientSpec::upstream_of, model/proxy.h) has one path per
+  // backend of its proxy, each the proxy host's route to the backend's host by the same
+  // rule; its own node is joined to nothing. A backend it cannot reach is reported among
+  // the clients' pairs, as "PROXYHOST -> BACKENDHOST" (one entry per backend).
+  //
   // Without spec.network, every path is empty: zero delay, never lost.
   // Requires: node names unique across hosts, clients, balancers and routers; every link
   // names two distinct nodes; latencies and jitters >= 0; every loss in [0, 1); every

@@ -261,6 +261,10 @@ struct ClientSpec {
   // segment is then simulated only when some listener of the scenario defers accept
   // (ScenarioSpec::simulates_first_data): no other rule of the model looks at it.
   std::optional<sim::DurationDist> first_data;
+  // Set only by the model (with_upstream_groups, model/proxy.h), never by a scenario: the
+  // group is the upstream connect()s of the proxy on this host (index into
+  // ScenarioSpec::hosts), from its client-side kernel, to its ProxySpec::backends.
+  std::optional<std::size_t> upstream_of;
 };
 
 // The personality whose client-side rules a group follows.

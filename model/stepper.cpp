@@ -106,6 +106,7 @@ Snapshot Stepper::snapshot() const {
   s.balancers = world_->balancer_results();
   s.series = world_->series();
   s.loops = world_->loop_states();
+  s.proxies = world_->proxy_states();
   return s;
 }
 

@@ -12,7 +12,10 @@ Wire::Wire(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLanes& lanes
     net_ = Network::build(spec).network;
     assert(net_);
   }
-  for (const ClientSpec& cs : spec.clients) rng_.emplace_back(spec.seed, "client/" + cs.name + "/network");
+  for (const ClientSpec& cs : spec.clients) {
+    rng_.emplace_back(spec.seed, "client/" + cs.name + "/network");
+    source_host_.push_back(cs.upstream_of ? static_cast<std::int32_t>(*cs.upstream_of) : -1);
+  }
   lost_.assign(spec.clients.size(), 0);
   host_down_.assign(spec.hosts.size(), 0);
   link_down_.assign(spec.network ? spec.network->links.size() : 0, 0);
@@ -67,10 +70,14 @@ void Wire::cut_link(std::size_t link, bool begins) {
 }
 
 // Whether a host_down or link_down fault cuts the connection's path now: its server host
-// is down, or a link of its path is. A segment is lost when it is sent across a cut; one
-// already on its way arrives.
+// is down (or the proxy host it starts from), or a link of its path is. A segment is lost
+// when it is sent across a cut; one already on its way arrives.
 std::optional<LossCause> Wire::cut_off(const Connection& c) const {
   if (host_down_[c.host] > 0) return LossCause::kHostDown;
+  // A proxy's upstream connection starts at a host, which may be down too.
+  if (const std::int32_t source = source_host_[c.client]; source >= 0 && host_down_[source] > 0) {
+    return LossCause::kHostDown;
+  }
   if (!net_) return std::nullopt;
   for (const std::uint32_t link : net_->path(c.client, c.backend).links) {
     if (link_down_[link] > 0) return LossCause::kLinkDown;

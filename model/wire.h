@@ -55,12 +55,13 @@ class Wire {
   Balancers& balancers_;
   const Tracer& tracer_;
   sim::EventHandler& arrivals_;
-  std::optional<Network> net_;            // none: every segment arrives at once
-  std::vector<sim::RandomStream> rng_;    // per client group: jitter and loss on its path
-  std::vector<std::uint64_t> lost_;       // per client group
-  std::vector<std::uint32_t> host_down_;  // faults in progress, per host
-  std::vector<std::uint32_t> link_down_;  // ... per link
-  std::uint32_t cuts_ = 0;                // ... in all (no check per segment without one)
+  std::optional<Network> net_;             // none: every segment arrives at once
+  std::vector<sim::RandomStream> rng_;     // per client group: jitter and loss on its path
+  std::vector<std::uint64_t> lost_;        // per client group
+  std::vector<std::int32_t> source_host_;  // per client group: a proxy's upstream group's host, or -1
+  std::vector<std::uint32_t> host_down_;   // faults in progress, per host
+  std::vector<std::uint32_t> link_down_;   // ... per link
+  std::uint32_t cuts_ = 0;                 // ... in all (no check per segment without one)
 };
 
 }  // namespace model

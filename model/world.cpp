@@ -15,6 +15,7 @@
 #include "model/host.h"
 #include "model/listener.h"
 #include "model/measurement.h"
+#include "model/proxy.h"
 #include "model/sampler.h"
 #include "model/script_runner.h"
 #include "model/stepper.h"
@@ -68,28 +69,40 @@ struct World::Impl {
 
   Impl(const ScenarioSpec& s, sim::Engine& e)
       : spec(s),
+        with_upstreams(any_proxy(s) ? std::optional<ScenarioSpec>(with_upstream_groups(s)) : std::nullopt),
+        ms(with_upstreams ? *with_upstreams : s),
         engine(e),
-        hosts(make_hosts(s)),
-        balancers(s, e),
-        addressing(s),
+        hosts(make_hosts(ms)),
+        balancers(ms, e),
+        addressing(ms),
         pool(e, balancers, addressing),
         lanes(e, pool),
         tracer(e, pool),
-        wire(s, e, lanes, pool, balancers, tracer, arrivals),
-        clients(s, e, lanes, timers, pool, balancers, addressing, wire, tracer, digest),
-        first_data(s, e, timers, pool, wire),
-        listeners(s, e, lanes, timers, hosts, pool, balancers, wire, clients, tracer),
-        loops(s, e, listeners, tracer),
-        script(s, e, hosts, listeners, tracer, digest),
-        faults(s, e, listeners, wire, tracer),
-        sampler(s, e, clients, listeners),
-        measurement(s, e, listeners) {
+        wire(ms, e, lanes, pool, balancers, tracer, arrivals),
+        clients(ms, e, lanes, timers, pool, balancers, addressing, wire, tracer, digest),
+        first_data(ms, e, timers, pool, wire),
+        listeners(ms, e, lanes, timers, hosts, pool, balancers, wire, clients, tracer),
+        loops(ms, e, listeners, tracer),
+        proxies(ms, e, pool, clients, listeners, tracer, digest),
+        script(ms, e, hosts, listeners, tracer, digest),
+        faults(ms, e, listeners, wire, tracer),
+        sampler(ms, e, clients, listeners),
+        measurement(ms, e, listeners) {
     timers.world = this;
     arrivals.world = this;
     tracer.watch(listeners);
     listeners.set_waiter(&script);
     // Only a scenario whose clients send data pays for the call on each connect().
     if (first_data.any()) clients.set_first_data(&first_data);
+    // Only a scenario with proxies hands requests to them.
+    if (proxies.any()) {
+      clients.set_upstream_owner(&proxies);
+      loops.set_proxies(&proxies);
+    }
+  }
+
+  static bool any_proxy(const ScenarioSpec& s) {
+    return std::any_of(s.hosts.begin(), s.hosts.end(), [](const HostSpec& h) { return h.proxy.has_value(); });
   }
 
   // The order of the first events scheduled at t = 0 is part of the run.
@@ -100,6 +113,7 @@ struct World::Impl {
     clients.start();
     sampler.start();
     measurement.start();
+    if (proxies.any()) proxies.start();
   }
 
   void on_segment(std::uint64_t arg) {
@@ -142,6 +156,7 @@ struct World::Impl {
       clients.count(c, Outcome::kPending);
       digest.mix(static_cast<std::uint64_t>(c.client) << 8 | static_cast<std::uint64_t>(Outcome::kPending));
     }
+    if (proxies.any()) proxies.finish(now);
     sampler.finish();
 
     RunResults r;
@@ -160,6 +175,7 @@ struct World::Impl {
       r.totals.add(g.counts);
       r.clients.push_back(g);
     }
+    if (proxies.any()) close_proxies(r, now);
     r.balancers = balancers.results();
     if (spec.measure) r.window = MeasureSpan{spec.measure->from, spec.measure->to};
     r.arrivals = arrival_kind(spec);
@@ -206,7 +222,43 @@ struct World::Impl {
     return r;
   }
 
-  const ScenarioSpec& spec;
+  // The proxies' results, and their counts checked: every request a proxy took ends in one
+  // result; each connection a client group got accepted through a proxy carries one
+  // request, and each connection a proxy's listener accepted is one of its requests.
+  void close_proxies(RunResults& r, sim::Time now) {
+    r.proxies = proxies.results(now);
+    for (const ClientResults& g : r.clients) {
+      if (!g.through_proxy) continue;
+      r.requests.add(g.requests);
+      if ((!g.requests.balanced() || g.requests.requests != g.counts.accepted) && r.internal_error.empty()) {
+        r.internal_error = "requests of client " + g.name + " do not add up";
+      }
+    }
+    for (std::size_t k = 0; k < r.proxies.size(); ++k) {
+      const RequestCounts& q = r.proxies[k].requests;
+      const Listener& front = listeners[proxies.listener(k)];
+      std::uint64_t accepted = 0;  // by every socket of its port (a reuseport group)
+      for (std::size_t i = 0; i < listeners.size(); ++i) {
+        if (listeners[i].host_index == front.host_index && listeners[i].port == front.port) {
+          accepted += listeners[i].out.accepted;
+        }
+      }
+      const bool adds_up =
+          q.balanced() && q.requests == proxies.taken(k) + proxies.handed(k) && proxies.taken(k) == accepted;
+      if (!adds_up && r.internal_error.empty()) {
+        r.internal_error = "requests of proxy " + r.proxies[k].host + " do not add up";
+      }
+      for (std::uint64_t v : {q.requests, q.ok, q.bad_gateway, q.gateway_timeout, q.unavailable, q.pending}) {
+        digest.mix(v);
+      }
+    }
+  }
+
+  const ScenarioSpec& spec;  // the scenario
+  // With proxies: the scenario with their upstream groups (with_upstream_groups), which the
+  // parts run; `ms` is it, or the scenario itself.
+  std::optional<ScenarioSpec> with_upstreams;
+  const ScenarioSpec& ms;
   sim::Engine& engine;
   RunDigest digest;
   std::vector<Host> hosts;
@@ -222,6 +274,7 @@ struct World::Impl {
   FirstData first_data;
   Listeners listeners;
   EventLoops loops;
+  Proxies proxies;
   ScriptRunner script;
   Faults faults;
   Sampler sampler;
@@ -313,6 +366,22 @@ std::vector<LoopSnapshot> World::loop_states() const {
                    .listener = loops.listener_of(loops[i]),
                    .busy = loops[i].busy,
                    .open = loops[i].open});
+  }
+  return out;
+}
+
+std::vector<ProxySnapshot> World::proxy_states() const {
+  const Proxies& proxies = impl_->proxies;
+  std::vector<ProxyResults> so_far = proxies.results(impl_->engine.now());
+  std::vector<ProxySnapshot> out;
+  out.reserve(proxies.size());
+  for (std::size_t k = 0; k < proxies.size(); ++k) {
+    ProxySnapshot s{
+        .so_far = std::move(so_far[k]), .host = proxies.host(k), .queued = proxies.queued(k), .backends = {}};
+    for (std::size_t b = 0; b < proxies.backend_count(k); ++b) {
+      s.backends.push_back({.idle = proxies.idle(k, b), .busy = proxies.busy(k, b), .down = proxies.down(k, b)});
+    }
+    out.push_back(std::move(s));
   }
   return out;
 }

@@ -26,7 +26,8 @@
 
 namespace model {
 
-struct LoopSnapshot;  // model/stepper.h
+struct LoopSnapshot;   // model/stepper.h
+struct ProxySnapshot;  // model/stepper.h
 
 class World {
  public:
@@ -73,6 +74,8 @@ class World {
   };
   // Every event loop now, listener by listener (model::LoopSnapshot).
   std::vector<LoopSnapshot> loop_states() const;
+  // Every proxy now, in host order (model::ProxySnapshot).
+  std::vector<ProxySnapshot> proxy_states() const;
   std::size_t listener_count() const;
   ListenerState listener_state(std::size_t i) const;
   const ClientResults& client_results(std::size_t i) const;  // outcomes decided so far

@@ -1,10 +1,14 @@
 #include "report/narration.h"
 
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "model/personality.h"
+#include "model/proxy.h"
 #include "model/results.h"
 #include "model/socket_api.h"
 #include "model/trace.h"
@@ -20,6 +24,7 @@ using model::AckVerdict;
 using model::Comparison;
 using model::KnobCondition;
 using model::Personality;
+using model::ProxyStep;
 using model::SegmentKind;
 using model::SynDecision;
 using model::SynReason;
@@ -147,6 +152,9 @@ struct ClientInfo {
   // listener is named after the host and port the connection is for (a balancer's backend).
   std::string target;
   bool via_balancer = false;
+  // A proxy's upstream group (model::with_upstream_groups): its connect()s come from the
+  // proxy host's kernel, each to the backend the proxy chose (the event's destination).
+  std::optional<std::size_t> upstream_of;
   bool spoofed = false;  // its SYNs come from forged addresses that never answer
   model::SynRetransmitSchedule schedule;
   sim::Duration connect_timeout;
@@ -174,23 +182,26 @@ class Narrator final : public model::TraceObserver {
         seconds_width_(std::to_string(spec.duration.ns() / 1'000'000'000).size()) {
     // Every listener of a host has the host's personality.
     for (const auto& h : spec.hosts) personalities_.emplace_back(h.os, h.kernel);
-    for (const auto& cs : spec.clients) {
+    // The run's groups: the scenario's, then one upstream group per proxy (World runs that
+    // spec; the trace numbers its groups so).
+    for (const auto& cs : model::with_upstream_groups(spec).clients) {
       // The client's retransmission behaviour, built exactly as World builds it.
       const Personality p = model::client_personality(cs);
       ClientInfo c;
-      c.name = cs.name;
+      c.name = cs.upstream_of ? cs.name + "/upstream" : cs.name;
       c.os = cs.os;
       c.target = cs.balancer
                      ? spec.balancers[*cs.balancer].name + ":" + std::to_string(spec.balancers[*cs.balancer].port)
                      : spec.hosts[cs.target_host].name + ":" + std::to_string(cs.target_port);
       c.via_balancer = cs.balancer.has_value();
+      c.upstream_of = cs.upstream_of;
       c.spoofed = cs.spoofed;
       c.schedule = p.syn_schedule(cs.syn_retries);
       c.connect_timeout = cs.connect_timeout;
       c.deadline = std::min(cs.connect_timeout, c.schedule.deadline);
       clients_.push_back(std::move(c));
     }
-    attempts_.resize(spec.clients.size());
+    attempts_.resize(clients_.size());
     std::size_t width = 0;
     for (const auto& h : spec.hosts) {
       for (const auto& l : h.listeners) width = std::max(width, h.name.size() + 1 + std::to_string(l.port).size());
@@ -233,6 +244,8 @@ class Narrator final : public model::TraceObserver {
     if (e.kind == TraceKind::kLoopWake || e.kind == TraceKind::kLoopAccept || e.kind == TraceKind::kLoopFull) {
       return narrate_loop(e);
     }
+    if (is_proxy_step(e.kind)) return narrate_proxy(e);
+    if (e.kind == TraceKind::kConnect) link_upstream(e);
     if (!passes(e)) return;
     Attempt& a = attempt(e);
     const Attempt before = a;
@@ -298,6 +311,148 @@ class Narrator final : public model::TraceObserver {
         break;
     }
     write(e.at, destination(e), text);
+  }
+
+  static bool is_proxy_step(TraceKind k) {
+    return k == TraceKind::kProxyRequest || k == TraceKind::kProxyQueued || k == TraceKind::kUpstreamFail ||
+           k == TraceKind::kBackendDown || k == TraceKind::kRequestResult;
+  }
+
+  // A proxy's decision about one request (ProxySpec), with the rule or limit that made it.
+  // The request is the client attempt's (e.client, e.attempt: the proxy in front's, for a
+  // proxy behind another), so one attempt's story follows it hop by hop.
+  void narrate_proxy(const TraceEvent& e) {
+    if (filter_.host && e.host != *filter_.host) return;
+    if (filter_.client && (e.client != *filter_.client || e.attempt != filter_.attempt)) return;
+    const model::ProxySpec& p = *spec_.hosts[e.proxy].proxy;
+    if (e.kind == TraceKind::kProxyRequest && e.proxy_step == ProxyStep::kConnect) {
+      // Its upstream connect() follows at once (Proxies::go): that attempt is this request's.
+      upstream_origin_pending_ = {e.proxy, e.client, e.attempt};
+    }
+    if (!take_line()) return;
+    write(e.at, destination(e), describe_proxy(e, p));
+  }
+
+  // "app2:8080": backend `b` of proxy `p`.
+  std::string backend_name(const model::ProxySpec& p, std::uint32_t b) const {
+    return spec_.hosts[p.backends[b].host].name + ":" + num(std::int64_t{p.backends[b].port});
+  }
+
+  // "try 2 of 3": of next_upstream.tries, or of every backend once when it is 0.
+  static std::string try_text(const model::ProxySpec& p, int try_no) {
+    const std::size_t of =
+        p.next_upstream.tries > 0 ? static_cast<std::size_t>(p.next_upstream.tries) : p.backends.size();
+    return "try " + num(std::int64_t{try_no}) + " of " + num(std::uint64_t{of});
+  }
+
+  std::string describe_proxy(const TraceEvent& e, const model::ProxySpec& p) const {
+    const std::string request = "request of " + attempt_id(e);
+    const std::string backend = e.kind == TraceKind::kProxyQueued ? "" : backend_name(p, e.backend);
+    switch (e.kind) {
+      case TraceKind::kProxyRequest: {
+        std::string s = request + ", " + try_text(p, e.try_no) +
+                        (p.next_upstream.tries > 0 ? " (next_upstream.tries)" : " (every backend once)") +
+                        ": backend " + backend + " (policy " + std::string(policy_name(p.policy)) +
+                        ", among the backends up";
+        s += p.max_connections > 0 ? " and below max_connections " + num(p.max_connections) + ")" : ")";
+        if (e.proxy_step == ProxyStep::kPooled) {
+          return s + "; it reuses an idle keep-alive connection of the backend's pool (keepalive " + num(p.keepalive) +
+                 "): no handshake";
+        }
+        return s + "; " +
+               (p.keepalive > 0 ? "no idle connection in its pool (keepalive " + num(p.keepalive) + ")"
+                                : "no pool (keepalive 0)") +
+               ": connect() from " + spec_.hosts[e.proxy].name + "'s own kernel (connect_timeout " +
+               sim::format_duration(p.connect_timeout) + ")";
+      }
+      case TraceKind::kProxyQueued:
+        return request + " waits in the queue: every backend up is at max_connections " + num(p.max_connections) +
+               "; " + num(e.queued) + " of queue.limit " + num(p.queue.limit) + " waiting, each for at most " +
+               sim::format_duration(p.queue.timeout) + " (queue.timeout)";
+      case TraceKind::kUpstreamFail: {
+        const bool timeout = e.proxy_step == ProxyStep::kConnectTimeout;
+        std::string s = "upstream " + backend + " ";
+        switch (e.proxy_step) {
+          case ProxyStep::kRefused: s += "refused the connection (RST to the SYN)"; break;
+          case ProxyStep::kReset: s += "reset the connection"; break;
+          default: s += "did not answer within connect_timeout " + sim::format_duration(p.connect_timeout); break;
+        }
+        s += " (" + request + ", " + try_text(p, e.try_no) + ")";
+        const bool retries = timeout ? p.next_upstream.on_timeout : p.next_upstream.on_error;
+        return s + (retries ? std::string("; next_upstream on ") + (timeout ? "timeout" : "error") +
+                                  ": another backend if tries and next_upstream.timeout allow"
+                            : std::string("; next_upstream has no ") + (timeout ? "timeout" : "error") +
+                                  ": no other backend is tried");
+      }
+      case TraceKind::kBackendDown:
+        return "marks backend " + backend + " down for " + sim::format_duration(p.health.fail_timeout) + ": " +
+               num(e.fails) + " failed tries within fail_timeout " + sim::format_duration(p.health.fail_timeout) +
+               " (max_fails " + num(std::int64_t{p.health.max_fails}) + ")";
+      case TraceKind::kRequestResult: return request + ": " + describe_request_result(e, p, backend);
+      default: return "?";
+    }
+  }
+
+  std::string describe_request_result(const TraceEvent& e, const model::ProxySpec& p,
+                                      const std::string& backend) const {
+    const std::string result = std::string(model::request_result_name(e.request));
+    const std::string code = e.request == model::RequestResult::kBadGateway       ? "502 "
+                             : e.request == model::RequestResult::kGatewayTimeout ? "504 "
+                             : e.request == model::RequestResult::kUnavailable    ? "503 "
+                                                                                  : "";
+    const std::string head = code + result + ": ";
+    switch (e.proxy_step) {
+      case ProxyStep::kAnswered:
+        if (e.request != model::RequestResult::kOk) {
+          // A proxy behind passed its own result on: the response is that status code.
+          return head + backend + " answered with it (the proxy behind passes its result on), on try " +
+                 num(std::int64_t{e.try_no});
+        }
+        return result + ": " + backend + " answered, on try " + num(std::int64_t{e.try_no});
+      case ProxyStep::kRefused: return head + backend + " refused and next_upstream has no error";
+      case ProxyStep::kReset: return head + backend + " reset the connection and next_upstream has no error";
+      case ProxyStep::kConnectTimeout:
+        return head + "connect to " + backend + " timed out (connect_timeout " +
+               sim::format_duration(p.connect_timeout) + ") and next_upstream has no timeout";
+      case ProxyStep::kQueueFull: return head + "the queue already holds queue.limit " + num(p.queue.limit);
+      case ProxyStep::kQueueTimeout:
+        return head + "it waited queue.timeout " + sim::format_duration(p.queue.timeout) + " for a backend";
+      case ProxyStep::kNoBackend:
+        return head + "every backend is marked down (passive health: max_fails " +
+               num(std::int64_t{p.health.max_fails}) + " within fail_timeout " +
+               sim::format_duration(p.health.fail_timeout) + ")";
+      case ProxyStep::kTriesExhausted: {
+        std::string s = head + "the last try (" + backend +
+                        ") failed and no retry is left: " + num(std::int64_t{e.try_no}) + " tried";
+        if (p.next_upstream.tries > 0) s += " of next_upstream.tries " + num(std::int64_t{p.next_upstream.tries});
+        if (!p.next_upstream.timeout.is_infinite()) {
+          s += ", or next_upstream.timeout " + sim::format_duration(p.next_upstream.timeout) + " passed";
+        }
+        return s + ", or no other backend is up";
+      }
+      case ProxyStep::kPooled:
+      case ProxyStep::kConnect: break;
+    }
+    return head;
+  }
+
+  static std::string_view policy_name(model::BalancePolicy p) {
+    switch (p) {
+      case model::BalancePolicy::kRoundRobin: return "round_robin";
+      case model::BalancePolicy::kRandom: return "random";
+      case model::BalancePolicy::kLeastConnections: return "least_connections";
+      case model::BalancePolicy::kTwoChoices: return "two_choices";
+    }
+    return "?";
+  }
+
+  // An upstream group's connect(): the request it carries is the one the proxy just sent
+  // (narrate_proxy), whose client attempt it belongs to in a filtered story.
+  void link_upstream(const TraceEvent& e) {
+    const ClientInfo& c = clients_[e.client];
+    if (!c.upstream_of || !upstream_origin_pending_ || upstream_origin_pending_->proxy != *c.upstream_of) return;
+    upstream_origin_[{e.client, e.attempt}] = {upstream_origin_pending_->client, upstream_origin_pending_->attempt};
+    upstream_origin_pending_.reset();
   }
 
   // A fault's start or end (faults belong to hosts and links, not to connections).
@@ -376,7 +531,12 @@ class Narrator final : public model::TraceObserver {
  private:
   bool passes(const TraceEvent& e) const {
     if (filter_.host && e.host != *filter_.host) return false;
-    if (filter_.client && (e.client != *filter_.client || e.attempt != filter_.attempt)) return false;
+    if (filter_.client) {
+      // An upstream connection counts as the client attempt whose request it carries.
+      std::pair<std::uint32_t, std::uint64_t> who{e.client, e.attempt};
+      if (const auto it = upstream_origin_.find(who); it != upstream_origin_.end()) who = it->second;
+      if (who.first != *filter_.client || who.second != filter_.attempt) return false;
+    }
     return true;
   }
 
@@ -433,7 +593,7 @@ class Narrator final : public model::TraceObserver {
       case TraceKind::kFault:       // narrated by narrate_fault
       case TraceKind::kLoopWake:    // narrated by narrate_loop
       case TraceKind::kLoopAccept:
-      case TraceKind::kProxyRequest:  // the proxy steps: not emitted yet (the proxy tier is being built)
+      case TraceKind::kProxyRequest:  // narrated by narrate_proxy
       case TraceKind::kProxyQueued:
       case TraceKind::kUpstreamFail:
       case TraceKind::kBackendDown:
@@ -524,7 +684,7 @@ class Narrator final : public model::TraceObserver {
       case TraceKind::kFault:
       case TraceKind::kLoopWake:
       case TraceKind::kLoopAccept:
-      case TraceKind::kProxyRequest:  // the proxy steps: not emitted yet (the proxy tier is being built)
+      case TraceKind::kProxyRequest:  // narrated by narrate_proxy
       case TraceKind::kProxyQueued:
       case TraceKind::kUpstreamFail:
       case TraceKind::kBackendDown:
@@ -542,6 +702,10 @@ class Narrator final : public model::TraceObserver {
     const ClientInfo& c = clients_[e.client];
     switch (e.kind) {
       case TraceKind::kConnect:
+        if (c.upstream_of) {
+          return "upstream connect() to " + destination(e) + " from " + spec_.hosts[*c.upstream_of].name +
+                 "'s own kernel (the proxy's connect_timeout " + sim::format_duration(c.connect_timeout) + ")";
+        }
         return "connect() to " + c.target + (c.via_balancer ? " (the balancer picks " + destination(e) + ")" : "") +
                (e.retry_no > 0 ? " (application retry " + num(std::int64_t{e.retry_no}) + ")" : "");
       case TraceKind::kSend: return describe_send(e, before, a);
@@ -582,7 +746,7 @@ class Narrator final : public model::TraceObserver {
       case TraceKind::kFault:       // narrated by narrate_fault
       case TraceKind::kLoopWake:    // narrated by narrate_loop
       case TraceKind::kLoopAccept:
-      case TraceKind::kProxyRequest:  // the proxy steps: not emitted yet (the proxy tier is being built)
+      case TraceKind::kProxyRequest:  // narrated by narrate_proxy
       case TraceKind::kProxyQueued:
       case TraceKind::kUpstreamFail:
       case TraceKind::kBackendDown:
@@ -785,6 +949,14 @@ class Narrator final : public model::TraceObserver {
   std::vector<Personality> personalities_;  // per host
   std::vector<ClientInfo> clients_;
   std::vector<std::vector<Attempt>> attempts_;  // per client group, by attempt number - 1
+  // Upstream connections (group, attempt) -> the client attempt whose request each carries.
+  struct PendingUpstream {
+    std::uint32_t proxy;
+    std::uint32_t client;
+    std::uint64_t attempt;
+  };
+  std::optional<PendingUpstream> upstream_origin_pending_;
+  std::map<std::pair<std::uint32_t, std::uint64_t>, std::pair<std::uint32_t, std::uint64_t>> upstream_origin_;
   std::size_t actor_width_ = 0;
   std::uint64_t steps_ = 0;
   std::uint64_t shown_ = 0;

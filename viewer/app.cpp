@@ -21,6 +21,9 @@
 
 namespace viewer::ui {
 
+// The outline of a proxy's diamond in the topology (the screenshot test looks for it).
+constexpr ImU32 kProxyOutline = IM_COL32(250, 120, 200, 255);
+
 namespace {
 
 constexpr ImU32 kAttempts = IM_COL32(110, 160, 255, 255);
@@ -487,6 +490,8 @@ void App::draw_topology(float height) {
                                 : "Who connects to whom. A client group's edge: its attempts open now.\n"
                                   "A balancer's edge to a backend: connections active now / assigned so far,\n"
                                   "as the balancer counts them (synstorm run's backend table at the end).\n"
+                                  "A proxy (a host drawn as a diamond) to a backend: its upstream connections\n"
+                                  "now, busy (carrying a request or connecting) and idle (its keep-alive pool).\n"
                                   "Width and colour: the number open or active. Hover for names and numbers.");
   }
   const float h = height - ImGui::GetTextLineHeightWithSpacing();
@@ -510,7 +515,7 @@ void App::draw_topology(float height) {
   std::vector<std::string> names;
   for (const TopologyNode& n : topology_.nodes) {
     const bool cut = n.kind == NodeKind::kHost && n.index < snap.host_down.size() && snap.host_down[n.index];
-    names.push_back(cut ? n.name + " DOWN" : n.name);
+    names.push_back(cut ? n.name + " DOWN" : n.proxy ? n.name + " (proxy)" : n.name);
   }
   const GraphLayout g = lay_out(topology_, names, texts, w, h, font, imgui_text_width, nullptr);
   const auto at = [&](std::size_t node) { return ImVec2{p0.x + g.x[node], p0.y + g.y[node]}; };
@@ -569,13 +574,20 @@ void App::draw_topology(float height) {
         if (n.index < snap.host_down.size() && snap.host_down[n.index]) {
           // A host_down fault: cut off, drawn hollow, in red.
           dl->AddRect({c.x - r * 1.2f, c.y - r}, {c.x + r * 1.2f, c.y + r}, IM_COL32(230, 70, 60, 255), 3.0f, 0, 2.0f);
+        } else if (n.proxy) {
+          // A proxy: a diamond, coloured like a host by its fullest queue.
+          dl->AddQuadFilled({c.x, c.y - r * 1.2f}, {c.x + r * 1.2f, c.y}, {c.x, c.y + r * 1.2f}, {c.x - r * 1.2f, c.y},
+                            color);
+          // Its outline in the proxy colour (kProxyOutline): no other node has it.
+          dl->AddQuad({c.x, c.y - r * 1.2f}, {c.x + r * 1.2f, c.y}, {c.x, c.y + r * 1.2f}, {c.x - r * 1.2f, c.y},
+                      kProxyOutline, 3.0f);
         } else {
           dl->AddRectFilled({c.x - r * 1.2f, c.y - r}, {c.x + r * 1.2f, c.y + r}, color, 3.0f);
         }
         break;
       }
     }
-    const bool cut = names[i].size() != n.name.size();
+    const bool cut = n.kind == NodeKind::kHost && n.index < snap.host_down.size() && snap.host_down[n.index];
     if (const auto& box = g.node_label[i]) {
       dl->AddText({p0.x + box->x0, p0.y + box->y0}, cut ? IM_COL32(230, 70, 60, 255) : IM_COL32(230, 230, 230, 255),
                   names[i].c_str());
@@ -631,7 +643,43 @@ void App::draw_queues(float height) {
     ImGui::PopTextWrapPos();
     ImGui::PopID();
   }
+  draw_proxy_gauges(bar);
   ImGui::EndChild();
+}
+
+// Each proxy (Snapshot::proxies): its queue against queue.limit, and per backend its
+// upstream connections (busy and idle) against max_connections, or against the pool's
+// keepalive where there is no cap; "marked down" while passive health has it down.
+void App::draw_proxy_gauges(float bar) {
+  const model::Snapshot& snap = session_->snapshot();
+  const model::ScenarioSpec& spec = session_->spec();
+  for (const model::ProxySnapshot& p : snap.proxies) {
+    if (p.host >= spec.hosts.size() || !spec.hosts[p.host].proxy) continue;
+    const model::ProxySpec& ps = *spec.hosts[p.host].proxy;
+    ImGui::PushID(static_cast<int>(10'000 + p.host));
+    ImGui::Text("proxy %s:%d", spec.hosts[p.host].name.c_str(), ps.port);
+    if (ps.queue.limit > 0) {
+      gauge("proxy queue", static_cast<double>(p.queued), static_cast<double>(ps.queue.limit), bar);
+    } else {
+      ImGui::TextDisabled("  no queue (queue.limit 0): a request finding every backend at its cap gets 503");
+    }
+    for (std::size_t b = 0; b < p.backends.size() && b < ps.backends.size(); ++b) {
+      const model::ProxySnapshot::Upstream& u = p.backends[b];
+      const std::string name =
+          spec.hosts[ps.backends[b].host].name + ":" + std::to_string(ps.backends[b].port) + (u.down ? " down" : "");
+      const std::int64_t cap = ps.max_connections > 0 ? ps.max_connections : ps.keepalive;
+      gauge(("-> " + name + " busy").c_str(), static_cast<double>(u.busy), static_cast<double>(cap), bar);
+      if (ps.keepalive > 0)
+        gauge(("-> " + name + " pool").c_str(), static_cast<double>(u.idle), static_cast<double>(ps.keepalive), bar);
+    }
+    ImGui::TextDisabled("requests %s, 5xx %s, queued %s",
+                        compact(static_cast<double>(p.so_far.requests.requests)).c_str(),
+                        compact(static_cast<double>(p.so_far.requests.bad_gateway + p.so_far.requests.gateway_timeout +
+                                                    p.so_far.requests.unavailable))
+                            .c_str(),
+                        compact(static_cast<double>(p.so_far.queued)).c_str());
+    ImGui::PopID();
+  }
 }
 
 void App::draw_what_if() {

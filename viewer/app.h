@@ -94,6 +94,7 @@ class App {
   void draw_run();
   void draw_topology(float height);
   void draw_queues(float height);
+  void draw_proxy_gauges(float bar);  // in the queues panel, after the listeners
   void draw_what_if();
   void draw_series(float height);
   void draw_outcomes(float height);

@@ -54,6 +54,10 @@ class Builder {
       for (const model::BalancerSpec& b : spec_.balancers) {
         for (const model::BackendRef& ref : b.backends) connect(b.name, spec_.hosts[ref.host].name);
       }
+      for (const model::HostSpec& h : spec_.hosts) {
+        if (!h.proxy) continue;
+        for (const model::BackendRef& ref : h.proxy->backends) connect(h.name, spec_.hosts[ref.host].name);
+      }
     }
     place();
     place_by_force();
@@ -63,7 +67,24 @@ class Builder {
  private:
   void add(const std::string& name, NodeKind kind, std::size_t index) {
     by_name_.emplace(name, t_.nodes.size());
-    t_.nodes.push_back({name, kind, index, 0, 0});
+    const bool proxy = kind == NodeKind::kHost && spec_.hosts[index].proxy.has_value();
+    t_.nodes.push_back({name, kind, proxy, index, 0, 0});
+  }
+
+  // A host's distance from an application in proxies: 0 for a host that is no proxy, else
+  // 1 + the largest of its backends' that are proxies served on their proxy port (config/
+  // rejects cycles; `seen` guards anyway).
+  std::size_t proxy_depth(std::size_t host, std::vector<int>& seen) const {
+    const std::optional<model::ProxySpec>& p = spec_.hosts[host].proxy;
+    if (!p || seen[host] != 0) return 0;
+    seen[host] = 1;
+    std::size_t deepest = 0;
+    for (const model::BackendRef& b : p->backends) {
+      const std::optional<model::ProxySpec>& next = spec_.hosts[b.host].proxy;
+      if (next && next->port == b.port) deepest = std::max(deepest, proxy_depth(b.host, seen));
+    }
+    seen[host] = 0;
+    return 1 + deepest;
   }
 
   void connect(const std::string& a, const std::string& b) {
@@ -105,7 +126,16 @@ class Builder {
     for (auto& [h, col] : router_column) col = next++;
     const bool any_balancer = !spec_.balancers.empty();
     const std::size_t balancer_col = next;
-    const std::size_t host_col = next + (any_balancer ? 1 : 0);
+    // Proxy hosts: a column each depth, the deepest first (none without proxies).
+    std::vector<std::size_t> depth(spec_.hosts.size(), 0);
+    std::size_t deepest = 0;
+    for (std::size_t h = 0; h < spec_.hosts.size(); ++h) {
+      std::vector<int> seen(spec_.hosts.size(), 0);
+      depth[h] = proxy_depth(h, seen);
+      deepest = std::max(deepest, depth[h]);
+    }
+    const std::size_t proxy_col = next + (any_balancer ? 1 : 0);
+    const std::size_t host_col = proxy_col + deepest;
 
     std::vector<std::size_t> column(t_.nodes.size());
     std::vector<std::vector<std::size_t>> members(host_col + 1);
@@ -114,7 +144,7 @@ class Builder {
         case NodeKind::kClient: column[i] = 0; break;
         case NodeKind::kRouter: column[i] = router_column.at(hops[i]); break;
         case NodeKind::kBalancer: column[i] = balancer_col; break;
-        case NodeKind::kHost: column[i] = host_col; break;
+        case NodeKind::kHost: column[i] = host_col - depth[t_.nodes[i].index]; break;
       }
       members[column[i]].push_back(i);
     }
@@ -189,6 +219,19 @@ std::vector<EdgeLoad> edge_loads(const Topology& t, const model::ScenarioSpec& s
     const TopologyNode& to = t.nodes[e.b];
     if (from.kind == NodeKind::kClient) {
       if (from.index < s.clients.size()) loads[i].now = s.clients[from.index].counts.pending;
+    } else if (from.proxy) {
+      // The proxy's upstream connections to the backends on this host, now.
+      loads[i].kind = EdgeLoad::Kind::kUpstream;
+      const std::vector<model::BackendRef>& refs = spec.hosts[from.index].proxy->backends;
+      for (const model::ProxySnapshot& p : s.proxies) {
+        if (p.host != from.index) continue;
+        for (std::size_t b = 0; b < refs.size() && b < p.backends.size(); ++b) {
+          if (refs[b].host != to.index) continue;
+          loads[i].now += static_cast<std::uint64_t>(std::max<std::int64_t>(0, p.backends[b].busy));
+          loads[i].idle += static_cast<std::uint64_t>(std::max<std::int64_t>(0, p.backends[b].idle));
+          loads[i].down = loads[i].down || p.backends[b].down;
+        }
+      }
     } else if (from.kind == NodeKind::kBalancer && from.index < s.balancers.size()) {
       // The backends on this host (one edge per host, whatever its ports).
       loads[i].kind = EdgeLoad::Kind::kBackend;
@@ -355,6 +398,9 @@ std::string edge_text(const TopologyEdge& e, const EdgeLoad& load, bool down) {
   if (down) add("DOWN");
   if (load.kind == EdgeLoad::Kind::kBackend) {
     if (load.assigned > 0) add(with_commas(load.now) + " / " + with_commas(load.assigned));
+  } else if (load.kind == EdgeLoad::Kind::kUpstream) {
+    if (load.down) add("marked down");
+    if (load.now > 0 || load.idle > 0) add(with_commas(load.now) + " busy " + with_commas(load.idle) + " idle");
   } else if (load.now > 0) {
     add(with_commas(load.now) + " open");
   }

@@ -2,9 +2,11 @@
 //
 // With a `network:` section the nodes are its client groups, routers, balancers and hosts
 // and the edges its links. Without one, each client group is joined to its target (a host
-// or a balancer) and each balancer to its backends. Positions are in the unit square:
-// client groups on the left, hosts on the right, balancers before the hosts, routers in
-// between by their hop distance from the nearest client group; within a column, nodes keep
+// or a balancer), each balancer to its backends and each proxy host to its backends' hosts.
+// Positions are in the unit square: client groups on the left, hosts on the right,
+// balancers before the hosts, proxy hosts before the hosts they forward to (a proxy in front
+// of a proxy one column further left), routers in between by their hop distance from the
+// nearest client group; within a column, nodes keep
 // the scenario's order from top to bottom. Each node also has a force-directed position
 // (Boost.Graph's Fruchterman-Reingold layout, started from the columns and seeded, so it is
 // the same on every run), used where a column holds more nodes than its panel has room for.
@@ -27,6 +29,7 @@ enum class NodeKind : std::uint8_t { kClient, kRouter, kBalancer, kHost };
 struct TopologyNode {
   std::string name;
   NodeKind kind = NodeKind::kHost;
+  bool proxy = false;     // a host with a `proxy:` role (ProxySpec): drawn apart, joined to its backends
   std::size_t index = 0;  // into the spec's clients, network routers, balancers or hosts
   float x = 0, y = 0;     // in [0, 1]
   float fx = 0, fy = 0;   // the force-directed position, in [0, 1]
@@ -50,10 +53,15 @@ Topology build_topology(const model::ScenarioSpec& spec);
 // attempts; a balancer's edge to a host carries what the balancer itself counts for its
 // backends on that host (Snapshot::balancers: connections it has now, and has assigned so
 // far, the numbers `synstorm run` reports at the end), never the group's share of a guess.
+// A proxy's edge to a backend host carries the proxy's upstream connections to it now
+// (Snapshot::proxies: busy ones, carrying a request or connecting, and idle ones in the
+// keep-alive pool), and whether passive health has it marked down.
 struct EdgeLoad {
-  enum class Kind : std::uint8_t { kOpenAttempts, kBackend } kind = Kind::kOpenAttempts;
-  std::uint64_t now = 0;       // open attempts, or the backend's active connections
+  enum class Kind : std::uint8_t { kOpenAttempts, kBackend, kUpstream } kind = Kind::kOpenAttempts;
+  std::uint64_t now = 0;       // open attempts, the backend's active connections, or busy upstream ones
   std::uint64_t assigned = 0;  // kBackend: connections the balancer sent it so far
+  std::uint64_t idle = 0;      // kUpstream: idle keep-alive connections
+  bool down = false;           // kUpstream: a backend on that host is marked down
 };
 std::vector<EdgeLoad> edge_loads(const Topology& t, const model::ScenarioSpec& spec, const model::Snapshot& s);
 
@@ -91,7 +99,8 @@ GraphLayout lay_out(const Topology& t, const std::vector<std::string>& node_text
                     TextWidth text_width, void* context);
 
 // The text an edge carries: its link label, then "12 open", or for a balancer's backend
-// "3 / 1,180" (active now / assigned so far; the panel's title says so).
+// "3 / 1,180" (active now / assigned so far; the panel's title says so), or for a proxy's
+// backend "5 busy 3 idle" ("marked down" when passive health has it down).
 std::string edge_text(const TopologyEdge& e, const EdgeLoad& load, bool down);
 
 }  // namespace viewer

@@ -28,43 +28,19 @@ model::BalancerSpec read_balancer(ScenarioDraft& draft, const MapReader::Entry& 
   balancer.name = entry.key;
   MapReader m(sink, entry.value, kBalancerKeys);
   if (!m.is_map()) return balancer;
-  std::vector<Field> fields;  // parallel to balancer.backends: where each is written
   if (const auto pf = m.require("port")) {
     if (const auto port = read_port(sink, *pf)) balancer.port = static_cast<int>(*port);
   }
-  std::optional<std::size_t> listed;  // the number of backends written, when `backends` is a sequence
-  if (const auto bf = m.require("backends"); bf && expect_sequence(sink, *bf, "backends such as [web1:80, web2:80]")) {
-    listed = bf->node.size();
-    if (*listed == 0) sink.error(bf->mark, bf->path, "a balancer needs at least one backend");
-    std::map<std::pair<std::size_t, int>, std::size_t> index_of_backend;  // into `fields`
-    for (std::size_t i = 0; i < *listed; ++i) {
-      const Field e = element(*bf, i);
-      const std::optional<model::BackendRef> backend = draft.refs.resolve_backend(e);
-      if (!backend) continue;
-      const auto [first, fresh] = index_of_backend.emplace(std::pair{backend->host, backend->port}, fields.size());
-      if (!fresh) {
-        sink.error(e.mark, e.path,
-                   "backend " + quote(e.node.Scalar()) + " is listed twice (first at " + fields[first->second].path +
-                       "): a balancer lists each backend once");
-        continue;
-      }
-      balancer.backends.push_back(*backend);
-      fields.push_back(e);
-    }
-  }
+  BackendList list;
+  if (const auto bf = m.require("backends")) list = read_backend_list(draft, *bf, "balancer");
+  balancer.backends = list.backends;
   if (const auto pf = m.get("policy")) {
-    if (const auto p = read_choice(sink, *pf, "balancing policy", kBalancePolicies)) {
-      balancer.policy = kBalancePolicyValues[*p];
-      if (balancer.policy == model::BalancePolicy::kTwoChoices && listed && *listed == 1) {
-        sink.error(pf->mark, pf->path,
-                   "two_choices compares two distinct backends: it needs at least 2, this balancer has 1");
-      }
-    }
+    if (const auto p = read_balance_policy(sink, *pf, list.listed, "balancer")) balancer.policy = *p;
   }
   if (const auto mf = m.get("mark_down")) {
     if (const auto v = read_duration(sink, *mf)) balancer.mark_down = *v;
   }
-  draft.refs.set_backend_fields(index, std::move(fields));
+  draft.refs.set_backend_fields(index, std::move(list.fields));
   return balancer;
 }
 
@@ -79,6 +55,44 @@ void read_balancers(ScenarioDraft& draft, const Field& f) {
     draft.spec.balancers.push_back(read_balancer(draft, entry, index));
   }
   draft.refs.set_balancers_complete(draft.sink.count() == errors_before);
+}
+
+BackendList read_backend_list(ScenarioDraft& draft, const Field& f, std::string_view owner) {
+  DiagnosticSink& sink = draft.sink;
+  const std::string who(owner);
+  BackendList list;
+  if (!expect_sequence(sink, f, "backends such as [web1:80, web2:80]")) return list;
+  list.listed = f.node.size();
+  if (*list.listed == 0) sink.error(f.mark, f.path, "a " + who + " needs at least one backend");
+  std::map<std::pair<std::size_t, int>, std::size_t> index_of_backend;  // into list.fields
+  for (std::size_t i = 0; i < *list.listed; ++i) {
+    const Field e = element(f, i);
+    const std::optional<model::BackendRef> backend = draft.refs.resolve_backend(e);
+    if (!backend) continue;
+    const auto [first, fresh] = index_of_backend.emplace(std::pair{backend->host, backend->port}, list.fields.size());
+    if (!fresh) {
+      sink.error(e.mark, e.path,
+                 "backend " + quote(e.node.Scalar()) + " is listed twice (first at " + list.fields[first->second].path +
+                     "): a " + who + " lists each backend once");
+      continue;
+    }
+    list.backends.push_back(*backend);
+    list.fields.push_back(e);
+  }
+  return list;
+}
+
+std::optional<model::BalancePolicy> read_balance_policy(DiagnosticSink& sink, const Field& f,
+                                                        std::optional<std::size_t> listed, std::string_view owner) {
+  const auto p = read_choice(sink, f, "balancing policy", kBalancePolicies);
+  if (!p) return std::nullopt;
+  const model::BalancePolicy policy = kBalancePolicyValues[*p];
+  if (policy == model::BalancePolicy::kTwoChoices && listed && *listed == 1) {
+    sink.error(
+        f.mark, f.path,
+        "two_choices compares two distinct backends: it needs at least 2, this " + std::string(owner) + " has 1");
+  }
+  return policy;
 }
 
 }  // namespace config::detail

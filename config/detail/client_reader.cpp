@@ -12,6 +12,7 @@
 #include "config/detail/arrival_reader.h"
 #include "config/detail/distribution_reader.h"
 #include "config/detail/host_reader.h"
+#include "config/suggest.h"
 #include "sim/format.h"
 
 namespace config::detail {
@@ -22,7 +23,12 @@ using model::Os;
 
 constexpr std::string_view kClientKeys[] = {"os",          "kernel",          "target", "spoofed",   "arrivals",
                                             "syn_retries", "connect_timeout", "retry",  "first_data"};
-constexpr std::string_view kRetryKeys[] = {"policy", "max", "backoff", "factor", "jitter", "cap", "give_up"};
+constexpr std::string_view kRetryKeys[] = {"policy", "max", "backoff", "factor", "jitter", "cap", "give_up", "on"};
+// `retry: {on: [...]}`, in the order of model::RetryOn's bits.
+constexpr std::string_view kRetryOn[] = {"refused", "timed_out", "reset", "5xx"};
+constexpr std::uint8_t kRetryOnBits[] = {model::kRetryOnRefused, model::kRetryOnTimedOut, model::kRetryOnReset,
+                                         model::kRetryOn5xx};
+static_assert(std::size(kRetryOn) == std::size(kRetryOnBits));
 
 // Retry policies, indexed by model::RetryPolicy's value.
 constexpr std::string_view kRetryPolicies[] = {"none", "fixed", "exponential", "full_jitter", "decorrelated_jitter"};
@@ -44,6 +50,7 @@ constexpr RetryKeyRule kRetryKeyRules[] = {
       "its delay is already uniform on [backoff, 3 x the previous delay]"}},
     {"cap", {kNeverRetries, "its delay is always backoff, so there is nothing to cap", "", "", ""}},
     {"give_up", {kNeverRetries, "", "", "", ""}},
+    {"on", {kNeverRetries, "", "", "", ""}},
 };
 
 // What a spoofed client group may not have, and why.
@@ -97,7 +104,50 @@ void reject_for_spoofed(DiagnosticSink& sink, const MapReader& m) {
   }
 }
 
-model::RetrySpec read_retry(DiagnosticSink& sink, const Field& f) {
+// Whether a connection of the client can end in a request result (a 5xx): its target is the
+// listener a proxy serves. (Through a balancer in front of a proxy the proxy answers too,
+// but the model reports request results only to a group that targets the proxy itself: no
+// 5xx reaches such a group, so it cannot retry one.) nullopt: the target is unknown.
+std::optional<bool> reaches_proxy(const model::ScenarioSpec& spec, const model::ClientSpec& client) {
+  if (client.balancer) return false;
+  if (client.target_port == 0) return std::nullopt;
+  const std::optional<model::ProxySpec>& p = spec.hosts[client.target_host].proxy;
+  return p && p->port == client.target_port;
+}
+
+// `on: [refused, timed_out, reset, 5xx]`: the bit set of model::RetryOn. 5xx needs a target
+// that can answer with one (`proxied`): on any other target it could never happen, so
+// writing it is a mistake (most likely a target naming the backend instead of its proxy).
+void read_retry_on(DiagnosticSink& sink, const Field& f, std::optional<bool> proxied, std::uint8_t& on) {
+  if (!expect_sequence(sink, f, "a list such as [refused, timed_out, 5xx]")) return;
+  if (f.node.size() == 0) {
+    sink.error(f.mark, f.path,
+               "retry on nothing never retries: list at least one of refused, timed_out, reset, 5xx (or leave max "
+               "at 0)");
+    return;
+  }
+  std::uint8_t bits = 0;
+  for (std::size_t i = 0; i < f.node.size(); ++i) {
+    const Field e = element(f, i);
+    const auto c = read_choice(sink, e, "retry condition", kRetryOn);
+    if (!c) continue;
+    if ((bits & kRetryOnBits[*c]) != 0) {
+      sink.error(e.mark, e.path, quote(kRetryOn[*c]) + " is listed twice");
+      continue;
+    }
+    if (kRetryOnBits[*c] == model::kRetryOn5xx && proxied && !*proxied) {
+      sink.error(e.mark, e.path,
+                 "5xx: only a proxy answers a request with 502, 503 or 504, and this client's target is not a "
+                 "proxy's listener (give a host proxy: and target its port; a balancer in front of a proxy does "
+                 "not pass its status codes back to the group)");
+      continue;
+    }
+    bits |= kRetryOnBits[*c];
+  }
+  on = bits;
+}
+
+model::RetrySpec read_retry(DiagnosticSink& sink, const Field& f, std::optional<bool> proxied) {
   model::RetrySpec retry = default_retry();
   MapReader m(sink, f, kRetryKeys);
   if (!m.is_map()) return retry;
@@ -159,6 +209,7 @@ model::RetrySpec read_retry(DiagnosticSink& sink, const Field& f) {
   if (const auto gf = get("give_up")) {
     if (const auto v = read_duration(sink, *gf, DurationRange::positive())) retry.give_up = *v;
   }
+  if (const auto of = get("on")) read_retry_on(sink, *of, proxied, retry.on);
   return retry;
 }
 
@@ -261,7 +312,7 @@ model::ClientSpec read_client(ScenarioDraft& draft, const MapReader::Entry& entr
   if (const auto f = m.get("connect_timeout")) {
     if (const auto v = read_duration(sink, *f, DurationRange::positive())) client.connect_timeout = *v;
   }
-  if (const auto f = m.get("retry")) client.retry = read_retry(sink, *f);
+  if (const auto f = m.get("retry")) client.retry = read_retry(sink, *f, reaches_proxy(draft.spec, client));
   if (const auto f = m.get("first_data")) client.first_data = read_first_data(sink, *f);
   return client;
 }

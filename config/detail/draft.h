@@ -10,6 +10,7 @@
 #include <optional>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "config/detail/node_reader.h"
 #include "config/detail/references.h"
@@ -33,6 +34,12 @@ struct ScenarioDraft {
   model::ScenarioSpec spec;
   std::optional<sim::Duration> duration;  // when valid: later checks compare with it
   References refs;
+  // Each host's `proxy:` value, by host index: read once every host is (read_proxies), as
+  // its backends may be hosts written after it.
+  std::vector<std::pair<std::size_t, Field>> proxy_fields;
+  // By host index, parallel to each proxy's backends: where each is written (for routing's
+  // errors); empty for a host without a proxy.
+  std::vector<std::vector<Field>> proxy_backend_fields;
 };
 
 }  // namespace config::detail

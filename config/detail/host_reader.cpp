@@ -13,7 +13,7 @@ namespace {
 
 using model::Os;
 
-constexpr std::string_view kHostKeys[] = {"os", "kernel", "max_sockets", "socket_buffers", "listeners"};
+constexpr std::string_view kHostKeys[] = {"os", "kernel", "max_sockets", "socket_buffers", "listeners", "proxy"};
 
 std::vector<std::string_view> os_names() {
   std::vector<std::string_view> names;
@@ -128,6 +128,7 @@ model::HostSpec read_host(ScenarioDraft& draft, const MapReader::Entry& entry, s
   } else {
     draft.refs.ports_incomplete(index);
   }
+  if (const auto f = m.get("proxy")) draft.proxy_fields.emplace_back(index, *f);  // read_proxies
   return host;
 }
 

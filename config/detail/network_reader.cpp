@@ -1,6 +1,8 @@
 #include "config/detail/network_reader.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -8,6 +10,7 @@
 #include "config/loader.h"
 #include "config/suggest.h"
 #include "model/network.h"
+#include "model/proxy.h"
 
 namespace config::detail {
 
@@ -22,16 +25,19 @@ std::uint64_t network_nodes(const model::ScenarioSpec& spec) {
   return spec.hosts.size() + spec.clients.size() + spec.balancers.size() + routers;
 }
 
-// What model::Network::build's shortest-path searches cost: one per client group and per
-// balancer, each over every node and link.
+// What model::Network::build's shortest-path searches cost: one per client group, per
+// balancer and per proxy (its upstream connect()s), each over every node and link.
 std::uint64_t routing_work(const model::ScenarioSpec& spec) {
   if (!spec.network) return 0;
-  return (spec.clients.size() + spec.balancers.size()) * (network_nodes(spec) + spec.network->links.size());
+  const auto proxies = static_cast<std::size_t>(std::count_if(
+      spec.hosts.begin(), spec.hosts.end(), [](const model::HostSpec& h) { return h.proxy.has_value(); }));
+  return (spec.clients.size() + spec.balancers.size() + proxies) * (network_nodes(spec) + spec.network->links.size());
 }
 
 class NetworkReader {
  public:
-  explicit NetworkReader(ScenarioDraft& draft) : sink_(draft.sink), spec_(draft.spec), refs_(draft.refs) {}
+  explicit NetworkReader(ScenarioDraft& draft)
+      : sink_(draft.sink), spec_(draft.spec), refs_(draft.refs), proxy_backends_(draft.proxy_backend_fields) {}
 
   void read(const Field& f);
 
@@ -40,10 +46,12 @@ class NetworkReader {
   std::optional<model::LinkSpec> read_link(const Field& f, const NameList& routers);
   bool check_routing_work(const Field& network);
   void check_reachable();
+  void report_unreachable_backends(const model::NetworkBuild& built, std::size_t host);
 
   DiagnosticSink& sink_;
   model::ScenarioSpec& spec_;
   References& refs_;
+  const std::vector<std::vector<Field>>& proxy_backends_;  // ScenarioDraft::proxy_backend_fields
 };
 
 void NetworkReader::read(const Field& f) {
@@ -133,8 +141,14 @@ std::optional<model::LinkSpec> NetworkReader::read_link(const Field& f, const Na
 }
 
 void NetworkReader::check_reachable() {
-  const model::NetworkBuild built = model::Network::build(spec_);
+  // The run's spec: a proxy's upstream connect()s are routed from its host to each backend.
+  const model::NetworkBuild built = model::Network::build(model::with_upstream_groups(spec_));
+  std::set<std::size_t> proxies_reported;  // an upstream group lists each unreachable backend
   for (const std::size_t c : built.unreachable_clients) {
+    if (const auto host = model::upstream_group_host(spec_, c)) {
+      if (proxies_reported.insert(*host).second) report_unreachable_backends(built, *host);
+      continue;
+    }
     const model::ClientSpec& client = spec_.clients[c];
     const Field& target = refs_.target_field(c);
     const std::string to = client.balancer ? "balancer " + quote(spec_.balancers[*client.balancer].name)
@@ -148,6 +162,21 @@ void NetworkReader::check_reachable() {
     sink_.error(entry.mark, entry.path,
                 "balancer " + quote(balancer.name) + " cannot reach host " +
                     quote(spec_.hosts[balancer.backends[u.backend].host].name) + ": no path of links joins them");
+  }
+}
+
+// The backends of proxy `host` that its host cannot reach (Network::build lists them as
+// "HOST -> BACKENDHOST"), each at its `backends:` entry.
+void NetworkReader::report_unreachable_backends(const model::NetworkBuild& built, std::size_t host) {
+  const model::HostSpec& proxy = spec_.hosts[host];
+  for (std::size_t b = 0; b < proxy.proxy->backends.size() && b < proxy_backends_[host].size(); ++b) {
+    const std::string& to = spec_.hosts[proxy.proxy->backends[b].host].name;
+    const std::string pair = proxy.name + " -> " + to;
+    if (std::find(built.unreachable.begin(), built.unreachable.end(), pair) == built.unreachable.end()) continue;
+    const Field& entry = proxy_backends_[host][b];
+    sink_.error(entry.mark, entry.path,
+                "proxy " + quote(proxy.name) + " cannot reach its backend host " + quote(to) +
+                    ": no path of links joins them (its upstream connect()s leave from its own host)");
   }
 }
 

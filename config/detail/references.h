@@ -72,6 +72,7 @@ class References {
   // A listener or script step of the host could not be read: a port it may have had is
   // not missing.
   void ports_incomplete(std::size_t host) { ports_complete_[host] = false; }
+  bool ports_complete(std::size_t host) const { return ports_complete_[host]; }
   std::optional<std::size_t> find_host(std::string_view name) const;
 
   // ---- balancers and clients: what they define ----

@@ -13,6 +13,7 @@
 #include "config/detail/host_reader.h"
 #include "config/detail/measure_reader.h"
 #include "config/detail/network_reader.h"
+#include "config/detail/proxy_reader.h"
 #include "config/detail/script_reader.h"
 #include "config/detail/text.h"
 #include "sim/format.h"
@@ -73,6 +74,9 @@ void read_sections(ScenarioDraft& draft, MapReader& top) {
   // Before the balancers and clients: a backend or a target may be a port that only the
   // script binds.
   if (const auto f = top.get("script")) read_script(draft, *f);
+  // After every host (a proxy's backends are hosts' listeners) and before the clients (a
+  // client retrying on 5xx must target a proxy).
+  read_proxies(draft);
   // Before the clients: a client may target a balancer.
   if (const auto f = top.get("balancers")) read_balancers(draft, *f);
   if (const auto f = top.get("clients")) read_clients(draft, *f);

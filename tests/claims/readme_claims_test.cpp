@@ -184,3 +184,38 @@ TEST_CASE("README, event-loop: the connection ceiling overflows the backlog whil
   CHECK(r.loops[4].accepted == 8701);  // roomy's loop 0, woken first by EPOLLEXCLUSIVE
   CHECK(r.loops[7].accepted == 0);
 }
+
+TEST_CASE("README, proxy-tier: every handshake succeeds; the crowd's excess gets 503 from the proxy's full queue",
+          "[claims][proxy]") {
+  const model::RunResults r = run_bundled("proxy-tier.yaml");
+  CHECK(r.totals.accepted == r.totals.attempts);
+  const auto& crowd = client(r, "crowd");
+  const auto& regulars = client(r, "regulars");
+  CHECK(std::lround(1e4 * crowd.requests.status_5xx_rate()) == 6777);
+  CHECK(crowd.requests.unavailable ==
+        crowd.requests.bad_gateway + crowd.requests.gateway_timeout + crowd.requests.unavailable);  // 503 only
+  CHECK(std::lround(1e4 * regulars.requests.status_5xx_rate()) == 385);
+  REQUIRE(r.proxies.size() == 1);
+  const model::ProxyResults& edge = r.proxies[0];
+  CHECK(edge.queue_full == crowd.requests.unavailable + regulars.requests.unavailable);
+  // The queue is the proxy's: the backends' accept queues hold at most 64 - 16 connections.
+  for (const char* app : {"app1", "app2", "app3"}) {
+    INFO(app);
+    CHECK(listener(r, app).syns_dropped == 0);
+    CHECK(listener(r, app).accept_queue.max <= 48);
+  }
+}
+
+TEST_CASE("README, retry-amplification: 1.42 requests reach the apps per first attempt", "[claims][proxy]") {
+  const model::RunResults r = run_bundled("retry-amplification.yaml");
+  std::uint64_t to_apps = 0;
+  for (const model::ProxyResults& p : r.proxies) {
+    for (const model::UpstreamResults& u : p.backends) {
+      if (u.host == "app1" || u.host == "app2") to_apps += u.tries;
+    }
+  }
+  const auto& users = client(r, "users");
+  const std::uint64_t first_attempts = users.counts.attempts - users.app_retries;
+  CHECK(std::lround(100.0 * static_cast<double>(to_apps) / static_cast<double>(first_attempts)) == 142);
+  CHECK(std::lround(1e4 * users.requests.status_5xx_rate()) == 911);
+}

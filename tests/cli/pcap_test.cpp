@@ -7,6 +7,7 @@
 #define CATCH_CONFIG_RUNNER
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -259,4 +260,54 @@ int main(int argc, char* argv[]) {
   if (skipped.empty()) return 0;
   for (const auto& why : skipped) std::fprintf(stderr, "SKIPPED: %s\n", why.c_str());
   return 77;
+}
+
+TEST_CASE("pcap: a proxy's upstream SYNs are its own host's (its OS's TTL), next to its clients'", "[pcap][proxy]") {
+  // A Windows proxy (one event loop) in front of a Linux app, and Linux clients: the
+  // clients' SYNs to the proxy carry Linux's TTL 64, the proxy's upstream SYNs Windows' 128.
+  const config::LoadResult loaded = config::load_scenario_text(R"(duration: 2s
+hosts:
+  edge:
+    os: windows
+    listeners: [{port: 80, backlog: 64, loops: 1}]
+    proxy: {backends: [app:8080]}
+  app:
+    listeners: [{port: 8080, backlog: 64, workers: 2, service: {dist: constant, value: 1ms}}]
+clients:
+  users: {target: edge:80, arrivals: {process: constant, rate: 5/s}}
+)",
+                                                               "proxy.yaml");
+  REQUIRE(loaded.ok());
+  cli::PcapCapture capture(*loaded.spec, {});
+  model::RunControl control;
+  control.observer = &capture;
+  const model::RunResults r = model::run_scenario(*loaded.spec, control);
+  REQUIRE(r.proxies.size() == 1);
+  REQUIRE(r.proxies[0].backends[0].connects > 0);
+  std::string error;
+  const std::string file = capture.finish(error);
+  REQUIRE(error.empty());
+  // The pcap file: a 24-byte header, then per packet a 16-byte record header (its third
+  // word the captured length, in the writer's byte order: this machine's) and raw IPv4.
+  std::size_t to_edge = 0, to_app = 0;
+  for (std::size_t at = 24; at + 16 <= file.size();) {
+    std::uint32_t length = 0;
+    std::memcpy(&length, file.data() + at + 8, 4);
+    const std::vector<std::uint8_t> packet(file.begin() + static_cast<std::ptrdiff_t>(at + 16),
+                                           file.begin() + static_cast<std::ptrdiff_t>(at + 16 + length));
+    at += 16 + length;
+    const bool syn = (packet[33] & 0x12) == 0x02;  // TCP flags (IPv4 header of 20 bytes): SYN without ACK
+    if (!syn) continue;
+    const std::uint16_t dport = word(packet, 22);
+    const std::uint8_t ttl = packet[8];
+    if (dport == 80) {
+      CHECK(ttl == 64);
+      ++to_edge;
+    } else if (dport == 8080) {
+      CHECK(ttl == 128);
+      ++to_app;
+    }
+  }
+  CHECK(to_edge == r.clients[0].counts.attempts);
+  CHECK(to_app == r.proxies[0].backends[0].connects);
 }

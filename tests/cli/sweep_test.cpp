@@ -383,7 +383,9 @@ TEST_CASE("the CSV and the JSON describe the same points", "[sweep]") {
   const auto rows = parse_csv(r.csv);
   REQUIRE(rows.size() == 2);
   std::string header = r.csv.substr(0, r.csv.find('\n'));
-  std::string expected = "point,hosts.server.listeners[0].backlog,reps,connect_reps,accept_wait_reps";
+  std::string expected =
+      "point,hosts.server.listeners[0].backlog,reps,connect_reps,accept_wait_reps,first_byte_reps,"
+      "proxy_queue_wait_reps";
   for (const auto& m : cli::metric_table())
     expected += "," + std::string(m.name) + "_mean," + std::string(m.name) + "_ci95";
   CHECK(header == expected);

@@ -244,3 +244,32 @@ TEST_CASE("the fingerprint follows the text", "[overrides]") {
   CHECK(a.fingerprint() == config::ScenarioSource::from_text("seed: 1\n", "b.yaml").fingerprint());
   CHECK(a.fingerprint() != b.fingerprint());
 }
+
+TEST_CASE("overrides reach a proxy's keys, and its checks apply", "[overrides][proxy]") {
+  const config::ScenarioSource proxied = config::ScenarioSource::from_text(R"(duration: 10s
+hosts:
+  edge:
+    listeners: [{port: 80, backlog: 511, loops: 2}]
+    proxy:
+      backends: [app:8080]
+      keepalive: 0
+      queue: {limit: 10, timeout: 1s}
+  app:
+    listeners: [{port: 8080, backlog: 128, workers: 4, service: {dist: constant, value: 1ms}}]
+)",
+                                                                           "edge.yaml");
+  const auto with = [&](std::string path, std::string value) {
+    std::vector<config::Override> o{set(std::move(path), std::move(value))};
+    return proxied.load(o);
+  };
+  const config::LoadResult r = with("hosts.edge.proxy.keepalive", "32");
+  INFO(messages(r));
+  REQUIRE(r.ok());
+  CHECK(r.spec->hosts[0].proxy->keepalive == 32);
+  const config::LoadResult q = with("hosts.edge.proxy.queue.limit", "0");
+  REQUIRE(q.ok());
+  CHECK(q.spec->hosts[0].proxy->queue.limit == 0);
+  const config::LoadResult bad = with("hosts.edge.proxy.keepalive", "-1");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(messages(bad).find("edge.yaml:7:18: error: hosts.edge.proxy.keepalive") != std::string::npos);
+}

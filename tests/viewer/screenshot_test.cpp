@@ -165,3 +165,13 @@ TEST_CASE("a UI scale of 2 (--ui-scale 2) doubles the text and the controls", "[
   CHECK(two >= 37);
   CHECK(two <= 39);
 }
+
+TEST_CASE("the headless screenshot of a proxy tier draws the proxy apart from the other hosts",
+          "[viewer][screenshot]") {
+  const Colors proxy = colors_of_png(VIEWER_PROXY_PNG, 1600, 1000);
+  CHECK(proxy.count.size() >= 500);
+  // The proxy's diamond outline (viewer/app.cpp kProxyOutline), which no other node has:
+  // on screen here, and absent from a scenario without proxies.
+  CHECK(proxy.has(250, 120, 200));
+  CHECK_FALSE(colors_of_png(VIEWER_PNG, 1600, 1000).has(250, 120, 200));
+}

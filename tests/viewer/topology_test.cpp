@@ -317,3 +317,51 @@ TEST_CASE("many client groups on one server: the star is laid out apart", "[view
   REQUIRE(g.force);
   require_apart(t, g, 290, 180);
 }
+
+TEST_CASE("a chain of proxies: each proxy a column before what it forwards to, joined to its backends",
+          "[viewer][topology][proxy]") {
+  // users -> edge -> mesh1 | mesh2 -> app1 | app2
+  const model::ScenarioSpec spec = load("retry-amplification.yaml");
+  const viewer::Topology t = viewer::build_topology(spec);
+  REQUIRE(t.nodes.size() == spec.clients.size() + spec.hosts.size());
+  // users -> edge, edge -> 2 meshes, each mesh -> 2 apps.
+  REQUIRE(t.edges.size() == 1 + 2 + 4);
+  CHECK(node(t, "edge").proxy);
+  CHECK(node(t, "mesh1").proxy);
+  CHECK_FALSE(node(t, "app1").proxy);
+  CHECK(node(t, "users").x < node(t, "edge").x);
+  CHECK(node(t, "edge").x < node(t, "mesh1").x);
+  CHECK(node(t, "mesh1").x == node(t, "mesh2").x);
+  CHECK(node(t, "mesh1").x < node(t, "app1").x);
+  for (const auto& e : t.edges) CHECK(t.nodes[e.a].x < t.nodes[e.b].x);
+}
+
+TEST_CASE("a proxy's edges carry its upstream connections to each backend now, busy and idle",
+          "[viewer][topology][proxy]") {
+  // During the crowd (t = 10.5 s) the edge holds its cap of 64 upstream connections to each
+  // app (keepalive 0: none idle), and the snapshot's proxy state is what the edges show.
+  const model::ScenarioSpec spec = load("proxy-tier.yaml");
+  model::Stepper run(spec);
+  run.advance_to(sim::Time::zero() + sim::milliseconds(10'500));
+  const model::Snapshot s = run.snapshot();
+  REQUIRE(s.proxies.size() == 1);
+  const viewer::Topology t = viewer::build_topology(spec);
+  const auto loads = viewer::edge_loads(t, spec, s);
+  std::size_t upstream_edges = 0;
+  for (std::size_t i = 0; i < t.edges.size(); ++i) {
+    const auto& from = t.nodes[t.edges[i].a];
+    if (!from.proxy) continue;
+    ++upstream_edges;
+    REQUIRE(loads[i].kind == viewer::EdgeLoad::Kind::kUpstream);
+    const auto& to = t.nodes[t.edges[i].b];
+    const auto& backends = spec.hosts[from.index].proxy->backends;
+    std::size_t b = 0;
+    while (backends[b].host != to.index) ++b;
+    CHECK(loads[i].now == static_cast<std::uint64_t>(s.proxies[0].backends[b].busy));
+    CHECK(loads[i].idle == 0);
+    CHECK(loads[i].now == 64);  // max_connections
+    CHECK(viewer::edge_text(t.edges[i], loads[i], false) == "64 busy 0 idle");
+  }
+  CHECK(upstream_edges == 3);
+  CHECK(s.proxies[0].queued > 0);  // the crowd waits in the proxy's queue
+}
