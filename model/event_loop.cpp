@@ -4,6 +4,7 @@
 #include <cassert>
 #include <string>
 
+#include "model/faults.h"
 #include "sim/distribution.h"
 
 namespace model {
@@ -56,7 +57,19 @@ EventLoops::EventLoops(const ScenarioSpec& spec, sim::Engine& engine, Listeners&
 // max_connections the application disables the socket in its epoll set, or stops calling
 // accept(): HAProxy's maxconn, Envoy's connection limit).
 bool EventLoops::waiting(const Group& g, const EventLoop& loop) const {
-  return !loop.busy && loop.open < g.spec->max_connections;
+  return !loop.busy && !loop.stalled && loop.open < g.spec->max_connections;
+}
+
+void EventLoops::stall(Listener& l, std::uint32_t loop, bool begins) {
+  Group& g = groups_[static_cast<std::size_t>(group_of_listener_[l.index])];
+  EventLoop& lp = loops_[g.first + loop];
+  lp.stalled = begins;
+  // Back in its loop, it finds the socket ready if connections wait (level-triggered).
+  if (!begins && !lp.busy) back_to_wait(g, lp);
+}
+
+void EventLoops::slow(Listener& l, std::uint32_t loop, const FaultSpec* fault) {
+  loops_[groups_[static_cast<std::size_t>(group_of_listener_[l.index])].first + loop].slow = fault;
 }
 
 // The socket has a connection ready (one joined the queue, a stall ended, a descriptor
@@ -96,9 +109,11 @@ std::int64_t EventLoops::serve(Group& g, EventLoop& loop, bool woken_by_rule) {
     const std::optional<std::uint64_t> token = listeners_.accept_descriptor(l);
     if (!token) break;  // no descriptor: the listener is starved and will call again
     // Its accept, then its request, after the work already taken in this wake-up; its
-    // response is ready when both are done, and it stays open for its keep-alive.
-    work += sim::sample(s.accept_cost, loop.rng);
-    work += sim::sample(s.request_cost, loop.rng);
+    // response is ready when both are done, and it stays open for its keep-alive. A slow
+    // fault on the loop, or on the whole listener, stretches both.
+    const sim::Duration accept_cost = sim::sample(s.accept_cost, loop.rng);
+    const sim::Duration cpu = accept_cost + sim::sample(s.request_cost, loop.rng);
+    work += slowed(loop.slow ? loop.slow : l.slow, engine_.now(), cpu);
     const sim::Duration keepalive = sim::sample(s.keepalive, loop.rng);
     listeners_.accept_front(l, work);
     ++loop.open;

@@ -81,7 +81,7 @@ struct World::Impl {
         listeners(s, e, lanes, timers, hosts, pool, balancers, wire, clients, tracer),
         loops(s, e, listeners, tracer),
         script(s, e, hosts, listeners, tracer, digest),
-        faults(s, e, listeners, wire, tracer),
+        faults(s, e, listeners, loops, wire, tracer),
         sampler(s, e, clients, listeners),
         measurement(s, e, listeners) {
     timers.world = this;

@@ -186,3 +186,70 @@ TEST_CASE("each socket of an SO_REUSEPORT group is served by loops of its own", 
     CHECK(socket.accept_queue.max == static_cast<std::int64_t>(socket.syns_received) - 1);
   }
 }
+
+namespace {
+
+// A fault on the listener (loop -1) or on one of its loops, over [from, from + length).
+FaultSpec loop_fault(FaultKind kind, int loop, sim::Duration from, sim::Duration length, double factor = 1.0) {
+  FaultSpec f;
+  f.kind = kind;
+  f.at = sim::Time::zero() + from;
+  f.length = length;
+  f.port = 80;
+  f.factor = factor;
+  f.loop = loop;
+  return f;
+}
+
+}  // namespace
+
+TEST_CASE("a slow fault on one loop multiplies its CPU costs alone; on the listener, every loop's",
+          "[event_loop][fault]") {
+  EventLoopSpec loops;
+  loops.count = 2;
+  loops.wakeup = Wakeup::kAccept;  // FIFO of waiters: the loops take turns, 5 connections each
+  loops.accept_cost = sim::ConstantDist{sim::microseconds(20)};
+  loops.request_cost = sim::ConstantDist{sim::microseconds(80)};
+  ScenarioSpec s = loop_scenario(loops, one_by_one(10), sim::seconds(1));
+  SECTION("loop 1 three times slower: its busy time is 5 x 100 us x 3, loop 0's 5 x 100 us") {
+    s.faults.push_back(loop_fault(FaultKind::kSlow, 1, sim::Duration::zero(), sim::seconds(1), 3.0));
+    const RunResults r = run_scenario(s);
+    REQUIRE(r.loops.size() == 2);
+    CHECK(r.loops[0].accepted == 5);
+    CHECK(r.loops[1].accepted == 5);
+    CHECK(r.loops[0].busy_fraction == Approx(5 * 100e-6 / 1.0));
+    CHECK(r.loops[1].busy_fraction == Approx(5 * 300e-6 / 1.0));
+  }
+  SECTION("the whole listener twice slower: both loops' CPU doubles") {
+    s.faults.push_back(loop_fault(FaultKind::kSlow, -1, sim::Duration::zero(), sim::seconds(1), 2.0));
+    const RunResults r = run_scenario(s);
+    CHECK(r.loops[0].busy_fraction == Approx(5 * 200e-6 / 1.0));
+    CHECK(r.loops[1].busy_fraction == Approx(5 * 200e-6 / 1.0));
+  }
+}
+
+TEST_CASE("a stalled loop is not woken: the others take its connections, and it takes what waits when it ends",
+          "[event_loop][fault]") {
+  EventLoopSpec loops;
+  SECTION("EPOLLEXCLUSIVE passes over the stalled loop 0 as it passes over a busy one") {
+    loops.count = 4;
+    loops.wakeup = Wakeup::kEpollExclusive;
+    ScenarioSpec s = loop_scenario(loops, one_by_one(10), sim::seconds(1));
+    ClientSpec late = s.clients[0];
+    late.name = "late";
+    late.arrivals = one_by_one(10, sim::Time::zero() + sim::milliseconds(600));
+    s.clients.push_back(late);
+    s.faults.push_back(loop_fault(FaultKind::kStall, 0, sim::Duration::zero(), sim::milliseconds(500)));
+    const RunResults r = run_scenario(s);
+    CHECK(r.loops[0].accepted == 10);  // the 10 after its stall: first registered, waiting
+    CHECK(r.loops[1].accepted == 10);  // the 10 during it
+    CHECK(r.loops[2].accepted == 0);
+  }
+  SECTION("one loop: the connections wait in the accept queue until its stall ends") {
+    ScenarioSpec s = loop_scenario(loops, simultaneous(3), sim::seconds(1));
+    s.faults.push_back(loop_fault(FaultKind::kStall, 0, sim::Duration::zero(), sim::milliseconds(500)));
+    const RunResults r = run_scenario(s);
+    CHECK(r.loops[0].accepted == 3);
+    CHECK(r.listeners[0].accept_wait.max() == sim::milliseconds(500).ns());
+  }
+}
