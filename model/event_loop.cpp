@@ -24,7 +24,7 @@ EventLoops::EventLoops(const ScenarioSpec& spec, sim::Engine& engine, Listeners&
         Listener& l = listeners[first + static_cast<std::uint32_t>(k)];
         const std::string entity = "host/" + l.host + "/listener/" + std::to_string(l.port) +
                                    (k > 0 ? "/socket/" + std::to_string(k + 1) : std::string());
-        assert(l.personality.wakeup_modelled(ls.loops->count));  // config/ refuses the others
+        assert(l.personality.wakeup_support(ls.loops->wakeup, ls.loops->count).modelled);  // config/ refuses the others
         const auto g = static_cast<std::uint32_t>(groups_.size());
         groups_.push_back({l.index, &*ls.loops, loops_.size(), sim::RandomStream(spec.seed, entity + "/loops/race")});
         group_of_listener_[l.index] = static_cast<std::int32_t>(g);
@@ -83,8 +83,9 @@ void EventLoops::accept_ready(Listener& l) {
     const EventLoop& loop = loops_[g.first + i];
     waiters_[i] = {waiting(g, loop), loop.waiting_since};
   }
-  // Only a herd races: the other rules draw nothing.
-  const double race = g.spec->wakeup == Wakeup::kEpoll ? g.race.uniform01() : 0.0;
+  // Only a herd (plain epoll, kqueue) races: the other rules draw nothing.
+  const bool herd = g.spec->wakeup == Wakeup::kEpoll || g.spec->wakeup == Wakeup::kKqueue;
+  const double race = herd ? g.race.uniform01() : 0.0;
   const WakeDecision d =
       l.personality.wake(g.spec->wakeup, std::span(waiters_.data(), n), std::span(woken_.data(), n), race);
   if (tracer_.on()) {

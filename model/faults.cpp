@@ -4,12 +4,11 @@
 
 namespace model {
 
-sim::Duration slowed(const FaultSpec* fault, sim::Time now, sim::Duration d) {
-  if (!fault) return d;
-  double m = fault->factor;
-  if (fault->kind == FaultKind::kSlowStart) {
-    const double elapsed = (now - fault->at).seconds() / fault->length.seconds();
-    m = fault->factor - (fault->factor - 1.0) * std::min(1.0, elapsed);
+sim::Duration slowed_by(const FaultSpec& fault, sim::Time now, sim::Duration d) {
+  double m = fault.factor;
+  if (fault.kind == FaultKind::kSlowStart) {
+    const double elapsed = (now - fault.at).seconds() / fault.length.seconds();
+    m = fault.factor - (fault.factor - 1.0) * std::min(1.0, elapsed);
   }
   return sim::duration_from_seconds(d.seconds() * m).value_or(sim::Duration::infinite());
 }

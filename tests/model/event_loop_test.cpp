@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <catch2/catch.hpp>
+#include <string>
 #include <vector>
 
 #include "model/personality.h"
@@ -16,16 +17,18 @@ using namespace model::test;
 namespace {
 
 const Personality kLinux(Os::kLinux, default_knobs(Os::kLinux));
+const Personality kFreeBSD(Os::kFreeBSD, default_knobs(Os::kFreeBSD));
+const Personality kMacOS(Os::kMacOS, default_knobs(Os::kMacOS));
 
 struct Woken {
   WakeDecision decision;
   std::vector<std::uint32_t> loops;
 };
 
-Woken wake(Wakeup mode, std::vector<LoopWaiter> waiters, double race = 0.0) {
+Woken wake(Wakeup mode, std::vector<LoopWaiter> waiters, double race = 0.0, const Personality& p = kLinux) {
   std::vector<std::uint32_t> out(waiters.size());
   Woken w;
-  w.decision = kLinux.wake(mode, waiters, out, race);
+  w.decision = p.wake(mode, waiters, out, race);
   w.loops.assign(out.begin(), out.begin() + w.decision.woken);
   return w;
 }
@@ -76,11 +79,58 @@ TEST_CASE("EPOLLEXCLUSIVE wakes the first registered loop that waits; busy loops
   CHECK(none.decision.order == WakeOrder::kFirstIdleRegistered);
 }
 
-TEST_CASE("one loop is always modelled; several only on Linux", "[event_loop][personality]") {
+TEST_CASE("FreeBSD: kqueue wakes every waiting loop (a herd); blocked accept() the longest waiting",
+          "[event_loop][personality]") {
+  // sys/kern/uipc_socket.c solisten_wakeup: KNOTE_LOCKED(&sol->so_rdsel.si_note) runs
+  // sys/kern/kern_event.c knote(), which activates every knote on the socket (one per
+  // kqueue), and kqueue_wakeup() calls wakeup(kq) for each kqueue a thread sleeps on.
+  const std::vector<LoopWaiter> waiters = {{true, 1}, {false, 2}, {true, 3}, {true, 4}};
+  const Woken herd = wake(Wakeup::kKqueue, waiters, 0.9, kFreeBSD);
+  CHECK(herd.decision.order == WakeOrder::kAllRace);
+  CHECK(herd.decision.woken == 3);
+  CHECK(herd.loops.front() == 3);  // the draw in [2/3, 1) picks the third woken
+  CHECK(std::string(herd.decision.source).find("kqueue_wakeup") != std::string::npos);
+  // solisten_wakeup's wakeup_one(&sol_comp) -> subr_sleepqueue.c sleepq_signal: highest
+  // priority, on a tie the first queued ("sleeping the longest"): loop 1 (since 3).
+  const Woken one = wake(Wakeup::kAccept, {{true, 7}, {true, 3}, {false, 1}, {true, 5}}, 0.0, kFreeBSD);
+  CHECK(one.decision.order == WakeOrder::kLongestWaiting);
+  CHECK(one.loops == std::vector<std::uint32_t>{1});
+  CHECK(std::string(one.decision.source).find("sleepq_signal") != std::string::npos);
+}
+
+TEST_CASE("macOS: kqueue wakes every waiting loop (a herd)", "[event_loop][personality]") {
+  // XNU bsd/kern/uipc_socket2.c sorwakeup -> sowakeup -> KNOTE on the socket's knotes;
+  // bsd/kern/kern_event.c kqueue_wakeup -> waitq_wakeup64_all for each kqueue.
+  const Woken herd = wake(Wakeup::kKqueue, {{true, 1}, {true, 2}}, 0.0, kMacOS);
+  CHECK(herd.decision.order == WakeOrder::kAllRace);
+  CHECK(herd.decision.woken == 2);
+  CHECK(herd.loops.front() == 0);
+}
+
+TEST_CASE("which wake-ups are modelled: each OS's own mechanisms; one loop everywhere", "[event_loop][personality]") {
+  const auto modelled = [](Os os, Wakeup w, int loops) {
+    return Personality(os, default_knobs(os)).wakeup_support(w, loops).modelled;
+  };
   for (Os os : all_oses()) {
-    const Personality p(os, default_knobs(os));
-    CHECK(p.wakeup_modelled(1));
-    CHECK(p.wakeup_modelled(4) == (os == Os::kLinux));
+    for (Wakeup w : {Wakeup::kAccept, Wakeup::kEpoll, Wakeup::kEpollExclusive, Wakeup::kKqueue}) {
+      CHECK(modelled(os, w, 1));  // one waiter: nothing to choose
+    }
+  }
+  CHECK(modelled(Os::kLinux, Wakeup::kAccept, 4));
+  CHECK(modelled(Os::kLinux, Wakeup::kEpoll, 4));
+  CHECK(modelled(Os::kLinux, Wakeup::kEpollExclusive, 4));
+  CHECK_FALSE(modelled(Os::kLinux, Wakeup::kKqueue, 4));  // Linux has no kqueue
+  CHECK(modelled(Os::kFreeBSD, Wakeup::kKqueue, 4));
+  CHECK(modelled(Os::kFreeBSD, Wakeup::kAccept, 4));
+  CHECK_FALSE(modelled(Os::kFreeBSD, Wakeup::kEpoll, 4));  // epoll is Linux's
+  CHECK_FALSE(modelled(Os::kFreeBSD, Wakeup::kEpollExclusive, 4));
+  CHECK(modelled(Os::kMacOS, Wakeup::kKqueue, 4));
+  CHECK_FALSE(modelled(Os::kMacOS, Wakeup::kAccept, 4));  // XNU's wakeup_one order: not modelled
+  CHECK_FALSE(modelled(Os::kMacOS, Wakeup::kEpoll, 4));
+  for (Wakeup w : {Wakeup::kAccept, Wakeup::kEpoll, Wakeup::kEpollExclusive, Wakeup::kKqueue}) {
+    const Personality::WakeupSupport s = Personality(Os::kWindows, default_knobs(Os::kWindows)).wakeup_support(w, 2);
+    CHECK_FALSE(s.modelled);
+    CHECK(std::string(s.why).find("AcceptEx") != std::string::npos);
   }
 }
 
@@ -153,6 +203,24 @@ TEST_CASE("several loops on one socket follow the wake-up rule", "[event_loop]")
     const RunResults r = run_scenario(loop_scenario(loops, one_by_one(8), sim::seconds(1)));
     for (const auto& lp : r.loops) CHECK(lp.accepted == 2);
   }
+}
+
+TEST_CASE("four loops of a FreeBSD server on kqueue: every loop wakes for each connection, one takes it",
+          "[event_loop]") {
+  EventLoopSpec loops;
+  loops.count = 4;
+  loops.wakeup = Wakeup::kKqueue;
+  ScenarioSpec s = loop_scenario(loops, one_by_one(40), sim::seconds(1));
+  s.hosts[0].os = Os::kFreeBSD;
+  s.hosts[0].kernel = default_knobs(Os::kFreeBSD);
+  const RunResults r = run_scenario(s);
+  std::uint64_t accepted = 0;
+  for (const auto& lp : r.loops) {
+    CHECK(lp.wakeups == 40);
+    CHECK(lp.wasted_wakeups == 40 - lp.accepted);
+    accepted += lp.accepted;
+  }
+  CHECK(accepted == 40);
 }
 
 TEST_CASE("scenarios without loops report none", "[event_loop]") {
