@@ -61,6 +61,7 @@ bool EventLoops::waiting(const Group& g, const EventLoop& loop) const {
 }
 
 void EventLoops::stall(Listener& l, std::uint32_t loop, bool begins) {
+  assert(group_of_listener_[l.index] >= 0);  // config/ allows `loop:` only on a loops listener
   Group& g = groups_[static_cast<std::size_t>(group_of_listener_[l.index])];
   EventLoop& lp = loops_[g.first + loop];
   lp.stalled = begins;
