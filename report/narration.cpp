@@ -310,6 +310,12 @@ class Narrator final : public model::TraceObserver {
     const std::string queues = " (accept queue " + num(e.accept_len) + ", SYN queue " + num(e.syn_len) + ")";
     std::string text = "fault (line " + num(std::int64_t{f.line}) + "): ";
     const std::string loop = f.loop >= 0 ? "loop " + num(std::int64_t{f.loop}) : std::string();
+    bool served_by_loops = false;
+    if (!on_link && f.kind != model::FaultKind::kHostDown) {
+      for (const model::ListenerSpec& ls : spec_.hosts[f.host].listeners) {
+        if (ls.port == f.port && ls.loops) served_by_loops = true;
+      }
+    }
     switch (f.kind) {
       case model::FaultKind::kStall:
         if (f.loop >= 0) {
@@ -339,7 +345,9 @@ class Narrator final : public model::TraceObserver {
                                : "slow start over: service times are back to normal";
         break;
       case model::FaultKind::kSlow: {
-        const std::string what = f.loop >= 0 ? loop + "'s CPU costs" : "service times";
+        const std::string what = f.loop >= 0       ? loop + "'s CPU costs"
+                                 : served_by_loops ? std::string("the loops' CPU costs")
+                                                   : std::string("service times");
         text += e.fault_begins
                     ? "slow: " + what + " x" + sim::format_number(f.factor) + " for " + sim::format_duration(f.length)
                     : "slow over: " + what + " are back to normal";
@@ -362,7 +370,11 @@ class Narrator final : public model::TraceObserver {
     } else if (f.kind == model::FaultKind::kHostDown) {
       write(e.at, spec_.hosts[f.host].name, text);
     } else {
-      write(e.at, spec_.hosts[f.host].name + ":" + num(std::int64_t{f.port}), text);
+      // A fault on one socket of a reuseport group names it, as the results do.
+      write(e.at,
+            spec_.hosts[f.host].name + ":" + num(std::int64_t{f.port}) +
+                (f.socket > 0 ? "#" + num(std::int64_t{f.socket}) : std::string()),
+            text);
     }
   }
 
