@@ -4,6 +4,7 @@
 #include <cassert>
 #include <string>
 
+#include "model/faults.h"
 #include "model/proxy.h"
 #include "sim/distribution.h"
 
@@ -24,7 +25,7 @@ EventLoops::EventLoops(const ScenarioSpec& spec, sim::Engine& engine, Listeners&
         Listener& l = listeners[first + static_cast<std::uint32_t>(k)];
         const std::string entity = "host/" + l.host + "/listener/" + std::to_string(l.port) +
                                    (k > 0 ? "/socket/" + std::to_string(k + 1) : std::string());
-        assert(l.personality.wakeup_modelled(ls.loops->count));  // config/ refuses the others
+        assert(l.personality.wakeup_support(ls.loops->wakeup, ls.loops->count).modelled);  // config/ refuses the others
         const auto g = static_cast<std::uint32_t>(groups_.size());
         groups_.push_back({l.index, &*ls.loops, loops_.size(), sim::RandomStream(spec.seed, entity + "/loops/race")});
         group_of_listener_[l.index] = static_cast<std::int32_t>(g);
@@ -57,7 +58,20 @@ EventLoops::EventLoops(const ScenarioSpec& spec, sim::Engine& engine, Listeners&
 // max_connections the application disables the socket in its epoll set, or stops calling
 // accept(): HAProxy's maxconn, Envoy's connection limit).
 bool EventLoops::waiting(const Group& g, const EventLoop& loop) const {
-  return !loop.busy && loop.open < g.spec->max_connections;
+  return !loop.busy && !loop.stalled && loop.open < g.spec->max_connections;
+}
+
+void EventLoops::stall(Listener& l, std::uint32_t loop, bool begins) {
+  assert(group_of_listener_[l.index] >= 0);  // config/ allows `loop:` only on a loops listener
+  Group& g = groups_[static_cast<std::size_t>(group_of_listener_[l.index])];
+  EventLoop& lp = loops_[g.first + loop];
+  lp.stalled = begins;
+  // Back in its loop, it finds the socket ready if connections wait (level-triggered).
+  if (!begins && !lp.busy) back_to_wait(g, lp);
+}
+
+void EventLoops::slow(Listener& l, std::uint32_t loop, const FaultSpec* fault) {
+  loops_[groups_[static_cast<std::size_t>(group_of_listener_[l.index])].first + loop].slow = fault;
 }
 
 // The socket has a connection ready (one joined the queue, a stall ended, a descriptor
@@ -71,8 +85,9 @@ void EventLoops::accept_ready(Listener& l) {
     const EventLoop& loop = loops_[g.first + i];
     waiters_[i] = {waiting(g, loop), loop.waiting_since};
   }
-  // Only a herd races: the other rules draw nothing.
-  const double race = g.spec->wakeup == Wakeup::kEpoll ? g.race.uniform01() : 0.0;
+  // Only a herd (plain epoll, kqueue) races: the other rules draw nothing.
+  const bool herd = g.spec->wakeup == Wakeup::kEpoll || g.spec->wakeup == Wakeup::kKqueue;
+  const double race = herd ? g.race.uniform01() : 0.0;
   const WakeDecision d =
       l.personality.wake(g.spec->wakeup, std::span(waiters_.data(), n), std::span(woken_.data(), n), race);
   if (tracer_.on()) {
@@ -97,9 +112,11 @@ std::int64_t EventLoops::serve(Group& g, EventLoop& loop, bool woken_by_rule) {
     const std::optional<std::uint64_t> token = listeners_.accept_descriptor(l);
     if (!token) break;  // no descriptor: the listener is starved and will call again
     // Its accept, then its request, after the work already taken in this wake-up; its
-    // response is ready when both are done, and it stays open for its keep-alive.
-    work += sim::sample(s.accept_cost, loop.rng);
-    work += sim::sample(s.request_cost, loop.rng);
+    // response is ready when both are done, and it stays open for its keep-alive. A slow
+    // fault on the loop, or on the whole listener, stretches both.
+    const sim::Duration accept_cost = sim::sample(s.accept_cost, loop.rng);
+    const sim::Duration cpu = accept_cost + sim::sample(s.request_cost, loop.rng);
+    work += slowed(loop.slow ? loop.slow : l.slow, engine_.now(), cpu);
     const sim::Duration keepalive = sim::sample(s.keepalive, loop.rng);
     // A proxy's connection: its request is the proxy's (read before accept_front frees the
     // connection), and it closes after the request's result and its keep-alive.

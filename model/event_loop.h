@@ -7,7 +7,8 @@
 // one it can with multi_accept. Each accept costs the loop CPU (accept_cost, then the
 // request's request_cost); while it spends it the loop is busy and accepts nothing. Each
 // connection then stays open for its keep-alive time; a loop holding max_connections
-// stops accepting, so the accept queue fills while its CPU is idle. The part counts, per
+// stops accepting, so the accept queue fills while its CPU is idle. A fault may stall one
+// loop (it stops waiting on the socket) or slow its CPU costs. The part counts, per
 // loop, its busy time, accepts, wake-ups (and the wasted ones that found the queue empty)
 // and its open connections over time.
 #pragma once
@@ -46,6 +47,8 @@ struct EventLoop {
   std::uint32_t group = 0;  // index of its listener's group
   std::uint32_t index = 0;  // its number on the listener, in registration order
   bool busy = false;
+  bool stalled = false;             // a stall fault on this loop: it does not wait on the socket
+  const FaultSpec* slow = nullptr;  // a slow or slow_start fault on this loop, in progress
   std::int64_t open = 0;            // connections it holds open
   std::uint64_t waiting_since = 0;  // when it last began to wait (a sequence number)
   sim::RandomStream rng{0};
@@ -68,6 +71,12 @@ class EventLoops final : public AcceptApp {
   // The proxies whose listeners are event-loop listeners: each connection such a loop
   // accepts becomes the proxy's request. Set once, before the run, in a scenario with proxies.
   void set_proxies(Proxies* proxies);
+
+  // Faults on loop `loop` (from 0) of listener `l`'s loops: it stops waiting on the socket
+  // (its work in hand is finished) until the stall ends; its CPU costs are slowed by
+  // `fault` (null: the fault ended).
+  void stall(Listener& l, std::uint32_t loop, bool begins);
+  void slow(Listener& l, std::uint32_t loop, const FaultSpec* fault);
 
   // Every loop's results at `now`, listener by listener.
   std::vector<LoopResults> results(sim::Time now) const;

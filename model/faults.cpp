@@ -4,6 +4,15 @@
 
 namespace model {
 
+sim::Duration slowed_by(const FaultSpec& fault, sim::Time now, sim::Duration d) {
+  double m = fault.factor;
+  if (fault.kind == FaultKind::kSlowStart) {
+    const double elapsed = (now - fault.at).seconds() / fault.length.seconds();
+    m = fault.factor - (fault.factor - 1.0) * std::min(1.0, elapsed);
+  }
+  return sim::duration_from_seconds(d.seconds() * m).value_or(sim::Duration::infinite());
+}
+
 void Faults::start() {
   const sim::Time end = sim::Time::zero() + spec_.duration;
   for (std::size_t i = 0; i < spec_.faults.size(); ++i) {
@@ -37,12 +46,22 @@ void Faults::handle(sim::Engine&, std::uint64_t arg) {
   for (std::uint32_t k = 0; k < sockets; ++k) {
     if (f.socket != 0 && k + 1 != static_cast<std::uint32_t>(f.socket)) continue;
     Listener& l = listeners_[first.index + k];
-    switch (f.kind) {
-      case FaultKind::kStall: listeners_.stall(l, begins); break;
-      case FaultKind::kSlowStart: listeners_.slow_start(l, begins ? &f : nullptr); break;
-      case FaultKind::kRestart: listeners_.restart(l, begins); break;
-      case FaultKind::kHostDown:
-      case FaultKind::kLinkDown: break;  // not a listener's: handled above
+    if (f.loop >= 0) {
+      // One event loop of the socket (config/ allows stall, slow and slow_start only).
+      if (f.kind == FaultKind::kStall) {
+        loops_.stall(l, static_cast<std::uint32_t>(f.loop), begins);
+      } else {
+        loops_.slow(l, static_cast<std::uint32_t>(f.loop), begins ? &f : nullptr);
+      }
+    } else {
+      switch (f.kind) {
+        case FaultKind::kStall: listeners_.stall(l, begins); break;
+        case FaultKind::kSlowStart:
+        case FaultKind::kSlow: listeners_.slow(l, begins ? &f : nullptr); break;
+        case FaultKind::kRestart: listeners_.restart(l, begins); break;
+        case FaultKind::kHostDown:
+        case FaultKind::kLinkDown: break;  // not a listener's: handled above
+      }
     }
     if (tracer_.on()) {
       e.listener = l.index;

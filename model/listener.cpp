@@ -4,6 +4,8 @@
 #include <cassert>
 #include <utility>
 
+#include "model/faults.h"
+
 namespace model {
 
 namespace {
@@ -352,7 +354,7 @@ void Listeners::try_accept(Listener& l) {
     const std::optional<std::uint64_t> token = accept_descriptor(l);
     if (!token) return;
     ++l.busy_workers;
-    const sim::Duration service = slowed(l, sim::sample(l.service, l.service_rng));
+    const sim::Duration service = slowed(l.slow, engine_.now(), sim::sample(l.service, l.service_rng));
     count_busy(l, service);
     accept_front(l, service);
     engine_.schedule_in(service, l, *token);
@@ -397,15 +399,6 @@ void Listeners::count_busy(Listener& l, sim::Duration service) {
   const std::int64_t begin = std::max(now, window_.from.ns());
   const std::int64_t end = service.ns() >= window_.to.ns() - now ? window_.to.ns() : now + service.ns();
   if (end > begin) l.out.busy_ns += end - begin;
-}
-
-// A service time under a slow_start fault: multiplied by a factor that falls linearly from
-// the fault's `factor` at its start to 1 at its end.
-sim::Duration Listeners::slowed(const Listener& l, sim::Duration d) const {
-  if (!l.slow) return d;
-  const double elapsed = (engine_.now() - l.slow->at).seconds() / l.slow->length.seconds();
-  const double m = l.slow->factor - (l.slow->factor - 1.0) * std::min(1.0, elapsed);
-  return sim::duration_from_seconds(d.seconds() * m).value_or(sim::Duration::infinite());
 }
 
 void Listeners::accept_front(Listener& l, sim::Duration served) {

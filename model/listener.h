@@ -68,7 +68,7 @@ struct Listener final : sim::EventHandler {
   int busy_workers = 0;             // serving a connection (they finish their work across a restart)
   bool stalled = false;             // a stall fault: the workers do not call accept()
   bool restarting = false;          // a restart fault closed it; it listens again at the end
-  const FaultSpec* slow = nullptr;  // a slow_start fault in progress
+  const FaultSpec* slow = nullptr;  // a slow_start or slow fault in progress
   sim::DurationDist service;
   sim::RandomStream service_rng{0};
   AcceptApp* app = nullptr;                // set: its application is not `workers` but this
@@ -140,10 +140,10 @@ class Listeners {
   // A descriptor of host `host` freed: the listeners whose accept() found none try again.
   void retry_starved(std::uint32_t host);
 
-  // Faults on a listener: its workers stop calling accept(); service slows down; the
-  // process closes its socket and listens again at the end.
+  // Faults on a listener: its workers stop calling accept(); service (an event loop's CPU
+  // costs) slows down; the process closes its socket and listens again at the end.
   void stall(Listener& l, bool begins);
-  void slow_start(Listener& l, const FaultSpec* fault) { l.slow = fault; }
+  void slow(Listener& l, const FaultSpec* fault) { l.slow = fault; }
   void restart(Listener& l, bool begins);
 
   std::size_t size() const { return listeners_.size(); }
@@ -162,7 +162,6 @@ class Listeners {
   void mark_acked(Listener& l, Connection& c);
   void enqueue(Listener& l, std::uint32_t slot);
   void try_accept(Listener& l);
-  sim::Duration slowed(const Listener& l, sim::Duration d) const;
   void set_accept_level(Listener& l);
   void set_syn_level(Listener& l);
   void count_busy(Listener& l, sim::Duration service);

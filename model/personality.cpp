@@ -923,28 +923,62 @@ std::string_view wakeup_name(Wakeup w) {
     case Wakeup::kAccept: return "accept";
     case Wakeup::kEpoll: return "epoll";
     case Wakeup::kEpollExclusive: return "epoll_exclusive";
+    case Wakeup::kKqueue: return "kqueue";
   }
   return "?";
 }
 
-bool Personality::wakeup_modelled(int loops) const {
-  if (loops <= 1) return true;  // one waiter: whichever the mechanism, it is the one woken
+Personality::WakeupSupport Personality::wakeup_support(Wakeup mode, int loops) const {
+  if (loops <= 1) return {};  // one waiter: whichever the mechanism, it is the one woken
+  const bool epoll = mode == Wakeup::kEpoll || mode == Wakeup::kEpollExclusive;
   switch (os_) {
-    case Os::kLinux: return true;
-    // FreeBSD and macOS: kqueue activates the knote of every kqueue watching the socket
-    // (a herd, like plain epoll) and a blocked accept() sleeps on so_timeo; Windows hands
-    // AcceptEx completions to the threads of an I/O completion port, last in, first out.
-    // None of these is modelled yet (docs/fidelity.md, "Event loops on one socket").
-    case Os::kWindows:
+    case Os::kLinux:
+      if (mode == Wakeup::kKqueue) {
+        return {false,
+                "kqueue is the BSDs' (freebsd, macos): on linux loops wait with accept, epoll or "
+                "epoll_exclusive"};
+      }
+      return {};
     case Os::kFreeBSD:
-    case Os::kMacOS: return false;
+      if (epoll) return {false, "epoll is Linux's: on freebsd loops wait with kqueue (the default there) or accept"};
+      return {};
+    case Os::kMacOS:
+      if (epoll) return {false, "epoll is Linux's: on macos loops wait with kqueue (the default there)"};
+      if (mode == Wakeup::kAccept) {
+        return {false,
+                "which of several threads blocked in accept() XNU's wakeup_one(&so_timeo) wakes is not "
+                "modelled on macos; use wakeup: kqueue"};
+      }
+      return {};
+    case Os::kWindows:
+      // Windows servers post AcceptEx on an I/O completion port, whose waiting threads
+      // the system releases last in, first out (Microsoft, "I/O Completion Ports"); which
+      // pending AcceptEx a connection completes is not documented.
+      return {false,
+              "several loops on one socket are not modelled on windows: its servers wait with AcceptEx on an "
+              "I/O completion port, and which pending AcceptEx a connection completes is not documented"};
   }
-  return false;
+  return {false, "unknown OS"};
 }
+
+namespace {
+
+// Every waiting loop is woken; `race` picks the one that gets to accept() first.
+void herd(std::span<const LoopWaiter> loops, std::span<std::uint32_t> woken, double race, WakeDecision& d) {
+  for (std::uint32_t i = 0; i < loops.size(); ++i) {
+    if (loops[i].waiting) woken[d.woken++] = i;
+  }
+  if (d.woken > 1) {
+    const auto winner = std::min(d.woken - 1, static_cast<std::uint32_t>(race * d.woken));
+    std::swap(woken[0], woken[winner]);
+  }
+}
+
+}  // namespace
 
 WakeDecision Personality::wake(Wakeup mode, std::span<const LoopWaiter> loops, std::span<std::uint32_t> woken,
                                double race) const {
-  assert(wakeup_modelled(static_cast<int>(loops.size())) && woken.size() >= loops.size());
+  assert(wakeup_support(mode, static_cast<int>(loops.size())).modelled && woken.size() >= loops.size());
   WakeDecision d;
   for (const LoopWaiter& w : loops) d.waiting += w.waiting ? 1 : 0;
   const auto n = static_cast<std::uint32_t>(loops.size());
@@ -963,9 +997,15 @@ WakeDecision Personality::wake(Wakeup mode, std::span<const LoopWaiter> loops, s
       // (sock_def_readable -> __wake_up_common with nr_exclusive = 1) wakes the first
       // exclusive waiter from the head, and autoremove_wake_function takes it off the
       // queue. So the loop that has waited longest takes the connection.
+      // FreeBSD, sys/kern/uipc_socket.c: solisten_dequeue sleeps with msleep(&sol_comp,
+      // PSOCK), solisten_wakeup calls wakeup_one(&sol_comp), and sys/kern/subr_sleepqueue.c
+      // sleepq_signal resumes the highest-priority sleeper, on a tie the first in the queue,
+      // "as it has been sleeping the longest": the same FIFO at equal priority.
       d.order = WakeOrder::kLongestWaiting;
       d.rule = "blocked accept() calls wait exclusively, in FIFO order: the longest waiting one wakes";
-      d.source = "inet_csk_wait_for_connect (prepare_to_wait_exclusive), __wake_up_common";
+      d.source = os_ == Os::kFreeBSD ? "solisten_dequeue (msleep on sol_comp), solisten_wakeup (wakeup_one), "
+                                       "sleepq_signal"
+                                     : "inet_csk_wait_for_connect (prepare_to_wait_exclusive), __wake_up_common";
       std::uint32_t best = n;
       for (std::uint32_t i = 0; i < n; ++i) {
         if (loops[i].waiting && (best == n || loops[i].waiting_since < loops[best].waiting_since)) best = i;
@@ -973,6 +1013,21 @@ WakeDecision Personality::wake(Wakeup mode, std::span<const LoopWaiter> loops, s
       if (best < n) woken[d.woken++] = best;
       return d;
     }
+    case Wakeup::kKqueue:
+      // FreeBSD, sys/kern/uipc_socket.c solisten_wakeup: KNOTE_LOCKED(&sol->so_rdsel.si_note)
+      // runs sys/kern/kern_event.c knote(), which walks every knote on the socket's list (one
+      // per kqueue that registered it) and activates each whose filter fires; KNOTE_ACTIVATE
+      // -> kqueue_wakeup calls wakeup(kq) for every kqueue a thread sleeps on (KQ_SLEEP).
+      // macOS (XNU bsd/kern/uipc_socket2.c sorwakeup -> sowakeup -> KNOTE on the receive
+      // buffer's knotes; bsd/kern/kern_event.c kqueue_wakeup -> waitq_wakeup64_all) does the
+      // same. No flag makes it exclusive: every waiting loop wakes and they race, as with
+      // plain epoll; the model draws the winner uniformly among the woken.
+      d.order = WakeOrder::kAllRace;
+      d.rule = "every loop's kqueue is activated (thundering herd); they race to accept() and one wins";
+      d.source = os_ == Os::kMacOS ? "sowakeup (KNOTE), kqueue_wakeup (waitq_wakeup64_all)"
+                                   : "solisten_wakeup (KNOTE_LOCKED), knote, kqueue_wakeup (wakeup(kq))";
+      herd(loops, woken, race, d);
+      return d;
     case Wakeup::kEpoll: {
       // fs/eventpoll.c ep_ptable_queue_proc: without EPOLLEXCLUSIVE each epoll set's entry
       // joins the socket's wait queue with add_wait_queue, once, when the socket is added;
@@ -986,13 +1041,7 @@ WakeDecision Personality::wake(Wakeup mode, std::span<const LoopWaiter> loops, s
       d.order = WakeOrder::kAllRace;
       d.rule = "every loop's epoll set is woken (thundering herd); they race to accept() and one wins";
       d.source = "ep_ptable_queue_proc (add_wait_queue), ep_poll_callback returns 1 for every entry";
-      for (std::uint32_t i = 0; i < n; ++i) {
-        if (loops[i].waiting) woken[d.woken++] = i;
-      }
-      if (d.woken > 1) {
-        const auto winner = std::min(d.woken - 1, static_cast<std::uint32_t>(race * d.woken));
-        std::swap(woken[0], woken[winner]);
-      }
+      herd(loops, woken, race, d);
       return d;
     }
     case Wakeup::kEpollExclusive:

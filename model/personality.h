@@ -303,8 +303,9 @@ enum class Wakeup : std::uint8_t {
   kAccept,          // each loop blocks in accept() when it has nothing else to do
   kEpoll,           // each loop's own epoll set holds the socket (EPOLLIN, level-triggered)
   kEpollExclusive,  // the same, registered with EPOLLEXCLUSIVE (Linux >= 4.5)
+  kKqueue,          // each loop's own kqueue holds the socket (EVFILT_READ): FreeBSD, macOS
 };
-std::string_view wakeup_name(Wakeup w);  // "accept", "epoll", "epoll_exclusive"
+std::string_view wakeup_name(Wakeup w);  // "accept", "epoll", "epoll_exclusive", "kqueue"
 
 // Which waiting loops a ready connection wakes, in the order the kernel wakes them.
 enum class WakeOrder : std::uint8_t {
@@ -400,14 +401,18 @@ class Personality {
   // is tcp_syn_retries' (the knob's).
   SynRetransmitSchedule syn_schedule(std::optional<int> syn_retries_override) const;
 
-  // Whether the wake-up rules of `loops` loops sharing one socket are modelled for this OS
-  // (one loop: always; several: Linux only).
-  bool wakeup_modelled(int loops) const;
+  // Whether the wake-up rule `mode` of `loops` loops sharing one socket is modelled for
+  // this OS, and if not, why (one loop: always, there is no choice to make).
+  struct WakeupSupport {
+    bool modelled = true;
+    std::string_view why;  // when not: the OS's mechanism and what is missing
+  };
+  WakeupSupport wakeup_support(Wakeup mode, int loops) const;
   // A connection became ready on a socket `loops` wait on: which of them wake, written to
   // `woken` (size >= loops.size()), the one that takes the connection first. `race` is a
   // uniform draw in [0, 1) that picks the winner when several woken loops race (plain
   // epoll): which one gets to accept() first is the scheduler's, not the socket's.
-  // Requires: wakeup_modelled(loops.size()).
+  // Requires: wakeup_support(mode, loops.size()).modelled.
   WakeDecision wake(Wakeup mode, std::span<const LoopWaiter> loops, std::span<std::uint32_t> woken, double race) const;
 
   // When a retransmission timer armed at `now` for `timeout` really fires. Linux timers

@@ -331,15 +331,16 @@ struct BalancerSpec {
 // A fault at a scheduled time: of a server application (on one listener), of a host, or
 // of a link of the network.
 enum class FaultKind : std::uint8_t {
-  kStall,      // its workers stop calling accept() for `length` (the queues fill)
+  kStall,      // its workers (its loops, or one loop) stop calling accept() for `length`
   kRestart,    // its socket is closed for `length`, then listens again as before
   kSlowStart,  // service times are multiplied by `factor`, falling linearly to 1 over `length`
+  kSlow,       // service times are multiplied by `factor` for `length`
   kHostDown,   // the host is cut off for `length`: every segment to or from it is lost
   kLinkDown,   // the link is down for `length`: every segment whose path crosses it is lost
 };
 // Whether a fault acts on one listener (`host` and `port`), else on a host or a link.
 constexpr bool on_listener(FaultKind k) {
-  return k == FaultKind::kStall || k == FaultKind::kRestart || k == FaultKind::kSlowStart;
+  return k == FaultKind::kStall || k == FaultKind::kRestart || k == FaultKind::kSlowStart || k == FaultKind::kSlow;
 }
 struct FaultSpec {
   FaultKind kind = FaultKind::kStall;
@@ -348,8 +349,9 @@ struct FaultSpec {
   std::size_t host = 0;    // index into ScenarioSpec::hosts (listener faults and kHostDown)
   int port = 0;            // one of its `listeners:` (listener faults)
   std::uint32_t link = 0;  // index into NetworkSpec::links (kLinkDown)
-  double factor = 1.0;     // kSlowStart
+  double factor = 1.0;     // kSlowStart, kSlow
   int socket = 0;          // listener faults on a reuseport group: the k-th socket (from 1); 0: all
+  int loop = -1;           // stall, slow, slow_start of an event-loop listener: its loop (from 0); -1: all
   int line = 0;            // where it is in the scenario file
 };
 

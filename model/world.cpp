@@ -85,7 +85,7 @@ struct World::Impl {
         loops(ms, e, listeners, tracer),
         proxies(ms, e, pool, clients, listeners, tracer, digest),
         script(ms, e, hosts, listeners, tracer, digest),
-        faults(ms, e, listeners, wire, tracer),
+        faults(ms, e, listeners, loops, wire, tracer),
         sampler(ms, e, clients, listeners),
         measurement(ms, e, listeners) {
     timers.world = this;

@@ -1,6 +1,7 @@
 #include "report/narration.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <optional>
 #include <string_view>
@@ -463,8 +464,21 @@ class Narrator final : public model::TraceObserver {
     if (!take_line()) return;
     const std::string queues = " (accept queue " + num(e.accept_len) + ", SYN queue " + num(e.syn_len) + ")";
     std::string text = "fault (line " + num(std::int64_t{f.line}) + "): ";
+    const std::string loop = f.loop >= 0 ? "loop " + num(std::int64_t{f.loop}) : std::string();
+    bool served_by_loops = false;
+    if (!on_link && f.kind != model::FaultKind::kHostDown) {
+      for (const model::ListenerSpec& ls : spec_.hosts[f.host].listeners) {
+        if (ls.port == f.port && ls.loops) served_by_loops = true;
+      }
+    }
     switch (f.kind) {
       case model::FaultKind::kStall:
+        if (f.loop >= 0) {
+          text += e.fault_begins
+                      ? "stall: " + loop + " stops waiting on the socket for " + sim::format_duration(f.length) + queues
+                      : "stall over: " + loop + " waits on the socket again" + queues;
+          break;
+        }
         text += e.fault_begins
                     ? "stall: the workers stop calling accept() for " + sim::format_duration(f.length) + queues
                     : "stall over: the workers call accept() again" + queues;
@@ -475,10 +489,25 @@ class Narrator final : public model::TraceObserver {
                                : "restart over: the application listens again (backlog " + num(e.backlog) + ")";
         break;
       case model::FaultKind::kSlowStart:
+        if (f.loop >= 0) {
+          text += e.fault_begins ? "slow start: " + loop + "'s CPU costs x" + sim::format_number(f.factor) +
+                                       ", back to x1 over " + sim::format_duration(f.length)
+                                 : "slow start over: " + loop + "'s CPU costs are back to normal";
+          break;
+        }
         text += e.fault_begins ? "slow start: service times x" + sim::format_number(f.factor) + ", back to x1 over " +
                                      sim::format_duration(f.length)
                                : "slow start over: service times are back to normal";
         break;
+      case model::FaultKind::kSlow: {
+        const std::string what = f.loop >= 0       ? loop + "'s CPU costs"
+                                 : served_by_loops ? std::string("the loops' CPU costs")
+                                                   : std::string("service times");
+        text += e.fault_begins
+                    ? "slow: " + what + " x" + sim::format_number(f.factor) + " for " + sim::format_duration(f.length)
+                    : "slow over: " + what + " are back to normal";
+        break;
+      }
       case model::FaultKind::kHostDown:
         text += e.fault_begins ? "host down for " + sim::format_duration(f.length) +
                                      ": every segment sent to or from it is lost; its queues and timers live on"
@@ -496,7 +525,11 @@ class Narrator final : public model::TraceObserver {
     } else if (f.kind == model::FaultKind::kHostDown) {
       write(e.at, spec_.hosts[f.host].name, text);
     } else {
-      write(e.at, spec_.hosts[f.host].name + ":" + num(std::int64_t{f.port}), text);
+      // A fault on one socket of a reuseport group names it, as the results do.
+      write(e.at,
+            spec_.hosts[f.host].name + ":" + num(std::int64_t{f.port}) +
+                (f.socket > 0 ? "#" + num(std::int64_t{f.socket}) : std::string()),
+            text);
     }
   }
 
@@ -510,6 +543,30 @@ class Narrator final : public model::TraceObserver {
         if (!take_line()) continue;
         write(end, clients_[c].name + "#" + std::to_string(i + 1), "outcome: pending (still open when the run ended)");
       }
+    }
+  }
+
+  // Each event loop's results at the end (those of the filtered host; none for one
+  // connection): what `run` prints in its event-loop table, as a sentence per loop.
+  void narrate_loop_results(const model::RunResults& results) {
+    if (filter_.client) return;
+    const auto pct = [](double f) {
+      char b[32];
+      std::snprintf(b, sizeof b, "%.1f%%", 100.0 * f);
+      return std::string(b);
+    };
+    for (const model::LoopResults& lp : results.loops) {
+      if (filter_.host && lp.host != spec_.hosts[*filter_.host].name) continue;
+      const std::string where =
+          lp.host + ":" + num(std::int64_t{lp.port}) + (lp.socket > 0 ? "#" + num(std::int64_t{lp.socket}) : "");
+      char mean[32];
+      std::snprintf(mean, sizeof mean, "%.1f", lp.open.mean);
+      write(results.end, where,
+            "loop " + num(std::int64_t{lp.loop}) + " over the run: busy " + pct(lp.busy_fraction) + ", accepted " +
+                num(lp.accepted) + ", woken " + num(lp.wakeups) + (lp.wakeups == 1 ? " time (" : " times (") +
+                num(lp.wasted_wakeups) + " found nothing), open connections mean " + mean + " / max " +
+                num(lp.open.max) + " of " + num(lp.max_connections) + ", at max_connections " +
+                pct(lp.open.full_fraction) + " of the run");
     }
   }
 
@@ -994,6 +1051,7 @@ NarrationReport Narration::finish(const model::RunResults& results) {
              : std::to_string(made(c)) + what + c.name + "#1 to " + c.name + "#" + std::to_string(made(c)) + ")") +
         " in this run";
   } else {
+    narrator.narrate_loop_results(results);
     narrator.summarise(results.end);
   }
   report.steps = narrator.steps();

@@ -14,12 +14,14 @@ namespace config::detail {
 
 namespace {
 
-constexpr std::string_view kFaultKeys[] = {"fault", "listener", "host", "link", "at", "for", "factor", "socket"};
+constexpr std::string_view kFaultKeys[] = {"fault", "listener", "host",   "link", "at",
+                                           "for",   "factor",   "socket", "loop"};
 
-constexpr std::string_view kFaultKinds[] = {"stall", "restart", "slow_start", "host_down", "link_down"};
-constexpr model::FaultKind kFaultKindValues[] = {model::FaultKind::kStall, model::FaultKind::kRestart,
-                                                 model::FaultKind::kSlowStart, model::FaultKind::kHostDown,
-                                                 model::FaultKind::kLinkDown};
+// In model::FaultKind's order: the overlap message names a kind by its index.
+constexpr std::string_view kFaultKinds[] = {"stall", "restart", "slow_start", "slow", "host_down", "link_down"};
+constexpr model::FaultKind kFaultKindValues[] = {model::FaultKind::kStall,     model::FaultKind::kRestart,
+                                                 model::FaultKind::kSlowStart, model::FaultKind::kSlow,
+                                                 model::FaultKind::kHostDown,  model::FaultKind::kLinkDown};
 static_assert(std::size(kFaultKinds) == std::size(kFaultKindValues));
 
 class FaultReader {
@@ -31,6 +33,7 @@ class FaultReader {
  private:
   std::optional<model::FaultSpec> read_fault(const Field& e);
   bool read_fault_target(MapReader& m, std::optional<std::size_t> kind, model::FaultSpec& fault);
+  bool read_fault_loop(MapReader& m, const Field& listener, model::FaultSpec& fault);
   std::optional<std::size_t> overlapped_fault(const model::FaultSpec& fault) const;
 
   ScenarioDraft& draft_;
@@ -77,15 +80,15 @@ std::optional<model::FaultSpec> FaultReader::read_fault(const Field& e) {
   const auto length = ff ? read_duration(sink_, *ff, DurationRange::positive()) : std::nullopt;
   if (length) fault.length = *length;
   ok = ok && at && length;
-  const bool slow_start = kind && fault.kind == model::FaultKind::kSlowStart;
-  if (slow_start) {
-    const auto xf = m.require("factor", "for a slow_start fault");
+  const bool slows = kind && (fault.kind == model::FaultKind::kSlowStart || fault.kind == model::FaultKind::kSlow);
+  if (slows) {
+    const auto xf = m.require("factor", "for a " + std::string(kFaultKinds[*kind]) + " fault");
     const auto factor = xf ? read_number(sink_, *xf, NumberRange::at_least(1)) : std::nullopt;
     if (factor) fault.factor = *factor;
     ok = ok && factor;
   } else if (const auto xf = m.get("factor"); xf && kind) {
     sink_.error(m.key_mark("factor"), xf->path,
-                "factor applies only to slow_start faults (it multiplies service times); a " +
+                "factor applies only to slow and slow_start faults (it multiplies service times); a " +
                     std::string(kFaultKinds[*kind]) + " has none");
     ok = false;
   }
@@ -159,8 +162,13 @@ bool FaultReader::read_fault_target(MapReader& m, std::optional<std::size_t> kin
     sink_.error(sf->mark, sf->path, "`socket:` picks one socket of a listener's reuseport group: listener faults only");
     ok = false;
   }
+  if (const auto lf = m.get("loop"); lf && wanted != 0) {
+    sink_.error(lf->mark, lf->path, "`loop:` picks one event loop of a listener: stall, slow and slow_start only");
+    ok = false;
+  }
   if (wanted == 0) {
     if (!refs.resolve_fault_listener(*f, fault)) return false;
+    ok = read_fault_loop(m, *f, fault) && ok;
     if (!sf) return ok;
     int sockets = 0;
     for (const model::ListenerSpec& ls : draft_.spec.hosts[fault.host].listeners) {
@@ -189,6 +197,42 @@ bool FaultReader::read_fault_target(MapReader& m, std::optional<std::size_t> kin
   fault_link_.reset();
   fault_link_.emplace(*f);
   return ok;
+}
+
+// `loop: N`: the fault acts on loop N (from 0, as the results number them) of the
+// listener's loops, on each socket it acts on. Only a stall, slow or slow_start can: a
+// restart closes the socket, which every loop of it shares.
+bool FaultReader::read_fault_loop(MapReader& m, const Field& listener, model::FaultSpec& fault) {
+  const auto lf = m.get("loop");
+  if (!lf) return true;
+  if (fault.kind == model::FaultKind::kRestart) {
+    sink_.error(lf->mark, lf->path,
+                "a restart closes the listening socket, which all its loops share: it cannot name one `loop:` "
+                "(stall, slow and slow_start can)");
+    return false;
+  }
+  const model::ListenerSpec* served = nullptr;
+  for (const model::ListenerSpec& ls : draft_.spec.hosts[fault.host].listeners) {
+    if (ls.port == fault.port) served = &ls;
+  }
+  if (!served || !served->loops) {
+    sink_.error(lf->mark, lf->path,
+                "listener " + listener.node.Scalar() +
+                    " is served by workers (no `loops:`): `loop:` picks one of a listener's event loops");
+    return false;
+  }
+  const auto n = read_integer(sink_, *lf);
+  if (!n) return false;
+  const int count = served->loops->count;
+  if (*n < 0 || *n >= count) {
+    sink_.error(lf->mark, lf->path,
+                "listener " + listener.node.Scalar() + " has " + std::to_string(count) +
+                    (count == 1 ? " loop, numbered 0" : " loops, numbered 0 to " + std::to_string(count - 1)) +
+                    " as the results number them; got " + std::to_string(*n));
+    return false;
+  }
+  fault.loop = static_cast<int>(*n);
+  return true;
 }
 
 }  // namespace

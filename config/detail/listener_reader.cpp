@@ -21,7 +21,7 @@ constexpr std::string_view kListenerKeys[] = {
 // The keys that describe event loops, meaningful only with `loops`.
 constexpr std::string_view kLoopKeys[] = {"wakeup",      "multi_accept", "max_connections",
                                           "accept_cost", "request_cost", "keepalive"};
-constexpr std::string_view kWakeups[] = {"accept", "epoll", "epoll_exclusive"};  // as model::Wakeup
+constexpr std::string_view kWakeups[] = {"accept", "epoll", "epoll_exclusive", "kqueue"};  // as model::Wakeup
 constexpr std::int64_t kMaxLoops = 1024;
 constexpr std::int64_t kMaxConnections = 10'000'000;
 constexpr std::string_view kBacklogHintKeys[] = {"somaxconn_hint"};
@@ -160,22 +160,30 @@ std::optional<model::EventLoopSpec> read_event_loops(DiagnosticSink& sink, MapRe
   model::EventLoopSpec loops;
   bool ok = true;
   const Field lf = *m.get("loops");
-  if (const auto n = read_integer(sink, lf, 1, kMaxLoops)) {
-    loops.count = static_cast<int>(*n);
-    const model::Personality p(os, model::default_knobs(os));
-    if (!p.wakeup_modelled(loops.count)) {
-      sink.error(lf.mark, lf.path,
-                 "several loops on one socket are modelled on linux only: on " + std::string(model::os_name(os)) +
-                     " who wakes is not modelled (docs/fidelity.md, \"Event loops on one socket\"); use loops: 1");
-      ok = false;
-    }
-  } else {
-    ok = false;
-  }
-  if (const auto f = m.get("wakeup")) {
-    if (const auto w = read_choice(sink, *f, "wakeup", kWakeups)) {
+  const auto count = read_integer(sink, lf, 1, kMaxLoops);
+  if (count) loops.count = static_cast<int>(*count);
+  ok = ok && count;
+  // The BSDs' loops wait with kqueue unless told otherwise (nginx picks it there).
+  if (os == model::Os::kFreeBSD || os == model::Os::kMacOS) loops.wakeup = model::Wakeup::kKqueue;
+  const auto wf = m.get("wakeup");
+  bool wakeup_read = true;
+  if (wf) {
+    if (const auto w = read_choice(sink, *wf, "wakeup", kWakeups)) {
       loops.wakeup = static_cast<model::Wakeup>(*w);
     } else {
+      wakeup_read = false;
+    }
+  }
+  ok = ok && wakeup_read;
+  if (count && wakeup_read) {
+    const model::Personality p(os, model::default_knobs(os));
+    if (const auto support = p.wakeup_support(loops.wakeup, loops.count); !support.modelled) {
+      const Field& at = wf ? *wf : lf;
+      sink.error(at.mark, at.path,
+                 "loops: " + std::to_string(loops.count) +
+                     ", wakeup: " + std::string(model::wakeup_name(loops.wakeup)) + " on " +
+                     std::string(model::os_name(os)) + ": " + std::string(support.why) +
+                     " (docs/fidelity.md, \"Event loops on one socket\"; one loop is modelled everywhere)");
       ok = false;
     }
   }

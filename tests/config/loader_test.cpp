@@ -1404,6 +1404,26 @@ TEST_CASE("faults convert in file order, with their lines", "[loader][fault]") {
   CHECK(f[4].length == sim::seconds(3600));
 }
 
+TEST_CASE("a stall or slow fault may name one event loop, of every socket or of one", "[loader][fault]") {
+  const model::ScenarioSpec s = load_ok(R"(duration: 60s
+hosts:
+  nginx: {listeners: [{port: 80, backlog: 511, loops: 4}]}
+  group: {listeners: [{port: 80, backlog: 511, loops: 2, reuseport: 3}]}
+faults:
+  - {fault: slow, listener: nginx:80, loop: 3, at: 0s, for: 60s, factor: 4}
+  - {fault: stall, listener: group:80, socket: 2, loop: 1, at: 1s, for: 2s}
+  - {fault: slow_start, listener: group:80, at: 10s, for: 5s, factor: 2}
+)");
+  REQUIRE(s.faults.size() == 3);
+  CHECK(s.faults[0].kind == model::FaultKind::kSlow);
+  CHECK(s.faults[0].factor == 4.0);
+  CHECK(s.faults[0].loop == 3);
+  CHECK(s.faults[1].kind == model::FaultKind::kStall);
+  CHECK(s.faults[1].socket == 2);
+  CHECK(s.faults[1].loop == 1);
+  CHECK(s.faults[2].loop == -1);  // absent: the whole application, every loop
+}
+
 TEST_CASE("host_down and link_down name a host and a link, and may overlap", "[loader][fault]") {
   const std::string net =
       "network:\n  routers: [r]\n  links:\n    - {a: r, b: web, latency: 1ms}\n    - {a: api, b: r, latency: 1ms}\n";
@@ -1569,9 +1589,9 @@ TEST_CASE("docs/scenario-format.md documents every balancer, fault and retry pol
   std::ifstream in(std::filesystem::path(SYNSTORM_SOURCE_DIR) / "docs" / "scenario-format.md");
   REQUIRE(in);
   const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  for (const char* name :
-       {"round_robin", "random", "least_connections", "two_choices", "stall", "restart", "slow_start", "none", "fixed",
-        "exponential", "full_jitter", "decorrelated_jitter", "mark_down", "backends", "spoofed", "give_up", "cap"}) {
+  for (const char* name : {"round_robin", "random", "least_connections", "two_choices", "stall", "restart",
+                           "slow_start", "slow", "none", "fixed", "exponential", "full_jitter", "decorrelated_jitter",
+                           "mark_down", "backends", "spoofed", "give_up", "cap"}) {
     INFO(name);
     CHECK(doc.find("`" + std::string(name) + "`") != std::string::npos);
   }

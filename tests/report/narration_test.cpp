@@ -400,3 +400,32 @@ TEST_CASE("narration: event loops say who the kernel woke, by which rule, and wh
   CHECK(text.find("none of the loops waits (each is busy or at max_connections): it stays queued") !=
         std::string::npos);
 }
+
+TEST_CASE("narration: a fault on one loop names the loop, and the run ends with each loop's results", "[narration]") {
+  model::HostSpec h = host("server", Os::kLinux, backlog(8), 0);
+  model::EventLoopSpec loops;
+  loops.count = 2;
+  loops.wakeup = model::Wakeup::kAccept;  // the loops take turns: 2 connections each
+  loops.request_cost = sim::ConstantDist{sim::microseconds(100)};
+  h.listeners[0].loops = loops;
+  model::ScenarioSpec s = scenario({h}, {client("c", Os::kLinux, 0, one_by_one(4))}, sim::seconds(1));
+  model::FaultSpec slow;
+  slow.kind = model::FaultKind::kSlow;
+  slow.length = sim::milliseconds(500);
+  slow.port = 80;
+  slow.factor = 3;
+  slow.loop = 1;
+  s.faults.push_back(slow);
+  const std::string text = narrate(s, all_steps());
+  INFO(text);
+  CHECK(text.find("slow: loop 1's CPU costs x3 for 500ms") != std::string::npos);
+  CHECK(text.find("slow over: loop 1's CPU costs are back to normal") != std::string::npos);
+  // Loop 0: 2 x 100 us of 1 s; loop 1: 2 x 300 us.
+  CHECK(text.find("loop 0 over the run: busy 0.0%, accepted 2, woken 2 times (0 found nothing)") != std::string::npos);
+  CHECK(text.find("loop 1 over the run: busy 0.1%, accepted 2") != std::string::npos);
+  // The results come before the closing line, which stays last.
+  const std::vector<std::string> lines = lines_of(text);
+  REQUIRE(lines.size() > 2);
+  CHECK(lines[lines.size() - 2].find("loop 1 over the run") != std::string::npos);
+  CHECK(lines.back().rfind("... the run ended at t=1 s", 0) == 0);
+}
