@@ -34,17 +34,17 @@ constexpr std::array<MetricInfo, kMetricCount> kMetrics{{
     {"attempts", "connect() calls made during the run", "", MetricInfo::Per::kGroup},
     // The proxy tier: what the requests of connections a proxy accepted got (0 without proxies).
     {"status_5xx_rate", "(502 + 503 + 504) / decided requests through proxies (requests - pending)", "",
-     MetricInfo::Per::kGroup},
+     MetricInfo::Per::kGroup, false},
     {"bad_gateway_rate", "502 / decided requests: the upstream refused or reset, no retry left", "",
-     MetricInfo::Per::kGroup},
+     MetricInfo::Per::kGroup, false},
     {"gateway_timeout_rate", "504 / decided requests: the upstream connect timed out, no retry left", "",
-     MetricInfo::Per::kGroup},
+     MetricInfo::Per::kGroup, false},
     {"unavailable_rate", "503 / decided requests: queue full, queue timeout, or no backend up", "",
-     MetricInfo::Per::kGroup},
+     MetricInfo::Per::kGroup, false},
     {"first_byte_p50_ms", "median time from connect() to the response's first byte, decided requests, ms",
-     "first_byte_reps", MetricInfo::Per::kGroup},
+     "first_byte_reps", MetricInfo::Per::kGroup, false},
     {"first_byte_p99_ms", "99th percentile time from connect() to the response's first byte, ms", "first_byte_reps",
-     MetricInfo::Per::kGroup},
+     MetricInfo::Per::kGroup, false},
     {"proxy_queue_wait_p99_ms", "99th percentile wait in a proxy's queue for a backend's max_connections, ms",
      "proxy_queue_wait_reps", MetricInfo::Per::kProxy},
 }};
@@ -114,7 +114,7 @@ double measure_selected(const model::RunResults& r, const SelectedMetric& s) {
         if (c.name == s.selector) {
           return measure_scope(c.counts, c.connect_latency, none, 0, {c.requests, c.first_byte, none})[s.metric];
         }
-        // GROUP/OS: one OS of a mixed group (its requests are the group's, not split by OS).
+        // GROUP/OS: one OS of a mixed group (never for a request metric: parse refuses it).
         for (const model::OsResults& o : c.os_mix) {
           if (c.name + "/" + o.os != s.selector) continue;
           return measure_scope(o.counts, o.connect_latency, none, 0, {no_requests, none, none})[s.metric];
@@ -188,6 +188,7 @@ std::optional<std::variant<SelectedMetric, std::string>> parse_selected_metric(s
     kind = "client group";
     for (const model::ClientSpec& c : spec.clients) {
       known.push_back(c.name);
+      if (!metric_table()[*metric].per_os) continue;  // requests are not split by OS
       for (const model::OsShare& o : c.os_mix) known.push_back(c.name + "/" + std::string(model::os_name(o.os)));
     }
   } else if (metric_table()[*metric].per == MetricInfo::Per::kListener) {

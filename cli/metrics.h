@@ -29,6 +29,9 @@ struct MetricInfo {
   // What `name[SELECTOR]` may select: one client group's attempts (and its requests through
   // a proxy), one listener's queue, or one proxy's queue (the HOST:PORT it serves).
   enum class Per { kGroup, kListener, kProxy } per;
+  // kGroup: whether `name[GROUP/OS]` selects one OS of a mixed group. Requests are not
+  // split by OS, so the request metrics refuse it rather than answer 0.
+  bool per_os = true;
 };
 
 inline constexpr std::size_t kMetricCount = 17;

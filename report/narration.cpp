@@ -387,8 +387,9 @@ class Narrator final : public model::TraceObserver {
       }
       case TraceKind::kBackendDown:
         return "marks backend " + backend + " down for " + sim::format_duration(p.health.fail_timeout) + ": " +
-               num(e.fails) + " failed tries within fail_timeout " + sim::format_duration(p.health.fail_timeout) +
-               " (max_fails " + num(std::int64_t{p.health.max_fails}) + ")";
+               num(e.fails) + (e.fails == 1 ? " failed try" : " failed tries") + " within fail_timeout " +
+               sim::format_duration(p.health.fail_timeout) + " (max_fails " + num(std::int64_t{p.health.max_fails}) +
+               ")";
       case TraceKind::kRequestResult: return request + ": " + describe_request_result(e, p, backend);
       default: return "?";
     }
@@ -479,6 +480,12 @@ class Narrator final : public model::TraceObserver {
                       : "stall over: " + loop + " waits on the socket again" + queues;
           break;
         }
+        if (served_by_loops) {
+          text += e.fault_begins
+                      ? "stall: the loops stop waiting on the socket for " + sim::format_duration(f.length) + queues
+                      : "stall over: the loops wait on the socket again" + queues;
+          break;
+        }
         text += e.fault_begins
                     ? "stall: the workers stop calling accept() for " + sim::format_duration(f.length) + queues
                     : "stall over: the workers call accept() again" + queues;
@@ -495,9 +502,12 @@ class Narrator final : public model::TraceObserver {
                                  : "slow start over: " + loop + "'s CPU costs are back to normal";
           break;
         }
-        text += e.fault_begins ? "slow start: service times x" + sim::format_number(f.factor) + ", back to x1 over " +
-                                     sim::format_duration(f.length)
-                               : "slow start over: service times are back to normal";
+        {
+          const std::string what = served_by_loops ? "the loops' CPU costs" : "service times";
+          text += e.fault_begins ? "slow start: " + what + " x" + sim::format_number(f.factor) + ", back to x1 over " +
+                                       sim::format_duration(f.length)
+                                 : "slow start over: " + what + " are back to normal";
+        }
         break;
       case model::FaultKind::kSlow: {
         const std::string what = f.loop >= 0       ? loop + "'s CPU costs"
@@ -559,6 +569,7 @@ class Narrator final : public model::TraceObserver {
       if (filter_.host && lp.host != spec_.hosts[*filter_.host].name) continue;
       const std::string where =
           lp.host + ":" + num(std::int64_t{lp.port}) + (lp.socket > 0 ? "#" + num(std::int64_t{lp.socket}) : "");
+      if (!take_line()) continue;
       char mean[32];
       std::snprintf(mean, sizeof mean, "%.1f", lp.open.mean);
       write(results.end, where,

@@ -667,8 +667,9 @@ void App::draw_proxy_gauges(float bar) {
       const model::ProxySnapshot::Upstream& u = p.backends[b];
       const std::string name =
           spec.hosts[ps.backends[b].host].name + ":" + std::to_string(ps.backends[b].port) + (u.down ? " down" : "");
-      const std::int64_t cap = ps.max_connections > 0 ? ps.max_connections : ps.keepalive;
-      gauge(("-> " + name + " busy").c_str(), static_cast<double>(u.busy), static_cast<double>(cap), bar);
+      // max_connections 0 is no cap: the gauge says "(no limit)" (keepalive bounds only the idle pool).
+      gauge(("-> " + name + " busy").c_str(), static_cast<double>(u.busy), static_cast<double>(ps.max_connections),
+            bar);
       if (ps.keepalive > 0)
         gauge(("-> " + name + " pool").c_str(), static_cast<double>(u.idle), static_cast<double>(ps.keepalive), bar);
     }

@@ -86,10 +86,21 @@ hosts:
 clients:
   a: {target: edge:80, arrivals: {process: poisson, rate: 1/s}}
   b: {target: edge:80, arrivals: {process: poisson, rate: 1/s}}
+  c: {target: edge:80, os: {linux: 50%, windows: 50%}, arrivals: {process: poisson, rate: 1/s}}
 )",
                                                                "s.yaml");
   REQUIRE(loaded.ok());
   const auto parse = [&](const char* text) { return cli::parse_selected_metric(text, *loaded.spec); };
+  // Requests are not split by OS: a request metric refuses GROUP/OS instead of reading 0,
+  // while a connect metric takes it.
+  const auto by_os = parse("status_5xx_rate[c/linux]");
+  REQUIRE(by_os);
+  const std::string* os_error = std::get_if<std::string>(&*by_os);
+  REQUIRE(os_error);
+  CHECK(os_error->find("no client group \"c/linux\"") != std::string::npos);
+  const auto connect_by_os = parse("connect_p99_ms[c/linux]");
+  REQUIRE(connect_by_os);
+  CHECK(std::holds_alternative<cli::SelectedMetric>(*connect_by_os));
   const auto group = parse("status_5xx_rate[a]");
   const auto proxy = parse("proxy_queue_wait_p99_ms[edge:80]");
   REQUIRE(group);

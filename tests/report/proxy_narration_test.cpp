@@ -69,7 +69,7 @@ TEST_CASE("explain follows a request through the proxy, hop by hop", "[narration
   CHECK(has(text,
             "upstream app1:8080 refused the connection (RST to the SYN) (request of users#1, try 1 of 2); "
             "next_upstream on error: another backend if tries and next_upstream.timeout allow"));
-  CHECK(has(text, "marks backend app1:8080 down for 10s: 1 failed tries within fail_timeout 10s (max_fails 1)"));
+  CHECK(has(text, "marks backend app1:8080 down for 10s: 1 failed try within fail_timeout 10s (max_fails 1)"));
   CHECK(has(text, "request of users#1, try 2 of 2 (every backend once): backend app2:8080"));
   CHECK(has(text, "request of users#1: ok: app2:8080 answered, on try 2"));
   // Only this attempt's story: the second request is not in it.
