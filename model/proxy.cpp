@@ -199,8 +199,10 @@ void Proxies::handle(sim::Engine&, std::uint64_t a) {
       return;
     case kResponse: response(u.slot, RequestResult::kOk); return;
     case kQueueTimeout: {
-      if (!r.queued) return;
       Proxy& p = proxies_[r.proxy];
+      // A request queued again after a failed try has a later timeout of its own: an
+      // earlier stint's event finds it waiting for less than queue.timeout and passes.
+      if (!r.queued || engine_.now() - r.queued_at < p.spec->queue.timeout) return;
       r.queued = false;
       --p.queued;
       set_queue_level(p);

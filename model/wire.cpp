@@ -75,7 +75,7 @@ void Wire::cut_link(std::size_t link, bool begins) {
 std::optional<LossCause> Wire::cut_off(const Connection& c) const {
   if (host_down_[c.host] > 0) return LossCause::kHostDown;
   // A proxy's upstream connection starts at a host, which may be down too.
-  if (const std::int32_t source = source_host_[c.client]; source >= 0 && host_down_[source] > 0) {
+  if (c.upstream && host_down_[static_cast<std::size_t>(source_host_[c.client])] > 0) {
     return LossCause::kHostDown;
   }
   if (!net_) return std::nullopt;

@@ -107,6 +107,40 @@ TEST_CASE("one backend is never marked down (nginx ignores max_fails for a singl
   CHECK(r.clients[0].requests.bad_gateway == r.clients[0].requests.requests - r.clients[0].requests.pending);
 }
 
+TEST_CASE("a request queued again after a failed try waits its own queue.timeout, not its first stint's", "[proxy]") {
+  // Backends a (one worker, 1 s per request) and b (its host down: every SYN lost), at most
+  // one upstream connection each, a queue of 5 with a 1.5 s timeout, connect_timeout 400 ms,
+  // passive health off; 3 requests at t = 0. Round robin: #1 -> a, #2 -> b, #3 waits (from
+  // 0). At 0.4 s #2's connect times out: a is full, so it waits (from 0.4); b is free and #3
+  // goes there. At 0.8 s #3's connect times out: it waits again (from 0.8, until 2.3 at
+  // most). At 1 s #1 is answered and #2 goes to a (answered at 2 s), then #3 (answered at
+  // 3 s). Nobody waits 1.5 s in one stint: 3 ok, no queue timeout; the longest stint is #3's
+  // second, 1.2 s.
+  ProxySpec p;
+  p.max_connections = 1;
+  p.queue.limit = 5;
+  p.queue.timeout = sim::milliseconds(1500);
+  p.connect_timeout = sim::milliseconds(400);
+  p.health.max_fails = 0;
+  HostSpec a = host("a", Os::kLinux, backlog(16), 1, sim::ConstantDist{sim::seconds(1)});
+  ScenarioSpec spec = scenario({proxy_host("edge", {1, 2}, p), a, app_host("b")},
+                               {client("users", Os::kLinux, 0, simultaneous(3))}, sim::seconds(10));
+  FaultSpec down;
+  down.kind = FaultKind::kHostDown;
+  down.at = sim::Time::zero();
+  down.length = sim::seconds(100);
+  down.host = 2;
+  spec.faults.push_back(down);
+  const RunResults r = run_scenario(spec);
+  check_balanced(r);
+  const ProxyResults& px = r.proxies[0];
+  CHECK(px.requests.ok == 3);
+  CHECK(px.queue_timeouts == 0);
+  CHECK(px.next_upstream == 2);
+  CHECK(px.queue_wait.max() == sim::milliseconds(1200).ns());
+  CHECK(px.first_byte.max() == sim::seconds(3).ns());
+}
+
 TEST_CASE("an upstream connect timeout shorter than the backend's SYN recovery gives 504 at the timeout", "[proxy]") {
   // The backend host is down for the whole run: every upstream SYN is lost. Linux's first
   // SYN retransmission comes after 1 s; with connect_timeout 400 ms the proxy gives up
