@@ -62,23 +62,11 @@ EphemeralPortAllocator::EphemeralPortAllocator(const EphemeralPorts& range, Ipv4
   }
 }
 
-// The first port in [from, to) whose bit is clear and whose parity `mask` selects
-// (kEven, kOdd or kAny), 64 ports at a time; -1 if none. The kernels walk port by port;
-// this finds the port their walk stops at.
-namespace {
-constexpr std::uint64_t kEven = 0x5555555555555555ull;  // bit k set for even k (port & 63 = k)
-constexpr std::uint64_t kOdd = ~kEven;
-constexpr std::uint64_t kAny = ~0ull;
-}  // namespace
-
 std::int32_t EphemeralPortAllocator::first_free(std::uint32_t from, std::uint32_t to, std::uint64_t mask) const {
   while (from < to) {
-    const std::uint32_t word = from >> 6;
-    std::uint64_t free = ~used_[word] & mask & (~0ull << (from & 63));
-    const std::uint32_t word_end = (word + 1) << 6;
-    if (to < word_end) free &= (std::uint64_t{1} << (to & 63)) - 1;
-    if (free != 0) return static_cast<std::int32_t>((word << 6) + static_cast<std::uint32_t>(std::countr_zero(free)));
-    from = word_end;
+    const std::int32_t found = first_free_in_word(from, to, mask);
+    if (found >= 0) return found;
+    from = ((from >> 6) + 1) << 6;
   }
   return -1;
 }
@@ -95,7 +83,7 @@ std::uint16_t EphemeralPortAllocator::linux_walk_on(std::uint32_t first) {
     // The walk: port = low + offset, += step, wrapping by `remaining`; a port in use goes to
     // next_port (check_established finds its 4-tuple). i counts the ports walked * step.
     const std::uint32_t start = low + offset;
-    const std::uint64_t parity = (start & 1u) ? kOdd : kEven;
+    const std::uint64_t parity = same_parity(start);
     std::int32_t found =
         in_use(static_cast<std::uint16_t>(start)) ? first_free(start, end, parity) : static_cast<std::int32_t>(start);
     std::uint32_t i = 0;
@@ -119,8 +107,8 @@ std::uint16_t EphemeralPortAllocator::random_start_increment() {
   const std::uint32_t first = range_.low;
   const std::uint32_t last = range_.high;
   const std::uint32_t lastport = first + static_cast<std::uint32_t>(rng_.below(last - first));
-  std::int32_t found = first_free(lastport + 1, last + 1, kAny);
-  if (found < 0) found = first_free(first, lastport + 1, kAny);
+  std::int32_t found = first_free(lastport + 1, last + 1, kAnyPort);
+  if (found < 0) found = first_free(first, lastport + 1, kAnyPort);
   if (found < 0) return 0;
   const auto port = static_cast<std::uint16_t>(found);
   mark(port);

@@ -111,11 +111,14 @@ class EphemeralPortAllocator {
 
   // The source port of the next connect(), marked in use; 0 when every port of the range
   // is in use (the kernel's EADDRNOTAVAIL). Linux's walk mostly stops at the port it starts
-  // at: that case is here, inline; a taken start and the BSD order are out of line.
+  // at, or soon after it, within the same 64 ports: those cases are here, inline (the first
+  // step of linux_walk_on's scan); a longer walk and the BSD order are out of line.
   std::uint16_t allocate() {
     if (in_use_ < remaining_) {  // remaining_ is 0 outside the Linux order
       const std::uint32_t start = linux_start();
       if (!in_use(static_cast<std::uint16_t>(start))) return linux_take(start, 0);
+      const std::int32_t near = first_free_in_word(start, range_.low + remaining_, same_parity(start));
+      if (near >= 0) return linux_take(static_cast<std::uint32_t>(near), static_cast<std::uint32_t>(near) - start);
       return linux_walk_on(start);
     }
     if (range_.order == PortOrder::kLinuxDoubleHash) return 0;  // nothing left to walk: -EADDRNOTAVAIL
@@ -136,14 +139,16 @@ class EphemeralPortAllocator {
   // A forged SYN's port offset: uniform in [0, 64512) from the same stream.
   std::uint32_t draw_forged() { return static_cast<std::uint32_t>(rng_.below(65536 - 1024)); }
 
- private:
-  std::uint16_t linux_walk_on(std::uint32_t start);
-  std::uint16_t random_start_increment();
   // __inet_hash_connect's walk starts at low + (table_perturb[index] + (port_offset >> 32))
-  // % remaining, the low parity first. Requires: the Linux order.
+  // % remaining, the low parity first: the port the next connect()'s walk starts at.
+  // Requires: the Linux order.
   std::uint32_t linux_start() const {
     return std::uint32_t{range_.low} + (((perturb_ + offset_high_) % remaining_) & ~1u);
   }
+
+ private:
+  std::uint16_t linux_walk_on(std::uint32_t start);
+  std::uint16_t random_start_increment();
   // The walk stops at `port`, `i` (ports walked times the step) past its start: "a little
   // bit of randomness to the next source port", i = max(i, random(8) * step), moves
   // table_perturb on; the port is taken. random(8) = get_random_u32_below(8): the top 3
@@ -159,7 +164,22 @@ class EphemeralPortAllocator {
     used_[port >> 6] |= std::uint64_t{1} << (port & 63);
     ++in_use_;
   }
+  // The first port in [from, to) whose bit is clear and whose parity `mask` selects
+  // (kEvenPorts, kOddPorts or kAnyPort), 64 ports at a time; -1 if none. The kernels walk
+  // port by port; this finds the port their walk stops at.
   std::int32_t first_free(std::uint32_t from, std::uint32_t to, std::uint64_t mask) const;
+  // first_free's look at the 64 ports of from's word: the first such port in [from, to)
+  // and in that word, or -1.
+  std::int32_t first_free_in_word(std::uint32_t from, std::uint32_t to, std::uint64_t mask) const {
+    const std::uint32_t word = from >> 6;
+    std::uint64_t free = ~used_[word] & mask & (~0ull << (from & 63));
+    if (to < (word + 1) << 6) free &= (std::uint64_t{1} << (to & 63)) - 1;
+    return free != 0 ? static_cast<std::int32_t>((word << 6) + static_cast<std::uint32_t>(std::countr_zero(free))) : -1;
+  }
+  static constexpr std::uint64_t kEvenPorts = 0x5555555555555555ull;  // bit k set for even k (port & 63 = k)
+  static constexpr std::uint64_t kOddPorts = ~kEvenPorts;
+  static constexpr std::uint64_t kAnyPort = ~0ull;
+  static constexpr std::uint64_t same_parity(std::uint32_t port) { return (port & 1u) ? kOddPorts : kEvenPorts; }
 
   EphemeralPorts range_;
   sim::RandomStream rng_;

@@ -45,7 +45,8 @@ Listeners::Listeners(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLa
       wire_(wire),
       clients_(clients),
       tracer_(tracer),
-      window_(measured_span(spec)) {
+      window_(measured_span(spec)),
+      groups_(static_cast<std::uint32_t>(spec.clients.size())) {
   std::vector<std::pair<std::uint32_t, int>> slots;  // (host, port)
   std::vector<std::uint32_t> group_of_slot;          // kNoGroup, or the reuseport group
   for (std::uint32_t hi = 0; hi < spec.hosts.size(); ++hi) {
@@ -426,7 +427,7 @@ void Listeners::service_done(Listener& l, std::uint64_t arg) {
   retry_starved(l.host_index);
 }
 
-std::uint32_t Listeners::pick_socket(const Listener& entry, const Connection& c) const {
+std::uint32_t Listeners::pick_socket(const Listener& entry, const Connection& c) {
   return groups_.select(entry.group, c);
 }
 

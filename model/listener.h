@@ -165,7 +165,7 @@ class Listeners {
   void set_accept_level(Listener& l);
   void set_syn_level(Listener& l);
   void count_busy(Listener& l, sim::Duration service);
-  std::uint32_t pick_socket(const Listener& entry, const Connection& c) const;
+  std::uint32_t pick_socket(const Listener& entry, const Connection& c);
   void migrate(Listener& l, const ReuseportRule& rule);
 
   sim::Engine& engine_;

@@ -10,7 +10,9 @@
 // SYN while its siblings are empty; nothing falls back to another socket.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "model/addressing.h"
@@ -62,16 +64,38 @@ inline ReuseportChoice reuseport_choose(const ReuseportKey& k, Ipv4 faddr, std::
   return c;
 }
 
+// A memo of one (group, client address) pair's choices, indexed by the client's source
+// port: each entry is the socket index reuseport_choose gave that port plus one, 0 until a
+// SYN from the port first asks. A client group keeps one address, so its SYNs differ only
+// in the port: after a port's first SYN its choice is one load, not a jhash per SYN (README,
+// "Performance"). Every entry depends on the number of sockets listening, so a group's
+// memos are emptied whenever a socket joins or leaves it (and then hold no choice while
+// no socket listens).
+struct ReuseportChoiceMemo {
+  static constexpr std::uint32_t kMaxSockets = 255;  // an entry is one byte
+  std::array<std::uint8_t, 65536> index_plus_one{};
+};
+
 struct ReuseportGroup {
   std::uint32_t host = 0;
   int port = 0;
   std::uint32_t size = 0;            // sockets configured (`reuseport: N`)
   ReuseportKey key;                  // how a SYN picks one of socks
   std::vector<std::uint32_t> socks;  // Listener slots listening now, in the kernel's array order
+  // One per client group: null until that client's first SYN to the group, and for clients
+  // past ReuseportGroups::kMaxMemos (they run reuseport_choose per SYN).
+  std::vector<std::unique_ptr<ReuseportChoiceMemo>> memos;
 };
 
 class ReuseportGroups {
  public:
+  // At most this many memos (64 KiB each) in a run, 4 MiB in all: a scenario with more
+  // (group, client) pairs computes the choice for the rest, the same choice.
+  static constexpr std::uint32_t kMaxMemos = 64;
+
+  // Groups that `clients` client groups (numbered from 0) may connect to.
+  explicit ReuseportGroups(std::uint32_t clients) : clients_(clients) {}
+
   // A new group of `size` sockets on (host, port) of a host with personality `p` and hash
   // secret `secret`; returns its index.
   std::uint32_t add(std::uint32_t host, int port, std::uint32_t size, const Personality& p, std::uint32_t secret);
@@ -84,18 +108,29 @@ class ReuseportGroups {
   // socket of it listens). The server's view of the 4-tuple: local = the host's address and
   // the port, foreign = the client group's address and its source port. Inline: it runs
   // per SYN, and its cost must not depend on the group's size.
-  std::uint32_t select(std::uint32_t g, const Connection& c) const {
-    const ReuseportGroup& group = groups_[g];
-    const auto sockets = static_cast<std::uint32_t>(group.socks.size());
-    if (sockets == 0) return kNoListener;
-    return group.socks[reuseport_choose(group.key, client_address(c.client), c.src_port, sockets).index];
+  // Requires: c.client below the constructor's `clients`.
+  std::uint32_t select(std::uint32_t g, const Connection& c) {
+    ReuseportGroup& group = groups_[g];
+    if (const ReuseportChoiceMemo* memo = group.memos[c.client].get()) {
+      const std::uint8_t known = memo->index_plus_one[c.src_port];
+      if (known != 0) return group.socks[known - 1u];
+    }
+    return choose_and_note(group, c.client, c.src_port);
   }
 
   const ReuseportGroup& operator[](std::uint32_t g) const { return groups_[g]; }
   std::uint32_t size() const { return static_cast<std::uint32_t>(groups_.size()); }
+  std::uint32_t memo_count() const { return memos_; }
 
  private:
+  // The Listener slot reuseport_choose gives (client's address, port), noted in the
+  // pair's memo when it has one or may get one; kNoListener if no socket listens.
+  std::uint32_t choose_and_note(ReuseportGroup& group, std::uint32_t client, std::uint16_t port);
+  static void forget_choices(ReuseportGroup& group);
+
   std::vector<ReuseportGroup> groups_;
+  std::uint32_t clients_ = 0;
+  std::uint32_t memos_ = 0;
 };
 
 }  // namespace model

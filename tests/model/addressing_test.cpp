@@ -192,3 +192,81 @@ TEST_CASE("a run gives every connect a source port, never two live ones alike", 
     CHECK(p >= 10000);  // the client's (FreeBSD's) range
   }
 }
+
+namespace {
+
+// net/ipv4/inet_hashtables.c __inet_hash_connect's walk, port by port as the kernel writes
+// it (step 2, `port -= remaining` past the range, other_parity_scan), from the port it
+// starts at: the port it stops at and its i (ports walked times the step), or port 0.
+struct KernelWalk {
+  std::uint32_t port = 0;
+  std::uint32_t i = 0;
+};
+KernelWalk kernel_walk(std::uint32_t start, std::uint32_t low, std::uint32_t remaining, const std::vector<bool>& used) {
+  const std::uint32_t high = low + remaining;
+  std::uint32_t offset = start - low;
+  for (;;) {
+    std::uint32_t port = low + offset;
+    for (std::uint32_t i = 0; i < remaining; i += 2, port += 2) {
+      if (port >= high) port -= remaining;
+      if (!used[port]) return {port, i};
+    }
+    ++offset;
+    if (!(offset & 1u) || remaining <= 1) return {};
+  }
+}
+
+}  // namespace
+
+TEST_CASE("Linux: the walk's port and its i are __inet_hash_connect's, port by port, at any occupancy",
+          "[addressing][linux]") {
+  // allocate() finds the walk's stop 64 ports at a time, the first word inline; a kernel
+  // walking port by port from the same start must stop at the same port, and table_perturb
+  // must move on by max(i, random(8) * 2) + 2: the next start is that far on (mod the
+  // range), exactly i + 2 past a walk of 7 ports or more, between i + 2 and 16 otherwise.
+  const double occupancy = GENERATE(0.0, 0.5, 0.9, 0.999, 1.0);
+  const EphemeralPorts range = Personality(Os::kLinux, default_knobs(Os::kLinux)).ephemeral_ports();
+  const std::uint32_t low = range.low;
+  const std::uint32_t remaining = (range.high + 1u - range.low) & ~1u;
+  EphemeralPortAllocator a = allocator(Os::kLinux, 13);
+  std::vector<bool> used(65536, false);
+  sim::RandomStream pick(5, "occupancy");
+  std::vector<std::uint16_t> live;
+  for (std::uint32_t p = low; p < low + remaining; ++p) {
+    // occupancy 1.0: every even port held, so every walk goes on to the odd ones.
+    const bool hold = occupancy == 1.0 ? p % 2 == 0 : pick.uniform01() < occupancy;
+    if (!hold) continue;
+    a.hold(static_cast<std::uint16_t>(p));
+    used[p] = true;
+  }
+  int walked = 0;
+  int other_parity = 0;
+  for (int k = 0; k < 3000; ++k) {
+    const std::uint32_t start = a.linux_start();
+    const KernelWalk expected = kernel_walk(start, low, remaining, used);
+    const std::uint16_t port = a.allocate();
+    REQUIRE(port == expected.port);
+    if (port == 0) break;
+    used[port] = true;
+    live.push_back(port);
+    walked += port != start;
+    other_parity += (port ^ start) & 1u;
+    const std::uint32_t moved = (a.linux_start() - start + remaining) % remaining;
+    if (expected.i >= 14) {
+      REQUIRE(moved == expected.i + 2);
+    } else {
+      REQUIRE(moved >= expected.i + 2);
+      REQUIRE(moved <= 16);
+    }
+    // Keep the occupancy: a live port of this run's (at random) is released.
+    if (live.size() > 8) {
+      const auto j = static_cast<std::size_t>(pick.below(live.size()));
+      a.release(live[j]);
+      used[live[j]] = false;
+      live[j] = live.back();
+      live.pop_back();
+    }
+  }
+  if (occupancy >= 0.9) CHECK(walked > 1000);        // the walks this checks happened
+  if (occupancy == 1.0) CHECK(other_parity > 1000);  // and went on to the odd ports
+}

@@ -59,13 +59,79 @@ TEST_CASE("macOS SO_REUSEPORT does not balance: the socket that listened last ge
 
 TEST_CASE("a group's array: listen appends, close moves the last socket into the hole", "[reuseport][linux]") {
   // net/core/sock_reuseport.c __reuseport_add_sock, __reuseport_detach_sock.
-  ReuseportGroups groups;
+  ReuseportGroups groups(1);
   const std::uint32_t g = groups.add(0, 80, 4, personality(Os::kLinux), kSecret);
   for (std::uint32_t s : {10u, 11u, 12u, 13u}) groups.join(g, s);
   groups.leave(g, 11);
   CHECK(groups[g].socks == std::vector<std::uint32_t>{10, 13, 12});
   groups.join(g, 11);
   CHECK(groups[g].socks == std::vector<std::uint32_t>{10, 13, 12, 11});
+}
+
+TEST_CASE("a group's memo of choices gives the kernel's choice, and forgets it when the group changes size",
+          "[reuseport][linux][freebsd]") {
+  // A group notes each (client, source port)'s socket index on its first SYN. Every later
+  // SYN must find the socket inet_ehashfn + reciprocal_scale (Linux) or
+  // INP_PCBLBGROUP_PKTHASH % n (FreeBSD) picks for the sockets listening then, written here
+  // from the kernels' words (jhash_3words, jenkins_hash32_word: their values are pinned in
+  // addressing_test.cpp), for ports at random and at the extremes, after sockets leave and
+  // join, and for clients past the memo budget and groups too big for a byte.
+  const auto be32 = [](std::uint32_t v) {
+    return ((v & 0xFF) << 24) | ((v & 0xFF00) << 8) | ((v >> 8) & 0xFF00) | (v >> 24);
+  };
+  const auto be16 = [](std::uint32_t v) { return ((v & 0xFF) << 8) | (v >> 8); };
+  const Os os = GENERATE(Os::kLinux, Os::kFreeBSD);
+  const std::uint32_t size = GENERATE(1u, 3u, 8u, 255u, 256u);
+  constexpr std::uint32_t kClients = ReuseportGroups::kMaxMemos + 6;
+  constexpr int kPort = 8080;
+  const auto kernel_index = [&](std::uint32_t client, std::uint16_t fport, std::uint32_t n) -> std::uint32_t {
+    if (os == Os::kLinux) {
+      const std::uint32_t h = jhash_3words(be32(host_address(2)), be32(client_address(client)),
+                                           (std::uint32_t{kPort} << 16) | be16(fport), kSecret);
+      return reciprocal_scale(h, n);
+    }
+    return (jenkins_hash32_word(client_address(client), kSecret) ^ (kPort ^ fport)) % n;
+  };
+  ReuseportGroups groups(kClients);
+  const std::uint32_t g = groups.add(2, kPort, size, personality(os), kSecret);
+  for (std::uint32_t s = 0; s < size; ++s) groups.join(g, 1000 + s);
+  sim::RandomStream rng(3, "memo");
+  std::vector<Connection> asked;
+  for (std::uint32_t client = 0; client < kClients; ++client) {
+    for (const int port : {0, 1, 1023, 1024, 32768, 60999, 65534, 65535}) {
+      Connection c;
+      c.client = client;
+      c.src_port = static_cast<std::uint16_t>(port);
+      asked.push_back(c);
+    }
+  }
+  for (int k = 0; k < 4000; ++k) {
+    Connection c;
+    c.client = static_cast<std::uint32_t>(rng.below(kClients));
+    c.src_port = static_cast<std::uint16_t>(rng.below(65536));
+    asked.push_back(c);
+  }
+  const auto check_all = [&] {
+    const std::vector<std::uint32_t>& socks = groups[g].socks;
+    for (int round = 0; round < 2; ++round) {  // the first asks fill the memos, the second reads them
+      for (const Connection& c : asked) {
+        const std::uint32_t expected =
+            socks.empty() ? kNoListener
+                          : socks[kernel_index(c.client, c.src_port, static_cast<std::uint32_t>(socks.size()))];
+        REQUIRE(groups.select(g, c) == expected);
+      }
+    }
+  };
+  check_all();
+  CHECK(groups.memo_count() == (size <= ReuseportChoiceMemo::kMaxSockets ? ReuseportGroups::kMaxMemos : 0u));
+  groups.leave(g, 1000);  // the last socket takes its place, one fewer listens
+  check_all();
+  groups.join(g, 1000);
+  check_all();
+  for (std::uint32_t s = 0; s < size; ++s) groups.leave(g, 1000 + s);
+  check_all();  // nobody listens: no socket, whatever the memos held
+  groups.join(g, 1001);
+  check_all();
 }
 
 TEST_CASE("tcp_migrate_req: 0 resets a closed socket's requests, 1 moves them", "[reuseport][linux]") {
