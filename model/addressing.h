@@ -208,7 +208,7 @@ class Addressing {
   // the viewer: turn_on() before the run starts). Each group's ports come from a stream of
   // their own and change no other draw, so a watched run sees the ports an unwatched one
   // would have drawn, and its results are the same bytes; an unwatched run without a group
-  // skips the walk (about 87 instructions per connect(): README, "Performance").
+  // skips the walk (about 81 instructions per connect(): README, "Performance").
   void turn_on() { on_ = true; }
   bool on() const { return on_; }
 

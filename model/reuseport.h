@@ -120,6 +120,7 @@ class ReuseportGroups {
 
   const ReuseportGroup& operator[](std::uint32_t g) const { return groups_[g]; }
   std::uint32_t size() const { return static_cast<std::uint32_t>(groups_.size()); }
+  // Memos made so far, in all groups (at most kMaxMemos).
   std::uint32_t memo_count() const { return memos_; }
 
  private:
