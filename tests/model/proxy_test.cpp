@@ -438,8 +438,7 @@ TEST_CASE("a request through one proxy costs at most about twice a direct connec
   const auto run = [&](bool through_proxy, std::int64_t keepalive) {
     ProxySpec p;
     p.keepalive = keepalive;
-    std::vector<HostSpec> hosts{proxy_host("edge", {1}, p),
-                                app_host("app", 64)};  // mean service 5 ms (app_host)
+    std::vector<HostSpec> hosts{proxy_host("edge", {1}, p), app_host("app", 64)};  // mean service 5 ms (app_host)
     ScenarioSpec spec = scenario(hosts, {client("users", Os::kLinux, through_proxy ? 0 : 1, PoissonArrivals{kRate})},
                                  sim::seconds(static_cast<std::int64_t>(kSeconds)));
     Run out{run_scenario(spec)};
@@ -623,4 +622,3 @@ TEST_CASE("the proxy's queue statistics cover the measurement window", "[proxy][
   CHECK(r.proxies[0].queue.full_fraction == 0);
   CHECK(r.proxies[0].requests.requests == 0);  // every request started before the window
 }
-
