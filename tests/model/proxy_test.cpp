@@ -397,7 +397,10 @@ TEST_CASE("the stepper's snapshot shows each proxy's queue and upstream connecti
   REQUIRE(s.proxies.size() == 1);
   CHECK(s.proxies[0].host == 0);
   REQUIRE(s.proxies[0].backends.size() == 1);
+  // The first request's connection stays open (keepalive 2, nothing closes it), idle or
+  // carrying a request; the pool never holds more than keepalive idle.
   CHECK(s.proxies[0].backends[0].idle + s.proxies[0].backends[0].busy >= 1);
+  CHECK(s.proxies[0].backends[0].idle <= 2);
   // Requests so far: Poisson(λt), λ = 100/s, t = 1 s; each decided one is answered.
   const RequestCounts& so_far = s.proxies[0].so_far.requests;
   CHECK(poisson_count(so_far.requests, 100.0 * 1));
@@ -571,6 +574,9 @@ TEST_CASE("upstream connect()s cross the network from the proxy host", "[proxy][
     CHECK(!b.network);
     REQUIRE(b.unreachable.size() == 1);
     CHECK(b.unreachable[0] == "edge -> app");
+    // ... as data: the edge's upstream group (after the scenario's one group), backend 0.
+    CHECK(b.unreachable_upstreams == std::vector<UpstreamIndex>{{1, 0}});
+    CHECK(b.unreachable_clients == std::vector<std::size_t>{1});
   }
 }
 
