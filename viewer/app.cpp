@@ -664,10 +664,12 @@ void App::draw_queues(float height) {
 void App::draw_proxy_gauges(float bar) {
   const model::Snapshot& snap = session_->snapshot();
   const model::ScenarioSpec& spec = session_->spec();
+  // Widget IDs: "proxy" then the host's index, apart from the listeners' (their index alone).
+  ImGui::PushID("proxy");
   for (const model::ProxySnapshot& p : snap.proxies) {
     if (p.host >= spec.hosts.size() || !spec.hosts[p.host].proxy) continue;
     const model::ProxySpec& ps = *spec.hosts[p.host].proxy;
-    ImGui::PushID(static_cast<int>(10'000 + p.host));
+    ImGui::PushID(static_cast<int>(p.host));
     ImGui::Text("proxy %s:%d", spec.hosts[p.host].name.c_str(), ps.port);
     if (ps.queue.limit > 0) {
       gauge("proxy queue", static_cast<double>(p.queued), static_cast<double>(ps.queue.limit), bar);
@@ -686,12 +688,11 @@ void App::draw_proxy_gauges(float bar) {
     }
     ImGui::TextDisabled("requests %s, 5xx %s, queued %s",
                         compact(static_cast<double>(p.so_far.requests.requests)).c_str(),
-                        compact(static_cast<double>(p.so_far.requests.bad_gateway + p.so_far.requests.gateway_timeout +
-                                                    p.so_far.requests.unavailable))
-                            .c_str(),
+                        compact(static_cast<double>(p.so_far.requests.status_5xx())).c_str(),
                         compact(static_cast<double>(p.so_far.queued)).c_str());
     ImGui::PopID();
   }
+  ImGui::PopID();
 }
 
 void App::draw_what_if() {
