@@ -426,9 +426,12 @@ TEST_CASE("a request through one proxy costs at most about twice a direct connec
   //     backend's per-request cost (Proxies' kResponse: 1).
   // A request undecided at the end has had all but its last 2 (its response and the
   // close). Besides these, the retransmission timers (client SYN and server SYN-ACK, both
-  // 1 s, TCP_TIMEOUT_INIT) are each set on every connection and cancelled at once; a timer
-  // lane is one engine event when its head comes due, at most once per RTO per lane: at
-  // most 2 (T / 1 s + 1) events in a run.
+  // 1 s, TCP_TIMEOUT_INIT) are set on every connection and have nothing to do by the time
+  // they come due; they wait in timer lanes (sim/timer_lanes.h), which cost an engine event
+  // only when a lane's oldest live entry comes due: about once per second of run per lane,
+  // however many connections. The tolerance for them is twice that for one lane,
+  // 2 (T / 1 s + 1) events in the run: a cost per run, not per request, so one more event
+  // per request (N of them) cannot hide in it.
   // So the ratio through a proxy is 10 / 5 = 2, and with the pool near 7 / 5 once reuse
   // dominates.
   constexpr double kRate = 500, kSeconds = 20, kServiceS = 0.005;
