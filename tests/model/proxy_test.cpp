@@ -103,7 +103,7 @@ TEST_CASE("a backend that refuses everything: 502 to every request the proxy too
   // time leaves one in flight at the end): Poisson(λT) of them, λ = 200/s, T = 10 s.
   CHECK(g.counts.accepted == g.counts.attempts);
   CHECK(poisson_count(g.counts.accepted, 200.0 * 10));
-  const std::uint64_t decided = g.requests.requests - g.requests.pending;
+  const std::uint64_t decided = g.requests.decided();
   CHECK(g.requests.bad_gateway == decided);
   CHECK(g.requests.ok == 0);
   REQUIRE(r.proxies.size() == 1);
@@ -122,7 +122,7 @@ TEST_CASE("one backend is never marked down (nginx ignores max_fails for a singl
   check_balanced(r);
   CHECK(r.proxies[0].backends[0].marked_down == 0);
   CHECK(r.proxies[0].no_backend == 0);
-  CHECK(r.clients[0].requests.bad_gateway == r.clients[0].requests.requests - r.clients[0].requests.pending);
+  CHECK(r.clients[0].requests.bad_gateway == r.clients[0].requests.decided());
 }
 
 TEST_CASE("a request queued again after a failed try waits its own queue.timeout, not its first stint's", "[proxy]") {
@@ -178,7 +178,7 @@ TEST_CASE("an upstream connect timeout shorter than the backend's SYN recovery g
   const RunResults r = run_scenario(spec);
   check_balanced(r);
   const ClientResults& g = r.clients[0];
-  const std::uint64_t decided = g.requests.requests - g.requests.pending;
+  const std::uint64_t decided = g.requests.decided();
   // A request is decided 400 ms after it arrives: those of the first T - 400 ms are,
   // Poisson(λ(T - 0.4 s)); those of the last 400 ms are pending, Poisson(λ · 0.4 s).
   CHECK(poisson_count(decided, 100.0 * (10 - 0.4)));
@@ -208,7 +208,7 @@ TEST_CASE("next_upstream: a refusing backend among healthy ones, tried again els
   check_balanced(r);
   const ProxyResults& px = r.proxies[0];
   const ClientResults& g = r.clients[0];
-  CHECK(g.requests.ok == g.requests.requests - g.requests.pending);
+  CHECK(g.requests.ok == g.requests.decided());
   CHECK(px.backends[0].refused == 2);
   CHECK(px.backends[0].marked_down == 2);
   CHECK(px.next_upstream == 2);
@@ -237,7 +237,7 @@ TEST_CASE("next_upstream: a refusing backend among healthy ones, tried again els
     CHECK(poisson_count(n, 100.0 * 15));
     CHECK(q.proxies[0].next_upstream == q.proxies[0].backends[0].refused);
     CHECK(q.proxies[0].backends[0].refused == (n + 1) / 2);
-    CHECK(q.clients[0].requests.ok == q.clients[0].requests.requests - q.clients[0].requests.pending);
+    CHECK(q.clients[0].requests.ok == q.clients[0].requests.decided());
   }
   SECTION("every backend down: 503 for want of one") {
     spec.hosts[2] = refusing_host("app1");
@@ -249,7 +249,7 @@ TEST_CASE("next_upstream: a refusing backend among healthy ones, tried again els
     // try's, 502. Every request of the next 10 s finds none up: 503. The first after the
     // marks expire does the same again (marked down until past the run's end at 15 s).
     const RequestCounts& c = q.clients[0].requests;
-    const std::uint64_t decided = c.requests - c.pending;
+    const std::uint64_t decided = c.decided();
     CHECK(poisson_count(decided, 100.0 * 15));
     CHECK(c.bad_gateway == 2);
     CHECK(q.proxies[0].next_upstream == 4);
@@ -317,7 +317,7 @@ TEST_CASE("a chain of proxies: edge -> sidecar -> app, each request counted at e
   check_balanced(r);
   REQUIRE(r.proxies.size() == 2);
   const ClientResults& g = r.clients[0];
-  CHECK(g.requests.ok == g.requests.requests - g.requests.pending);
+  CHECK(g.requests.ok == g.requests.decided());
   CHECK(poisson_count(g.requests.requests, 200.0 * 5));  // Poisson(λT): every attempt is a request
   // Every request of the edge went on to the sidecar (one try each, nothing failed).
   CHECK(r.proxies[1].requests.requests == r.proxies[0].backends[0].tries);
@@ -404,7 +404,7 @@ TEST_CASE("the stepper's snapshot shows each proxy's queue and upstream connecti
   // Requests so far: Poisson(λt), λ = 100/s, t = 1 s; each decided one is answered.
   const RequestCounts& so_far = s.proxies[0].so_far.requests;
   CHECK(poisson_count(so_far.requests, 100.0 * 1));
-  CHECK(so_far.ok == so_far.requests - so_far.pending);
+  CHECK(so_far.ok == so_far.decided());
 }
 
 TEST_CASE("a request through one proxy costs at most about twice a direct connection's events", "[proxy][speed]") {
