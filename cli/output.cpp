@@ -104,9 +104,9 @@ nlohmann::json request_counts_json(const model::RequestCounts& c) {
       {"unavailable", c.unavailable},
       {"pending", c.pending},
       {"status_5xx_rate", c.status_5xx_rate()},
-      {"bad_gateway_rate", decided_share(c, c.bad_gateway)},
-      {"gateway_timeout_rate", decided_share(c, c.gateway_timeout)},
-      {"unavailable_rate", decided_share(c, c.unavailable)},
+      {"bad_gateway_rate", c.share_of_decided(c.bad_gateway)},
+      {"gateway_timeout_rate", c.share_of_decided(c.gateway_timeout)},
+      {"unavailable_rate", c.share_of_decided(c.unavailable)},
   };
 }
 
@@ -141,6 +141,7 @@ nlohmann::json proxies_json(const std::vector<model::ProxyResults>& proxies) {
   return all;
 }
 
+// "p50 / p99" in ms, to 3 decimals ("-" for no value): every table's latency column.
 std::string p50_p99(const sim::Histogram& h) {
   if (h.count() == 0) return "-";
   return fixed(ms(h.percentile(0.5)), 3) + " / " + fixed(ms(h.percentile(0.99)), 3);
@@ -196,11 +197,6 @@ void print_proxy_tables(std::ostream& out, const model::RunResults& r) {
 }
 
 }  // namespace
-
-double decided_share(const model::RequestCounts& c, std::uint64_t n) {
-  const std::uint64_t decided = c.requests - c.pending;
-  return decided ? static_cast<double>(n) / static_cast<double>(decided) : 0.0;
-}
 
 std::string digest_hex(std::uint64_t digest) {
   char buf[17];
@@ -345,8 +341,7 @@ void print_summary(std::ostream& terminal, const model::RunResults& r) {
         << cell(std::to_string(c.pending), 9) << cell(percent(c.refusal_rate()), 9)
         << cell(percent(c.failure_rate()), 9) << cell(percent(c.loss_rate()), 9);
     if (lat && lat->count() > 0) {
-      out << "   " << fixed(ms(lat->percentile(0.5)), 3) << " / " << fixed(ms(lat->percentile(0.99)), 3) << " / "
-          << fixed(ms(lat->max()), 3);
+      out << "   " << p50_p99(*lat) << " / " << fixed(ms(lat->max()), 3);
     }
     out << "\n";
   };

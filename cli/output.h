@@ -11,11 +11,6 @@
 
 namespace cli {
 
-// `n` requests over the decided ones (requests - pending), the denominator of
-// RequestCounts::status_5xx_rate, so that the rates of 502, 503 and 504 add up to it (the
-// run's JSON and the sweep metrics both use this one).
-double decided_share(const model::RequestCounts& c, std::uint64_t n);
-
 // The digest as users see it: 16 lower-case hex digits.
 std::string digest_hex(std::uint64_t digest);
 

@@ -10,7 +10,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "model/connection.h"
@@ -20,6 +22,14 @@
 #include "sim/random.h"
 
 namespace model {
+
+// The scenario file's word for each policy (`policy: round_robin`), in BalancePolicy's
+// order: config/ reads them, the narration writes them.
+inline constexpr std::string_view kBalancePolicyNames[] = {"round_robin", "random", "least_connections", "two_choices"};
+static_assert(std::size(kBalancePolicyNames) == static_cast<std::size_t>(BalancePolicy::kTwoChoices) + 1);
+constexpr std::string_view balance_policy_name(BalancePolicy p) {
+  return kBalancePolicyNames[static_cast<std::size_t>(p)];
+}
 
 // The backend `policy` picks among `n` (BalancePolicy), the one choice code of balancers and
 // proxies: `eligible(i)` says which may be picked (at least one must be), `active(i)` their

@@ -149,11 +149,14 @@ NetworkBuild Network::build(const ScenarioSpec& spec) {
       const Vertex source = *client.upstream_of;
       const std::vector<Distance> dist = distances_from(g, source);
       std::vector<Path>& paths = net.paths_.emplace_back();
-      for (const BackendRef& ref : spec.hosts[*client.upstream_of].proxy->backends) {
+      const std::vector<BackendRef>& backends = spec.hosts[*client.upstream_of].proxy->backends;
+      for (std::size_t k = 0; k < backends.size(); ++k) {
+        const BackendRef& ref = backends[k];
         std::optional<Path> p = path_to(g, dist, source, ref.host);
         if (!p) {
           result.unreachable.push_back(client.name + " -> " + spec.hosts[ref.host].name);
           result.unreachable_clients.push_back(c);
+          result.unreachable_upstreams.push_back({c, k});
         }
         paths.push_back(p.value_or(Path{}));
       }

@@ -100,6 +100,13 @@ struct BackendIndex {
   friend bool operator==(const BackendIndex&, const BackendIndex&) = default;
 };
 
+// A proxy's upstream group and one of the proxy's backends.
+struct UpstreamIndex {
+  std::size_t group = 0;    // into ScenarioSpec::clients (with_upstream_groups')
+  std::size_t backend = 0;  // into that proxy's ProxySpec::backends
+  friend bool operator==(const UpstreamIndex&, const UpstreamIndex&) = default;
+};
+
 struct NetworkBuild {
   std::optional<Network> network;  // set iff every pair below is reachable
   // Every pair that no path of links joins: first the client groups that cannot reach
@@ -109,8 +116,11 @@ struct NetworkBuild {
   std::vector<std::string> unreachable;
   // The same pairs as indices: unreachable[i] is unreachable_clients[i] for
   // i < unreachable_clients.size(), then unreachable_backends in order.
+  // A proxy's upstream group is listed once per backend its host cannot reach, each
+  // also in unreachable_upstreams (in the same order), which says which backend.
   std::vector<std::size_t> unreachable_clients;  // into ScenarioSpec::clients
   std::vector<BackendIndex> unreachable_backends;
+  std::vector<UpstreamIndex> unreachable_upstreams;
 };
 
 }  // namespace model

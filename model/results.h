@@ -74,13 +74,15 @@ struct RequestCounts {
   void count(RequestResult r);
   void add(const RequestCounts& o);
   bool balanced() const { return requests == ok + bad_gateway + gateway_timeout + unavailable + pending; }
-  // (502 + 503 + 504) / decided requests; 0 when none was decided. The one definition of
-  // `status_5xx_rate` (run, sweep, plan).
-  double status_5xx_rate() const {
-    const std::uint64_t decided = requests - pending;
-    return decided ? static_cast<double>(bad_gateway + gateway_timeout + unavailable) / static_cast<double>(decided)
-                   : 0.0;
+  std::uint64_t decided() const { return requests - pending; }
+  std::uint64_t status_5xx() const { return bad_gateway + gateway_timeout + unavailable; }  // 502 + 503 + 504
+  // `n` requests over the decided ones; 0 when none was decided. The one denominator of
+  // every request rate (run, sweep, plan).
+  double share_of_decided(std::uint64_t n) const {
+    return decided() ? static_cast<double>(n) / static_cast<double>(decided()) : 0.0;
   }
+  // (502 + 503 + 504) / decided requests. The one definition of `status_5xx_rate`.
+  double status_5xx_rate() const { return share_of_decided(status_5xx()); }
 };
 
 // One OS of a mixed client group (ClientSpec::os_mix): its attempts and their fates.

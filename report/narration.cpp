@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "model/balancer.h"
 #include "model/personality.h"
 #include "model/proxy.h"
 #include "model/results.h"
@@ -353,7 +354,7 @@ class Narrator final : public model::TraceObserver {
       case TraceKind::kProxyRequest: {
         std::string s = request + ", " + try_text(p, e.try_no) +
                         (p.next_upstream.tries > 0 ? " (next_upstream.tries)" : " (every backend once)") +
-                        ": backend " + backend + " (policy " + std::string(policy_name(p.policy)) +
+                        ": backend " + backend + " (policy " + std::string(model::balance_policy_name(p.policy)) +
                         ", among the backends up";
         s += p.max_connections > 0 ? " and below max_connections " + num(p.max_connections) + ")" : ")";
         if (e.proxy_step == ProxyStep::kPooled) {
@@ -436,16 +437,6 @@ class Narrator final : public model::TraceObserver {
       case ProxyStep::kConnect: break;
     }
     return head;
-  }
-
-  static std::string_view policy_name(model::BalancePolicy p) {
-    switch (p) {
-      case model::BalancePolicy::kRoundRobin: return "round_robin";
-      case model::BalancePolicy::kRandom: return "random";
-      case model::BalancePolicy::kLeastConnections: return "least_connections";
-      case model::BalancePolicy::kTwoChoices: return "two_choices";
-    }
-    return "?";
   }
 
   // An upstream group's connect(): the request it carries is the one the proxy just sent

@@ -515,7 +515,10 @@ void App::draw_topology(float height) {
   std::vector<std::string> names;
   for (const TopologyNode& n : topology_.nodes) {
     const bool cut = n.kind == NodeKind::kHost && n.index < snap.host_down.size() && snap.host_down[n.index];
-    names.push_back(cut ? n.name + " DOWN" : n.proxy ? n.name + " (proxy)" : n.name);
+    names.push_back(cut               ? n.name + " DOWN"
+                    : n.local_backend ? n.name + " (proxy, + local backend)"
+                    : n.proxy         ? n.name + " (proxy)"
+                                      : n.name);
   }
   const GraphLayout g = lay_out(topology_, names, texts, w, h, font, imgui_text_width, nullptr);
   const auto at = [&](std::size_t node) { return ImVec2{p0.x + g.x[node], p0.y + g.y[node]}; };
@@ -581,6 +584,14 @@ void App::draw_topology(float height) {
           // Its outline in the proxy colour (kProxyOutline): no other node has it.
           dl->AddQuad({c.x, c.y - r * 1.2f}, {c.x + r * 1.2f, c.y}, {c.x, c.y + r * 1.2f}, {c.x - r * 1.2f, c.y},
                       kProxyOutline, 3.0f);
+          // A backend on its own host: a small host square at its right corner, in place of
+          // an edge to itself.
+          if (n.local_backend) {
+            const ImVec2 q{c.x + r * 1.2f, c.y};
+            dl->AddRectFilled({q.x - r * 0.45f, q.y - r * 0.4f}, {q.x + r * 0.45f, q.y + r * 0.4f}, color, 1.0f);
+            dl->AddRect({q.x - r * 0.45f, q.y - r * 0.4f}, {q.x + r * 0.45f, q.y + r * 0.4f}, kProxyOutline, 1.0f, 0,
+                        1.5f);
+          }
         } else {
           dl->AddRectFilled({c.x - r * 1.2f, c.y - r}, {c.x + r * 1.2f, c.y + r}, color, 3.0f);
         }
@@ -653,10 +664,12 @@ void App::draw_queues(float height) {
 void App::draw_proxy_gauges(float bar) {
   const model::Snapshot& snap = session_->snapshot();
   const model::ScenarioSpec& spec = session_->spec();
+  // Widget IDs: "proxy" then the host's index, apart from the listeners' (their index alone).
+  ImGui::PushID("proxy");
   for (const model::ProxySnapshot& p : snap.proxies) {
     if (p.host >= spec.hosts.size() || !spec.hosts[p.host].proxy) continue;
     const model::ProxySpec& ps = *spec.hosts[p.host].proxy;
-    ImGui::PushID(static_cast<int>(10'000 + p.host));
+    ImGui::PushID(static_cast<int>(p.host));
     ImGui::Text("proxy %s:%d", spec.hosts[p.host].name.c_str(), ps.port);
     if (ps.queue.limit > 0) {
       gauge("proxy queue", static_cast<double>(p.queued), static_cast<double>(ps.queue.limit), bar);
@@ -675,12 +688,11 @@ void App::draw_proxy_gauges(float bar) {
     }
     ImGui::TextDisabled("requests %s, 5xx %s, queued %s",
                         compact(static_cast<double>(p.so_far.requests.requests)).c_str(),
-                        compact(static_cast<double>(p.so_far.requests.bad_gateway + p.so_far.requests.gateway_timeout +
-                                                    p.so_far.requests.unavailable))
-                            .c_str(),
+                        compact(static_cast<double>(p.so_far.requests.status_5xx())).c_str(),
                         compact(static_cast<double>(p.so_far.queued)).c_str());
     ImGui::PopID();
   }
+  ImGui::PopID();
 }
 
 void App::draw_what_if() {

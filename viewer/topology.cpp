@@ -54,9 +54,16 @@ class Builder {
       for (const model::BalancerSpec& b : spec_.balancers) {
         for (const model::BackendRef& ref : b.backends) connect(b.name, spec_.hosts[ref.host].name);
       }
-      for (const model::HostSpec& h : spec_.hosts) {
+      for (std::size_t i = 0; i < spec_.hosts.size(); ++i) {
+        const model::HostSpec& h = spec_.hosts[i];
         if (!h.proxy) continue;
-        for (const model::BackendRef& ref : h.proxy->backends) connect(h.name, spec_.hosts[ref.host].name);
+        for (const model::BackendRef& ref : h.proxy->backends) {
+          if (ref.host == i) {
+            t_.nodes[by_name_.at(h.name)].local_backend = true;
+            continue;
+          }
+          connect(h.name, spec_.hosts[ref.host].name);
+        }
       }
     }
     place();
@@ -68,7 +75,7 @@ class Builder {
   void add(const std::string& name, NodeKind kind, std::size_t index) {
     by_name_.emplace(name, t_.nodes.size());
     const bool proxy = kind == NodeKind::kHost && spec_.hosts[index].proxy.has_value();
-    t_.nodes.push_back({name, kind, proxy, index, 0, 0});
+    t_.nodes.push_back({name, kind, proxy, false, index, 0, 0});
   }
 
   // A host's distance from an application in proxies: 0 for a host that is no proxy, else

@@ -2,7 +2,8 @@
 //
 // With a `network:` section the nodes are its client groups, routers, balancers and hosts
 // and the edges its links. Without one, each client group is joined to its target (a host
-// or a balancer), each balancer to its backends and each proxy host to its backends' hosts.
+// or a balancer), each balancer to its backends and each proxy host to its backends' hosts
+// (a backend on the proxy's own host gets no edge: the node says local_backend).
 // Positions are in the unit square: client groups on the left, hosts on the right,
 // balancers before the hosts, proxy hosts before the hosts they forward to (a proxy in front
 // of a proxy one column further left), routers in between by their hop distance from the
@@ -29,7 +30,9 @@ enum class NodeKind : std::uint8_t { kClient, kRouter, kBalancer, kHost };
 struct TopologyNode {
   std::string name;
   NodeKind kind = NodeKind::kHost;
-  bool proxy = false;     // a host with a `proxy:` role (ProxySpec): drawn apart, joined to its backends
+  bool proxy = false;  // a host with a `proxy:` role (ProxySpec): drawn apart, joined to its backends
+  // A proxy with a backend on its own host (a sidecar's app): no edge to itself, a badge.
+  bool local_backend = false;
   std::size_t index = 0;  // into the spec's clients, network routers, balancers or hosts
   float x = 0, y = 0;     // in [0, 1]
   float fx = 0, fy = 0;   // the force-directed position, in [0, 1]

@@ -1,7 +1,6 @@
 #include "config/detail/balancer_reader.h"
 
 #include <cstddef>
-#include <iterator>
 #include <map>
 #include <string>
 #include <string_view>
@@ -9,17 +8,13 @@
 #include <vector>
 
 #include "config/suggest.h"
+#include "model/balancer.h"
 
 namespace config::detail {
 
 namespace {
 
 constexpr std::string_view kBalancerKeys[] = {"port", "backends", "policy", "mark_down"};
-constexpr std::string_view kBalancePolicies[] = {"round_robin", "random", "least_connections", "two_choices"};
-constexpr model::BalancePolicy kBalancePolicyValues[] = {
-    model::BalancePolicy::kRoundRobin, model::BalancePolicy::kRandom, model::BalancePolicy::kLeastConnections,
-    model::BalancePolicy::kTwoChoices};
-static_assert(std::size(kBalancePolicies) == std::size(kBalancePolicyValues));
 
 // Balancer number `index` (registered with draft.refs).
 model::BalancerSpec read_balancer(ScenarioDraft& draft, const MapReader::Entry& entry, std::size_t index) {
@@ -84,9 +79,9 @@ BackendList read_backend_list(ScenarioDraft& draft, const Field& f, std::string_
 
 std::optional<model::BalancePolicy> read_balance_policy(DiagnosticSink& sink, const Field& f,
                                                         std::optional<std::size_t> listed, std::string_view owner) {
-  const auto p = read_choice(sink, f, "balancing policy", kBalancePolicies);
+  const auto p = read_choice(sink, f, "balancing policy", model::kBalancePolicyNames);
   if (!p) return std::nullopt;
-  const model::BalancePolicy policy = kBalancePolicyValues[*p];
+  const auto policy = static_cast<model::BalancePolicy>(*p);
   if (policy == model::BalancePolicy::kTwoChoices && listed && *listed == 1) {
     sink.error(
         f.mark, f.path,

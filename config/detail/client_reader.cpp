@@ -1,5 +1,6 @@
 #include "config/detail/client_reader.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstddef>
@@ -107,12 +108,18 @@ void reject_for_spoofed(DiagnosticSink& sink, const MapReader& m) {
 // Whether a connection of the client can end in a request result (a 5xx): its target is the
 // listener a proxy serves. (Through a balancer in front of a proxy the proxy answers too,
 // but the model reports request results only to a group that targets the proxy itself: no
-// 5xx reaches such a group, so it cannot retry one.) nullopt: the target is unknown.
-std::optional<bool> reaches_proxy(const model::ScenarioSpec& spec, const model::ClientSpec& client) {
+// 5xx reaches such a group, so it cannot retry one.) nullopt: the target is unknown, or is a
+// host whose `proxy:` section has an error of its own (reported there: it may have been
+// meant for this very port).
+std::optional<bool> reaches_proxy(const ScenarioDraft& draft, const model::ClientSpec& client) {
   if (client.balancer) return false;
   if (client.target_port == 0) return std::nullopt;
-  const std::optional<model::ProxySpec>& p = spec.hosts[client.target_host].proxy;
-  return p && p->port == client.target_port;
+  const std::optional<model::ProxySpec>& p = draft.spec.hosts[client.target_host].proxy;
+  if (p) return p->port == client.target_port;
+  const bool proxy_unread = std::any_of(draft.proxy_fields.begin(), draft.proxy_fields.end(),
+                                        [&](const auto& written) { return written.first == client.target_host; });
+  if (proxy_unread) return std::nullopt;
+  return false;
 }
 
 // `on: [refused, timed_out, reset, 5xx]`: the bit set of model::RetryOn. 5xx needs a target
@@ -312,7 +319,7 @@ model::ClientSpec read_client(ScenarioDraft& draft, const MapReader::Entry& entr
   if (const auto f = m.get("connect_timeout")) {
     if (const auto v = read_duration(sink, *f, DurationRange::positive())) client.connect_timeout = *v;
   }
-  if (const auto f = m.get("retry")) client.retry = read_retry(sink, *f, reaches_proxy(draft.spec, client));
+  if (const auto f = m.get("retry")) client.retry = read_retry(sink, *f, reaches_proxy(draft, client));
   if (const auto f = m.get("first_data")) client.first_data = read_first_data(sink, *f);
   return client;
 }

@@ -1,8 +1,6 @@
 #include "config/detail/network_reader.h"
 
-#include <algorithm>
 #include <cstdint>
-#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -46,7 +44,7 @@ class NetworkReader {
   std::optional<model::LinkSpec> read_link(const Field& f, const NameList& routers);
   bool check_routing_work(const Field& network);
   void check_reachable();
-  void report_unreachable_backends(const model::NetworkBuild& built, std::size_t host);
+  void report_unreachable_backend(const model::UpstreamIndex& u);
 
   DiagnosticSink& sink_;
   model::ScenarioSpec& spec_;
@@ -143,12 +141,9 @@ std::optional<model::LinkSpec> NetworkReader::read_link(const Field& f, const Na
 void NetworkReader::check_reachable() {
   // The run's spec: a proxy's upstream connect()s are routed from its host to each backend.
   const model::NetworkBuild built = model::Network::build(model::with_upstream_groups(spec_));
-  std::set<std::size_t> proxies_reported;  // an upstream group lists each unreachable backend
   for (const std::size_t c : built.unreachable_clients) {
-    if (const auto host = model::upstream_group_host(spec_, c)) {
-      if (proxies_reported.insert(*host).second) report_unreachable_backends(built, *host);
-      continue;
-    }
+    // A proxy's upstream group: each backend it cannot reach is reported below.
+    if (model::upstream_group_host(spec_, c)) continue;
     const model::ClientSpec& client = spec_.clients[c];
     const Field& target = refs_.target_field(c);
     const std::string to = client.balancer ? "balancer " + quote(spec_.balancers[*client.balancer].name)
@@ -156,6 +151,7 @@ void NetworkReader::check_reachable() {
     sink_.error(target.mark, target.path,
                 "client " + quote(client.name) + " cannot reach " + to + ": no path of links joins them");
   }
+  for (const model::UpstreamIndex& u : built.unreachable_upstreams) report_unreachable_backend(u);
   for (const model::BackendIndex& u : built.unreachable_backends) {
     const model::BalancerSpec& balancer = spec_.balancers[u.balancer];
     const Field& entry = refs_.backend_field(u.balancer, u.backend);
@@ -165,19 +161,17 @@ void NetworkReader::check_reachable() {
   }
 }
 
-// The backends of proxy `host` that its host cannot reach (Network::build lists them as
-// "HOST -> BACKENDHOST"), each at its `backends:` entry.
-void NetworkReader::report_unreachable_backends(const model::NetworkBuild& built, std::size_t host) {
-  const model::HostSpec& proxy = spec_.hosts[host];
-  for (std::size_t b = 0; b < proxy.proxy->backends.size() && b < proxy_backends_[host].size(); ++b) {
-    const std::string& to = spec_.hosts[proxy.proxy->backends[b].host].name;
-    const std::string pair = proxy.name + " -> " + to;
-    if (std::find(built.unreachable.begin(), built.unreachable.end(), pair) == built.unreachable.end()) continue;
-    const Field& entry = proxy_backends_[host][b];
-    sink_.error(entry.mark, entry.path,
-                "proxy " + quote(proxy.name) + " cannot reach its backend host " + quote(to) +
-                    ": no path of links joins them (its upstream connect()s leave from its own host)");
-  }
+// Backend `u.backend` of the proxy whose upstream group is `u.group`, which the proxy's host
+// cannot reach, at its `backends:` entry.
+void NetworkReader::report_unreachable_backend(const model::UpstreamIndex& u) {
+  const std::optional<std::size_t> host = model::upstream_group_host(spec_, u.group);
+  if (!host || u.backend >= proxy_backends_[*host].size()) return;  // no entry to point at
+  const model::HostSpec& proxy = spec_.hosts[*host];
+  const std::string& to = spec_.hosts[proxy.proxy->backends[u.backend].host].name;
+  const Field& entry = proxy_backends_[*host][u.backend];
+  sink_.error(entry.mark, entry.path,
+              "proxy " + quote(proxy.name) + " cannot reach its backend host " + quote(to) +
+                  ": no path of links joins them (its upstream connect()s leave from its own host)");
 }
 
 }  // namespace

@@ -29,13 +29,6 @@ constexpr std::int64_t kMaxPoolOrQueue = 10'000'000;
 constexpr std::int64_t kMaxTries = 1000;
 constexpr std::int64_t kMaxFails = 1'000'000;
 
-// "80, 443": the ports of the host's listeners.
-std::string listener_ports(const model::HostSpec& host) {
-  std::string out;
-  for (const model::ListenerSpec& l : host.listeners) out += (out.empty() ? "" : ", ") + std::to_string(l.port);
-  return out.empty() ? "nothing" : out;
-}
-
 // The listener the proxy serves: `port`, or the host's only listener. Reports and returns
 // nullopt when there is none fit, unless the host's listeners could not all be read.
 std::optional<int> read_proxy_port(ScenarioDraft& draft, std::size_t host_index, const MapReader& m) {
@@ -55,7 +48,7 @@ std::optional<int> read_proxy_port(ScenarioDraft& draft, std::size_t host_index,
     sink.error(at.mark, at.path,
                host.listeners.empty()
                    ? "host " + quote(host.name) + " has no listener for its proxy to accept on (give it listeners:)"
-                   : "host " + quote(host.name) + " listens on " + listener_ports(host) +
+                   : "host " + quote(host.name) + " listens on " + draft.refs.port_list(host_index, false) +
                          ": say which listener the proxy serves with port:");
     return std::nullopt;
   } else {
@@ -76,7 +69,7 @@ std::optional<int> read_proxy_port(ScenarioDraft& draft, std::size_t host_index,
   if (complete) {
     sink.error(where.mark, where.path,
                "host " + quote(host.name) + " has no listener on port " + std::to_string(*port) +
-                   " for its proxy (its listeners: " + listener_ports(host) + ")");
+                   " for its proxy (its listeners: " + draft.refs.port_list(host_index, false) + ")");
   }
   return std::nullopt;
 }
@@ -94,7 +87,7 @@ bool backends_are_listeners(ScenarioDraft& draft, const BackendList& list) {
                      "port " + std::to_string(list.backends[i].port) + " of host " + quote(host.name) +
                          " is bound by a script step: a proxy's backend is one of a host's listeners, whose "
                          "application serves the request (its listeners: " +
-                         listener_ports(host) + ")");
+                         draft.refs.port_list(list.backends[i].host, false) + ")");
     ok = false;
   }
   return ok;

@@ -73,6 +73,9 @@ class References {
   // not missing.
   void ports_incomplete(std::size_t host) { ports_complete_[host] = false; }
   bool ports_complete(std::size_t host) const { return ports_complete_[host]; }
+  // The ports of `host`'s listeners, then (with_script) those its script binds, each once:
+  // "80, 443", or "nothing" (for messages).
+  std::string port_list(std::size_t host, bool with_script) const;
   std::optional<std::size_t> find_host(std::string_view name) const;
 
   // ---- balancers and clients: what they define ----
@@ -128,7 +131,6 @@ class References {
   bool has_listener(std::size_t host, int port) const { return listener_ports_.contains({host, port}); }
   bool script_binds(std::size_t host, int port) const { return bound_ports_.contains({host, port}); }
   bool check_listening(const Field& f, std::size_t host, int port);
-  std::string port_list(std::size_t host, bool with_script) const;
   std::optional<std::size_t> find_balancer(std::string_view name) const;
   std::string unknown_host(std::string_view name, std::string_view context = {}, bool or_balancer = false) const;
   void check_node_name(const MapReader::Entry& entry, std::string_view kind);

@@ -4,10 +4,12 @@
 // its first line, `# expect: LINE:COL: SUBSTRING` (LINE:COL 1-based; 0:0 for a diagnostic
 // without position). Files that cannot carry a comment line (empty files, binary junk,
 // UTF-16 text) are listed in tests/config/hostile/expected.txt, one `FILE LINE:COL:
-// SUBSTRING` a line. Used by the loader's tests and by the end-to-end tests of the binary.
+// SUBSTRING` a line. A bad file may say on its second line how many errors it gives in all,
+// `# errors: N`. Used by the loader's tests and by the end-to-end tests of the binary.
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -49,6 +51,23 @@ inline std::optional<Expectation> first_line_expectation(const std::filesystem::
   constexpr std::string_view kPrefix = "# expect: ";
   if (first_line.rfind(kPrefix, 0) != 0) return std::nullopt;
   return parse_expectation(std::string_view(first_line).substr(kPrefix.size()));
+}
+
+// How many errors the file must give in all, from its second line, "# errors: N" (a file
+// whose mistake could set off another, misleading one says there is none); nullopt when the
+// file does not say.
+inline std::optional<std::size_t> expected_error_count(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::string line;
+  std::getline(in, line);
+  std::getline(in, line);
+  constexpr std::string_view kPrefix = "# errors: ";
+  if (line.rfind(kPrefix, 0) != 0) return std::nullopt;
+  try {
+    return static_cast<std::size_t>(std::stoul(line.substr(kPrefix.size())));
+  } catch (const std::logic_error&) {
+    return std::nullopt;
+  }
 }
 
 struct HostileCase {

@@ -1094,8 +1094,9 @@ TEST_CASE("network errors point at the key that is wrong", "[loader][network]") 
 }
 
 TEST_CASE("malformed scenario files give the diagnostic their first line expects", "[loader][bad]") {
-  // Each file's first line: "# expect: LINE:COL: SUBSTRING". LINE:COL are in the file the
-  // diagnostic names: the scenario's, or a trace's beside it (tests/config/bad/*.csv).
+  // Each file's first line: "# expect: LINE:COL: SUBSTRING", and its second, if it says
+  // "# errors: N", how many errors it gives in all. LINE:COL are in the file the diagnostic
+  // names: the scenario's, or a trace's beside it (tests/config/bad/*.csv).
   const std::filesystem::path dir = std::filesystem::path(SYNSTORM_SOURCE_DIR) / "tests" / "config" / "bad";
   std::vector<std::filesystem::path> files;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
@@ -1119,6 +1120,9 @@ TEST_CASE("malformed scenario files give the diagnostic their first line expects
         return d.line == line && d.column == column && config::format(d).find(substring) != std::string::npos;
       });
       CHECK(found);
+      if (const std::optional<std::size_t> count = synstorm_test::expected_error_count(file)) {
+        CHECK(r.errors.size() == *count);
+      }
       // A problem inside a trace file (a CSV next to the scenario) names that file.
       for (const config::Diagnostic& d : r.errors) {
         CHECK((d.file == file.string() || std::filesystem::path(d.file).parent_path() == file.parent_path()));

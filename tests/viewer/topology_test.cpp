@@ -336,6 +336,35 @@ TEST_CASE("a chain of proxies: each proxy a column before what it forwards to, j
   for (const auto& e : t.edges) CHECK(t.nodes[e.a].x < t.nodes[e.b].x);
 }
 
+TEST_CASE("a proxy with a backend on its own host: no edge to itself, the node says so", "[viewer][topology][proxy]") {
+  // A sidecar: the proxy on side:80 forwards to side:8080 and to app:8080.
+  const config::LoadResult r = config::load_scenario_text(
+      "duration: 1s\n"
+      "hosts:\n"
+      "  side:\n"
+      "    listeners:\n"
+      "      - {port: 80, backlog: 64, loops: 1}\n"
+      "      - {port: 8080, backlog: 64, workers: 2, service: {dist: constant, value: 1ms}}\n"
+      "    proxy: {port: 80, backends: [side:8080, app:8080]}\n"
+      "  app:\n"
+      "    listeners: [{port: 8080, backlog: 64, workers: 2, service: {dist: constant, value: 1ms}}]\n"
+      "clients:\n"
+      "  users: {target: side:80, arrivals: {process: poisson, rate: 10/s}}\n",
+      "sidecar.yaml");
+  INFO((r.errors.empty() ? "" : r.errors.front().message));
+  REQUIRE(r.spec);
+  const viewer::Topology t = viewer::build_topology(*r.spec);
+  // users -> side, side -> app; none from side to side.
+  REQUIRE(t.edges.size() == 2);
+  for (const auto& e : t.edges) CHECK(e.a != e.b);
+  CHECK(node(t, "side").proxy);
+  CHECK(node(t, "side").local_backend);
+  CHECK_FALSE(node(t, "app").local_backend);
+  // The edge loads still line up with the edges.
+  const model::Snapshot snap = model::Stepper(*r.spec).snapshot();
+  CHECK(viewer::edge_loads(t, *r.spec, snap).size() == t.edges.size());
+}
+
 TEST_CASE("a proxy's edges carry its upstream connections to each backend now, busy and idle",
           "[viewer][topology][proxy]") {
   // During the crowd (t = 10.5 s) the edge holds its cap of 64 upstream connections to each
