@@ -131,6 +131,10 @@ std::int64_t EventLoops::serve(Group& g, EventLoop& loop, bool woken_by_rule) {
     ++taken;
     if (proxied) {
       proxies_->start(request, work);
+    } else if ((*token & kUpstreamService) != 0 && proxies_->pools(upstream_request(*token))) [[unlikely]] {
+      // A pooling proxy's upstream connection: open while the proxy keeps it, for at most
+      // this connection's keep-alive between requests.
+      proxies_->upstream_on_loop(upstream_request(*token), loop, *token, keepalive);
     } else {
       engine_.schedule_in(work + keepalive, loop.close, *token);
     }
@@ -151,11 +155,35 @@ std::int64_t EventLoops::serve(Group& g, EventLoop& loop, bool woken_by_rule) {
 }
 
 void EventLoops::back_to_wait(Group& g, EventLoop& loop) {
+  // Requests on its held connections come before the listening socket's next accept.
+  if (!loop.held_requests.empty() && !loop.stalled) [[unlikely]] {
+    serve_requests(g, loop);
+    return;
+  }
   loop.waiting_since = ++wait_seq_;
   const Listener& l = listeners_[g.listener];
   // Level-triggered readiness (and a blocking accept() on a non-empty queue) returns at
   // once: a loop that comes back while connections wait takes one without a wake-up.
   if (waiting(g, loop) && !l.stalled && !l.accept_queue.empty()) serve(g, loop, false);
+}
+
+void EventLoops::serve_held(EventLoop& loop, std::uint32_t request) {
+  loop.held_requests.push_back(request);
+  if (!loop.busy && !loop.stalled) serve_requests(groups_[loop.group], loop);
+}
+
+void EventLoops::serve_requests(Group& g, EventLoop& loop) {
+  const Listener& l = listeners_[g.listener];
+  sim::Duration work = sim::Duration::zero();
+  for (const std::uint32_t request : loop.held_requests) {
+    // Each response is ready when the batch's work up to it is done.
+    work += slowed(loop.slow ? loop.slow : l.slow, engine_.now(), sim::sample(g.spec->request_cost, loop.rng));
+    proxies_->respond_in(request, work);
+  }
+  loop.held_requests.clear();
+  loop.busy = true;
+  loop.busy_level.set(engine_.now(), 1, false);
+  engine_.schedule_in(work, loop.done);
 }
 
 void EventLoops::work_done(EventLoop& loop) {
