@@ -13,17 +13,25 @@
 //
 // The backend's application serves the request: a new connection once its application
 // accepts it, for the service time that accept() reported (a worker's service, an event
-// loop's accept_cost + request_cost); a reused one at once, for one draw of the
-// backend's own per-request cost (its workers' service time, its loops' request_cost,
-// from the proxy's stream for that backend) without occupying a worker or a loop. A
+// loop's accept_cost + request_cost); a pooled one on the backend's side that holds it:
+// the worker that accepted it (one draw of its listener's service, Listeners::serve_held)
+// or its event loop (one request_cost when the loop is free, EventLoops::serve_held). A
 // backend that is itself a proxy takes the request as its own (chains of any depth), and
 // its result is the response. A refused, reset or timed-out upstream connect counts
 // toward the backend's passive health and is tried on another backend if next_upstream
 // allows, else it is the request's 502 or 504. After the response the upstream
 // connection goes back to its backend's idle pool if that holds fewer than `keepalive`,
-// else it closes. The request's result then goes back to whoever sent it (the client
-// group, or the proxy in front), and the client connection closes after the proxy
-// listener's keep-alive.
+// else it closes. A pooled connection keeps its backend side: its worker stays with it
+// (not free for accept(): a thread-per-connection server's keep-alive), or it stays open
+// in one of its loop's max_connections. The pool is a stack of records (which worker or
+// loop, which descriptor), the most recently used reused first (nginx's keep-alive
+// cache); an idle one closes after keepalive_timeout, or its loop's own keep-alive if
+// shorter, and frees its worker or slot. The request's result then goes back to whoever
+// sent it (the client group, or the proxy in front), and the client connection closes
+// after the proxy listener's keep-alive.
+//
+// The queue is drained whenever capacity frees (a response, a failed try, a backend's down
+// mark expiring), oldest first, past a request whose untried backends are all full.
 //
 // Requests and responses carry no bytes across the network: only handshakes do.
 #pragma once
