@@ -93,8 +93,8 @@ class Clients {
   // The scenario's client groups (the upstream groups come after them, and are not counted).
   std::size_t size() const { return user_groups_; }
   const ClientResults& results(std::size_t i) const { return groups_[i].out; }
-  // Counts an attempt's fate in its group (and its OS's, in a mix).
-  // Counts an attempt's outcome, if it started inside the measurement window.
+  // Counts an attempt's outcome in its group (and its OS's, in a mix), if it started inside
+  // the measurement window.
   void count(const Connection& c, Outcome outcome) {
     if (!c.measured) return;
     Group& g = groups_[c.client];
