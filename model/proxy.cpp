@@ -117,15 +117,24 @@ bool Proxies::down(std::size_t proxy, std::size_t b) const {
   return proxies_[proxy].backends[b].down_until > engine_.now();
 }
 
-std::uint32_t Proxies::new_request(std::uint32_t proxy) {
-  std::uint32_t id;
-  if (!free_.empty()) {
-    id = free_.back();
-    free_.pop_back();
-  } else {
-    id = static_cast<std::uint32_t>(requests_.size());
-    requests_.emplace_back();
+namespace {
+
+// A slot of `items`: the last one freed, or a new one at the end.
+template <class T>
+std::uint32_t take_slot(std::vector<T>& items, std::vector<std::uint32_t>& freed) {
+  if (!freed.empty()) {
+    const std::uint32_t k = freed.back();
+    freed.pop_back();
+    return k;
   }
+  items.emplace_back();
+  return static_cast<std::uint32_t>(items.size() - 1);
+}
+
+}  // namespace
+
+std::uint32_t Proxies::new_request(std::uint32_t proxy) {
+  const std::uint32_t id = take_slot(requests_, free_);
   Request& r = requests_[id];
   const std::uint32_t generation = r.generation;
   std::vector<std::uint8_t> tried = std::move(r.tried);  // keeps its memory
@@ -371,14 +380,7 @@ bool Proxies::keep(Proxy& p, std::uint32_t b, const BackendSide& side) {
   if (be.proxy < 0 && side.kind == BackendSide::Kind::kUnknown) return false;
   const sim::Duration limit = std::min(p.spec->keepalive_timeout, side.bound);
   if (limit <= sim::Duration::zero()) return false;
-  std::uint32_t k;
-  if (!idle_free_.empty()) {
-    k = idle_free_.back();
-    idle_free_.pop_back();
-  } else {
-    k = static_cast<std::uint32_t>(idle_.size());
-    idle_.emplace_back();
-  }
+  const std::uint32_t k = take_slot(idle_, idle_free_);
   Idle& i = idle_[k];
   i.side = side;
   i.proxy = static_cast<std::uint32_t>(&p - proxies_.data());

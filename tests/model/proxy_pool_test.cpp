@@ -62,6 +62,15 @@ const ListenerSnapshot& listener_of(const Snapshot& s, const std::string& host) 
   return s.listeners.front();
 }
 
+// At most one upstream connection per backend, and a queue whose requests wait 100 s.
+ProxySpec one_connection_each() {
+  ProxySpec p;
+  p.max_connections = 1;
+  p.queue.limit = 10;
+  p.queue.timeout = sim::seconds(100);
+  return p;
+}
+
 }  // namespace
 
 TEST_CASE("pooled requests keep a workers backend busy for their service: Little's law", "[proxy][pool][statistical]") {
@@ -241,10 +250,7 @@ TEST_CASE("a backend whose down mark expires takes the requests waiting in the q
   // Request b at 200 ms finds backend 0 down and backend 1 full: it waits. When the mark
   // expires at 1.100 s, b is tried on backend 0 at once (its second try); without a drain at
   // that moment it would wait for a's response at 5.1 s.
-  ProxySpec p;
-  p.max_connections = 1;
-  p.queue.limit = 10;
-  p.queue.timeout = sim::seconds(100);
+  ProxySpec p = one_connection_each();
   p.health.max_fails = 1;
   p.health.fail_timeout = sim::seconds(1);
   HostSpec refusing = host("dead", Os::kLinux, backlog(128), 1);
@@ -272,10 +278,7 @@ TEST_CASE("a queued request that may not go does not hold back one behind it tha
   //   700 ms  y: both full: y waits behind x.
   //   1.6 s   z's response frees backend 0: x may not go there (tried), y may: y goes.
   // Had the drain stopped at x, y would have waited until 2.1 s.
-  ProxySpec p;
-  p.max_connections = 1;
-  p.queue.limit = 10;
-  p.queue.timeout = sim::seconds(100);
+  ProxySpec p = one_connection_each();
   p.health.max_fails = 0;
   ScenarioSpec spec = scenario(
       {proxy_host("edge", {1, 2}, p), workers_host("a0", 1, sim::ConstantDist{sim::seconds(1)}),
