@@ -113,7 +113,12 @@ class EventLoops final : public AcceptApp {
   // The loop goes back to waiting: it takes a connection at once if one is ready.
   void back_to_wait(Group& g, EventLoop& loop);
   // The loop spends its CPU on every request waiting on its held connections, in one batch.
-  void serve_requests(Group& g, EventLoop& loop);
+  [[gnu::noinline, gnu::cold]] void serve_requests(Group& g, EventLoop& loop);
+  // serve()'s accept of a connection a proxy has a part in (a proxy's listener's, or a
+  // proxy's upstream connection), out of the way of the others: accept_front, the loop's
+  // count, then its request or its keep-alive.
+  [[gnu::noinline, gnu::cold]] void accept_for_proxy(Group& g, EventLoop& loop, std::uint64_t token, sim::Duration work,
+                                                     sim::Duration keepalive);
   void work_done(EventLoop& loop);
   void connection_closed(EventLoop& loop, std::uint64_t token);
   void set_open_level(const Group& g, EventLoop& loop);
