@@ -394,7 +394,9 @@ void Proxies::idle_timeout(std::uint32_t k, std::uint32_t generation) {
   Idle& i = idle_[k];
   if ((i.generation & 0xFFFFFFu) != generation) return;  // reused since
   std::vector<std::uint32_t>& pool = proxies_[i.proxy].backends[i.backend].idle;
-  pool.erase(std::find(pool.begin(), pool.end(), k));
+  const auto at = std::find(pool.begin(), pool.end(), k);
+  assert(at != pool.end());  // a record whose generation is current is in its pool
+  pool.erase(at);
   ++i.generation;
   idle_free_.push_back(k);
   close_side(i.side);

@@ -301,3 +301,44 @@ TEST_CASE("a queued request that may not go does not hold back one behind it tha
   CHECK(s.proxies[0].queued == 1);                    // x
   CHECK(s.proxies[0].so_far.backends[0].tries == 4);  // and y
 }
+
+TEST_CASE("a busy event loop serves the requests on its pooled connections after its work, before its next accept",
+          "[proxy][pool]") {
+  // One backend loop (accept_cost 0, request_cost 10 ms, keep-alive 100 s) and a proxy
+  // keeping two connections to it. a and b at 0 open both (the loop accepts one, works
+  // 10 ms, then the other: answered at 10 and 20 ms) and are pooled. c and d at 1 s come
+  // over them: c's 10 ms start at once, d waits for them (1.010 s to 1.020 s). A client
+  // connecting to the backend directly at 1.005 s finds the loop busy: its connection is
+  // accepted only after d's request, at 1.020 s.
+  ProxySpec p;
+  p.keepalive = 2;
+  p.max_connections = 2;
+  HostSpec app = host("app", Os::kLinux, backlog(128), 0);
+  EventLoopSpec loops;
+  loops.max_connections = 100;
+  loops.request_cost = sim::ConstantDist{sim::milliseconds(10)};
+  loops.keepalive = sim::ConstantDist{sim::seconds(100)};
+  app.listeners[0].loops = loops;
+  Stepper st(
+      scenario({proxy_host("edge", {1}, p), app},
+               {client("ab", Os::kLinux, 0, simultaneous(2)), client("cd", Os::kLinux, 0, simultaneous(2, at_ms(1000))),
+                client("direct", Os::kLinux, 1, simultaneous(1, at_ms(1005)))},
+               sim::seconds(2)));
+  st.advance_to(at_ms(1009));
+  Snapshot s = st.snapshot();
+  CHECK(s.proxies[0].so_far.requests.ok == 2);
+  CHECK(s.proxies[0].so_far.backends[0].reused == 2);
+  CHECK(s.loops[1].so_far.accepted == 2);
+  st.advance_to(at_ms(1015));
+  s = st.snapshot();
+  CHECK(s.proxies[0].so_far.requests.ok == 3);  // c
+  CHECK(s.loops[1].so_far.accepted == 2);       // the direct connection still waits
+  CHECK(listener_of(s, "app").accept_len == 1);
+  st.advance_to(at_ms(1019));
+  CHECK(st.snapshot().proxies[0].so_far.requests.ok == 3);
+  st.advance_to(at_ms(1021));
+  s = st.snapshot();
+  CHECK(s.proxies[0].so_far.requests.ok == 4);  // d
+  CHECK(s.loops[1].so_far.accepted == 3);
+  CHECK(listener_of(s, "app").accept_len == 0);
+}
