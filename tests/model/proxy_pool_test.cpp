@@ -45,6 +45,18 @@ HostSpec proxy_host(std::string name, std::vector<std::size_t> backends, ProxySp
   return h;
 }
 
+// A backend of one event loop: no accept cost, 10 ms per request, each connection kept
+// `keepalive` after its response, room for 100.
+HostSpec loop_host(std::string name, sim::Duration keepalive) {
+  HostSpec h = host(std::move(name), Os::kLinux, backlog(128), 0);
+  EventLoopSpec loops;
+  loops.max_connections = 100;
+  loops.request_cost = sim::ConstantDist{sim::milliseconds(10)};
+  loops.keepalive = sim::ConstantDist{keepalive};
+  h.listeners[0].loops = loops;
+  return h;
+}
+
 HostSpec workers_host(std::string name, int workers, sim::DurationDist service) {
   return host(std::move(name), Os::kLinux, backlog(4096), workers, service);
 }
@@ -194,12 +206,7 @@ TEST_CASE("an event-loop backend spends request_cost on every pooled request, an
   p.keepalive = 1;
   p.max_connections = 1;
   p.queue.limit = 10;
-  HostSpec app = host("app", Os::kLinux, backlog(128), 0);
-  EventLoopSpec loops;
-  loops.max_connections = 100;
-  loops.request_cost = sim::ConstantDist{sim::milliseconds(10)};
-  loops.keepalive = sim::ConstantDist{sim::seconds(100)};
-  app.listeners[0].loops = loops;
+  const HostSpec app = loop_host("app", sim::seconds(100));
   const ScenarioSpec spec = scenario({proxy_host("edge", {1}, p), app},
                                      {client("load", Os::kLinux, 0, ConstantArrivals{10})}, sim::seconds(10));
   const RunResults r = run_scenario(spec);
@@ -224,12 +231,7 @@ TEST_CASE("an idle connection to an event loop closes at the loop's own keep-ali
   // and the loop holds nothing, and request b at 500 ms connects again.
   ProxySpec p;
   p.keepalive = 1;
-  HostSpec app = host("app", Os::kLinux, backlog(128), 0);
-  EventLoopSpec loops;
-  loops.max_connections = 100;
-  loops.request_cost = sim::ConstantDist{sim::milliseconds(10)};
-  loops.keepalive = sim::ConstantDist{sim::milliseconds(200)};
-  app.listeners[0].loops = loops;
+  const HostSpec app = loop_host("app", sim::milliseconds(200));
   Stepper st(
       scenario({proxy_host("edge", {1}, p), app}, {one_request("a", 0), one_request("b", 500)}, sim::seconds(1)));
   st.advance_to(at_ms(100));
@@ -313,12 +315,7 @@ TEST_CASE("a busy event loop serves the requests on its pooled connections after
   ProxySpec p;
   p.keepalive = 2;
   p.max_connections = 2;
-  HostSpec app = host("app", Os::kLinux, backlog(128), 0);
-  EventLoopSpec loops;
-  loops.max_connections = 100;
-  loops.request_cost = sim::ConstantDist{sim::milliseconds(10)};
-  loops.keepalive = sim::ConstantDist{sim::seconds(100)};
-  app.listeners[0].loops = loops;
+  const HostSpec app = loop_host("app", sim::seconds(100));
   Stepper st(
       scenario({proxy_host("edge", {1}, p), app},
                {client("ab", Os::kLinux, 0, simultaneous(2)), client("cd", Os::kLinux, 0, simultaneous(2, at_ms(1000))),
