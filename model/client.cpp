@@ -92,12 +92,11 @@ Clients::Clients(const ScenarioSpec& spec, sim::Engine& engine, sim::TimerLanes&
     // connections are decided later.
     if (!cs.balancer && !cs.spoofed && !g.upstream) {
       const HostSpec& target = spec.hosts[cs.target_host];
-      g.through_proxy = target.proxy && target.proxy->port == cs.target_port;
+      g.out.through_proxy = target.proxy && target.proxy->port == cs.target_port;
     }
-    g.out.through_proxy = g.through_proxy;
     // Outcomes (bit 1 << Outcome) whose settling is more than counting and a chain's end:
     // those the policy retries, and every one of a proxy's groups.
-    g.look_closer = g.upstream || g.through_proxy ? 0xFF : static_cast<std::uint8_t>((cs.retry.on & 7u) << 1);
+    g.look_closer = g.upstream || g.out.through_proxy ? 0xFF : static_cast<std::uint8_t>((cs.retry.on & 7u) << 1);
     g.unusual = g.mixed || g.upstream;
   }
 }
@@ -186,8 +185,8 @@ void Clients::connect(Group& g, std::uint32_t chain) {
   launch(g, slot);
 }
 
-std::uint32_t Clients::connect_upstream(std::uint32_t group, std::uint16_t backend, std::uint32_t host, int port,
-                                        std::uint32_t request, bool measured) {
+void Clients::connect_upstream(std::uint32_t group, std::uint16_t backend, std::uint32_t host, int port,
+                               std::uint32_t request, bool measured) {
   Group& g = groups_[group];
   const std::uint32_t slot = pool_.allocate(group);
   Connection& c = pool_[slot];
@@ -202,7 +201,6 @@ std::uint32_t Clients::connect_upstream(std::uint32_t group, std::uint16_t backe
   c.backend = backend;
   c.upstream = true;
   launch(g, slot);
-  return slot;
 }
 
 void Clients::launch(Group& g, std::uint32_t slot) {

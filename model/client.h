@@ -40,8 +40,10 @@ class UpstreamOwner {
   // Its fate is decided (accepted by the backend's application, which serves it for
   // `served`; refused; reset; timed out). The slot is freed after the call.
   virtual void upstream_settled(const Connection& c, Outcome outcome, sim::Duration served) = 0;
-  // The worker that accepted an upstream connection for request `request` has served it.
-  virtual void upstream_served(std::uint32_t request) = 0;
+  // A worker of listener `listener` has served request `request` over the upstream
+  // connection it accepted as descriptor `fd`. Returns whether the proxy keeps the
+  // connection in its pool: the worker then stays with it (Listeners::close_held frees it).
+  virtual bool upstream_served(std::uint32_t listener, std::int64_t fd, std::uint32_t request) = 0;
 
  protected:
   ~UpstreamOwner() = default;
@@ -64,13 +66,16 @@ class Clients {
   // Set once, before the run, in a scenario with proxies.
   void set_upstream_owner(UpstreamOwner* owner) { upstream_ = owner; }
 
+  // A backend's worker has served a proxy's request over an upstream connection
+  // (UpstreamOwner::upstream_served): whether it keeps the connection.
+  bool upstream_served(std::uint32_t listener, std::int64_t fd, std::uint32_t request) {
+    return upstream_->upstream_served(listener, fd, request);
+  }
   // A proxy's upstream connect() (group `group`, one of the upstream groups) to backend
   // `backend` of its ProxySpec at host:port, for its request `request` (kept in the
-  // connection's `chain`). Returns its slot.
-  // A backend's worker has served the upstream connection of a proxy's request `request`.
-  void upstream_served(std::uint32_t request) { upstream_->upstream_served(request); }
-  std::uint32_t connect_upstream(std::uint32_t group, std::uint16_t backend, std::uint32_t host, int port,
-                                 std::uint32_t request, bool measured);
+  // connection's `chain`).
+  void connect_upstream(std::uint32_t group, std::uint16_t backend, std::uint32_t host, int port, std::uint32_t request,
+                        bool measured);
   // The request of an accepted connection of chain `chain` of group `group` (which called
   // connect() at `started`) got `result`: counted once here; its user is free again, or
   // retries after a 5xx if its policy says so (RetrySpec::on).
@@ -88,8 +93,8 @@ class Clients {
   // The scenario's client groups (the upstream groups come after them, and are not counted).
   std::size_t size() const { return user_groups_; }
   const ClientResults& results(std::size_t i) const { return groups_[i].out; }
-  // Counts an attempt's fate in its group (and its OS's, in a mix).
-  // Counts an attempt's outcome, if it started inside the measurement window.
+  // Counts an attempt's outcome in its group (and its OS's, in a mix), if it started inside
+  // the measurement window.
   void count(const Connection& c, Outcome outcome) {
     if (!c.measured) return;
     Group& g = groups_[c.client];
@@ -130,7 +135,6 @@ class Clients {
     std::vector<OsBehaviour> mix;                    // a mix: one per OS (ClientSpec::os_mix); empty without one
     bool mixed = false;                              // !mix.empty(), as the hot path reads it
     bool upstream = false;                           // a proxy's upstream group (ClientSpec::upstream_of)
-    bool through_proxy = false;                      // its target is a proxy's listener
     std::uint8_t look_closer = 0;                    // settle(): see Clients' constructor
     bool unusual = false;                            // mixed || upstream, as the hot path reads it
     std::uint8_t retry_on = 0;                       // RetrySpec::on, as the hot path reads it

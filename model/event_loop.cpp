@@ -66,8 +66,14 @@ void EventLoops::stall(Listener& l, std::uint32_t loop, bool begins) {
   Group& g = groups_[static_cast<std::size_t>(group_of_listener_[l.index])];
   EventLoop& lp = loops_[g.first + loop];
   lp.stalled = begins;
-  // Back in its loop, it finds the socket ready if connections wait (level-triggered).
-  if (!begins && !lp.busy) back_to_wait(g, lp);
+  if (begins || lp.busy) return;
+  // Back in its loop, it serves the requests that came on its held connections meanwhile,
+  // then finds the socket ready if connections wait (level-triggered).
+  if (!lp.held_requests.empty()) {
+    serve_requests(g, lp);
+  } else {
+    back_to_wait(g, lp);
+  }
 }
 
 void EventLoops::slow(Listener& l, std::uint32_t loop, const FaultSpec* fault) {
@@ -118,22 +124,15 @@ std::int64_t EventLoops::serve(Group& g, EventLoop& loop, bool woken_by_rule) {
     const sim::Duration cpu = accept_cost + sim::sample(s.request_cost, loop.rng);
     work += slowed(loop.slow ? loop.slow : l.slow, engine_.now(), cpu);
     const sim::Duration keepalive = sim::sample(s.keepalive, loop.rng);
-    // A proxy's connection: its request is the proxy's (read before accept_front frees the
-    // connection), and it closes after the request's result and its keep-alive.
-    const bool proxied = g.proxy >= 0;
-    std::uint32_t request = 0;
-    if (proxied) {
-      request = proxies_->take(static_cast<std::uint32_t>(g.proxy), l.accept_queue.front(), loop, *token, keepalive);
-    }
-    listeners_.accept_front(l, work);
-    ++loop.open;
-    ++loop.out.accepted;
-    ++taken;
-    if (proxied) {
-      proxies_->start(request, work);
+    if (g.proxy >= 0 || (*token & kUpstreamService) != 0) [[unlikely]] {
+      accept_for_proxy(g, loop, *token, work, keepalive);
     } else {
+      listeners_.accept_front(l, work);
+      ++loop.open;
       engine_.schedule_in(work + keepalive, loop.close, *token);
     }
+    ++loop.out.accepted;
+    ++taken;
   } while (s.multi_accept);
   if (taken == 0) return 0;
   set_open_level(g, loop);
@@ -158,9 +157,58 @@ void EventLoops::back_to_wait(Group& g, EventLoop& loop) {
   if (waiting(g, loop) && !l.stalled && !l.accept_queue.empty()) serve(g, loop, false);
 }
 
+void EventLoops::accept_for_proxy(Group& g, EventLoop& loop, std::uint64_t token, sim::Duration work,
+                                  sim::Duration keepalive) {
+  Listener& l = listeners_[g.listener];
+  if (g.proxy >= 0) {
+    // A proxy's connection: its request is the proxy's (read before accept_front frees the
+    // connection), and it closes after the request's result and its keep-alive.
+    const std::uint32_t request =
+        proxies_->take(static_cast<std::uint32_t>(g.proxy), l.accept_queue.front(), loop, token, keepalive);
+    listeners_.accept_front(l, work);
+    ++loop.open;
+    proxies_->start(request, work);
+    return;
+  }
+  // A proxy's upstream connection: if the proxy pools, it stays open while the proxy keeps
+  // it, for at most this connection's keep-alive between requests; else it closes as any.
+  listeners_.accept_front(l, work);
+  ++loop.open;
+  const std::uint32_t request = upstream_request(token);
+  if (proxies_->pools(request)) {
+    proxies_->upstream_on_loop(request, loop, token, keepalive);
+  } else {
+    engine_.schedule_in(work + keepalive, loop.close, token);
+  }
+}
+
+void EventLoops::serve_held(EventLoop& loop, std::uint32_t request) {
+  loop.held_requests.push_back(request);
+  if (!loop.busy && !loop.stalled) serve_requests(groups_[loop.group], loop);
+}
+
+void EventLoops::serve_requests(Group& g, EventLoop& loop) {
+  const Listener& l = listeners_[g.listener];
+  sim::Duration work = sim::Duration::zero();
+  for (const std::uint32_t request : loop.held_requests) {
+    // Each response is ready when the batch's work up to it is done.
+    work += slowed(loop.slow ? loop.slow : l.slow, engine_.now(), sim::sample(g.spec->request_cost, loop.rng));
+    proxies_->respond_in(request, work);
+  }
+  loop.held_requests.clear();
+  loop.busy = true;
+  loop.busy_level.set(engine_.now(), 1, false);
+  engine_.schedule_in(work, loop.done);
+}
+
 void EventLoops::work_done(EventLoop& loop) {
   loop.busy = false;
   loop.busy_level.set(engine_.now(), 0, false);
+  // Requests on its held connections come before the listening socket's next accept.
+  if (!loop.held_requests.empty() && !loop.stalled) [[unlikely]] {
+    serve_requests(groups_[loop.group], loop);
+    return;
+  }
   back_to_wait(groups_[loop.group], loop);
 }
 

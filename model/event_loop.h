@@ -50,6 +50,9 @@ struct EventLoop {
   bool stalled = false;             // a stall fault on this loop: it does not wait on the socket
   const FaultSpec* slow = nullptr;  // a slow or slow_start fault on this loop, in progress
   std::int64_t open = 0;            // connections it holds open
+  // Requests over a proxy's pooled upstream connections it holds, waiting for its CPU
+  // (EventLoops::serve_held), oldest first.
+  std::deque<std::uint32_t> held_requests;
   std::uint64_t waiting_since = 0;  // when it last began to wait (a sequence number)
   sim::RandomStream rng{0};
   sim::TimeWeighted busy_level;  // 1 while busy
@@ -76,6 +79,13 @@ class EventLoops final : public AcceptApp {
   // (its work in hand is finished) until the stall ends; its CPU costs are slowed by
   // `fault` (null: the fault ended).
   void stall(Listener& l, std::uint32_t loop, bool begins);
+
+  // A proxy's upstream connection this loop accepted (descriptor `token`) stays open while
+  // the proxy keeps it in its pool, counting toward max_connections: the proxy closes it
+  // with close_held. serve_held: request `request` came over it; the loop spends one draw
+  // of request_cost on it when free (Proxies::respond_in tells the proxy when it is done).
+  void serve_held(EventLoop& loop, std::uint32_t request);
+  void close_held(EventLoop& loop, std::uint64_t token) { connection_closed(loop, token); }
   void slow(Listener& l, std::uint32_t loop, const FaultSpec* fault);
 
   // Every loop's results at `now`, listener by listener.
@@ -102,6 +112,13 @@ class EventLoops final : public AcceptApp {
   std::int64_t serve(Group& g, EventLoop& loop, bool woken_by_rule);
   // The loop goes back to waiting: it takes a connection at once if one is ready.
   void back_to_wait(Group& g, EventLoop& loop);
+  // The loop spends its CPU on every request waiting on its held connections, in one batch.
+  [[gnu::noinline, gnu::cold]] void serve_requests(Group& g, EventLoop& loop);
+  // serve()'s accept of a connection a proxy has a part in (a proxy's listener's, or a
+  // proxy's upstream connection), out of the way of the others: accept_front, the loop's
+  // count, then its request or its keep-alive.
+  [[gnu::noinline, gnu::cold]] void accept_for_proxy(Group& g, EventLoop& loop, std::uint64_t token, sim::Duration work,
+                                                     sim::Duration keepalive);
   void work_done(EventLoop& loop);
   void connection_closed(EventLoop& loop, std::uint64_t token);
   void set_open_level(const Group& g, EventLoop& loop);

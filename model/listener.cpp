@@ -16,20 +16,14 @@ constexpr std::uint64_t pack_service(std::int64_t fd, std::uint32_t balancer_plu
   return static_cast<std::uint64_t>(fd) | (static_cast<std::uint64_t>(balancer_plus_one & 0xFFFFu) << 32) |
          (static_cast<std::uint64_t>(backend) << 48);
 }
-// A proxy's upstream connection (model/proxy.h) carries no balancer flow: its service-done
-// event carries instead this bit and the proxy's request (bits 32..62), so that the
-// worker's end of service is the proxy's response, with no event of its own.
-constexpr std::uint64_t kUpstreamService = 1ull << 63;
-constexpr std::uint64_t pack_upstream_service(std::int64_t fd, std::uint32_t request) {
-  return static_cast<std::uint64_t>(fd) | kUpstreamService | (static_cast<std::uint64_t>(request) << 32);
-}
-
 }  // namespace
 
 void Listener::handle(sim::Engine&, std::uint64_t arg) {
-  // A proxy's upstream connection: the end of its service is the proxy's response.
-  if ((arg & kUpstreamService) != 0) [[unlikely]]
-    owner->upstream_served(arg);
+  // A proxy's upstream connection: the end of its service is the proxy's response, and the
+  // worker stays with the connection while the proxy keeps it in its pool.
+  if ((arg & kUpstreamService) != 0) [[unlikely]] {
+    if (owner->upstream_served(*this, arg)) return;
+  }
   owner->service_done(*this, arg);
 }
 
@@ -416,9 +410,17 @@ void Listeners::accept_front(Listener& l, sim::Duration served) {
   set_accept_level(l);
 }
 
-void Listeners::upstream_served(std::uint64_t arg) {
-  clients_.upstream_served(static_cast<std::uint32_t>((arg >> 32) & 0x7FFFFFFFu));
+bool Listeners::upstream_served(Listener& l, std::uint64_t arg) {
+  return clients_.upstream_served(l.index, static_cast<std::int64_t>(arg & 0xFFFFFFFFu), upstream_request(arg));
 }
+
+void Listeners::serve_held(Listener& l, std::int64_t fd, std::uint32_t request) {
+  const sim::Duration service = slowed(l.slow, engine_.now(), sim::sample(l.service, l.service_rng));
+  count_busy(l, service);
+  engine_.schedule_in(service, l, pack_upstream_service(fd, request));
+}
+
+void Listeners::close_held(Listener& l, std::int64_t fd) { service_done(l, static_cast<std::uint64_t>(fd)); }
 
 void Listeners::service_done(Listener& l, std::uint64_t arg) {
   release(l, arg);

@@ -37,6 +37,18 @@ namespace model {
 class Listeners;
 struct Listener;
 
+// A proxy's upstream connection (model/proxy.h) carries no balancer flow: the descriptor
+// token its accept() gives (Listeners::accept_descriptor, a worker's service-done event)
+// carries instead this bit and the proxy's request (bits 32..62), so that the end of a
+// worker's service is the proxy's response, with no event of its own.
+constexpr std::uint64_t kUpstreamService = 1ull << 63;
+constexpr std::uint64_t pack_upstream_service(std::int64_t fd, std::uint32_t request) {
+  return static_cast<std::uint64_t>(fd) | kUpstreamService | (static_cast<std::uint64_t>(request) << 32);
+}
+constexpr std::uint32_t upstream_request(std::uint64_t token) {
+  return static_cast<std::uint32_t>((token >> 32) & 0x7FFFFFFFu);
+}
+
 // The application of a listener that is not a pool of workers (an event loop, model/
 // event_loop.h): told whenever its accept queue may hold a connection it could take (one
 // joined, a stall ended, a descriptor freed). It takes them with Listeners::accept_descriptor
@@ -65,7 +77,7 @@ struct Listener final : sim::EventHandler {
   Personality personality{Os::kLinux, KernelKnobs{}};
   std::int64_t backlog = 0;
   int workers = 0;
-  int busy_workers = 0;             // serving a connection (they finish their work across a restart)
+  int busy_workers = 0;             // serving a connection, or holding a proxy's pooled one (Listeners::serve_held)
   bool stalled = false;             // a stall fault: the workers do not call accept()
   bool restarting = false;          // a restart fault closed it; it listens again at the end
   const FaultSpec* slow = nullptr;  // a slow_start or slow fault in progress
@@ -140,6 +152,14 @@ class Listeners {
   // A descriptor of host `host` freed: the listeners whose accept() found none try again.
   void retry_starved(std::uint32_t host);
 
+  // A worker of `l` holds a proxy's pooled upstream connection (descriptor `fd`) between its
+  // requests: it is not free for accept() until close_held. serve_held serves request
+  // `request` over it, for one draw of the listener's service time (counted busy); its end
+  // is the proxy's response (UpstreamOwner::upstream_served), which says whether the worker
+  // keeps the connection. close_held: the proxy closed it; the worker is free.
+  void serve_held(Listener& l, std::int64_t fd, std::uint32_t request);
+  void close_held(Listener& l, std::int64_t fd);
+
   // Faults on a listener: its workers stop calling accept(); service (an event loop's CPU
   // costs) slows down; the process closes its socket and listens again at the end.
   void stall(Listener& l, bool begins);
@@ -157,7 +177,7 @@ class Listeners {
  private:
   friend struct Listener;
   void service_done(Listener& l, std::uint64_t arg);
-  void upstream_served(std::uint64_t arg);
+  bool upstream_served(Listener& l, std::uint64_t arg);
   void remove_request(Listener& l, std::uint32_t slot);
   void mark_acked(Listener& l, Connection& c);
   void enqueue(Listener& l, std::uint32_t slot);

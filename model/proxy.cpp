@@ -15,7 +15,9 @@ ScenarioSpec with_upstream_groups(const ScenarioSpec& spec) {
     c.name = host.name;
     c.os = host.os;
     c.kernel = host.kernel;
-    c.target_host = h;  // unused: the proxy aims each connect()
+    // The proxy aims each connect() at a backend; the group's source ports (Addressing) are
+    // drawn towards this host and port all the same.
+    c.target_host = h;
     c.target_port = host.proxy->port;
     c.connect_timeout = host.proxy->connect_timeout;
     c.retry.policy = RetryPolicy::kNone;
@@ -33,20 +35,6 @@ std::optional<std::size_t> upstream_group_host(const ScenarioSpec& spec, std::si
   }
   return std::nullopt;
 }
-
-namespace {
-
-// The cost of one request on a reused connection to host:port: its loops' request_cost, or
-// its workers' service time; none for a port the scenario lists no listener on.
-const sim::DurationDist* request_cost(const HostSpec& h, int port) {
-  for (const ListenerSpec& ls : h.listeners) {
-    if (ls.port != port) continue;
-    return ls.loops ? &ls.loops->request_cost : &ls.service;
-  }
-  return nullptr;
-}
-
-}  // namespace
 
 Proxies::Proxies(const ScenarioSpec& spec, sim::Engine& engine, ConnectionPool& pool, Clients& clients,
                  Listeners& listeners, const Tracer& tracer, RunDigest& digest)
@@ -98,8 +86,6 @@ Proxies::Proxies(const ScenarioSpec& spec, sim::Engine& engine, ConnectionPool& 
       b.port = ref.port;
       const HostSpec& bh = spec.hosts[ref.host];
       if (bh.proxy && bh.proxy->port == ref.port) b.proxy = of_host[ref.host];
-      b.cost = request_cost(bh, ref.port);
-      b.rng = sim::RandomStream(spec.seed, entity + "/backend/" + bh.name + ":" + std::to_string(ref.port));
       b.out.host = bh.name;
       b.out.port = ref.port;
     }
@@ -131,15 +117,24 @@ bool Proxies::down(std::size_t proxy, std::size_t b) const {
   return proxies_[proxy].backends[b].down_until > engine_.now();
 }
 
-std::uint32_t Proxies::new_request(std::uint32_t proxy) {
-  std::uint32_t id;
-  if (!free_.empty()) {
-    id = free_.back();
-    free_.pop_back();
-  } else {
-    id = static_cast<std::uint32_t>(requests_.size());
-    requests_.emplace_back();
+namespace {
+
+// A slot of `items`: the last one freed, or a new one at the end.
+template <class T>
+std::uint32_t take_slot(std::vector<T>& items, std::vector<std::uint32_t>& freed) {
+  if (!freed.empty()) {
+    const std::uint32_t k = freed.back();
+    freed.pop_back();
+    return k;
   }
+  items.emplace_back();
+  return static_cast<std::uint32_t>(items.size() - 1);
+}
+
+}  // namespace
+
+std::uint32_t Proxies::new_request(std::uint32_t proxy) {
+  const std::uint32_t id = take_slot(requests_, free_);
   Request& r = requests_[id];
   const std::uint32_t generation = r.generation;
   std::vector<std::uint8_t> tried = std::move(r.tried);  // keeps its memory
@@ -182,7 +177,7 @@ void Proxies::start(std::uint32_t id, sim::Duration work) {
   if (work == sim::Duration::zero()) {
     // Its loop spent nothing on it: the proxy has it now (no event of its own).
     requests_[id].arrived = engine_.now();
-    dispatch(id);
+    dispatch(id, room(proxies_[requests_[id].proxy], requests_[id]));
     return;
   }
   engine_.schedule_in(work, *this, arg(id, kReady));
@@ -190,12 +185,17 @@ void Proxies::start(std::uint32_t id, sim::Duration work) {
 
 void Proxies::handle(sim::Engine&, std::uint64_t a) {
   const Unpacked u = unpack(a);
+  switch (static_cast<Event>(u.kind)) {
+    case kIdleTimeout: idle_timeout(u.slot, u.generation); return;
+    case kBackendUp: drain(proxies_[u.slot]); return;  // its down mark expired: it may take what waits
+    default: break;
+  }
   Request& r = requests_[u.slot];
   if (!r.live || (r.generation & 0xFFFFFFu) != u.generation) return;
   switch (static_cast<Event>(u.kind)) {
     case kReady:
       r.arrived = engine_.now();
-      dispatch(u.slot);
+      dispatch(u.slot, room(proxies_[r.proxy], r));
       return;
     case kResponse: response(u.slot, RequestResult::kOk); return;
     case kQueueTimeout: {
@@ -213,13 +213,20 @@ void Proxies::handle(sim::Engine&, std::uint64_t a) {
       decide(u.slot, RequestResult::kUnavailable, ProxyStep::kQueueTimeout);
       return;
     }
+    case kIdleTimeout:
+    case kBackendUp: return;  // handled above
   }
 }
 
-bool Proxies::has_room(const Proxy& p, const Request& r, std::size_t b) const {
+bool Proxies::has_capacity(const Proxy& p, std::size_t b) const {
   const Backend& be = p.backends[b];
-  if (r.tried[b] || be.down_until > engine_.now()) return false;
-  return be.idle > 0 || p.spec->max_connections == 0 || be.idle + be.busy < p.spec->max_connections;
+  if (be.down_until > engine_.now()) return false;
+  const auto idle = static_cast<std::int64_t>(be.idle.size());
+  return idle > 0 || p.spec->max_connections == 0 || idle + be.busy < p.spec->max_connections;
+}
+
+bool Proxies::has_room(const Proxy& p, const Request& r, std::size_t b) const {
+  return !r.tried[b] && has_capacity(p, b);
 }
 
 // Whether request `r` can go to a backend now: none is up (or untried), all are full, or
@@ -233,10 +240,11 @@ Proxies::Room Proxies::room(const Proxy& p, const Request& r) const {
   return up ? Room::kFull : Room::kNoneUp;
 }
 
-void Proxies::dispatch(std::uint32_t id) {
+// Request `id` goes on, `now_room` being room(p, r) now.
+void Proxies::dispatch(std::uint32_t id, Room now_room) {
   Request& r = requests_[id];
   Proxy& p = proxies_[r.proxy];
-  switch (room(p, r)) {
+  switch (now_room) {
     case Room::kNoneUp:
       if (r.try_no == 0) {
         if (r.measured) ++p.out.no_backend;
@@ -262,23 +270,31 @@ void Proxies::go(std::uint32_t id, std::size_t b) {
   ++r.try_no;
   if (r.measured) ++be.out.tries;
   ++be.busy;
-  if (be.idle > 0) {
-    --be.idle;
+  if (!be.idle.empty()) {
+    // The most recently used idle connection (ngx_http_upstream_get_keepalive_peer takes
+    // the head of its cache, where ngx_http_upstream_free_keepalive_peer puts each one back).
+    const std::uint32_t k = be.idle.back();
+    be.idle.pop_back();
+    r.side = idle_[k].side;
+    ++idle_[k].generation;  // its idle timeout passes
+    idle_free_.push_back(k);
     if (r.measured) ++be.out.reused;
     if (tracer_.on()) tracer_.emit(about(TraceKind::kProxyRequest, r, ProxyStep::kPooled));
     serve_reused(id);
     return;
   }
-  be.out.max_open = std::max(be.out.max_open, be.idle + be.busy);
+  r.side = BackendSide{};
+  be.out.max_open = std::max(be.out.max_open, static_cast<std::int64_t>(be.idle.size()) + be.busy);
   if (r.measured) ++be.out.connects;
   if (tracer_.on()) tracer_.emit(about(TraceKind::kProxyRequest, r, ProxyStep::kConnect));
   clients_.connect_upstream(p.group, static_cast<std::uint16_t>(b), be.host, be.port, id, r.measured);
 }
 
-// A request over an idle keep-alive connection: the backend serves it without a handshake.
+// A request over an idle keep-alive connection: the backend serves it without a handshake,
+// on the worker or the loop that holds the connection.
 void Proxies::serve_reused(std::uint32_t id) {
   Request& r = requests_[id];
-  Backend& be = proxies_[r.proxy].backends[r.backend];
+  const Backend& be = proxies_[r.proxy].backends[r.backend];
   if (be.proxy >= 0) {
     // The proxy behind takes it as its own request, at once.
     const std::uint32_t child = new_request(static_cast<std::uint32_t>(be.proxy));
@@ -292,8 +308,18 @@ void Proxies::serve_reused(std::uint32_t id) {
     engine_.schedule_in(sim::Duration::zero(), *this, arg(child, kReady));
     return;
   }
-  const sim::Duration cost = be.cost ? sim::sample(*be.cost, be.rng) : sim::Duration::zero();
-  engine_.schedule_in(cost, *this, arg(id, kResponse));
+  switch (r.side.kind) {
+    case BackendSide::Kind::kWorker:
+      listeners_.serve_held(listeners_[r.side.listener], static_cast<std::int64_t>(r.side.token), id);
+      return;
+    case BackendSide::Kind::kLoop: loops_->serve_held(*r.side.loop, id); return;
+    case BackendSide::Kind::kUnknown: break;
+  }
+  assert(false && "an application's pooled connection has a worker or a loop");
+}
+
+void Proxies::upstream_on_loop(std::uint32_t request, EventLoop& loop, std::uint64_t token, sim::Duration keepalive) {
+  requests_[request].side = {BackendSide::Kind::kLoop, 0, &loop, token, keepalive};
 }
 
 void Proxies::upstream_established(const Connection& c) {
@@ -303,12 +329,15 @@ void Proxies::upstream_established(const Connection& c) {
 }
 
 void Proxies::upstream_settled(const Connection& c, Outcome outcome, sim::Duration served) {
+  // What it needs of the connection, before a retry's connect() may move the pool's slots.
   const std::uint32_t id = c.chain;
+  const std::uint16_t backend = c.backend;
+  const std::uint32_t listener = c.listener;
   switch (outcome) {
     case Outcome::kAccepted:
       // A backend proxy took the request (take()); workers answer when their service-done
       // event comes (upstream_served); event loops answer after their work on it.
-      if (proxies_[requests_[id].proxy].backends[c.backend].proxy < 0 && listeners_[c.listener].app) {
+      if (proxies_[requests_[id].proxy].backends[backend].proxy < 0 && listeners_[listener].app) {
         engine_.schedule_in(served, *this, arg(id, kResponse));
       }
       return;
@@ -319,19 +348,68 @@ void Proxies::upstream_settled(const Connection& c, Outcome outcome, sim::Durati
   }
 }
 
-void Proxies::upstream_served(std::uint32_t request) { response(request, RequestResult::kOk); }
+bool Proxies::upstream_served(std::uint32_t listener, std::int64_t fd, std::uint32_t request) {
+  requests_[request].side = {BackendSide::Kind::kWorker, listener, nullptr, static_cast<std::uint64_t>(fd),
+                             sim::Duration::infinite()};
+  return response(request, RequestResult::kOk);
+}
 
 // The backend answered request `id` (`result`: a backend proxy passes its own on).
-void Proxies::response(std::uint32_t id, RequestResult result) {
+bool Proxies::response(std::uint32_t id, RequestResult result) {
   Request& r = requests_[id];
   Proxy& p = proxies_[r.proxy];
   Backend& be = p.backends[r.backend];
   --be.busy;
-  // Back to the pool, or closed when the pool holds `keepalive` already.
-  if (be.idle < p.spec->keepalive) ++be.idle;
   if (r.measured) ++be.out.ok;
+  const BackendSide side = r.side;
+  const bool kept = keep(p, r.backend, side);
   decide(id, result, ProxyStep::kAnswered);
   drain(p);
+  // Not kept: a loop's connection closes now (a worker's when upstream_served returns).
+  if (!kept && side.kind == BackendSide::Kind::kLoop) close_side(side);
+  return kept;
+}
+
+// Back to the pool, or closed when the pool holds `keepalive` already (nginx closes the
+// least recently used one instead, ngx_http_upstream_free_keepalive_peer: the same count).
+// An idle connection closes after keepalive_timeout, or the backend loop's own keep-alive
+// if shorter (its close is seen by the proxy: ngx_http_upstream_keepalive_close_handler).
+bool Proxies::keep(Proxy& p, std::uint32_t b, const BackendSide& side) {
+  Backend& be = p.backends[b];
+  if (static_cast<std::int64_t>(be.idle.size()) >= p.spec->keepalive) return false;
+  if (be.proxy < 0 && side.kind == BackendSide::Kind::kUnknown) return false;
+  const sim::Duration limit = std::min(p.spec->keepalive_timeout, side.bound);
+  if (limit <= sim::Duration::zero()) return false;
+  const std::uint32_t k = take_slot(idle_, idle_free_);
+  Idle& i = idle_[k];
+  i.side = side;
+  i.proxy = static_cast<std::uint32_t>(&p - proxies_.data());
+  i.backend = b;
+  be.idle.push_back(k);
+  if (!limit.is_infinite()) engine_.schedule_in(limit, *this, pack(k, i.generation, kIdleTimeout));
+  return true;
+}
+
+void Proxies::idle_timeout(std::uint32_t k, std::uint32_t generation) {
+  Idle& i = idle_[k];
+  if ((i.generation & 0xFFFFFFu) != generation) return;  // reused since
+  std::vector<std::uint32_t>& pool = proxies_[i.proxy].backends[i.backend].idle;
+  const auto at = std::find(pool.begin(), pool.end(), k);
+  assert(at != pool.end());  // a record whose generation is current is in its pool
+  pool.erase(at);
+  ++i.generation;
+  idle_free_.push_back(k);
+  close_side(i.side);
+}
+
+void Proxies::close_side(const BackendSide& side) {
+  switch (side.kind) {
+    case BackendSide::Kind::kWorker:
+      listeners_.close_held(listeners_[side.listener], static_cast<std::int64_t>(side.token));
+      return;
+    case BackendSide::Kind::kLoop: loops_->close_held(*side.loop, side.token); return;
+    case BackendSide::Kind::kUnknown: return;
+  }
 }
 
 void Proxies::fail(std::uint32_t id, ProxyStep step) {
@@ -354,6 +432,8 @@ void Proxies::fail(std::uint32_t id, ProxyStep step) {
     }
     if (++be.fails >= health.max_fails) {
       be.down_until = now + health.fail_timeout;
+      // When the mark expires the backend may take what waits in the queue.
+      engine_.schedule_at(be.down_until, *this, pack(r.proxy, 0, kBackendUp));
       if (r.measured) ++be.out.marked_down;
       if (tracer_.on()) {
         TraceEvent e = about(TraceKind::kBackendDown, r, step);
@@ -367,10 +447,11 @@ void Proxies::fail(std::uint32_t id, ProxyStep step) {
   const NextUpstreamSpec& next = p.spec->next_upstream;
   if (!(timeout ? next.on_timeout : next.on_error)) {
     decide(id, r.failed, step);
-  } else if ((next.tries == 0 || r.try_no < next.tries) && now - r.arrived < next.timeout &&
-             room(p, r) != Room::kNoneUp) {
-    if (r.measured) ++p.out.next_upstream;
-    dispatch(id);
+  } else if ((next.tries == 0 || r.try_no < next.tries) && now - r.arrived < next.timeout) {
+    // No backend left to try: the last failure is the result (dispatch decides it).
+    const Room now_room = room(p, r);
+    if (now_room != Room::kNoneUp && r.measured) ++p.out.next_upstream;
+    dispatch(id, now_room);
   } else {
     decide(id, r.failed, ProxyStep::kTriesExhausted);
   }
@@ -396,24 +477,40 @@ void Proxies::enqueue(std::uint32_t id) {
   if (!q.timeout.is_infinite()) engine_.schedule_in(q.timeout, *this, arg(id, kQueueTimeout));
 }
 
-// Capacity freed: the oldest waiting requests go while a backend has room for them.
+// Capacity freed: waiting requests go, oldest first, each while a backend has room for it.
+// One that finds every backend it may still try full (it tried the others before it was
+// queued again) stays, and those behind it may still go; the scan stops when no backend
+// up has room for anyone.
 void Proxies::drain(Proxy& p) {
-  while (p.queued > 0) {
-    const Unpacked u = unpack(p.queue.front());
+  std::size_t i = 0;
+  while (p.queued > 0 && i < p.queue.size()) {
+    const Unpacked u = unpack(p.queue[i]);
     Request& r = requests_[u.slot];
     if (!r.live || (r.generation & 0xFFFFFFu) != u.generation || !r.queued) {
-      p.queue.pop_front();  // decided already (timed out)
+      // Decided already (timed out): dropped when it reaches the front.
+      if (i == 0) {
+        p.queue.pop_front();
+      } else {
+        ++i;
+      }
       continue;
     }
-    if (room(p, r) == Room::kFull) return;
-    p.queue.pop_front();
+    const Room now_room = room(p, r);
+    if (now_room == Room::kFull) {
+      bool any = false;
+      for (std::size_t b = 0; b < p.backends.size() && !any; ++b) any = has_capacity(p, b);
+      if (!any) return;
+      ++i;
+      continue;
+    }
+    p.queue.erase(p.queue.begin() + static_cast<std::ptrdiff_t>(i));
     r.queued = false;
     --p.queued;
     set_queue_level(p);
     if (r.measured) p.out.queue_wait.record((engine_.now() - r.queued_at).ns());
-    dispatch(u.slot);
+    dispatch(u.slot, now_room);
   }
-  p.queue.clear();  // what is left was decided while waiting
+  if (p.queued == 0) p.queue.clear();  // what is left was decided while waiting
 }
 
 void Proxies::decide(std::uint32_t id, RequestResult result, ProxyStep step) {
@@ -462,7 +559,7 @@ TraceEvent Proxies::about(TraceKind kind, const Request& r, ProxyStep step) cons
   return e;
 }
 
-void Proxies::finish(sim::Time) {
+void Proxies::finish() {
   for (std::uint32_t id = 0; id < requests_.size(); ++id) {
     Request& r = requests_[id];
     if (!r.live || !r.measured) continue;

@@ -118,6 +118,9 @@ struct ProxySpec {
   std::vector<BackendRef> backends;  // a backend may itself be a proxy (chains)
   BalancePolicy policy = BalancePolicy::kRoundRobin;
   std::int64_t keepalive = 0;  // idle upstream connections kept per backend (nginx `keepalive`); 0: none
+  // How long an idle pooled connection stays open before the proxy closes it (nginx upstream
+  // `keepalive_timeout`, 60s).
+  sim::Duration keepalive_timeout = sim::seconds(60);
   sim::Duration connect_timeout = sim::seconds(60);  // nginx proxy_connect_timeout; HAProxy `timeout connect`
   std::int64_t max_connections = 0;  // per backend (HAProxy server `maxconn`, Envoy max_connections); 0: no cap
   UpstreamQueueSpec queue;

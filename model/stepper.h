@@ -44,7 +44,7 @@ struct ListenerSnapshot {
       0;  // requests in the SYN queue marked acked (Linux TCP_DEFER_ACCEPT, or a full accept queue)
   bool defers_accept = false;  // Linux TCP_DEFER_ACCEPT is set
   int workers = 0;
-  int busy_workers = 0;
+  int busy_workers = 0;  // serving a connection, or holding a proxy's pooled one (not free to accept)
   std::uint64_t syns_received = 0;
   std::uint64_t syns_dropped = 0;
   std::uint64_t syncookies_sent = 0;

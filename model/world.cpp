@@ -98,6 +98,7 @@ struct World::Impl {
     if (proxies.any()) {
       clients.set_upstream_owner(&proxies);
       loops.set_proxies(&proxies);
+      proxies.set_loops(&loops);
     }
   }
 
@@ -156,7 +157,7 @@ struct World::Impl {
       clients.count(c, Outcome::kPending);
       digest.mix(static_cast<std::uint64_t>(c.client) << 8 | static_cast<std::uint64_t>(Outcome::kPending));
     }
-    if (proxies.any()) proxies.finish(now);
+    if (proxies.any()) proxies.finish();
     sampler.finish();
 
     RunResults r;

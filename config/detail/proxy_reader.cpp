@@ -15,9 +15,9 @@ namespace config::detail {
 
 namespace {
 
-constexpr std::string_view kProxyKeys[] = {"port",      "backends",        "policy",
-                                           "keepalive", "connect_timeout", "max_connections",
-                                           "queue",     "next_upstream",   "health"};
+constexpr std::string_view kProxyKeys[] = {
+    "port",  "backends",      "policy", "keepalive",        "connect_timeout", "max_connections",
+    "queue", "next_upstream", "health", "keepalive_timeout"};
 constexpr std::string_view kQueueKeys[] = {"limit", "timeout"};
 constexpr std::string_view kNextUpstreamKeys[] = {"on", "tries", "timeout"};
 constexpr std::string_view kNextUpstreamOn[] = {"error", "timeout"};
@@ -164,6 +164,9 @@ std::optional<model::ProxySpec> read_proxy(ScenarioDraft& draft, std::size_t hos
   }
   if (const auto cf = m.get("connect_timeout")) {
     if (const auto v = read_duration(sink, *cf, DurationRange::positive())) proxy.connect_timeout = *v;
+  }
+  if (const auto tf = m.get("keepalive_timeout")) {
+    if (const auto v = read_duration(sink, *tf, DurationRange::positive())) proxy.keepalive_timeout = *v;
   }
   if (const auto cf = m.get("max_connections")) {
     if (const auto v = read_integer(sink, *cf, 0, kMaxPoolOrQueue)) proxy.max_connections = *v;
