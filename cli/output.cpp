@@ -49,6 +49,7 @@ nlohmann::json utilisation_json(const model::ListenerResults& l, model::ArrivalK
       {"queue_places", l.queue_places},
       {"reference", std::string(u.assumptions)},
   };
+  if (l.pooled_requests > 0) j["pooled_requests"] = l.pooled_requests;
   if (u.mmck_blocking) j["mmck_blocking"] = *u.mmck_blocking;
   if (u.mmck_waiting) j["mmck_waiting"] = *u.mmck_waiting;
   if (u.erlang_c) j["erlang_c_waiting"] = *u.erlang_c;
@@ -388,6 +389,11 @@ void print_summary(std::ostream& terminal, const model::RunResults& r) {
     out << "offered: lambda*E[S] in erlangs (lambda: connections reaching it per second); rho: offered / servers "
            "(workers or event loops); "
            "busy: measured; M/M/c/K (c = workers, K = accept-queue places) and Erlang C: references only\n";
+    if (std::any_of(r.listeners.begin(), r.listeners.end(),
+                    [](const model::ListenerResults& l) { return l.pooled_requests > 0; })) {
+      out << "lambda also counts requests over a proxy's pooled upstream connections, which reach the listener "
+             "without a SYN\n";
+    }
   }
   if (!r.balancers.empty()) {
     out << "\n"

@@ -9,7 +9,9 @@ namespace cli {
 Utilisation utilisation(const model::ListenerResults& l, model::ArrivalKind arrivals) {
   Utilisation u;
   const double nan = std::nan("");
-  u.arrival_rate = l.span_seconds > 0 ? static_cast<double>(l.offered) / l.span_seconds : 0.0;
+  // Work arrives with a connection's SYN, or as a request over a proxy's pooled connection.
+  const auto arrivals_seen = static_cast<double>(l.offered + l.pooled_requests);
+  u.arrival_rate = l.span_seconds > 0 ? arrivals_seen / l.span_seconds : 0.0;
   u.offered = u.arrival_rate * l.service_mean_s;
   const auto servers = static_cast<double>(l.servers);
   u.rho = l.servers > 0 ? u.offered / servers : nan;
@@ -23,6 +25,12 @@ Utilisation utilisation(const model::ListenerResults& l, model::ArrivalKind arri
     // A loop holds a connection for its keep-alive after the CPU is spent: its ceiling is
     // max_connections (the loop table), which M/M/c/K on the CPU does not describe.
     u.assumptions = "event loops: the ceiling is max_connections, not the CPU: no queueing reference";
+    return u;
+  }
+  if (l.pooled_requests > 0) {
+    // A worker holds a pooled connection between its requests: c servers are not c free
+    // servers, and M/M/c/K on the workers does not describe it.
+    u.assumptions = "a proxy's pooled connections hold workers between requests: no queueing reference";
     return u;
   }
   if (arrivals == model::ArrivalKind::kOther) {

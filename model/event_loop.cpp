@@ -176,7 +176,7 @@ void EventLoops::accept_for_proxy(Group& g, EventLoop& loop, std::uint64_t token
   ++loop.open;
   const std::uint32_t request = upstream_request(token);
   if (proxies_->pools(request)) {
-    proxies_->upstream_on_loop(request, loop, token, keepalive);
+    proxies_->upstream_on_loop(request, g.listener, loop, token, keepalive);
   } else {
     engine_.schedule_in(work + keepalive, loop.close, token);
   }

@@ -158,6 +158,8 @@ class Listeners {
   // is the proxy's response (UpstreamOwner::upstream_served), which says whether the worker
   // keeps the connection. close_held: the proxy closed it; the worker is free.
   void serve_held(Listener& l, std::int64_t fd, std::uint32_t request);
+  // A measured request over a pooled connection of `listener` (ListenerResults::pooled_requests).
+  void count_pooled_request(std::uint32_t listener) { ++listeners_[listener].out.pooled_requests; }
   void close_held(Listener& l, std::int64_t fd);
 
   // Faults on a listener: its workers stop calling accept(); service (an event loop's CPU

@@ -308,6 +308,8 @@ void Proxies::serve_reused(std::uint32_t id) {
     engine_.schedule_in(sim::Duration::zero(), *this, arg(child, kReady));
     return;
   }
+  // Work that reached the backend's listener without a SYN (its utilisation counts it).
+  if (r.measured) listeners_.count_pooled_request(r.side.listener);
   switch (r.side.kind) {
     case BackendSide::Kind::kWorker:
       listeners_.serve_held(listeners_[r.side.listener], static_cast<std::int64_t>(r.side.token), id);
@@ -318,8 +320,9 @@ void Proxies::serve_reused(std::uint32_t id) {
   assert(false && "an application's pooled connection has a worker or a loop");
 }
 
-void Proxies::upstream_on_loop(std::uint32_t request, EventLoop& loop, std::uint64_t token, sim::Duration keepalive) {
-  requests_[request].side = {BackendSide::Kind::kLoop, 0, &loop, token, keepalive};
+void Proxies::upstream_on_loop(std::uint32_t request, std::uint32_t listener, EventLoop& loop, std::uint64_t token,
+                               sim::Duration keepalive) {
+  requests_[request].side = {BackendSide::Kind::kLoop, listener, &loop, token, keepalive};
 }
 
 void Proxies::upstream_established(const Connection& c) {

@@ -100,7 +100,8 @@ class Proxies final : public sim::EventHandler, public UpstreamOwner {
   bool pools(std::uint32_t request) const { return proxies_[requests_[request].proxy].spec->keepalive > 0; }
   // The upstream connection of request `request` (of a proxy that pools) was accepted by
   // event loop `loop` as `token`; the loop keeps it open for at most `keepalive` idle.
-  void upstream_on_loop(std::uint32_t request, EventLoop& loop, std::uint64_t token, sim::Duration keepalive);
+  void upstream_on_loop(std::uint32_t request, std::uint32_t listener, EventLoop& loop, std::uint64_t token,
+                        sim::Duration keepalive);
   // The backend's loop has the response to request `request`, over a pooled connection,
   // `after` from now (EventLoops::serve_held).
   void respond_in(std::uint32_t request, sim::Duration after) {
@@ -138,7 +139,7 @@ class Proxies final : public sim::EventHandler, public UpstreamOwner {
   struct BackendSide {
     enum class Kind : std::uint8_t { kUnknown, kWorker, kLoop };
     Kind kind = Kind::kUnknown;
-    std::uint32_t listener = 0;                       // a worker's listener
+    std::uint32_t listener = 0;                       // the listener that accepted it
     EventLoop* loop = nullptr;                        // a loop
     std::uint64_t token = 0;                          // the worker's descriptor, or the loop's token
     sim::Duration bound = sim::Duration::infinite();  // the loop's keep-alive for it

@@ -153,12 +153,13 @@ struct ListenerResults {
 
   // Utilisation (reported by cli/utilisation.h): what its servers were offered, how busy
   // they were. `servers` is its worker count (an event loop's count would take its place).
-  std::uint64_t offered = 0;       // measured connections whose first SYN reached it (forged SYNs not)
-  std::int64_t servers = 0;        // what serves accepted connections: workers, or event loops (JSON "servers_are")
-  bool servers_are_loops = false;  // `loops:`: E[S] is accept + request CPU, busy the loops' (whole run)
-  std::int64_t busy_ns = 0;        // service time spent inside the measured span, all workers
-  double span_seconds = 0;         // the measured span: the run, or its `measure:` window
-  double service_mean_s = 0;       // E[S], its service distribution's mean
+  std::uint64_t offered = 0;          // measured connections whose first SYN reached it (forged SYNs not)
+  std::uint64_t pooled_requests = 0;  // measured requests over a proxy's pooled connections (no SYN)
+  std::int64_t servers = 0;           // what serves accepted connections: workers, or event loops (JSON "servers_are")
+  bool servers_are_loops = false;     // `loops:`: E[S] is accept + request CPU, busy the loops' (whole run)
+  std::int64_t busy_ns = 0;           // service time spent inside the measured span, all workers
+  double span_seconds = 0;            // the measured span: the run, or its `measure:` window
+  double service_mean_s = 0;          // E[S], its service distribution's mean
   bool service_exponential = false;
   std::int64_t queue_places = 0;  // accepted connections its accept queue holds before it is full (K)
 };

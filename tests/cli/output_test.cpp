@@ -1,5 +1,6 @@
 #include "cli/output.h"
 #include "cli/output_files.h"
+#include "cli/utilisation.h"
 
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,34 @@ TEST_CASE("digests print as 16 hex digits", "[output]") {
   CHECK(cli::digest_hex(0) == "0000000000000000");
   CHECK(cli::digest_hex(0xdeadbeefULL) == "00000000deadbeef");
   CHECK(cli::digest_hex(~0ULL) == "ffffffffffffffff");
+}
+
+TEST_CASE("a listener's utilisation counts requests over a proxy's pooled connections, with no M/M/c/K reference",
+          "[output]") {
+  // 300 connections and 700 pooled requests in 10 s: λ = 100/s; E[S] = 40 ms on 8 workers
+  // gives λ·E[S] = 4 erlangs, ρ = 0.5. Workers held between requests are not c free
+  // servers, so no queueing reference is offered.
+  model::ListenerResults l;
+  l.offered = 300;
+  l.pooled_requests = 700;
+  l.servers = 8;
+  l.span_seconds = 10;
+  l.service_mean_s = 0.040;
+  l.service_exponential = true;
+  l.queue_places = 128;
+  const cli::Utilisation u = cli::utilisation(l, model::ArrivalKind::kPoisson);
+  CHECK(u.arrival_rate == Approx(100));
+  CHECK(u.offered == Approx(4));
+  CHECK(u.rho == Approx(0.5));
+  CHECK_FALSE(u.mmck_blocking);
+  CHECK_FALSE(u.erlang_c);
+  CHECK(std::string(u.assumptions).find("pooled") != std::string::npos);
+  // The same arrivals all with a SYN: the reference applies.
+  l.offered = 1000;
+  l.pooled_requests = 0;
+  const cli::Utilisation direct = cli::utilisation(l, model::ArrivalKind::kPoisson);
+  CHECK(direct.offered == Approx(4));
+  CHECK(direct.mmck_blocking);
 }
 
 TEST_CASE("the JSON document carries the keys the README promises", "[output]") {

@@ -117,6 +117,10 @@ TEST_CASE("pooled requests keep a workers backend busy for their service: Little
     REQUIRE(r.listeners[1].accepted <= static_cast<std::uint64_t>(kWorkers));
     REQUIRE(up.reused + up.connects == up.tries);
     REQUIRE(up.reused >= up.tries - static_cast<std::uint64_t>(kWorkers));
+    // The backend's utilisation counts every request: new connections by their SYN,
+    // reused ones as pooled requests.
+    REQUIRE(r.listeners[1].pooled_requests == up.reused);
+    REQUIRE(r.listeners[1].offered + r.listeners[1].pooled_requests == up.tries);
     busy.push_back(static_cast<double>(r.listeners[1].busy_ns) / (static_cast<double>(length.ns()) * kWorkers));
   }
   const auto b = sim::mean_confidence_interval(busy, kConfidence);
