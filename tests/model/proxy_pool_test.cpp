@@ -31,20 +31,6 @@ namespace {
 
 sim::Time at_ms(std::int64_t ms) { return sim::Time::zero() + sim::milliseconds(ms); }
 
-// A proxy host `name` on port 80: one event loop with no CPU cost and room for every
-// connection, forwarding to `backends` (hosts on port 80).
-HostSpec proxy_host(std::string name, std::vector<std::size_t> backends, ProxySpec proxy) {
-  HostSpec h = host(std::move(name), Os::kLinux, backlog(4096), 0);
-  EventLoopSpec loops;
-  loops.max_connections = 1'000'000;
-  h.listeners[0].loops = loops;
-  proxy.port = 80;
-  proxy.backends.clear();
-  for (const std::size_t b : backends) proxy.backends.push_back({b, 80});
-  h.proxy = proxy;
-  return h;
-}
-
 // A backend of one event loop: no accept cost, 10 ms per request, each connection kept
 // `keepalive` after its response, room for 100.
 HostSpec loop_host(std::string name, sim::Duration keepalive) {

@@ -17,20 +17,6 @@ using namespace model::test;
 
 namespace {
 
-// A proxy host `name` on port 80: one event loop with no CPU cost, room for every
-// connection, no keep-alive of its own, forwarding to `backends` (hosts on port 80).
-HostSpec proxy_host(std::string name, std::vector<std::size_t> backends, ProxySpec proxy = {}) {
-  HostSpec h = host(std::move(name), Os::kLinux, backlog(4096), 0);
-  EventLoopSpec loops;
-  loops.max_connections = 1'000'000;
-  h.listeners[0].loops = loops;
-  proxy.port = 80;
-  proxy.backends.clear();
-  for (const std::size_t b : backends) proxy.backends.push_back({b, 80});
-  h.proxy = proxy;
-  return h;
-}
-
 // A host with no listener on port 80: every SYN to it gets RST.
 HostSpec refusing_host(std::string name) {
   HostSpec h = host(std::move(name), Os::kLinux, backlog(128), 1);

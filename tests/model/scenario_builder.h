@@ -1,6 +1,8 @@
 // tests/model/scenario_builder.h — small ScenarioSpecs built in code for model tests.
 #pragma once
 
+#include <vector>
+
 #include "model/spec.h"
 
 namespace model::test {
@@ -53,6 +55,21 @@ inline ScenarioSpec scenario(std::vector<HostSpec> hosts, std::vector<ClientSpec
   s.hosts = std::move(hosts);
   s.clients = std::move(clients);
   return s;
+}
+
+// A proxy host `name` on port 80: one event loop with no CPU cost, room for every
+// connection, no keep-alive of its own, forwarding `proxy`'s requests to `backends` (hosts
+// on port 80).
+inline HostSpec proxy_host(std::string name, std::vector<std::size_t> backends, ProxySpec proxy = {}) {
+  HostSpec h = host(std::move(name), Os::kLinux, backlog(4096), 0);
+  EventLoopSpec loops;
+  loops.max_connections = 1'000'000;
+  h.listeners[0].loops = loops;
+  proxy.port = 80;
+  proxy.backends.clear();
+  for (const std::size_t b : backends) proxy.backends.push_back({b, 80});
+  h.proxy = proxy;
+  return h;
 }
 
 }  // namespace model::test
