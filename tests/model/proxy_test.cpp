@@ -249,20 +249,29 @@ TEST_CASE("next_upstream: a refusing backend among healthy ones, tried again els
   }
 }
 
+namespace {
+
+// Five requests at once to a proxy with at most one upstream connection and a queue of 2
+// (1.5 s timeout) in front of one worker taking 1 s per request, for 10 s.
+ScenarioSpec queue_scenario() {
+  ProxySpec p;
+  p.max_connections = 1;
+  p.queue.limit = 2;
+  p.queue.timeout = sim::milliseconds(1500);
+  HostSpec app = host("app", Os::kLinux, backlog(16), 1, sim::ConstantDist{sim::seconds(1)});
+  return scenario({proxy_host("edge", {1}, p), app}, {client("users", Os::kLinux, 0, simultaneous(5))},
+                  sim::seconds(10));
+}
+
+}  // namespace
+
 TEST_CASE("a full queue and a queue timeout give 503", "[proxy]") {
   // One backend worker that takes 1 s per request, at most one upstream connection, a queue
   // of 2 with a 1.5 s timeout; 5 requests at once. The first goes, two wait, two find the
   // queue full (503 at once). At 1 s the first is answered, its connection closes
   // (keepalive 0) and the oldest waiting request opens a new one (waited 1 s, answered at
   // 2 s); the other has waited 1.5 s at 1.5 s and gets 503.
-  ProxySpec p;
-  p.max_connections = 1;
-  p.queue.limit = 2;
-  p.queue.timeout = sim::milliseconds(1500);
-  HostSpec app = host("app", Os::kLinux, backlog(16), 1, sim::ConstantDist{sim::seconds(1)});
-  ScenarioSpec spec =
-      scenario({proxy_host("edge", {1}, p), app}, {client("users", Os::kLinux, 0, simultaneous(5))}, sim::seconds(10));
-  const RunResults r = run_scenario(spec);
+  const RunResults r = run_scenario(queue_scenario());
   check_balanced(r);
   const ProxyResults& px = r.proxies[0];
   CHECK(px.requests.requests == 5);
@@ -599,13 +608,7 @@ TEST_CASE("a proxy host that goes down cuts its own upstream connections", "[pro
 TEST_CASE("the proxy's queue statistics cover the measurement window", "[proxy][measure]") {
   // The queue scenario above: two requests wait from 0 to 1 s, one from 1 s to 1.5 s (its
   // timeout), none after. Over the window [1.2 s, 2 s): one waits for 0.3 s of 0.8 s.
-  ProxySpec p;
-  p.max_connections = 1;
-  p.queue.limit = 2;
-  p.queue.timeout = sim::milliseconds(1500);
-  HostSpec app = host("app", Os::kLinux, backlog(16), 1, sim::ConstantDist{sim::seconds(1)});
-  ScenarioSpec spec =
-      scenario({proxy_host("edge", {1}, p), app}, {client("users", Os::kLinux, 0, simultaneous(5))}, sim::seconds(10));
+  ScenarioSpec spec = queue_scenario();
   const RunResults whole = run_scenario(spec);
   CHECK(whole.proxies[0].queue.max == 2);
   CHECK(whole.proxies[0].queue.mean == Approx((2 * 1.0 + 1 * 0.5) / 10).epsilon(1e-12));
